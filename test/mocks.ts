@@ -1,0 +1,149 @@
+// The one mock-runtime harness: unit tests and the offline plan (scripts/plan.ts) both run the
+// Pulumi program through it, so what the tests assert is exactly what a reviewer reads in plans/.
+import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc.js";
+import * as settings from "@pulumi/pulumi/runtime/settings.js";
+
+export const PROJECT = "hotelgenius-ops";
+export const SECRET = "[secret]";
+export const UNKNOWN = "[unknown]";
+/** Account id in every mocked ARN: obviously not a real account. */
+export const MOCK_ACCOUNT = "000000000000";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    urn: string;
+    /** URN of the parent resource; undefined only for the stack itself. */
+    parent?: string;
+    custom: boolean;
+    /** Provider reference ("urn::id") when the resource names an explicit provider. */
+    provider?: string;
+    /** Inputs as the engine would receive them; secret values are the string "[secret]". */
+    inputs: Record<string, unknown>;
+    protect: boolean;
+    retainOnDelete: boolean;
+    dependsOn: string[];
+}
+
+export interface OfflineRun {
+    resources: RecordedResource[];
+    /** The program's stack outputs, resolved; secret outputs are "[secret]". */
+    outputs: Record<string, unknown>;
+}
+
+export interface OfflineRunOptions {
+    stack: string;
+    /** Full config keys as Pulumi stores them ("hotelgenius-ops:backupSchedule", "aws:region"). */
+    config: Record<string, string>;
+    /** Keys of `config` whose values are secrets. */
+    secretKeys?: string[];
+    /** Imports the program; called only after config and mocks are in place. */
+    load: () => Promise<Record<string, unknown>>;
+}
+
+/** Replaces the wire encodings of secrets, unknowns and resource references with readable values. */
+export function reveal(value: unknown): unknown {
+    if (value === rpc.unknownValue) return UNKNOWN;
+    if (Array.isArray(value)) return value.map(reveal);
+    if (value !== null && typeof value === "object") {
+        const object = value as Record<string, unknown>;
+        switch (object[rpc.specialSigKey]) {
+            case rpc.specialSecretSig:
+                return SECRET;
+            case rpc.specialResourceSig:
+                return object["urn"];
+            case rpc.specialOutputValueSig:
+                if (object["secret"]) return SECRET;
+                return "value" in object ? reveal(object["value"]) : UNKNOWN;
+            case rpc.specialAssetSig:
+            case rpc.specialArchiveSig:
+                return { asset: object["path"] ?? object["uri"] ?? "[inline]" };
+        }
+        return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, reveal(inner)]));
+    }
+    return value;
+}
+
+/** The outputs a real provider would compute, so that dependent inputs read like a real plan. */
+export function computedState(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+    const physical = inputs["bucket"] ?? inputs["name"] ?? name;
+    const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
+    const arn =
+        service === "s3"
+            ? `arn:aws:s3:::${physical}`
+            : service === "iam"
+              ? `arn:aws:iam::${MOCK_ACCOUNT}:${type.endsWith(":Role") ? "role" : "policy"}/${physical}`
+              : service === "kms" && type.endsWith(":Key")
+                ? `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${name}`
+                : `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${physical}`;
+    // S3 uses the bucket name as the resource id; other services get a readable fake id.
+    const id = type === "aws:s3/bucket:Bucket" ? physical : `${name}-id`;
+    return { ...inputs, id, arn, ...(service === "s3" ? { bucket: physical } : {}), keyId: id, name: physical };
+}
+
+/** Runs the program under Pulumi's mock runtime and returns every resource it registered. */
+export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun> {
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
+    const providerRegions = new Map<string, string>();
+    const defaultRegion = options.config["aws:region"] ?? "us-east-1";
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                if (args.type === "pulumi:providers:aws") providerRegions.set(args.name, args.inputs.region ?? defaultRegion);
+                const providerName = args.provider?.split("::")[3];
+                const region = (providerName && providerRegions.get(providerName)) ?? defaultRegion;
+                const state = computedState(args.type, args.name, args.inputs, region);
+                return { id: state.id as string, state };
+            },
+            call: (args) => {
+                throw new Error(`the program called ${args.token}; build documents with pulumi.jsonStringify instead of invokes`);
+            },
+        },
+        PROJECT,
+        options.stack,
+        false,
+    );
+
+    const recorded: RecordedResource[] = [];
+    const monitor = settings.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, response: any) => void) =>
+        register(req, (err: unknown, response: any) => {
+            if (!err) {
+                recorded.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: response.getUrn(),
+                    parent: req.getParent() || undefined,
+                    custom: req.getCustom(),
+                    provider: req.getProvider() || undefined,
+                    inputs: reveal(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                    protect: Boolean(req.getProtect()),
+                    retainOnDelete: Boolean(req.getRetainondelete()),
+                    dependsOn: req.getDependenciesList(),
+                });
+            }
+            callback(err, response);
+        });
+
+    const program = await options.load();
+    await settings.waitForRPCs();
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(program)) {
+        outputs[key] = await resolveOutput(value);
+    }
+    await settings.waitForRPCs();
+    return { resources: recorded, outputs };
+}
+
+async function resolveOutput(value: unknown): Promise<unknown> {
+    const output = pulumi.output(value);
+    if (await pulumi.isSecret(output)) return SECRET;
+    return reveal(await valueOf(output));
+}
+
+/** Resolves one Output in a test (secrets included, unlike the plan rendering). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((inner) => resolve(inner)));
+}
