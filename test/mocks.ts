@@ -4,6 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc.js";
 import * as settings from "@pulumi/pulumi/runtime/settings.js";
 
+// waitForRPCs is marked @internal in the typings but is the runtime's own "all registrations done" barrier.
+const waitForRPCs: () => Promise<void> = (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
+
 export const PROJECT = "hotelgenius-ops";
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
@@ -128,12 +131,12 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
         });
 
     const program = await options.load();
-    await settings.waitForRPCs();
+    await waitForRPCs();
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(program)) {
         outputs[key] = await resolveOutput(value);
     }
-    await settings.waitForRPCs();
+    await waitForRPCs();
     return { resources: recorded, outputs };
 }
 
