@@ -1,0 +1,104 @@
+// Physical names and tags derived from project + stack, so that several stacks (prod, staging, a
+// clone) can share one AWS account without any two of them claiming the same name.
+
+export interface NamingContext {
+    project: string;
+    stack: string;
+}
+
+export interface BackupStorageNames {
+    /** Primary backup bucket; S3 names are global across all accounts. */
+    bucket: string;
+    /** Off-site replica bucket. It carries its region: a bucket cannot move, so a new region is a new bucket. */
+    replicaBucket: string;
+    /** KMS aliases are per account and region; the replica's differs anyway so both read clearly in one listing. */
+    keyAlias: string;
+    replicaKeyAlias: string;
+    /** IAM names are global to the account. */
+    replicationRole: string;
+}
+
+const BUCKET_NAME_RULES =
+    "3-63 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit, " +
+    "not starting with xn--, sthree- or amzn-s3-demo-, not ending with -s3alias, --ol-s3, --x-s3 or --table-s3";
+const RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
+const RESERVED_BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", "--x-s3", "--table-s3"];
+
+/**
+ * Problems with a bucket name under S3's general purpose bucket naming rules, or [] when valid.
+ * Dots are refused although S3 allows them: they break TLS certificate matching on virtual-hosted
+ * requests and Transfer Acceleration, and a name with dots cannot be IP-address shaped either.
+ */
+export function bucketNameProblems(name: string): string[] {
+    const problems: string[] = [];
+    if (name.length < 3 || name.length > 63) problems.push(`is ${name.length} characters long`);
+    if (!/^[a-z0-9-]*$/.test(name)) problems.push("contains characters other than lowercase letters, digits and hyphens");
+    if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) problems.push("does not start and end with a letter or digit");
+    const prefix = RESERVED_BUCKET_PREFIXES.find((reserved) => name.startsWith(reserved));
+    if (prefix) problems.push(`starts with the reserved prefix ${prefix}`);
+    const suffix = RESERVED_BUCKET_SUFFIXES.find((reserved) => name.endsWith(reserved));
+    if (suffix) problems.push(`ends with the reserved suffix ${suffix}`);
+    return problems;
+}
+
+function checkedBucketName(name: string, context: NamingContext): string {
+    const problems = bucketNameProblems(name);
+    if (problems.length > 0) {
+        throw new Error(
+            `S3 bucket name "${name}" derived from project "${context.project}" and stack "${context.stack}" ${problems.join(", ")}; ` +
+                `allowed: ${BUCKET_NAME_RULES}. Use a shorter or simpler stack name.`,
+        );
+    }
+    return name;
+}
+
+function checkedRoleName(name: string, context: NamingContext): string {
+    if (name.length > 64 || !/^[\w+=,.@-]+$/.test(name)) {
+        throw new Error(
+            `IAM role name "${name}" derived from project "${context.project}" and stack "${context.stack}" is invalid; ` +
+                "allowed: at most 64 characters of letters, digits and + = , . @ _ -. Use a shorter stack name.",
+        );
+    }
+    return name;
+}
+
+/** Lowercased "<project>-<stack>", the stem of every physical name. */
+export function nameStem(context: NamingContext): string {
+    if (context.project.trim() === "" || context.stack.trim() === "") {
+        throw new Error(`project ("${context.project}") and stack ("${context.stack}") must both be non-empty to derive resource names`);
+    }
+    return `${context.project}-${context.stack}`.toLowerCase();
+}
+
+/**
+ * Names of the backup storage resources. The primary always ends in "-backups" and the replica in
+ * its region, so no stack's replica can take another stack's primary name.
+ */
+export function backupStorageNames(context: NamingContext, replicaRegion: string): BackupStorageNames {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(replicaRegion)) {
+        throw new Error(`replica region "${replicaRegion}" is not an AWS region code; allowed: codes such as eu-west-1 or us-east-2`);
+    }
+    const stem = nameStem(context);
+    return {
+        bucket: checkedBucketName(`${stem}-backups`, context),
+        replicaBucket: checkedBucketName(`${stem}-backups-replica-${replicaRegion}`, context),
+        keyAlias: `alias/${stem}-backups`,
+        replicaKeyAlias: `alias/${stem}-backups-replica`,
+        replicationRole: checkedRoleName(`${stem}-backup-replication`, context),
+    };
+}
+
+export interface TagContext extends NamingContext {
+    owner: string;
+}
+
+/** Tags every resource gets through the providers' defaultTags. */
+export function defaultTags(context: TagContext): Record<string, string> {
+    if (context.owner.trim() === "") throw new Error("owner must be non-empty: it becomes the owner tag on every resource");
+    return {
+        project: context.project,
+        stack: context.stack,
+        "managed-by": "pulumi",
+        owner: context.owner,
+    };
+}
