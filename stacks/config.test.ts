@@ -1,0 +1,386 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { valueOf } from "../test/mocks.js";
+import {
+    checkDatabaseUrl,
+    checkScheduleExpression,
+    checkTimeZone,
+    DEFAULTS,
+    isEmail,
+    OFFLINE_SECRET,
+    parseSettings,
+    REQUIRED_SETTINGS,
+    SettingsError,
+    type SettingsProblem,
+} from "./config.js";
+
+const PROJECT = "hotelgenius-ops";
+const DB_KEY = `${PROJECT}:databaseUrl`;
+// Not a real credential: a documentation host name and an obviously fake password.
+const PASSWORD = "fake-password-0000";
+const DIRECT_URL = `postgresql://backup:${PASSWORD}@ep-quiet-sky-000000.us-east-2.aws.neon.tech/hotelgenius?sslmode=require`;
+
+const minimal: Record<string, string> = {
+    "aws:region": "us-east-1",
+    [`${PROJECT}:alertEmails`]: JSON.stringify(["ops@hotelgenius.example"]),
+    [DB_KEY]: DIRECT_URL,
+};
+
+function parse(overrides: Record<string, string | undefined> = {}, secretKeys: Iterable<string> = [DB_KEY]) {
+    const values: Record<string, string> = { ...minimal };
+    for (const [key, value] of Object.entries(overrides)) {
+        if (value === undefined) delete values[key];
+        else values[key] = value;
+    }
+    return parseSettings({ project: PROJECT, stack: "prod", values, secretKeys: new Set(secretKeys) });
+}
+
+function problemsOf(overrides: Record<string, string | undefined>, secretKeys?: Iterable<string>): SettingsError {
+    try {
+        parse(overrides, secretKeys);
+    } catch (error) {
+        if (error instanceof SettingsError) return error;
+        throw error;
+    }
+    throw new Error("expected a SettingsError");
+}
+
+/** Asserts exactly one problem, for `key`, showing `value` and an `allowed` text matching the pattern. */
+function expectOnlyProblem(overrides: Record<string, string | undefined>, key: string, value: string | undefined, allowed: RegExp, secretKeys?: Iterable<string>): SettingsProblem {
+    const error = problemsOf(overrides, secretKeys);
+    expect(error.problems).toHaveLength(1);
+    const [problem] = error.problems;
+    expect(problem!.key).toBe(key);
+    expect(problem!.value).toBe(value);
+    expect(problem!.allowed).toMatch(allowed);
+    expect(error.message).toContain(key);
+    if (value !== undefined) expect(error.message).toContain(value === OFFLINE_SECRET ? value : JSON.stringify(value));
+    return problem!;
+}
+
+const key = (name: string) => `${PROJECT}:${name}`;
+
+describe("parseSettings: valid settings", () => {
+    it("fills every unset setting from DEFAULTS and derives the prefix layout from backupRoot", () => {
+        const settings = parse();
+        expect(settings.project).toBe(PROJECT);
+        expect(settings.stack).toBe("prod");
+        expect(settings.region).toBe("us-east-1");
+        expect(settings.owner).toBe(DEFAULTS.owner);
+        expect(settings.alertEmails).toEqual(["ops@hotelgenius.example"]);
+        expect(settings.storage).toEqual({
+            layout: { root: "postgres", dumpPrefix: "postgres/dumps/", manifestPrefix: "postgres/manifests/" },
+            objectLockMode: DEFAULTS.objectLockMode,
+            objectLockDays: DEFAULTS.objectLockDays,
+            transitionToIaDays: DEFAULTS.transitionToIaDays,
+            transitionToArchiveDays: DEFAULTS.transitionToArchiveDays,
+            archiveStorageClass: DEFAULTS.archiveStorageClass,
+            expirationDays: DEFAULTS.expirationDays,
+            noncurrentExpirationDays: DEFAULTS.noncurrentExpirationDays,
+            abortIncompleteUploadDays: 7,
+            replicaRegion: DEFAULTS.replicaRegion,
+            kmsDeletionWindowDays: DEFAULTS.kmsDeletionWindowDays,
+            protectData: true,
+        });
+        expect(settings.schedule).toEqual({ expression: DEFAULTS.backupSchedule, timezone: DEFAULTS.backupScheduleTimezone });
+    });
+
+    it("the defaults alone, plus the required settings, form valid prod settings", () => {
+        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "databaseUrl"]);
+        expect(() => parse()).not.toThrow();
+    });
+
+    it("reads explicit values of every type", () => {
+        const settings = parse({
+            [key("owner")]: "data-team",
+            [key("alertEmails")]: JSON.stringify(["a@hotelgenius.example", "b+ops@hotelgenius.example"]),
+            [key("backupRoot")]: "hotelgenius/postgres",
+            [key("objectLockMode")]: "GOVERNANCE",
+            [key("objectLockDays")]: "14",
+            [key("transitionToIaDays")]: "45",
+            [key("transitionToArchiveDays")]: "75",
+            [key("archiveStorageClass")]: "DEEP_ARCHIVE",
+            [key("expirationDays")]: "400",
+            [key("protectData")]: "false",
+            [key("backupSchedule")]: "rate(12 hours)",
+            [key("backupScheduleTimezone")]: "Europe/Paris",
+        });
+        expect(settings.owner).toBe("data-team");
+        expect(settings.alertEmails).toEqual(["a@hotelgenius.example", "b+ops@hotelgenius.example"]);
+        expect(settings.storage.layout).toEqual({ root: "hotelgenius/postgres", dumpPrefix: "hotelgenius/postgres/dumps/", manifestPrefix: "hotelgenius/postgres/manifests/" });
+        expect(settings.storage).toMatchObject({ objectLockMode: "GOVERNANCE", objectLockDays: 14, transitionToIaDays: 45, transitionToArchiveDays: 75, archiveStorageClass: "DEEP_ARCHIVE", expirationDays: 400, protectData: false });
+        expect(settings.schedule).toEqual({ expression: "rate(12 hours)", timezone: "Europe/Paris" });
+    });
+
+    it("returns a deep-frozen object", () => {
+        const settings = parse();
+        for (const part of [settings, settings.storage, settings.storage.layout, settings.schedule, settings.alertEmails]) {
+            expect(Object.isFrozen(part)).toBe(true);
+        }
+        expect(() => {
+            (settings.storage as { objectLockDays: number }).objectLockDays = 1;
+        }).toThrow(TypeError);
+        expect(() => (settings.alertEmails as string[]).push("x@hotelgenius.example")).toThrow(TypeError);
+    });
+
+    it("wraps the database URL in a secret Output", async () => {
+        const settings = parse();
+        expect(await pulumi.isSecret(settings.databaseUrl)).toBe(true);
+        expect(await valueOf(settings.databaseUrl)).toBe(DIRECT_URL);
+    });
+
+    it("accepts the offline placeholder for a secret without checking its format", async () => {
+        const settings = parse({ [DB_KEY]: OFFLINE_SECRET });
+        expect(await valueOf(settings.databaseUrl)).toBe(OFFLINE_SECRET);
+    });
+
+    it("lets provider settings pass untouched", () => {
+        expect(() => parse({ "aws:profile": "hotelgenius", "sentry:token": "x", "pulumi:disable-default-providers": '["*"]' }, [DB_KEY, "sentry:token"])).not.toThrow();
+    });
+});
+
+describe("parseSettings: each bad input names the key, the value and what is allowed", () => {
+    it("unknown key in the project namespace, with the nearest known key", () => {
+        expectOnlyProblem({ [key("objectLockDay")]: "30" }, key("objectLockDay"), "30", /unknown setting \(did you mean hotelgenius-ops:objectLockDays\?\)/);
+    });
+
+    it("unknown namespace, with the nearest one", () => {
+        expectOnlyProblem({ "hotelgenius:owner": "ops" }, "hotelgenius:owner", "ops", /unknown namespace \(did you mean hotelgenius-ops:owner\?\).*aws:/);
+    });
+
+    it("integer setting given a word", () => {
+        expectOnlyProblem({ [key("expirationDays")]: "a year" }, key("expirationDays"), "a year", /whole number from 1 to 36500/);
+    });
+
+    it("integer setting given a fraction", () => {
+        expectOnlyProblem({ [key("objectLockDays")]: "7.5" }, key("objectLockDays"), "7.5", /whole number from 1 to/);
+    });
+
+    it("boolean setting given yes", () => {
+        expectOnlyProblem({ [key("protectData")]: "yes" }, key("protectData"), "yes", /must be true or false/);
+    });
+
+    it("array setting given a plain string", () => {
+        expectOnlyProblem({ [key("alertEmails")]: "ops@hotelgenius.example" }, key("alertEmails"), "ops@hotelgenius.example", /list of email addresses/);
+    });
+
+    it("invalid email address", () => {
+        const value = JSON.stringify(["ops@hotelgenius.example", "oncall-at-hotelgenius"]);
+        expectOnlyProblem({ [key("alertEmails")]: value }, key("alertEmails"), value, /"oncall-at-hotelgenius" is not an email address.*name@example.com/);
+    });
+
+    it("empty email list", () => {
+        expectOnlyProblem({ [key("alertEmails")]: "[]" }, key("alertEmails"), "[]", /at least one email address/);
+    });
+
+    it("missing alert emails", () => {
+        expectOnlyProblem({ [key("alertEmails")]: undefined }, key("alertEmails"), undefined, /required/);
+    });
+
+    it("invalid cron expression", () => {
+        expectOnlyProblem({ [key("backupSchedule")]: "cron(0 25 * * ? *)" }, key("backupSchedule"), "cron(0 25 * * ? *)", /hours field "25".*0-23/);
+    });
+
+    it("cron with both day fields set", () => {
+        expectOnlyProblem({ [key("backupSchedule")]: "cron(0 3 * * MON *)" }, key("backupSchedule"), "cron(0 3 * * MON *)", /exactly one of day-of-month and day-of-week must be \?/);
+    });
+
+    it("five-field Unix cron", () => {
+        expectOnlyProblem({ [key("backupSchedule")]: "0 3 * * *" }, key("backupSchedule"), "0 3 * * *", /cron\(minutes hours day-of-month month day-of-week year\)/);
+    });
+
+    it("invalid rate expression", () => {
+        expectOnlyProblem({ [key("backupSchedule")]: "rate(1 days)" }, key("backupSchedule"), "rate(1 days)", /singular/);
+    });
+
+    it("invalid time zone", () => {
+        expectOnlyProblem({ [key("backupScheduleTimezone")]: "Europe/Pariss" }, key("backupScheduleTimezone"), "Europe/Pariss", /IANA time zone/);
+    });
+
+    it("Standard-IA transition before day 30", () => {
+        expectOnlyProblem({ [key("transitionToIaDays")]: "29" }, key("transitionToIaDays"), "29", /from 30 to .*S3 refuses Standard-IA transitions before day 30/);
+    });
+
+    it("archive transition less than 30 days after Standard-IA", () => {
+        expectOnlyProblem({ [key("transitionToIaDays")]: "60", [key("transitionToArchiveDays")]: "80" }, key("transitionToArchiveDays"), "80", /at least 90.*transitionToIaDays is 60/);
+    });
+
+    it("expiration at the last transition", () => {
+        expectOnlyProblem({ [key("expirationDays")]: "90" }, key("expirationDays"), "90", /greater than the last transition \(90 days\)/);
+    });
+
+    it("noncurrent expiration below one day", () => {
+        expectOnlyProblem({ [key("noncurrentExpirationDays")]: "0" }, key("noncurrentExpirationDays"), "0", /from 1 to/);
+    });
+
+    it("abort of incomplete uploads below one day", () => {
+        expectOnlyProblem({ [key("abortIncompleteUploadDays")]: "0" }, key("abortIncompleteUploadDays"), "0", /from 1 to/);
+    });
+
+    it("object-lock retention longer than expiration", () => {
+        expectOnlyProblem({ [key("objectLockDays")]: "400" }, key("objectLockDays"), "400", /at most hotelgenius-ops:expirationDays \(365\)/);
+    });
+
+    it("object-lock mode outside GOVERNANCE and COMPLIANCE", () => {
+        expectOnlyProblem({ [key("objectLockMode")]: "governance" }, key("objectLockMode"), "governance", /one of GOVERNANCE, COMPLIANCE \(did you mean GOVERNANCE\?\)/);
+    });
+
+    it("unknown archive storage class", () => {
+        expectOnlyProblem({ [key("archiveStorageClass")]: "STANDARD_IA" }, key("archiveStorageClass"), "STANDARD_IA", /one of GLACIER_IR, GLACIER, DEEP_ARCHIVE/);
+    });
+
+    it("KMS deletion window outside 7-30 days", () => {
+        expectOnlyProblem({ [key("kmsDeletionWindowDays")]: "3" }, key("kmsDeletionWindowDays"), "3", /from 7 to 30/);
+    });
+
+    it("backup root with a leading slash", () => {
+        expectOnlyProblem({ [key("backupRoot")]: "/postgres/" }, key("backupRoot"), "/postgres/", /no leading or trailing \//);
+    });
+
+    it("owner not usable as a tag value", () => {
+        expectOnlyProblem({ [key("owner")]: "" }, key("owner"), "", /1-256 characters/);
+    });
+
+    it("replica region equal to the primary region", () => {
+        expectOnlyProblem({ [key("replicaRegion")]: "us-east-1" }, key("replicaRegion"), "us-east-1", /must differ from the primary region aws:region \(us-east-1\)/);
+    });
+
+    it("replica region that does not exist", () => {
+        expectOnlyProblem({ [key("replicaRegion")]: "us-west-3" }, key("replicaRegion"), "us-west-3", /AWS region code \(did you mean us-west-\d\?\)/);
+    });
+
+    it("missing primary region", () => {
+        expectOnlyProblem({ "aws:region": undefined }, "aws:region", undefined, /required/);
+    });
+
+    it("invalid primary region", () => {
+        expectOnlyProblem({ "aws:region": "useast1" }, "aws:region", "useast1", /AWS region code/);
+    });
+
+    it("missing database URL", () => {
+        expectOnlyProblem({ [DB_KEY]: undefined }, DB_KEY, undefined, /required secret.*--secret/);
+    });
+
+    it("empty required secret", () => {
+        expectOnlyProblem({ [DB_KEY]: "" }, DB_KEY, OFFLINE_SECRET, /must not be empty/);
+    });
+
+    it("secret given as plain text", () => {
+        const problem = expectOnlyProblem({}, DB_KEY, OFFLINE_SECRET, /plain text.*pulumi config set --secret databaseUrl/, []);
+        expect(JSON.stringify(problem)).not.toContain(PASSWORD);
+    });
+
+    it("Neon pooled endpoint", () => {
+        expectOnlyProblem({ [DB_KEY]: DIRECT_URL.replace("-000000.", "-000000-pooler.") }, DB_KEY, OFFLINE_SECRET, /direct endpoint, not the pooled `-pooler` host/);
+    });
+
+    it("database URL with another scheme", () => {
+        expectOnlyProblem({ [DB_KEY]: DIRECT_URL.replace("postgresql:", "mysql:") }, DB_KEY, OFFLINE_SECRET, /postgres:\/\/ or postgresql:\/\//);
+    });
+
+    it("non-secret setting stored as a secret", () => {
+        expectOnlyProblem({ [key("owner")]: OFFLINE_SECRET }, key("owner"), OFFLINE_SECRET, /is not a secret/, [DB_KEY, key("owner")]);
+    });
+});
+
+describe("parseSettings: reporting", () => {
+    it("collects every problem at once, one line each", () => {
+        const error = problemsOf({
+            "aws:region": "mars-1",
+            [key("ownr")]: "ops",
+            [key("objectLockDays")]: "many",
+            [key("backupSchedule")]: "daily",
+            [key("backupScheduleTimezone")]: "Moon/Base",
+            [key("alertEmails")]: JSON.stringify(["not-an-email"]),
+            [DB_KEY]: "",
+        });
+        expect(error.problems.map((problem) => problem.key)).toEqual([
+            key("ownr"),
+            "aws:region",
+            key("alertEmails"),
+            key("objectLockDays"),
+            key("backupSchedule"),
+            key("backupScheduleTimezone"),
+            DB_KEY,
+        ]);
+        expect(error.message.split("\n")).toHaveLength(7);
+        expect(error.name).toBe("SettingsError");
+    });
+
+    it("never echoes a secret value, whatever is wrong with it", () => {
+        const urls = [DIRECT_URL.replace("-000000.", "-000000-pooler."), DIRECT_URL.replace("postgresql:", "http:"), `postgresql://backup:${PASSWORD}@`, DIRECT_URL];
+        for (const url of urls) {
+            for (const secretKeys of [[DB_KEY], []]) {
+                const error = problemsOf({ [DB_KEY]: url, [key("protectData")]: "maybe" }, secretKeys);
+                expect(error.message).not.toContain(PASSWORD);
+                expect(JSON.stringify(error.problems)).not.toContain(PASSWORD);
+            }
+        }
+    });
+
+    it("checks cross-setting rules only between individually valid values", () => {
+        const error = problemsOf({ [key("transitionToIaDays")]: "soon", [key("expirationDays")]: "60" });
+        expect(error.problems.map((problem) => problem.key)).toEqual([key("transitionToIaDays"), key("expirationDays")]);
+        expect(error.problems[1]!.allowed).toMatch(/last transition \(90 days\)/);
+    });
+});
+
+describe("checkScheduleExpression", () => {
+    it.each([
+        "cron(0 3 * * ? *)",
+        "cron(15 2 ? * MON-FRI *)",
+        "cron(0/30 8-18 ? * 2-6 *)",
+        "cron(0 4 L * ? *)",
+        "cron(0 4 15W * ? *)",
+        "cron(0 4 ? * 6L *)",
+        "cron(0 4 ? * 2#1 *)",
+        "cron(0 4 1,15 JAN,JUL ? 2026-2030)",
+        "rate(1 day)",
+        "rate(6 hours)",
+        "rate(30 minutes)",
+    ])("accepts %s", (expression) => {
+        expect(checkScheduleExpression(expression)).toBeUndefined();
+    });
+
+    it.each([
+        ["cron(0 3 * * ? * *)", /6 fields/],
+        ["cron(0 3 ? * ? *)", /exactly one/],
+        ["cron(0 3 32 * ? *)", /day-of-month/],
+        ["cron(0 3 ? 13 * *)", /month field/],
+        ["cron(0 3 ? * 8 *)", /day-of-week field/],
+        ["cron(0 3 ? * MON#6 *)", /day-of-week field/],
+        ["cron(0 3 * * ? 1969)", /year field/],
+        ["cron(? 3 * * ? *)", /\? is allowed only in day-of-month or day-of-week/],
+        ["cron(0/0 3 * * ? *)", /step 0/],
+        ["rate(0 hours)", /at least 1/],
+        ["rate(2 hour)", /plural/],
+        ["rate(1 week)", /minute\(s\), hour\(s\) or day\(s\)/],
+        ["at(2026-12-01T03:00:00)", /must repeat/],
+        ["@daily", /must be cron/],
+    ])("rejects %s", (expression, reason) => {
+        expect(checkScheduleExpression(expression)).toMatch(reason);
+    });
+});
+
+describe("small checks", () => {
+    it("time zones: IANA names only, exactly spelled", () => {
+        expect(checkTimeZone("UTC")).toBeUndefined();
+        expect(checkTimeZone("America/New_York")).toBeUndefined();
+        expect(checkTimeZone("europe/paris")).toMatch(/did you mean Europe\/Paris/);
+        expect(checkTimeZone("+02:00")).toMatch(/IANA/);
+        expect(checkTimeZone("Nowhere/Special")).toMatch(/IANA/);
+    });
+
+    it("email addresses", () => {
+        for (const good of ["ops@hotelgenius.example", "first.last+alerts@mail.hotelgenius.example"]) expect(isEmail(good)).toBe(true);
+        for (const bad of ["ops", "ops@localhost", "ops@@x.example", ".ops@x.example", "o..ps@x.example", "ops @x.example", "ops@-x.example"]) expect(isEmail(bad)).toBe(false);
+    });
+
+    it("database URLs", () => {
+        expect(checkDatabaseUrl(DIRECT_URL)).toBeUndefined();
+        expect(checkDatabaseUrl("postgres://u:p@db.internal.example:5432/app")).toBeUndefined();
+        expect(checkDatabaseUrl("not a url")).toMatch(/must be a URL/);
+        expect(checkDatabaseUrl("postgresql://u:p@db.internal.example")).toMatch(/must name the database/);
+        expect(checkDatabaseUrl("postgresql://u:p@ep-x-pooler.eu-central-1.aws.neon.tech/app")).toMatch(/-pooler/);
+    });
+});
