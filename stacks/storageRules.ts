@@ -1,0 +1,312 @@
+// Pure builders for the backup buckets' lifecycle rules, bucket policies, replication rule and
+// replication role documents. Plain data in, plain data out: unit-tested without any Pulumi runtime,
+// and turned into JSON by the component once the ARNs they mention are known.
+import type { BackupLayout, BackupStorageSettings } from "./config.js";
+
+const ARCHIVE_STORAGE_CLASSES = ["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"];
+const OBJECT_LOCK_MODES = ["GOVERNANCE", "COMPLIANCE"];
+/** S3 refuses a Standard-IA transition before day 30, and a later transition less than 30 days after it. */
+const MIN_DAYS_IN_STANDARD = 30;
+const MIN_DAYS_IN_STANDARD_IA = 30;
+
+export interface LifecycleRule {
+    id: string;
+    status: "Enabled";
+    filter: { prefix: string };
+    transitions?: { days: number; storageClass: string }[];
+    expiration: { days: number };
+    noncurrentVersionExpiration: { noncurrentDays: number };
+    abortIncompleteMultipartUpload: { daysAfterInitiation: number };
+}
+
+export interface PolicyStatement {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Principal?: "*" | { Service: string };
+    Action: string | string[];
+    Resource?: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+export interface ReplicationRule {
+    id: string;
+    status: "Enabled";
+    priority: number;
+    filter: { prefix: string };
+    deleteMarkerReplication: { status: "Disabled" };
+    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } };
+    destination: { bucket: string; encryptionConfiguration: { replicaKmsKeyId: string } };
+}
+
+/** Where each bucket and key of the replication pair lives. */
+export interface ReplicationEnds {
+    sourceBucketArn: string;
+    sourceKeyArn: string;
+    sourceRegion: string;
+    replicaBucketArn: string;
+    replicaKeyArn: string;
+    replicaRegion: string;
+    dumpPrefix: string;
+}
+
+function isPositiveInteger(value: number): boolean {
+    return Number.isInteger(value) && value > 0;
+}
+
+function layoutProblems(layout: BackupLayout): string[] {
+    const problems: string[] = [];
+    const { root, dumpPrefix, manifestPrefix } = layout;
+    if (root === "" || root.startsWith("/") || root.endsWith("/")) {
+        problems.push(`storage.layout.root is "${root}"; allowed: a non-empty key prefix without leading or trailing "/"`);
+        return problems;
+    }
+    for (const [key, prefix] of [
+        ["dumpPrefix", dumpPrefix],
+        ["manifestPrefix", manifestPrefix],
+    ] as const) {
+        if (!prefix.startsWith(`${root}/`) || !prefix.endsWith("/") || prefix === `${root}/`) {
+            problems.push(`storage.layout.${key} is "${prefix}"; allowed: a folder under the root, "${root}/<name>/"`);
+        }
+    }
+    // Overlapping prefixes would put manifests under the dump rule (archive transitions, replication).
+    if (dumpPrefix.startsWith(manifestPrefix) || manifestPrefix.startsWith(dumpPrefix)) {
+        problems.push(
+            `storage.layout.dumpPrefix "${dumpPrefix}" and storage.layout.manifestPrefix "${manifestPrefix}" overlap; allowed: two distinct folders, neither inside the other`,
+        );
+    }
+    return problems;
+}
+
+/**
+ * What S3, KMS and the backup contract would reject in these settings, one message per problem,
+ * each naming the setting, its value and what is allowed; [] when the settings can be applied.
+ */
+export function storageSettingsProblems(settings: BackupStorageSettings): string[] {
+    const problems = layoutProblems(settings.layout);
+    const dayKeys = [
+        "objectLockDays",
+        "transitionToIaDays",
+        "transitionToArchiveDays",
+        "expirationDays",
+        "noncurrentExpirationDays",
+        "abortIncompleteUploadDays",
+    ] as const;
+    for (const key of dayKeys) {
+        if (!isPositiveInteger(settings[key])) problems.push(`storage.${key} is ${settings[key]}; allowed: a whole number of days, at least 1`);
+    }
+    if (!OBJECT_LOCK_MODES.includes(settings.objectLockMode)) {
+        problems.push(`storage.objectLockMode is "${settings.objectLockMode}"; allowed: ${OBJECT_LOCK_MODES.join(" or ")}`);
+    }
+    if (!ARCHIVE_STORAGE_CLASSES.includes(settings.archiveStorageClass)) {
+        problems.push(`storage.archiveStorageClass is "${settings.archiveStorageClass}"; allowed: ${ARCHIVE_STORAGE_CLASSES.join(", ")}`);
+    }
+    if (settings.transitionToIaDays < MIN_DAYS_IN_STANDARD) {
+        problems.push(`storage.transitionToIaDays is ${settings.transitionToIaDays}; allowed: at least ${MIN_DAYS_IN_STANDARD} (the S3 minimum for Standard-IA)`);
+    }
+    if (settings.transitionToArchiveDays < settings.transitionToIaDays + MIN_DAYS_IN_STANDARD_IA) {
+        problems.push(
+            `storage.transitionToArchiveDays is ${settings.transitionToArchiveDays}; allowed: at least storage.transitionToIaDays + ${MIN_DAYS_IN_STANDARD_IA} = ${settings.transitionToIaDays + MIN_DAYS_IN_STANDARD_IA} (S3 keeps objects 30 days in Standard-IA before the next transition)`,
+        );
+    }
+    if (settings.expirationDays <= settings.transitionToArchiveDays) {
+        problems.push(
+            `storage.expirationDays is ${settings.expirationDays}; allowed: more than storage.transitionToArchiveDays (${settings.transitionToArchiveDays}), S3 expires only after the last transition`,
+        );
+    }
+    if (settings.objectLockDays > settings.expirationDays) {
+        problems.push(
+            `storage.objectLockDays is ${settings.objectLockDays}; allowed: at most storage.expirationDays (${settings.expirationDays}), or expired dumps stay locked and billed`,
+        );
+    }
+    if (!Number.isInteger(settings.kmsDeletionWindowDays) || settings.kmsDeletionWindowDays < 7 || settings.kmsDeletionWindowDays > 30) {
+        problems.push(`storage.kmsDeletionWindowDays is ${settings.kmsDeletionWindowDays}; allowed: a whole number from 7 to 30 (the KMS limits)`);
+    }
+    return problems;
+}
+
+function commonRuleParts(settings: BackupStorageSettings) {
+    return {
+        expiration: { days: settings.expirationDays },
+        noncurrentVersionExpiration: { noncurrentDays: settings.noncurrentExpirationDays },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: settings.abortIncompleteUploadDays },
+    };
+}
+
+/** Dumps move to Standard-IA, then to the archive class, and expire; a versioned bucket keeps the old version for the noncurrent window. */
+export function dumpLifecycleRule(settings: BackupStorageSettings): LifecycleRule {
+    return {
+        id: "dumps",
+        status: "Enabled",
+        filter: { prefix: settings.layout.dumpPrefix },
+        transitions: [
+            { days: settings.transitionToIaDays, storageClass: "STANDARD_IA" },
+            { days: settings.transitionToArchiveDays, storageClass: settings.archiveStorageClass },
+        ],
+        ...commonRuleParts(settings),
+    };
+}
+
+/**
+ * Manifests expire on the same day as the dumps they describe: a manifest without its dump lists a
+ * backup that cannot be restored, a dump without its manifest is invisible. They never transition:
+ * objects under 128 KiB are billed as 128 KiB in Standard-IA and Glacier Instant Retrieval.
+ */
+export function manifestLifecycleRule(settings: BackupStorageSettings): LifecycleRule {
+    return {
+        id: "manifests",
+        status: "Enabled",
+        filter: { prefix: settings.layout.manifestPrefix },
+        ...commonRuleParts(settings),
+    };
+}
+
+/** The primary bucket holds dumps and manifests. */
+export function primaryLifecycleRules(settings: BackupStorageSettings): LifecycleRule[] {
+    return [dumpLifecycleRule(settings), manifestLifecycleRule(settings)];
+}
+
+/** Only the dump prefix is replicated, so the replica needs only the dump rule. */
+export function replicaLifecycleRules(settings: BackupStorageSettings): LifecycleRule[] {
+    return [dumpLifecycleRule(settings)];
+}
+
+/**
+ * Denies plain-HTTP access and any upload not encrypted with this bucket's own KMS key.
+ *
+ * The encryption statements use the IfExists forms on purpose: a request without encryption
+ * headers gets the bucket's default encryption (this key, with a bucket key), and UploadPart
+ * requests never carry those headers, so requiring them would break multipart uploads. Asking for
+ * SSE-KMS without naming a key would select the AWS managed aws/s3 key, hence the Null check. SSE-C
+ * is refused by the bucket's encryption configuration (blocked encryption types), not here.
+ * A key named in a request must be the full key ARN; a key id or alias is denied.
+ */
+export function bucketPolicy(bucketArn: string, keyArn: string): PolicyDocument {
+    const objects = `${bucketArn}/*`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, objects],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+            {
+                Sid: "DenyEncryptionOtherThanKms",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:PutObject",
+                Resource: objects,
+                Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+            },
+            {
+                Sid: "DenyKmsWithoutKeyId",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:PutObject",
+                Resource: objects,
+                Condition: {
+                    StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" },
+                },
+            },
+            {
+                Sid: "DenyOtherKmsKeys",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:PutObject",
+                Resource: objects,
+                Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } },
+            },
+        ],
+    };
+}
+
+/** Replicates new dumps (not manifests, not delete markers) re-encrypted under the replica's own key. */
+export function replicationRule(layout: BackupLayout, replicaBucketArn: string, replicaKeyArn: string): ReplicationRule {
+    return {
+        id: "dumps-off-site",
+        status: "Enabled",
+        priority: 1,
+        filter: { prefix: layout.dumpPrefix },
+        // Deleting a dump in the primary (by mistake or by an attacker) must not hide it in the replica.
+        deleteMarkerReplication: { status: "Disabled" },
+        sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+        destination: { bucket: replicaBucketArn, encryptionConfiguration: { replicaKmsKeyId: replicaKeyArn } },
+    };
+}
+
+/** Only S3 may assume the replication role; iam:PassRole on it stays with this account. */
+export function replicationTrustPolicy(): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Sid: "S3AssumesForReplication", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    };
+}
+
+/**
+ * Least privilege for replicating the dump prefix between two SSE-KMS buckets with Object Lock.
+ * With S3 Bucket Keys the KMS encryption context is the bucket ARN rather than the object ARN, so
+ * both forms are allowed. The replica key also needs Decrypt and GenerateDataKey: S3 checks and
+ * derives the replica's bucket key with them, and a missing permission fails replication silently.
+ */
+export function replicationPermissions(ends: ReplicationEnds): PolicyDocument {
+    const sourceDumps = `${ends.sourceBucketArn}/${ends.dumpPrefix}*`;
+    const replicaDumps = `${ends.replicaBucketArn}/${ends.dumpPrefix}*`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadReplicationConfiguration",
+                Effect: "Allow",
+                Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                Resource: ends.sourceBucketArn,
+            },
+            {
+                Sid: "ReadSourceDumps",
+                Effect: "Allow",
+                Action: [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                    "s3:GetObjectRetention",
+                    "s3:GetObjectLegalHold",
+                ],
+                Resource: sourceDumps,
+            },
+            {
+                Sid: "WriteReplicaDumps",
+                Effect: "Allow",
+                Action: ["s3:ReplicateObject", "s3:ReplicateTags"],
+                Resource: replicaDumps,
+            },
+            {
+                Sid: "DecryptSourceDumps",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: ends.sourceKeyArn,
+                Condition: {
+                    StringEquals: { "kms:ViaService": `s3.${ends.sourceRegion}.amazonaws.com` },
+                    StringLike: { "kms:EncryptionContext:aws:s3:arn": [ends.sourceBucketArn, sourceDumps] },
+                },
+            },
+            {
+                Sid: "EncryptReplicaDumps",
+                Effect: "Allow",
+                Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+                Resource: ends.replicaKeyArn,
+                Condition: {
+                    StringEquals: { "kms:ViaService": `s3.${ends.replicaRegion}.amazonaws.com` },
+                    StringLike: { "kms:EncryptionContext:aws:s3:arn": [ends.replicaBucketArn, replicaDumps] },
+                },
+            },
+        ],
+    };
+}

@@ -1,0 +1,81 @@
+// Valid settings objects for tests that need a `Settings` without reading Pulumi config: a prod-like
+// and a staging-like one, each taking overrides (storage and schedule merge field by field).
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupScheduleSettings, BackupStorageSettings, Settings } from "../stacks/config.js";
+
+export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule">> {
+    storage?: Partial<BackupStorageSettings>;
+    schedule?: Partial<BackupScheduleSettings>;
+}
+
+const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
+
+function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides): Settings {
+    const { storage, schedule, ...rest } = overrides;
+    return {
+        ...base,
+        // A syntactically real URL with an obviously fake host and password; never a real credential.
+        databaseUrl: pulumi.secret(`postgres://backup:not-a-password@db.${base.stack}.example.invalid:5432/hotelgenius?sslmode=require`),
+        ...rest,
+        storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
+        schedule: { ...base.schedule, ...schedule },
+    };
+}
+
+/** Prod-like: long retention, compliance-mode lock, deep archive, data protected from deletion. */
+export function prodSettings(overrides: SettingsOverrides = {}): Settings {
+    return build(
+        {
+            project: "hotelgenius-ops",
+            stack: "prod",
+            region: "eu-west-1",
+            owner: "platform-team",
+            alertEmails: ["oncall@hotelgenius.example"],
+            storage: {
+                layout: LAYOUT,
+                objectLockMode: "COMPLIANCE",
+                objectLockDays: 35,
+                transitionToIaDays: 30,
+                transitionToArchiveDays: 90,
+                archiveStorageClass: "DEEP_ARCHIVE",
+                expirationDays: 400,
+                noncurrentExpirationDays: 30,
+                abortIncompleteUploadDays: 7,
+                replicaRegion: "eu-central-1",
+                kmsDeletionWindowDays: 30,
+                protectData: true,
+            },
+            schedule: { expression: "cron(15 3 * * ? *)", timezone: "Europe/Paris" },
+        },
+        overrides,
+    );
+}
+
+/** Staging-like: shortest lawful retention, governance-mode lock, nothing protected from destroy. */
+export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
+    return build(
+        {
+            project: "hotelgenius-ops",
+            stack: "staging",
+            region: "eu-west-1",
+            owner: "platform-team",
+            alertEmails: ["staging-alerts@hotelgenius.example"],
+            storage: {
+                layout: LAYOUT,
+                objectLockMode: "GOVERNANCE",
+                objectLockDays: 7,
+                transitionToIaDays: 30,
+                transitionToArchiveDays: 60,
+                archiveStorageClass: "GLACIER_IR",
+                expirationDays: 90,
+                noncurrentExpirationDays: 7,
+                abortIncompleteUploadDays: 7,
+                replicaRegion: "eu-central-1",
+                kmsDeletionWindowDays: 7,
+                protectData: false,
+            },
+            schedule: { expression: "cron(15 4 * * ? *)", timezone: "Europe/Paris" },
+        },
+        overrides,
+    );
+}
