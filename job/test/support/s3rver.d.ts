@@ -1,0 +1,25 @@
+// s3rver ships no type declarations; this covers the part of its API the harness uses.
+declare module "s3rver" {
+    import type { AddressInfo } from "node:net";
+    import type { Server } from "node:http";
+
+    interface S3rverOptions {
+        address?: string;
+        port?: number;
+        silent?: boolean;
+        directory?: string;
+        resetOnClose?: boolean;
+        allowMismatchedSignatures?: boolean;
+        vhostBuckets?: boolean;
+        configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
+    }
+
+    class S3rver {
+        constructor(options?: S3rverOptions);
+        run(): Promise<AddressInfo>;
+        close(): Promise<void>;
+        httpServer?: Server;
+    }
+
+    export = S3rver;
+}
