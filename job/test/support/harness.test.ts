@@ -5,10 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseOutput, runCli, spawnCli } from "./cli.js";
+import { olderClientBinDir } from "./fake-bin.js";
+import { descendants, filesOpenForWriting, isWriteMode, parseStat, parseStatusKiB, peakRssBytes, waitForDescendant } from "./proc.js";
 import { createVariedDatabase, fingerprint } from "./fixtures.js";
 import { newestVersionDir, parseMajorVersion, startPostgres, tail, type PgCluster } from "./postgres.js";
 import { classifyRequest, startS3, unreachableEndpoint, type S3Server } from "./s3.js";
@@ -61,6 +63,44 @@ describe("pure helpers", () => {
         expect(parsed.logs.map((l) => l.message)).toEqual(["hi"]);
         expect(parsed.metrics).toHaveLength(1);
         expect(parsed.otherLines).toEqual(["plain text"]);
+    });
+});
+
+describe("process inspection", () => {
+    it("parses /proc stat and status lines", () => {
+        expect(parseStat("4242 (odd) name) S 17 4242 4242 0 -1")).toEqual({ pid: 4242, comm: "odd) name", ppid: 17 });
+        expect(parseStatusKiB("Name:\tnode\nVmHWM:\t  51200 kB\nVmRSS:\t  40000 kB\n", "VmHWM")).toBe(51200);
+        expect(parseStatusKiB("Name:\tnode\n", "VmHWM")).toBeUndefined();
+        expect([isWriteMode("0100000"), isWriteMode("0100001"), isWriteMode("02100002")]).toEqual([false, true, true]);
+    });
+
+    it("finds descendants, their memory and the files they write", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "proc-harness-"));
+        const written = join(dir, "scratch.bin");
+        const shell = spawn("sh", ["-c", `sleep 30 3>"${written}" & wait`], { stdio: "ignore" });
+        try {
+            const sleeper = await waitForDescendant(shell.pid as number, "sleep", 5_000);
+            expect(descendants(shell.pid as number).map((p) => p.comm)).toEqual(["sleep"]);
+            expect(peakRssBytes(sleeper.pid)).toBeGreaterThan(0);
+            expect(filesOpenForWriting(sleeper.pid)).toEqual([written]);
+            expect(filesOpenForWriting(shell.pid as number)).toEqual([]);
+        } finally {
+            for (const child of descendants(shell.pid as number)) process.kill(child.pid, "SIGKILL");
+            shell.kill("SIGKILL");
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("provides older client stand-ins for the version guard", () => {
+        const fake = olderClientBinDir(14, "15.14");
+        try {
+            expect(spawnSync(join(fake.dir, "pg_dump"), ["--version"], { encoding: "utf8" }).stdout.trim()).toBe("pg_dump (PostgreSQL) 14.13");
+            const dump = spawnSync(join(fake.dir, "pg_dump"), ["-Fc", "postgresql://x@127.0.0.1/db"], { encoding: "utf8" });
+            expect(dump.status).toBe(1);
+            expect(dump.stderr).toMatch(/server version mismatch/);
+        } finally {
+            fake.remove();
+        }
     });
 });
 

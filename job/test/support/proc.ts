@@ -1,0 +1,122 @@
+// Linux /proc readers for tests and the benchmark: find the children the CLI started (pg_dump,
+// zstd) to kill them mid-stream, measure the memory of a whole process tree, and list the files
+// a process holds open for writing (a streaming backup must hold none besides its pipes).
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+export interface ProcInfo {
+    pid: number;
+    ppid: number;
+    /** Executable name as the kernel reports it (at most 15 characters). */
+    comm: string;
+}
+
+/** Parses /proc/<pid>/stat; the command name is parenthesised and may itself contain spaces or parentheses. */
+export function parseStat(stat: string): ProcInfo {
+    const open = stat.indexOf("(");
+    const close = stat.lastIndexOf(")");
+    if (open < 0 || close < open) throw new Error(`unparseable /proc stat line: ${JSON.stringify(stat.slice(0, 80))}`);
+    const fields = stat.slice(close + 2).split(" ");
+    return { pid: Number(stat.slice(0, open).trim()), comm: stat.slice(open + 1, close), ppid: Number(fields[1]) };
+}
+
+/** Reads one field of /proc/<pid>/status in KiB (e.g. VmHWM, VmRSS); undefined when absent. */
+export function parseStatusKiB(status: string, field: string): number | undefined {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status);
+    return match ? Number(match[1]) : undefined;
+}
+
+function readProc(pid: number, file: string): string | undefined {
+    try {
+        return readFileSync(`/proc/${pid}/${file}`, "utf8");
+    } catch {
+        return undefined; // the process ended between listing and reading
+    }
+}
+
+export function processInfo(pid: number): ProcInfo | undefined {
+    const stat = readProc(pid, "stat");
+    return stat === undefined ? undefined : parseStat(stat);
+}
+
+function allProcesses(): ProcInfo[] {
+    const found: ProcInfo[] = [];
+    for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        const info = processInfo(Number(entry));
+        if (info) found.push(info);
+    }
+    return found;
+}
+
+/** Every live descendant of `pid` (children, grandchildren, ...). */
+export function descendants(pid: number): ProcInfo[] {
+    const byParent = new Map<number, ProcInfo[]>();
+    for (const info of allProcesses()) byParent.set(info.ppid, [...(byParent.get(info.ppid) ?? []), info]);
+    const result: ProcInfo[] = [];
+    const queue = [pid];
+    while (queue.length) {
+        for (const child of byParent.get(queue.shift() as number) ?? []) {
+            result.push(child);
+            queue.push(child.pid);
+        }
+    }
+    return result;
+}
+
+/** Waits until a descendant of `pid` named `comm` exists (e.g. "pg_dump"), polling every 20 ms. */
+export async function waitForDescendant(pid: number, comm: string, timeoutMs = 30_000): Promise<ProcInfo> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        const found = descendants(pid).find((info) => info.comm === comm);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`no descendant process named ${comm} under pid ${pid} after ${timeoutMs} ms`);
+}
+
+/** Peak resident set size (VmHWM) of one process, in bytes. */
+export function peakRssBytes(pid: number): number | undefined {
+    const status = readProc(pid, "status");
+    const kib = status === undefined ? undefined : parseStatusKiB(status, "VmHWM");
+    return kib === undefined ? undefined : kib * 1024;
+}
+
+/** Current resident set size (VmRSS) of one process, in bytes. */
+export function rssBytes(pid: number): number | undefined {
+    const status = readProc(pid, "status");
+    const kib = status === undefined ? undefined : parseStatusKiB(status, "VmRSS");
+    return kib === undefined ? undefined : kib * 1024;
+}
+
+const O_ACCMODE = 0o3;
+
+/** Whether an fdinfo `flags:` value (octal) opens for writing (O_WRONLY or O_RDWR). */
+export function isWriteMode(octalFlags: string): boolean {
+    return (parseInt(octalFlags, 8) & O_ACCMODE) !== 0;
+}
+
+/**
+ * Regular files (not pipes, sockets, devices or anonymous inodes) that `pid` holds open for writing.
+ * A backup that streams end to end has none; a temporary dump file would show up here.
+ */
+export function filesOpenForWriting(pid: number): string[] {
+    let fds: string[];
+    try {
+        fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+        return [];
+    }
+    const files: string[] = [];
+    for (const fd of fds) {
+        let target: string;
+        try {
+            target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+            continue;
+        }
+        if (!target.startsWith("/") || target.startsWith("/dev/") || target.startsWith("/proc/")) continue;
+        const flags = /^flags:\s+(\d+)$/m.exec(readProc(pid, `fdinfo/${fd}`) ?? "")?.[1];
+        if (flags !== undefined && isWriteMode(flags)) files.push(target);
+    }
+    return files;
+}
