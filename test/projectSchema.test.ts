@@ -1,0 +1,111 @@
+// The project file, the stack files, config.ts and docs/settings.md describe the same settings;
+// these tests keep them from drifting apart.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { isMap, isScalar, parse, parseDocument } from "yaml";
+import { readStackFile } from "../scripts/stackFile.js";
+import { DEFAULTS, OFFLINE_SECRET, parseSettings, REQUIRED_SETTINGS, SECRET_SETTINGS, SETTING_NAMES, SETTING_TYPES, type SettingName } from "../stacks/config.js";
+
+const ROOT = path.resolve(__dirname, "..");
+const PROJECT = "hotelgenius-ops";
+const STACKS = ["prod", "staging"] as const;
+/** What staging changes from prod; each needs a comment saying why in Pulumi.staging.yaml. */
+const STAGING_OVERRIDES = ["protectData", "objectLockMode", "objectLockDays"];
+
+const projectFile = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    runtime: { name: string; options: Record<string, unknown> };
+    config: Record<string, { type?: string; description?: string; secret?: boolean; default?: unknown; items?: { type: string } }>;
+};
+const stackPath = (stack: string) => path.join(ROOT, `Pulumi.${stack}.yaml`);
+const defaultOf = (name: SettingName): unknown => (DEFAULTS as Partial<Record<SettingName, unknown>>)[name];
+
+describe("Pulumi.yaml", () => {
+    it("is the hotelgenius-ops Node.js project, run through tsx", () => {
+        expect(projectFile.name).toBe(PROJECT);
+        expect(projectFile.runtime.name).toBe("nodejs");
+        expect(projectFile.runtime.options).toMatchObject({ typescript: false, nodeargs: "--import tsx" });
+    });
+
+    it("declares exactly the settings config.ts knows", () => {
+        expect(Object.keys(projectFile.config).sort()).toEqual([...SETTING_NAMES].sort());
+    });
+
+    it.each(SETTING_NAMES)("declares %s with config.ts's type, secrecy and default, and a description", (name) => {
+        const declared = projectFile.config[name]!;
+        expect(declared.type).toBe(SETTING_TYPES[name]);
+        expect(declared.description?.trim().length).toBeGreaterThan(20);
+        if (declared.type === "array") expect(declared.items).toEqual({ type: "string" });
+        expect(declared.secret ?? false).toBe(SECRET_SETTINGS.has(name));
+        if (REQUIRED_SETTINGS.includes(name)) expect(declared).not.toHaveProperty("default");
+        else expect(declared.default).toEqual(defaultOf(name));
+    });
+});
+
+describe("stack files", () => {
+    it.each(STACKS)("Pulumi.%s.yaml parses into valid settings", (stack) => {
+        const file = readStackFile(stackPath(stack), PROJECT);
+        const settings = parseSettings({ project: PROJECT, stack, values: file.values, secretKeys: file.secretKeys });
+        expect(settings.region).toBe("us-east-1");
+        expect(settings.storage.replicaRegion).toBe("us-west-2");
+    });
+
+    it.each(STACKS)("Pulumi.%s.yaml takes the database URL from its own ESC environment, never as plain text", (stack) => {
+        const file = readStackFile(stackPath(stack), PROJECT);
+        expect(file.environments).toEqual([`hotelgenius/${stack}`]);
+        expect(file.values[`${PROJECT}:databaseUrl`]).toBe(OFFLINE_SECRET);
+        expect(file.secretKeys.has(`${PROJECT}:databaseUrl`)).toBe(true);
+        expect(readFileSync(stackPath(stack), "utf8")).not.toMatch(/postgres(ql)?:\/\/\w+:[^@\s]+@/);
+    });
+
+    it("prod keeps its data protected and immutable", () => {
+        const file = readStackFile(stackPath("prod"), PROJECT);
+        const settings = parseSettings({ project: PROJECT, stack: "prod", values: file.values, secretKeys: file.secretKeys });
+        expect(settings.storage.protectData).toBe(true);
+        expect(settings.storage.objectLockMode).toBe("COMPLIANCE");
+    });
+
+    it("staging differs from prod exactly in the documented overrides", () => {
+        const effective = (stack: string) => {
+            const { values } = readStackFile(stackPath(stack), PROJECT);
+            const keys = new Set([...Object.keys(values), ...SETTING_NAMES.map((name) => `${PROJECT}:${name}`)]);
+            return new Map([...keys].map((key) => [key, values[key] ?? fieldDefault(key)]));
+        };
+        const prod = effective("prod");
+        const staging = effective("staging");
+        const keys = new Set([...prod.keys(), ...staging.keys()]);
+        const differing = [...keys].filter((key) => prod.get(key) !== staging.get(key));
+        expect(differing.sort()).toEqual(STAGING_OVERRIDES.map((name) => `${PROJECT}:${name}`).sort());
+    });
+
+    it("staging explains each override in a comment right above it", () => {
+        const document = parseDocument(readFileSync(stackPath("staging"), "utf8"));
+        const config = document.get("config");
+        if (!isMap(config)) throw new Error("Pulumi.staging.yaml has no config mapping");
+        for (const name of STAGING_OVERRIDES) {
+            const pair = config.items.find((item) => isScalar(item.key) && item.key.value === `${PROJECT}:${name}`);
+            const comment = pair && isScalar(pair.key) ? pair.key.commentBefore : undefined;
+            expect(comment?.trim().length ?? 0, `comment above ${name}`).toBeGreaterThan(30);
+        }
+    });
+});
+
+describe("docs/settings.md", () => {
+    const docs = readFileSync(path.join(ROOT, "docs", "settings.md"), "utf8");
+
+    it.each(SETTING_NAMES)("documents %s in the settings table with its default", (name) => {
+        const row = docs.split("\n").find((line) => line.startsWith(`| \`${name}\` |`));
+        expect(row, `table row for ${name}`).toBeDefined();
+        const cells = row!.split("|").map((cell) => cell.trim());
+        expect(cells[2]).toBe(SETTING_TYPES[name] + (SECRET_SETTINGS.has(name) ? " (secret)" : ""));
+        const value = defaultOf(name);
+        expect(cells[3]).toBe(value === undefined ? "required" : `\`${String(value)}\``);
+    });
+});
+
+function fieldDefault(key: string): string | undefined {
+    if (!key.startsWith(`${PROJECT}:`)) return undefined;
+    const value = defaultOf(key.slice(PROJECT.length + 1) as SettingName);
+    return value === undefined ? undefined : String(value);
+}
