@@ -1,0 +1,213 @@
+import { parseArgs } from "node:util";
+import { usageError } from "./errors.js";
+import { validateName } from "./ids.js";
+import { DEFAULT_TARGET, parseTarget, type Target } from "./target.js";
+
+export const COMMANDS = ["backup", "restore", "verify", "list"] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface Common {
+    pgBin: string | undefined;
+    connectAttempts: number;
+}
+
+export interface BackupOptions extends Common {
+    command: "backup";
+    databaseUrl: string;
+    target: Target;
+    name: string | undefined;
+    compressionLevel: number;
+    compressionThreads: number;
+    partSizeMiB: number;
+    uploadQueueSize: number;
+    progressIntervalSeconds: number;
+}
+
+export interface RestoreOptions extends Common {
+    command: "restore";
+    from: Target;
+    backup: string;
+    databaseUrl: string;
+    clean: boolean;
+}
+
+export interface VerifyOptions extends Common {
+    command: "verify";
+    from: Target;
+    backup: string;
+    scratchDatabaseUrl: string;
+}
+
+export interface ListOptions {
+    command: "list";
+    from: Target;
+    json: boolean;
+}
+
+export type Parsed = BackupOptions | RestoreOptions | VerifyOptions | ListOptions | { command: "help"; text: string };
+
+type Spec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+const COMMON: Spec = {
+    "pg-bin": { type: "string" },
+    "connect-attempts": { type: "string" },
+    help: { type: "boolean", short: "h" },
+};
+
+const SPECS: Record<CommandName, Spec> = {
+    backup: {
+        ...COMMON,
+        "database-url": { type: "string" },
+        to: { type: "string" },
+        name: { type: "string" },
+        "compression-level": { type: "string" },
+        "compression-threads": { type: "string" },
+        "part-size-mib": { type: "string" },
+        "upload-queue-size": { type: "string" },
+        "progress-interval": { type: "string" },
+    },
+    restore: { ...COMMON, from: { type: "string" }, backup: { type: "string" }, "database-url": { type: "string" }, clean: { type: "boolean" } },
+    verify: { ...COMMON, from: { type: "string" }, backup: { type: "string" }, "scratch-database-url": { type: "string" } },
+    list: { from: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+};
+
+export const HELP: Record<CommandName | "main", string> = {
+    main: `Usage: backup-job <command> [options]
+
+Commands:
+  backup    dump a database (pg_dump -Fc | zstd) to a target, with a manifest written last
+  list      list the backups in a target (only those with a manifest), newest first
+  restore   verify a backup's checksum, then restore it into a database
+  verify    restore drill: restore into a scratch database, compare row counts, drop it
+
+Run "backup-job <command> --help" for the options of a command.
+Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authentication,
+4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
+9 refused (target database not empty), 130/143 interrupted by SIGINT/SIGTERM.`,
+    backup: `Usage: backup-job backup [--database-url URL] [--to TARGET] [options]
+
+  --database-url URL        database to dump (env DATABASE_URL)
+  --to TARGET               s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
+  --name NAME               backup name, the id prefix (default: the database name)
+  --compression-level N     zstd level 1-19 (default 3)
+  --compression-threads N   zstd worker threads, 0 = one per core (default 1)
+  --part-size-mib N         S3 multipart part size in MiB, 5-5120 (default 16)
+  --upload-queue-size N     S3 parts uploaded concurrently, 1-16 (default 3)
+  --progress-interval S     seconds between progress log lines, 1-3600 (default 30)
+  --connect-attempts N      connection attempts for a cold-starting server, 1-20 (default 5)
+  --pg-bin DIR              take pg_dump from DIR instead of PATH`,
+    list: `Usage: backup-job list [--from TARGET] [--json]
+
+  --from TARGET   s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
+  --json          print one JSON array of manifests instead of a table`,
+    restore: `Usage: backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean]
+
+  --database-url URL        database to restore into (required; never taken from DATABASE_URL)
+  --from TARGET             s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
+  --backup ID|latest        backup id from "list" (default latest)
+  --clean                   allow a non-empty database: drop and recreate the dumped objects
+  --connect-attempts N      connection attempts, 1-20 (default 5)
+  --pg-bin DIR              take pg_restore from DIR instead of PATH`,
+    verify: `Usage: backup-job verify --scratch-database-url URL [--from TARGET] [--backup ID|latest]
+
+  --scratch-database-url URL  an existing database on the server used for the drill; a new
+                              uniquely named database is created next to it and always dropped
+  --from TARGET               s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
+  --backup ID|latest          backup id from "list" (default latest)
+  --connect-attempts N        connection attempts, 1-20 (default 5)
+  --pg-bin DIR                take pg_restore from DIR instead of PATH`,
+};
+
+export function intOption(raw: string | undefined, option: string, min: number, max: number, fallback: number): number {
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+        throw usageError(`${option} "${raw}" is not allowed: use a whole number from ${min} to ${max}`);
+    }
+    return Number(raw);
+}
+
+function translateParseError(command: CommandName, error: unknown): never {
+    const e = error as { code?: string; message?: string };
+    const allowed = Object.keys(SPECS[command])
+        .map((k) => `--${k}`)
+        .join(", ");
+    const option = /'([^']+)'/.exec(e.message ?? "")?.[1] ?? "";
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw usageError(`unknown option "${option}" for "${command}": allowed are ${allowed}`);
+    if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw usageError(`unexpected argument ${option ? `"${option}"` : ""} for "${command}": options are ${allowed}`);
+    if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw usageError(`${e.message ?? "invalid option value"} (command "${command}")`);
+    throw error;
+}
+
+function required(value: string | undefined, option: string, hint: string): string {
+    if (value === undefined || value.trim() === "") throw usageError(`${option} is required: ${hint}`);
+    return value;
+}
+
+function backupRef(raw: string | undefined): string {
+    const value = raw ?? "latest";
+    if (value !== "latest" && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}_\d{8}T\d{6}Z$/.test(value)) {
+        throw usageError(`--backup "${value}" is not allowed: use "latest" or a backup id such as mydb_20260101T030000Z (see "list")`);
+    }
+    return value;
+}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Parsed {
+    const [first, ...rest] = argv;
+    if (first === undefined || first === "--help" || first === "-h" || first === "help") return { command: "help", text: HELP.main };
+    if (!(COMMANDS as readonly string[]).includes(first)) {
+        throw usageError(`unknown command "${first}": allowed are ${COMMANDS.join(", ")}`);
+    }
+    const command = first as CommandName;
+    let values: Record<string, string | boolean | undefined>;
+    try {
+        values = parseArgs({ args: rest, options: SPECS[command], strict: true, allowPositionals: false }).values;
+    } catch (error) {
+        translateParseError(command, error);
+    }
+    if (values["help"]) return { command: "help", text: HELP[command] };
+    const str = (key: string) => values[key] as string | undefined;
+    const targetOf = (key: "to" | "from") => parseTarget(str(key) ?? env["BACKUP_TARGET"] ?? DEFAULT_TARGET, str(key) !== undefined ? `--${key}` : env["BACKUP_TARGET"] !== undefined ? "BACKUP_TARGET" : `--${key}`, cwd);
+    if (command === "list") return { command, from: targetOf("from"), json: values["json"] === true };
+
+    const common: Common = {
+        pgBin: str("pg-bin"),
+        connectAttempts: intOption(str("connect-attempts"), "--connect-attempts", 1, 20, 5),
+    };
+    if (common.pgBin !== undefined && common.pgBin.trim() === "") throw usageError(`--pg-bin "" is not allowed: name a directory holding pg_dump, pg_restore and psql`);
+
+    switch (command) {
+        case "backup": {
+            const name = str("name");
+            return {
+                command,
+                ...common,
+                databaseUrl: required(str("database-url") ?? env["DATABASE_URL"], "--database-url", "pass --database-url URL or set DATABASE_URL"),
+                target: targetOf("to"),
+                name: name === undefined ? undefined : validateName(name, "--name"),
+                compressionLevel: intOption(str("compression-level"), "--compression-level", 1, 19, 3),
+                compressionThreads: intOption(str("compression-threads"), "--compression-threads", 0, 64, 1),
+                partSizeMiB: intOption(str("part-size-mib"), "--part-size-mib", 5, 5120, 16),
+                uploadQueueSize: intOption(str("upload-queue-size"), "--upload-queue-size", 1, 16, 3),
+                progressIntervalSeconds: intOption(str("progress-interval"), "--progress-interval", 1, 3600, 30),
+            };
+        }
+        case "restore":
+            return {
+                command,
+                ...common,
+                from: targetOf("from"),
+                backup: backupRef(str("backup")),
+                // Deliberately not from DATABASE_URL: a restore target must be named on purpose.
+                databaseUrl: required(str("database-url"), "--database-url", "name the database to restore into (DATABASE_URL is not used for restore)"),
+                clean: values["clean"] === true,
+            };
+        case "verify":
+            return {
+                command,
+                ...common,
+                from: targetOf("from"),
+                backup: backupRef(str("backup")),
+                scratchDatabaseUrl: required(str("scratch-database-url"), "--scratch-database-url", "name a database on the server where a scratch database may be created"),
+            };
+    }
+}

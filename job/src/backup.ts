@@ -1,0 +1,268 @@
+import type { BackupOptions } from "./args.js";
+import { connect, countAllRows, countLargeObjects, listTables, serverVersion } from "./db.js";
+import { parseDatabaseUrl, refusePoolerHost } from "./dburl.js";
+import { emfRecord, round3, stageMetrics } from "./emf.js";
+import { ExitCode, JobError, errorMessage } from "./errors.js";
+import { HashingGate } from "./hashing.js";
+import { formatBackupId, validateName } from "./ids.js";
+import type { Manifest, TableCount } from "./manifest.js";
+import { openStorage } from "./open-storage.js";
+import { describeExit, pgProgram, startChild, succeeded, toolBanner } from "./proc.js";
+import { redactUrl, registerSecret } from "./redact.js";
+import { startProgress } from "./reporter.js";
+import type { Runtime, ToolInfo } from "./runtime.js";
+import { dumpPath } from "./target.js";
+import { isToolNewEnough, majorLabel, parseToolVersion, type PgVersion } from "./versions.js";
+
+/** pg_dump's backend carries this application_name, so operators (and tests) can find it. */
+export const PG_DUMP_APPLICATION_NAME = "hotelgenius-backup-pg_dump";
+
+export async function toolVersion(program: string, option: string): Promise<PgVersion> {
+    let banner: string;
+    try {
+        banner = await toolBanner(program);
+    } catch (error) {
+        throw new JobError(ExitCode.Usage, `cannot run ${program} (${option}): ${errorMessage(error)}`, { program });
+    }
+    try {
+        return parseToolVersion(banner);
+    } catch (error) {
+        throw new JobError(ExitCode.Usage, `${program} --version printed no PostgreSQL version: ${errorMessage(error)}`, { program, banner });
+    }
+}
+
+export function childEnv(password: string | undefined, applicationName: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: applicationName };
+    if (password !== undefined) env["PGPASSWORD"] = password;
+    return env;
+}
+
+export async function runBackup(opts: BackupOptions, rt: Runtime, tool: ToolInfo): Promise<Manifest> {
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const stages: Record<string, number> = {};
+    let database = "unknown";
+    let bytes = 0;
+    let ok = false;
+    try {
+        const db = parseDatabaseUrl(opts.databaseUrl, "--database-url");
+        registerSecret(db.password);
+        database = db.database;
+        refusePoolerHost(db, "--database-url");
+        const name = opts.name ?? validateName(db.database, "the database name from --database-url");
+        const manifest = await dumpToStorage(opts, rt, tool, { db, name, startedAt, stages });
+        bytes = manifest.bytes;
+        ok = true;
+        return manifest;
+    } finally {
+        const duration = (performance.now() - t0) / 1000;
+        rt.logger.record(
+            emfRecord(
+                database,
+                [
+                    { name: "BackupSuccess", unit: "Count", value: ok ? 1 : 0 },
+                    { name: "BackupDuration", unit: "Seconds", value: round3(duration) },
+                    ...(ok ? [{ name: "BackupBytes", unit: "Bytes" as const, value: bytes }, ...stageMetrics(stages)] : []),
+                ],
+                new Date(),
+            ),
+        );
+    }
+}
+
+interface DumpContext {
+    db: ReturnType<typeof parseDatabaseUrl>;
+    name: string;
+    startedAt: Date;
+    stages: Record<string, number>;
+}
+
+async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, ctx: DumpContext): Promise<Manifest> {
+    const { db, stages } = ctx;
+    const log = rt.logger;
+    const id = formatBackupId(ctx.name, ctx.startedAt);
+    const storage = openStorage(opts.target, { partSizeBytes: opts.partSizeMiB * 1024 * 1024, queueSize: opts.uploadQueueSize });
+    const display = redactUrl(opts.databaseUrl);
+    log.info("backup starting", { id, database: display, target: storage.display });
+
+    let t = performance.now();
+    const pgDump = pgProgram(opts.pgBin, "pg_dump");
+    const dumpVersion = await toolVersion(pgDump, opts.pgBin ? "--pg-bin" : "PATH");
+    const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, connectTimeoutMs: 10_000, baseDelayMs: 500, maxDelayMs: 8_000, signal: rt.signal, logger: log, display });
+    try {
+        const server = await serverVersion(client);
+        if (!isToolNewEnough(dumpVersion, server)) {
+            throw new JobError(
+                ExitCode.Version,
+                `pg_dump ${dumpVersion.text} (major ${majorLabel(dumpVersion)}) is older than the server (PostgreSQL ${server.text}, major ${majorLabel(server)}): install a pg_dump of major ${majorLabel(server)} or newer, or point --pg-bin at one`,
+                { pgDump: dumpVersion.text, server: server.text },
+            );
+        }
+        await storage.check();
+        if (await storage.manifestExists(id)) {
+            throw new JobError(ExitCode.Storage, `backup "${id}" already exists in ${storage.display}: wait a second or pass another --name`, { id });
+        }
+        stages["Preflight"] = (performance.now() - t) / 1000;
+        log.info("preflight passed", { id, serverVersion: server.text, pgDumpVersion: dumpVersion.text, target: storage.display });
+
+        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        const snapshot = (await client.query<{ s: string }>("SELECT pg_export_snapshot() AS s")).rows[0]!.s;
+        const tables = await listTables(client);
+
+        t = performance.now();
+        const { counts, largeObjects, uncompressedBytes, sha256, bytes } = await streamDump(opts, rt, { id, snapshot, tables, client, db, pgDump, storage, stages });
+        const finishedAt = new Date();
+
+        if (rt.signal.aborted) {
+            await storage.deleteDump(id).catch(() => undefined);
+            throw rt.signal.reason;
+        }
+        const manifest: Manifest = {
+            manifestVersion: 1,
+            id,
+            name: ctx.name,
+            database: db.database,
+            serverVersion: server.text,
+            serverMajor: majorLabel(server),
+            pgDumpVersion: dumpVersion.text,
+            pgDumpMajor: majorLabel(dumpVersion),
+            format: "custom",
+            compression: { algorithm: "zstd", level: opts.compressionLevel },
+            dump: dumpPath(id),
+            bytes,
+            uncompressedBytes,
+            sha256,
+            startedAt: ctx.startedAt.toISOString(),
+            finishedAt: finishedAt.toISOString(),
+            durationSeconds: round3((finishedAt.getTime() - ctx.startedAt.getTime()) / 1000),
+            tables: counts,
+            largeObjects,
+            tool,
+        };
+        t = performance.now();
+        try {
+            await storage.putManifest(manifest);
+        } catch (error) {
+            await storage.deleteDump(id).catch((e: unknown) => log.warn("could not delete the dump of a failed backup", { id, error: errorMessage(e) }));
+            throw error;
+        }
+        stages["Manifest"] = (performance.now() - t) / 1000;
+        log.info("backup complete", { id, bytes, uncompressedBytes, sha256, tables: counts.length, rows: counts.reduce((n, c) => n + c.rows, 0), target: storage.display });
+        return manifest;
+    } finally {
+        // Only now: the exported snapshot had to outlive pg_dump.
+        await client.query("ROLLBACK").catch(() => undefined);
+        await client.end().catch(() => undefined);
+    }
+}
+
+interface StreamContext {
+    id: string;
+    snapshot: string;
+    tables: { schema: string; name: string }[];
+    client: Parameters<typeof countAllRows>[0];
+    db: ReturnType<typeof parseDatabaseUrl>;
+    pgDump: string;
+    storage: ReturnType<typeof openStorage>;
+    stages: Record<string, number>;
+}
+
+interface StreamResult {
+    counts: TableCount[];
+    largeObjects: number;
+    uncompressedBytes: number;
+    sha256: string;
+    bytes: number;
+}
+
+/**
+ * pg_dump -> zstd -> sha256 -> storage in one pass, with row counts taken concurrently in the
+ * exported snapshot. The first failure wins and stops everything else; the storage only sees a
+ * clean end of stream when pg_dump, zstd and the counts all succeeded.
+ */
+async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): Promise<StreamResult> {
+    const controller = new AbortController();
+    let failure: unknown;
+    const fail = (error: unknown) => {
+        if (failure !== undefined) return;
+        failure = error;
+        controller.abort(error);
+    };
+    const onSignal = () => fail(rt.signal.reason);
+    if (rt.signal.aborted) throw rt.signal.reason;
+    rt.signal.addEventListener("abort", onSignal, { once: true });
+
+    const dumpStart = performance.now();
+    const dump = startChild(
+        s.pgDump,
+        ["--format=custom", "--compress=0", `--snapshot=${s.snapshot}`, "--no-password", `--dbname=${s.db.withoutPassword}`],
+        { env: childEnv(s.db.password, PG_DUMP_APPLICATION_NAME), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const zstd = startChild("zstd", [`-${opts.compressionLevel}`, `-T${opts.compressionThreads}`, "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
+    controller.signal.addEventListener("abort", () => {
+        dump.stop();
+        zstd.stop();
+        // Cancels a long count(*) at once; the snapshot is no longer needed once we are failing.
+        void s.client.end().catch(() => undefined);
+    });
+    let uncompressed = 0;
+    dump.process.stdout!.on("data", (chunk: Buffer) => (uncompressed += chunk.length));
+    // EPIPE when zstd is gone is reported through zstd's exit status.
+    zstd.process.stdin!.on("error", () => undefined);
+    dump.process.stdout!.pipe(zstd.process.stdin!);
+
+    const dumpDone = dump.exited.then((status) => {
+        s.stages["Dump"] = (performance.now() - dumpStart) / 1000;
+        if (!succeeded(status)) {
+            const err = new JobError(ExitCode.Dump, `pg_dump failed: ${describeExit("pg_dump", status)}${dump.stderr() ? `: ${dump.stderr()}` : ""}`, { pgDumpStderr: dump.stderr(), exitCode: status.code, signal: status.signal });
+            fail(err);
+            throw err;
+        }
+    });
+    const zstdDone = zstd.exited.then((status) => {
+        if (!succeeded(status)) {
+            const err = new JobError(ExitCode.Dump, `zstd failed: ${describeExit("zstd", status)}${zstd.stderr() ? `: ${zstd.stderr()}` : ""}`, { zstdStderr: zstd.stderr() });
+            fail(err);
+            throw err;
+        }
+    });
+    const countStart = performance.now();
+    const counting = (async () => {
+        const counts = await countAllRows(s.client, s.tables);
+        const largeObjects = await countLargeObjects(s.client);
+        s.stages["RowCount"] = (performance.now() - countStart) / 1000;
+        return { counts, largeObjects };
+    })().catch((error: unknown) => {
+        const err = new JobError(ExitCode.Dump, `counting rows in the dump's snapshot failed: ${errorMessage(error)}`, { code: (error as { code?: unknown }).code });
+        fail(err);
+        throw err;
+    });
+
+    const gate = new HashingGate(async () => {
+        await Promise.all([dumpDone, zstdDone, counting]);
+        if (failure !== undefined) throw failure;
+    });
+    zstd.process.stdout!.pipe(gate);
+    const stopProgress = startProgress("backup", { bytes: () => gate.bytes, total: undefined }, rt, opts.progressIntervalSeconds);
+
+    const uploadStart = performance.now();
+    const writing = s.storage.writeDump(s.id, gate, { signal: controller.signal }).then(
+        () => {
+            s.stages["Upload"] = (performance.now() - uploadStart) / 1000;
+        },
+        (error: unknown) => {
+            fail(error instanceof JobError ? error : new JobError(ExitCode.Storage, `storing the dump failed: ${errorMessage(error)}`));
+            throw error;
+        },
+    );
+
+    const settled = await Promise.allSettled([writing, dumpDone, zstdDone, counting]);
+    stopProgress();
+    rt.signal.removeEventListener("abort", onSignal);
+    if (failure !== undefined) {
+        if (settled[0].status === "fulfilled") await s.storage.deleteDump(s.id).catch(() => undefined);
+        throw failure;
+    }
+    const { counts, largeObjects } = (settled[3] as PromiseFulfilledResult<{ counts: TableCount[]; largeObjects: number }>).value;
+    return { counts, largeObjects, uncompressedBytes: uncompressed, sha256: gate.digest!, bytes: gate.bytes };
+}

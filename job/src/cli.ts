@@ -1,0 +1,121 @@
+import { parseCli, type Parsed } from "./args.js";
+import { runBackup } from "./backup.js";
+import { ExitCode, JobError, errorMessage, toJobError } from "./errors.js";
+import { runList } from "./list.js";
+import { createLogger, type Logger } from "./log.js";
+import { runRestore } from "./restore.js";
+import type { Runtime } from "./runtime.js";
+import { toolInfo } from "./runtime.js";
+import { monitorSettingsFromEnv, startCronMonitor, type CronMonitor } from "./sentry.js";
+import { runVerify } from "./verify.js";
+
+/** After a signal, cleanup (pg_dump ended, upload aborted, check-in sent) must fit the ECS stop timeout (30 s default). */
+const SIGNAL_DEADLINE_MS = 20_000;
+
+function write(stream: NodeJS.WriteStream) {
+    return (text: string) => void stream.write(text);
+}
+
+async function execute(parsed: Exclude<Parsed, { command: "help" }>, rt: Runtime): Promise<void> {
+    const tool = toolInfo();
+    switch (parsed.command) {
+        case "backup":
+            await runBackup(parsed, rt, tool);
+            return;
+        case "restore":
+            await runRestore(parsed, rt);
+            return;
+        case "verify":
+            await runVerify(parsed, rt);
+            return;
+        case "list":
+            await runList(parsed, rt);
+            return;
+    }
+}
+
+function logFailure(logger: Logger, command: string, error: JobError): void {
+    logger.error(error.message, { command, exitCode: error.exitCode, ...error.context, ...(error.exitCode === ExitCode.Internal && error.cause instanceof Error ? { stack: error.cause.stack } : {}) });
+}
+
+export async function main(argv: string[]): Promise<number> {
+    const command = argv[0] ?? "";
+    // `list` prints its result on stdout; its log lines go to stderr so `--json` stays one JSON document.
+    const logger = createLogger(write(command === "list" ? process.stderr : process.stdout));
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+        const code = signal === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated;
+        if (controller.signal.aborted) return;
+        logger.warn(`received ${signal}: stopping pg_dump/pg_restore, aborting the upload and cleaning up`, { signal });
+        controller.abort(new JobError(code, `interrupted by ${signal}; cleanup done, no backup was recorded`, { signal }));
+        setTimeout(() => {
+            logger.error(`cleanup after ${signal} did not finish within ${SIGNAL_DEADLINE_MS / 1000}s; exiting`, { signal });
+            process.exit(code);
+        }, SIGNAL_DEADLINE_MS).unref();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+
+    const rt: Runtime = {
+        logger,
+        signal: controller.signal,
+        env: process.env,
+        cwd: process.cwd(),
+        out: write(process.stdout),
+        tty: process.stderr.isTTY ? write(process.stderr) : undefined,
+    };
+
+    let parsed: Parsed;
+    let monitor: CronMonitor | undefined;
+    try {
+        parsed = parseCli(argv, process.env, process.cwd());
+        if (parsed.command === "help") {
+            process.stdout.write(`${parsed.text}\n`);
+            return ExitCode.Ok;
+        }
+        if (parsed.command === "backup") {
+            const settings = monitorSettingsFromEnv(process.env);
+            if (settings) monitor = startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`);
+        }
+    } catch (error) {
+        const jobError = toJobError(error);
+        logFailure(logger, command, jobError);
+        return jobError.exitCode;
+    }
+
+    const started = performance.now();
+    let exitCode: number = ExitCode.Ok;
+    try {
+        await execute(parsed, rt);
+    } catch (error) {
+        // A signal outranks whatever the interrupted step reported (usually a killed child).
+        const jobError = controller.signal.aborted ? (controller.signal.reason as JobError) : toJobError(error);
+        if (controller.signal.aborted && !(error instanceof JobError && error === jobError)) {
+            logger.warn("step failed while stopping", { error: errorMessage(error) });
+        }
+        logFailure(logger, parsed.command, jobError);
+        exitCode = jobError.exitCode;
+    }
+    if (monitor) {
+        try {
+            await monitor.finish(exitCode === ExitCode.Ok, (performance.now() - started) / 1000);
+        } catch (error) {
+            logger.warn("could not send the Sentry check-in", { error: errorMessage(error) });
+        }
+    }
+    return exitCode;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+            // Lingering sockets (S3 keep-alive, Sentry) must not hold a finished job open.
+            setImmediate(() => process.exit(code));
+        },
+        (error: unknown) => {
+            process.stderr.write(`fatal: ${errorMessage(error)}\n`);
+            process.exit(ExitCode.Internal);
+        },
+    );
+}

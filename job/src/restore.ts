@@ -1,0 +1,169 @@
+import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
+import type { RestoreOptions } from "./args.js";
+import { childEnv, toolVersion } from "./backup.js";
+import { connect, userObjects } from "./db.js";
+import { parseDatabaseUrl, refusePoolerHost, type DatabaseUrl } from "./dburl.js";
+import { ExitCode, JobError, errorMessage } from "./errors.js";
+import { HashingGate } from "./hashing.js";
+import type { Manifest } from "./manifest.js";
+import { sortNewestFirst } from "./manifest.js";
+import { openStorage } from "./open-storage.js";
+import { describeExit, pgProgram, startChild, succeeded } from "./proc.js";
+import { redactUrl, registerSecret } from "./redact.js";
+import { startProgress } from "./reporter.js";
+import type { Runtime } from "./runtime.js";
+import type { Storage } from "./storage.js";
+import { isToolNewEnough, majorLabel, parseToolVersion } from "./versions.js";
+
+export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
+const PROGRESS_INTERVAL_SECONDS = 30;
+
+/** "latest" is the newest manifest by start time (never by key order, which breaks past 1000 keys). */
+export async function resolveBackup(storage: Storage, ref: string, rt: Runtime): Promise<Manifest> {
+    if (ref !== "latest") return storage.getManifest(ref);
+    const { manifests, warnings } = await storage.list();
+    for (const w of warnings) rt.logger.warn(w.message, w.context);
+    const newest = sortNewestFirst(manifests)[0];
+    if (newest === undefined) throw new JobError(ExitCode.Storage, `no backups (manifests) found in ${storage.display}`, { target: storage.display });
+    return newest;
+}
+
+/** The archive format of pg_dump N can only be read by pg_restore N or newer. */
+export async function checkRestoreVersion(pgRestore: string, manifest: Manifest, option: string): Promise<void> {
+    const restoreVersion = await toolVersion(pgRestore, option);
+    const dumpVersion = parseToolVersion(manifest.pgDumpVersion);
+    if (!isToolNewEnough(restoreVersion, dumpVersion)) {
+        throw new JobError(
+            ExitCode.Version,
+            `pg_restore ${restoreVersion.text} (major ${majorLabel(restoreVersion)}) is older than the pg_dump that wrote backup "${manifest.id}" (${manifest.pgDumpVersion}, major ${majorLabel(dumpVersion)}): use a pg_restore of major ${majorLabel(dumpVersion)} or newer (--pg-bin)`,
+            { pgRestore: restoreVersion.text, pgDump: manifest.pgDumpVersion },
+        );
+    }
+}
+
+/** Reads the whole dump once and compares size and sha256 with the manifest; nothing is stored. */
+export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime): Promise<void> {
+    const t = performance.now();
+    const stream = await storage.openDump(manifest);
+    const gate = new HashingGate();
+    const stop = startProgress("checksum", { bytes: () => gate.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
+    const onAbort = () => stream.destroy(rt.signal.reason as Error);
+    rt.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+        gate.resume();
+        await pipeline(stream, gate);
+    } catch (error) {
+        if (rt.signal.aborted) throw rt.signal.reason;
+        throw new JobError(ExitCode.Storage, `reading the dump of "${manifest.id}" from ${storage.display} failed: ${errorMessage(error)}`, { backup: manifest.id });
+    } finally {
+        stop();
+        rt.signal.removeEventListener("abort", onAbort);
+    }
+    if (gate.bytes !== manifest.bytes || gate.digest !== manifest.sha256) {
+        throw new JobError(
+            ExitCode.Verification,
+            `checksum mismatch for backup "${manifest.id}": the manifest says ${manifest.bytes} bytes with sha256 ${manifest.sha256}, the stored dump has ${gate.bytes} bytes with sha256 ${gate.digest}; nothing was restored`,
+            { backup: manifest.id, expectedSha256: manifest.sha256, actualSha256: gate.digest, expectedBytes: manifest.bytes, actualBytes: gate.bytes },
+        );
+    }
+    rt.logger.info("dump checksum verified", { backup: manifest.id, bytes: gate.bytes, sha256: gate.digest, seconds: Math.round(performance.now() - t) / 1000 });
+}
+
+export interface RestoreInto {
+    storage: Storage;
+    manifest: Manifest;
+    target: DatabaseUrl;
+    targetDisplay: string;
+    clean: boolean;
+    pgBin: string | undefined;
+}
+
+/** storage -> sha256 (checked again at the end) -> zstd -d -> pg_restore, in one transaction. */
+export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> {
+    const t = performance.now();
+    const stream: Readable = await r.storage.openDump(r.manifest);
+    const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
+    const args = [
+        `--dbname=${r.target.withoutPassword}`,
+        "--no-owner",
+        "--no-acl",
+        "--exit-on-error",
+        "--single-transaction",
+        "--no-password",
+        ...(r.clean ? ["--clean", "--if-exists"] : []),
+    ];
+    const restore = startChild(pgProgram(r.pgBin, "pg_restore"), args, { env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME), stdio: ["pipe", "ignore", "pipe"] });
+    let failure: unknown;
+    const kill = (error: unknown) => {
+        if (failure === undefined) failure = error;
+        // SIGKILL: pg_restore must not get a chance to commit from a stream we no longer trust.
+        restore.process.kill("SIGKILL");
+        zstd.stop(0);
+        stream.destroy();
+    };
+    const onAbort = () => kill(rt.signal.reason);
+    rt.signal.addEventListener("abort", onAbort, { once: true });
+    const gate = new HashingGate(async (digest, bytes) => {
+        if (digest !== r.manifest.sha256 || bytes !== r.manifest.bytes) {
+            const err = new JobError(ExitCode.Verification, `the dump of "${r.manifest.id}" changed while it was being restored (sha256 ${digest}, expected ${r.manifest.sha256}); the restore was stopped`, { backup: r.manifest.id });
+            kill(err);
+            throw err;
+        }
+    });
+    let downstreamError: unknown;
+    zstd.process.stdin!.on("error", (error) => (downstreamError ??= error));
+    restore.process.stdin!.on("error", () => undefined);
+    zstd.process.stdout!.pipe(restore.process.stdin!);
+    const stop = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
+    const reading = pipeline(stream, gate, zstd.process.stdin!).catch((error: unknown) => {
+        // zstd's stdin breaking means zstd or pg_restore stopped: their exit status tells why.
+        const downstream = error === downstreamError || (error as { code?: string }).code === "EPIPE";
+        if (failure === undefined && !downstream) {
+            kill(error instanceof JobError ? error : new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
+        }
+    });
+    const [zstdStatus, restoreStatus] = await Promise.all([zstd.exited, restore.exited, reading]);
+    stop();
+    rt.signal.removeEventListener("abort", onAbort);
+    if (failure !== undefined) throw failure;
+    if (!succeeded(restoreStatus)) {
+        throw new JobError(ExitCode.Restore, `pg_restore failed, nothing was committed: ${describeExit("pg_restore", restoreStatus)}${restore.stderr() ? `: ${restore.stderr()}` : ""}`, {
+            pgRestoreStderr: restore.stderr(),
+            database: r.targetDisplay,
+        });
+    }
+    if (!succeeded(zstdStatus)) {
+        throw new JobError(ExitCode.Restore, `zstd -d failed: ${describeExit("zstd", zstdStatus)}: ${zstd.stderr()}`, { database: r.targetDisplay });
+    }
+    rt.logger.info("restore complete", { backup: r.manifest.id, database: r.targetDisplay, seconds: Math.round(performance.now() - t) / 1000 });
+}
+
+export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Manifest> {
+    const target = parseDatabaseUrl(opts.databaseUrl, "--database-url");
+    registerSecret(target.password);
+    refusePoolerHost(target, "--database-url");
+    const display = redactUrl(opts.databaseUrl);
+    const storage = openStorage(opts.from);
+    const manifest = await resolveBackup(storage, opts.backup, rt);
+    rt.logger.info("restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
+    await checkRestoreVersion(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
+
+    const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, connectTimeoutMs: 10_000, baseDelayMs: 500, maxDelayMs: 8_000, signal: rt.signal, logger: rt.logger, display });
+    try {
+        const objects = await userObjects(client);
+        if (objects.length > 0 && !opts.clean) {
+            const sample = objects.slice(0, 5).map((o) => `${o.kind} ${o.name}`);
+            throw new JobError(
+                ExitCode.Refused,
+                `refusing to restore into ${display}: it already holds ${objects.length} user object(s) (${sample.join(", ")}${objects.length > 5 ? ", ..." : ""}); restore into an empty database, or pass --clean to drop and recreate the objects in the dump`,
+                { database: display, objects: objects.length },
+            );
+        }
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+    await verifyChecksum(storage, manifest, rt);
+    await streamRestore({ storage, manifest, target, targetDisplay: display, clean: opts.clean, pgBin: opts.pgBin }, rt);
+    return manifest;
+}

@@ -1,0 +1,27 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "./log.js";
+
+/** What commands need from the process, passed in so they stay testable and signal-aware. */
+export interface Runtime {
+    logger: Logger;
+    /** Aborted on SIGTERM/SIGINT with a JobError carrying exit code 143/130. */
+    signal: AbortSignal;
+    env: NodeJS.ProcessEnv;
+    cwd: string;
+    /** Command output (list table/JSON). */
+    out(text: string): void;
+    /** Terminal progress, or undefined when stderr is not a TTY (then progress goes to log lines). */
+    tty: ((line: string) => void) | undefined;
+}
+
+export interface ToolInfo {
+    name: string;
+    version: string;
+}
+
+/** The job's package.json sits one level above both src/ (tsx) and dist/ (compiled). */
+export function toolInfo(): ToolInfo {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { name: string; version: string };
+    return { name: pkg.name, version: pkg.version };
+}

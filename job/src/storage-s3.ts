@@ -1,0 +1,215 @@
+import { Readable } from "node:stream";
+import {
+    DeleteObjectCommand,
+    GetObjectCommand,
+    HeadBucketCommand,
+    HeadObjectCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+    S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { ExitCode, JobError, errorMessage } from "./errors.js";
+import { parseManifest, serializeManifest, type Manifest } from "./manifest.js";
+import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, s3Key } from "./target.js";
+import type { ListResult, Storage, WriteOptions } from "./storage.js";
+
+export interface S3Options {
+    partSizeBytes: number;
+    queueSize: number;
+}
+
+function isNotFound(error: unknown): boolean {
+    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
+}
+
+function storageError(message: string, error: unknown, context: Record<string, unknown>): JobError {
+    const e = error as { name?: string; code?: string };
+    const detail = errorMessage(error) || e?.name || e?.code || "unknown error";
+    return new JobError(ExitCode.Storage, `${message}: ${detail}`, context, { cause: error });
+}
+
+/** The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself. */
+export function createS3Client(onPartFailure?: (error: unknown) => void): S3Client {
+    const client = new S3Client({
+        region: process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1",
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
+    });
+    if (onPartFailure) {
+        // lib-storage keeps feeding the other part uploaders after one fails; this hook lets the
+        // backup stop pg_dump at the first failed part instead of streaming the rest for nothing.
+        client.middlewareStack.add(
+            (next, context) => async (args) => {
+                try {
+                    return await next(args);
+                } catch (error) {
+                    if (context.commandName === "UploadPartCommand") onPartFailure(error);
+                    throw error;
+                }
+            },
+            { step: "initialize", name: "backupPartFailureHook" },
+        );
+    }
+    return client;
+}
+
+/** s3:// target: multipart upload (bounded memory: partSize x queueSize), aborted on any failure. */
+export class S3Storage implements Storage {
+    readonly display: string;
+    private partFailureListener: ((error: unknown) => void) | undefined;
+    private readonly client: S3Client;
+
+    constructor(
+        private readonly bucket: string,
+        private readonly prefix: string,
+        private readonly options: S3Options,
+    ) {
+        this.display = `s3://${bucket}${prefix ? `/${prefix}` : ""}`;
+        this.client = createS3Client((error) => this.partFailureListener?.(error));
+    }
+
+    private key(relative: string): string {
+        return s3Key({ prefix: this.prefix }, relative);
+    }
+
+    private ctx(extra: Record<string, unknown> = {}): Record<string, unknown> {
+        return { target: this.display, ...extra };
+    }
+
+    async check(): Promise<void> {
+        try {
+            await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+        } catch (error) {
+            throw storageError(`S3 bucket ${this.bucket} is not reachable`, error, this.ctx());
+        }
+    }
+
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<void> {
+        const key = this.key(dumpPath(id));
+        const fail = (reason: unknown) => {
+            // Failing the body makes lib-storage stop its uploaders and abort the multipart upload
+            // before done() rejects; Upload.abort() would reject at once and abort in the background.
+            if (!body.destroyed) body.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+        };
+        const onAbort = () => fail(options.signal.reason);
+        options.signal.addEventListener("abort", onAbort, { once: true });
+        this.partFailureListener = (error) => fail(storageError(`uploading a part of s3://${this.bucket}/${key} failed`, error, this.ctx()));
+        const upload = new Upload({
+            client: this.client,
+            params: { Bucket: this.bucket, Key: key, Body: body, ContentType: "application/zstd" },
+            partSize: this.options.partSizeBytes,
+            queueSize: this.options.queueSize,
+            leavePartsOnError: false,
+        });
+        try {
+            await upload.done();
+        } catch (error) {
+            if (options.signal.aborted) throw options.signal.reason ?? error;
+            const bodyError = (body as Readable & { errored?: unknown }).errored;
+            if (bodyError instanceof JobError) throw bodyError;
+            if (error instanceof JobError) throw error;
+            throw storageError(`uploading s3://${this.bucket}/${key} failed`, error, this.ctx());
+        } finally {
+            options.signal.removeEventListener("abort", onAbort);
+            this.partFailureListener = undefined;
+        }
+    }
+
+    async deleteDump(id: string): Promise<void> {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(dumpPath(id)) }));
+    }
+
+    async putManifest(manifest: Manifest): Promise<void> {
+        const key = this.key(manifestPath(manifest.id));
+        try {
+            await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: serializeManifest(manifest), ContentType: "application/json" }));
+        } catch (error) {
+            throw storageError(`writing manifest s3://${this.bucket}/${key} failed`, error, this.ctx());
+        }
+    }
+
+    async manifestExists(id: string): Promise<boolean> {
+        try {
+            await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(manifestPath(id)) }));
+            return true;
+        } catch (error) {
+            if (isNotFound(error)) return false;
+            throw storageError(`checking manifest of ${id} failed`, error, this.ctx());
+        }
+    }
+
+    async getManifest(id: string): Promise<Manifest> {
+        const key = this.key(manifestPath(id));
+        let text: string;
+        try {
+            const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+            text = await res.Body!.transformToString("utf8");
+        } catch (error) {
+            if (isNotFound(error)) {
+                throw new JobError(ExitCode.Storage, `backup "${id}" not found in ${this.display} (no ${manifestPath(id)})`, this.ctx({ backup: id, notFound: true }));
+            }
+            throw storageError(`reading s3://${this.bucket}/${key} failed`, error, this.ctx());
+        }
+        return parseManifest(text, `s3://${this.bucket}/${key}`);
+    }
+
+    /** Every key under a prefix, following continuation tokens (never assume fewer than 1000). */
+    private async listNames(sub: string): Promise<string[]> {
+        const prefix = `${this.key(sub)}/`;
+        const names: string[] = [];
+        let token: string | undefined;
+        try {
+            do {
+                const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+                for (const obj of page.Contents ?? []) {
+                    if (obj.Key) names.push(obj.Key.slice(prefix.length));
+                }
+                token = page.IsTruncated ? page.NextContinuationToken : undefined;
+            } while (token);
+        } catch (error) {
+            throw storageError(`listing s3://${this.bucket}/${prefix} failed`, error, this.ctx());
+        }
+        return names;
+    }
+
+    async list(): Promise<ListResult> {
+        const result: ListResult = { manifests: [], warnings: [] };
+        const manifestIds = new Set<string>();
+        for (const name of await this.listNames("manifests")) {
+            const id = idFromManifestName(name);
+            if (id === undefined) continue;
+            try {
+                const manifest = await this.getManifest(id);
+                if (manifest.id !== id) throw new Error(`its id is "${manifest.id}"`);
+                result.manifests.push(manifest);
+                manifestIds.add(id);
+            } catch (error) {
+                // An unreachable bucket fails the listing; a manifest deleted or damaged meanwhile is only skipped.
+                if (error instanceof JobError && error.exitCode === ExitCode.Storage && error.context["notFound"] !== true) throw error;
+                result.warnings.push({ message: "ignoring unreadable manifest", context: { manifest: manifestPath(id), error: errorMessage(error) } });
+            }
+        }
+        for (const name of await this.listNames("dumps")) {
+            const id = idFromDumpName(name);
+            if (id !== undefined && !manifestIds.has(id)) {
+                result.warnings.push({ message: "ignoring dump without manifest (incomplete or failed backup)", context: { dump: dumpPath(id) } });
+            }
+        }
+        return result;
+    }
+
+    async openDump(manifest: Manifest): Promise<Readable> {
+        const key = this.key(manifest.dump);
+        try {
+            const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+            return res.Body as Readable;
+        } catch (error) {
+            if (isNotFound(error)) {
+                throw new JobError(ExitCode.Storage, `dump s3://${this.bucket}/${key} of backup "${manifest.id}" is missing`, this.ctx({ backup: manifest.id }));
+            }
+            throw storageError(`reading s3://${this.bucket}/${key} failed`, error, this.ctx());
+        }
+    }
+}

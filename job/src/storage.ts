@@ -1,0 +1,30 @@
+import type { Readable } from "node:stream";
+import type { Manifest } from "./manifest.js";
+
+export interface ListResult {
+    manifests: Manifest[];
+    /** Problems worth a warning: unreadable manifests, dumps without a manifest. */
+    warnings: { message: string; context: Record<string, unknown> }[];
+}
+
+export interface WriteOptions {
+    /** Aborting makes writeDump reject after removing or aborting what it wrote. */
+    signal: AbortSignal;
+}
+
+/**
+ * A backup target. writeDump is all-or-nothing: when it rejects, nothing of the dump is visible.
+ * Manifests are written in one atomic step, after the dump.
+ */
+export interface Storage {
+    readonly display: string;
+    /** Fails fast (exit 6) when the target cannot be reached, before any dump starts. */
+    check(): Promise<void>;
+    writeDump(id: string, body: Readable, options: WriteOptions): Promise<void>;
+    deleteDump(id: string): Promise<void>;
+    putManifest(manifest: Manifest): Promise<void>;
+    manifestExists(id: string): Promise<boolean>;
+    getManifest(id: string): Promise<Manifest>;
+    list(): Promise<ListResult>;
+    openDump(manifest: Manifest): Promise<Readable>;
+}

@@ -1,0 +1,333 @@
+import { PassThrough, Readable } from "node:stream";
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { parseCli } from "../src/args.js";
+import { directEndpointFor, parseDatabaseUrl, refusePoolerHost, withDatabase } from "../src/dburl.js";
+import { isRetryableConnectError, isAuthError } from "../src/db.js";
+import { emfRecord, stageMetrics } from "../src/emf.js";
+import { ExitCode, JobError, toJobError } from "../src/errors.js";
+import { HashingGate } from "../src/hashing.js";
+import { formatBackupId, formatCompactUtc, parseBackupId } from "../src/ids.js";
+import { formatListTable } from "../src/list.js";
+import { createLogger, formatLogLine } from "../src/log.js";
+import { manifestProblems, parseManifest, serializeManifest, sortNewestFirst, type Manifest } from "../src/manifest.js";
+import { formatBytes, formatDuration, progressFigures, renderProgressBar } from "../src/progress.js";
+import { redact, registerSecret } from "../src/redact.js";
+import { backoffDelay, withRetry } from "../src/retry.js";
+import { monitorSettingsFromEnv, validateCrontab } from "../src/sentry.js";
+import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, parseTarget, s3Key } from "../src/target.js";
+import { compareCounts, scratchDatabaseName } from "../src/verify.js";
+import { isToolNewEnough, majorLabel, parseServerVersionNum, parseToolVersion } from "../src/versions.js";
+
+function exitOf(fn: () => unknown): number | undefined {
+    try {
+        fn();
+    } catch (error) {
+        return error instanceof JobError ? error.exitCode : -1;
+    }
+    return undefined;
+}
+
+function messageOf(fn: () => unknown): string {
+    try {
+        fn();
+    } catch (error) {
+        return (error as Error).message;
+    }
+    return "";
+}
+
+function sampleManifest(overrides: Partial<Manifest> = {}): Manifest {
+    const id = overrides.id ?? "hotel_20261124T030000Z";
+    return {
+        manifestVersion: 1,
+        id,
+        name: "hotel",
+        database: "hotel",
+        serverVersion: "15.18 (Debian 15.18-0+deb12u1)",
+        serverMajor: "15",
+        pgDumpVersion: "pg_dump (PostgreSQL) 15.18",
+        pgDumpMajor: "15",
+        format: "custom",
+        compression: { algorithm: "zstd", level: 3 },
+        dump: `dumps/${id}.pgdump.zst`,
+        bytes: 1234,
+        uncompressedBytes: 5678,
+        sha256: "a".repeat(64),
+        startedAt: "2026-11-24T03:00:00.000Z",
+        finishedAt: "2026-11-24T03:00:05.000Z",
+        durationSeconds: 5,
+        tables: [{ schema: "public", name: "guests", rows: 3 }],
+        largeObjects: 0,
+        tool: { name: "@hotelgenius/backup-job", version: "0.1.0" },
+        ...overrides,
+    };
+}
+
+describe("ids", () => {
+    it("formats and parses backup ids in UTC", () => {
+        const at = new Date("2026-11-24T09:57:43.123Z");
+        expect(formatCompactUtc(at)).toBe("20261124T095743Z");
+        expect(formatBackupId("hotel_prod", at)).toBe("hotel_prod_20261124T095743Z");
+        expect(parseBackupId("hotel_prod_20261124T095743Z")).toEqual({ name: "hotel_prod", startedAt: new Date("2026-11-24T09:57:43Z") });
+        expect(parseBackupId("hotel_prod")).toBeUndefined();
+    });
+});
+
+describe("targets", () => {
+    it("parses file and s3 targets", () => {
+        expect(parseTarget("file://./backups", "--to", "/srv")).toMatchObject({ kind: "file", dir: "/srv/backups" });
+        expect(parseTarget("file:///var/b", "--to", "/srv")).toMatchObject({ kind: "file", dir: "/var/b" });
+        expect(parseTarget("s3://my-bucket/prod/db/", "--to", "/")).toMatchObject({ kind: "s3", bucket: "my-bucket", prefix: "prod/db" });
+        expect(parseTarget("s3://my-bucket", "--to", "/")).toMatchObject({ kind: "s3", bucket: "my-bucket", prefix: "" });
+    });
+    it("rejects bad targets with exit 2 and names the option", () => {
+        expect(exitOf(() => parseTarget("ftp://x", "--to", "/"))).toBe(ExitCode.Usage);
+        expect(messageOf(() => parseTarget("s3://My_Bucket/x", "--from", "/"))).toMatch(/--from .*invalid bucket name "My_Bucket"/);
+        expect(messageOf(() => parseTarget("file://", "BACKUP_TARGET", "/"))).toMatch(/BACKUP_TARGET "file:\/\/" has no directory/);
+        expect(exitOf(() => parseTarget("s3://bucket/../x", "--to", "/"))).toBe(ExitCode.Usage);
+    });
+    it("lays out keys under the prefix", () => {
+        expect(s3Key({ prefix: "prod" }, dumpPath("a_20260101T000000Z"))).toBe("prod/dumps/a_20260101T000000Z.pgdump.zst");
+        expect(s3Key({ prefix: "" }, manifestPath("a_20260101T000000Z"))).toBe("manifests/a_20260101T000000Z.json");
+        expect(idFromManifestName("a_20260101T000000Z.json")).toBe("a_20260101T000000Z");
+        expect(idFromManifestName("a_20260101T000000Z.json.partial")).toBeUndefined();
+        expect(idFromDumpName("a_20260101T000000Z.pgdump.zst.partial")).toBeUndefined();
+    });
+});
+
+describe("database urls", () => {
+    it("moves the password out of the URL", () => {
+        const db = parseDatabaseUrl("postgresql://app:s%40cret@db.example:5432/hotel?sslmode=require", "--database-url");
+        expect(db).toMatchObject({ password: "s@cret", host: "db.example", database: "hotel" });
+        expect(db.withoutPassword).toBe("postgresql://app@db.example:5432/hotel?sslmode=require");
+        expect(withDatabase("postgresql://a:b@h:1/postgres", "scratch_1")).toBe("postgresql://a:b@h:1/scratch_1");
+    });
+    it("rejects non-postgres URLs and missing databases", () => {
+        expect(messageOf(() => parseDatabaseUrl("mysql://u:p@h/db", "--database-url"))).toMatch(/scheme "mysql:"/);
+        expect(messageOf(() => parseDatabaseUrl("postgresql://u:p@h", "--database-url"))).toMatch(/names no database/);
+        expect(messageOf(() => parseDatabaseUrl("postgresql://u:hunter22@h", "--database-url"))).not.toContain("hunter22");
+    });
+    it("refuses Neon pooler hosts and names the direct endpoint", () => {
+        expect(directEndpointFor("ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech")).toBe("ep-cool-darkness-123456.us-east-2.aws.neon.tech");
+        expect(directEndpointFor("ep-cool-darkness-123456.us-east-2.aws.neon.tech")).toBeUndefined();
+        const db = parseDatabaseUrl("postgresql://u:p@ep-x-1-pooler.eu-central-1.aws.neon.tech/neondb", "--database-url");
+        expect(exitOf(() => refusePoolerHost(db, "--database-url"))).toBe(ExitCode.Usage);
+        expect(messageOf(() => refusePoolerHost(db, "--database-url"))).toContain('direct endpoint "ep-x-1.eu-central-1.aws.neon.tech"');
+    });
+    it("retries refused connections and timeouts, never authentication failures", () => {
+        expect(isRetryableConnectError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))).toBe(true);
+        expect(isRetryableConnectError(new Error("Connection terminated due to connection timeout"))).toBe(true);
+        expect(isRetryableConnectError(Object.assign(new Error("the database system is starting up"), { code: "57P03" }))).toBe(true);
+        const auth = Object.assign(new Error('password authentication failed for user "x"'), { code: "28P01" });
+        expect(isRetryableConnectError(auth)).toBe(false);
+        expect(isAuthError(auth)).toBe(true);
+    });
+});
+
+describe("versions", () => {
+    it("parses tool banners and server_version_num across numbering schemes", () => {
+        const v15 = parseToolVersion("pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)");
+        expect(majorLabel(v15)).toBe("15");
+        const v96 = parseToolVersion("pg_dump (PostgreSQL) 9.6.24");
+        expect(majorLabel(v96)).toBe("9.6");
+        const s17 = parseServerVersionNum(170002, "17.2");
+        expect(isToolNewEnough(v15, s17)).toBe(false);
+        expect(isToolNewEnough(parseToolVersion("pg_dump (PostgreSQL) 17.0"), s17)).toBe(true);
+        expect(isToolNewEnough(v15, parseServerVersionNum(90624, "9.6.24"))).toBe(true);
+        expect(isToolNewEnough(v96, parseServerVersionNum(100001, "10.1"))).toBe(false);
+        expect(() => parseToolVersion("zstd")).toThrow(/cannot read/);
+    });
+});
+
+describe("manifest", () => {
+    it("accepts a complete manifest and round-trips it", () => {
+        const m = sampleManifest();
+        expect(manifestProblems(m)).toEqual([]);
+        expect(parseManifest(serializeManifest(m), "x")).toEqual(m);
+    });
+    it("lists every problem of a damaged manifest with exit 7", () => {
+        const bad = { ...sampleManifest(), sha256: "xyz", tables: [{ schema: "public", name: "t", rows: -1 }] };
+        expect(manifestProblems(bad)).toEqual([expect.stringMatching(/^sha256 must be/), expect.stringMatching(/^tables must be/)]);
+        expect(exitOf(() => parseManifest(JSON.stringify(bad), "m.json"))).toBe(ExitCode.Verification);
+        expect(exitOf(() => parseManifest("{", "m.json"))).toBe(ExitCode.Verification);
+        expect(manifestProblems({ ...sampleManifest(), dump: "dumps/other_20260101T000000Z.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
+    });
+    it("sorts newest first by start time, not by key", () => {
+        const a = sampleManifest({ id: "zeta_20260101T000000Z", startedAt: "2026-01-01T00:00:00.000Z" });
+        const b = sampleManifest({ id: "alpha_20260102T000000Z", startedAt: "2026-01-02T00:00:00.000Z" });
+        expect(sortNewestFirst([a, b]).map((m) => m.id)).toEqual([b.id, a.id]);
+    });
+    it("renders the list table", () => {
+        const table = formatListTable([sampleManifest()]);
+        expect(table.split("\n")[0]).toMatch(/^ID\s+STARTED \(UTC\)\s+SIZE/);
+        expect(table).toContain("hotel_20261124T030000Z  2026-11-24T03:00:00Z  1.2 KiB");
+    });
+});
+
+describe("redaction and logs", () => {
+    it("masks URL passwords and registered secrets", () => {
+        expect(redact("connect postgresql://app:pa55word@h:5432/db failed")).toBe("connect postgresql://app:***@h:5432/db failed");
+        expect(redact("host=h password=pa55word user=x")).toBe("host=h password=*** user=x");
+        registerSecret("Zq9-registered-secret");
+        expect(redact('FATAL: role "x" pw Zq9-registered-secret')).toBe('FATAL: role "x" pw ***');
+    });
+    it("writes the log-line contract and never a password", () => {
+        const line = JSON.parse(formatLogLine("error", "failed", { url: "postgres://u:topsecret@h/db" }, new Date("2026-01-01T00:00:00Z")));
+        expect(line).toEqual({ level: "error", message: "failed", timestamp: "2026-01-01T00:00:00.000Z", context: { url: "postgres://u:***@h/db" } });
+        const lines: string[] = [];
+        createLogger((l) => lines.push(l)).info("plain");
+        expect(JSON.parse(lines[0]!)).not.toHaveProperty("context");
+    });
+    it("builds EMF records with the contract's namespace, dimension and units", () => {
+        const r = emfRecord("hotel", [{ name: "BackupSuccess", unit: "Count", value: 1 }, ...stageMetrics({ Dump: 1.23456 })], new Date(1000));
+        expect(r).toEqual({
+            _aws: { Timestamp: 1000, CloudWatchMetrics: [{ Namespace: "HotelGenius/Backup", Dimensions: [["Database"]], Metrics: [{ Name: "BackupSuccess", Unit: "Count" }, { Name: "DumpDuration", Unit: "Seconds" }] }] },
+            Database: "hotel",
+            BackupSuccess: 1,
+            DumpDuration: 1.235,
+        });
+    });
+    it("maps unknown errors to exit 1", () => {
+        expect(toJobError(new Error("boom")).exitCode).toBe(ExitCode.Internal);
+    });
+});
+
+describe("progress", () => {
+    it("computes rate and ETA and renders a bar", () => {
+        expect(progressFigures({ bytes: 50, total: 200, elapsedSeconds: 5 })).toEqual({ bytes: 50, total: 200, percent: 25, bytesPerSecond: 10, etaSeconds: 15 });
+        expect(renderProgressBar("restore", { bytes: 512 * 1024, total: 1024 * 1024, elapsedSeconds: 1 }, 10)).toBe(
+            "restore [#####-----]  50.0%  512.0 KiB / 1.0 MiB  512.0 KiB/s  ETA 00:01",
+        );
+        expect(renderProgressBar("backup", { bytes: 2048, total: undefined, elapsedSeconds: 2 })).toBe("backup 2.0 KiB  1.0 KiB/s");
+        expect(formatBytes(10)).toBe("10 B");
+        expect(formatDuration(3725)).toBe("1:02:05");
+    });
+});
+
+describe("retry", () => {
+    it("backs off exponentially with a cap and stops at the bound", async () => {
+        expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, { baseMs: 500, maxMs: 3000 }))).toEqual([500, 1000, 2000, 3000, 3000]);
+        const delays: number[] = [];
+        let calls = 0;
+        await expect(
+            withRetry(
+                async () => {
+                    calls++;
+                    throw new Error("refused");
+                },
+                { attempts: 3, baseMs: 10, maxMs: 100 },
+                { isRetryable: () => true, sleep: async (ms) => void delays.push(ms) },
+            ),
+        ).rejects.toThrow("refused");
+        expect(calls).toBe(3);
+        expect(delays).toEqual([10, 20]);
+    });
+    it("does not retry non-retryable errors", async () => {
+        let calls = 0;
+        await expect(
+            withRetry(
+                async () => {
+                    calls++;
+                    throw new Error("auth");
+                },
+                { attempts: 5, baseMs: 1, maxMs: 1 },
+                { isRetryable: () => false },
+            ),
+        ).rejects.toThrow("auth");
+        expect(calls).toBe(1);
+    });
+});
+
+describe("hashing gate", () => {
+    it("hashes what passes through and ends only when the gate resolves", async () => {
+        const data = Buffer.from("some dump bytes");
+        const gate = new HashingGate(async () => undefined);
+        const out: Buffer[] = [];
+        gate.on("data", (c: Buffer) => out.push(c));
+        await new Promise((resolve, reject) => {
+            gate.on("end", resolve).on("error", reject);
+            Readable.from([data]).pipe(gate);
+        });
+        expect(Buffer.concat(out)).toEqual(data);
+        expect(gate.digest).toBe(createHash("sha256").update(data).digest("hex"));
+        expect(gate.bytes).toBe(data.length);
+    });
+    it("turns a failed producer into a stream error instead of a clean end", async () => {
+        const gate = new HashingGate(async () => {
+            throw new JobError(ExitCode.Dump, "pg_dump died");
+        });
+        const source = new PassThrough();
+        source.pipe(gate);
+        gate.resume();
+        const outcome = new Promise((resolve) => {
+            gate.on("end", () => resolve("end")).on("error", (e) => resolve(e.message));
+        });
+        source.end("partial");
+        expect(await outcome).toBe("pg_dump died");
+    });
+});
+
+describe("cli arguments", () => {
+    const env = {};
+    it("parses backup options with defaults and env fallbacks", () => {
+        const parsed = parseCli(["backup"], { DATABASE_URL: "postgresql://u:p@h/db", BACKUP_TARGET: "s3://bkt/prod" }, "/");
+        expect(parsed).toMatchObject({ command: "backup", databaseUrl: "postgresql://u:p@h/db", target: { kind: "s3", bucket: "bkt", prefix: "prod" }, compressionLevel: 3, compressionThreads: 1, partSizeMiB: 16, uploadQueueSize: 3, connectAttempts: 5 });
+        expect(parseCli(["backup", "--database-url", "postgresql://u@h/db", "--to", "file:///b", "--compression-level", "9"], env, "/")).toMatchObject({ compressionLevel: 9, target: { kind: "file", dir: "/b" } });
+    });
+    it("names the argument, the bad value and what is allowed", () => {
+        expect(messageOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--compression-level", "25"], env, "/"))).toBe('--compression-level "25" is not allowed: use a whole number from 1 to 19');
+        expect(messageOf(() => parseCli(["backup", "--bogus"], env, "/"))).toMatch(/unknown option "--bogus" for "backup": allowed are --pg-bin, /);
+        expect(messageOf(() => parseCli(["frobnicate"], env, "/"))).toBe('unknown command "frobnicate": allowed are backup, restore, verify, list');
+        expect(messageOf(() => parseCli(["restore", "--database-url", "postgresql://u@h/db", "--backup", "nope"], env, "/"))).toMatch(/--backup "nope" is not allowed/);
+        expect(exitOf(() => parseCli(["backup"], env, "/"))).toBe(ExitCode.Usage);
+        expect(exitOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--name", "bad name"], env, "/"))).toBe(ExitCode.Usage);
+    });
+    it("never takes the restore target from DATABASE_URL", () => {
+        expect(messageOf(() => parseCli(["restore"], { DATABASE_URL: "postgresql://u@h/prod" }, "/"))).toMatch(/--database-url is required/);
+    });
+    it("prints help", () => {
+        expect(parseCli(["--help"], env, "/")).toMatchObject({ command: "help" });
+        expect(parseCli(["verify", "--help"], env, "/")).toMatchObject({ command: "help", text: expect.stringContaining("--scratch-database-url") });
+    });
+});
+
+describe("sentry settings", () => {
+    it("has no monitor without a DSN and builds the monitor config from env", () => {
+        expect(monitorSettingsFromEnv({ BACKUP_SCHEDULE: "0 3 * * *" })).toBeUndefined();
+        expect(monitorSettingsFromEnv({ SENTRY_DSN: "http://k@127.0.0.1:1/1", BACKUP_SCHEDULE: "0 3 * * *", BACKUP_SCHEDULE_TIMEZONE: "Europe/Berlin", SENTRY_CHECKIN_MARGIN_MINUTES: "10", SENTRY_MAX_RUNTIME_MINUTES: "90" })).toEqual({
+            dsn: "http://k@127.0.0.1:1/1",
+            slug: "database-backup",
+            environment: undefined,
+            config: { schedule: { type: "crontab", value: "0 3 * * *" }, timezone: "Europe/Berlin", checkinMargin: 10, maxRuntime: 90 },
+        });
+    });
+    it("rejects bad schedule settings with exit 2", () => {
+        expect(exitOf(() => validateCrontab("0 3 * *", "BACKUP_SCHEDULE"))).toBe(ExitCode.Usage);
+        expect(exitOf(() => monitorSettingsFromEnv({ SENTRY_DSN: "x", BACKUP_SCHEDULE: "0 3 * * *", BACKUP_SCHEDULE_TIMEZONE: "Mars/Olympus" }))).toBe(ExitCode.Usage);
+        expect(messageOf(() => monitorSettingsFromEnv({ SENTRY_DSN: "x", BACKUP_SCHEDULE: "0 3 * * *", SENTRY_MAX_RUNTIME_MINUTES: "0" }))).toMatch(/SENTRY_MAX_RUNTIME_MINUTES "0"/);
+    });
+});
+
+describe("verify helpers", () => {
+    it("compares counts and reports missing tables", () => {
+        const results = compareCounts(
+            [
+                { schema: "public", name: "a", rows: 2 },
+                { schema: "public", name: "b", rows: 3 },
+                { schema: "ops", name: "c", rows: 0 },
+            ],
+            new Map([
+                ["public.a", 2],
+                ["public.b", 4],
+            ]),
+        );
+        expect(results.map((r) => r.ok)).toEqual([true, false, false]);
+        expect(results[2]).toMatchObject({ actual: undefined });
+    });
+    it("makes valid scratch database names", () => {
+        const name = scratchDatabaseName("A-Very.Long_database_name_that_goes_on_and_on_20261124T030000Z", "deadbeef");
+        expect(name.length).toBeLessThanOrEqual(63);
+        expect(name).toMatch(/^verify_[a-z0-9_]+_deadbeef$/);
+    });
+});
