@@ -7,6 +7,7 @@ import {
     checkTimeZone,
     DEFAULTS,
     isEmail,
+    loadSettings,
     OFFLINE_SECRET,
     parseSettings,
     REQUIRED_SETTINGS,
@@ -382,5 +383,27 @@ describe("small checks", () => {
         expect(checkDatabaseUrl("not a url")).toMatch(/must be a URL/);
         expect(checkDatabaseUrl("postgresql://u:p@db.internal.example")).toMatch(/must name the database/);
         expect(checkDatabaseUrl("postgresql://u:p@ep-x-pooler.eu-central-1.aws.neon.tech/app")).toMatch(/-pooler/);
+    });
+});
+
+describe("loadSettings", () => {
+    async function runtimeWith(values: Record<string, string>, secretKeys: string[]) {
+        pulumi.runtime.setAllConfig(values, secretKeys);
+        await pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: () => ({}) }, PROJECT, "staging", false);
+    }
+
+    it("reads the runtime's config, its secret keys, project and stack", async () => {
+        await runtimeWith(minimal, [DB_KEY]);
+        const settings = loadSettings();
+        expect(settings.project).toBe(PROJECT);
+        expect(settings.stack).toBe("staging");
+        expect(settings.alertEmails).toEqual(["ops@hotelgenius.example"]);
+        expect(Object.isFrozen(settings.storage)).toBe(true);
+        expect(await pulumi.isSecret(settings.databaseUrl)).toBe(true);
+    });
+
+    it("sees a secret the runtime was given as plain text", async () => {
+        await runtimeWith(minimal, []);
+        expect(() => loadSettings()).toThrow(/hotelgenius-ops:databaseUrl: \[secret\]; is stored as plain text/);
     });
 });

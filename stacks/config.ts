@@ -104,7 +104,7 @@ export const SECRET_SETTINGS: ReadonlySet<SettingName> = new Set<SettingName>(["
  * The one source of defaults, each chosen for prod (docs/settings.md says why). Settings absent
  * here are required: there is no safe guess for where alerts go or which database to dump.
  */
-export const DEFAULTS = {
+export const DEFAULTS = Object.freeze({
     owner: "platform-team",
     replicaRegion: "us-west-2",
     backupRoot: "postgres",
@@ -124,7 +124,7 @@ export const DEFAULTS = {
     protectData: true,
     backupSchedule: "cron(0 3 * * ? *)",
     backupScheduleTimezone: "UTC",
-} as const satisfies Partial<Record<SettingName, string | number | boolean | readonly string[]>>;
+} as const satisfies Partial<Record<SettingName, string | number | boolean>>);
 
 export const REQUIRED_SETTINGS: readonly SettingName[] = SETTING_NAMES.filter((name) => !(name in DEFAULTS));
 
