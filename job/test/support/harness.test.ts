@@ -1,7 +1,7 @@
 import { Upload } from "@aws-sdk/lib-storage";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -171,6 +171,29 @@ describe("PostgreSQL cluster", () => {
         await createVariedDatabase(cluster, "bulky", { guests: 10, bulkMiB: 6 });
         const [row] = await cluster.query<{ bytes: string }>("bulky", "SELECT sum(length(payload))::text AS bytes FROM bulk_payload");
         expect(Number(row?.bytes)).toBe(6 * 1024 * 1024);
+    });
+});
+
+describe("PostgreSQL cluster kept in a directory", () => {
+    it("is started again with its data and password on the next call", async () => {
+        const parent = mkdtempSync(join(tmpdir(), "pg-kept-"));
+        // The server runs as the postgres OS user, which must be able to reach the directory.
+        chmodSync(parent, 0o755);
+        const dir = join(parent, "cluster");
+        try {
+            const first = await startPostgres({ directory: dir });
+            await first.createDatabase("survivor");
+            await first.stop();
+            const second = await startPostgres({ directory: dir });
+            try {
+                expect(second.password).toBe(first.password);
+                expect(await second.query("survivor", "SELECT current_database() AS db")).toEqual([{ db: "survivor" }]);
+            } finally {
+                await second.stop();
+            }
+        } finally {
+            rmSync(parent, { recursive: true, force: true });
+        }
     });
 });
 

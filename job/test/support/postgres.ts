@@ -3,7 +3,7 @@
 // credential failures are real failures.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,7 +32,7 @@ export interface PgCluster {
     ): Promise<Row[]>;
     /** Terminates every other session on `database`; resolves to how many were terminated. */
     terminateBackends(database: string): Promise<number>;
-    /** Fast shutdown, then removes the cluster's directory. Safe to call twice. */
+    /** Fast shutdown, then removes the cluster's directory (unless it was given as `directory`). Safe to call twice. */
     stop(): Promise<void>;
 }
 
@@ -42,6 +42,12 @@ export interface StartPostgresOptions {
     /** Extra `-c name=value` server settings. */
     settings?: Record<string, string>;
     startTimeoutMs?: number;
+    /**
+     * Keep the cluster in this directory instead of a fresh temporary one: it is created on first
+     * use, started again as it is on later calls, and never removed (the benchmark's --keep-db).
+     * Its parent directories must be searchable by the server's OS user.
+     */
+    directory?: string;
 }
 
 const SUPERUSER = "harness_admin";
@@ -139,7 +145,7 @@ function runChecked(command: string, args: string[], as: RunAs, what: string): s
     return result.stdout;
 }
 
-const live = new Set<{ child: ChildProcess; dir: string }>();
+const live = new Set<{ child: ChildProcess; dir: string; remove: boolean }>();
 let exitHookInstalled = false;
 
 /** A crashed test worker or benchmark must not leave servers and data directories behind. */
@@ -149,7 +155,7 @@ function installExitHook(): void {
     process.once("exit", () => {
         for (const server of live) {
             server.child.kill("SIGQUIT");
-            rmSync(server.dir, { recursive: true, force: true });
+            if (server.remove) rmSync(server.dir, { recursive: true, force: true });
         }
     });
 }
@@ -161,15 +167,52 @@ function quoteIdent(name: string): string {
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgCluster> {
     const binDir = options.binDir ?? findPostgresBinDir();
     const as = serverIdentity();
-    const dir = mkdtempSync(join(tmpdir(), "pg-harness-"));
+    const persistent = options.directory !== undefined;
+    const dir = options.directory ?? mkdtempSync(join(tmpdir(), "pg-harness-"));
+    const removeDir = () => {
+        if (!persistent) rmSync(dir, { recursive: true, force: true });
+    };
     try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
         if (as.uid !== undefined && as.gid !== undefined) chownSync(dir, as.uid, as.gid);
         const dataDir = join(dir, "data");
         const logFile = join(dir, "server.log");
-        const password = randomBytes(18).toString("base64url");
-        const pwFile = join(dir, "pwfile");
-        writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
-        if (as.uid !== undefined && as.gid !== undefined) chownSync(pwFile, as.uid, as.gid);
+        const savedPassword = join(dir, "harness-password");
+        const reuse = persistent && existsSync(join(dataDir, "PG_VERSION")) && existsSync(savedPassword);
+        const password = reuse ? readFileSync(savedPassword, "utf8").trim() : randomBytes(18).toString("base64url");
+        if (!reuse) {
+            if (persistent) {
+                rmSync(dataDir, { recursive: true, force: true });
+                writeFileSync(savedPassword, password, { mode: 0o600 });
+            }
+            initCluster(binDir, dir, dataDir, password, as);
+        }
+
+        const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+        let lastError: Error | undefined;
+        // The free port can be taken between probing and binding: retry on a fresh port.
+        for (let attempt = 1; attempt <= 3; attempt++) {
+            const port = await freePort();
+            try {
+                const child = await launch(binDir, dataDir, dir, logFile, port, as, options.settings ?? {}, startTimeoutMs, !persistent);
+                return await cluster(binDir, dir, dataDir, logFile, port, password, child, removeDir);
+            } catch (error) {
+                lastError = error as Error;
+                if (!/could not bind|Address already in use/i.test(lastError.message)) break;
+            }
+        }
+        throw lastError ?? new Error("postgres did not start");
+    } catch (error) {
+        removeDir();
+        throw error;
+    }
+}
+
+function initCluster(binDir: string, dir: string, dataDir: string, password: string, as: RunAs): void {
+    const pwFile = join(dir, "pwfile");
+    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+    if (as.uid !== undefined && as.gid !== undefined) chownSync(pwFile, as.uid, as.gid);
+    try {
         runChecked(
             join(binDir, "initdb"),
             [
@@ -187,25 +230,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
             as,
             "initdb",
         );
-        rmSync(pwFile);
-
-        const startTimeoutMs = options.startTimeoutMs ?? 30_000;
-        let lastError: Error | undefined;
-        // The free port can be taken between probing and binding: retry on a fresh port.
-        for (let attempt = 1; attempt <= 3; attempt++) {
-            const port = await freePort();
-            try {
-                const child = await launch(binDir, dataDir, dir, logFile, port, as, options.settings ?? {}, startTimeoutMs);
-                return await cluster(binDir, dir, dataDir, logFile, port, password, child);
-            } catch (error) {
-                lastError = error as Error;
-                if (!/could not bind|Address already in use/i.test(lastError.message)) break;
-            }
-        }
-        throw lastError ?? new Error("postgres did not start");
-    } catch (error) {
-        rmSync(dir, { recursive: true, force: true });
-        throw error;
+    } finally {
+        rmSync(pwFile, { force: true });
     }
 }
 
@@ -218,6 +244,7 @@ async function launch(
     as: RunAs,
     settings: Record<string, string>,
     timeoutMs: number,
+    removeOnExit: boolean,
 ): Promise<ChildProcess> {
     const serverSettings: Record<string, string> = {
         listen_addresses: "127.0.0.1",
@@ -237,7 +264,7 @@ async function launch(
     const logFd = openSync(logFile, "a");
     const child = spawn(join(binDir, "postgres"), args, { ...as, stdio: ["ignore", logFd, logFd] });
     closeSync(logFd);
-    const entry = { child, dir: socketDir };
+    const entry = { child, dir: socketDir, remove: removeOnExit };
     live.add(entry);
     installExitHook();
     child.once("exit", () => live.delete(entry));
@@ -266,6 +293,7 @@ async function cluster(
     port: number,
     password: string,
     child: ChildProcess,
+    removeDir: () => void,
 ): Promise<PgCluster> {
     const query = async <Row extends Record<string, unknown>>(database: string, sql: string, params?: unknown[]) => {
         const client = new pg.Client({ host: "127.0.0.1", port, user: SUPERUSER, password, database });
@@ -328,7 +356,7 @@ async function cluster(
                         await exited;
                     }
                 }
-                rmSync(dir, { recursive: true, force: true });
+                removeDir();
             })();
             return stopped;
         },

@@ -1,3 +1,4 @@
+/// <reference path="./s3rver.d.ts" />
 // A real S3-protocol server on loopback for tests and the benchmark: s3rver behind a small
 // recording proxy.
 //
