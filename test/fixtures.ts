@@ -1,7 +1,10 @@
 // Valid settings objects for tests that need a `Settings` without reading Pulumi config: a prod-like
-// and a staging-like one, each taking overrides (storage and schedule merge field by field).
+// and a staging-like one, each taking overrides (storage and schedule merge field by field); and the
+// small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
+import { BackupStorage } from "../stacks/backupStorage.js";
 import type { BackupScheduleSettings, BackupStorageSettings, Settings } from "../stacks/config.js";
+import { createProviders } from "../stacks/providers.js";
 
 export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule">> {
     storage?: Partial<BackupStorageSettings>;
@@ -78,4 +81,26 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
         },
         overrides,
     );
+}
+
+/** A program for `runOffline`: both providers and the backup storage component, built from `settings`. */
+export function backupStorageProgram(settings: Settings): () => Promise<Record<string, unknown>> {
+    return async () => {
+        const providers = createProviders(settings);
+        const storage = new BackupStorage(
+            "backups",
+            { project: settings.project, stack: settings.stack, region: settings.region, settings: settings.storage, replicaProvider: providers.replica },
+            { provider: providers.primary },
+        );
+        return {
+            bucketName: storage.bucketName,
+            bucketArn: storage.bucketArn,
+            keyArn: storage.keyArn,
+            replicaBucketName: storage.replicaBucketName,
+            replicaBucketArn: storage.replicaBucketArn,
+            replicaKeyArn: storage.replicaKeyArn,
+            replicationRoleArn: storage.replicationRoleArn,
+            layout: storage.layout,
+        };
+    };
 }
