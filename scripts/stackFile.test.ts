@@ -74,9 +74,6 @@ describe("readStackFile", () => {
         expect(stack.secretKeys.has(DB_KEY)).toBe(true);
     });
 
-    it("accepts the imports: form of environment", () => {
-        expect(parse(["environment:", "  imports:", "    - hotelgenius/staging", ""].join("\n")).environments).toEqual(["hotelgenius/staging"]);
-    });
 
     it("leaves a missing secret missing when nothing could provide it", () => {
         const stack = parse(["config:", "  aws:region: us-east-1", ""].join("\n"));
@@ -112,5 +109,6 @@ describe("readStackFile", () => {
         expect(() => parse("- a\n- b\n")).toThrow(/Pulumi.test.yaml: must be a YAML mapping/);
         expect(() => parse("config: [a]\n")).toThrow(/`config:` must be a mapping/);
         expect(() => parse("environment: hotelgenius/prod\n")).toThrow(/`environment:` must be a list/);
+        expect(() => parse("environment:\n  imports: [hotelgenius/prod]\n")).toThrow(/`environment:` must be a list of Pulumi ESC environment names/);
     });
 });

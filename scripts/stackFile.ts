@@ -68,11 +68,12 @@ export function parseStackFile(text: string, path: string, project: string): Sta
 
 function readEnvironments(value: unknown, path: string): string[] {
     if (value === undefined || value === null) return [];
-    const list = isPlainObject(value) ? value["imports"] : value;
-    if (!Array.isArray(list) || list.some((item) => typeof item !== "string" || item.trim() === "")) {
-        throw new StackFileError(path, "`environment:` must be a list of Pulumi ESC environment names (or a mapping with `imports:` listing them)");
+    // Pulumi also accepts an inline environment definition here; its values would be invisible
+    // to the offline plan, so only the list of imported environment names is supported.
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string" || item.trim() === "")) {
+        throw new StackFileError(path, "`environment:` must be a list of Pulumi ESC environment names, e.g. [hotelgenius/prod]");
     }
-    return list as string[];
+    return value as string[];
 }
 
 interface Flat {
