@@ -1,13 +1,14 @@
 // Pure builders for the backup buckets' lifecycle rules, bucket policies, replication rule and
 // replication role documents. Plain data in, plain data out: unit-tested without any Pulumi runtime,
 // and turned into JSON by the component once the ARNs they mention are known.
-import type { BackupLayout, BackupStorageSettings } from "./config.js";
-
-const ARCHIVE_STORAGE_CLASSES = ["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"];
-const OBJECT_LOCK_MODES = ["GOVERNANCE", "COMPLIANCE"];
-/** S3 refuses a Standard-IA transition before day 30, and a later transition less than 30 days after it. */
-const MIN_DAYS_IN_STANDARD = 30;
-const MIN_DAYS_IN_STANDARD_IA = 30;
+import {
+    ARCHIVE_STORAGE_CLASSES,
+    MIN_DAYS_IN_IA,
+    MIN_DAYS_IN_STANDARD,
+    OBJECT_LOCK_MODES,
+    type BackupLayout,
+    type BackupStorageSettings,
+} from "./config.js";
 
 export interface LifecycleRule {
     id: string;
@@ -108,9 +109,9 @@ export function storageSettingsProblems(settings: BackupStorageSettings): string
     if (settings.transitionToIaDays < MIN_DAYS_IN_STANDARD) {
         problems.push(`storage.transitionToIaDays is ${settings.transitionToIaDays}; allowed: at least ${MIN_DAYS_IN_STANDARD} (the S3 minimum for Standard-IA)`);
     }
-    if (settings.transitionToArchiveDays < settings.transitionToIaDays + MIN_DAYS_IN_STANDARD_IA) {
+    if (settings.transitionToArchiveDays < settings.transitionToIaDays + MIN_DAYS_IN_IA) {
         problems.push(
-            `storage.transitionToArchiveDays is ${settings.transitionToArchiveDays}; allowed: at least storage.transitionToIaDays + ${MIN_DAYS_IN_STANDARD_IA} = ${settings.transitionToIaDays + MIN_DAYS_IN_STANDARD_IA} (S3 keeps objects 30 days in Standard-IA before the next transition)`,
+            `storage.transitionToArchiveDays is ${settings.transitionToArchiveDays}; allowed: at least storage.transitionToIaDays + ${MIN_DAYS_IN_IA} = ${settings.transitionToIaDays + MIN_DAYS_IN_IA} (S3 keeps objects 30 days in Standard-IA before the next transition)`,
         );
     }
     if (settings.expirationDays <= settings.transitionToArchiveDays) {
