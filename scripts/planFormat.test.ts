@@ -17,7 +17,7 @@ const run: OfflineRun = {
             name: "backups-policy",
             urn: `${componentUrn.replace("::backups", "$aws:s3/bucketPolicy:BucketPolicy::backups-policy")}`,
             parent: componentUrn,
-            inputs: { policy: '{"Statement":[{"Effect":"Deny","Action":"s3:*"}]}', bucket: "b" },
+            inputs: { policy: '{"Statement":[{"Effect":"Deny","Action":["s3:GetObject","s3:PutObject"]}]}', bucket: "b" },
         }),
         recorded({ type: "pulumi:pulumi:Stack", name: "hotelgenius-ops-prod", urn: stackUrn, custom: false }),
         recorded({ type: "hotelgenius:ops:BackupStorage", name: "backups", urn: componentUrn, parent: stackUrn, custom: false }),
@@ -74,7 +74,9 @@ describe("planToText", () => {
     });
 
     it("expands JSON policy documents into readable structure", () => {
-        expect(text).toContain("      policy:\n          Statement:\n              - [0]:\n                  Effect: \"Deny\"");
+        expect(text).toContain(
+            '      policy:\n          Statement:\n              - [0]:\n                  Effect: "Deny"\n                  Action: ["s3:GetObject","s3:PutObject"]\n',
+        );
     });
 
     it("shows secret outputs only as [secret]", () => {

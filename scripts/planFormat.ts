@@ -106,6 +106,7 @@ function parsedIfJson(value: unknown): unknown {
 function renderValue(value: unknown, indent: string): string[] {
     const parsed = parsedIfJson(value);
     if (parsed === null || typeof parsed !== "object") return [JSON.stringify(parsed)];
+    if (Array.isArray(parsed) && parsed.every((item) => item === null || typeof item !== "object")) return [JSON.stringify(parsed)];
     const entries = Array.isArray(parsed) ? parsed.map((item, index) => [`- [${index}]`, item] as const) : Object.entries(parsed);
     if (entries.length === 0) return [Array.isArray(parsed) ? "[]" : "{}"];
     const lines = [""];

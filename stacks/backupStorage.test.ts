@@ -172,28 +172,28 @@ describe("BackupStorage (prod settings)", () => {
         expect(lifecycle.dependsOn).toContain(named("backups-versioning").urn);
     });
 
-    it("expires replicated dumps in the replica on the primary's schedule", () => {
-        const rules = named("backups-replica-lifecycle").inputs["rules"] as unknown[];
-        expect(rules).toEqual([(named("backups-lifecycle").inputs["rules"] as unknown[])[0]]);
+    it("expires replicated dumps and manifests in the replica on the primary's schedule", () => {
+        const rules = named("backups-replica-lifecycle").inputs["rules"] as { id: string }[];
+        expect(rules.map((rule) => rule.id)).toEqual(["dumps", "manifests"]);
+        expect(rules).toEqual(named("backups-lifecycle").inputs["rules"]);
         expect(named("backups-replica-lifecycle").inputs["bucket"]).toBe(REPLICA_BUCKET);
     });
 
-    it("replicates the dump prefix only, SSE-KMS objects included, re-encrypted with the replica key, without delete markers", () => {
+    it("replicates dumps and manifests, SSE-KMS objects included, re-encrypted with the replica key, without delete markers", () => {
         const replication = named("backups-replication");
+        const rule = (id: string, priority: number, prefix: string) => ({
+            id,
+            status: "Enabled",
+            priority,
+            filter: { prefix },
+            deleteMarkerReplication: { status: "Disabled" },
+            sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+            destination: { bucket: `arn:aws:s3:::${REPLICA_BUCKET}`, encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_ARN } },
+        });
         expect(replication.inputs).toEqual({
             bucket: BUCKET,
             role: `arn:aws:iam::${MOCK_ACCOUNT}:role/hotelgenius-ops-prod-backup-replication`,
-            rules: [
-                {
-                    id: "dumps-off-site",
-                    status: "Enabled",
-                    priority: 1,
-                    filter: { prefix: "hotelgenius/dumps/" },
-                    deleteMarkerReplication: { status: "Disabled" },
-                    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-                    destination: { bucket: `arn:aws:s3:::${REPLICA_BUCKET}`, encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_ARN } },
-                },
-            ],
+            rules: [rule("dumps-off-site", 1, "hotelgenius/dumps/"), rule("manifests-off-site", 2, "hotelgenius/manifests/")],
         });
         for (const dependency of ["backups-versioning", "backups-replica-versioning", "backups-replication-policy"]) {
             expect(replication.dependsOn).toContain(named(dependency).urn);
@@ -256,25 +256,37 @@ describe("BackupStorage (prod settings)", () => {
             Statement: [{ Sid: "S3AssumesForReplication", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
         expect(named("backups-replication-policy").inputs["role"]).toBe("backups-replication-role-id");
-        const statements = policyStatements("backups-replication-policy") as { Sid: string; Action: string | string[]; Resource: string; Condition?: unknown }[];
+        const statements = policyStatements("backups-replication-policy") as { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
         expect(statements.map((statement) => [statement.Sid, statement.Action, statement.Resource])).toEqual([
             ["ReadReplicationConfiguration", ["s3:GetReplicationConfiguration", "s3:ListBucket"], `arn:aws:s3:::${BUCKET}`],
             [
-                "ReadSourceDumps",
+                "ReadSourceBackups",
                 ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
-                `arn:aws:s3:::${BUCKET}/hotelgenius/dumps/*`,
+                [`arn:aws:s3:::${BUCKET}/hotelgenius/dumps/*`, `arn:aws:s3:::${BUCKET}/hotelgenius/manifests/*`],
             ],
-            ["WriteReplicaDumps", ["s3:ReplicateObject", "s3:ReplicateTags"], `arn:aws:s3:::${REPLICA_BUCKET}/hotelgenius/dumps/*`],
-            ["DecryptSourceDumps", "kms:Decrypt", KEY_ARN],
-            ["EncryptReplicaDumps", ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"], REPLICA_KEY_ARN],
+            [
+                "WriteReplicaBackups",
+                ["s3:ReplicateObject", "s3:ReplicateTags"],
+                [`arn:aws:s3:::${REPLICA_BUCKET}/hotelgenius/dumps/*`, `arn:aws:s3:::${REPLICA_BUCKET}/hotelgenius/manifests/*`],
+            ],
+            ["DecryptSourceBackups", "kms:Decrypt", KEY_ARN],
+            ["EncryptReplicaBackups", ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"], REPLICA_KEY_ARN],
         ]);
         expect(statements[3]!.Condition).toEqual({
             StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
-            StringLike: { "kms:EncryptionContext:aws:s3:arn": [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/hotelgenius/dumps/*`] },
+            StringLike: {
+                "kms:EncryptionContext:aws:s3:arn": [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/hotelgenius/dumps/*`, `arn:aws:s3:::${BUCKET}/hotelgenius/manifests/*`],
+            },
         });
         expect(statements[4]!.Condition).toEqual({
             StringEquals: { "kms:ViaService": "s3.eu-central-1.amazonaws.com" },
-            StringLike: { "kms:EncryptionContext:aws:s3:arn": [`arn:aws:s3:::${REPLICA_BUCKET}`, `arn:aws:s3:::${REPLICA_BUCKET}/hotelgenius/dumps/*`] },
+            StringLike: {
+                "kms:EncryptionContext:aws:s3:arn": [
+                    `arn:aws:s3:::${REPLICA_BUCKET}`,
+                    `arn:aws:s3:::${REPLICA_BUCKET}/hotelgenius/dumps/*`,
+                    `arn:aws:s3:::${REPLICA_BUCKET}/hotelgenius/manifests/*`,
+                ],
+            },
         });
     });
 

@@ -7,10 +7,9 @@ import type { BackupLayout, BackupStorageSettings } from "./config.js";
 import { backupStorageNames, type BackupStorageNames } from "./naming.js";
 import {
     bucketPolicy,
-    primaryLifecycleRules,
-    replicaLifecycleRules,
+    backupLifecycleRules,
     replicationPermissions,
-    replicationRule,
+    replicationRules,
     replicationTrustPolicy,
     storageSettingsProblems,
     type LifecycleRule,
@@ -86,7 +85,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 bucketName: names.bucket,
                 keyAlias: names.keyAlias,
                 description: `Backups of ${args.project} ${args.stack}`,
-                lifecycleRules: primaryLifecycleRules(settings),
+                lifecycleRules: backupLifecycleRules(settings),
             },
             settings,
             {},
@@ -99,7 +98,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 bucketName: names.replicaBucket,
                 keyAlias: names.replicaKeyAlias,
                 description: `Off-site replica of the backups of ${args.project} ${args.stack}`,
-                lifecycleRules: replicaLifecycleRules(settings),
+                lifecycleRules: backupLifecycleRules(settings),
             },
             settings,
             { provider: args.replicaProvider },
@@ -109,7 +108,7 @@ export class BackupStorage extends pulumi.ComponentResource {
             `${name}-replication-role`,
             {
                 name: names.replicationRole,
-                description: `S3 replication of ${args.project} ${args.stack} dumps to ${settings.replicaRegion}`,
+                description: `S3 replication of ${args.project} ${args.stack} backups to ${settings.replicaRegion}`,
                 assumeRolePolicy: pulumi.jsonStringify(replicationTrustPolicy()),
             },
             { parent: this },
@@ -117,7 +116,7 @@ export class BackupStorage extends pulumi.ComponentResource {
         const rolePolicy = new aws.iam.RolePolicy(
             `${name}-replication-policy`,
             {
-                name: "replicate-dumps",
+                name: "replicate-backups",
                 role: role.id,
                 policy: pulumi.jsonStringify(
                     pulumi.all([primary.bucket.arn, primary.key.arn, replica.bucket.arn, replica.key.arn]).apply(
@@ -129,7 +128,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                                 replicaBucketArn,
                                 replicaKeyArn,
                                 replicaRegion: settings.replicaRegion,
-                                dumpPrefix: settings.layout.dumpPrefix,
+                                prefixes: [settings.layout.dumpPrefix, settings.layout.manifestPrefix],
                             }),
                     ),
                 ),
@@ -143,7 +142,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 role: role.arn,
                 rules: pulumi
                     .all([replica.bucket.arn, replica.key.arn])
-                    .apply(([replicaBucketArn, replicaKeyArn]) => [replicationRule(settings.layout, replicaBucketArn, replicaKeyArn)]),
+                    .apply(([replicaBucketArn, replicaKeyArn]) => replicationRules(settings.layout, replicaBucketArn, replicaKeyArn)),
             },
             // S3 refuses a replication configuration until both buckets are versioned, and replicates
             // nothing until the role may read and write.

@@ -5,10 +5,9 @@ import {
     bucketPolicy,
     dumpLifecycleRule,
     manifestLifecycleRule,
-    primaryLifecycleRules,
-    replicaLifecycleRules,
+    backupLifecycleRules,
     replicationPermissions,
-    replicationRule,
+    replicationRules,
     replicationTrustPolicy,
     storageSettingsProblems,
 } from "./storageRules.js";
@@ -127,8 +126,7 @@ describe("lifecycle rules", () => {
     });
 
     it("gives the primary both rules and the replica only the dump rule", () => {
-        expect(primaryLifecycleRules(settings).map((rule) => rule.id)).toEqual(["dumps", "manifests"]);
-        expect(replicaLifecycleRules(settings)).toEqual([dumpLifecycleRule(settings)]);
+        expect(backupLifecycleRules(settings)).toEqual([dumpLifecycleRule(settings), manifestLifecycleRule(settings)]);
     });
 });
 
@@ -194,20 +192,21 @@ describe("replication", () => {
         replicaBucketArn: "arn:aws:s3:::hotelgenius-ops-prod-backups-replica-eu-central-1",
         replicaKeyArn: "arn:aws:kms:eu-central-1:000000000000:key/replica",
         replicaRegion: "eu-central-1",
-        dumpPrefix: "hotelgenius/dumps/",
+        prefixes: ["hotelgenius/dumps/", "hotelgenius/manifests/"],
     };
 
-    it("replicates the dump prefix only, KMS objects included, re-encrypted with the replica key, without delete markers", () => {
+    it("replicates dumps and their manifests, KMS objects included, re-encrypted with the replica key, without delete markers", () => {
         const layout = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" };
-        expect(replicationRule(layout, ends.replicaBucketArn, ends.replicaKeyArn)).toEqual({
-            id: "dumps-off-site",
+        const common = {
             status: "Enabled",
-            priority: 1,
-            filter: { prefix: "hotelgenius/dumps/" },
             deleteMarkerReplication: { status: "Disabled" },
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
             destination: { bucket: ends.replicaBucketArn, encryptionConfiguration: { replicaKmsKeyId: ends.replicaKeyArn } },
-        });
+        };
+        expect(replicationRules(layout, ends.replicaBucketArn, ends.replicaKeyArn)).toEqual([
+            { id: "dumps-off-site", priority: 1, filter: { prefix: "hotelgenius/dumps/" }, ...common },
+            { id: "manifests-off-site", priority: 2, filter: { prefix: "hotelgenius/manifests/" }, ...common },
+        ]);
     });
 
     it("lets only S3 assume the role", () => {
@@ -225,7 +224,7 @@ describe("replication", () => {
                 Resource: "arn:aws:s3:::hotelgenius-ops-prod-backups",
             },
             {
-                Sid: "ReadSourceDumps",
+                Sid: "ReadSourceBackups",
                 Effect: "Allow",
                 Action: [
                     "s3:GetObjectVersionForReplication",
@@ -234,16 +233,19 @@ describe("replication", () => {
                     "s3:GetObjectRetention",
                     "s3:GetObjectLegalHold",
                 ],
-                Resource: "arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/dumps/*",
+                Resource: ["arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/dumps/*", "arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/manifests/*"],
             },
             {
-                Sid: "WriteReplicaDumps",
+                Sid: "WriteReplicaBackups",
                 Effect: "Allow",
                 Action: ["s3:ReplicateObject", "s3:ReplicateTags"],
-                Resource: "arn:aws:s3:::hotelgenius-ops-prod-backups-replica-eu-central-1/hotelgenius/dumps/*",
+                Resource: [
+                    "arn:aws:s3:::hotelgenius-ops-prod-backups-replica-eu-central-1/hotelgenius/dumps/*",
+                    "arn:aws:s3:::hotelgenius-ops-prod-backups-replica-eu-central-1/hotelgenius/manifests/*",
+                ],
             },
             {
-                Sid: "DecryptSourceDumps",
+                Sid: "DecryptSourceBackups",
                 Effect: "Allow",
                 Action: "kms:Decrypt",
                 Resource: ends.sourceKeyArn,
@@ -253,12 +255,13 @@ describe("replication", () => {
                         "kms:EncryptionContext:aws:s3:arn": [
                             "arn:aws:s3:::hotelgenius-ops-prod-backups",
                             "arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/dumps/*",
+                            "arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/manifests/*",
                         ],
                     },
                 },
             },
             {
-                Sid: "EncryptReplicaDumps",
+                Sid: "EncryptReplicaBackups",
                 Effect: "Allow",
                 Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
                 Resource: ends.replicaKeyArn,
@@ -268,6 +271,7 @@ describe("replication", () => {
                         "kms:EncryptionContext:aws:s3:arn": [
                             "arn:aws:s3:::hotelgenius-ops-prod-backups-replica-eu-central-1",
                             "arn:aws:s3:::hotelgenius-ops-prod-backups-replica-eu-central-1/hotelgenius/dumps/*",
+                            "arn:aws:s3:::hotelgenius-ops-prod-backups-replica-eu-central-1/hotelgenius/manifests/*",
                         ],
                     },
                 },

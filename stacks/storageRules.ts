@@ -52,7 +52,8 @@ export interface ReplicationEnds {
     replicaBucketArn: string;
     replicaKeyArn: string;
     replicaRegion: string;
-    dumpPrefix: string;
+    /** Key prefixes replicated: the dumps and the manifests that make them restorable. */
+    prefixes: readonly string[];
 }
 
 function isPositiveInteger(value: number): boolean {
@@ -166,14 +167,9 @@ export function manifestLifecycleRule(settings: BackupStorageSettings): Lifecycl
     };
 }
 
-/** The primary bucket holds dumps and manifests. */
-export function primaryLifecycleRules(settings: BackupStorageSettings): LifecycleRule[] {
+/** Both buckets hold dumps and manifests (the replica receives both), so both get the same rules. */
+export function backupLifecycleRules(settings: BackupStorageSettings): LifecycleRule[] {
     return [dumpLifecycleRule(settings), manifestLifecycleRule(settings)];
-}
-
-/** Only the dump prefix is replicated, so the replica needs only the dump rule. */
-export function replicaLifecycleRules(settings: BackupStorageSettings): LifecycleRule[] {
-    return [dumpLifecycleRule(settings)];
 }
 
 /**
@@ -230,18 +226,26 @@ export function bucketPolicy(bucketArn: string, keyArn: string): PolicyDocument 
     };
 }
 
-/** Replicates new dumps (not manifests, not delete markers) re-encrypted under the replica's own key. */
-export function replicationRule(layout: BackupLayout, replicaBucketArn: string, replicaKeyArn: string): ReplicationRule {
-    return {
-        id: "dumps-off-site",
+/**
+ * Replicates new dumps and their manifests (never delete markers), re-encrypted under the replica's
+ * own key. The manifests go too: the job treats a dump without a manifest as no backup at all, and
+ * the manifest holds the checksum a restore verifies first, so a replica of dumps alone could not be
+ * restored from.
+ */
+export function replicationRules(layout: BackupLayout, replicaBucketArn: string, replicaKeyArn: string): ReplicationRule[] {
+    return [
+        ["dumps-off-site", layout.dumpPrefix],
+        ["manifests-off-site", layout.manifestPrefix],
+    ].map(([id, prefix], index) => ({
+        id: id!,
         status: "Enabled",
-        priority: 1,
-        filter: { prefix: layout.dumpPrefix },
-        // Deleting a dump in the primary (by mistake or by an attacker) must not hide it in the replica.
+        priority: index + 1,
+        filter: { prefix: prefix! },
+        // Deleting a backup in the primary (by mistake or by an attacker) must not hide it in the replica.
         deleteMarkerReplication: { status: "Disabled" },
         sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
         destination: { bucket: replicaBucketArn, encryptionConfiguration: { replicaKmsKeyId: replicaKeyArn } },
-    };
+    }));
 }
 
 /** Only S3 may assume the replication role; iam:PassRole on it stays with this account. */
@@ -253,14 +257,14 @@ export function replicationTrustPolicy(): PolicyDocument {
 }
 
 /**
- * Least privilege for replicating the dump prefix between two SSE-KMS buckets with Object Lock.
+ * Least privilege for replicating the dump and manifest prefixes between two SSE-KMS buckets with Object Lock.
  * With S3 Bucket Keys the KMS encryption context is the bucket ARN rather than the object ARN, so
  * both forms are allowed. The replica key also needs Decrypt and GenerateDataKey: S3 checks and
  * derives the replica's bucket key with them, and a missing permission fails replication silently.
  */
 export function replicationPermissions(ends: ReplicationEnds): PolicyDocument {
-    const sourceDumps = `${ends.sourceBucketArn}/${ends.dumpPrefix}*`;
-    const replicaDumps = `${ends.replicaBucketArn}/${ends.dumpPrefix}*`;
+    const sourceObjects = ends.prefixes.map((prefix) => `${ends.sourceBucketArn}/${prefix}*`);
+    const replicaObjects = ends.prefixes.map((prefix) => `${ends.replicaBucketArn}/${prefix}*`);
     return {
         Version: "2012-10-17",
         Statement: [
@@ -271,7 +275,7 @@ export function replicationPermissions(ends: ReplicationEnds): PolicyDocument {
                 Resource: ends.sourceBucketArn,
             },
             {
-                Sid: "ReadSourceDumps",
+                Sid: "ReadSourceBackups",
                 Effect: "Allow",
                 Action: [
                     "s3:GetObjectVersionForReplication",
@@ -280,32 +284,32 @@ export function replicationPermissions(ends: ReplicationEnds): PolicyDocument {
                     "s3:GetObjectRetention",
                     "s3:GetObjectLegalHold",
                 ],
-                Resource: sourceDumps,
+                Resource: sourceObjects,
             },
             {
-                Sid: "WriteReplicaDumps",
+                Sid: "WriteReplicaBackups",
                 Effect: "Allow",
                 Action: ["s3:ReplicateObject", "s3:ReplicateTags"],
-                Resource: replicaDumps,
+                Resource: replicaObjects,
             },
             {
-                Sid: "DecryptSourceDumps",
+                Sid: "DecryptSourceBackups",
                 Effect: "Allow",
                 Action: "kms:Decrypt",
                 Resource: ends.sourceKeyArn,
                 Condition: {
                     StringEquals: { "kms:ViaService": `s3.${ends.sourceRegion}.amazonaws.com` },
-                    StringLike: { "kms:EncryptionContext:aws:s3:arn": [ends.sourceBucketArn, sourceDumps] },
+                    StringLike: { "kms:EncryptionContext:aws:s3:arn": [ends.sourceBucketArn, ...sourceObjects] },
                 },
             },
             {
-                Sid: "EncryptReplicaDumps",
+                Sid: "EncryptReplicaBackups",
                 Effect: "Allow",
                 Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
                 Resource: ends.replicaKeyArn,
                 Condition: {
                     StringEquals: { "kms:ViaService": `s3.${ends.replicaRegion}.amazonaws.com` },
-                    StringLike: { "kms:EncryptionContext:aws:s3:arn": [ends.replicaBucketArn, replicaDumps] },
+                    StringLike: { "kms:EncryptionContext:aws:s3:arn": [ends.replicaBucketArn, ...replicaObjects] },
                 },
             },
         ],

@@ -1,0 +1,28 @@
+// The whole ops setup of one stack. Settings are validated before anything is registered, so a
+// bad value stops `pulumi up` (and the offline plan) with every problem listed and nothing created.
+import { BackupStorage } from "./stacks/backupStorage.js";
+import { loadSettings } from "./stacks/config.js";
+import { createProviders } from "./stacks/providers.js";
+
+const settings = loadSettings();
+const providers = createProviders(settings);
+
+const backups = new BackupStorage(
+    "backups",
+    {
+        project: settings.project,
+        stack: settings.stack,
+        region: settings.region,
+        settings: settings.storage,
+        replicaProvider: providers.replica,
+    },
+    { provider: providers.primary },
+);
+
+export const backupBucketName = backups.bucketName;
+export const backupBucketArn = backups.bucketArn;
+export const backupKeyArn = backups.keyArn;
+export const replicaBucketName = backups.replicaBucketName;
+export const replicaBucketArn = backups.replicaBucketArn;
+export const replicaKeyArn = backups.replicaKeyArn;
+export const backupLayout = backups.layout;

@@ -1,0 +1,93 @@
+// The offline plan: runs the Pulumi program under the mock runtime with a stack's settings and
+// prints every resource `pulumi up` would create. No Pulumi CLI, cloud account or plugin needed.
+//
+//   npm run plan -- --stack prod [--config-file PATH] [--json]
+//   npm run plan:update            rewrites plans/<stack>.json for every Pulumi.<stack>.yaml
+import { execFileSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { SettingsError } from "../stacks/config.js";
+import { PROJECT, runOffline } from "../test/mocks.js";
+import { buildPlan, planToJson, planToText, stackNames } from "./planFormat.js";
+import { readStackFile } from "./stackFile.js";
+
+const ROOT = path.resolve(__dirname, "..");
+const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--json] | --update-all";
+
+/** Exit codes: 2 for a wrong command line, 3 for invalid stack settings. */
+class UsageError extends Error {}
+
+function planFilePath(stack: string): string {
+    return path.join(ROOT, "plans", `${stack}.json`);
+}
+
+async function planStack(stack: string, configFile: string) {
+    const stackFile = readStackFile(configFile, PROJECT);
+    const run = await runOffline({
+        stack,
+        config: stackFile.values,
+        secretKeys: [...stackFile.secretKeys],
+        load: () => import("../index.js"),
+    });
+    return buildPlan(PROJECT, stack, run);
+}
+
+/** Each stack needs a fresh process: the Pulumi runtime keeps one program's state per process. */
+function updateAll(): void {
+    for (const stack of stackNames(ROOT)) {
+        const json = execFileSync(process.execPath, [...process.execArgv, __filename, "--stack", stack, "--json"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "inherit"],
+        });
+        writeFileSync(planFilePath(stack), json);
+        process.stdout.write(`wrote plans/${stack}.json\n`);
+    }
+}
+
+async function main(argv: string[]): Promise<void> {
+    const { values } = parseArgs({
+        args: argv,
+        options: {
+            stack: { type: "string" },
+            "config-file": { type: "string" },
+            json: { type: "boolean", default: false },
+            "update-all": { type: "boolean", default: false },
+            help: { type: "boolean", default: false },
+        },
+        strict: true,
+    });
+    if (values.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return;
+    }
+    if (values["update-all"]) {
+        updateAll();
+        return;
+    }
+    const stack = values.stack;
+    if (!stack) throw new UsageError(`--stack is required (one of: ${stackNames(ROOT).join(", ")})\n${USAGE}`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack "${stack}" is not a stack name: use letters, digits, "-", "_" or "."`);
+    const configFile = path.resolve(values["config-file"] ?? path.join(ROOT, `Pulumi.${stack}.yaml`));
+    if (!existsSync(configFile)) {
+        throw new UsageError(`--config-file ${configFile} does not exist (stacks with a settings file: ${stackNames(ROOT).join(", ")})`);
+    }
+    const plan = await planStack(stack, configFile);
+    process.stdout.write(values.json ? planToJson(plan) : planToText(plan));
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).catch((error: unknown) => {
+        if (error instanceof SettingsError) {
+            process.stderr.write(`${error.message}\n`);
+            process.exit(3);
+        }
+        if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+            process.stderr.write(`${(error as Error).message}\n`);
+            process.exit(2);
+        }
+        process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,124 @@
+// The offline plan as a user runs it: a separate process per stack, as `npm run plan` does.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { type Plan, stackNames } from "../scripts/planFormat.js";
+
+const ROOT = path.resolve(__dirname, "..");
+const run = promisify(execFile);
+const scratch = mkdtempSync(path.join(tmpdir(), "plan-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], {
+            cwd: ROOT,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return { code: 0, stdout, stderr };
+    } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+}
+
+/** A copy of prod's settings file with some project keys replaced. */
+function prodWith(overrides: Record<string, unknown>): string {
+    const document = parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
+    for (const [key, value] of Object.entries(overrides)) document.config[key] = value;
+    const file = path.join(scratch, `Pulumi.bad-${Object.keys(overrides).join("-").replace(/[^a-z-]/gi, "")}.yaml`);
+    writeFileSync(file, stringify(document));
+    return file;
+}
+
+const stacks = stackNames(ROOT);
+
+describe("committed plans", () => {
+    it("covers prod and staging", () => {
+        expect(stacks).toEqual(["prod", "staging"]);
+    });
+
+    it.each(stacks)("plans/%s.json matches the program (run `npm run plan:update` when this fails)", async (stack) => {
+        const result = await plan(["--stack", stack, "--json"]);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+        const committed = readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8");
+        expect(result.stdout === committed, `plans/${stack}.json is stale: run npm run plan:update and commit it`).toBe(true);
+    });
+
+    it("prod and staging share no physical name, so both fit in one AWS account", () => {
+        // Inline role policies are named within their role, not the account.
+        const roleScoped = new Set(["aws:iam/rolePolicy:RolePolicy"]);
+        const physicalNames = (stack: string) => {
+            const document: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+            return document.resources
+                .filter((resource) => resource.type.startsWith("aws:") && !roleScoped.has(resource.type))
+                .map((resource) => resource.inputs[resource.type === "aws:s3/bucket:Bucket" ? "bucket" : "name"])
+                .filter((value): value is string => typeof value === "string");
+        };
+        const prod = physicalNames("prod");
+        const staging = physicalNames("staging");
+        expect(prod.length).toBeGreaterThan(0);
+        expect(prod.filter((name) => staging.includes(name))).toEqual([]);
+    });
+});
+
+describe("plan command line", () => {
+    it("prints a grouped, readable plan without --json", async () => {
+        const result = await plan(["--stack", "staging"]);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/^Plan for hotelgenius-ops \/ staging: \d+ resources to create/);
+        expect(result.stdout).toContain('hotelgenius:ops:BackupStorage "backups"');
+        expect(result.stdout).toContain("Outputs:");
+    });
+
+    it("rejects a missing stack name with the stacks that exist", async () => {
+        const result = await plan([]);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain("--stack is required (one of: prod, staging)");
+    });
+
+    it("rejects a settings file that does not exist, naming it", async () => {
+        const result = await plan(["--stack", "prod", "--config-file", path.join(scratch, "nope.yaml")]);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain("nope.yaml does not exist");
+    });
+
+    it("reports every bad setting at once, each by key and value, and plans nothing", async () => {
+        const file = prodWith({
+            "hotelgenius-ops:backupSchedule": "cron(0 3 * * * *)",
+            "hotelgenius-ops:backupScheduleTimezone": "Mars/Olympus_Mons",
+            "hotelgenius-ops:replicaRegion": "us-east-1",
+            "hotelgenius-ops:alertEmails": ["oncall(at)hotelgenius"],
+            "hotelgenius-ops:transitionToIaDays": 10,
+            "hotelgenius-ops:retentionDays": 30,
+        });
+        const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
+        expect(result.code).toBe(3);
+        expect(result.stdout).toBe("");
+        for (const fragment of [
+            "hotelgenius-ops:backupSchedule",
+            "cron(0 3 * * * *)",
+            "hotelgenius-ops:backupScheduleTimezone",
+            "Mars/Olympus_Mons",
+            "hotelgenius-ops:replicaRegion",
+            "hotelgenius-ops:alertEmails",
+            "oncall(at)hotelgenius",
+            "hotelgenius-ops:transitionToIaDays",
+            "hotelgenius-ops:retentionDays",
+        ]) {
+            expect(result.stderr).toContain(fragment);
+        }
+    });
+
+    it("refuses an empty required secret without echoing secrets", async () => {
+        const file = prodWith({ "hotelgenius-ops:databaseUrl": { secure: "" } });
+        const result = await plan(["--stack", "prod", "--config-file", file]);
+        expect(result.code).toBe(3);
+        expect(result.stderr).toContain("hotelgenius-ops:databaseUrl");
+    });
+});
