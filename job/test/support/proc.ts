@@ -120,3 +120,10 @@ export function filesOpenForWriting(pid: number): string[] {
     }
     return files;
 }
+
+/** Bytes this process caused to be sent to storage (/proc/<pid>/io write_bytes); pipes and sockets do not count. */
+export function ioWriteBytes(pid: number): number | undefined {
+    const io = readProc(pid, "io");
+    const match = io === undefined ? null : /^write_bytes:\s+(\d+)$/m.exec(io);
+    return match ? Number(match[1]) : undefined;
+}

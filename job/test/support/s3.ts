@@ -18,7 +18,8 @@
 // smaller bodies go up as one PutObject, which part faults do not touch.
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { Upload } from "@aws-sdk/lib-storage";
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -78,6 +79,10 @@ export interface S3Server {
     listKeys(bucket: string, prefix?: string): Promise<string[]>;
     getObject(bucket: string, key: string): Promise<Buffer>;
     pendingMultipartUploads(bucket: string): string[];
+    /** Multipart-uploads a local file the way peer tools do (`aws s3 cp`: 8 MiB parts, several in flight). */
+    uploadFile(bucket: string, key: string, path: string, endpoint?: string): Promise<void>;
+    /** Deletes every stored object under `prefix/` straight from s3rver's directory (fast cleanup between benchmark runs). */
+    removeStored(bucket: string, prefix: string): Promise<void>;
     /** An SDK client set up only from what `env` carries (endpoint, region, static credentials). */
     client(endpoint?: string): S3Client;
     stop(): Promise<void>;
@@ -299,6 +304,19 @@ export async function startS3(): Promise<S3Server> {
         pendingMultipartUploads(bucket) {
             const dir = join(directory, bucket, "._S3rver_uploads");
             return existsSync(dir) ? readdirSync(dir).sort() : [];
+        },
+        async uploadFile(bucket, key, path, target = endpoint) {
+            const upload = new Upload({
+                client: client(target),
+                params: { Bucket: bucket, Key: key, Body: createReadStream(path) },
+                partSize: 8 * 1024 * 1024,
+                queueSize: 4,
+            });
+            await upload.done();
+        },
+        async removeStored(bucket, prefix) {
+            if (!/^[\w.-]+$/.test(prefix)) throw new Error(`removeStored: prefix ${JSON.stringify(prefix)} must be one path segment`);
+            await rm(join(directory, bucket, prefix), { recursive: true, force: true });
         },
         client,
         stop() {

@@ -1,0 +1,352 @@
+// Benchmark of the backup job (issue 3): `npm run bench:backup -- [--size-gb N] [--runs N] [--keep-db]`.
+//
+// Builds a database of realistic, not trivially compressible data, then times, interleaved, several
+// runs each of
+//   (a) bare `pg_dump -Fc -Z0 | zstd` to /dev/null at the job's compression settings: the limit;
+//   (b) the usual peer pipeline: `pg_dump -Fc` (gzip) to a temporary file, then upload that file;
+//   (c) our `backup` command (compiled, as the container runs it) to the local S3 server.
+// It samples the process tree of (c) for peak RSS, bytes written to storage and files held open for
+// writing, repeats (a) and (c) on a database twice the size, and prints medians and ratios.
+// Everything it starts (PostgreSQL cluster, s3rver, temporary files) is removed at the end, also on
+// failure; --keep-db keeps the generated cluster in the OS temp directory for the next run.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, copyFileSync } from "node:fs";
+import { cpus, totalmem, tmpdir } from "node:os";
+import { join } from "node:path";
+import { startPostgres, type PgCluster } from "../job/test/support/postgres.js";
+import { startS3, type S3Server } from "../job/test/support/s3.js";
+import { fillDatabase, type GeneratedTable } from "./bench/datagen.js";
+import { sampleTree, type TreeUsage } from "./bench/sampler.js";
+import { formatBytes, formatSeconds, median, mibPerSecond, parseBenchArgs, type BenchOptions } from "./bench/stats.js";
+
+const REPO_ROOT = join(__dirname, "..");
+/** The job's defaults, passed explicitly so (a) and (c) compress identically. */
+const ZSTD_LEVEL = 3;
+const ZSTD_THREADS = 1;
+const BUCKET = "bench";
+
+interface Run {
+    seconds: number;
+    bytes: number;
+}
+
+interface PeerRun extends Run {
+    dumpSeconds: number;
+    uploadSeconds: number;
+    tempFileBytes: number;
+    tempWriteBytes: number;
+}
+
+interface OurRun extends Run {
+    usage: TreeUsage;
+    /** Bytes found afterwards in the empty TMPDIR and working directory the CLI was given. */
+    leftoverBytes: number;
+}
+
+function log(message: string): void {
+    process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function elapsed(start: bigint): number {
+    return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<{ stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.once("error", reject);
+        child.once("close", (code, signal) =>
+            code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${what} failed (${code ?? signal}): ${stderr.trim().slice(-2000)}`)),
+        );
+    });
+}
+
+function dirBytes(dir: string): number {
+    let total = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        total += entry.isDirectory() ? dirBytes(path) : statSync(path).size;
+    }
+    return total;
+}
+
+class Bench {
+    private readonly work = mkdtempSync(join(tmpdir(), "backup-bench-"));
+    private cluster: PgCluster | undefined;
+    private s3: S3Server | undefined;
+    private cliPath = "";
+
+    constructor(private readonly options: BenchOptions) {}
+
+    private get pg(): PgCluster {
+        if (!this.cluster) throw new Error("cluster not started");
+        return this.cluster;
+    }
+
+    private get store(): S3Server {
+        if (!this.s3) throw new Error("S3 server not started");
+        return this.s3;
+    }
+
+    private pgEnv(): NodeJS.ProcessEnv {
+        return { ...process.env, PGPASSWORD: this.pg.password };
+    }
+
+    /** Compiles the job the way the image does (tsc -p tsconfig.build.json), into the bench's own directory. */
+    private buildCli(): void {
+        const jobDir = join(this.work, "job");
+        mkdirSync(jobDir);
+        copyFileSync(join(REPO_ROOT, "job", "package.json"), join(jobDir, "package.json"));
+        symlinkSync(join(REPO_ROOT, "job", "node_modules"), join(jobDir, "node_modules"));
+        const tsc = spawnSync(join(REPO_ROOT, "job", "node_modules", ".bin", "tsc"), ["-p", join(REPO_ROOT, "job", "tsconfig.build.json"), "--outDir", join(jobDir, "dist")], {
+            encoding: "utf8",
+        });
+        if (tsc.status !== 0) throw new Error(`compiling the job failed:\n${tsc.stdout}${tsc.stderr}`);
+        this.cliPath = join(jobDir, "dist", "cli.js");
+    }
+
+    async start(): Promise<void> {
+        if (!existsSync(join(REPO_ROOT, "job", "src", "cli.ts"))) throw new Error("job/src/cli.ts does not exist: (c) needs the backup command");
+        log("compiling the job");
+        this.buildCli();
+        const kept = this.options.keepDb ? join(tmpdir(), `backup-bench-cluster-${this.options.sizeGb}gb`) : undefined;
+        log(kept ? `starting PostgreSQL (kept in ${kept})` : "starting PostgreSQL");
+        this.cluster = await startPostgres({
+            directory: kept,
+            // Loading a few GB quickly: fewer checkpoints; the data is throwaway.
+            settings: { max_wal_size: "8GB", checkpoint_timeout: "30min", shared_buffers: "256MB", maintenance_work_mem: "256MB" },
+        });
+        this.s3 = await startS3();
+        await this.store.createBucket(BUCKET);
+    }
+
+    async stop(): Promise<void> {
+        await this.s3?.stop().catch((error: Error) => log(`stopping s3rver: ${error.message}`));
+        await this.cluster?.stop().catch((error: Error) => log(`stopping PostgreSQL: ${error.message}`));
+        rmSync(this.work, { recursive: true, force: true });
+    }
+
+    /** Creates and fills `name` unless a complete copy survives from a --keep-db run. */
+    async ensureDatabase(name: string, bytes: number, from?: string): Promise<GeneratedTable[] | "reused"> {
+        const exists = await this.pg.query("postgres", "SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+        if (exists.length) {
+            const done = await this.pg.query(name, "SELECT 1 FROM pg_tables WHERE tablename = 'bench_complete'");
+            if (done.length) return "reused";
+            await this.pg.dropDatabase(name);
+        }
+        const start = process.hrtime.bigint();
+        let tables: GeneratedTable[];
+        if (from) {
+            // A file copy of the 1x database, then as much again: the 2x database costs half a generation.
+            await this.pg.query("postgres", `CREATE DATABASE ${name} TEMPLATE ${from} STRATEGY FILE_COPY`);
+            await this.pg.query(name, "DROP TABLE bench_complete");
+            tables = await fillDatabase(this.pg, name, bytes, { seed: 2, append: true, onTable: (t) => log(`  ${name}.${t.name}: +${t.rows} rows`) });
+        } else {
+            await this.pg.createDatabase(name);
+            tables = await fillDatabase(this.pg, name, bytes, { seed: 1, onTable: (t) => log(`  ${name}.${t.name}: ${t.rows} rows, ${formatBytes(t.copyBytes)}`) });
+        }
+        await this.pg.query(name, "CREATE TABLE bench_complete ()");
+        log(`  generated in ${formatSeconds(elapsed(start))}`);
+        return tables;
+    }
+
+    async clear(prefix: string): Promise<void> {
+        await this.store.removeStored(BUCKET, prefix);
+    }
+
+    pgDumpVersion(): string {
+        return spawnSync(join(this.pg.binDir, "pg_dump"), ["--version"], { encoding: "utf8" }).stdout.trim();
+    }
+
+    async databaseSize(name: string): Promise<number> {
+        const [row] = await this.pg.query<{ size: string }>("postgres", "SELECT pg_database_size($1)::text AS size", [name]);
+        return Number(row?.size);
+    }
+
+    /** (a) pg_dump -Fc -Z0 | zstd -> /dev/null; also counts the compressed bytes. */
+    async bareDump(database: string): Promise<Run> {
+        const start = process.hrtime.bigint();
+        const script = `set -o pipefail; "$PG_DUMP" -Fc -Z0 -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" | zstd -${ZSTD_LEVEL} -T${ZSTD_THREADS} -c -q | wc -c`;
+        const { stdout } = await run("bash", ["-c", script], {
+            ...this.pgEnv(),
+            PG_DUMP: join(this.pg.binDir, "pg_dump"),
+            PGPORT: String(this.pg.port),
+            PGUSER: this.pg.superuser,
+            PGDATABASE: database,
+        }, "(a) pg_dump | zstd");
+        return { seconds: elapsed(start), bytes: Number(stdout.trim()) };
+    }
+
+    /** (b) pg_dump -Fc (gzip) to a temporary file, then a multipart upload of the file. */
+    async peerPipeline(database: string, key: string): Promise<PeerRun> {
+        const file = join(this.work, `${key.replace(/\//g, "_")}.dump`);
+        const start = process.hrtime.bigint();
+        const dump = spawn(join(this.pg.binDir, "pg_dump"), ["-Fc", "-h", "127.0.0.1", "-p", String(this.pg.port), "-U", this.pg.superuser, "-d", database, "-f", file], {
+            env: this.pgEnv(),
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+        const sampler = sampleTree(dump.pid as number, 100);
+        let stderr = "";
+        dump.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        const code = await new Promise<number | null>((resolve) => dump.once("close", resolve));
+        const usage = sampler.stop();
+        if (code !== 0) throw new Error(`(b) pg_dump -Fc failed (${code}): ${stderr.trim()}`);
+        const dumpSeconds = elapsed(start);
+        const tempFileBytes = statSync(file).size;
+        const uploadStart = process.hrtime.bigint();
+        await this.store.uploadFile(BUCKET, key, file, this.store.directEndpoint);
+        const uploadSeconds = elapsed(uploadStart);
+        rmSync(file);
+        return {
+            seconds: elapsed(start),
+            bytes: tempFileBytes,
+            dumpSeconds,
+            uploadSeconds,
+            tempFileBytes,
+            tempWriteBytes: usage.writeBytesByCommand["pg_dump"] ?? 0,
+        };
+    }
+
+    /** (c) our backup command, compiled, to s3rver directly (no test proxy in the path). */
+    async ourBackup(database: string, prefix: string): Promise<OurRun> {
+        const scratch = mkdtempSync(join(this.work, "cli-"));
+        const cliTmp = join(scratch, "tmp");
+        const cliCwd = join(scratch, "cwd");
+        mkdirSync(cliTmp);
+        mkdirSync(cliCwd);
+        const env: NodeJS.ProcessEnv = {
+            PATH: process.env["PATH"],
+            HOME: process.env["HOME"],
+            TMPDIR: cliTmp,
+            ...this.store.envFor(this.store.directEndpoint),
+        };
+        const args = [
+            this.cliPath, "backup",
+            "--database-url", this.pg.url(database),
+            "--to", `s3://${BUCKET}/${prefix}`,
+            "--pg-bin", this.pg.binDir,
+            "--compression-level", String(ZSTD_LEVEL),
+            "--compression-threads", String(ZSTD_THREADS),
+        ];
+        const start = process.hrtime.bigint();
+        const child = spawn(process.execPath, args, { cwd: cliCwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        const sampler = sampleTree(child.pid as number, 50);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+        const seconds = elapsed(start);
+        const usage = sampler.stop();
+        if (code !== 0) throw new Error(`(c) backup exited ${code}:\n${stdout.slice(-3000)}\n${stderr.slice(-2000)}`);
+        const manifests = await this.store.listKeys(BUCKET, `${prefix}/manifests/`);
+        const dumps = await this.store.listKeys(BUCKET, `${prefix}/dumps/`);
+        if (manifests.length !== 1 || dumps.length !== 1) throw new Error(`(c) expected one dump and one manifest under ${prefix}/, found ${[...dumps, ...manifests].join(", ") || "nothing"}`);
+        const manifest = JSON.parse((await this.store.getObject(BUCKET, manifests[0] as string)).toString("utf8")) as Record<string, unknown>;
+        const bytes = manifest["bytes"];
+        if (typeof bytes !== "number") throw new Error(`(c) manifest ${manifests[0]} has no numeric "bytes"`);
+        const leftoverBytes = dirBytes(scratch);
+        rmSync(scratch, { recursive: true, force: true });
+        return { seconds, bytes, usage, leftoverBytes };
+    }
+}
+
+function ourWriteBytes(usage: TreeUsage): number {
+    return Object.values(usage.writeBytesByCommand).reduce((a, b) => a + b, 0);
+}
+
+async function main(): Promise<void> {
+    const options = parseBenchArgs(process.argv.slice(2));
+    const bench = new Bench(options);
+    // Ctrl-C or a kill must still run the cleanup below and the harness's exit hooks.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
+    const total = process.hrtime.bigint();
+    try {
+        await bench.start();
+        const bytes = options.sizeGb * 1e9;
+        log(`generating bench_1x (~${options.sizeGb} GB of COPY text)`);
+        const generated = await bench.ensureDatabase("bench_1x", bytes);
+        const size1x = await bench.databaseSize("bench_1x");
+        log(`bench_1x: ${formatBytes(size1x)} on disk${generated === "reused" ? " (reused)" : ""}`);
+
+        log("warm-up (a), not counted");
+        await bench.bareDump("bench_1x");
+        const a: Run[] = [];
+        const b: PeerRun[] = [];
+        const c: OurRun[] = [];
+        for (let i = 1; i <= options.runs; i++) {
+            a.push(await bench.bareDump("bench_1x"));
+            log(`run ${i}/${options.runs} (a) ${formatSeconds(a.at(-1)!.seconds)}`);
+            b.push(await bench.peerPipeline("bench_1x", `peer-${i}/bench_1x.dump`));
+            log(`run ${i}/${options.runs} (b) ${formatSeconds(b.at(-1)!.seconds)}`);
+            await bench.clear(`peer-${i}`);
+            c.push(await bench.ourBackup("bench_1x", `ours-${i}`));
+            log(`run ${i}/${options.runs} (c) ${formatSeconds(c.at(-1)!.seconds)}`);
+            await bench.clear(`ours-${i}`);
+        }
+
+        log(`generating bench_2x (bench_1x + ~${options.sizeGb} GB)`);
+        await bench.ensureDatabase("bench_2x", bytes, "bench_1x");
+        const size2x = await bench.databaseSize("bench_2x");
+        log(`bench_2x: ${formatBytes(size2x)} on disk`);
+        const a2 = await bench.bareDump("bench_2x");
+        const c2 = await bench.ourBackup("bench_2x", "ours-2x");
+        await bench.clear("ours-2x");
+
+        const ma = median(a.map((r) => r.seconds));
+        const mb = median(b.map((r) => r.seconds));
+        const mc = median(c.map((r) => r.seconds));
+        const results = {
+            machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memory: totalmem(), node: process.version, pgDump: bench.pgDumpVersion() },
+            options,
+            database1x: { bytesOnDisk: size1x },
+            database2x: { bytesOnDisk: size2x },
+            a: { runs: a.map((r) => r.seconds), median: ma, outputBytes: a[0]?.bytes },
+            b: { runs: b.map((r) => r.seconds), median: mb, dumpMedian: median(b.map((r) => r.dumpSeconds)), uploadMedian: median(b.map((r) => r.uploadSeconds)), fileBytes: b[0]?.tempFileBytes, tempWriteBytes: b.map((r) => r.tempWriteBytes) },
+            c: {
+                runs: c.map((r) => r.seconds),
+                median: mc,
+                dumpBytes: c[0]?.bytes,
+                rootPeakRss: c.map((r) => r.usage.rootPeakRss),
+                treePeakRss: c.map((r) => r.usage.treePeakRss),
+                peakRssByCommand: c.map((r) => r.usage.peakRssByCommand),
+                writeBytes: c.map((r) => ourWriteBytes(r.usage)),
+                filesOpenForWriting: c.flatMap((r) => r.usage.filesOpenForWriting),
+                leftoverBytes: c.map((r) => r.leftoverBytes),
+            },
+            twoX: { a: a2.seconds, c: c2.seconds, rootPeakRss: c2.usage.rootPeakRss, treePeakRss: c2.usage.treePeakRss, writeBytes: ourWriteBytes(c2.usage), filesOpenForWriting: c2.usage.filesOpenForWriting, dumpBytes: c2.bytes },
+            ratios: { cOverA: mc / ma, bOverC: mb / mc },
+            totalSeconds: elapsed(total),
+        };
+
+        const lines = [
+            "",
+            `Backup benchmark: ${options.sizeGb} GB of generated data, ${options.runs} runs each, medians`,
+            `  machine: ${results.machine.cpus} x ${results.machine.cpuModel}, ${formatBytes(results.machine.memory)} RAM, Node ${results.machine.node}, ${results.machine.pgDump}`,
+            `  database            1x ${formatBytes(size1x)} on disk; 2x ${formatBytes(size2x)}`,
+            `  (a) pg_dump -Z0 | zstd -${ZSTD_LEVEL}   ${formatSeconds(ma)}  -> ${formatBytes(a[0]?.bytes ?? 0)} (${mibPerSecond(a[0]?.bytes ?? 0, ma).toFixed(1)} MiB/s compressed)`,
+            `  (b) pg_dump -Fc + upload   ${formatSeconds(mb)}  (dump ${formatSeconds(results.b.dumpMedian)}, upload ${formatSeconds(results.b.uploadMedian)}; temp file ${formatBytes(b[0]?.tempFileBytes ?? 0)})`,
+            `  (c) our backup -> S3       ${formatSeconds(mc)}  -> ${formatBytes(c[0]?.bytes ?? 0)}`,
+            `  (c)/(a) = ${results.ratios.cOverA.toFixed(3)}  (target <= 1.15)`,
+            `  (b)/(c) = ${results.ratios.bOverC.toFixed(2)}  (target >= 2)`,
+            `  peak RSS, our node process: ${c.map((r) => formatBytes(r.usage.rootPeakRss)).join(", ")}; at 2x: ${formatBytes(c2.usage.rootPeakRss)}  (target < 200 MiB)`,
+            `  peak RSS, whole tree (node+pg_dump+zstd): ${c.map((r) => formatBytes(r.usage.treePeakRss)).join(", ")}; at 2x: ${formatBytes(c2.usage.treePeakRss)}`,
+            `  temp disk, ours: write_bytes ${c.map((r) => formatBytes(ourWriteBytes(r.usage))).join(", ")}; at 2x ${formatBytes(ourWriteBytes(c2.usage))}; files open for writing: ${results.c.filesOpenForWriting.length + c2.usage.filesOpenForWriting.length === 0 ? "none" : [...results.c.filesOpenForWriting, ...c2.usage.filesOpenForWriting].join(", ")}; left in TMPDIR/cwd: ${formatBytes(Math.max(...results.c.leftoverBytes, c2.leftoverBytes))}`,
+            `  temp disk, peer (b): file ${formatBytes(b[0]?.tempFileBytes ?? 0)}, pg_dump write_bytes ${b.map((r) => formatBytes(r.tempWriteBytes)).join(", ")}`,
+            `  2x database: (a) ${formatSeconds(a2.seconds)}, (c) ${formatSeconds(c2.seconds)}, (c)/(a) ${(c2.seconds / a2.seconds).toFixed(3)}`,
+            `  total bench time ${formatSeconds(results.totalSeconds)}`,
+        ];
+        process.stdout.write(`${lines.join("\n")}\n${JSON.stringify(results)}\n`);
+    } finally {
+        await bench.stop();
+    }
+}
+
+main().catch((error: Error) => {
+    process.stderr.write(`bench:backup failed: ${error.stack ?? error.message}\n`);
+    process.exitCode = 1;
+});

@@ -1,0 +1,76 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { BENCH_TABLES, copyEscape, generateRows, prng, textSource } from "./datagen.js";
+import { formatBytes, median, mibPerSecond, parseBenchArgs } from "./stats.js";
+
+async function sample(tableName: string, bytes: number, seed = 7): Promise<string> {
+    const table = BENCH_TABLES.find((t) => t.name === tableName);
+    if (!table) throw new Error(`no table ${tableName}`);
+    let out = "";
+    await generateRows(table, bytes, seed, 1, async (chunk) => {
+        out += chunk;
+    });
+    return out;
+}
+
+describe("benchmark statistics", () => {
+    it("takes medians of odd and even counts", () => {
+        expect(median([3, 1, 2])).toBe(2);
+        expect(median([4, 1, 3, 2])).toBe(2.5);
+        expect(() => median([])).toThrow(/no values/);
+    });
+    it("formats bytes and throughput", () => {
+        expect(formatBytes(512)).toBe("512 B");
+        expect(formatBytes(200 * 1024 * 1024)).toBe("200.0 MiB");
+        expect(mibPerSecond(10 * 1024 * 1024, 2)).toBe(5);
+    });
+    it("parses options and names bad values", () => {
+        expect(parseBenchArgs([])).toEqual({ sizeGb: 1, runs: 3, keepDb: false });
+        expect(parseBenchArgs(["--size-gb", "0.1", "--runs=5", "--keep-db"])).toEqual({ sizeGb: 0.1, runs: 5, keepDb: true });
+        expect(() => parseBenchArgs(["--size-gb", "lots"])).toThrow("--size-gb lots: expected a number from 0.01 to 50");
+        expect(() => parseBenchArgs(["--runs", "0"])).toThrow("--runs 0: expected a whole number from 1 to 20");
+        expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown argument --fast/);
+    });
+});
+
+describe("benchmark data", () => {
+    it("escapes COPY text specials", () => {
+        expect(copyEscape("a\\b\tc\nd\re")).toBe("a\\\\b\\tc\\nd\\re");
+    });
+    it("is deterministic for a seed and different across seeds", async () => {
+        const a = prng(1);
+        const b = prng(1);
+        expect([a(), a(), a()]).toEqual([b(), b(), b()]);
+        expect(await sample("reservations", 20_000)).toBe(await sample("reservations", 20_000));
+        expect(await sample("reservations", 20_000, 8)).not.toBe(await sample("reservations", 20_000));
+    });
+    it("produces one field per column, valid JSON and hex bytea", async () => {
+        for (const table of BENCH_TABLES) {
+            const columns = table.ddl.slice(table.ddl.indexOf("(") + 1).split(/,\s*(?=[a-z_]+ )/).length;
+            const lines = (await sample(table.name, 50_000)).trimEnd().split("\n");
+            for (const line of lines) expect(line.split("\t")).toHaveLength(columns);
+        }
+        const guest = (await sample("guests", 1_000)).split("\n")[0]?.split("\t") ?? [];
+        expect(() => JSON.parse(guest[5] as string)).not.toThrow();
+        const doc = (await sample("invoice_documents", 1_000)).split("\n")[0]?.split("\t") ?? [];
+        expect(doc[4]).toMatch(/^\\\\x[0-9a-f]+$/);
+    });
+    it("writes Zipf-distributed text: frequent words dominate, the tail is long", () => {
+        const text = textSource(3);
+        const counts = new Map<string, number>();
+        for (let i = 0; i < 50_000; i++) {
+            const word = text.word();
+            counts.set(word, (counts.get(word) ?? 0) + 1);
+        }
+        const sorted = [...counts.values()].sort((x, y) => y - x);
+        expect(sorted[0]).toBeGreaterThan(2_000);
+        expect(counts.size).toBeGreaterThan(3_000);
+    });
+    it("compresses like real data, neither trivially nor not at all", async () => {
+        const all = (await Promise.all(BENCH_TABLES.map((t) => sample(t.name, 4_000_000 * t.share)))).join("");
+        const compressed = spawnSync("zstd", ["-3", "-c", "-q"], { input: all, maxBuffer: 64 * 1024 * 1024 }).stdout;
+        const ratio = Buffer.byteLength(all) / compressed.length;
+        expect(ratio).toBeGreaterThan(2);
+        expect(ratio).toBeLessThan(5);
+    });
+});

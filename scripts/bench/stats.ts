@@ -1,0 +1,71 @@
+// Small numeric and formatting helpers for the backup benchmark.
+
+export function median(values: readonly number[]): number {
+    if (values.length === 0) throw new Error("median of no values");
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function formatBytes(bytes: number): string {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let value = bytes;
+    let unit = 0;
+    while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return `${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatSeconds(seconds: number): string {
+    return `${seconds.toFixed(2)} s`;
+}
+
+/** Throughput in MiB/s of `bytes` moved in `seconds`. */
+export function mibPerSecond(bytes: number, seconds: number): number {
+    return seconds > 0 ? bytes / 1024 / 1024 / seconds : 0;
+}
+
+export interface BenchOptions {
+    sizeGb: number;
+    runs: number;
+    keepDb: boolean;
+}
+
+/** Parses the benchmark's command line; errors name the option, the bad value and what is allowed. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+    const options: BenchOptions = { sizeGb: 1, runs: 3, keepDb: false };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i] as string;
+        const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+        const value = () => {
+            const v = inline ?? argv[++i];
+            if (v === undefined) throw new Error(`${name} needs a value`);
+            return v;
+        };
+        switch (name) {
+            case "--size-gb": {
+                const v = value();
+                const n = Number(v);
+                if (!Number.isFinite(n) || n < 0.01 || n > 50) throw new Error(`--size-gb ${v}: expected a number from 0.01 to 50`);
+                options.sizeGb = n;
+                break;
+            }
+            case "--runs": {
+                const v = value();
+                const n = Number(v);
+                if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`--runs ${v}: expected a whole number from 1 to 20`);
+                options.runs = n;
+                break;
+            }
+            case "--keep-db":
+                if (inline !== undefined) throw new Error(`--keep-db takes no value (got ${inline})`);
+                options.keepDb = true;
+                break;
+            default:
+                throw new Error(`unknown argument ${arg}: allowed are --size-gb N, --runs N, --keep-db`);
+        }
+    }
+    return options;
+}
