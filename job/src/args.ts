@@ -105,7 +105,8 @@ Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authenti
   --database-url URL        database to restore into (required; never taken from DATABASE_URL)
   --from TARGET             s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
   --backup ID|latest        backup id from "list" (default latest)
-  --clean                   allow a non-empty database: drop and recreate the dumped objects
+  --clean                   allow a non-empty database: drop all its schemas, extensions and large
+                            objects and restore, in one transaction (all or nothing)
   --connect-attempts N      connection attempts, 1-20 (default 5)
   --pg-bin DIR              take pg_restore from DIR instead of PATH`,
     verify: `Usage: backup-job verify --scratch-database-url URL [--from TARGET] [--backup ID|latest]

@@ -9,7 +9,8 @@ import { HashingGate } from "./hashing.js";
 import type { Manifest } from "./manifest.js";
 import { sortNewestFirst } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
-import { describeExit, pgProgram, startChild, succeeded } from "./proc.js";
+import { cleanPreludeSql, planClean } from "./clean.js";
+import { describeExit, pgProgram, startChild, succeeded, type Child } from "./proc.js";
 import { redactUrl, registerSecret } from "./redact.js";
 import { startProgress } from "./reporter.js";
 import type { Runtime } from "./runtime.js";
@@ -75,8 +76,48 @@ export interface RestoreInto {
     manifest: Manifest;
     target: DatabaseUrl;
     targetDisplay: string;
-    clean: boolean;
+    /** --clean: SQL that empties the target, run in the restore's own transaction. */
+    cleanSql: string | undefined;
     pgBin: string | undefined;
+}
+
+interface Consumer {
+    /** The process whose exit status decides the restore (pg_restore, or psql with --clean). */
+    final: Child;
+    name: string;
+    helpers: Child[];
+}
+
+/**
+ * Without --clean: zstd -d -> pg_restore --single-transaction into the database. With --clean:
+ * zstd -d -> pg_restore --file=- (SQL) -> psql --single-transaction, after the clean prelude, so
+ * emptying and restoring commit together or not at all.
+ */
+function startConsumer(r: RestoreInto, zstd: Child): Consumer {
+    const env = childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME);
+    const pgRestore = pgProgram(r.pgBin, "pg_restore");
+    // zstd's stdout fd is handed to the next process, not copied through this one: when that
+    // process stops early, zstd gets EPIPE and ends instead of blocking forever.
+    if (r.cleanSql === undefined) {
+        const restore = startChild(
+            pgRestore,
+            [`--dbname=${r.target.withoutPassword}`, "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", "--no-password"],
+            { env, stdio: [zstd.process.stdout!, "ignore", "pipe"] },
+        );
+        zstd.process.stdout!.destroy();
+        return { final: restore, name: "pg_restore", helpers: [] };
+    }
+    const toSql = startChild(pgRestore, ["--no-owner", "--no-acl", "--file=-"], { env, stdio: [zstd.process.stdout!, "pipe", "pipe"] });
+    zstd.process.stdout!.destroy();
+    const psql = startChild(
+        pgProgram(r.pgBin, "psql"),
+        ["--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--no-password", `--dbname=${r.target.withoutPassword}`, "--file=-"],
+        { env, stdio: ["pipe", "ignore", "pipe"] },
+    );
+    psql.process.stdin!.on("error", () => undefined);
+    psql.process.stdin!.write(r.cleanSql);
+    toSql.process.stdout!.pipe(psql.process.stdin!);
+    return { final: psql, name: "psql", helpers: [toSql] };
 }
 
 /** storage -> sha256 (checked again at the end) -> zstd -d -> pg_restore, in one transaction. */
@@ -84,23 +125,18 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     const t = performance.now();
     const stream: Readable = await r.storage.openDump(r.manifest);
     const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
-    const args = [
-        `--dbname=${r.target.withoutPassword}`,
-        "--no-owner",
-        "--no-acl",
-        "--exit-on-error",
-        "--single-transaction",
-        "--no-password",
-        ...(r.clean ? ["--clean", "--if-exists"] : []),
-    ];
-    const restore = startChild(pgProgram(r.pgBin, "pg_restore"), args, { env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME), stdio: ["pipe", "ignore", "pipe"] });
+    const consumer = startConsumer(r, zstd);
+    const all = [zstd, ...consumer.helpers, consumer.final];
     let failure: unknown;
+    const stopAll = () => {
+        for (const child of all) child.stop(0);
+        stream.destroy();
+    };
     const kill = (error: unknown) => {
         if (failure === undefined) failure = error;
-        // SIGKILL: pg_restore must not get a chance to commit from a stream we no longer trust.
-        restore.process.kill("SIGKILL");
-        zstd.stop(0);
-        stream.destroy();
+        // SIGKILL first: the restoring client must not get a chance to commit from a stream we no longer trust.
+        consumer.final.process.kill("SIGKILL");
+        stopAll();
     };
     const onAbort = () => kill(rt.signal.reason);
     rt.signal.addEventListener("abort", onAbort, { once: true });
@@ -113,30 +149,35 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     });
     let downstreamError: unknown;
     zstd.process.stdin!.on("error", (error) => (downstreamError ??= error));
-    restore.process.stdin!.on("error", () => undefined);
-    zstd.process.stdout!.pipe(restore.process.stdin!);
+    void consumer.final.exited.then((status) => {
+        if (!succeeded(status)) stopAll();
+    });
     const stop = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
     const reading = pipeline(stream, gate, zstd.process.stdin!).catch((error: unknown) => {
-        // zstd's stdin breaking means zstd or pg_restore stopped: their exit status tells why.
+        // zstd's stdin breaking means a process downstream stopped: the exit statuses tell why.
         const downstream = error === downstreamError || (error as { code?: string }).code === "EPIPE";
         if (failure === undefined && !downstream) {
             kill(error instanceof JobError ? error : new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
         }
     });
-    const [zstdStatus, restoreStatus] = await Promise.all([zstd.exited, restore.exited, reading]);
+    const statuses = await Promise.all(all.map((c) => c.exited));
+    await reading;
     stop();
     rt.signal.removeEventListener("abort", onAbort);
     if (failure !== undefined) throw failure;
-    if (!succeeded(restoreStatus)) {
-        throw new JobError(ExitCode.Restore, `pg_restore failed, nothing was committed: ${describeExit("pg_restore", restoreStatus)}${restore.stderr() ? `: ${restore.stderr()}` : ""}`, {
-            pgRestoreStderr: restore.stderr(),
+    const finalStatus = statuses[statuses.length - 1]!;
+    if (!succeeded(finalStatus)) {
+        const stderr = [consumer.final.stderr(), ...consumer.helpers.map((h) => h.stderr())].filter((s) => s !== "").join("\n");
+        throw new JobError(ExitCode.Restore, `${consumer.name} failed, nothing was committed: ${describeExit(consumer.name, finalStatus)}${stderr ? `: ${stderr}` : ""}`, {
+            stderr,
             database: r.targetDisplay,
         });
     }
-    if (!succeeded(zstdStatus)) {
-        throw new JobError(ExitCode.Restore, `zstd -d failed: ${describeExit("zstd", zstdStatus)}: ${zstd.stderr()}`, { database: r.targetDisplay });
+    const broken = all.findIndex((_child, i) => !succeeded(statuses[i]!));
+    if (broken !== -1) {
+        throw new JobError(ExitCode.Restore, `a restore step failed after the restore committed: ${describeExit(String(all[broken]!.process.spawnfile), statuses[broken]!)}: ${all[broken]!.stderr()}`, { database: r.targetDisplay });
     }
-    rt.logger.info("restore complete", { backup: r.manifest.id, database: r.targetDisplay, seconds: Math.round(performance.now() - t) / 1000 });
+    rt.logger.info("restore complete", { backup: r.manifest.id, database: r.targetDisplay, clean: r.cleanSql !== undefined, seconds: Math.round(performance.now() - t) / 1000 });
 }
 
 export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Manifest> {
@@ -150,20 +191,22 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     await checkRestoreVersion(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
 
     const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, connectTimeoutMs: 10_000, baseDelayMs: 500, maxDelayMs: 8_000, signal: rt.signal, logger: rt.logger, display });
+    let cleanSql: string | undefined;
     try {
         const objects = await userObjects(client);
         if (objects.length > 0 && !opts.clean) {
             const sample = objects.slice(0, 5).map((o) => `${o.kind} ${o.name}`);
             throw new JobError(
                 ExitCode.Refused,
-                `refusing to restore into ${display}: it already holds ${objects.length} user object(s) (${sample.join(", ")}${objects.length > 5 ? ", ..." : ""}); restore into an empty database, or pass --clean to drop and recreate the objects in the dump`,
+                `refusing to restore into ${display}: it already holds ${objects.length} user object(s) (${sample.join(", ")}${objects.length > 5 ? ", ..." : ""}); restore into an empty database, or pass --clean to drop everything in it and restore, both in one transaction`,
                 { database: display, objects: objects.length },
             );
         }
+        if (opts.clean) cleanSql = cleanPreludeSql(await planClean(client));
     } finally {
         await client.end().catch(() => undefined);
     }
     await verifyChecksum(storage, manifest, rt);
-    await streamRestore({ storage, manifest, target, targetDisplay: display, clean: opts.clean, pgBin: opts.pgBin }, rt);
+    await streamRestore({ storage, manifest, target, targetDisplay: display, cleanSql, pgBin: opts.pgBin }, rt);
     return manifest;
 }

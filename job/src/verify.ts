@@ -85,7 +85,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
             throw new JobError(ExitCode.Restore, `cannot create scratch database "${scratch}" on ${adminDisplay}: ${errorMessage(error)} (the role needs CREATEDB)`, { scratch });
         }
         rt.logger.info("scratch database created", { scratch });
-        await streamRestore({ storage, manifest, target: parseDatabaseUrl(scratchUrl, "--scratch-database-url"), targetDisplay: redactUrl(scratchUrl), clean: false, pgBin: opts.pgBin }, rt);
+        await streamRestore({ storage, manifest, target: parseDatabaseUrl(scratchUrl, "--scratch-database-url"), targetDisplay: redactUrl(scratchUrl), cleanSql: undefined, pgBin: opts.pgBin }, rt);
 
         const client = await connect(scratchUrl, { ...connectOptions, display: redactUrl(scratchUrl) });
         const actual = new Map<string, number | undefined>();

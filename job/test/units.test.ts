@@ -16,6 +16,7 @@ import { redact, registerSecret } from "../src/redact.js";
 import { backoffDelay, withRetry } from "../src/retry.js";
 import { monitorSettingsFromEnv, validateCrontab } from "../src/sentry.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, parseTarget, s3Key } from "../src/target.js";
+import { cleanPreludeSql } from "../src/clean.js";
 import { compareCounts, scratchDatabaseName } from "../src/verify.js";
 import { isToolNewEnough, majorLabel, parseServerVersionNum, parseToolVersion } from "../src/versions.js";
 
@@ -329,5 +330,23 @@ describe("verify helpers", () => {
         const name = scratchDatabaseName("A-Very.Long_database_name_that_goes_on_and_on_20261124T030000Z", "deadbeef");
         expect(name.length).toBeLessThanOrEqual(63);
         expect(name).toMatch(/^verify_[a-z0-9_]+_deadbeef$/);
+    });
+});
+
+describe("clean prelude", () => {
+    it("empties every schema, extension and large object, then recreates a default public schema", () => {
+        expect(cleanPreludeSql({ schemas: ["ops", "public", 'we"ird'], extensions: ["citext"], serverMajor: 15 }).split("\n")).toEqual([
+            "SET client_min_messages = warning;",
+            'DROP EXTENSION IF EXISTS "citext" CASCADE;',
+            'DROP SCHEMA IF EXISTS "ops" CASCADE;',
+            'DROP SCHEMA IF EXISTS "public" CASCADE;',
+            'DROP SCHEMA IF EXISTS "we""ird" CASCADE;',
+            "SELECT count(pg_catalog.lo_unlink(oid)) FROM pg_catalog.pg_largeobject_metadata;",
+            "CREATE SCHEMA public AUTHORIZATION pg_database_owner;",
+            "GRANT USAGE ON SCHEMA public TO PUBLIC;",
+            "SET client_min_messages = notice;",
+            "",
+        ]);
+        expect(cleanPreludeSql({ schemas: [], extensions: [], serverMajor: 13 })).toContain("CREATE SCHEMA public;\nGRANT USAGE ON SCHEMA public TO PUBLIC;\nGRANT CREATE ON SCHEMA public TO PUBLIC;");
     });
 });

@@ -1,0 +1,185 @@
+// Round trips against a real PostgreSQL cluster, the real pg_dump/pg_restore and a real S3 server.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, type CliResult } from "./support/cli.js";
+import { createVariedDatabase, fingerprint } from "./support/fixtures.js";
+import { startPostgres, type PgCluster } from "./support/postgres.js";
+import { startS3, type S3Server } from "./support/s3.js";
+
+let pg: PgCluster;
+let s3: S3Server;
+let sourceUrl: string;
+let work: string;
+const BUCKET = "roundtrip-backups";
+
+beforeAll(async () => {
+    [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+    await s3.createBucket(BUCKET);
+    sourceUrl = await createVariedDatabase(pg, "hotel");
+    work = mkdtempSync(join(tmpdir(), "job-roundtrip-"));
+});
+
+afterAll(async () => {
+    await Promise.all([pg?.stop(), s3?.stop()]);
+    if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function errorLine(result: CliResult) {
+    return result.logs.find((l) => l.level === "error");
+}
+
+function expectNoSecret(result: CliResult) {
+    expect(result.stdout + result.stderr).not.toContain(pg.password);
+}
+
+async function backup(target: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ result: CliResult; id: string }> {
+    const result = await runCli(["backup", "--database-url", sourceUrl, "--to", target, ...extra], { env: { ...s3.env, ...env } });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const done = result.logs.find((l) => l.message === "backup complete");
+    expect(done).toBeDefined();
+    expectNoSecret(result);
+    return { result, id: String(done!.context!["id"]) };
+}
+
+describe("backup to file:// and restore", () => {
+    let target: string;
+    let id: string;
+
+    it("writes the dump and a complete manifest, logs JSON lines and EMF metrics", async () => {
+        target = `file://${join(work, "file-target")}`;
+        const run = await backup(target);
+        id = run.id;
+        expect(id).toMatch(/^hotel_\d{8}T\d{6}Z$/);
+        expect(readdirSync(join(work, "file-target", "dumps"))).toEqual([`${id}.pgdump.zst`]);
+        expect(readdirSync(join(work, "file-target", "manifests"))).toEqual([`${id}.json`]);
+        const manifest = JSON.parse(readFileSync(join(work, "file-target", "manifests", `${id}.json`), "utf8"));
+        expect(manifest).toMatchObject({ id, database: "hotel", format: "custom", compression: { algorithm: "zstd", level: 3 }, serverMajor: String(pg.serverMajor), largeObjects: 1 });
+        const dump = readFileSync(join(work, "file-target", "dumps", `${id}.pgdump.zst`));
+        expect(manifest.bytes).toBe(dump.length);
+        const { createHash } = await import("node:crypto");
+        expect(manifest.sha256).toBe(createHash("sha256").update(dump).digest("hex"));
+        const counts = Object.fromEntries(manifest.tables.map((t: { schema: string; name: string; rows: number }) => [`${t.schema}.${t.name}`, t.rows]));
+        expect(counts).toMatchObject({ "public.guests": 3000, "ops.Room Types": 4, "public.bookings_2025": expect.any(Number) });
+        expect(counts["public.bookings_2025"] + counts["public.bookings_2026"] + counts["public.bookings_other"]).toBe(6000);
+        expect(counts).not.toHaveProperty("public.bookings");
+        for (const line of run.result.logs) expect(Object.keys(line).sort()).toEqual(expect.arrayContaining(["level", "message", "timestamp"]));
+        const metric = run.result.metrics.at(-1)!;
+        expect(metric._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: "HotelGenius/Backup", Dimensions: [["Database"]] });
+        expect(metric).toMatchObject({ Database: "hotel", BackupSuccess: 1, BackupBytes: dump.length, BackupDuration: expect.any(Number), DumpDuration: expect.any(Number), UploadDuration: expect.any(Number) });
+    });
+
+    it("lists it (JSON and table) and restores it into a new database identically", async () => {
+        const listed = await runCli(["list", "--from", target, "--json"]);
+        expect(listed.code).toBe(0);
+        const manifests = JSON.parse(listed.stdout);
+        expect(manifests.map((m: { id: string }) => m.id)).toEqual([id]);
+        const table = await runCli(["list", "--from", target]);
+        expect(table.stdout).toMatch(new RegExp(`^ID\\s+STARTED[^\\n]*\\n${id}\\s`));
+
+        const restoreUrl = await pg.createDatabase("restored_file");
+        const restored = await runCli(["restore", "--from", target, "--database-url", restoreUrl]);
+        expect(restored.code, restored.stdout + restored.stderr).toBe(0);
+        expect(restored.logs.map((l) => l.message)).toEqual(expect.arrayContaining(["dump checksum verified", "restore complete"]));
+        expectNoSecret(restored);
+        expect(await fingerprint(pg, "restored_file")).toEqual(await fingerprint(pg, "hotel"));
+    });
+
+    it("refuses a non-empty target without --clean (exit 9) and restores over it with --clean", async () => {
+        const refused = await runCli(["restore", "--from", target, "--backup", id, "--database-url", pg.url("restored_file")]);
+        expect(refused.code).toBe(9);
+        expect(errorLine(refused)?.message).toMatch(/refusing to restore into .*restored_file: it already holds \d+ user object\(s\).*--clean/);
+        await pg.query("restored_file", "DELETE FROM ops.\"Room Types\" WHERE code = 'STD'; CREATE TABLE junk (x int); CREATE SCHEMA extra");
+        const cleaned = await runCli(["restore", "--from", target, "--backup", id, "--database-url", pg.url("restored_file"), "--clean"]);
+        expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
+        expect(await fingerprint(pg, "restored_file")).toEqual(await fingerprint(pg, "hotel"));
+    });
+
+    it("verify restores into a scratch database, compares every table and drops it", async () => {
+        const verified = await runCli(["verify", "--from", target, "--scratch-database-url", pg.url("postgres")]);
+        expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+        const results = verified.logs.find((l) => l.message === "verify table results")!.context!["tables"] as { ok: boolean }[];
+        expect(results.length).toBeGreaterThanOrEqual(6);
+        expect(results.every((r) => r.ok)).toBe(true);
+        expect(verified.metrics.at(-1)).toMatchObject({ VerifySuccess: 1 });
+        const leftovers = await pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'verify_%'");
+        expect(leftovers).toEqual([]);
+    });
+
+    it("verify fails with exit 7 when a table's rows differ from the manifest, and still drops the scratch database", async () => {
+        const file = join(work, "file-target", "manifests", `${id}.json`);
+        const original = readFileSync(file, "utf8");
+        const manifest = JSON.parse(original);
+        const guests = manifest.tables.find((t: { name: string }) => t.name === "guests");
+        guests.rows += 1;
+        writeFileSync(file, JSON.stringify(manifest));
+        try {
+            const verified = await runCli(["verify", "--from", target, "--backup", id, "--scratch-database-url", pg.url("postgres")]);
+            expect(verified.code).toBe(7);
+            expect(errorLine(verified)?.message).toMatch(/1 of \d+ tables differ from the manifest: public\.guests expected 3001 rows, got 3000/);
+            expect(verified.metrics.at(-1)).toMatchObject({ VerifySuccess: 0 });
+            expect(await pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'verify_%'")).toEqual([]);
+        } finally {
+            writeFileSync(file, original);
+        }
+    });
+
+    it("refuses a corrupted dump before touching the target (exit 7)", async () => {
+        const copy = join(work, "corrupt-target");
+        const { cpSync } = await import("node:fs");
+        cpSync(join(work, "file-target"), copy, { recursive: true });
+        const dumpFile = join(copy, "dumps", `${id}.pgdump.zst`);
+        const bytes = readFileSync(dumpFile);
+        bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+        writeFileSync(dumpFile, bytes);
+        const targetUrl = await pg.createDatabase("restored_corrupt");
+        const result = await runCli(["restore", "--from", `file://${copy}`, "--database-url", targetUrl]);
+        expect(result.code).toBe(7);
+        expect(errorLine(result)?.message).toMatch(/checksum mismatch for backup .*nothing was restored/);
+        expect(await pg.query("restored_corrupt", "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")).toEqual([{ n: 0 }]);
+    });
+});
+
+describe("backup to s3:// and restore", () => {
+    const target = `s3://${BUCKET}/prod/db`;
+    let id: string;
+
+    it("uploads dump then manifest, lists it and restores it identically", async () => {
+        ({ id } = await backup(target));
+        expect(await s3.listKeys(BUCKET)).toEqual([`prod/db/dumps/${id}.pgdump.zst`, `prod/db/manifests/${id}.json`]);
+        const listed = await runCli(["list", "--from", target, "--json"], { env: s3.env });
+        expect(listed.code, listed.stderr).toBe(0);
+        expect(JSON.parse(listed.stdout).map((m: { id: string }) => m.id)).toEqual([id]);
+
+        const restoreUrl = await pg.createDatabase("restored_s3");
+        const restored = await runCli(["restore", "--from", target, "--backup", "latest", "--database-url", restoreUrl], { env: s3.env });
+        expect(restored.code, restored.stdout + restored.stderr).toBe(0);
+        expect(await fingerprint(pg, "restored_s3")).toEqual(await fingerprint(pg, "hotel"));
+        // The checksum pass and the restore pass each read the object once; nothing else.
+        expect(s3.requests.filter((r) => r.operation === "GetObject" && r.key.endsWith(".pgdump.zst"))).toHaveLength(2);
+    });
+
+    it("keeps the archive selectively restorable: zstd -d | pg_restore -t one table", async () => {
+        const dump = await s3.getObject(BUCKET, `prod/db/dumps/${id}.pgdump.zst`);
+        const one = await pg.createDatabase("restored_one_table");
+        const status = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+            const restore = spawn(join(pg.binDir, "pg_restore"), ["--no-owner", "--no-acl", "--exit-on-error", "-t", "audit_log", "-d", one], {
+                env: { ...process.env, PGPASSWORD: pg.password },
+                stdio: ["pipe", "ignore", "pipe"],
+            });
+            const zstd = spawn("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "inherit"] });
+            zstd.stdout.pipe(restore.stdin);
+            restore.stdin.on("error", () => undefined);
+            zstd.stdin.end(dump);
+            let stderr = "";
+            restore.stderr.on("data", (c) => (stderr += c));
+            restore.on("close", (code) => resolve({ code, stderr }));
+        });
+        expect(status.code, status.stderr).toBe(0);
+        const restored = await fingerprint(pg, "restored_one_table");
+        expect(Object.keys(restored.tables)).toEqual(["public.audit_log"]);
+        expect(restored.tables["public.audit_log"]).toEqual((await fingerprint(pg, "hotel")).tables["public.audit_log"]);
+    });
+});
