@@ -214,7 +214,7 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     const dumpDone = dump.exited.then((status) => {
         s.stages["Dump"] = (performance.now() - dumpStart) / 1000;
         if (!succeeded(status)) {
-            const err = new JobError(ExitCode.Dump, `pg_dump failed: ${describeExit("pg_dump", status)}${dump.stderr() ? `: ${dump.stderr()}` : ""}`, { pgDumpStderr: dump.stderr(), exitCode: status.code, signal: status.signal });
+            const err = new JobError(ExitCode.Dump, `pg_dump failed: ${describeExit("pg_dump", status)}${dump.stderr() ? `: ${dump.stderr()}` : ""}`, { pgDumpStderr: dump.stderr(), pgDumpExitCode: status.code, pgDumpSignal: status.signal });
             fail(err);
             throw err;
         }

@@ -35,7 +35,7 @@ async function execute(parsed: Exclude<Parsed, { command: "help" }>, rt: Runtime
 }
 
 function logFailure(logger: Logger, command: string, error: JobError): void {
-    logger.error(error.message, { command, exitCode: error.exitCode, ...error.context, ...(error.exitCode === ExitCode.Internal && error.cause instanceof Error ? { stack: error.cause.stack } : {}) });
+    logger.error(error.message, { command, ...error.context, exitCode: error.exitCode, ...(error.exitCode === ExitCode.Internal && error.cause instanceof Error ? { stack: error.cause.stack } : {}) });
 }
 
 export async function main(argv: string[]): Promise<number> {
