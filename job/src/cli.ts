@@ -65,27 +65,19 @@ export async function main(argv: string[]): Promise<number> {
         tty: process.stderr.isTTY ? write(process.stderr) : undefined,
     };
 
-    let parsed: Parsed;
+    const started = performance.now();
     let monitor: CronMonitor | undefined;
+    let exitCode: number = ExitCode.Ok;
     try {
-        parsed = parseCli(argv, process.env, process.cwd());
+        // The monitor starts before the rest is parsed, so a misconfigured nightly run reports an error check-in.
+        const isBackup = command === "backup" && !argv.includes("--help") && !argv.includes("-h");
+        const settings = isBackup ? monitorSettingsFromEnv(process.env) : undefined;
+        if (settings) monitor = startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`);
+        const parsed: Parsed = parseCli(argv, process.env, process.cwd());
         if (parsed.command === "help") {
             process.stdout.write(`${parsed.text}\n`);
             return ExitCode.Ok;
         }
-        if (parsed.command === "backup") {
-            const settings = monitorSettingsFromEnv(process.env);
-            if (settings) monitor = startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`);
-        }
-    } catch (error) {
-        const jobError = toJobError(error);
-        logFailure(logger, command, jobError);
-        return jobError.exitCode;
-    }
-
-    const started = performance.now();
-    let exitCode: number = ExitCode.Ok;
-    try {
         await execute(parsed, rt);
     } catch (error) {
         // A signal outranks whatever the interrupted step reported (usually a killed child).
@@ -93,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
         if (controller.signal.aborted && !(error instanceof JobError && error === jobError)) {
             logger.warn("step failed while stopping", { error: errorMessage(error) });
         }
-        logFailure(logger, parsed.command, jobError);
+        logFailure(logger, command, jobError);
         exitCode = jobError.exitCode;
     }
     if (monitor) {

@@ -95,6 +95,16 @@ describe("preflight faults", () => {
         expect(filesUnder(dir)).toEqual([]);
     });
 
+    it("SIGINT while waiting for the database: exit 130", async () => {
+        const url = `postgresql://nobody:not-a-real-secret@127.0.0.1:${await freePort()}/hotel`;
+        const run = spawnCli(["backup", "--database-url", url, "--to", `file://${join(work, "sigint")}`, "--connect-attempts", "10"]);
+        await run.waitForLog((l) => l.message.startsWith("database connection failed, retrying"));
+        run.child.kill("SIGINT");
+        const result = await run.result;
+        expect(result.code).toBe(130);
+        expect(errorOf(result).message).toBe("interrupted by SIGINT; cleanup done, no backup was recorded");
+    });
+
     it("wrong password: exit 3 at once, never retried, password never logged", async () => {
         const dir = join(work, "wrong-password");
         const url = pg.url("hotel", { password: "wrong-password-123" });
