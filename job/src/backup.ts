@@ -259,6 +259,7 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     const settled = await Promise.allSettled([writing, dumpDone, zstdDone, counting]);
     stopProgress();
     rt.signal.removeEventListener("abort", onSignal);
+    if (failure === undefined && dump.stderr() !== "") rt.logger.warn("pg_dump succeeded with messages on stderr", { pgDumpStderr: dump.stderr() });
     if (failure !== undefined) {
         if (settled[0].status === "fulfilled") await s.storage.deleteDump(s.id).catch(() => undefined);
         throw failure;

@@ -102,8 +102,9 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => {
             process.exitCode = code;
-            // Lingering sockets (S3 keep-alive, Sentry) must not hold a finished job open.
-            setImmediate(() => process.exit(code));
+            // Lingering sockets (S3 keep-alive, Sentry) must not hold a finished job open, but output
+            // queued on a full pipe (a large `list --json`) must be written first.
+            process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
         },
         (error: unknown) => {
             process.stderr.write(`fatal: ${errorMessage(error)}\n`);

@@ -18,7 +18,7 @@ export function parseDatabaseUrl(raw: string, option: string): DatabaseUrl {
     try {
         url = new URL(raw);
     } catch {
-        throw usageError(`${option} "${redactUrl(raw)}" is not a URL: use postgresql://USER:PASSWORD@HOST:PORT/DATABASE`);
+        throw usageError(`${option} "${redactUrl(raw)}" is not a URL: use one such as postgresql://app@db.example.com:5432/hotel (a password may follow the user name after a colon)`);
     }
     if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
         throw usageError(`${option} "${redactUrl(raw)}" has scheme "${url.protocol}": allowed are postgres:// and postgresql://`);

@@ -4,7 +4,7 @@ import {
     GetObjectCommand,
     HeadBucketCommand,
     HeadObjectCommand,
-    ListObjectsV2Command,
+    ListObjectsCommand,
     PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
@@ -53,6 +53,22 @@ export function createS3Client(onPartFailure?: (error: unknown) => void): S3Clie
         );
     }
     return client;
+}
+
+/** Manifests are small: fetch several at once so a year of daily backups lists in seconds. */
+const MANIFEST_FETCH_CONCURRENCY = 16;
+
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await fn(items[index]!);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
 }
 
 /** s3:// target: multipart upload (bounded memory: partSize x queueSize), aborted on any failure. */
@@ -155,19 +171,24 @@ export class S3Storage implements Storage {
         return parseManifest(text, `s3://${this.bucket}/${key}`);
     }
 
-    /** Every key under a prefix, following continuation tokens (never assume fewer than 1000). */
+    /**
+     * Every key under a prefix, page after page (never assume fewer than 1000). This uses
+     * ListObjects (v1) with Marker = the last key seen: AWS returns the same keys in the same order as
+     * with v2, and S3-compatible servers that cannot paginate v2 still work (s3rver builds v2
+     * continuation tokens with DES, which OpenSSL 3 no longer offers, so any truncated v2 page fails).
+     */
     private async listNames(sub: string): Promise<string[]> {
         const prefix = `${this.key(sub)}/`;
         const names: string[] = [];
-        let token: string | undefined;
+        let marker: string | undefined;
         try {
-            do {
-                const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-                for (const obj of page.Contents ?? []) {
-                    if (obj.Key) names.push(obj.Key.slice(prefix.length));
-                }
-                token = page.IsTruncated ? page.NextContinuationToken : undefined;
-            } while (token);
+            for (;;) {
+                const page = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker }));
+                const keys = (page.Contents ?? []).map((obj) => obj.Key).filter((key): key is string => key !== undefined);
+                for (const key of keys) names.push(key.slice(prefix.length));
+                if (!page.IsTruncated || keys.length === 0) break;
+                marker = keys[keys.length - 1];
+            }
         } catch (error) {
             throw storageError(`listing s3://${this.bucket}/${prefix} failed`, error, this.ctx());
         }
@@ -177,18 +198,24 @@ export class S3Storage implements Storage {
     async list(): Promise<ListResult> {
         const result: ListResult = { manifests: [], warnings: [] };
         const manifestIds = new Set<string>();
-        for (const name of await this.listNames("manifests")) {
-            const id = idFromManifestName(name);
-            if (id === undefined) continue;
+        const ids = (await this.listNames("manifests")).map(idFromManifestName).filter((id): id is string => id !== undefined);
+        const outcomes = await mapLimit(ids, MANIFEST_FETCH_CONCURRENCY, async (id) => {
             try {
                 const manifest = await this.getManifest(id);
                 if (manifest.id !== id) throw new Error(`its id is "${manifest.id}"`);
-                result.manifests.push(manifest);
-                manifestIds.add(id);
+                return { id, manifest, error: undefined };
             } catch (error) {
                 // An unreachable bucket fails the listing; a manifest deleted or damaged meanwhile is only skipped.
                 if (error instanceof JobError && error.exitCode === ExitCode.Storage && error.context["notFound"] !== true) throw error;
-                result.warnings.push({ message: "ignoring unreadable manifest", context: { manifest: manifestPath(id), error: errorMessage(error) } });
+                return { id, manifest: undefined, error };
+            }
+        });
+        for (const outcome of outcomes) {
+            if (outcome.manifest !== undefined) {
+                result.manifests.push(outcome.manifest);
+                manifestIds.add(outcome.id);
+            } else {
+                result.warnings.push({ message: "ignoring unreadable manifest", context: { manifest: manifestPath(outcome.id), error: errorMessage(outcome.error) } });
             }
         }
         for (const name of await this.listNames("dumps")) {

@@ -1,5 +1,6 @@
 // Round trips against a real PostgreSQL cluster, the real pg_dump/pg_restore and a real S3 server.
 import { spawn } from "node:child_process";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,5 +182,35 @@ describe("backup to s3:// and restore", () => {
         const restored = await fingerprint(pg, "restored_one_table");
         expect(Object.keys(restored.tables)).toEqual(["public.audit_log"]);
         expect(restored.tables["public.audit_log"]).toEqual((await fingerprint(pg, "hotel")).tables["public.audit_log"]);
+    });
+
+    it("lists past the first 1000 keys (pagination), newest first by start time", async () => {
+        const original = JSON.parse((await s3.getObject(BUCKET, `prod/db/manifests/${id}.json`)).toString("utf8"));
+        const client = s3.client();
+        const base = Date.parse("2025-01-01T00:00:00Z");
+        const ids: string[] = [];
+        const total = 1005;
+        for (let batch = 0; batch < total; batch += 25) {
+            await Promise.all(
+                Array.from({ length: Math.min(25, total - batch) }, (_, k) => {
+                    const n = batch + k;
+                    const startedAt = new Date(base + n * 3_600_000);
+                    const stamp = startedAt.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+                    // Names sort the other way round from times: "latest" must come from startedAt, not key order.
+                    const copyId = `h${String(total - n).padStart(4, "0")}_${stamp}`;
+                    ids.push(copyId);
+                    const body = JSON.stringify({ ...original, id: copyId, dump: `dumps/${copyId}.pgdump.zst`, startedAt: startedAt.toISOString() });
+                    return client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `many/manifests/${copyId}.json`, Body: body }));
+                }),
+            );
+        }
+        const listed = await runCli(["list", "--from", `s3://${BUCKET}/many`, "--json"], { env: s3.env });
+        expect(listed.code, listed.stderr).toBe(0);
+        const manifests = JSON.parse(listed.stdout) as { id: string; startedAt: string }[];
+        expect(manifests).toHaveLength(total);
+        expect(s3.requests.filter((r) => r.operation === "ListObjects" && r.key === "").length).toBeGreaterThanOrEqual(2);
+        const newest = ids.find((x) => x.startsWith("h0001_"))!;
+        expect(manifests[0]!.id).toBe(newest);
+        expect(manifests.map((m) => Date.parse(m.startedAt))).toEqual([...manifests.map((m) => Date.parse(m.startedAt))].sort((a, b) => b - a));
     });
 });
