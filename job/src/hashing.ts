@@ -11,20 +11,32 @@ export class HashingGate extends Transform {
     bytes = 0;
     digest: string | undefined;
 
-    constructor(private readonly gate: (digest: string, bytes: number) => Promise<void> = async () => undefined) {
+    private held: Buffer | undefined;
+
+    /**
+     * holdLast: keep the most recent chunk back until the gate has passed, so the consumer cannot
+     * reach the end of the data (e.g. pg_restore cannot finish and commit) before the hash is checked.
+     */
+    constructor(
+        private readonly gate: (digest: string, bytes: number) => Promise<void> = async () => undefined,
+        private readonly holdLast = false,
+    ) {
         super({ highWaterMark: 1024 * 1024 });
     }
 
     override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
         this.hash.update(chunk);
         this.bytes += chunk.length;
-        callback(null, chunk);
+        if (!this.holdLast) return callback(null, chunk);
+        const previous = this.held;
+        this.held = chunk;
+        callback(null, previous);
     }
 
     override _flush(callback: TransformCallback): void {
         this.digest = this.hash.digest("hex");
         this.gate(this.digest, this.bytes).then(
-            () => callback(),
+            () => callback(null, this.held),
             (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
         );
     }

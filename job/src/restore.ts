@@ -120,7 +120,11 @@ function startConsumer(r: RestoreInto, zstd: Child): Consumer {
     return { final: psql, name: "psql", helpers: [toSql] };
 }
 
-/** storage -> sha256 (checked again at the end) -> zstd -d -> pg_restore, in one transaction. */
+/**
+ * storage -> sha256 -> zstd -d -> pg_restore, in one transaction. The hash is checked again on this
+ * second read, with the last chunk held back until it matches: a dump replaced between the checksum
+ * pass and this one cannot be restored to the end.
+ */
 export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> {
     const t = performance.now();
     const stream: Readable = await r.storage.openDump(r.manifest);
@@ -146,7 +150,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
             kill(err);
             throw err;
         }
-    });
+    }, true);
     let downstreamError: unknown;
     zstd.process.stdin!.on("error", (error) => (downstreamError ??= error));
     void consumer.final.exited.then((status) => {

@@ -254,6 +254,21 @@ describe("hashing gate", () => {
         expect(gate.digest).toBe(createHash("sha256").update(data).digest("hex"));
         expect(gate.bytes).toBe(data.length);
     });
+    it("can hold the last chunk back until the gate has passed", async () => {
+        let release!: () => void;
+        const gate = new HashingGate(() => new Promise<void>((resolve) => (release = resolve)), true);
+        const out: string[] = [];
+        gate.on("data", (c: Buffer) => out.push(c.toString()));
+        const ended = new Promise((resolve) => gate.on("end", resolve));
+        gate.write("a");
+        gate.write("b");
+        gate.end("c");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(out).toEqual(["a", "b"]);
+        release();
+        await ended;
+        expect(out).toEqual(["a", "b", "c"]);
+    });
     it("turns a failed producer into a stream error instead of a clean end", async () => {
         const gate = new HashingGate(async () => {
             throw new JobError(ExitCode.Dump, "pg_dump died");
