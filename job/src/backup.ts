@@ -94,7 +94,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         if (!isToolNewEnough(dumpVersion, server)) {
             throw new JobError(
                 ExitCode.Version,
-                `pg_dump ${dumpVersion.text} (major ${majorLabel(dumpVersion)}) is older than the server (PostgreSQL ${server.text}, major ${majorLabel(server)}): install a pg_dump of major ${majorLabel(server)} or newer, or point --pg-bin at one`,
+                `pg_dump ${dumpVersion.number} (${pgDump}) is older than the server's PostgreSQL ${server.number}: pg_dump major ${majorLabel(dumpVersion)} < server major ${majorLabel(server)}. Install a pg_dump of major ${majorLabel(server)} or newer, or point --pg-bin at one`,
                 { pgDump: dumpVersion.text, server: server.text },
             );
         }

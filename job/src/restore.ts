@@ -37,7 +37,7 @@ export async function checkRestoreVersion(pgRestore: string, manifest: Manifest,
     if (!isToolNewEnough(restoreVersion, dumpVersion)) {
         throw new JobError(
             ExitCode.Version,
-            `pg_restore ${restoreVersion.text} (major ${majorLabel(restoreVersion)}) is older than the pg_dump that wrote backup "${manifest.id}" (${manifest.pgDumpVersion}, major ${majorLabel(dumpVersion)}): use a pg_restore of major ${majorLabel(dumpVersion)} or newer (--pg-bin)`,
+            `pg_restore ${restoreVersion.number} (${pgRestore}) is older than pg_dump ${dumpVersion.number}, which wrote backup "${manifest.id}": pg_restore major ${majorLabel(restoreVersion)} < ${majorLabel(dumpVersion)}. Use a pg_restore of major ${majorLabel(dumpVersion)} or newer (--pg-bin)`,
             { pgRestore: restoreVersion.text, pgDump: manifest.pgDumpVersion },
         );
     }

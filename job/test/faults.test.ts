@@ -8,7 +8,7 @@ import { runCli, spawnCli, type CliResult } from "./support/cli.js";
 import { olderClientBinDir } from "./support/fake-bin.js";
 import { createVariedDatabase, fingerprint, type DatabaseFingerprint } from "./support/fixtures.js";
 import { startPostgres, freePort, type PgCluster } from "./support/postgres.js";
-import { waitForDescendant } from "./support/proc.js";
+import { descendants, filesOpenForWriting, waitForDescendant } from "./support/proc.js";
 import { startS3, unreachableEndpoint, type S3Server } from "./support/s3.js";
 
 const BUCKET = "fault-backups";
@@ -137,7 +137,9 @@ describe("preflight faults", () => {
             const dir = join(work, "old-pg-dump");
             const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `file://${dir}`, "--pg-bin", old.dir]);
             expect(result.code).toBe(4);
-            expect(errorOf(result).message).toMatch(new RegExp(`^pg_dump pg_dump \\(PostgreSQL\\) ${pg.serverMajor - 1}\\.13 \\(major ${pg.serverMajor - 1}\\) is older than the server \\(PostgreSQL ${pg.serverMajor}\\.\\d+.*major ${pg.serverMajor}\\)`));
+            expect(errorOf(result).message).toMatch(
+                new RegExp(`^pg_dump ${pg.serverMajor - 1}\\.13 \\(.*/pg_dump\\) is older than the server's PostgreSQL ${pg.serverMajor}\\.\\d+: pg_dump major ${pg.serverMajor - 1} < server major ${pg.serverMajor}\\.`),
+            );
             expect(filesUnder(dir)).toEqual([]);
         } finally {
             old.remove();
@@ -154,7 +156,7 @@ describe("preflight faults", () => {
 });
 
 describe("mid-stream faults (30 MiB incompressible dump, 5 MiB parts)", () => {
-    const slowUpload = ["--part-size-mib", "5", "--upload-queue-size", "1"];
+    const slowUpload = ["--part-size-mib", "5", "--upload-queue-size", "1", "--progress-interval", "1"];
 
     function startSlowBackup(prefix: string) {
         s3.setFaults({ uploadPartDelayMs: 700 });
@@ -191,6 +193,8 @@ describe("mid-stream faults (30 MiB incompressible dump, 5 MiB parts)", () => {
         await s3.waitForRequests((r) => r.key.startsWith("terminated/") && r.operation === "UploadPart");
         const terminated = await pg.query("postgres", "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_dump'");
         expect(terminated).toEqual([{ ok: true }]);
+        // pg_dump notices once it reads from its dead connection: let the buffered stream drain at full speed.
+        s3.clearFaults();
         const result = await run.result;
         expect(result.code).toBe(5);
         const error = errorOf(result);
@@ -206,6 +210,10 @@ describe("mid-stream faults (30 MiB incompressible dump, 5 MiB parts)", () => {
         const run = startSlowBackup("sigterm");
         await s3.waitForRequests((r) => r.key.startsWith("sigterm/") && r.operation === "UploadPart");
         await waitForDescendant(run.child.pid!, "pg_dump", 5_000);
+        // Streaming end to end: neither the CLI nor pg_dump/zstd holds a regular file open for writing.
+        for (const pid of [run.child.pid!, ...descendants(run.child.pid!).map((p) => p.pid)]) expect(filesOpenForWriting(pid)).toEqual([]);
+        const progress = await run.waitForLog((l) => l.message === "backup progress");
+        expect(progress.context).toMatchObject({ bytes: expect.any(Number), bytesPerSecond: expect.any(Number) });
         const sent = Date.now();
         run.child.kill("SIGTERM");
         const result = await run.result;
@@ -263,7 +271,7 @@ describe("restore faults", () => {
             const url = await pg.createDatabase("old_restore_target");
             const result = await runCli(["restore", "--from", target, "--database-url", url, "--pg-bin", old.dir]);
             expect(result.code).toBe(4);
-            expect(errorOf(result).message).toMatch(/^pg_restore .* is older than the pg_dump that wrote backup/);
+            expect(errorOf(result).message).toMatch(new RegExp(`^pg_restore ${pg.serverMajor - 1}\\.13 \\(.*\\) is older than pg_dump ${pg.serverMajor}\\.\\d+, which wrote backup "hotel_\\d{8}T\\d{6}Z"`));
         } finally {
             old.remove();
         }
