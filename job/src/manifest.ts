@@ -21,7 +21,6 @@ export interface Manifest {
     /** Relative to the target root. */
     dump: string;
     bytes: number;
-    uncompressedBytes: number;
     sha256: string;
     startedAt: string;
     finishedAt: string;
@@ -64,7 +63,6 @@ export function manifestProblems(value: unknown): string[] {
     );
     need("dump", (v) => typeof v === "string" && /^dumps\/[^/]+\.pgdump\.zst$/.test(v), "dumps/<id>.pgdump.zst");
     need("bytes", isCount, "a byte count");
-    need("uncompressedBytes", isCount, "a byte count");
     need("sha256", (v) => typeof v === "string" && /^[0-9a-f]{64}$/.test(v), "64 lowercase hex digits");
     need("startedAt", isIso, "an ISO 8601 time");
     need("finishedAt", isIso, "an ISO 8601 time");

@@ -53,7 +53,6 @@ function sampleManifest(overrides: Partial<Manifest> = {}): Manifest {
         compression: { algorithm: "zstd", level: 3 },
         dump: `dumps/${id}.pgdump.zst`,
         bytes: 1234,
-        uncompressedBytes: 5678,
         sha256: "a".repeat(64),
         startedAt: "2026-11-24T03:00:00.000Z",
         finishedAt: "2026-11-24T03:00:05.000Z",
