@@ -7,7 +7,7 @@ import { HashingGate } from "./hashing.js";
 import { formatBackupId, validateName } from "./ids.js";
 import type { Manifest, TableCount } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
-import { describeExit, pgProgram, startChild, succeeded, toolBanner } from "./proc.js";
+import { describeExit, pgProgram, requireZstd, startChild, succeeded, toolBanner } from "./proc.js";
 import { redactUrl, registerSecret } from "./redact.js";
 import { startProgress } from "./reporter.js";
 import type { Runtime, ToolInfo } from "./runtime.js";
@@ -88,6 +88,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
     let t = performance.now();
     const pgDump = pgProgram(opts.pgBin, "pg_dump");
     const dumpVersion = await toolVersion(pgDump, opts.pgBin ? "--pg-bin" : "PATH");
+    await requireZstd();
     const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, connectTimeoutMs: 10_000, baseDelayMs: 500, maxDelayMs: 8_000, signal: rt.signal, logger: log, display });
     try {
         const server = await serverVersion(client);

@@ -40,6 +40,8 @@ function logFailure(logger: Logger, command: string, error: JobError): void {
 
 export async function main(argv: string[]): Promise<number> {
     const command = argv[0] ?? "";
+    // A closed reader (`list | head`) must not crash the job; the exit code still tells the outcome.
+    process.stdout.on("error", () => undefined);
     // `list` prints its result on stdout; its log lines go to stderr so `--json` stays one JSON document.
     const logger = createLogger(write(command === "list" ? process.stderr : process.stdout));
     const controller = new AbortController();

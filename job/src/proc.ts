@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import path from "node:path";
+import { ExitCode, JobError } from "./errors.js";
 import { redact } from "./redact.js";
 
 /** Resolves a PostgreSQL client program: from --pg-bin when given, else from PATH. */
@@ -64,6 +65,15 @@ export function describeExit(name: string, status: ExitStatus): string {
 
 export function succeeded(status: ExitStatus): boolean {
     return status.code === 0 && status.signal === null;
+}
+
+/** zstd is needed by every command that touches a dump; a missing one is a configuration error, found before any work. */
+export async function requireZstd(): Promise<void> {
+    try {
+        await toolBanner("zstd");
+    } catch (error) {
+        throw new JobError(ExitCode.Usage, `zstd is not installed or not runnable (looked on PATH): ${error instanceof Error ? error.message : String(error)}`);
+    }
 }
 
 /** Runs `<program> --version` and returns its banner. */

@@ -10,7 +10,7 @@ import type { Manifest } from "./manifest.js";
 import { sortNewestFirst } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { cleanPreludeSql, planClean } from "./clean.js";
-import { describeExit, pgProgram, startChild, succeeded, type Child } from "./proc.js";
+import { describeExit, pgProgram, requireZstd, startChild, succeeded, type Child } from "./proc.js";
 import { redactUrl, registerSecret } from "./redact.js";
 import { startProgress } from "./reporter.js";
 import type { Runtime } from "./runtime.js";
@@ -30,9 +30,10 @@ export async function resolveBackup(storage: Storage, ref: string, rt: Runtime):
     return newest;
 }
 
-/** The archive format of pg_dump N can only be read by pg_restore N or newer. */
-export async function checkRestoreVersion(pgRestore: string, manifest: Manifest, option: string): Promise<void> {
+/** The archive format of pg_dump N can only be read by pg_restore N or newer; zstd must be there too. */
+export async function restorePreflight(pgRestore: string, manifest: Manifest, option: string): Promise<void> {
     const restoreVersion = await toolVersion(pgRestore, option);
+    await requireZstd();
     const dumpVersion = parseToolVersion(manifest.pgDumpVersion);
     if (!isToolNewEnough(restoreVersion, dumpVersion)) {
         throw new JobError(
@@ -192,7 +193,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const storage = openStorage(opts.from);
     const manifest = await resolveBackup(storage, opts.backup, rt);
     rt.logger.info("restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
-    await checkRestoreVersion(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
+    await restorePreflight(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
 
     const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, connectTimeoutMs: 10_000, baseDelayMs: 500, maxDelayMs: 8_000, signal: rt.signal, logger: rt.logger, display });
     let cleanSql: string | undefined;

@@ -8,7 +8,7 @@ import type { Manifest, TableCount } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { pgProgram } from "./proc.js";
 import { redactUrl, registerSecret } from "./redact.js";
-import { checkRestoreVersion, resolveBackup, streamRestore, verifyChecksum } from "./restore.js";
+import { restorePreflight, resolveBackup, streamRestore, verifyChecksum } from "./restore.js";
 import type { Runtime } from "./runtime.js";
 
 export interface TableResult {
@@ -68,7 +68,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     const manifest: Manifest = await resolveBackup(storage, opts.backup, rt);
     setDatabase(manifest.database);
     rt.logger.info("verify starting", { backup: manifest.id, from: storage.display, server: adminDisplay });
-    await checkRestoreVersion(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
+    await restorePreflight(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
     // Checksum first: a corrupt dump fails fast, before any database is created.
     await verifyChecksum(storage, manifest, rt);
 

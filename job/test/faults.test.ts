@@ -146,6 +146,14 @@ describe("preflight faults", () => {
         }
     });
 
+    it("zstd missing: exit 2 before connecting", async () => {
+        const dir = join(work, "no-zstd");
+        const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `file://${dir}`, "--pg-bin", pg.binDir], { env: { PATH: "/nonexistent" } });
+        expect(result.code).toBe(2);
+        expect(errorOf(result).message).toMatch(/^zstd is not installed or not runnable \(looked on PATH\): /);
+        expect(filesUnder(dir)).toEqual([]);
+    });
+
     it("S3 unreachable: exit 6 before any dump starts", async () => {
         const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `s3://${BUCKET}/unreachable`], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: await unreachableEndpoint() } });
         expect(result.code).toBe(6);
