@@ -61,8 +61,6 @@ export async function main(argv: string[]): Promise<number> {
     const rt: Runtime = {
         logger,
         signal: controller.signal,
-        env: process.env,
-        cwd: process.cwd(),
         out: write(process.stdout),
         tty: process.stderr.isTTY ? write(process.stderr) : undefined,
     };

@@ -7,8 +7,6 @@ export interface Runtime {
     logger: Logger;
     /** Aborted on SIGTERM/SIGINT with a JobError carrying exit code 143/130. */
     signal: AbortSignal;
-    env: NodeJS.ProcessEnv;
-    cwd: string;
     /** Command output (list table/JSON). */
     out(text: string): void;
     /** Terminal progress, or undefined when stderr is not a TTY (then progress goes to log lines). */

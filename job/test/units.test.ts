@@ -17,6 +17,7 @@ import { backoffDelay, withRetry } from "../src/retry.js";
 import { monitorSettingsFromEnv, validateCrontab } from "../src/sentry.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, parseTarget, s3Key } from "../src/target.js";
 import { cleanPreludeSql } from "../src/clean.js";
+import { mapLimit } from "../src/storage-s3.js";
 import { compareCounts, scratchDatabaseName } from "../src/verify.js";
 import { isToolNewEnough, majorLabel, parseServerVersionNum, parseToolVersion } from "../src/versions.js";
 
@@ -346,6 +347,22 @@ describe("verify helpers", () => {
         const name = scratchDatabaseName("A-Very.Long_database_name_that_goes_on_and_on_20261124T030000Z", "deadbeef");
         expect(name.length).toBeLessThanOrEqual(63);
         expect(name).toMatch(/^verify_[a-z0-9_]+_deadbeef$/);
+    });
+});
+
+describe("mapLimit", () => {
+    it("keeps order and never runs more than the limit at once", async () => {
+        let running = 0;
+        let peak = 0;
+        const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
+            running++;
+            peak = Math.max(peak, running);
+            await new Promise((resolve) => setTimeout(resolve, n * 2));
+            running--;
+            return n * 10;
+        });
+        expect(out).toEqual([50, 10, 40, 20, 30]);
+        expect(peak).toBe(2);
     });
 });
 
