@@ -108,7 +108,7 @@ Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authenti
   --clean                   allow a non-empty database: drop all its schemas, extensions and large
                             objects and restore, in one transaction (all or nothing)
   --connect-attempts N      connection attempts, 1-20 (default 5)
-  --pg-bin DIR              take pg_restore from DIR instead of PATH`,
+  --pg-bin DIR              take pg_restore (and psql, for --clean) from DIR instead of PATH`,
     verify: `Usage: backup-job verify --scratch-database-url URL [--from TARGET] [--backup ID|latest]
 
   --scratch-database-url URL  an existing database on the server used for the drill; a new
