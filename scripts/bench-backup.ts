@@ -17,7 +17,7 @@ import { startPostgres, type PgCluster } from "../job/test/support/postgres.js";
 import { startS3, type S3Server } from "../job/test/support/s3.js";
 import { fillDatabase, type GeneratedTable } from "./bench/datagen.js";
 import { sampleTree, type TreeUsage } from "./bench/sampler.js";
-import { formatBytes, formatSeconds, median, mibPerSecond, parseBenchArgs, type BenchOptions } from "./bench/stats.js";
+import { formatBytes, formatSeconds, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT, type BenchOptions } from "./bench/stats.js";
 
 const REPO_ROOT = join(__dirname, "..");
 /** The job's defaults, passed explicitly so (a) and (c) compress identically. */
@@ -28,6 +28,8 @@ const BUCKET = "bench";
 interface Run {
     seconds: number;
     bytes: number;
+    /** CPU seconds of the command's whole process tree (GNU time), when /usr/bin/time exists. */
+    cpuSeconds?: number;
 }
 
 interface PeerRun extends Run {
@@ -39,6 +41,10 @@ interface PeerRun extends Run {
 
 interface OurRun extends Run {
     usage: TreeUsage;
+    /** Peak RSS of our node process: exact from wait4 when GNU time wraps it, else the sampled VmHWM. */
+    nodePeakRss: number;
+    /** CPU the benchmark process spent meanwhile: almost all of it is s3rver receiving the upload. */
+    serverCpuSeconds: number;
     /** Bytes found afterwards in the empty TMPDIR and working directory the CLI was given. */
     leftoverBytes: number;
 }
@@ -63,6 +69,18 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: stri
             code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${what} failed (${code ?? signal}): ${stderr.trim().slice(-2000)}`)),
         );
     });
+}
+
+const GNU_TIME = "/usr/bin/time";
+
+/** Wraps a command in GNU time, when installed, for its tree's CPU time and exact peak RSS. */
+function withRusage(command: string, args: string[]): [string, string[]] {
+    return existsSync(GNU_TIME) ? [GNU_TIME, ["-f", RUSAGE_FORMAT, command, ...args]] : [command, args];
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1e6;
 }
 
 function dirBytes(dir: string): number {
@@ -171,14 +189,14 @@ class Bench {
     async bareDump(database: string): Promise<Run> {
         const start = process.hrtime.bigint();
         const script = `set -o pipefail; "$PG_DUMP" -Fc -Z0 -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" | zstd -${ZSTD_LEVEL} -T${ZSTD_THREADS} -c -q | wc -c`;
-        const { stdout } = await run("bash", ["-c", script], {
+        const { stdout, stderr } = await run(...withRusage("bash", ["-c", script]), {
             ...this.pgEnv(),
             PG_DUMP: join(this.pg.binDir, "pg_dump"),
             PGPORT: String(this.pg.port),
             PGUSER: this.pg.superuser,
             PGDATABASE: database,
         }, "(a) pg_dump | zstd");
-        return { seconds: elapsed(start), bytes: Number(stdout.trim()) };
+        return { seconds: elapsed(start), bytes: Number(stdout.trim()), cpuSeconds: parseRusage(stderr)?.cpuSeconds };
     }
 
     /** (b) pg_dump -Fc (gzip) to a temporary file, then a multipart upload of the file. */
@@ -232,16 +250,20 @@ class Bench {
             "--compression-level", String(ZSTD_LEVEL),
             "--compression-threads", String(ZSTD_THREADS),
         ];
+        const [command, commandArgs] = withRusage(process.execPath, args);
         const start = process.hrtime.bigint();
-        const child = spawn(process.execPath, args, { cwd: cliCwd, env, stdio: ["ignore", "pipe", "pipe"] });
-        const sampler = sampleTree(child.pid as number, 50);
+        const cpuStart = process.cpuUsage();
+        const child = spawn(command, commandArgs, { cwd: cliCwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        const sampler = sampleTree(child.pid as number, 100);
         let stdout = "";
         let stderr = "";
         child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
         child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
         const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
         const seconds = elapsed(start);
+        const serverCpuSeconds = cpuSecondsSince(cpuStart);
         const usage = sampler.stop();
+        const rusage = parseRusage(stderr);
         if (code !== 0) throw new Error(`(c) backup exited ${code}:\n${stdout.slice(-3000)}\n${stderr.slice(-2000)}`);
         const manifests = await this.store.listKeys(BUCKET, `${prefix}/manifests/`);
         const dumps = await this.store.listKeys(BUCKET, `${prefix}/dumps/`);
@@ -251,7 +273,15 @@ class Bench {
         if (typeof bytes !== "number") throw new Error(`(c) manifest ${manifests[0]} has no numeric "bytes"`);
         const leftoverBytes = dirBytes(scratch);
         rmSync(scratch, { recursive: true, force: true });
-        return { seconds, bytes, usage, leftoverBytes };
+        return {
+            seconds,
+            bytes,
+            usage,
+            leftoverBytes,
+            cpuSeconds: rusage?.cpuSeconds,
+            nodePeakRss: rusage?.maxRssBytes ?? usage.peakRssByCommand["node"] ?? 0,
+            serverCpuSeconds,
+        };
     }
 }
 
@@ -300,44 +330,69 @@ async function main(): Promise<void> {
         const ma = median(a.map((r) => r.seconds));
         const mb = median(b.map((r) => r.seconds));
         const mc = median(c.map((r) => r.seconds));
+        const cpu = (runs: Run[]) => (runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => r.cpuSeconds as number)) : undefined);
         const results = {
             machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memory: totalmem(), node: process.version, pgDump: bench.pgDumpVersion() },
             options,
             database1x: { bytesOnDisk: size1x },
             database2x: { bytesOnDisk: size2x },
-            a: { runs: a.map((r) => r.seconds), median: ma, outputBytes: a[0]?.bytes },
-            b: { runs: b.map((r) => r.seconds), median: mb, dumpMedian: median(b.map((r) => r.dumpSeconds)), uploadMedian: median(b.map((r) => r.uploadSeconds)), fileBytes: b[0]?.tempFileBytes, tempWriteBytes: b.map((r) => r.tempWriteBytes) },
+            a: { seconds: a.map((r) => r.seconds), median: ma, cpuMedian: cpu(a), outputBytes: a[0]?.bytes },
+            b: {
+                seconds: b.map((r) => r.seconds),
+                median: mb,
+                dumpMedian: median(b.map((r) => r.dumpSeconds)),
+                uploadMedian: median(b.map((r) => r.uploadSeconds)),
+                fileBytes: b[0]?.tempFileBytes,
+                pgDumpWriteBytes: b.map((r) => r.tempWriteBytes),
+            },
             c: {
-                runs: c.map((r) => r.seconds),
+                seconds: c.map((r) => r.seconds),
                 median: mc,
+                cpuMedian: cpu(c),
+                serverCpuMedian: median(c.map((r) => r.serverCpuSeconds)),
                 dumpBytes: c[0]?.bytes,
-                rootPeakRss: c.map((r) => r.usage.rootPeakRss),
+                nodePeakRss: c.map((r) => r.nodePeakRss),
                 treePeakRss: c.map((r) => r.usage.treePeakRss),
                 peakRssByCommand: c.map((r) => r.usage.peakRssByCommand),
+                cpuSecondsByCommand: c.map((r) => r.usage.cpuSecondsByCommand),
                 writeBytes: c.map((r) => ourWriteBytes(r.usage)),
+                writeBytesByCommand: c.map((r) => r.usage.writeBytesByCommand),
                 filesOpenForWriting: c.flatMap((r) => r.usage.filesOpenForWriting),
                 leftoverBytes: c.map((r) => r.leftoverBytes),
             },
-            twoX: { a: a2.seconds, c: c2.seconds, rootPeakRss: c2.usage.rootPeakRss, treePeakRss: c2.usage.treePeakRss, writeBytes: ourWriteBytes(c2.usage), filesOpenForWriting: c2.usage.filesOpenForWriting, dumpBytes: c2.bytes },
+            twoX: {
+                a: a2.seconds,
+                c: c2.seconds,
+                cOverA: c2.seconds / a2.seconds,
+                nodePeakRss: c2.nodePeakRss,
+                treePeakRss: c2.usage.treePeakRss,
+                writeBytes: ourWriteBytes(c2.usage),
+                writeBytesByCommand: c2.usage.writeBytesByCommand,
+                filesOpenForWriting: c2.usage.filesOpenForWriting,
+                leftoverBytes: c2.leftoverBytes,
+                dumpBytes: c2.bytes,
+            },
             ratios: { cOverA: mc / ma, bOverC: mb / mc },
             totalSeconds: elapsed(total),
         };
-
+        const cpuText = (seconds: number | undefined) => (seconds === undefined ? "" : `, CPU ${formatSeconds(seconds)}`);
+        const openFiles = [...results.c.filesOpenForWriting, ...c2.usage.filesOpenForWriting];
         const lines = [
             "",
             `Backup benchmark: ${options.sizeGb} GB of generated data, ${options.runs} runs each, medians`,
             `  machine: ${results.machine.cpus} x ${results.machine.cpuModel}, ${formatBytes(results.machine.memory)} RAM, Node ${results.machine.node}, ${results.machine.pgDump}`,
-            `  database            1x ${formatBytes(size1x)} on disk; 2x ${formatBytes(size2x)}`,
-            `  (a) pg_dump -Z0 | zstd -${ZSTD_LEVEL}   ${formatSeconds(ma)}  -> ${formatBytes(a[0]?.bytes ?? 0)} (${mibPerSecond(a[0]?.bytes ?? 0, ma).toFixed(1)} MiB/s compressed)`,
-            `  (b) pg_dump -Fc + upload   ${formatSeconds(mb)}  (dump ${formatSeconds(results.b.dumpMedian)}, upload ${formatSeconds(results.b.uploadMedian)}; temp file ${formatBytes(b[0]?.tempFileBytes ?? 0)})`,
-            `  (c) our backup -> S3       ${formatSeconds(mc)}  -> ${formatBytes(c[0]?.bytes ?? 0)}`,
+            `  database: 1x ${formatBytes(size1x)} on disk; 2x ${formatBytes(size2x)}`,
+            `  (a) pg_dump -Fc -Z0 | zstd -${ZSTD_LEVEL}   ${formatSeconds(ma)}${cpuText(results.a.cpuMedian)}  -> ${formatBytes(a[0]?.bytes ?? 0)} (${mibPerSecond(a[0]?.bytes ?? 0, ma).toFixed(1)} MiB/s out)`,
+            `  (b) pg_dump -Fc + upload      ${formatSeconds(mb)}  (dump ${formatSeconds(results.b.dumpMedian)}, upload ${formatSeconds(results.b.uploadMedian)}; temp file ${formatBytes(b[0]?.tempFileBytes ?? 0)})`,
+            `  (c) our backup -> S3          ${formatSeconds(mc)}${cpuText(results.c.cpuMedian)} (+ s3rver CPU ${formatSeconds(results.c.serverCpuMedian)})  -> ${formatBytes(c[0]?.bytes ?? 0)}`,
+            `  (c) CPU by process (sampled, last run): ${Object.entries(c.at(-1)?.usage.cpuSecondsByCommand ?? {}).filter(([comm]) => comm !== "time").map(([comm, sec]) => `${comm} ${formatSeconds(sec)}`).join(", ")}`,
             `  (c)/(a) = ${results.ratios.cOverA.toFixed(3)}  (target <= 1.15)`,
             `  (b)/(c) = ${results.ratios.bOverC.toFixed(2)}  (target >= 2)`,
-            `  peak RSS, our node process: ${c.map((r) => formatBytes(r.usage.rootPeakRss)).join(", ")}; at 2x: ${formatBytes(c2.usage.rootPeakRss)}  (target < 200 MiB)`,
-            `  peak RSS, whole tree (node+pg_dump+zstd): ${c.map((r) => formatBytes(r.usage.treePeakRss)).join(", ")}; at 2x: ${formatBytes(c2.usage.treePeakRss)}`,
-            `  temp disk, ours: write_bytes ${c.map((r) => formatBytes(ourWriteBytes(r.usage))).join(", ")}; at 2x ${formatBytes(ourWriteBytes(c2.usage))}; files open for writing: ${results.c.filesOpenForWriting.length + c2.usage.filesOpenForWriting.length === 0 ? "none" : [...results.c.filesOpenForWriting, ...c2.usage.filesOpenForWriting].join(", ")}; left in TMPDIR/cwd: ${formatBytes(Math.max(...results.c.leftoverBytes, c2.leftoverBytes))}`,
-            `  temp disk, peer (b): file ${formatBytes(b[0]?.tempFileBytes ?? 0)}, pg_dump write_bytes ${b.map((r) => formatBytes(r.tempWriteBytes)).join(", ")}`,
-            `  2x database: (a) ${formatSeconds(a2.seconds)}, (c) ${formatSeconds(c2.seconds)}, (c)/(a) ${(c2.seconds / a2.seconds).toFixed(3)}`,
+            `  peak RSS of our node process: ${c.map((r) => formatBytes(r.nodePeakRss)).join(", ")}; 2x database: ${formatBytes(c2.nodePeakRss)}  (target < 200 MiB)`,
+            `  peak RSS of the whole tree (node + pg_dump + zstd, sampled): ${c.map((r) => formatBytes(r.usage.treePeakRss)).join(", ")}; 2x: ${formatBytes(c2.usage.treePeakRss)}`,
+            `  temp disk, ours: write_bytes ${c.map((r) => formatBytes(ourWriteBytes(r.usage))).join(", ")}; 2x: ${formatBytes(ourWriteBytes(c2.usage))}; files open for writing: ${openFiles.length ? openFiles.join(", ") : "none"}; left in its TMPDIR and cwd: ${formatBytes(Math.max(...results.c.leftoverBytes, c2.leftoverBytes))}`,
+            `  temp disk, peer (b): file ${formatBytes(b[0]?.tempFileBytes ?? 0)}; pg_dump write_bytes ${b.map((r) => formatBytes(r.tempWriteBytes)).join(", ")}`,
+            `  2x database: (a) ${formatSeconds(a2.seconds)}, (c) ${formatSeconds(c2.seconds)}, (c)/(a) ${results.twoX.cOverA.toFixed(3)}`,
             `  total bench time ${formatSeconds(results.totalSeconds)}`,
         ];
         process.stdout.write(`${lines.join("\n")}\n${JSON.stringify(results)}\n`);

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BENCH_TABLES, copyEscape, generateRows, prng, textSource } from "./datagen.js";
-import { formatBytes, median, mibPerSecond, parseBenchArgs } from "./stats.js";
+import { formatBytes, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT } from "./stats.js";
 
 async function sample(tableName: string, bytes: number, seed = 7): Promise<string> {
     const table = BENCH_TABLES.find((t) => t.name === tableName);
@@ -30,6 +31,21 @@ describe("benchmark statistics", () => {
         expect(() => parseBenchArgs(["--size-gb", "lots"])).toThrow("--size-gb lots: expected a number from 0.01 to 50");
         expect(() => parseBenchArgs(["--runs", "0"])).toThrow("--runs 0: expected a whole number from 1 to 20");
         expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown argument --fast/);
+    });
+});
+
+describe("GNU time output", () => {
+    it("reads CPU seconds and peak RSS from the last rusage line", () => {
+        expect(parseRusage("noise\nBENCH_RUSAGE 9.99 0.10 0.10 1\nmore\nBENCH_RUSAGE 4.20 3.50 0.75 153600\n")).toEqual({
+            cpuSeconds: 4.25,
+            maxRssBytes: 150 * 1024 * 1024,
+        });
+        expect(parseRusage("no rusage here")).toBeUndefined();
+    });
+    // GNU time is optional: without it the benchmark reports sampled figures only.
+    it.skipIf(!existsSync("/usr/bin/time"))("matches what GNU time prints for the format", () => {
+        const timed = spawnSync("/usr/bin/time", ["-f", RUSAGE_FORMAT, "true"], { encoding: "utf8" });
+        expect(parseRusage(timed.stderr)?.maxRssBytes).toBeGreaterThan(0);
     });
 });
 

@@ -69,3 +69,21 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     }
     return options;
 }
+
+/** The format given to GNU time (`/usr/bin/time -f`), parsed back by parseRusage. */
+export const RUSAGE_FORMAT = "BENCH_RUSAGE %e %U %S %M";
+
+export interface Rusage {
+    /** User + system CPU of the command and every descendant it waited for. */
+    cpuSeconds: number;
+    /** Largest peak RSS of any single process among them (getrusage ru_maxrss), exact rather than sampled. */
+    maxRssBytes: number;
+}
+
+/** Finds the last RUSAGE_FORMAT line in a command's stderr. */
+export function parseRusage(stderr: string): Rusage | undefined {
+    const lines = [...stderr.matchAll(/^BENCH_RUSAGE ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$/gm)];
+    const last = lines.at(-1);
+    if (!last) return undefined;
+    return { cpuSeconds: Number(last[2]) + Number(last[3]), maxRssBytes: Number(last[4]) * 1024 };
+}

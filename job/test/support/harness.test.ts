@@ -68,7 +68,12 @@ describe("pure helpers", () => {
 
 describe("process inspection", () => {
     it("parses /proc stat and status lines", () => {
-        expect(parseStat("4242 (odd) name) S 17 4242 4242 0 -1")).toEqual({ pid: 4242, comm: "odd) name", ppid: 17 });
+        expect(parseStat("4242 (odd) name) S 17 4242 4242 0 -1 4194304 120 0 0 0 250 30 0 0 20 0 1 0")).toEqual({
+            pid: 4242,
+            comm: "odd) name",
+            ppid: 17,
+            cpuTicks: 280,
+        });
         expect(parseStatusKiB("Name:\tnode\nVmHWM:\t  51200 kB\nVmRSS:\t  40000 kB\n", "VmHWM")).toBe(51200);
         expect(parseStatusKiB("Name:\tnode\n", "VmHWM")).toBeUndefined();
         expect([isWriteMode("0100000"), isWriteMode("0100001"), isWriteMode("02100002")]).toEqual([false, true, true]);

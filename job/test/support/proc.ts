@@ -1,22 +1,32 @@
 // Linux /proc readers for tests and the benchmark: find the children the CLI started (pg_dump,
 // zstd) to kill them mid-stream, measure the memory of a whole process tree, and list the files
 // a process holds open for writing (a streaming backup must hold none besides its pipes).
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface ProcInfo {
     pid: number;
     ppid: number;
     /** Executable name as the kernel reports it (at most 15 characters). */
     comm: string;
+    /** User + system CPU time so far, in clock ticks (USER_HZ, 100 per second on Linux). */
+    cpuTicks: number;
 }
+
+export const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Parses /proc/<pid>/stat; the command name is parenthesised and may itself contain spaces or parentheses. */
 export function parseStat(stat: string): ProcInfo {
     const open = stat.indexOf("(");
     const close = stat.lastIndexOf(")");
     if (open < 0 || close < open) throw new Error(`unparseable /proc stat line: ${JSON.stringify(stat.slice(0, 80))}`);
+    // Fields after the command name, counted from field 3 (state): ppid is field 4, utime 14, stime 15.
     const fields = stat.slice(close + 2).split(" ");
-    return { pid: Number(stat.slice(0, open).trim()), comm: stat.slice(open + 1, close), ppid: Number(fields[1]) };
+    return {
+        pid: Number(stat.slice(0, open).trim()),
+        comm: stat.slice(open + 1, close),
+        ppid: Number(fields[1]),
+        cpuTicks: Number(fields[11]) + Number(fields[12]),
+    };
 }
 
 /** Reads one field of /proc/<pid>/status in KiB (e.g. VmHWM, VmRSS); undefined when absent. */
@@ -48,19 +58,54 @@ function allProcesses(): ProcInfo[] {
     return found;
 }
 
-/** Every live descendant of `pid` (children, grandchildren, ...). */
+/** Children of `pid` from /proc/<pid>/task/<tid>/children; undefined where the kernel lacks that file. */
+function childrenOf(pid: number): number[] | undefined {
+    let tasks: string[];
+    try {
+        tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+        return []; // the process is gone
+    }
+    const children: number[] = [];
+    for (const tid of tasks) {
+        const list = readProc(pid, `task/${tid}/children`);
+        if (list === undefined) {
+            if (!existsSync(`/proc/${pid}/task/${tid}`)) continue; // the thread ended meanwhile
+            return undefined;
+        }
+        for (const child of list.trim().split(/\s+/)) if (child) children.push(Number(child));
+    }
+    return children;
+}
+
+/** Every live descendant of `pid` (children, grandchildren, ...), breadth first. */
 export function descendants(pid: number): ProcInfo[] {
-    const byParent = new Map<number, ProcInfo[]>();
-    for (const info of allProcesses()) byParent.set(info.ppid, [...(byParent.get(info.ppid) ?? []), info]);
     const result: ProcInfo[] = [];
     const queue = [pid];
+    let byParent: Map<number, ProcInfo[]> | undefined;
     while (queue.length) {
-        for (const child of byParent.get(queue.shift() as number) ?? []) {
+        const parent = queue.shift() as number;
+        const direct = byParent ? undefined : childrenOf(parent);
+        let children: ProcInfo[];
+        if (direct) {
+            children = direct.map(processInfo).filter((info): info is ProcInfo => info !== undefined);
+        } else {
+            // No children files (CONFIG_PROC_CHILDREN off): index every process by parent once.
+            byParent ??= indexByParent();
+            children = byParent.get(parent) ?? [];
+        }
+        for (const child of children) {
             result.push(child);
             queue.push(child.pid);
         }
     }
     return result;
+}
+
+function indexByParent(): Map<number, ProcInfo[]> {
+    const byParent = new Map<number, ProcInfo[]>();
+    for (const info of allProcesses()) byParent.set(info.ppid, [...(byParent.get(info.ppid) ?? []), info]);
+    return byParent;
 }
 
 /** Waits until a descendant of `pid` named `comm` exists (e.g. "pg_dump"), polling every 20 ms. */
