@@ -1,10 +1,30 @@
+import { usageError } from "./errors.js";
 import { FileStorage } from "./storage-file.js";
-import { S3Storage, type S3Options } from "./storage-s3.js";
+import { S3Storage } from "./storage-s3.js";
 import type { Storage } from "./storage.js";
 import type { Target } from "./target.js";
 
-const DEFAULT_S3: S3Options = { partSizeBytes: 16 * 1024 * 1024, queueSize: 3 };
+export interface UploadTuning {
+    partSizeBytes: number;
+    queueSize: number;
+}
 
-export function openStorage(target: Target, s3: S3Options = DEFAULT_S3): Storage {
-    return target.kind === "file" ? new FileStorage(target.dir) : new S3Storage(target.bucket, target.prefix, s3);
+const DEFAULT_TUNING: UploadTuning = { partSizeBytes: 16 * 1024 * 1024, queueSize: 3 };
+
+/**
+ * BACKUP_KMS_KEY_ARN: uploads name this key explicitly (SSE-KMS), for bucket policies that require
+ * the encryption headers. Unset: the bucket's default encryption applies.
+ */
+export function kmsKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+    const raw = env["BACKUP_KMS_KEY_ARN"];
+    if (raw === undefined || raw.trim() === "") return undefined;
+    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(raw.trim())) {
+        throw usageError(`BACKUP_KMS_KEY_ARN "${raw}" is not a KMS key ARN: use arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias or bare key id is not accepted by the bucket policy)`);
+    }
+    return raw.trim();
+}
+
+export function openStorage(target: Target, tuning: UploadTuning = DEFAULT_TUNING): Storage {
+    if (target.kind === "file") return new FileStorage(target.dir);
+    return new S3Storage(target.bucket, target.prefix, { ...tuning, kmsKeyArn: kmsKeyFromEnv(process.env) });
 }

@@ -17,6 +17,12 @@ import type { ListResult, Storage, WriteOptions } from "./storage.js";
 export interface S3Options {
     partSizeBytes: number;
     queueSize: number;
+    kmsKeyArn: string | undefined;
+}
+
+/** Encryption headers for PutObject and CreateMultipartUpload (UploadPart carries none). */
+export function encryptionParams(kmsKeyArn: string | undefined): { ServerSideEncryption?: "aws:kms"; SSEKMSKeyId?: string } {
+    return kmsKeyArn === undefined ? {} : { ServerSideEncryption: "aws:kms", SSEKMSKeyId: kmsKeyArn };
 }
 
 function isNotFound(error: unknown): boolean {
@@ -114,7 +120,7 @@ export class S3Storage implements Storage {
         this.partFailureListener = (error) => fail(storageError(`uploading a part of s3://${this.bucket}/${key} failed`, error, this.ctx()));
         const upload = new Upload({
             client: this.client,
-            params: { Bucket: this.bucket, Key: key, Body: body, ContentType: "application/zstd" },
+            params: { Bucket: this.bucket, Key: key, Body: body, ContentType: "application/zstd", ...encryptionParams(this.options.kmsKeyArn) },
             partSize: this.options.partSizeBytes,
             queueSize: this.options.queueSize,
             leavePartsOnError: false,
@@ -140,7 +146,7 @@ export class S3Storage implements Storage {
     async putManifest(manifest: Manifest): Promise<void> {
         const key = this.key(manifestPath(manifest.id));
         try {
-            await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: serializeManifest(manifest), ContentType: "application/json" }));
+            await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: serializeManifest(manifest), ContentType: "application/json", ...encryptionParams(this.options.kmsKeyArn) }));
         } catch (error) {
             throw storageError(`writing manifest s3://${this.bucket}/${key} failed`, error, this.ctx());
         }

@@ -1,5 +1,6 @@
 // Restore must commit everything or nothing: interrupted mid-stream, or fed a dump that changed
-// between the checksum pass and the restore pass, the target database stays as it was.
+// between the checksum pass and the restore pass, the target database stays as it was. The same
+// recording proxy also shows which encryption headers uploads carry.
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -21,6 +22,8 @@ let smallId: string;
  * restore pass, after the checksum pass): serve it slowly, or serve other bytes instead.
  */
 const plan: { slowSecondRead: boolean; replaceSecondReadWith: Buffer | undefined; dumpReads: number } = { slowSecondRead: false, replaceSecondReadWith: undefined, dumpReads: 0 };
+/** Encryption headers of every PUT/POST the proxy forwarded. */
+const writes: { method: string; url: string; sse: unknown; kmsKey: unknown }[] = [];
 
 function forward(req: IncomingMessage, onAnswer: (answer: IncomingMessage) => void, fail: () => void) {
     const target = new URL(s3.endpoint);
@@ -34,6 +37,9 @@ beforeAll(async () => {
     await s3.createBucket(BUCKET);
     proxy = createServer((req, res) => {
         const isDumpRead = req.method === "GET" && /\.pgdump\.zst(\?|$)/.test(req.url ?? "");
+        if (req.method === "PUT" || req.method === "POST") {
+            writes.push({ method: req.method, url: req.url ?? "", sse: req.headers["x-amz-server-side-encryption"], kmsKey: req.headers["x-amz-server-side-encryption-aws-kms-key-id"] });
+        }
         const secondRead = isDumpRead && ++plan.dumpReads === 2;
         forward(
             req,
@@ -135,5 +141,25 @@ describe("restore safety", () => {
         expect(result.code).toBe(7);
         expect(errorOf(result)?.message).toMatch(/^the dump of "bulk_\d{8}T\d{6}Z" changed while it was being restored/);
         expect(await userRelations("swapped_target")).toBe(0);
+    });
+});
+
+describe("S3 encryption headers", () => {
+    it("names the KMS key on every object it creates when BACKUP_KMS_KEY_ARN is set", async () => {
+        const key = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        writes.length = 0;
+        const result = await runCli(["backup", "--database-url", pg.url("bulk"), "--to", `s3://${BUCKET}/kms`], { env: { ...proxyEnv, BACKUP_KMS_KEY_ARN: key } });
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        const creates = writes.filter((w) => (w.method === "POST" && /[?&]uploads/.test(w.url)) || (w.method === "PUT" && !/[?&]partNumber=/.test(w.url)));
+        // CreateMultipartUpload for the dump, PutObject for the manifest.
+        expect(creates.map((w) => w.method).sort()).toEqual(["POST", "PUT"]);
+        for (const w of creates) expect(w).toMatchObject({ sse: "aws:kms", kmsKey: key });
+        expect(writes.filter((w) => /[?&]partNumber=/.test(w.url)).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it("rejects a key that is not a full ARN (exit 2)", async () => {
+        const result = await runCli(["backup", "--database-url", pg.url("small"), "--to", `s3://${BUCKET}/kms-bad`], { env: { ...proxyEnv, BACKUP_KMS_KEY_ARN: "alias/backups" } });
+        expect(result.code).toBe(2);
+        expect(errorOf(result)?.message).toMatch(/^BACKUP_KMS_KEY_ARN "alias\/backups" is not a KMS key ARN/);
     });
 });

@@ -17,7 +17,8 @@ import { backoffDelay, withRetry } from "../src/retry.js";
 import { monitorSettingsFromEnv, validateCrontab } from "../src/sentry.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, parseTarget, s3Key } from "../src/target.js";
 import { cleanPreludeSql } from "../src/clean.js";
-import { mapLimit } from "../src/storage-s3.js";
+import { encryptionParams, mapLimit } from "../src/storage-s3.js";
+import { kmsKeyFromEnv } from "../src/open-storage.js";
 import { compareCounts, scratchDatabaseName } from "../src/verify.js";
 import { isToolNewEnough, majorLabel, parseServerVersionNum, parseToolVersion } from "../src/versions.js";
 
@@ -363,6 +364,17 @@ describe("mapLimit", () => {
         });
         expect(out).toEqual([50, 10, 40, 20, 30]);
         expect(peak).toBe(2);
+    });
+});
+
+describe("KMS settings", () => {
+    it("accepts only full key ARNs and turns them into SSE-KMS parameters", () => {
+        const arn = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab";
+        expect(kmsKeyFromEnv({ BACKUP_KMS_KEY_ARN: arn })).toBe(arn);
+        expect(kmsKeyFromEnv({})).toBeUndefined();
+        expect(exitOf(() => kmsKeyFromEnv({ BACKUP_KMS_KEY_ARN: "0f1e2d3c-aaaa-bbbb-cccc-1234567890ab" }))).toBe(ExitCode.Usage);
+        expect(encryptionParams(arn)).toEqual({ ServerSideEncryption: "aws:kms", SSEKMSKeyId: arn });
+        expect(encryptionParams(undefined)).toEqual({});
     });
 });
 
