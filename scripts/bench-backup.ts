@@ -298,7 +298,7 @@ async function main(): Promise<void> {
     try {
         await bench.start();
         const bytes = options.sizeGb * 1e9;
-        log(`generating bench_1x (~${options.sizeGb} GB of COPY text)`);
+        log(`preparing bench_1x (~${options.sizeGb} GB of COPY text)`);
         const generated = await bench.ensureDatabase("bench_1x", bytes);
         const size1x = await bench.databaseSize("bench_1x");
         log(`bench_1x: ${formatBytes(size1x)} on disk${generated === "reused" ? " (reused)" : ""}`);
@@ -319,7 +319,7 @@ async function main(): Promise<void> {
             await bench.clear(`ours-${i}`);
         }
 
-        log(`generating bench_2x (bench_1x + ~${options.sizeGb} GB)`);
+        log(`preparing bench_2x (bench_1x + ~${options.sizeGb} GB)`);
         await bench.ensureDatabase("bench_2x", bytes, "bench_1x");
         const size2x = await bench.databaseSize("bench_2x");
         log(`bench_2x: ${formatBytes(size2x)} on disk`);
