@@ -184,6 +184,17 @@ describe("backup to s3:// and restore", () => {
         expect(restored.tables["public.audit_log"]).toEqual((await fingerprint(pg, "hotel")).tables["public.audit_log"]);
     });
 
+    it("ignores a dump without a manifest, with a warning", async () => {
+        await s3.client().send(new PutObjectCommand({ Bucket: BUCKET, Key: "prod/db/dumps/hotel_20200101T000000Z.pgdump.zst", Body: "half a dump" }));
+        const listed = await runCli(["list", "--from", target, "--json"], { env: s3.env });
+        expect(listed.code).toBe(0);
+        expect(JSON.parse(listed.stdout).map((m: { id: string }) => m.id)).toEqual([id]);
+        const warning = listed.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.level === "warn");
+        expect(warning).toMatchObject({ message: "ignoring dump without manifest (incomplete or failed backup)", context: { dump: "dumps/hotel_20200101T000000Z.pgdump.zst" } });
+        const restored = await runCli(["restore", "--from", target, "--backup", "hotel_20200101T000000Z", "--database-url", pg.url("postgres")], { env: s3.env });
+        expect(restored.code).toBe(6);
+    });
+
     it("lists past the first 1000 keys (pagination), newest first by start time", async () => {
         const original = JSON.parse((await s3.getObject(BUCKET, `prod/db/manifests/${id}.json`)).toString("utf8"));
         const client = s3.client();
