@@ -10,7 +10,7 @@
 // Everything it starts (PostgreSQL cluster, s3rver, temporary files) is removed at the end, also on
 // failure; --keep-db keeps the generated cluster in the OS temp directory for the next run.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, copyFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostgres, type PgCluster } from "../job/test/support/postgres.js";
@@ -97,6 +97,7 @@ class Bench {
     private cluster: PgCluster | undefined;
     private s3: S3Server | undefined;
     private cliPath = "";
+    private shm: string | undefined;
 
     constructor(private readonly options: BenchOptions) {}
 
@@ -146,6 +147,7 @@ class Bench {
         await this.s3?.stop().catch((error: Error) => log(`stopping s3rver: ${error.message}`));
         await this.cluster?.stop().catch((error: Error) => log(`stopping PostgreSQL: ${error.message}`));
         rmSync(this.work, { recursive: true, force: true });
+        if (this.shm) rmSync(this.shm, { recursive: true, force: true });
     }
 
     /** Creates and fills `name` unless a complete copy survives from a --keep-db run. */
@@ -174,6 +176,7 @@ class Bench {
 
     async clear(prefix: string): Promise<void> {
         await this.store.removeStored(BUCKET, prefix);
+        if (this.shm) rmSync(join(this.shm, prefix), { recursive: true, force: true });
     }
 
     pgDumpVersion(): string {
@@ -229,23 +232,58 @@ class Bench {
         };
     }
 
-    /** (c) our backup command, compiled, to s3rver directly (no test proxy in the path). */
-    async ourBackup(database: string, prefix: string): Promise<OurRun> {
+    /** Where (c) writes: s3rver directly (no test proxy in the path), or a tmpfs directory for the diagnostic run. */
+    private destination(kind: "s3" | "tmpfs", prefix: string): { url: string; env: Record<string, string>; manifestJson(): Promise<string> } {
+        if (kind === "s3") {
+            return {
+                url: `s3://${BUCKET}/${prefix}`,
+                env: this.store.envFor(this.store.directEndpoint),
+                manifestJson: async () => {
+                    const manifests = await this.store.listKeys(BUCKET, `${prefix}/manifests/`);
+                    const dumps = await this.store.listKeys(BUCKET, `${prefix}/dumps/`);
+                    if (manifests.length !== 1 || dumps.length !== 1) {
+                        throw new Error(`(c) expected one dump and one manifest under ${prefix}/, found ${[...dumps, ...manifests].join(", ") || "nothing"}`);
+                    }
+                    return (await this.store.getObject(BUCKET, manifests[0] as string)).toString("utf8");
+                },
+            };
+        }
+        const dir = join(this.tmpfsDir(), prefix);
+        return {
+            url: `file://${dir}`,
+            env: {},
+            manifestJson: async () => {
+                const manifests = readdirSync(join(dir, "manifests"));
+                if (manifests.length !== 1) throw new Error(`(c) expected one manifest in ${dir}/manifests, found ${manifests.join(", ") || "nothing"}`);
+                return readFileSync(join(dir, "manifests", manifests[0] as string), "utf8");
+            },
+        };
+    }
+
+    /** A directory in RAM for the file:// diagnostic; its files are the target, not temporary files. */
+    tmpfsDir(): string {
+        this.shm ??= mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "backup-bench-"));
+        return this.shm;
+    }
+
+    /** (c) our backup command, compiled (as the container runs it). */
+    async ourBackup(database: string, prefix: string, kind: "s3" | "tmpfs" = "s3"): Promise<OurRun> {
         const scratch = mkdtempSync(join(this.work, "cli-"));
         const cliTmp = join(scratch, "tmp");
         const cliCwd = join(scratch, "cwd");
         mkdirSync(cliTmp);
         mkdirSync(cliCwd);
+        const destination = this.destination(kind, prefix);
         const env: NodeJS.ProcessEnv = {
             PATH: process.env["PATH"],
             HOME: process.env["HOME"],
             TMPDIR: cliTmp,
-            ...this.store.envFor(this.store.directEndpoint),
+            ...destination.env,
         };
         const args = [
             this.cliPath, "backup",
             "--database-url", this.pg.url(database),
-            "--to", `s3://${BUCKET}/${prefix}`,
+            "--to", destination.url,
             "--pg-bin", this.pg.binDir,
             "--compression-level", String(ZSTD_LEVEL),
             "--compression-threads", String(ZSTD_THREADS),
@@ -265,12 +303,13 @@ class Bench {
         const usage = sampler.stop();
         const rusage = parseRusage(stderr);
         if (code !== 0) throw new Error(`(c) backup exited ${code}:\n${stdout.slice(-3000)}\n${stderr.slice(-2000)}`);
-        const manifests = await this.store.listKeys(BUCKET, `${prefix}/manifests/`);
-        const dumps = await this.store.listKeys(BUCKET, `${prefix}/dumps/`);
-        if (manifests.length !== 1 || dumps.length !== 1) throw new Error(`(c) expected one dump and one manifest under ${prefix}/, found ${[...dumps, ...manifests].join(", ") || "nothing"}`);
-        const manifest = JSON.parse((await this.store.getObject(BUCKET, manifests[0] as string)).toString("utf8")) as Record<string, unknown>;
+        const manifest = JSON.parse(await destination.manifestJson()) as Record<string, unknown>;
         const bytes = manifest["bytes"];
-        if (typeof bytes !== "number") throw new Error(`(c) manifest ${manifests[0]} has no numeric "bytes"`);
+        if (typeof bytes !== "number") throw new Error(`(c) the manifest of ${destination.url} has no numeric "bytes"`);
+        if (kind === "tmpfs") {
+            const target = this.tmpfsDir();
+            usage.filesOpenForWriting = usage.filesOpenForWriting.filter((file) => !file.startsWith(`${target}/`));
+        }
         const leftoverBytes = dirBytes(scratch);
         rmSync(scratch, { recursive: true, force: true });
         return {
@@ -308,6 +347,7 @@ async function main(): Promise<void> {
         const a: Run[] = [];
         const b: PeerRun[] = [];
         const c: OurRun[] = [];
+        const cFile: OurRun[] = [];
         for (let i = 1; i <= options.runs; i++) {
             a.push(await bench.bareDump("bench_1x"));
             log(`run ${i}/${options.runs} (a) ${formatSeconds(a.at(-1)!.seconds)}`);
@@ -317,6 +357,9 @@ async function main(): Promise<void> {
             c.push(await bench.ourBackup("bench_1x", `ours-${i}`));
             log(`run ${i}/${options.runs} (c) ${formatSeconds(c.at(-1)!.seconds)}`);
             await bench.clear(`ours-${i}`);
+            cFile.push(await bench.ourBackup("bench_1x", `file-${i}`, "tmpfs"));
+            log(`run ${i}/${options.runs} (c) to file:// in RAM ${formatSeconds(cFile.at(-1)!.seconds)}`);
+            await bench.clear(`file-${i}`);
         }
 
         log(`preparing bench_2x (bench_1x + ~${options.sizeGb} GB)`);
@@ -330,6 +373,7 @@ async function main(): Promise<void> {
         const ma = median(a.map((r) => r.seconds));
         const mb = median(b.map((r) => r.seconds));
         const mc = median(c.map((r) => r.seconds));
+        const mcFile = median(cFile.map((r) => r.seconds));
         const cpu = (runs: Run[]) => (runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => r.cpuSeconds as number)) : undefined);
         const results = {
             machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memory: totalmem(), node: process.version, pgDump: bench.pgDumpVersion() },
@@ -360,6 +404,16 @@ async function main(): Promise<void> {
                 filesOpenForWriting: c.flatMap((r) => r.usage.filesOpenForWriting),
                 leftoverBytes: c.map((r) => r.leftoverBytes),
             },
+            cFile: {
+                target: `file://${bench.tmpfsDir()}`,
+                seconds: cFile.map((r) => r.seconds),
+                median: mcFile,
+                cpuMedian: cpu(cFile),
+                overA: mcFile / ma,
+                nodePeakRss: cFile.map((r) => r.nodePeakRss),
+                writeBytesByCommand: cFile.map((r) => r.usage.writeBytesByCommand),
+                filesOpenForWriting: cFile.flatMap((r) => r.usage.filesOpenForWriting),
+            },
             twoX: {
                 a: a2.seconds,
                 c: c2.seconds,
@@ -386,6 +440,7 @@ async function main(): Promise<void> {
             `  (b) pg_dump -Fc + upload      ${formatSeconds(mb)}  (dump ${formatSeconds(results.b.dumpMedian)}, upload ${formatSeconds(results.b.uploadMedian)}; temp file ${formatBytes(b[0]?.tempFileBytes ?? 0)})`,
             `  (c) our backup -> S3          ${formatSeconds(mc)}${cpuText(results.c.cpuMedian)} (+ s3rver CPU ${formatSeconds(results.c.serverCpuMedian)})  -> ${formatBytes(c[0]?.bytes ?? 0)}`,
             `  (c) CPU by process (sampled, last run): ${Object.entries(c.at(-1)?.usage.cpuSecondsByCommand ?? {}).filter(([comm]) => comm !== "time").map(([comm, sec]) => `${comm} ${formatSeconds(sec)}`).join(", ")}`,
+            `  (c') our backup -> file:// in RAM (diagnostic: no S3 server on the CPUs) ${formatSeconds(mcFile)}${cpuText(results.cFile.cpuMedian)}; (c')/(a) = ${results.cFile.overA.toFixed(3)}`,
             `  (c)/(a) = ${results.ratios.cOverA.toFixed(3)}  (target <= 1.15)`,
             `  (b)/(c) = ${results.ratios.bOverC.toFixed(2)}  (target >= 2)`,
             `  peak RSS of our node process: ${c.map((r) => formatBytes(r.nodePeakRss)).join(", ")}; 2x database: ${formatBytes(c2.nodePeakRss)}  (target < 200 MiB)`,
