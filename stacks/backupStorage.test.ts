@@ -222,7 +222,10 @@ describe("BackupStorage (prod settings)", () => {
                     Principal: "*",
                     Action: "s3:PutObject",
                     Resource: objects,
-                    Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+                    Condition: {
+                    Null: { "s3:x-amz-server-side-encryption": "false" },
+                    StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                },
                 },
                 {
                     Sid: "DenyKmsWithoutKeyId",
@@ -241,7 +244,10 @@ describe("BackupStorage (prod settings)", () => {
                     Principal: "*",
                     Action: "s3:PutObject",
                     Resource: objects,
-                    Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } },
+                    Condition: {
+                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+                    StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
+                },
                 },
             ]);
         }

@@ -154,7 +154,10 @@ describe("bucketPolicy", () => {
                 Principal: "*",
                 Action: "s3:PutObject",
                 Resource: `${bucketArn}/*`,
-                Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+                Condition: {
+                    Null: { "s3:x-amz-server-side-encryption": "false" },
+                    StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                },
             },
             {
                 Sid: "DenyKmsWithoutKeyId",
@@ -173,8 +176,52 @@ describe("bucketPolicy", () => {
                 Principal: "*",
                 Action: "s3:PutObject",
                 Resource: `${bucketArn}/*`,
-                Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } },
+                Condition: {
+                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+                    StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
+                },
             },
+        ]);
+    });
+
+    // IAM's documented semantics for the operators the policy uses: conditions are ANDed; for a key
+    // absent from the request, Null "true" matches, StringNotEquals and every IfExists form evaluate
+    // to true, and every other operator to false.
+    function conditionHolds(condition: Record<string, Record<string, string | string[]>>, request: Record<string, string>): boolean {
+        return Object.entries(condition).every(([operator, keys]) =>
+            Object.entries(keys).every(([key, expected]) => {
+                const values = Array.isArray(expected) ? expected : [expected];
+                const actual = request[key];
+                if (operator === "Null") return (actual === undefined) === (values[0] === "true");
+                const base = operator.replace(/IfExists$/, "");
+                if (actual === undefined) return operator.endsWith("IfExists") || base === "StringNotEquals";
+                if (base === "StringEquals" || base === "Bool") return values.includes(actual);
+                if (base === "StringNotEquals") return !values.includes(actual);
+                throw new Error(`operator ${operator} is not modelled by this test`);
+            }),
+        );
+    }
+    const denied = (action: string, request: Record<string, string>) =>
+        policy.Statement.filter(
+            (statement) =>
+                (statement.Action === "s3:*" || statement.Action === action) && (!statement.Condition || conditionHolds(statement.Condition, request)),
+        ).map((statement) => statement.Sid);
+    const tls = { "aws:SecureTransport": "true" };
+    const sse = "s3:x-amz-server-side-encryption";
+    const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+
+    it("lets through what the backup job sends: header-less parts, and uploads naming this key", () => {
+        expect(denied("s3:PutObject", tls)).toEqual([]);
+        expect(denied("s3:PutObject", { ...tls, [sse]: "aws:kms", [sseKey]: keyArn })).toEqual([]);
+        expect(denied("s3:GetObject", tls)).toEqual([]);
+    });
+
+    it("refuses plain HTTP, another algorithm, the AWS managed key and any other key", () => {
+        expect(denied("s3:GetObject", { "aws:SecureTransport": "false" })).toEqual(["DenyInsecureTransport"]);
+        expect(denied("s3:PutObject", { ...tls, [sse]: "AES256" })).toEqual(["DenyEncryptionOtherThanKms"]);
+        expect(denied("s3:PutObject", { ...tls, [sse]: "aws:kms" })).toEqual(["DenyKmsWithoutKeyId"]);
+        expect(denied("s3:PutObject", { ...tls, [sse]: "aws:kms", [sseKey]: "arn:aws:kms:eu-west-1:000000000000:key/other" })).toEqual([
+            "DenyOtherKmsKeys",
         ]);
     });
 

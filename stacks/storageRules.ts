@@ -175,12 +175,14 @@ export function backupLifecycleRules(settings: BackupStorageSettings): Lifecycle
 /**
  * Denies plain-HTTP access and any upload not encrypted with this bucket's own KMS key.
  *
- * The encryption statements use the IfExists forms on purpose: a request without encryption
- * headers gets the bucket's default encryption (this key, with a bucket key), and UploadPart
- * requests never carry those headers, so requiring them would break multipart uploads. Asking for
- * SSE-KMS without naming a key would select the AWS managed aws/s3 key, hence the Null check. SSE-C
- * is refused by the bucket's encryption configuration (blocked encryption types), not here.
- * A key named in a request must be the full key ARN; a key id or alias is denied.
+ * The encryption statements apply only when a request carries the header they check (the
+ * `Null: false` condition): a request without encryption headers gets the bucket's default
+ * encryption (this key, with a bucket key), and UploadPart requests never carry those headers, so
+ * requiring them would deny every multipart upload. The IfExists operators would not do: for an
+ * absent key they evaluate to true, so a Deny with them refuses exactly the header-less requests.
+ * Asking for SSE-KMS without naming a key would select the AWS managed aws/s3 key, hence the
+ * DenyKmsWithoutKeyId statement. SSE-C is refused by the bucket's encryption configuration (blocked
+ * encryption types), not here. A key named in a request must be the full key ARN.
  */
 export function bucketPolicy(bucketArn: string, keyArn: string): PolicyDocument {
     const objects = `${bucketArn}/*`;
@@ -201,7 +203,10 @@ export function bucketPolicy(bucketArn: string, keyArn: string): PolicyDocument 
                 Principal: "*",
                 Action: "s3:PutObject",
                 Resource: objects,
-                Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+                Condition: {
+                    Null: { "s3:x-amz-server-side-encryption": "false" },
+                    StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                },
             },
             {
                 Sid: "DenyKmsWithoutKeyId",
@@ -220,7 +225,10 @@ export function bucketPolicy(bucketArn: string, keyArn: string): PolicyDocument 
                 Principal: "*",
                 Action: "s3:PutObject",
                 Resource: objects,
-                Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } },
+                Condition: {
+                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+                    StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
+                },
             },
         ],
     };
