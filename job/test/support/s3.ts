@@ -79,7 +79,7 @@ export interface S3Server {
     listKeys(bucket: string, prefix?: string): Promise<string[]>;
     getObject(bucket: string, key: string): Promise<Buffer>;
     pendingMultipartUploads(bucket: string): string[];
-    /** Multipart-uploads a local file the way peer tools do (`aws s3 cp`: 8 MiB parts, several in flight). */
+    /** Multipart-uploads a local file as peer tools do with `aws s3 cp` (its default 8 MiB parts; 4 in flight). */
     uploadFile(bucket: string, key: string, path: string, endpoint?: string): Promise<void>;
     /** Deletes every stored object under `prefix/` straight from s3rver's directory (fast cleanup between benchmark runs). */
     removeStored(bucket: string, prefix: string): Promise<void>;
