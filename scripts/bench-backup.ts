@@ -1,4 +1,5 @@
-// Benchmark of the backup job (issue 3): `npm run bench:backup -- [--size-gb N] [--runs N] [--keep-db]`.
+// Benchmark of the backup job (issue 3):
+//   npm run bench:backup -- [--size-gb N] [--runs N] [--keep-db] [--backup-arg=--OPTION=VALUE ...]
 //
 // Builds a database of realistic, not trivially compressible data, then times, interleaved, several
 // runs each of
@@ -287,6 +288,7 @@ class Bench {
             "--pg-bin", this.pg.binDir,
             "--compression-level", String(ZSTD_LEVEL),
             "--compression-threads", String(ZSTD_THREADS),
+            ...this.options.backupArgs,
         ];
         const [command, commandArgs] = withRusage(process.execPath, args);
         const start = process.hrtime.bigint();
@@ -433,7 +435,7 @@ async function main(): Promise<void> {
         const openFiles = [...results.c.filesOpenForWriting, ...c2.usage.filesOpenForWriting];
         const lines = [
             "",
-            `Backup benchmark: ${options.sizeGb} GB of generated data, ${options.runs} runs each, medians`,
+            `Backup benchmark: ${options.sizeGb} GB of generated data, ${options.runs} runs each, medians${options.backupArgs.length ? `; backup ${options.backupArgs.join(" ")}` : ""}`,
             `  machine: ${results.machine.cpus} x ${results.machine.cpuModel}, ${formatBytes(results.machine.memory)} RAM, Node ${results.machine.node}, ${results.machine.pgDump}`,
             `  database: 1x ${formatBytes(size1x)} on disk; 2x ${formatBytes(size2x)}`,
             `  (a) pg_dump -Fc -Z0 | zstd -${ZSTD_LEVEL}   ${formatSeconds(ma)}${cpuText(results.a.cpuMedian)}  -> ${formatBytes(a[0]?.bytes ?? 0)} (${mibPerSecond(a[0]?.bytes ?? 0, ma).toFixed(1)} MiB/s out)`,

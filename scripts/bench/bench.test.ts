@@ -26,8 +26,14 @@ describe("benchmark statistics", () => {
         expect(mibPerSecond(10 * 1024 * 1024, 2)).toBe(5);
     });
     it("parses options and names bad values", () => {
-        expect(parseBenchArgs([])).toEqual({ sizeGb: 1, runs: 3, keepDb: false });
-        expect(parseBenchArgs(["--size-gb", "0.1", "--runs=5", "--keep-db"])).toEqual({ sizeGb: 0.1, runs: 5, keepDb: true });
+        expect(parseBenchArgs([])).toEqual({ sizeGb: 1, runs: 3, keepDb: false, backupArgs: [] });
+        expect(parseBenchArgs(["--size-gb", "0.1", "--runs=5", "--keep-db", "--backup-arg=--part-size-mib=8", "--backup-arg", "--upload-queue-size=2"])).toEqual({
+            sizeGb: 0.1,
+            runs: 5,
+            keepDb: true,
+            backupArgs: ["--part-size-mib=8", "--upload-queue-size=2"],
+        });
+        expect(() => parseBenchArgs(["--backup-arg", "8"])).toThrow(/--backup-arg 8: expected an option of the backup command/);
         expect(() => parseBenchArgs(["--size-gb", "lots"])).toThrow("--size-gb lots: expected a number from 0.01 to 50");
         expect(() => parseBenchArgs(["--runs", "0"])).toThrow("--runs 0: expected a whole number from 1 to 20");
         expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown argument --fast/);

@@ -31,11 +31,13 @@ export interface BenchOptions {
     sizeGb: number;
     runs: number;
     keepDb: boolean;
+    /** Extra arguments for our `backup` command, e.g. `--part-size-mib=8` for tuning. */
+    backupArgs: string[];
 }
 
 /** Parses the benchmark's command line; errors name the option, the bad value and what is allowed. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-    const options: BenchOptions = { sizeGb: 1, runs: 3, keepDb: false };
+    const options: BenchOptions = { sizeGb: 1, runs: 3, keepDb: false, backupArgs: [] };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i] as string;
         const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -63,8 +65,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
                 if (inline !== undefined) throw new Error(`--keep-db takes no value (got ${inline})`);
                 options.keepDb = true;
                 break;
+            case "--backup-arg": {
+                const v = value();
+                if (!v.startsWith("--")) throw new Error(`--backup-arg ${v}: expected an option of the backup command, e.g. --backup-arg=--part-size-mib=8`);
+                options.backupArgs.push(v);
+                break;
+            }
             default:
-                throw new Error(`unknown argument ${arg}: allowed are --size-gb N, --runs N, --keep-db`);
+                throw new Error(`unknown argument ${arg}: allowed are --size-gb N, --runs N, --keep-db, --backup-arg=--OPTION[=VALUE]`);
         }
     }
     return options;
