@@ -7,6 +7,7 @@ import { backupStorageProgram, prodSettings, stagingSettings } from "../test/fix
 import { MOCK_ACCOUNT, runOffline, type OfflineRun, type RecordedResource } from "../test/mocks.js";
 import { BACKUP_STORAGE_TYPE, BackupStorage } from "./backupStorage.js";
 import { backupStorageNames } from "./naming.js";
+import { bucketPolicy } from "./storageRules.js";
 
 const settings = prodSettings();
 const BUCKET = "hotelgenius-ops-prod-backups";
@@ -201,54 +202,19 @@ describe("BackupStorage (prod settings)", () => {
     });
 
     it("denies non-TLS access and uploads under any other encryption or key, on each bucket with its own key", () => {
+        // The statements themselves are asserted (and evaluated) in storageRules.test.ts; here, that
+        // each bucket gets them for its own ARN and its own key.
         for (const [name, bucket, keyArn] of [
             ["backups-policy", BUCKET, KEY_ARN],
             ["backups-replica-policy", REPLICA_BUCKET, REPLICA_KEY_ARN],
         ]) {
-            const objects = `arn:aws:s3:::${bucket}/*`;
             expect(named(name!).inputs["bucket"]).toBe(bucket);
-            expect(policyStatements(name!)).toEqual([
-                {
-                    Sid: "DenyInsecureTransport",
-                    Effect: "Deny",
-                    Principal: "*",
-                    Action: "s3:*",
-                    Resource: [`arn:aws:s3:::${bucket}`, objects],
-                    Condition: { Bool: { "aws:SecureTransport": "false" } },
-                },
-                {
-                    Sid: "DenyEncryptionOtherThanKms",
-                    Effect: "Deny",
-                    Principal: "*",
-                    Action: "s3:PutObject",
-                    Resource: objects,
-                    Condition: {
-                    Null: { "s3:x-amz-server-side-encryption": "false" },
-                    StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
-                },
-                },
-                {
-                    Sid: "DenyKmsWithoutKeyId",
-                    Effect: "Deny",
-                    Principal: "*",
-                    Action: "s3:PutObject",
-                    Resource: objects,
-                    Condition: {
-                        StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
-                        Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" },
-                    },
-                },
-                {
-                    Sid: "DenyOtherKmsKeys",
-                    Effect: "Deny",
-                    Principal: "*",
-                    Action: "s3:PutObject",
-                    Resource: objects,
-                    Condition: {
-                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
-                    StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
-                },
-                },
+            expect(JSON.parse(named(name!).inputs["policy"] as string)).toEqual(bucketPolicy(`arn:aws:s3:::${bucket}`, keyArn!));
+            expect(policyStatements(name!).map((statement) => (statement as { Sid: string }).Sid)).toEqual([
+                "DenyInsecureTransport",
+                "DenyEncryptionOtherThanKms",
+                "DenyKmsWithoutKeyId",
+                "DenyOtherKmsKeys",
             ]);
         }
         expect(named("backups-policy").dependsOn).toContain(named("backups-public-access").urn);
