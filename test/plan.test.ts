@@ -67,6 +67,36 @@ describe("committed plans", () => {
     });
 });
 
+describe("what the real stack settings plan", () => {
+    const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    const dataTypes = ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"];
+
+    it("prod protects and retains every bucket, key and lock configuration; staging none, so it can be torn down", () => {
+        const guarded = (stack: string) =>
+            load(stack)
+                .resources.filter((resource) => dataTypes.includes(resource.type))
+                .map((resource) => [resource.name, resource.protect, resource.retainOnDelete]);
+        const names = ["backups-bucket", "backups-key", "backups-object-lock", "backups-replica-bucket", "backups-replica-key", "backups-replica-object-lock"].sort();
+        expect(guarded("prod").map(([name]) => name).sort()).toEqual(names);
+        expect(guarded("prod").every(([, protect, retain]) => protect === true && retain === true)).toBe(true);
+        expect(guarded("staging").every(([, protect, retain]) => protect === false && retain === false)).toBe(true);
+    });
+
+    it("prod locks backups in compliance mode and keeps the replica in another region", () => {
+        const prod = load("prod");
+        for (const resource of prod.resources.filter((r) => r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")) {
+            expect(resource.inputs["rule"]).toEqual({ defaultRetention: { mode: "COMPLIANCE", days: 35 } });
+        }
+        const regions = prod.resources.filter((r) => r.type === "pulumi:providers:aws").map((r) => [r.name, r.inputs["region"]]);
+        expect(regions).toEqual([
+            ["aws-primary", "us-east-1"],
+            ["aws-replica", "us-west-2"],
+        ]);
+        const replicaBucket = prod.resources.find((r) => r.name === "backups-replica-bucket");
+        expect(replicaBucket?.provider).toBe("aws-replica");
+    });
+});
+
 describe("plan command line", () => {
     it("prints a grouped, readable plan without --json", async () => {
         const result = await plan(["--stack", "staging"]);
