@@ -16,4 +16,14 @@ fi
 
 npm run --silent setup
 npm run --silent typecheck
-npx vitest run
+
+# The JSON report lets this script end on one plain "N passed, N failed" line that any CI can read.
+report_dir="$(mktemp -d)"
+trap 'rm -rf "$report_dir"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report_dir/report.json" || status=$?
+node -e '
+const r = require(process.argv[1]);
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$report_dir/report.json" || true
+exit "$status"
