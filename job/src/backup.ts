@@ -9,6 +9,7 @@ import type { Manifest, TableCount } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { describeExit, pgProgram, requireZstd, startChild, succeeded, toolBanner } from "./proc.js";
 import { redactUrl, registerSecret } from "./redact.js";
+import { formatBytes } from "./progress.js";
 import { startProgress } from "./reporter.js";
 import type { Runtime, ToolInfo } from "./runtime.js";
 import { dumpPath } from "./target.js";
@@ -29,6 +30,19 @@ export async function toolVersion(program: string, option: string): Promise<PgVe
     } catch (error) {
         throw new JobError(ExitCode.Usage, `${program} --version printed no PostgreSQL version: ${errorMessage(error)}`, { program, banner });
     }
+}
+
+/**
+ * A streamed dump's size is unknown until it ends, so the S3 part limit can only be enforced while
+ * streaming: this error names the option that raises the limit.
+ */
+export function dumpTooLargeError(maxBytes: number, partSizeMiB: number, target: string): JobError {
+    const suggested = Math.min(5120, partSizeMiB * 2);
+    return new JobError(
+        ExitCode.Storage,
+        `the compressed dump grew past ${formatBytes(maxBytes)}, the most ${target} can take in 10,000 multipart parts of --part-size-mib ${partSizeMiB}: run the backup again with a larger --part-size-mib (e.g. ${suggested}; allowed 5-5120)`,
+        { maxBytes, partSizeMiB },
+    );
 }
 
 export function childEnv(password: string | undefined, applicationName: string): NodeJS.ProcessEnv {
@@ -235,10 +249,15 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
         throw err;
     });
 
-    const gate = new HashingGate(async () => {
-        await Promise.all([dumpDone, zstdDone, counting]);
-        if (failure !== undefined) throw failure;
-    });
+    const maxBytes = s.storage.maxDumpBytes;
+    const gate = new HashingGate(
+        async () => {
+            await Promise.all([dumpDone, zstdDone, counting]);
+            if (failure !== undefined) throw failure;
+        },
+        false,
+        maxBytes === undefined ? undefined : { maxBytes, error: () => dumpTooLargeError(maxBytes, opts.partSizeMiB, s.storage.display) },
+    );
     zstd.process.stdout!.pipe(gate);
     const stopProgress = startProgress("backup", { bytes: () => gate.bytes, total: undefined }, rt, opts.progressIntervalSeconds);
 

@@ -16,10 +16,14 @@ export class HashingGate extends Transform {
     /**
      * holdLast: keep the most recent chunk back until the gate has passed, so the consumer cannot
      * reach the end of the data (e.g. pg_restore cannot finish and commit) before the hash is checked.
+     * limit: fail the stream (with limit.error()) as soon as more than limit.maxBytes arrive, before
+     * passing the excess on; the upload of a dump too large for its target is stopped with a clear
+     * cause instead of failing later inside the storage client.
      */
     constructor(
         private readonly gate: (digest: string, bytes: number) => Promise<void> = async () => undefined,
         private readonly holdLast = false,
+        private readonly limit?: { maxBytes: number; error: () => Error },
     ) {
         super({ highWaterMark: 1024 * 1024 });
     }
@@ -27,6 +31,7 @@ export class HashingGate extends Transform {
     override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
         this.hash.update(chunk);
         this.bytes += chunk.length;
+        if (this.limit !== undefined && this.bytes > this.limit.maxBytes) return callback(this.limit.error());
         if (!this.holdLast) return callback(null, chunk);
         const previous = this.held;
         this.held = chunk;

@@ -1,3 +1,4 @@
+import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "./args.js";
 import { usageError } from "./errors.js";
 import { FileStorage } from "./storage-file.js";
 import { S3Storage } from "./storage-s3.js";
@@ -9,7 +10,7 @@ export interface UploadTuning {
     queueSize: number;
 }
 
-const DEFAULT_TUNING: UploadTuning = { partSizeBytes: 16 * 1024 * 1024, queueSize: 3 };
+const DEFAULT_TUNING: UploadTuning = { partSizeBytes: DEFAULT_PART_SIZE_MIB * 1024 * 1024, queueSize: DEFAULT_UPLOAD_QUEUE_SIZE };
 
 /**
  * BACKUP_KMS_KEY_ARN: uploads name this key explicitly (SSE-KMS), for bucket policies that require

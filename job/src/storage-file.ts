@@ -24,6 +24,7 @@ async function fsyncPath(p: string): Promise<void> {
 /** file:// target: `.partial` files are invisible to list/restore and renamed into place only when complete and synced. */
 export class FileStorage implements Storage {
     readonly display: string;
+    readonly maxDumpBytes = undefined;
 
     constructor(private readonly dir: string) {
         this.display = `file://${dir}`;

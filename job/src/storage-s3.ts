@@ -36,6 +36,14 @@ function storageError(message: string, error: unknown, context: Record<string, u
     return new JobError(ExitCode.Storage, `${message}: ${detail}`, context, { cause: error });
 }
 
+/** S3 accepts at most this many parts in one multipart upload. */
+export const S3_MAX_PARTS = 10_000;
+
+/** The largest object a streamed multipart upload with fixed-size parts can hold. */
+export function maxMultipartBytes(partSizeBytes: number): number {
+    return partSizeBytes * S3_MAX_PARTS;
+}
+
 /** The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself. */
 export function createS3Client(onPartFailure?: (error: unknown) => void): S3Client {
     const client = new S3Client({
@@ -80,6 +88,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 /** s3:// target: multipart upload (bounded memory: partSize x queueSize), aborted on any failure. */
 export class S3Storage implements Storage {
     readonly display: string;
+    readonly maxDumpBytes: number;
     private partFailureListener: ((error: unknown) => void) | undefined;
     private readonly client: S3Client;
 
@@ -89,6 +98,7 @@ export class S3Storage implements Storage {
         private readonly options: S3Options,
     ) {
         this.display = `s3://${bucket}${prefix ? `/${prefix}` : ""}`;
+        this.maxDumpBytes = maxMultipartBytes(options.partSizeBytes);
         this.client = createS3Client((error) => this.partFailureListener?.(error));
     }
 

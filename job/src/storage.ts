@@ -18,6 +18,8 @@ export interface WriteOptions {
  */
 export interface Storage {
     readonly display: string;
+    /** The largest dump writeDump can store (S3: 10,000 multipart parts); undefined = no limit of its own. */
+    readonly maxDumpBytes: number | undefined;
     /** Fails fast (exit 6) when the target cannot be reached, before any dump starts. */
     check(): Promise<void>;
     writeDump(id: string, body: Readable, options: WriteOptions): Promise<void>;

@@ -17,7 +17,8 @@ import { backoffDelay, withRetry } from "../src/retry.js";
 import { monitorSettingsFromEnv, validateCrontab } from "../src/sentry.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, parseTarget, s3Key } from "../src/target.js";
 import { cleanPreludeSql } from "../src/clean.js";
-import { encryptionParams, mapLimit } from "../src/storage-s3.js";
+import { S3_MAX_PARTS, encryptionParams, mapLimit, maxMultipartBytes } from "../src/storage-s3.js";
+import { dumpTooLargeError } from "../src/backup.js";
 import { kmsKeyFromEnv } from "../src/open-storage.js";
 import { compareCounts, scratchDatabaseName } from "../src/verify.js";
 import { isToolNewEnough, majorLabel, parseServerVersionNum, parseToolVersion } from "../src/versions.js";
@@ -285,13 +286,51 @@ describe("hashing gate", () => {
         source.end("partial");
         expect(await outcome).toBe("pg_dump died");
     });
+    it("fails as soon as more than the limit arrives, without passing the excess on", async () => {
+        const gate = new HashingGate(async () => undefined, false, { maxBytes: 5, error: () => new JobError(ExitCode.Storage, "too large") });
+        const out: string[] = [];
+        gate.on("data", (c: Buffer) => out.push(c.toString()));
+        const outcome = new Promise((resolve) => {
+            gate.on("end", () => resolve("end")).on("error", (e) => resolve(e.message));
+        });
+        gate.write("abc");
+        gate.write("de");
+        gate.write("f");
+        expect(await outcome).toBe("too large");
+        expect(out.join("")).toBe("abcde");
+    });
+    it("lets exactly the limit through", async () => {
+        const gate = new HashingGate(async () => undefined, false, { maxBytes: 5, error: () => new Error("too large") });
+        gate.resume();
+        const outcome = new Promise((resolve) => {
+            gate.on("end", () => resolve("end")).on("error", (e) => resolve(e.message));
+        });
+        gate.end("abcde");
+        expect(await outcome).toBe("end");
+    });
+});
+
+describe("S3 part limit", () => {
+    it("allows 10,000 parts: about 78 GiB at the default 8 MiB", () => {
+        expect(S3_MAX_PARTS).toBe(10_000);
+        expect(maxMultipartBytes(8 * 1024 * 1024)).toBe(83_886_080_000);
+        expect(formatBytes(maxMultipartBytes(8 * 1024 * 1024))).toBe("78.1 GiB");
+    });
+    it("names the limit, the option and a larger value when a dump outgrows it", () => {
+        const error = dumpTooLargeError(maxMultipartBytes(8 * 1024 * 1024), 8, "s3://bkt/prod");
+        expect(error.exitCode).toBe(ExitCode.Storage);
+        expect(error.message).toBe(
+            "the compressed dump grew past 78.1 GiB, the most s3://bkt/prod can take in 10,000 multipart parts of --part-size-mib 8: run the backup again with a larger --part-size-mib (e.g. 16; allowed 5-5120)",
+        );
+        expect(dumpTooLargeError(maxMultipartBytes(5120 * 1024 * 1024), 5120, "s3://b").message).toMatch(/e\.g\. 5120;/);
+    });
 });
 
 describe("cli arguments", () => {
     const env = {};
     it("parses backup options with defaults and env fallbacks", () => {
         const parsed = parseCli(["backup"], { DATABASE_URL: "postgresql://u:p@h/db", BACKUP_TARGET: "s3://bkt/prod" }, "/");
-        expect(parsed).toMatchObject({ command: "backup", databaseUrl: "postgresql://u:p@h/db", target: { kind: "s3", bucket: "bkt", prefix: "prod" }, compressionLevel: 3, compressionThreads: 1, partSizeMiB: 16, uploadQueueSize: 3, connectAttempts: 5 });
+        expect(parsed).toMatchObject({ command: "backup", databaseUrl: "postgresql://u:p@h/db", target: { kind: "s3", bucket: "bkt", prefix: "prod" }, compressionLevel: 3, compressionThreads: 1, partSizeMiB: 8, uploadQueueSize: 2, connectAttempts: 5 });
         expect(parseCli(["backup", "--database-url", "postgresql://u@h/db", "--to", "file:///b", "--compression-level", "9"], env, "/")).toMatchObject({ compressionLevel: 9, target: { kind: "file", dir: "/b" } });
     });
     it("names the argument, the bad value and what is allowed", () => {
