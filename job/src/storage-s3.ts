@@ -44,7 +44,12 @@ export function maxMultipartBytes(partSizeBytes: number): number {
     return partSizeBytes * S3_MAX_PARTS;
 }
 
-/** The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself. */
+/**
+ * The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself.
+ * Its default CRC32 checksum on every part (requestChecksumCalculation WHEN_SUPPORTED) stays on:
+ * on Node 20.15+ it is zlib's native crc32, about 0.07 s of CPU per 330 MiB, and turning it off
+ * made no measurable difference to a backup's duration or CPU.
+ */
 export function createS3Client(onPartFailure?: (error: unknown) => void): S3Client {
     const client = new S3Client({
         region: process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1",
