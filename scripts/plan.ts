@@ -10,12 +10,12 @@ import { parseArgs } from "node:util";
 import { SettingsError } from "../stacks/config.js";
 import { PROJECT, runOffline } from "../test/mocks.js";
 import { buildPlan, planToJson, planToText, stackNames } from "./planFormat.js";
-import { readStackFile } from "./stackFile.js";
+import { readStackFile, StackFileError } from "./stackFile.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--json] | --update-all";
 
-/** Exit codes: 2 for a wrong command line, 3 for invalid stack settings. */
+/** Exit codes: 2 for a wrong command line, 3 for invalid stack settings or an unreadable settings file. */
 class UsageError extends Error {}
 
 function planFilePath(stack: string): string {
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).catch((error: unknown) => {
-        if (error instanceof SettingsError) {
+        if (error instanceof SettingsError || error instanceof StackFileError) {
             process.stderr.write(`${error.message}\n`);
             process.exit(3);
         }

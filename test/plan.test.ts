@@ -145,6 +145,14 @@ describe("plan command line", () => {
         }
     });
 
+    it("names a settings file that is not valid YAML", async () => {
+        const file = path.join(scratch, "Pulumi.broken.yaml");
+        writeFileSync(file, "config:\n  aws:region: [us-east-1\n");
+        const result = await plan(["--stack", "prod", "--config-file", file]);
+        expect(result.code).toBe(3);
+        expect(result.stderr).toContain(`${file}: invalid YAML`);
+    });
+
     it("refuses an empty required secret without echoing secrets", async () => {
         const file = prodWith({ "hotelgenius-ops:databaseUrl": { secure: "" } });
         const result = await plan(["--stack", "prod", "--config-file", file]);
