@@ -176,7 +176,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string): P
     }
     if (values["help"]) return { command: "help", text: HELP[command] };
     const str = (key: string) => values[key] as string | undefined;
-    const targetOf = (key: "to" | "from") => parseTarget(str(key) ?? env["BACKUP_TARGET"] ?? DEFAULT_TARGET, str(key) !== undefined ? `--${key}` : env["BACKUP_TARGET"] !== undefined ? "BACKUP_TARGET" : `--${key}`, cwd);
+    // Errors name where the target came from: the option, else BACKUP_TARGET, else the default.
+    const targetOf = (key: "to" | "from") => {
+        const given = str(key);
+        if (given !== undefined) return parseTarget(given, `--${key}`, cwd);
+        const fromEnv = env["BACKUP_TARGET"];
+        return fromEnv !== undefined ? parseTarget(fromEnv, "BACKUP_TARGET", cwd) : parseTarget(DEFAULT_TARGET, `--${key}`, cwd);
+    };
     if (command === "list") return { command, from: targetOf("from"), json: values["json"] === true };
 
     const common: Common = {

@@ -8,7 +8,7 @@ import { formatBackupId, validateName } from "./ids.js";
 import type { Manifest, TableCount } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { describeExit, pgProgram, requireZstd, startChild, succeeded, toolBanner } from "./proc.js";
-import { redactUrl, registerSecret } from "./redact.js";
+import { redactUrl } from "./redact.js";
 import { formatBytes } from "./progress.js";
 import { startProgress } from "./reporter.js";
 import type { Runtime, ToolInfo } from "./runtime.js";
@@ -60,7 +60,6 @@ export async function runBackup(opts: BackupOptions, rt: Runtime, tool: ToolInfo
     let ok = false;
     try {
         const db = parseDatabaseUrl(opts.databaseUrl, "--database-url");
-        registerSecret(db.password);
         database = db.database;
         refusePoolerHost(db, "--database-url");
         const name = opts.name ?? validateName(db.database, "the database name from --database-url");
@@ -103,7 +102,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
     const pgDump = pgProgram(opts.pgBin, "pg_dump");
     const dumpVersion = await toolVersion(pgDump, opts.pgBin ? "--pg-bin" : "PATH");
     await requireZstd();
-    const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, connectTimeoutMs: 10_000, baseDelayMs: 500, maxDelayMs: 8_000, signal: rt.signal, logger: log, display });
+    const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, signal: rt.signal, logger: log, display });
     try {
         const server = await serverVersion(client);
         if (!isToolNewEnough(dumpVersion, server)) {

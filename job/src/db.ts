@@ -24,11 +24,13 @@ export function isAuthError(error: unknown): boolean {
     return typeof code === "string" && AUTH_SQLSTATES.has(code);
 }
 
+/** Backoff for a Neon compute that is waking up: 0.5 s, 1 s, 2 s, 4 s, capped at 8 s; 10 s per attempt. */
+const CONNECT_TIMEOUT_MS = 10_000;
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 8_000;
+
 export interface ConnectOptions {
     attempts: number;
-    connectTimeoutMs: number;
-    baseDelayMs: number;
-    maxDelayMs: number;
     signal?: AbortSignal;
     logger: Logger;
     /** For messages: a redacted URL. */
@@ -39,7 +41,7 @@ export async function connect(connectionString: string, options: ConnectOptions)
     try {
         return await withRetry(
             async () => {
-                const client = new pg.Client({ connectionString, connectionTimeoutMillis: options.connectTimeoutMs, application_name: APPLICATION_NAME });
+                const client = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: APPLICATION_NAME });
                 // A backend killed mid-session emits "error" on the client; without a listener that would crash the process.
                 client.on("error", () => undefined);
                 try {
@@ -50,7 +52,7 @@ export async function connect(connectionString: string, options: ConnectOptions)
                     throw error;
                 }
             },
-            { attempts: options.attempts, baseMs: options.baseDelayMs, maxMs: options.maxDelayMs },
+            { attempts: options.attempts, baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS },
             {
                 isRetryable: isRetryableConnectError,
                 signal: options.signal,

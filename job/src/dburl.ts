@@ -1,5 +1,5 @@
 import { usageError } from "./errors.js";
-import { redactUrl } from "./redact.js";
+import { redactUrl, registerSecret } from "./redact.js";
 
 export interface DatabaseUrl {
     /** The URL with the password removed: safe to pass on a command line (visible in ps). */
@@ -11,7 +11,8 @@ export interface DatabaseUrl {
 
 /**
  * Parses a postgres:// URL. The password travels to child processes in PGPASSWORD instead of argv,
- * where any local user could read it.
+ * where any local user could read it, and is registered for redaction here so that no caller can
+ * forget to keep it out of the logs.
  */
 export function parseDatabaseUrl(raw: string, option: string): DatabaseUrl {
     let url: URL;
@@ -27,6 +28,7 @@ export function parseDatabaseUrl(raw: string, option: string): DatabaseUrl {
     if (database === "") throw usageError(`${option} "${redactUrl(raw)}" names no database: add /DATABASE to the URL`);
     if (url.hostname === "") throw usageError(`${option} "${redactUrl(raw)}" names no host`);
     const password = url.password !== "" ? decodeURIComponent(url.password) : (url.searchParams.get("password") ?? undefined);
+    registerSecret(password);
     url.password = "";
     url.searchParams.delete("password");
     return { withoutPassword: url.toString(), password, host: url.hostname, database };

@@ -11,7 +11,7 @@ import { sortNewestFirst } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { cleanPreludeSql, planClean } from "./clean.js";
 import { describeExit, pgProgram, requireZstd, startChild, succeeded, type Child } from "./proc.js";
-import { redactUrl, registerSecret } from "./redact.js";
+import { redactUrl } from "./redact.js";
 import { startProgress } from "./reporter.js";
 import type { Runtime } from "./runtime.js";
 import type { Storage } from "./storage.js";
@@ -187,7 +187,6 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
 
 export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Manifest> {
     const target = parseDatabaseUrl(opts.databaseUrl, "--database-url");
-    registerSecret(target.password);
     refusePoolerHost(target, "--database-url");
     const display = redactUrl(opts.databaseUrl);
     const storage = openStorage(opts.from);
@@ -195,7 +194,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     rt.logger.info("restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
     await restorePreflight(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
 
-    const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, connectTimeoutMs: 10_000, baseDelayMs: 500, maxDelayMs: 8_000, signal: rt.signal, logger: rt.logger, display });
+    const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, signal: rt.signal, logger: rt.logger, display });
     let cleanSql: string | undefined;
     try {
         const objects = await userObjects(client);

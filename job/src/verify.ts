@@ -7,7 +7,7 @@ import { ExitCode, JobError, errorMessage } from "./errors.js";
 import type { Manifest, TableCount } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { pgProgram } from "./proc.js";
-import { redactUrl, registerSecret } from "./redact.js";
+import { redactUrl } from "./redact.js";
 import { restorePreflight, resolveBackup, streamRestore, verifyChecksum } from "./restore.js";
 import type { Runtime } from "./runtime.js";
 
@@ -61,7 +61,6 @@ export async function runVerify(opts: VerifyOptions, rt: Runtime): Promise<Table
 
 async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name: string) => void): Promise<TableResult[]> {
     const admin = parseDatabaseUrl(opts.scratchDatabaseUrl, "--scratch-database-url");
-    registerSecret(admin.password);
     refusePoolerHost(admin, "--scratch-database-url");
     const adminDisplay = redactUrl(opts.scratchDatabaseUrl);
     const storage = openStorage(opts.from);
@@ -72,7 +71,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     // Checksum first: a corrupt dump fails fast, before any database is created.
     await verifyChecksum(storage, manifest, rt);
 
-    const connectOptions = { attempts: opts.connectAttempts, connectTimeoutMs: 10_000, baseDelayMs: 500, maxDelayMs: 8_000, signal: rt.signal, logger: rt.logger };
+    const connectOptions = { attempts: opts.connectAttempts, signal: rt.signal, logger: rt.logger };
     const adminClient = await connect(opts.scratchDatabaseUrl, { ...connectOptions, display: adminDisplay });
     const scratch = scratchDatabaseName(manifest.id, randomBytes(4).toString("hex"));
     const scratchUrl = withDatabase(opts.scratchDatabaseUrl, scratch);
