@@ -3,7 +3,7 @@
 // and that none of its physical names collide with prod's.
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupStorageProgram, prodSettings, stagingSettings } from "../test/fixtures.js";
-import { runOffline, type OfflineRun, type RecordedResource } from "../test/mocks.js";
+import { onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../test/mocks.js";
 import { backupStorageNames } from "./naming.js";
 
 const settings = stagingSettings();
@@ -13,11 +13,7 @@ beforeAll(async () => {
     run = await runOffline({ stack: "staging", config: { "aws:region": settings.region }, load: backupStorageProgram(settings) });
 });
 
-function named(name: string): RecordedResource {
-    const found = run.resources.filter((resource) => resource.name === name);
-    expect(found, `exactly one resource named ${name}`).toHaveLength(1);
-    return found[0]!;
-}
+const named = (name: string): RecordedResource => onlyResourceNamed(run, name);
 
 describe("BackupStorage (staging settings)", () => {
     it("protects and retains nothing, so the stack can be torn down", () => {

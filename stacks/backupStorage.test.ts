@@ -4,7 +4,7 @@
 import type * as aws from "@pulumi/aws";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupStorageProgram, prodSettings, stagingSettings } from "../test/fixtures.js";
-import { MOCK_ACCOUNT, runOffline, type OfflineRun, type RecordedResource } from "../test/mocks.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../test/mocks.js";
 import { BACKUP_STORAGE_TYPE, BackupStorage } from "./backupStorage.js";
 import { backupStorageNames } from "./naming.js";
 import { bucketPolicy } from "./storageRules.js";
@@ -21,11 +21,7 @@ beforeAll(async () => {
     run = await runOffline({ stack: "prod", config: { "aws:region": settings.region }, load: backupStorageProgram(settings) });
 });
 
-function named(name: string): RecordedResource {
-    const found = run.resources.filter((resource) => resource.name === name);
-    expect(found, `exactly one resource named ${name}`).toHaveLength(1);
-    return found[0]!;
-}
+const named = (name: string): RecordedResource => onlyResourceNamed(run, name);
 
 function providerUrn(name: string): string {
     return `${named(name).urn}::${name}-id`;

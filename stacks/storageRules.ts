@@ -172,6 +172,18 @@ export function backupLifecycleRules(settings: BackupStorageSettings): Lifecycle
     return [dumpLifecycleRule(settings), manifestLifecycleRule(settings)];
 }
 
+const SSE_HEADER = "s3:x-amz-server-side-encryption";
+const SSE_KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+
+/** Matches a request that carries `header` with any value but `allowed`; one without the header is not matched. */
+function headerOtherThan(header: string, allowed: string): NonNullable<PolicyStatement["Condition"]> {
+    return { Null: { [header]: "false" }, StringNotEquals: { [header]: allowed } };
+}
+
+function denyUploadsWhere(objects: string, sid: string, condition: NonNullable<PolicyStatement["Condition"]>): PolicyStatement {
+    return { Sid: sid, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: objects, Condition: condition };
+}
+
 /**
  * Denies plain-HTTP access and any upload not encrypted with this bucket's own KMS key.
  *
@@ -197,39 +209,12 @@ export function bucketPolicy(bucketArn: string, keyArn: string): PolicyDocument 
                 Resource: [bucketArn, objects],
                 Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
-            {
-                Sid: "DenyEncryptionOtherThanKms",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:PutObject",
-                Resource: objects,
-                Condition: {
-                    Null: { "s3:x-amz-server-side-encryption": "false" },
-                    StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
-                },
-            },
-            {
-                Sid: "DenyKmsWithoutKeyId",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:PutObject",
-                Resource: objects,
-                Condition: {
-                    StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
-                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" },
-                },
-            },
-            {
-                Sid: "DenyOtherKmsKeys",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:PutObject",
-                Resource: objects,
-                Condition: {
-                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
-                    StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
-                },
-            },
+            denyUploadsWhere(objects, "DenyEncryptionOtherThanKms", headerOtherThan(SSE_HEADER, "aws:kms")),
+            denyUploadsWhere(objects, "DenyKmsWithoutKeyId", {
+                StringEquals: { [SSE_HEADER]: "aws:kms" },
+                Null: { [SSE_KEY_HEADER]: "true" },
+            }),
+            denyUploadsWhere(objects, "DenyOtherKmsKeys", headerOtherThan(SSE_KEY_HEADER, keyArn)),
         ],
     };
 }

@@ -146,6 +146,13 @@ async function resolveOutput(value: unknown): Promise<unknown> {
     return reveal(await valueOf(output));
 }
 
+/** The one recorded resource with this logical name; throws when there is none or more than one. */
+export function onlyResourceNamed(run: OfflineRun, name: string): RecordedResource {
+    const found = run.resources.filter((resource) => resource.name === name);
+    if (found.length !== 1) throw new Error(`expected exactly one resource named ${name}, found ${found.length}`);
+    return found[0]!;
+}
+
 /** Resolves one Output in a test (secrets included, unlike the plan rendering). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((inner) => resolve(inner)));
