@@ -8,8 +8,8 @@ import {
     PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { ExitCode, JobError, errorMessage } from "./errors.js";
+import { PartUploadError, uploadStream } from "./multipart.js";
 import { parseManifest, serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, s3Key } from "./target.js";
 import type { ListResult, Storage, WriteOptions } from "./storage.js";
@@ -44,34 +44,13 @@ export function maxMultipartBytes(partSizeBytes: number): number {
     return partSizeBytes * S3_MAX_PARTS;
 }
 
-/**
- * The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself.
- * Its default CRC32 checksum on every part (requestChecksumCalculation WHEN_SUPPORTED) stays on:
- * on Node 20.15+ it is zlib's native crc32, about 0.07 s of CPU per 330 MiB, and turning it off
- * made no measurable difference to a backup's duration or CPU.
- */
-export function createS3Client(onPartFailure?: (error: unknown) => void): S3Client {
-    const client = new S3Client({
+/** The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself. */
+export function createS3Client(): S3Client {
+    return new S3Client({
         region: process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1",
         maxAttempts: 3,
         requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
     });
-    if (onPartFailure) {
-        // lib-storage keeps feeding the other part uploaders after one fails; this hook lets the
-        // backup stop pg_dump at the first failed part instead of streaming the rest for nothing.
-        client.middlewareStack.add(
-            (next, context) => async (args) => {
-                try {
-                    return await next(args);
-                } catch (error) {
-                    if (context.commandName === "UploadPartCommand") onPartFailure(error);
-                    throw error;
-                }
-            },
-            { step: "initialize", name: "backupPartFailureHook" },
-        );
-    }
-    return client;
 }
 
 /** Manifests are small: fetch several at once so a year of daily backups lists in seconds. */
@@ -90,11 +69,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
     return results;
 }
 
-/** s3:// target: multipart upload (bounded memory: partSize x queueSize), aborted on any failure. */
+/** s3:// target: a streamed multipart upload (bounded memory: partSize x (queueSize + 1)), aborted on any failure. */
 export class S3Storage implements Storage {
     readonly display: string;
     readonly maxDumpBytes: number;
-    private partFailureListener: ((error: unknown) => void) | undefined;
     private readonly client: S3Client;
 
     constructor(
@@ -104,7 +82,7 @@ export class S3Storage implements Storage {
     ) {
         this.display = `s3://${bucket}${prefix ? `/${prefix}` : ""}`;
         this.maxDumpBytes = maxMultipartBytes(options.partSizeBytes);
-        this.client = createS3Client((error) => this.partFailureListener?.(error));
+        this.client = createS3Client();
     }
 
     private key(relative: string): string {
@@ -125,32 +103,25 @@ export class S3Storage implements Storage {
 
     async writeDump(id: string, body: Readable, options: WriteOptions): Promise<void> {
         const key = this.key(dumpPath(id));
-        const fail = (reason: unknown) => {
-            // Failing the body makes lib-storage stop its uploaders and abort the multipart upload
-            // before done() rejects; Upload.abort() would reject at once and abort in the background.
-            if (!body.destroyed) body.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+        // Failing the body stops the upload's reading and, through the gate, the dump that feeds it.
+        const onAbort = () => {
+            if (!body.destroyed) body.destroy(options.signal.reason instanceof Error ? options.signal.reason : new Error(String(options.signal.reason)));
         };
-        const onAbort = () => fail(options.signal.reason);
         options.signal.addEventListener("abort", onAbort, { once: true });
-        this.partFailureListener = (error) => fail(storageError(`uploading a part of s3://${this.bucket}/${key} failed`, error, this.ctx()));
-        const upload = new Upload({
-            client: this.client,
-            params: { Bucket: this.bucket, Key: key, Body: body, ContentType: "application/zstd", ...encryptionParams(this.options.kmsKeyArn) },
-            partSize: this.options.partSizeBytes,
-            queueSize: this.options.queueSize,
-            leavePartsOnError: false,
-        });
         try {
-            await upload.done();
+            await uploadStream(
+                body,
+                { client: this.client, bucket: this.bucket, key, objectParams: { ContentType: "application/zstd", ...encryptionParams(this.options.kmsKeyArn) } },
+                { partSizeBytes: this.options.partSizeBytes, queueSize: this.options.queueSize },
+                options.signal,
+            );
         } catch (error) {
             if (options.signal.aborted) throw options.signal.reason ?? error;
-            const bodyError = (body as Readable & { errored?: unknown }).errored;
-            if (bodyError instanceof JobError) throw bodyError;
             if (error instanceof JobError) throw error;
+            if (error instanceof PartUploadError) throw storageError(`uploading a part of s3://${this.bucket}/${key} failed`, error.cause, this.ctx({ part: error.partNumber }));
             throw storageError(`uploading s3://${this.bucket}/${key} failed`, error, this.ctx());
         } finally {
             options.signal.removeEventListener("abort", onAbort);
-            this.partFailureListener = undefined;
         }
     }
 

@@ -49,6 +49,10 @@ export interface RecordedRequest {
     /** HTTP status the client received; 0 when the connection failed before an answer. */
     status: number;
     injected: boolean;
+    /** Request headers that say what the body is and how it is protected. */
+    contentLength?: number;
+    contentSha256?: string;
+    checksumCrc32?: string;
 }
 
 export interface S3Faults {
@@ -138,6 +142,15 @@ function listen(server: Server): Promise<number> {
     });
 }
 
+function bodyHeaders(req: IncomingMessage): Pick<RecordedRequest, "contentLength" | "contentSha256" | "checksumCrc32"> {
+    const header = (name: string) => {
+        const value = req.headers[name];
+        return typeof value === "string" ? value : undefined;
+    };
+    const length = header("content-length");
+    return { contentLength: length === undefined ? undefined : Number(length), contentSha256: header("x-amz-content-sha256"), checksumCrc32: header("x-amz-checksum-crc32") };
+}
+
 const liveDirectories = new Set<string>();
 let exitHookInstalled = false;
 
@@ -176,7 +189,7 @@ export async function startS3(): Promise<S3Server> {
     };
 
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
-        const info = classifyRequest(req.method ?? "GET", req.url ?? "/");
+        const info = { ...classifyRequest(req.method ?? "GET", req.url ?? "/"), ...bodyHeaders(req) };
         const finish = (status: number, body: string, injected: boolean) => {
             record({ method: req.method ?? "", ...info, status, injected });
             res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
