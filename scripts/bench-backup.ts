@@ -15,22 +15,27 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostgres, type PgCluster } from "../job/test/support/postgres.js";
+import { treeCpuSeconds } from "../job/test/support/proc.js";
 import { startS3, type S3Server } from "../job/test/support/s3.js";
 import { fillDatabase, type GeneratedTable } from "./bench/datagen.js";
 import { sampleTree, type TreeUsage } from "./bench/sampler.js";
-import { formatBytes, formatSeconds, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT, type BenchOptions } from "./bench/stats.js";
+import { cpuBudget, formatBytes, formatSeconds, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT, type BenchOptions } from "./bench/stats.js";
 
 const REPO_ROOT = join(__dirname, "..");
 /** The job's defaults, passed explicitly so (a) and (c) compress identically. */
 const ZSTD_LEVEL = 3;
 const ZSTD_THREADS = 1;
 const BUCKET = "bench";
+/** Issue 3's target for (c)/(a). */
+const TARGET_RATIO = 1.15;
 
 interface Run {
     seconds: number;
     bytes: number;
     /** CPU seconds of the command's whole process tree (GNU time), when /usr/bin/time exists. */
     cpuSeconds?: number;
+    /** CPU the PostgreSQL server spent meanwhile (pg_dump's session, the row counts, background workers). */
+    databaseCpuSeconds: number;
 }
 
 interface PeerRun extends Run {
@@ -79,6 +84,15 @@ function withRusage(command: string, args: string[]): [string, string[]] {
     return existsSync(GNU_TIME) ? [GNU_TIME, ["-f", RUSAGE_FORMAT, command, ...args]] : [command, args];
 }
 
+/**
+ * Flushes dirty pages between runs, untimed: (b)'s 331 MiB temp file and s3rver's objects would
+ * otherwise be written back to disk during whichever run comes next, on the same two cores.
+ */
+function flushWrites(): void {
+    const result = spawnSync("sync", [], { stdio: "ignore" });
+    if (result.status !== 0) throw new Error(`sync failed (${result.status ?? result.signal ?? result.error?.message})`);
+}
+
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
     const used = process.cpuUsage(start);
     return (used.user + used.system) / 1e6;
@@ -105,6 +119,14 @@ class Bench {
     private get pg(): PgCluster {
         if (!this.cluster) throw new Error("cluster not started");
         return this.cluster;
+    }
+
+    /** The postmaster's tree, ended sessions included; read before and after a run. */
+    private databaseCpu(): number {
+        const pid = Number(readFileSync(join(this.pg.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+        const seconds = treeCpuSeconds(pid);
+        if (seconds === undefined) throw new Error(`the PostgreSQL server (pid ${pid}) is not running`);
+        return seconds;
     }
 
     private get store(): S3Server {
@@ -191,6 +213,7 @@ class Bench {
 
     /** (a) pg_dump -Fc -Z0 | zstd -> /dev/null; also counts the compressed bytes. */
     async bareDump(database: string): Promise<Run> {
+        const databaseCpuStart = this.databaseCpu();
         const start = process.hrtime.bigint();
         const script = `set -o pipefail; "$PG_DUMP" -Fc -Z0 -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" | zstd -${ZSTD_LEVEL} -T${ZSTD_THREADS} -c -q | wc -c`;
         const { stdout, stderr } = await run(...withRusage("bash", ["-c", script]), {
@@ -200,12 +223,14 @@ class Bench {
             PGUSER: this.pg.superuser,
             PGDATABASE: database,
         }, "(a) pg_dump | zstd");
-        return { seconds: elapsed(start), bytes: Number(stdout.trim()), cpuSeconds: parseRusage(stderr)?.cpuSeconds };
+        const seconds = elapsed(start);
+        return { seconds, bytes: Number(stdout.trim()), cpuSeconds: parseRusage(stderr)?.cpuSeconds, databaseCpuSeconds: this.databaseCpu() - databaseCpuStart };
     }
 
     /** (b) pg_dump -Fc (gzip) to a temporary file, then a multipart upload of the file. */
     async peerPipeline(database: string, key: string): Promise<PeerRun> {
         const file = join(this.work, `${key.replace(/\//g, "_")}.dump`);
+        const databaseCpuStart = this.databaseCpu();
         const start = process.hrtime.bigint();
         const dump = spawn(join(this.pg.binDir, "pg_dump"), ["-Fc", "-h", "127.0.0.1", "-p", String(this.pg.port), "-U", this.pg.superuser, "-d", database, "-f", file], {
             env: this.pgEnv(),
@@ -218,6 +243,7 @@ class Bench {
         const usage = sampler.stop();
         if (code !== 0) throw new Error(`(b) pg_dump -Fc failed (${code}): ${stderr.trim()}`);
         const dumpSeconds = elapsed(start);
+        const databaseCpuSeconds = this.databaseCpu() - databaseCpuStart;
         const tempFileBytes = statSync(file).size;
         const uploadStart = process.hrtime.bigint();
         await this.store.uploadFile(BUCKET, key, file, this.store.directEndpoint);
@@ -230,6 +256,7 @@ class Bench {
             uploadSeconds,
             tempFileBytes,
             tempWriteBytes: usage.writeBytesByCommand["pg_dump"] ?? 0,
+            databaseCpuSeconds,
         };
     }
 
@@ -291,6 +318,7 @@ class Bench {
             ...this.options.backupArgs,
         ];
         const [command, commandArgs] = withRusage(process.execPath, args);
+        const databaseCpuStart = this.databaseCpu();
         const start = process.hrtime.bigint();
         const cpuStart = process.cpuUsage();
         const child = spawn(command, commandArgs, { cwd: cliCwd, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -302,6 +330,7 @@ class Bench {
         const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
         const seconds = elapsed(start);
         const serverCpuSeconds = cpuSecondsSince(cpuStart);
+        const databaseCpuSeconds = this.databaseCpu() - databaseCpuStart;
         const usage = sampler.stop();
         const rusage = parseRusage(stderr);
         if (code !== 0) throw new Error(`(c) backup exited ${code}:\n${stdout.slice(-3000)}\n${stderr.slice(-2000)}`);
@@ -320,6 +349,7 @@ class Bench {
             usage,
             leftoverBytes,
             cpuSeconds: rusage?.cpuSeconds,
+            databaseCpuSeconds,
             nodePeakRss: rusage?.maxRssBytes ?? usage.peakRssByCommand["node"] ?? 0,
             serverCpuSeconds,
         };
@@ -333,8 +363,16 @@ function ourWriteBytes(usage: TreeUsage): number {
 async function main(): Promise<void> {
     const options = parseBenchArgs(process.argv.slice(2));
     const bench = new Bench(options);
-    // Ctrl-C or a kill must still run the cleanup below and the harness's exit hooks.
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
+    // Ctrl-C or a kill must still clean up: process.exit() skips the finally below, so the signal
+    // handler runs the same stop() first (then the harness's exit hooks run).
+    let stopping: Promise<void> | undefined;
+    const stopOnce = () => (stopping ??= bench.stop());
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+            log(`${signal}: stopping and cleaning up`);
+            void stopOnce().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+        });
+    }
     const total = process.hrtime.bigint();
     try {
         await bench.start();
@@ -351,14 +389,18 @@ async function main(): Promise<void> {
         const c: OurRun[] = [];
         const cFile: OurRun[] = [];
         for (let i = 1; i <= options.runs; i++) {
+            flushWrites();
             a.push(await bench.bareDump("bench_1x"));
             log(`run ${i}/${options.runs} (a) ${formatSeconds(a.at(-1)!.seconds)}`);
+            flushWrites();
             b.push(await bench.peerPipeline("bench_1x", `peer-${i}/bench_1x.dump`));
             log(`run ${i}/${options.runs} (b) ${formatSeconds(b.at(-1)!.seconds)}`);
             await bench.clear(`peer-${i}`);
+            flushWrites();
             c.push(await bench.ourBackup("bench_1x", `ours-${i}`));
             log(`run ${i}/${options.runs} (c) ${formatSeconds(c.at(-1)!.seconds)}`);
             await bench.clear(`ours-${i}`);
+            flushWrites();
             cFile.push(await bench.ourBackup("bench_1x", `file-${i}`, "tmpfs"));
             log(`run ${i}/${options.runs} (c) to file:// in RAM ${formatSeconds(cFile.at(-1)!.seconds)}`);
             await bench.clear(`file-${i}`);
@@ -368,7 +410,9 @@ async function main(): Promise<void> {
         await bench.ensureDatabase("bench_2x", bytes, "bench_1x");
         const size2x = await bench.databaseSize("bench_2x");
         log(`bench_2x: ${formatBytes(size2x)} on disk`);
+        flushWrites();
         const a2 = await bench.bareDump("bench_2x");
+        flushWrites();
         const c2 = await bench.ourBackup("bench_2x", "ours-2x");
         await bench.clear("ours-2x");
 
@@ -377,12 +421,21 @@ async function main(): Promise<void> {
         const mc = median(c.map((r) => r.seconds));
         const mcFile = median(cFile.map((r) => r.seconds));
         const cpu = (runs: Run[]) => (runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => r.cpuSeconds as number)) : undefined);
+        // Every process each run kept busy: its own tree, the PostgreSQL server and, for (c), s3rver.
+        const allCpu = (runs: Run[], extra: (run: Run) => number = () => 0) =>
+            runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => (r.cpuSeconds as number) + r.databaseCpuSeconds + extra(r))) : undefined;
+        const aAllCpu = allCpu(a);
+        const cAllCpu = allCpu(c, (r) => (r as OurRun).serverCpuSeconds);
+        const budget =
+            aAllCpu === undefined || cAllCpu === undefined
+                ? undefined
+                : cpuBudget({ cores: cpus().length, limitSeconds: ma, targetRatio: TARGET_RATIO, limitCpuSeconds: aAllCpu, oursCpuSeconds: cAllCpu, s3ServerCpuSeconds: median(c.map((r) => r.serverCpuSeconds)) });
         const results = {
             machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memory: totalmem(), node: process.version, pgDump: bench.pgDumpVersion() },
             options,
             database1x: { bytesOnDisk: size1x },
             database2x: { bytesOnDisk: size2x },
-            a: { seconds: a.map((r) => r.seconds), median: ma, cpuMedian: cpu(a), outputBytes: a[0]?.bytes },
+            a: { seconds: a.map((r) => r.seconds), median: ma, cpuMedian: cpu(a), databaseCpuMedian: median(a.map((r) => r.databaseCpuSeconds)), allCpuMedian: aAllCpu, outputBytes: a[0]?.bytes },
             b: {
                 seconds: b.map((r) => r.seconds),
                 median: mb,
@@ -396,6 +449,8 @@ async function main(): Promise<void> {
                 median: mc,
                 cpuMedian: cpu(c),
                 serverCpuMedian: median(c.map((r) => r.serverCpuSeconds)),
+                databaseCpuMedian: median(c.map((r) => r.databaseCpuSeconds)),
+                allCpuMedian: cAllCpu,
                 dumpBytes: c[0]?.bytes,
                 nodePeakRss: c.map((r) => r.nodePeakRss),
                 treePeakRss: c.map((r) => r.usage.treePeakRss),
@@ -429,6 +484,7 @@ async function main(): Promise<void> {
                 dumpBytes: c2.bytes,
             },
             ratios: { cOverA: mc / ma, bOverC: mb / mc },
+            cpuBudget: budget,
             totalSeconds: elapsed(total),
         };
         const cpuText = (seconds: number | undefined) => (seconds === undefined ? "" : `, CPU ${formatSeconds(seconds)}`);
@@ -443,7 +499,13 @@ async function main(): Promise<void> {
             `  (c) our backup -> S3          ${formatSeconds(mc)}${cpuText(results.c.cpuMedian)} (+ s3rver CPU ${formatSeconds(results.c.serverCpuMedian)})  -> ${formatBytes(c[0]?.bytes ?? 0)}`,
             `  (c) CPU by process (sampled, last run): ${Object.entries(c.at(-1)?.usage.cpuSecondsByCommand ?? {}).filter(([comm]) => comm !== "time").map(([comm, sec]) => `${comm} ${formatSeconds(sec)}`).join(", ")}`,
             `  (c') our backup -> file:// in RAM (diagnostic: no S3 server on the CPUs) ${formatSeconds(mcFile)}${cpuText(results.cFile.cpuMedian)}; (c')/(a) = ${results.cFile.overA.toFixed(3)}`,
-            `  (c)/(a) = ${results.ratios.cOverA.toFixed(3)}  (target <= 1.15)`,
+            `  (c)/(a) = ${results.ratios.cOverA.toFixed(3)}  (target <= ${TARGET_RATIO})`,
+            ...(budget === undefined
+                ? ["  CPU budget: needs GNU time (/usr/bin/time)"]
+                : [
+                      `  CPU of every process (medians): (a) ${formatSeconds(aAllCpu!)} (its tree ${formatSeconds(results.a.cpuMedian!)} + PostgreSQL ${formatSeconds(results.a.databaseCpuMedian)}); (c) ${formatSeconds(cAllCpu!)} (our tree ${formatSeconds(results.c.cpuMedian!)} + PostgreSQL ${formatSeconds(results.c.databaseCpuMedian)} + s3rver ${formatSeconds(results.c.serverCpuMedian)})`,
+                      `  CPU budget: ${cpus().length} cores x ${TARGET_RATIO} x (a) = ${formatSeconds(budget.capacityAtTarget)} of CPU; (a)'s work + s3rver's alone = ${formatSeconds(budget.limitPlusS3Server)}; (c) cannot end before ${formatSeconds(budget.shortestSeconds)} = ${budget.shortestRatio.toFixed(3)} x (a) on ${cpus().length} cores`,
+                  ]),
             `  (b)/(c) = ${results.ratios.bOverC.toFixed(2)}  (target >= 2)`,
             `  peak RSS of our node process: ${c.map((r) => formatBytes(r.nodePeakRss)).join(", ")}; 2x database: ${formatBytes(c2.nodePeakRss)}  (target < 200 MiB)`,
             `  peak RSS of the whole tree (node + pg_dump + zstd, sampled): ${c.map((r) => formatBytes(r.usage.treePeakRss)).join(", ")}; 2x: ${formatBytes(c2.usage.treePeakRss)}`,
@@ -454,7 +516,7 @@ async function main(): Promise<void> {
         ];
         process.stdout.write(`${lines.join("\n")}\n${JSON.stringify(results)}\n`);
     } finally {
-        await bench.stop();
+        await stopOnce();
     }
 }
 

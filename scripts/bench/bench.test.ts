@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BENCH_TABLES, copyEscape, generateRows, prng, textSource } from "./datagen.js";
-import { formatBytes, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT } from "./stats.js";
+import { cpuBudget, formatBytes, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT } from "./stats.js";
 
 async function sample(tableName: string, bytes: number, seed = 7): Promise<string> {
     const table = BENCH_TABLES.find((t) => t.name === tableName);
@@ -19,6 +19,10 @@ describe("benchmark statistics", () => {
         expect(median([3, 1, 2])).toBe(2);
         expect(median([4, 1, 3, 2])).toBe(2.5);
         expect(() => median([])).toThrow(/no values/);
+    });
+    it("bounds (c) by its CPU over the cores", () => {
+        const budget = cpuBudget({ cores: 2, limitSeconds: 10, targetRatio: 1.15, limitCpuSeconds: 18, oursCpuSeconds: 25, s3ServerCpuSeconds: 5 });
+        expect(budget).toEqual({ capacityAtTarget: 23, limitPlusS3Server: 23, shortestSeconds: 12.5, shortestRatio: 1.25 });
     });
     it("formats bytes and throughput", () => {
         expect(formatBytes(512)).toBe("512 B");

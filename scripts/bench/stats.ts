@@ -95,3 +95,42 @@ export function parseRusage(stderr: string): Rusage | undefined {
     if (!last) return undefined;
     return { cpuSeconds: Number(last[2]) + Number(last[3]), maxRssBytes: Number(last[4]) * 1024 };
 }
+
+export interface CpuBudgetInput {
+    cores: number;
+    /** (a)'s median wall time: the limit. */
+    limitSeconds: number;
+    /** The target for (c)/(a), e.g. 1.15. */
+    targetRatio: number;
+    /** CPU of every process (a) kept busy, PostgreSQL server included: median over runs. */
+    limitCpuSeconds: number;
+    /** The same for (c), the S3 server included. */
+    oursCpuSeconds: number;
+    /** The S3 server's share of oursCpuSeconds. */
+    s3ServerCpuSeconds: number;
+}
+
+export interface CpuBudget {
+    /** CPU seconds `cores` can give within targetRatio x (a). */
+    capacityAtTarget: number;
+    /** (a)'s work plus the S3 server's: what (c) would need if the job cost nothing beyond (a). */
+    limitPlusS3Server: number;
+    /** (c)'s shortest possible wall time with every core busy all the time: its CPU / cores. */
+    shortestSeconds: number;
+    shortestRatio: number;
+}
+
+/**
+ * Whether the target can be met on this machine at all: (c) cannot finish sooner than its CPU
+ * divided by the cores, however well the work is spread; if that already exceeds the target,
+ * no change to the job alone can meet it here.
+ */
+export function cpuBudget(input: CpuBudgetInput): CpuBudget {
+    const shortestSeconds = input.oursCpuSeconds / input.cores;
+    return {
+        capacityAtTarget: input.cores * input.targetRatio * input.limitSeconds,
+        limitPlusS3Server: input.limitCpuSeconds + input.s3ServerCpuSeconds,
+        shortestSeconds,
+        shortestRatio: shortestSeconds / input.limitSeconds,
+    };
+}

@@ -10,7 +10,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseOutput, runCli, spawnCli } from "./cli.js";
 import { olderClientBinDir } from "./fake-bin.js";
-import { descendants, filesOpenForWriting, isWriteMode, parseStat, parseStatusKiB, peakRssBytes, waitForDescendant } from "./proc.js";
+import { descendants, filesOpenForWriting, isWriteMode, parseStat, parseStatusKiB, peakRssBytes, treeCpuSeconds, waitForDescendant } from "./proc.js";
 import { createVariedDatabase, fingerprint } from "./fixtures.js";
 import { newestVersionDir, parseMajorVersion, startPostgres, tail, type PgCluster } from "./postgres.js";
 import { classifyRequest, startS3, unreachableEndpoint, type S3Server } from "./s3.js";
@@ -68,11 +68,12 @@ describe("pure helpers", () => {
 
 describe("process inspection", () => {
     it("parses /proc stat and status lines", () => {
-        expect(parseStat("4242 (odd) name) S 17 4242 4242 0 -1 4194304 120 0 0 0 250 30 0 0 20 0 1 0")).toEqual({
+        expect(parseStat("4242 (odd) name) S 17 4242 4242 0 -1 4194304 120 0 0 0 250 30 7 5 20 0 1 0")).toEqual({
             pid: 4242,
             comm: "odd) name",
             ppid: 17,
             cpuTicks: 280,
+            childCpuTicks: 12,
         });
         expect(parseStatusKiB("Name:\tnode\nVmHWM:\t  51200 kB\nVmRSS:\t  40000 kB\n", "VmHWM")).toBe(51200);
         expect(parseStatusKiB("Name:\tnode\n", "VmHWM")).toBeUndefined();
@@ -93,6 +94,20 @@ describe("process inspection", () => {
             for (const child of descendants(shell.pid as number)) process.kill(child.pid, "SIGKILL");
             shell.kill("SIGKILL");
             rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("counts the CPU of a tree's children after they have ended", async () => {
+        // A child burns about half a second of CPU and exits; the shell waits for it, then sleeps.
+        const shell = spawn("sh", ["-c", "sh -c 'i=0; while [ $i -lt 600000 ]; do i=$((i+1)); done'; sleep 30"], { stdio: "ignore" });
+        try {
+            await waitForDescendant(shell.pid as number, "sleep", 20_000);
+            expect(descendants(shell.pid as number).map((p) => p.comm)).toEqual(["sleep"]);
+            expect(treeCpuSeconds(shell.pid as number)).toBeGreaterThan(0.2);
+            expect(treeCpuSeconds(2 ** 22 + 12_345)).toBeUndefined();
+        } finally {
+            for (const child of descendants(shell.pid as number)) process.kill(child.pid, "SIGKILL");
+            shell.kill("SIGKILL");
         }
     });
 

@@ -10,6 +10,8 @@ export interface ProcInfo {
     comm: string;
     /** User + system CPU time so far, in clock ticks (USER_HZ, 100 per second on Linux). */
     cpuTicks: number;
+    /** CPU of its children that have ended and been waited for (cutime + cstime), in clock ticks. */
+    childCpuTicks: number;
 }
 
 export const CLOCK_TICKS_PER_SECOND = 100;
@@ -26,6 +28,7 @@ export function parseStat(stat: string): ProcInfo {
         comm: stat.slice(open + 1, close),
         ppid: Number(fields[1]),
         cpuTicks: Number(fields[11]) + Number(fields[12]),
+        childCpuTicks: Number(fields[13]) + Number(fields[14]),
     };
 }
 
@@ -76,6 +79,17 @@ function childrenOf(pid: number): number[] | undefined {
         for (const child of list.trim().split(/\s+/)) if (child) children.push(Number(child));
     }
     return children;
+}
+
+/**
+ * CPU seconds used so far by `pid` and everything under it, counting descendants that have already
+ * ended (the kernel adds a waited-for child's CPU to its parent's cutime/cstime). Differences of two
+ * readings give a server's CPU over an interval, its short-lived sessions included.
+ */
+export function treeCpuSeconds(pid: number): number | undefined {
+    const root = processInfo(pid);
+    if (!root) return undefined;
+    return [root, ...descendants(pid)].reduce((sum, proc) => sum + proc.cpuTicks + proc.childCpuTicks, 0) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Every live descendant of `pid` (children, grandchildren, ...), breadth first. */
