@@ -1,5 +1,5 @@
 import type { BackupOptions } from "./args.js";
-import { connect, countAllRows, countLargeObjects, listTables, serverVersion } from "./db.js";
+import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "./db.js";
 import { parseDatabaseUrl, refusePoolerHost } from "./dburl.js";
 import { emfRecord, round3, stageMetrics } from "./emf.js";
 import { ExitCode, JobError, errorMessage } from "./errors.js";
@@ -119,8 +119,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         stages["Preflight"] = (performance.now() - t) / 1000;
         log.info("preflight passed", { id, serverVersion: server.text, pgDumpVersion: dumpVersion.text, target: storage.display });
 
-        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-        const snapshot = (await client.query<{ s: string }>("SELECT pg_export_snapshot() AS s")).rows[0]!.s;
+        const snapshot = await beginSnapshotTransaction(client);
         const tables = await listTables(client);
 
         t = performance.now();

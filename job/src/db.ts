@@ -100,6 +100,18 @@ export function quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * Opens the backup's transaction on `client` and exports its snapshot for pg_dump; the row counts
+ * then run in this same snapshot, beside pg_dump. Without parallel workers: a backup should take
+ * one backend from the server (a small Neon compute has few workers), and on the 1 GB benchmark a
+ * parallel count(*) of every table cost 0.9 s of server CPU against 0.4 s serial, and was no faster.
+ */
+export async function beginSnapshotTransaction(client: pg.Client): Promise<string> {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    await client.query("SET LOCAL max_parallel_workers_per_gather = 0");
+    return (await client.query<{ s: string }>("SELECT pg_export_snapshot() AS s")).rows[0]!.s;
+}
+
 export async function listTables(client: pg.Client): Promise<{ schema: string; name: string }[]> {
     const res = await client.query<{ schema: string; name: string }>(DUMPED_TABLES_SQL);
     return res.rows;

@@ -4,7 +4,9 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pgDriver from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beginSnapshotTransaction } from "../src/db.js";
 import { runCli, type CliResult } from "./support/cli.js";
 import { createVariedDatabase, fingerprint } from "./support/fixtures.js";
 import { startPostgres, type PgCluster } from "./support/postgres.js";
@@ -223,5 +225,27 @@ describe("backup to s3:// and restore", () => {
         const newest = ids.find((x) => x.startsWith("h0001_"))!;
         expect(manifests[0]!.id).toBe(newest);
         expect(manifests.map((m) => Date.parse(m.startedAt))).toEqual([...manifests.map((m) => Date.parse(m.startedAt))].sort((a, b) => b - a));
+    });
+});
+
+describe("the backup's snapshot transaction", () => {
+    it("is repeatable read, read only, exports its snapshot and counts without parallel workers", async () => {
+        const client = new pgDriver.Client({ connectionString: sourceUrl });
+        await client.connect();
+        try {
+            const snapshot = await beginSnapshotTransaction(client);
+            expect(snapshot).toMatch(/^[0-9A-F]+-[0-9A-F]+-\d+$/);
+            const show = async (setting: string) => (await client.query<Record<string, string>>(`SHOW ${setting}`)).rows[0]![setting];
+            expect([await show("transaction_isolation"), await show("transaction_read_only"), await show("max_parallel_workers_per_gather")]).toEqual([
+                "repeatable read",
+                "on",
+                "0",
+            ]);
+            await client.query("ROLLBACK");
+            // SET LOCAL: the session is back to the server's setting once the backup's transaction ends.
+            expect(await show("max_parallel_workers_per_gather")).toBe("2");
+        } finally {
+            await client.end();
+        }
     });
 });
