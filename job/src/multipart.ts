@@ -80,7 +80,7 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
 
     /** Why the upload must not go on, if it must not: checked before every request that adds to the object. */
     const stopReason = (): unknown =>
-        partFailure ?? (body as Readable & { errored?: unknown }).errored ?? (signal.aborted ? (signal.reason ?? new Error("upload aborted")) : undefined);
+        partFailure ?? body.errored ?? (signal.aborted ? (signal.reason ?? new Error("upload aborted")) : undefined);
     const throwIfStopped = () => {
         const reason = stopReason();
         if (reason !== undefined) throw reason;
