@@ -350,6 +350,7 @@ describe("checkScheduleExpression", () => {
         ["cron(0 3 ? 13 * *)", /month field/],
         ["cron(0 3 ? * 8 *)", /day-of-week field/],
         ["cron(0 3 ? * MON#6 *)", /day-of-week field/],
+        ["cron(0 3 ? * 3#1,6#3 *)", /with # the day-of-week field takes one expression/],
         ["cron(0 3 * * ? 1969)", /year field/],
         ["cron(? 3 * * ? *)", /\? is allowed only in day-of-month or day-of-week/],
         ["cron(0/0 3 * * ? *)", /step 0/],

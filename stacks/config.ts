@@ -515,6 +515,10 @@ function checkCronField(field: string, spec: CronField): string | undefined {
     const invalid = `${spec.name} field ${JSON.stringify(field)} is invalid`;
     const dayField = spec.name === "day-of-month" || spec.name === "day-of-week";
     if (field === "?") return dayField ? undefined : `${invalid}: ? is allowed only in day-of-month or day-of-week`;
+    // EventBridge reads a day-of-week list containing # as several expressions and refuses it.
+    if (spec.name === "day-of-week" && field.includes("#") && field.includes(",")) {
+        return `${invalid}: with # the day-of-week field takes one expression (e.g. 2#1), not a list`;
+    }
     for (const item of field.split(",")) {
         if (spec.name === "day-of-month" && /^(L|LW|\d{1,2}W)$/.test(item)) {
             if (/^\d/.test(item) && !inRange(Number.parseInt(item, 10), spec)) return `${invalid}: ${item} is outside ${spec.min}-${spec.max}`;
