@@ -157,6 +157,54 @@ export interface SettingsProblem {
 }
 
 /** Every problem found in a stack's settings; the message has one line per problem. */
+/** The day settings whose order S3 lifecycle rules and Object Lock constrain. */
+export interface LifecycleDays {
+    transitionToIaDays: number | undefined;
+    transitionToArchiveDays: number | undefined;
+    expirationDays: number | undefined;
+    objectLockDays: number | undefined;
+}
+
+export interface LifecycleOrderProblem {
+    setting: keyof LifecycleDays;
+    value: number;
+    allowed: string;
+}
+
+/**
+ * The order between the day settings, in one place for the stack's config check and the
+ * BackupStorage component's own argument check. `nameOf` spells a setting as the caller's user
+ * knows it (a config key or a component argument); a setting left undefined (already refused as
+ * malformed) is skipped rather than reported twice.
+ */
+export function lifecycleOrderProblems(days: LifecycleDays, nameOf: (setting: keyof LifecycleDays) => string): LifecycleOrderProblem[] {
+    const { transitionToIaDays: ia, transitionToArchiveDays: archive, expirationDays: expiration, objectLockDays: lock } = days;
+    const problems: LifecycleOrderProblem[] = [];
+    if (ia !== undefined && archive !== undefined && archive < ia + MIN_DAYS_IN_IA) {
+        problems.push({
+            setting: "transitionToArchiveDays",
+            value: archive,
+            allowed: `must be at least ${ia + MIN_DAYS_IN_IA}: S3 keeps objects ${MIN_DAYS_IN_IA} days in Standard-IA before a later tier, and ${nameOf("transitionToIaDays")} is ${ia}`,
+        });
+    }
+    const lastTransition = archive ?? ia;
+    if (expiration !== undefined && lastTransition !== undefined && expiration <= lastTransition) {
+        problems.push({
+            setting: "expirationDays",
+            value: expiration,
+            allowed: `must be greater than the last transition (${lastTransition} days): S3 rejects an expiration at or before a transition`,
+        });
+    }
+    if (lock !== undefined && expiration !== undefined && lock > expiration) {
+        problems.push({
+            setting: "objectLockDays",
+            value: lock,
+            allowed: `must be at most ${nameOf("expirationDays")} (${expiration}): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends`,
+        });
+    }
+    return problems;
+}
+
 export class SettingsError extends Error {
     readonly problems: readonly SettingsProblem[];
 
@@ -242,23 +290,8 @@ export function parseSettings(input: ParseSettingsInput): Settings {
     if (region !== undefined && replicaRegion !== undefined && region === replicaRegion) {
         problem(keyOf("replicaRegion"), replicaRegion, `must differ from the primary region aws:region (${region}): an off-site copy in the same region is not off-site`);
     }
-    if (transitionToIaDays !== undefined && transitionToArchiveDays !== undefined && transitionToArchiveDays < transitionToIaDays + MIN_DAYS_IN_IA) {
-        problem(
-            keyOf("transitionToArchiveDays"),
-            String(transitionToArchiveDays),
-            `must be at least ${transitionToIaDays + MIN_DAYS_IN_IA}: S3 keeps objects ${MIN_DAYS_IN_IA} days in Standard-IA before a later tier, and ${keyOf("transitionToIaDays")} is ${transitionToIaDays}`,
-        );
-    }
-    const lastTransition = transitionToArchiveDays ?? transitionToIaDays;
-    if (expirationDays !== undefined && lastTransition !== undefined && expirationDays <= lastTransition) {
-        problem(keyOf("expirationDays"), String(expirationDays), `must be greater than the last transition (${lastTransition} days): S3 rejects an expiration at or before a transition`);
-    }
-    if (objectLockDays !== undefined && expirationDays !== undefined && objectLockDays > expirationDays) {
-        problem(
-            keyOf("objectLockDays"),
-            String(objectLockDays),
-            `must be at most ${keyOf("expirationDays")} (${expirationDays}): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends`,
-        );
+    for (const order of lifecycleOrderProblems({ transitionToIaDays, transitionToArchiveDays, expirationDays, objectLockDays }, keyOf)) {
+        problem(keyOf(order.setting), String(order.value), order.allowed);
     }
 
     if (problems.length > 0) throw new SettingsError(problems);

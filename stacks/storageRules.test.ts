@@ -32,20 +32,20 @@ describe("storageSettingsProblems", () => {
 
     it("rejects an archive transition less than 30 days after Standard-IA", () => {
         expect(storageSettingsProblems(storage({ transitionToIaDays: 30, transitionToArchiveDays: 59 }))).toEqual([
-            "storage.transitionToArchiveDays is 59; allowed: at least storage.transitionToIaDays + 30 = 60 (S3 keeps objects 30 days in Standard-IA before the next transition)",
+            "storage.transitionToArchiveDays is 59; must be at least 60: S3 keeps objects 30 days in Standard-IA before a later tier, and storage.transitionToIaDays is 30",
         ]);
     });
 
     it("rejects expiration on or before the archive transition", () => {
         const settings = storage({ transitionToArchiveDays: 90, expirationDays: 90, objectLockDays: 30 });
         expect(storageSettingsProblems(settings)).toEqual([
-            "storage.expirationDays is 90; allowed: more than storage.transitionToArchiveDays (90), S3 expires only after the last transition",
+            "storage.expirationDays is 90; must be greater than the last transition (90 days): S3 rejects an expiration at or before a transition",
         ]);
     });
 
     it("rejects object lock retention longer than expiration", () => {
         expect(storageSettingsProblems(storage({ objectLockDays: 400, expirationDays: 365 }))).toEqual([
-            "storage.objectLockDays is 400; allowed: at most storage.expirationDays (365), or expired dumps stay locked and billed",
+            "storage.objectLockDays is 400; must be at most storage.expirationDays (365): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends",
         ]);
     });
 

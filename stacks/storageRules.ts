@@ -3,7 +3,7 @@
 // and turned into JSON by the component once the ARNs they mention are known.
 import {
     ARCHIVE_STORAGE_CLASSES,
-    MIN_DAYS_IN_IA,
+    lifecycleOrderProblems,
     MIN_DAYS_IN_STANDARD,
     OBJECT_LOCK_MODES,
     type BackupLayout,
@@ -110,20 +110,8 @@ export function storageSettingsProblems(settings: BackupStorageSettings): string
     if (settings.transitionToIaDays < MIN_DAYS_IN_STANDARD) {
         problems.push(`storage.transitionToIaDays is ${settings.transitionToIaDays}; allowed: at least ${MIN_DAYS_IN_STANDARD} (the S3 minimum for Standard-IA)`);
     }
-    if (settings.transitionToArchiveDays < settings.transitionToIaDays + MIN_DAYS_IN_IA) {
-        problems.push(
-            `storage.transitionToArchiveDays is ${settings.transitionToArchiveDays}; allowed: at least storage.transitionToIaDays + ${MIN_DAYS_IN_IA} = ${settings.transitionToIaDays + MIN_DAYS_IN_IA} (S3 keeps objects 30 days in Standard-IA before the next transition)`,
-        );
-    }
-    if (settings.expirationDays <= settings.transitionToArchiveDays) {
-        problems.push(
-            `storage.expirationDays is ${settings.expirationDays}; allowed: more than storage.transitionToArchiveDays (${settings.transitionToArchiveDays}), S3 expires only after the last transition`,
-        );
-    }
-    if (settings.objectLockDays > settings.expirationDays) {
-        problems.push(
-            `storage.objectLockDays is ${settings.objectLockDays}; allowed: at most storage.expirationDays (${settings.expirationDays}), or expired dumps stay locked and billed`,
-        );
+    for (const order of lifecycleOrderProblems(settings, (setting) => `storage.${setting}`)) {
+        problems.push(`storage.${order.setting} is ${order.value}; ${order.allowed}`);
     }
     if (!Number.isInteger(settings.kmsDeletionWindowDays) || settings.kmsDeletionWindowDays < 7 || settings.kmsDeletionWindowDays > 30) {
         problems.push(`storage.kmsDeletionWindowDays is ${settings.kmsDeletionWindowDays}; allowed: a whole number from 7 to 30 (the KMS limits)`);
