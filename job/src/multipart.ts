@@ -22,7 +22,18 @@ export interface StreamUploadLimits {
     partSizeBytes: number;
     /** Parts in flight at once. */
     queueSize: number;
+    /** After `signal` aborts, how long parts in flight may still finish before they are cancelled. */
+    drainMs?: number;
 }
+
+/**
+ * After SIGTERM the whole cleanup must fit the ECS stop timeout (the CLI gives itself 20 s): parts
+ * in flight get this long to finish, then they are cancelled so the upload can still be aborted.
+ */
+export const PART_DRAIN_MS = 5_000;
+
+/** AbortMultipartUpload is bounded too: a hung request must not keep a stopping task alive. */
+const ABORT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** An UploadPart that failed after the SDK's own retries; the stream was stopped because of it. */
 export class PartUploadError extends Error {
@@ -62,13 +73,14 @@ function sendUnsignedPayload(command: UploadPartCommand): UploadPartCommand {
  * buffer per part, which was a quarter of this process's CPU in a backup).
  *
  * All or nothing: a body error, a failed part (after the SDK's retries) or `signal` stops reading,
- * waits for the parts in flight, aborts the multipart upload and rejects; the object only exists
- * once CompleteMultipartUpload (or, for a body smaller than one part, PutObject) succeeded.
+ * waits for the parts in flight (after `signal`, at most drainMs), aborts the multipart upload and
+ * rejects; the object only exists once CompleteMultipartUpload (or, for a body smaller than one
+ * part, PutObject) succeeded.
  * A failed part destroys `body` with a PartUploadError, so its producer is stopped at once.
  */
 export async function uploadStream(body: Readable, target: StreamUploadTarget, limits: StreamUploadLimits, signal: AbortSignal): Promise<void> {
     const { client, bucket, key } = target;
-    const { partSizeBytes, queueSize } = limits;
+    const { partSizeBytes, queueSize, drainMs = PART_DRAIN_MS } = limits;
     const free: Buffer[] = [];
     const inFlight = new Set<Promise<void>>();
     const completed: CompletedPart[] = [];
@@ -80,7 +92,7 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
 
     /** Why the upload must not go on, if it must not: checked before every request that adds to the object. */
     const stopReason = (): unknown =>
-        partFailure ?? body.errored ?? (signal.aborted ? (signal.reason ?? new Error("upload aborted")) : undefined);
+        (signal.aborted ? (signal.reason ?? new Error("upload aborted")) : undefined) ?? partFailure ?? body.errored ?? undefined;
     const throwIfStopped = () => {
         const reason = stopReason();
         if (reason !== undefined) throw reason;
@@ -94,21 +106,31 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         const command = sendUnsignedPayload(
             new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: buffer.subarray(0, length), ChecksumAlgorithm: "CRC32" }),
         );
-        // No abortSignal on part requests: a part cancelled on the client may still land on the server
-        // after AbortMultipartUpload and leave parts behind; in-flight parts finish, then the upload is aborted.
-        const sent: Promise<void> = client.send(command).then(
+        const sent: Promise<void> = client.send(command, { abortSignal: cancelParts.signal }).then(
             (result) => {
                 if (!result.ETag) throw new Error("the response has no ETag");
                 completed.push({ PartNumber: number, ETag: result.ETag, ...(result.ChecksumCRC32 ? { ChecksumCRC32: result.ChecksumCRC32 } : {}) });
                 free.push(buffer);
             },
         ).catch((error: unknown) => {
-            partFailure ??= new PartUploadError(number, error);
-            if (!body.destroyed) body.destroy(partFailure);
+            // A part cancelled because the upload was aborted did not fail: the abort is the reason.
+            if (!signal.aborted) partFailure ??= new PartUploadError(number, error);
+            if (!body.destroyed) body.destroy(stopReason() as Error);
         });
         const tracked = sent.finally(() => inFlight.delete(tracked));
         inFlight.add(tracked);
     };
+
+    // Cancelling a part request is a last resort: a part cancelled on the client may still land on
+    // the server after AbortMultipartUpload (AWS then asks for another abort; the bucket's
+    // abort-incomplete-uploads rule removes what is left), so parts in flight first get drainMs.
+    const cancelParts = new AbortController();
+    let drainTimer: NodeJS.Timeout | undefined;
+    const startDrain = () => {
+        drainTimer = setTimeout(() => cancelParts.abort(signal.reason), drainMs);
+    };
+    if (signal.aborted) startDrain();
+    else signal.addEventListener("abort", startDrain, { once: true });
 
     const settle = async () => {
         while (inFlight.size > 0) await Promise.all(inFlight);
@@ -144,10 +166,15 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         if (!body.destroyed) body.destroy();
         await settle();
         if (uploadId !== undefined) {
-            await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch((abortError: unknown) => {
-                if (error instanceof Error && error.cause === undefined) error.cause = abortError;
-            });
+            await client
+                .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: AbortSignal.timeout(ABORT_REQUEST_TIMEOUT_MS) })
+                .catch((abortError: unknown) => {
+                    if (error instanceof Error && error.cause === undefined) error.cause = abortError;
+                });
         }
         throw error;
+    } finally {
+        clearTimeout(drainTimer);
+        signal.removeEventListener("abort", startDrain);
     }
 }

@@ -36,8 +36,8 @@ function chunked(data: Buffer, chunkBytes = 100 * 1024 + 7): Readable {
     return Readable.from(chunks, { objectMode: false });
 }
 
-function upload(key: string, body: Readable, signal = new AbortController().signal) {
-    return uploadStream(body, { client, bucket: BUCKET, key, objectParams: { ContentType: "application/zstd" } }, LIMITS, signal);
+function upload(key: string, body: Readable, signal = new AbortController().signal, limits: StreamUploadLimits = LIMITS) {
+    return uploadStream(body, { client, bucket: BUCKET, key, objectParams: { ContentType: "application/zstd" } }, limits, signal);
 }
 
 function requestsFor(key: string, operation?: RecordedRequest["operation"]): RecordedRequest[] {
@@ -152,5 +152,24 @@ describe("uploadStream", () => {
         await expect(upload("late-abort/dump", body, controller.signal)).rejects.toThrow("SIGTERM");
         expect(requestsFor("late-abort/dump", "UploadPart").map((r) => r.partNumber)).not.toContain(3);
         await expectNothingStored("late-abort/dump");
+    });
+
+    it("an abort while parts hang: they get drainMs, are cancelled, and the upload is still aborted", async () => {
+        const held = 2_000;
+        s3.setFaults({ uploadPartDelayMs: held });
+        const controller = new AbortController();
+        const body = chunked(randomBytes(12 * MiB));
+        setTimeout(() => controller.abort(new Error("SIGTERM")), 300);
+        const started = Date.now();
+        await expect(upload("hung/dump", body, controller.signal, { ...LIMITS, drainMs: 200 })).rejects.toThrow("SIGTERM");
+        // Cancelled at about 300 + 200 ms, long before the proxy would have answered the parts.
+        expect(Date.now() - started).toBeLessThan(held);
+        expect(requestsFor("hung/dump", "AbortMultipartUpload").map((r) => r.status)).toEqual([204]);
+        expect(requestsFor("hung/dump", "CompleteMultipartUpload")).toEqual([]);
+        // Once the held parts would have reached s3rver, nothing of the upload is left.
+        await new Promise((resolve) => setTimeout(resolve, held + 500 - (Date.now() - started)));
+        expect(requestsFor("hung/dump", "UploadPart").map((r) => r.status)).toEqual([0, 0]);
+        expect(s3.pendingMultipartUploads(BUCKET)).toEqual([]);
+        expect(await s3.listKeys(BUCKET, "hung/")).toEqual([]);
     });
 });

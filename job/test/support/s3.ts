@@ -190,6 +190,8 @@ export async function startS3(): Promise<S3Server> {
 
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
         const info = { ...classifyRequest(req.method ?? "GET", req.url ?? "/"), ...bodyHeaders(req) };
+        /** The body of a part held back by uploadPartDelayMs, already read. */
+        let held: Buffer | undefined;
         const finish = (status: number, body: string, injected: boolean) => {
             record({ method: req.method ?? "", ...info, status, injected });
             res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
@@ -208,11 +210,31 @@ export async function startS3(): Promise<S3Server> {
         }
         if (info.operation === "UploadPart") {
             partsSinceFaults += 1;
-            if (faults.uploadPartDelayMs) await new Promise((resolve) => setTimeout(resolve, faults.uploadPartDelayMs));
+            if (faults.uploadPartDelayMs) {
+                // The body is read while the part is held, so a client that gives up meanwhile is
+                // seen (a paused socket would not notice), and its part is then never forwarded:
+                // s3rver would recreate an upload that was aborted since; real S3 never gets it.
+                const chunks: Buffer[] = [];
+                let clientGone = false;
+                res.once("close", () => (clientGone = !res.writableEnded));
+                req.on("data", (chunk: Buffer) => chunks.push(chunk));
+                const received = new Promise<boolean>((resolve) => {
+                    req.once("end", () => resolve(true));
+                    req.once("error", () => resolve(false));
+                    req.once("close", () => resolve(req.complete));
+                });
+                await new Promise((resolve) => setTimeout(resolve, faults.uploadPartDelayMs));
+                if (!(await received) || clientGone) {
+                    record({ method: req.method ?? "", ...info, status: 0, injected: true });
+                    return;
+                }
+                held = Buffer.concat(chunks);
+            }
             if (faults.failUploadPartsAfter !== undefined && partsSinceFaults > faults.failUploadPartsAfter) {
+                const fail = () => finish(500, xmlError("InternalError", "part upload failure injected by the test proxy"), true);
                 // Read the body first: answering early makes the client see a reset instead of the 500.
-                req.resume();
-                req.once("end", () => finish(500, xmlError("InternalError", "part upload failure injected by the test proxy"), true));
+                if (held !== undefined) fail();
+                else req.resume().once("end", fail);
                 return;
             }
         }
@@ -228,7 +250,8 @@ export async function startS3(): Promise<S3Server> {
             record({ method: req.method ?? "", ...info, status: 0, injected: false });
             res.destroy();
         });
-        req.pipe(upstream);
+        if (held) upstream.end(held);
+        else req.pipe(upstream);
     };
 
     const proxy = createServer((req, res) => {
