@@ -2,7 +2,7 @@ import { parseCli, type Parsed } from "./args.js";
 import { runBackup } from "./backup.js";
 import { ExitCode, JobError, errorMessage, toJobError } from "./errors.js";
 import { runList } from "./list.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, logProcessWarnings, type Logger } from "./log.js";
 import { runRestore } from "./restore.js";
 import type { Runtime } from "./runtime.js";
 import { toolInfo } from "./runtime.js";
@@ -44,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.on("error", () => undefined);
     // `list` prints its result on stdout; its log lines go to stderr so `--json` stays one JSON document.
     const logger = createLogger(write(command === "list" ? process.stderr : process.stdout));
+    logProcessWarnings(process, logger);
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
         const code = signal === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated;

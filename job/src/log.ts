@@ -39,3 +39,15 @@ export function createLogger(write: (line: string) => void, clock: () => Date = 
         record: (value) => write(`${redact(JSON.stringify(value))}\n`),
     };
 }
+
+/**
+ * Node prints process warnings (the AWS SDK's notice about Node versions, deprecations) as plain,
+ * multi-line text on stderr; in CloudWatch every one of those lines is an event that no metric
+ * filter or drain can parse. This replaces Node's printer with one JSON warn line per warning.
+ */
+export function logProcessWarnings(emitter: NodeJS.EventEmitter, logger: Logger): void {
+    emitter.removeAllListeners("warning");
+    emitter.on("warning", (warning: Error & { code?: string }) => {
+        logger.warn(warning.message, { warning: warning.name, ...(warning.code ? { code: warning.code } : {}) });
+    });
+}

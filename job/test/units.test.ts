@@ -9,7 +9,8 @@ import { ExitCode, JobError, toJobError } from "../src/errors.js";
 import { HashingGate } from "../src/hashing.js";
 import { formatBackupId, formatCompactUtc, parseBackupId } from "../src/ids.js";
 import { formatListTable } from "../src/list.js";
-import { createLogger, formatLogLine } from "../src/log.js";
+import { EventEmitter } from "node:events";
+import { createLogger, formatLogLine, logProcessWarnings } from "../src/log.js";
 import { manifestProblems, parseManifest, serializeManifest, sortNewestFirst, type Manifest } from "../src/manifest.js";
 import { formatBytes, formatDuration, progressFigures, renderProgressBar } from "../src/progress.js";
 import { redact, registerSecret } from "../src/redact.js";
@@ -183,6 +184,18 @@ describe("redaction and logs", () => {
         const lines: string[] = [];
         createLogger((l) => lines.push(l)).info("plain");
         expect(JSON.parse(lines[0]!)).not.toHaveProperty("context");
+    });
+    it("turns process warnings into JSON warn lines instead of Node's plain-text printer", () => {
+        const emitter = new EventEmitter();
+        const printed: unknown[] = [];
+        emitter.on("warning", (warning) => printed.push(warning));
+        const lines: string[] = [];
+        logProcessWarnings(emitter, createLogger((l) => lines.push(l), () => new Date("2026-01-01T00:00:00Z")));
+        emitter.emit("warning", Object.assign(new Error("The AWS SDK for JavaScript (v3)\nwill require node >=22."), { name: "NodeVersionSupportWarning", code: "X1" }));
+        expect(printed).toEqual([]);
+        expect(lines.map((l) => JSON.parse(l))).toEqual([
+            { level: "warn", message: "The AWS SDK for JavaScript (v3)\nwill require node >=22.", timestamp: "2026-01-01T00:00:00.000Z", context: { warning: "NodeVersionSupportWarning", code: "X1" } },
+        ]);
     });
     it("builds EMF records with the contract's namespace, dimension and units", () => {
         const r = emfRecord("hotel", [{ name: "BackupSuccess", unit: "Count", value: 1 }, ...stageMetrics({ Dump: 1.23456 })], new Date(1000));
