@@ -98,6 +98,17 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         if (reason !== undefined) throw reason;
     };
 
+    // Cancelling a part request is a last resort: a part cancelled on the client may still land on
+    // the server after AbortMultipartUpload (AWS then asks for another abort; the bucket's
+    // abort-incomplete-uploads rule removes what is left), so parts in flight first get drainMs.
+    const cancelParts = new AbortController();
+    let drainTimer: NodeJS.Timeout | undefined;
+    const startDrain = () => {
+        drainTimer = setTimeout(() => cancelParts.abort(signal.reason), drainMs);
+    };
+    if (signal.aborted) startDrain();
+    else signal.addEventListener("abort", startDrain, { once: true });
+
     const startPart = async (buffer: Buffer, length: number) => {
         while (inFlight.size >= queueSize) await Promise.race(inFlight);
         throwIfStopped();
@@ -120,17 +131,6 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         const tracked = sent.finally(() => inFlight.delete(tracked));
         inFlight.add(tracked);
     };
-
-    // Cancelling a part request is a last resort: a part cancelled on the client may still land on
-    // the server after AbortMultipartUpload (AWS then asks for another abort; the bucket's
-    // abort-incomplete-uploads rule removes what is left), so parts in flight first get drainMs.
-    const cancelParts = new AbortController();
-    let drainTimer: NodeJS.Timeout | undefined;
-    const startDrain = () => {
-        drainTimer = setTimeout(() => cancelParts.abort(signal.reason), drainMs);
-    };
-    if (signal.aborted) startDrain();
-    else signal.addEventListener("abort", startDrain, { once: true });
 
     const settle = async () => {
         while (inFlight.size > 0) await Promise.all(inFlight);
