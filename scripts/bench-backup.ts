@@ -34,6 +34,10 @@ interface Run {
     bytes: number;
     /** CPU seconds of the command's whole process tree (GNU time), when /usr/bin/time exists. */
     cpuSeconds?: number;
+}
+
+/** (a) and (c): the runs whose whole CPU, the server's included, goes into the CPU budget. */
+interface BudgetedRun extends Run {
     /** CPU the PostgreSQL server spent meanwhile (pg_dump's session, the row counts, background workers). */
     databaseCpuSeconds: number;
 }
@@ -45,7 +49,7 @@ interface PeerRun extends Run {
     tempWriteBytes: number;
 }
 
-interface OurRun extends Run {
+interface OurRun extends BudgetedRun {
     usage: TreeUsage;
     /** Peak RSS of our node process: exact from wait4 when GNU time wraps it, else the sampled VmHWM. */
     nodePeakRss: number;
@@ -212,7 +216,7 @@ class Bench {
     }
 
     /** (a) pg_dump -Fc -Z0 | zstd -> /dev/null; also counts the compressed bytes. */
-    async bareDump(database: string): Promise<Run> {
+    async bareDump(database: string): Promise<BudgetedRun> {
         const databaseCpuStart = this.databaseCpu();
         const start = process.hrtime.bigint();
         const script = `set -o pipefail; "$PG_DUMP" -Fc -Z0 -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" | zstd -${ZSTD_LEVEL} -T${ZSTD_THREADS} -c -q | wc -c`;
@@ -230,7 +234,6 @@ class Bench {
     /** (b) pg_dump -Fc (gzip) to a temporary file, then a multipart upload of the file. */
     async peerPipeline(database: string, key: string): Promise<PeerRun> {
         const file = join(this.work, `${key.replace(/\//g, "_")}.dump`);
-        const databaseCpuStart = this.databaseCpu();
         const start = process.hrtime.bigint();
         const dump = spawn(join(this.pg.binDir, "pg_dump"), ["-Fc", "-h", "127.0.0.1", "-p", String(this.pg.port), "-U", this.pg.superuser, "-d", database, "-f", file], {
             env: this.pgEnv(),
@@ -243,7 +246,6 @@ class Bench {
         const usage = sampler.stop();
         if (code !== 0) throw new Error(`(b) pg_dump -Fc failed (${code}): ${stderr.trim()}`);
         const dumpSeconds = elapsed(start);
-        const databaseCpuSeconds = this.databaseCpu() - databaseCpuStart;
         const tempFileBytes = statSync(file).size;
         const uploadStart = process.hrtime.bigint();
         await this.store.uploadFile(BUCKET, key, file, this.store.directEndpoint);
@@ -256,7 +258,6 @@ class Bench {
             uploadSeconds,
             tempFileBytes,
             tempWriteBytes: usage.writeBytesByCommand["pg_dump"] ?? 0,
-            databaseCpuSeconds,
         };
     }
 
@@ -384,7 +385,7 @@ async function main(): Promise<void> {
 
         log("warm-up (a), not counted");
         await bench.bareDump("bench_1x");
-        const a: Run[] = [];
+        const a: BudgetedRun[] = [];
         const b: PeerRun[] = [];
         const c: OurRun[] = [];
         const cFile: OurRun[] = [];
@@ -422,10 +423,10 @@ async function main(): Promise<void> {
         const mcFile = median(cFile.map((r) => r.seconds));
         const cpu = (runs: Run[]) => (runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => r.cpuSeconds as number)) : undefined);
         // Every process each run kept busy: its own tree, the PostgreSQL server and, for (c), s3rver.
-        const allCpu = (runs: Run[], extra: (run: Run) => number = () => 0) =>
+        const allCpu = <R extends BudgetedRun>(runs: R[], extra: (run: R) => number = () => 0) =>
             runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => (r.cpuSeconds as number) + r.databaseCpuSeconds + extra(r))) : undefined;
         const aAllCpu = allCpu(a);
-        const cAllCpu = allCpu(c, (r) => (r as OurRun).serverCpuSeconds);
+        const cAllCpu = allCpu(c, (r) => r.serverCpuSeconds);
         const budget =
             aAllCpu === undefined || cAllCpu === undefined
                 ? undefined

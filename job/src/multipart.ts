@@ -103,11 +103,13 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
     // abort-incomplete-uploads rule removes what is left), so parts in flight first get drainMs.
     const cancelParts = new AbortController();
     let drainTimer: NodeJS.Timeout | undefined;
-    const startDrain = () => {
+    const onAbort = () => {
+        // Failing the body stops reading at once and, through it, whatever produces the stream.
+        if (!body.destroyed) body.destroy(stopReason() as Error);
         drainTimer = setTimeout(() => cancelParts.abort(signal.reason), drainMs);
     };
-    if (signal.aborted) startDrain();
-    else signal.addEventListener("abort", startDrain, { once: true });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
 
     const startPart = async (buffer: Buffer, length: number) => {
         while (inFlight.size >= queueSize) await Promise.race(inFlight);
@@ -175,6 +177,6 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         throw error;
     } finally {
         clearTimeout(drainTimer);
-        signal.removeEventListener("abort", startDrain);
+        signal.removeEventListener("abort", onAbort);
     }
 }

@@ -103,11 +103,6 @@ export class S3Storage implements Storage {
 
     async writeDump(id: string, body: Readable, options: WriteOptions): Promise<void> {
         const key = this.key(dumpPath(id));
-        // Failing the body stops the upload's reading and, through the gate, the dump that feeds it.
-        const onAbort = () => {
-            if (!body.destroyed) body.destroy(options.signal.reason instanceof Error ? options.signal.reason : new Error(String(options.signal.reason)));
-        };
-        options.signal.addEventListener("abort", onAbort, { once: true });
         try {
             await uploadStream(
                 body,
@@ -120,8 +115,6 @@ export class S3Storage implements Storage {
             if (error instanceof JobError) throw error;
             if (error instanceof PartUploadError) throw storageError(`uploading a part of s3://${this.bucket}/${key} failed`, error.cause, this.ctx({ part: error.partNumber }));
             throw storageError(`uploading s3://${this.bucket}/${key} failed`, error, this.ctx());
-        } finally {
-            options.signal.removeEventListener("abort", onAbort);
         }
     }
 
