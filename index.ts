@@ -1,7 +1,7 @@
 // The whole ops setup of one stack. Settings are validated before anything is registered, so a
 // bad value stops `pulumi up` (and the offline plan) with every problem listed and nothing created.
 import { BackupStorage } from "./stacks/backupStorage.js";
-import { loadSettings } from "./stacks/config.js";
+import { loadSettings } from "./stacks/settings/registry.js";
 import { createProviders } from "./stacks/providers.js";
 
 const settings = loadSettings();

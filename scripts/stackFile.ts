@@ -3,7 +3,8 @@
 // so encrypted values and ESC-provided secrets become the OFFLINE_SECRET placeholder.
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { OFFLINE_SECRET, secretSettingKeys } from "../stacks/config.js";
+import { requiredSecretKeys } from "../stacks/settings/registry.js";
+import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
 
 export interface StackFile {
     /** Full config keys to raw strings, as the runtime sees them (structured values as JSON text). */
@@ -56,7 +57,7 @@ export function parseStackFile(text: string, path: string, project: string): Sta
         if (flat.secret) secretKeys.add(key);
     }
     if (environments.length > 0) {
-        for (const key of secretSettingKeys(project)) {
+        for (const key of requiredSecretKeys(project)) {
             if (!(key in values)) {
                 values[key] = OFFLINE_SECRET;
                 secretKeys.add(key);

@@ -3,7 +3,7 @@
 // another region.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupLayout, BackupStorageSettings } from "./config.js";
+import type { BackupLayout, BackupStorageSettings } from "./backupStorage.settings.js";
 import { backupStorageNames, type BackupStorageNames } from "./naming.js";
 import {
     bucketPolicy,

@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import type { Settings } from "./config.js";
+import type { Settings } from "./settings/registry.js";
 import { defaultTags } from "./naming.js";
 
 export interface Providers {

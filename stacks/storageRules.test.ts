@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { prodSettings, stagingSettings } from "../test/fixtures.js";
-import type { BackupStorageSettings } from "./config.js";
+import type { BackupStorageSettings } from "./backupStorage.settings.js";
 import {
     bucketPolicy,
     dumpLifecycleRule,

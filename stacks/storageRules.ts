@@ -1,14 +1,8 @@
 // Pure builders for the backup buckets' lifecycle rules, bucket policies, replication rule and
 // replication role documents. Plain data in, plain data out: unit-tested without any Pulumi runtime,
 // and turned into JSON by the component once the ARNs they mention are known.
-import {
-    ARCHIVE_STORAGE_CLASSES,
-    lifecycleOrderProblems,
-    MIN_DAYS_IN_STANDARD,
-    OBJECT_LOCK_MODES,
-    type BackupLayout,
-    type BackupStorageSettings,
-} from "./config.js";
+import { ARCHIVE_STORAGE_CLASSES, OBJECT_LOCK_MODES, type BackupLayout, type BackupStorageSettings } from "./backupStorage.settings.js";
+import { lifecycleOrderProblems, MIN_DAYS_IN_STANDARD } from "./settings/validators.js";
 
 export interface LifecycleRule {
     id: string;

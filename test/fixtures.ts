@@ -3,7 +3,8 @@
 // small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupStorage } from "../stacks/backupStorage.js";
-import type { BackupScheduleSettings, BackupStorageSettings, Settings } from "../stacks/config.js";
+import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
+import type { BackupScheduleSettings, Settings } from "../stacks/settings/registry.js";
 import { createProviders } from "../stacks/providers.js";
 
 export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule">> {
@@ -34,6 +35,7 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
             region: "eu-west-1",
             owner: "platform-team",
             alertEmails: ["oncall@hotelgenius.example"],
+            dataResidency: "eu",
             storage: {
                 layout: LAYOUT,
                 objectLockMode: "COMPLIANCE",
@@ -63,6 +65,7 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
             region: "eu-west-1",
             owner: "platform-team",
             alertEmails: ["staging-alerts@hotelgenius.example"],
+            dataResidency: "eu",
             storage: {
                 layout: LAYOUT,
                 objectLockMode: "GOVERNANCE",

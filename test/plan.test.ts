@@ -89,8 +89,8 @@ describe("what the real stack settings plan", () => {
         }
         const regions = prod.resources.filter((r) => r.type === "pulumi:providers:aws").map((r) => [r.name, r.inputs["region"]]);
         expect(regions).toEqual([
-            ["aws-primary", "us-east-1"],
-            ["aws-replica", "us-west-2"],
+            ["aws-primary", "eu-west-3"],
+            ["aws-replica", "eu-central-1"],
         ]);
         const replicaBucket = prod.resources.find((r) => r.name === "backups-replica-bucket");
         expect(replicaBucket?.provider).toBe("aws-replica");

@@ -1,11 +1,13 @@
-// The project file, the stack files, config.ts and docs/settings.md describe the same settings;
-// these tests keep them from drifting apart.
+// The project file, the stack files, the settings declarations and docs/settings.md describe the
+// same settings; these tests keep them from drifting apart.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isMap, isScalar, parse, parseDocument } from "yaml";
+import { renderSettingsTable, withTable } from "../scripts/settings/settingsDoc.js";
 import { readStackFile } from "../scripts/stackFile.js";
-import { DEFAULTS, OFFLINE_SECRET, parseSettings, REQUIRED_SETTINGS, SECRET_SETTINGS, SETTING_NAMES, SETTING_TYPES, type SettingName } from "../stacks/config.js";
+import { AREAS, parseSettings, SETTING_NAMES, SETTINGS } from "../stacks/settings/registry.js";
+import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROJECT = "hotelgenius-ops";
@@ -19,7 +21,6 @@ const projectFile = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) 
     config: Record<string, { type?: string; description?: string; secret?: boolean; default?: unknown; items?: { type: string } }>;
 };
 const stackPath = (stack: string) => path.join(ROOT, `Pulumi.${stack}.yaml`);
-const defaultOf = (name: SettingName): unknown => (DEFAULTS as Partial<Record<SettingName, unknown>>)[name];
 
 describe("Pulumi.yaml", () => {
     it("is the hotelgenius-ops Node.js project, run through tsx", () => {
@@ -28,18 +29,21 @@ describe("Pulumi.yaml", () => {
         expect(projectFile.runtime.options).toMatchObject({ typescript: false, nodeargs: "--import tsx" });
     });
 
-    it("declares exactly the settings config.ts knows", () => {
+    it("declares exactly the settings the areas declare, each name once", () => {
+        const names = AREAS.flatMap((area) => Object.keys(area.settings));
+        expect(new Set(names).size).toBe(names.length);
         expect(Object.keys(projectFile.config).sort()).toEqual([...SETTING_NAMES].sort());
     });
 
-    it.each(SETTING_NAMES)("declares %s with config.ts's type, secrecy and default, and a description", (name) => {
+    it.each(SETTING_NAMES)("declares %s with its declaration's type, secrecy, default and description", (name) => {
         const declared = projectFile.config[name]!;
-        expect(declared.type).toBe(SETTING_TYPES[name]);
-        expect(declared.description?.trim().length).toBeGreaterThan(20);
+        const setting = SETTINGS[name]!;
+        expect(declared.type).toBe(setting.type);
+        expect(declared.description).toBe(setting.description);
         if (declared.type === "array") expect(declared.items).toEqual({ type: "string" });
-        expect(declared.secret ?? false).toBe(SECRET_SETTINGS.has(name));
-        if (REQUIRED_SETTINGS.includes(name)) expect(declared).not.toHaveProperty("default");
-        else expect(declared.default).toEqual(defaultOf(name));
+        expect(declared.secret ?? false).toBe(setting.secret ?? false);
+        if (setting.default === undefined) expect(declared).not.toHaveProperty("default");
+        else expect(declared.default).toEqual(setting.default);
     });
 });
 
@@ -47,8 +51,8 @@ describe("stack files", () => {
     it.each(STACKS)("Pulumi.%s.yaml parses into valid settings", (stack) => {
         const file = readStackFile(stackPath(stack), PROJECT);
         const settings = parseSettings({ project: PROJECT, stack, values: file.values, secretKeys: file.secretKeys });
-        expect(settings.region).toBe("us-east-1");
-        expect(settings.storage.replicaRegion).toBe("us-west-2");
+        expect(settings.region).toBe("eu-west-3");
+        expect(settings.storage.replicaRegion).toBe("eu-central-1");
     });
 
     it.each(STACKS)("Pulumi.%s.yaml takes the database URL from its own ESC environment, never as plain text", (stack) => {
@@ -92,20 +96,14 @@ describe("stack files", () => {
 });
 
 describe("docs/settings.md", () => {
-    const docs = readFileSync(path.join(ROOT, "docs", "settings.md"), "utf8");
-
-    it.each(SETTING_NAMES)("documents %s in the settings table with its default", (name) => {
-        const row = docs.split("\n").find((line) => line.startsWith(`| \`${name}\` |`));
-        expect(row, `table row for ${name}`).toBeDefined();
-        const cells = row!.split("|").map((cell) => cell.trim());
-        expect(cells[2]).toBe(SETTING_TYPES[name] + (SECRET_SETTINGS.has(name) ? " (secret)" : ""));
-        const value = defaultOf(name);
-        expect(cells[3]).toBe(value === undefined ? "required" : `\`${String(value)}\``);
+    it("holds the settings table generated from the declarations (npm run docs:settings)", () => {
+        const docs = readFileSync(path.join(ROOT, "docs", "settings.md"), "utf8");
+        expect(docs).toBe(withTable(docs, renderSettingsTable()));
     });
 });
 
 function fieldDefault(key: string): string | undefined {
     if (!key.startsWith(`${PROJECT}:`)) return undefined;
-    const value = defaultOf(key.slice(PROJECT.length + 1) as SettingName);
+    const value = SETTINGS[key.slice(PROJECT.length + 1)]?.default;
     return value === undefined ? undefined : String(value);
 }

@@ -1,20 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { valueOf } from "../test/mocks.js";
-import {
-    checkDatabaseUrl,
-    checkScheduleExpression,
-    lifecycleOrderProblems,
-    checkTimeZone,
-    DEFAULTS,
-    isEmail,
-    loadSettings,
-    OFFLINE_SECRET,
-    parseSettings,
-    REQUIRED_SETTINGS,
-    SettingsError,
-    type SettingsProblem,
-} from "./config.js";
+import { valueOf } from "../../test/mocks.js";
+import { loadSettings, parseSettings, SETTINGS, SettingsError, type SettingsProblem } from "./registry.js";
+import { OFFLINE_SECRET } from "./spec.js";
+
+const DEFAULTS = Object.fromEntries(Object.entries(SETTINGS).flatMap(([name, setting]) => (setting.default === undefined ? [] : [[name, setting.default]])));
+const REQUIRED_SETTINGS = Object.keys(SETTINGS).filter((name) => SETTINGS[name]!.default === undefined && !SETTINGS[name]!.optional);
 
 const PROJECT = "hotelgenius-ops";
 const DB_KEY = `${PROJECT}:databaseUrl`;
@@ -23,7 +14,7 @@ const PASSWORD = "fake-password-0000";
 const DIRECT_URL = `postgresql://backup:${PASSWORD}@ep-quiet-sky-000000.us-east-2.aws.neon.tech/hotelgenius?sslmode=require`;
 
 const minimal: Record<string, string> = {
-    "aws:region": "us-east-1",
+    "aws:region": "eu-west-3",
     [`${PROJECT}:alertEmails`]: JSON.stringify(["ops@hotelgenius.example"]),
     [DB_KEY]: DIRECT_URL,
 };
@@ -67,7 +58,7 @@ describe("parseSettings: valid settings", () => {
         const settings = parse();
         expect(settings.project).toBe(PROJECT);
         expect(settings.stack).toBe("prod");
-        expect(settings.region).toBe("us-east-1");
+        expect(settings.region).toBe("eu-west-3");
         expect(settings.owner).toBe(DEFAULTS.owner);
         expect(settings.alertEmails).toEqual(["ops@hotelgenius.example"]);
         expect(settings.storage).toEqual({
@@ -244,7 +235,7 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("replica region equal to the primary region", () => {
-        expectOnlyProblem({ [key("replicaRegion")]: "us-east-1" }, key("replicaRegion"), "us-east-1", /must differ from the primary region aws:region \(us-east-1\)/);
+        expectOnlyProblem({ [key("replicaRegion")]: "eu-west-3" }, key("replicaRegion"), "eu-west-3", /must differ from the primary region aws:region \(eu-west-3\)/);
     });
 
     it("replica region that does not exist", () => {
@@ -324,86 +315,6 @@ describe("parseSettings: reporting", () => {
         const error = problemsOf({ [key("transitionToIaDays")]: "soon", [key("expirationDays")]: "60" });
         expect(error.problems.map((problem) => problem.key)).toEqual([key("transitionToIaDays"), key("expirationDays")]);
         expect(error.problems[1]!.allowed).toMatch(/last transition \(90 days\)/);
-    });
-});
-
-describe("checkScheduleExpression", () => {
-    it.each([
-        "cron(0 3 * * ? *)",
-        "cron(15 2 ? * MON-FRI *)",
-        "cron(0/30 8-18 ? * 2-6 *)",
-        "cron(0 4 L * ? *)",
-        "cron(0 4 15W * ? *)",
-        "cron(0 4 ? * 6L *)",
-        "cron(0 4 ? * 2#1 *)",
-        "cron(0 4 1,15 JAN,JUL ? 2026-2030)",
-        "rate(1 day)",
-        "rate(6 hours)",
-        "rate(30 minutes)",
-    ])("accepts %s", (expression) => {
-        expect(checkScheduleExpression(expression)).toBeUndefined();
-    });
-
-    it.each([
-        ["cron(0 3 * * ? * *)", /6 fields/],
-        ["cron(0 3 ? * ? *)", /exactly one/],
-        ["cron(0 3 32 * ? *)", /day-of-month/],
-        ["cron(0 3 ? 13 * *)", /month field/],
-        ["cron(0 3 ? * 8 *)", /day-of-week field/],
-        ["cron(0 3 ? * MON#6 *)", /day-of-week field/],
-        ["cron(0 3 ? * 3#1,6#3 *)", /with # the day-of-week field takes one expression/],
-        ["cron(0 3 * * ? 1969)", /year field/],
-        ["cron(? 3 * * ? *)", /\? is allowed only in day-of-month or day-of-week/],
-        ["cron(0/0 3 * * ? *)", /step 0/],
-        ["rate(0 hours)", /at least 1/],
-        ["rate(2 hour)", /plural/],
-        ["rate(1 week)", /minute\(s\), hour\(s\) or day\(s\)/],
-        ["at(2026-12-01T03:00:00)", /must repeat/],
-        ["@daily", /must be cron/],
-    ])("rejects %s", (expression, reason) => {
-        expect(checkScheduleExpression(expression)).toMatch(reason);
-    });
-});
-
-describe("lifecycleOrderProblems", () => {
-    const nameOf = (setting: string) => `<${setting}>`;
-
-    it("compares expiration with Standard-IA when the archive day was refused already, and names settings the caller's way", () => {
-        expect(lifecycleOrderProblems({ transitionToIaDays: 30, transitionToArchiveDays: undefined, expirationDays: 30, objectLockDays: 31 }, nameOf)).toEqual([
-            { setting: "expirationDays", value: 30, allowed: "must be greater than the last transition (30 days): S3 rejects an expiration at or before a transition" },
-            {
-                setting: "objectLockDays",
-                value: 31,
-                allowed: "must be at most <expirationDays> (30): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends",
-            },
-        ]);
-    });
-
-    it("reports nothing about settings that are missing", () => {
-        expect(lifecycleOrderProblems({ transitionToIaDays: undefined, transitionToArchiveDays: 10, expirationDays: undefined, objectLockDays: 400 }, nameOf)).toEqual([]);
-    });
-});
-
-describe("small checks", () => {
-    it("time zones: IANA names only, exactly spelled", () => {
-        expect(checkTimeZone("UTC")).toBeUndefined();
-        expect(checkTimeZone("America/New_York")).toBeUndefined();
-        expect(checkTimeZone("europe/paris")).toMatch(/did you mean Europe\/Paris/);
-        expect(checkTimeZone("+02:00")).toMatch(/IANA/);
-        expect(checkTimeZone("Nowhere/Special")).toMatch(/IANA/);
-    });
-
-    it("email addresses", () => {
-        for (const good of ["ops@hotelgenius.example", "first.last+alerts@mail.hotelgenius.example"]) expect(isEmail(good)).toBe(true);
-        for (const bad of ["ops", "ops@localhost", "ops@@x.example", ".ops@x.example", "o..ps@x.example", "ops @x.example", "ops@-x.example"]) expect(isEmail(bad)).toBe(false);
-    });
-
-    it("database URLs", () => {
-        expect(checkDatabaseUrl(DIRECT_URL)).toBeUndefined();
-        expect(checkDatabaseUrl("postgres://u:p@db.internal.example:5432/app")).toBeUndefined();
-        expect(checkDatabaseUrl("not a url")).toMatch(/must be a URL/);
-        expect(checkDatabaseUrl("postgresql://u:p@db.internal.example")).toMatch(/must name the database/);
-        expect(checkDatabaseUrl("postgresql://u:p@ep-x-pooler.eu-central-1.aws.neon.tech/app")).toMatch(/-pooler/);
     });
 });
 

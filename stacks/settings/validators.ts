@@ -1,0 +1,242 @@
+// What no schema library knows, each as a small named validator used by one setting: EventBridge
+// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency.
+import { Region } from "@pulumi/aws/types/enums/index.js";
+import { suggestion } from "./spec.js";
+
+export const AWS_REGIONS: readonly string[] = Object.values(Region);
+
+/** S3 refuses Standard-IA transitions earlier than this, and archive tiers sooner than this after Standard-IA. */
+export const MIN_DAYS_IN_STANDARD = 30;
+export const MIN_DAYS_IN_IA = 30;
+/** Longest retention or lifetime accepted, in days (100 years). */
+export const MAX_DAYS = 36_500;
+
+/** Why a database URL cannot be used for backups, or undefined when it can. Never includes the URL. */
+export function checkDatabaseUrl(value: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return "must be a URL like postgresql://user:password@host/dbname";
+    }
+    if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") return "must use the postgres:// or postgresql:// scheme";
+    if (url.hostname === "") return "must name the database host (postgresql://user:password@host/dbname)";
+    if (url.pathname.length <= 1) return "must name the database (postgresql://user:password@host/dbname)";
+    if (url.hostname.split(".")[0]!.endsWith("-pooler")) {
+        return "must use Neon's direct endpoint, not the pooled `-pooler` host: pg_dump's session settings break a transaction-mode PgBouncer (drop `-pooler` from the host name)";
+    }
+    return undefined;
+}
+
+/** Why a backup root prefix is unusable, or undefined. */
+export function checkPrefixRoot(value: string): string | undefined {
+    const segment = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+    const segments = value.split("/");
+    if (value.length > 200 || !segments.every((part) => segment.test(part))) {
+        return "must be a key prefix such as postgres or hotelgenius/postgres: segments of letters, digits, . _ - separated by single /, no leading or trailing /, at most 200 characters";
+    }
+    return undefined;
+}
+
+/** Whether an address is usable as an SNS email endpoint (a pragmatic subset of RFC 5321). */
+export function isEmail(value: string): boolean {
+    const match = /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$/.exec(value);
+    if (match === null) return false;
+    const local = match[1]!;
+    return !local.startsWith(".") && !local.endsWith(".") && !local.includes("..");
+}
+
+/** Why a time zone is not an IANA name EventBridge Scheduler accepts, or undefined. */
+export function checkTimeZone(value: string): string | undefined {
+    let resolved: string;
+    try {
+        resolved = new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
+    } catch {
+        return "must be an IANA time zone name such as UTC, Europe/Paris or America/New_York";
+    }
+    if (resolved !== value && resolved.toLowerCase() === value.toLowerCase()) {
+        return `must be spelled exactly as in the IANA database (did you mean ${resolved}?)`;
+    }
+    if (/^[+-]/.test(value)) return "must be an IANA time zone name such as UTC, Europe/Paris or America/New_York, not an offset";
+    return undefined;
+}
+
+interface CronField {
+    name: string;
+    min: number;
+    max: number;
+    names?: readonly string[];
+}
+
+const CRON_FIELDS: readonly CronField[] = [
+    { name: "minutes", min: 0, max: 59 },
+    { name: "hours", min: 0, max: 23 },
+    { name: "day-of-month", min: 1, max: 31 },
+    { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+    { name: "day-of-week", min: 1, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+    { name: "year", min: 1970, max: 2199 },
+];
+
+const SCHEDULE_FORMS = "cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 * * ? *), or rate(N minute|minutes|hour|hours|day|days)";
+
+/**
+ * Why an EventBridge Scheduler expression is invalid, or undefined. Follows the Scheduler's
+ * rules: six cron fields, exactly one of day-of-month and day-of-week is `?`, and rate units
+ * singular for 1 and plural otherwise. One-time `at()` schedules are refused: backups repeat.
+ */
+export function checkScheduleExpression(value: string): string | undefined {
+    if (/^at\(/.test(value)) return `must repeat: at() runs once; use ${SCHEDULE_FORMS}`;
+    const rate = /^rate\((\d+) ([a-z]+)\)$/.exec(value);
+    if (rate) {
+        const amount = Number(rate[1]);
+        const unit = rate[2]!;
+        const singular = unit.replace(/s$/, "");
+        if (!["minute", "hour", "day"].includes(singular)) return `rate unit must be minute(s), hour(s) or day(s); got ${unit}`;
+        if (amount < 1) return "rate must be at least 1";
+        if (amount === 1 && unit !== singular) return `rate(1 ${singular}) takes the singular unit`;
+        if (amount > 1 && unit === singular) return `rate(${amount} ${singular}s) takes the plural unit`;
+        return undefined;
+    }
+    const cron = /^cron\((.*)\)$/.exec(value);
+    if (!cron) return `must be ${SCHEDULE_FORMS}`;
+    const fields = cron[1]!.trim().split(/\s+/);
+    if (fields.length !== 6) return `cron needs 6 fields (minutes hours day-of-month month day-of-week year); got ${fields.length}`;
+    for (const [index, field] of fields.entries()) {
+        const reason = checkCronField(field, CRON_FIELDS[index]!);
+        if (reason !== undefined) return reason;
+    }
+    const dayOfMonth = fields[2]!;
+    const dayOfWeek = fields[4]!;
+    if ((dayOfMonth === "?") === (dayOfWeek === "?")) {
+        return "exactly one of day-of-month and day-of-week must be ?: e.g. cron(0 3 * * ? *) daily or cron(0 3 ? * MON *) on Mondays";
+    }
+    return undefined;
+}
+
+function checkCronField(field: string, spec: CronField): string | undefined {
+    const invalid = `${spec.name} field ${JSON.stringify(field)} is invalid`;
+    const dayField = spec.name === "day-of-month" || spec.name === "day-of-week";
+    if (field === "?") return dayField ? undefined : `${invalid}: ? is allowed only in day-of-month or day-of-week`;
+    // EventBridge reads a day-of-week list containing # as several expressions and refuses it.
+    if (spec.name === "day-of-week" && field.includes("#") && field.includes(",")) {
+        return `${invalid}: with # the day-of-week field takes one expression (e.g. 2#1), not a list`;
+    }
+    for (const item of field.split(",")) {
+        if (spec.name === "day-of-month" && /^(L|LW|\d{1,2}W)$/.test(item)) {
+            if (/^\d/.test(item) && !inRange(Number.parseInt(item, 10), spec)) return `${invalid}: ${item} is outside ${spec.min}-${spec.max}`;
+            continue;
+        }
+        if (spec.name === "day-of-week") {
+            const special = /^(\w+)(L|#([1-5]))$/.exec(item);
+            if (item === "L") continue;
+            if (special) {
+                if (cronValue(special[1]!, spec) === undefined) return `${invalid}: ${special[1]} is not a day of the week (1-7 or SUN-SAT)`;
+                continue;
+            }
+        }
+        const parts = /^([^/]+)(?:\/(\d+))?$/.exec(item);
+        if (!parts) return `${invalid}: use numbers, names, *, ranges a-b, lists a,b and steps a/n`;
+        const [, base, step] = parts;
+        if (step !== undefined && (Number(step) < 1 || Number(step) > spec.max)) return `${invalid}: step ${step} must be from 1 to ${spec.max}`;
+        if (base === "*") continue;
+        const range = base!.split("-");
+        if (range.length > 2) return `${invalid}: ${base} is not a value or a range a-b`;
+        for (const end of range) {
+            if (cronValue(end, spec) === undefined) {
+                const names = spec.names ? ` or ${spec.names[0]}-${spec.names[spec.names.length - 1]}` : "";
+                return `${invalid}: ${end} is not a ${spec.name} value (${spec.min}-${spec.max}${names})`;
+            }
+        }
+    }
+    return undefined;
+}
+
+function cronValue(text: string, spec: CronField): number | undefined {
+    const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
+    if (named >= 0) return named + 1;
+    if (!/^\d+$/.test(text)) return undefined;
+    const value = Number(text);
+    return inRange(value, spec) ? value : undefined;
+}
+
+function inRange(value: number, spec: CronField): boolean {
+    return value >= spec.min && value <= spec.max;
+}
+
+/** The day settings whose order S3 lifecycle rules and Object Lock constrain. */
+export interface LifecycleDays {
+    transitionToIaDays?: number | undefined;
+    transitionToArchiveDays?: number | undefined;
+    expirationDays?: number | undefined;
+    objectLockDays?: number | undefined;
+}
+
+export interface LifecycleOrderProblem {
+    setting: keyof LifecycleDays;
+    value: number;
+    allowed: string;
+}
+
+/**
+ * The order between the day settings, in one place for the stack's config check and the
+ * BackupStorage component's own argument check. `nameOf` spells a setting as the caller's user
+ * knows it (a config key or a component argument); a setting left undefined (already refused as
+ * malformed) is skipped rather than reported twice.
+ */
+export function lifecycleOrderProblems(days: LifecycleDays, nameOf: (setting: keyof LifecycleDays) => string): LifecycleOrderProblem[] {
+    const { transitionToIaDays: ia, transitionToArchiveDays: archive, expirationDays: expiration, objectLockDays: lock } = days;
+    const problems: LifecycleOrderProblem[] = [];
+    if (ia !== undefined && archive !== undefined && archive < ia + MIN_DAYS_IN_IA) {
+        problems.push({
+            setting: "transitionToArchiveDays",
+            value: archive,
+            allowed: `must be at least ${ia + MIN_DAYS_IN_IA}: S3 keeps objects ${MIN_DAYS_IN_IA} days in Standard-IA before a later tier, and ${nameOf("transitionToIaDays")} is ${ia}`,
+        });
+    }
+    const lastTransition = archive ?? ia;
+    if (expiration !== undefined && lastTransition !== undefined && expiration <= lastTransition) {
+        problems.push({
+            setting: "expirationDays",
+            value: expiration,
+            allowed: `must be greater than the last transition (${lastTransition} days): S3 rejects an expiration at or before a transition`,
+        });
+    }
+    if (lock !== undefined && expiration !== undefined && lock > expiration) {
+        problems.push({
+            setting: "objectLockDays",
+            value: lock,
+            allowed: `must be at most ${nameOf("expirationDays")} (${expiration}): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends`,
+        });
+    }
+    return problems;
+}
+
+
+/**
+ * Where guests' personal data may be stored. HotelGenius serves European hotels: backups, replicas
+ * and log archives stay in AWS regions inside the EU unless `dataResidency` says otherwise.
+ */
+export const EU_REGIONS: readonly string[] = ["eu-west-3", "eu-west-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2"];
+export const DATA_RESIDENCIES = ["eu", "unrestricted"] as const;
+export type DataResidency = (typeof DATA_RESIDENCIES)[number];
+
+/** Why a region is not an AWS region, or may not hold data under `residency`; undefined when it may. */
+export function checkDataRegion(region: string, residency: DataResidency | undefined): string | undefined {
+    if (!AWS_REGIONS.includes(region)) return `must be an AWS region code${suggestion(region, AWS_REGIONS)}`;
+    if (residency === "eu" && !EU_REGIONS.includes(region)) {
+        return `must be an EU region (${EU_REGIONS.join(", ")}): it holds guests' personal data and dataResidency is "eu"; set dataResidency to "unrestricted" only with the data protection officer's approval`;
+    }
+    return undefined;
+}
+
+/** Why a list of alert recipients is unusable (duplicates would make SNS send each alert twice). */
+export function checkEmailList(emails: string[]): string | undefined {
+    if (emails.length === 0) return "must list at least one email address: alerts that reach nobody are not alerts";
+    const duplicates = emails.filter((email, index) => emails.findIndex((other) => other.toLowerCase() === email.toLowerCase()) !== index);
+    if (duplicates.length > 0) return `must not repeat an address (${duplicates.join(", ")}): SNS would send each alert twice`;
+    return undefined;
+}
+
+export function checkEmail(value: string): string | undefined {
+    return isEmail(value) ? undefined : "is not an email address; each item must look like name@example.com";
+}
