@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { SettingsError } from "../stacks/settings/registry.js";
-import { PROJECT, runOffline } from "../test/mocks.js";
+import { PROJECT, runOffline } from "./mockRuntime.js";
 import { buildPlan, planToJson, planToText, stackNames } from "./planFormat.js";
 import { readStackFile, StackFileError } from "./stackFile.js";
 

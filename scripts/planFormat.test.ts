@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { OfflineRun, RecordedResource } from "../test/mocks.js";
+import type { OfflineRun, RecordedResource } from "./mockRuntime.js";
 import { buildPlan, planToJson, planToText } from "./planFormat.js";
 
 const stackUrn = "urn:pulumi:prod::hotelgenius-ops::pulumi:pulumi:Stack::hotelgenius-ops-prod";

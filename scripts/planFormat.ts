@@ -1,7 +1,7 @@
 // Turns what the mock runtime recorded into the offline plan: a stable JSON document for
 // plans/<stack>.json and a grouped text view for people reading a pull request.
 import { readdirSync } from "node:fs";
-import type { OfflineRun, RecordedResource } from "../test/mocks.js";
+import type { OfflineRun, RecordedResource } from "./mockRuntime.js";
 
 export interface PlannedResource {
     type: string;

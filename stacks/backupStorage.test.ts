@@ -4,7 +4,7 @@
 import type * as aws from "@pulumi/aws";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupStorageProgram, prodSettings, stagingSettings } from "../test/fixtures.js";
-import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../test/mocks.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../scripts/mockRuntime.js";
 import { BACKUP_STORAGE_TYPE, BackupStorage } from "./backupStorage.js";
 import { backupStorageNames } from "./naming.js";
 import { bucketPolicy } from "./storageRules.js";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { valueOf } from "../../test/mocks.js";
+import { valueOf } from "../../scripts/mockRuntime.js";
 import { loadSettings, parseSettings, SETTINGS, SettingsError, type SettingsProblem } from "./registry.js";
 import { OFFLINE_SECRET } from "./spec.js";
 
