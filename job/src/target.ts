@@ -10,7 +10,16 @@ export const DEFAULT_TARGET = "file://./backups";
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
- * `s3://bucket/prefix` or `file://dir` (relative dirs resolve against cwd, `file:///abs` is absolute).
+ * Where relative `file://` targets resolve: the caller's directory. `npm run` starts the job in the
+ * repository root and records where the user stood in INIT_CWD.
+ */
+export function callerDirectory(env: NodeJS.ProcessEnv, cwd: string): string {
+    const initCwd = env["INIT_CWD"];
+    return initCwd !== undefined && path.isAbsolute(initCwd) ? initCwd : cwd;
+}
+
+/**
+ * `s3://bucket/prefix` or `file://dir` (relative dirs resolve against `cwd`, the caller's directory; `file:///abs` is absolute).
  * The prefix is kept without leading/trailing slashes so keys join predictably.
  */
 export function parseTarget(raw: string, option: string, cwd: string): Target {
