@@ -46,8 +46,8 @@ export async function runList(opts: ListOptions, rt: Runtime): Promise<ListEntry
     const storage = openStorage(opts.from);
     const { manifests, damaged, warnings } = await storage.list();
     for (const w of warnings) rt.logger.warn(w.message, { target: storage.display, ...w.context });
-    for (const d of damaged) rt.logger.warn("damaged manifest", { target: storage.display, ...d });
     const entries = listEntries(manifests, damaged);
+    for (const d of entries) if ("damaged" in d) rt.logger.warn("damaged manifest", { target: storage.display, id: d.id, key: d.key, reason: d.damaged });
     if (opts.json) rt.out(`${JSON.stringify(entries)}\n`);
     else rt.out(entries.length === 0 ? `no backups in ${storage.display}\n` : formatListTable(entries));
     return entries;
