@@ -129,11 +129,17 @@ describe("relative file:// targets through npm run", () => {
         const caller = mkdtempSync(join(work, "caller-"));
         const npm = (args: string[]) =>
             spawnSync("npm", ["--prefix", REPO_ROOT, "run", "--silent", "backup-job", "--", ...args], { cwd: caller, env: baseEnv(), encoding: "utf8", timeout: 120_000 });
-        const result = npm(["backup", "--database-url", sourceUrl, "--to", "file://rel/backups", "--pg-bin", pg.binDir]);
-        expect(result.status, result.stdout + result.stderr).toBe(0);
-        expect(readdirSync(join(caller, "rel", "backups", "manifests"))).toHaveLength(1);
-        expect(existsSync(join(REPO_ROOT, "rel"))).toBe(false);
-        const listed = npm(["list", "--from", "file://rel/backups", "--json"]);
-        expect(JSON.parse(listed.stdout)).toHaveLength(1);
+        // A name of its own: on the old code this run wrote into the repository root.
+        const relative = `rel-${process.pid}-${Date.now()}`;
+        try {
+            const result = npm(["backup", "--database-url", sourceUrl, "--to", `file://${relative}/backups`, "--pg-bin", pg.binDir]);
+            expect(result.status, result.stdout + result.stderr).toBe(0);
+            expect(readdirSync(join(caller, relative, "backups", "manifests"))).toHaveLength(1);
+            expect(existsSync(join(REPO_ROOT, relative))).toBe(false);
+            const listed = npm(["list", "--from", `file://${relative}/backups`, "--json"]);
+            expect(JSON.parse(listed.stdout)).toHaveLength(1);
+        } finally {
+            rmSync(join(REPO_ROOT, relative), { recursive: true, force: true });
+        }
     });
 });
