@@ -18,7 +18,8 @@ const ENCODE_HINT = 'percent-encode these characters in the user name, password 
 
 /** Decodes one part of the URL; a "%" that starts no valid escape is refused, never guessed at. */
 function decodePart(text: string, part: string, option: string): string {
-    const bad = () => usageError(`${option} has a "%" in the ${part} that is not a valid percent escape: write % itself as %25; an escape is % and two hex digits of UTF-8, e.g. %40 for @ ${NOT_SHOWN}`);
+    const bad = () =>
+        usageError(`${option} has a "%" in the ${part} that is not a valid percent escape: write % itself as %25; an escape is % and two hex digits, e.g. %40 for @ ${NOT_SHOWN}`);
     if (/%(?![0-9A-Fa-f]{2})/.test(text)) throw bad();
     try {
         return decodeURIComponent(text);

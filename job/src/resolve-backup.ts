@@ -27,9 +27,11 @@ export async function resolveBackup(storage: Storage, ref: string, rt: Runtime):
     const suspects = damaged.filter((d) => couldBeNewer(d, newest));
     if (suspects.length > 0) {
         const than = newest === undefined ? "there is no valid backup to fall back to" : `it may be newer than the newest valid backup "${newest.id}"`;
+        const keys = suspects.map((d) => d.key).join(", ");
         throw new JobError(
             ExitCode.Verification,
-            `"latest" is not decidable in ${storage.display}: manifest ${suspects.map((d) => d.key).join(", ")} is damaged and ${than} (${suspects[0]!.reason}). Repair or remove it, or pass --backup ID to choose an older backup on purpose (see "list")`,
+            `"latest" is not decidable in ${storage.display}: manifest ${keys} is damaged and ${than} (${suspects[0]!.reason}). ` +
+                `Repair or remove it, or pass --backup ID to choose an older backup on purpose (see "list")`,
             { target: storage.display, damaged: suspects, newestValid: newest?.id },
         );
     }

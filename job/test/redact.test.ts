@@ -82,7 +82,8 @@ describe("database URLs as typed", () => {
         const mysql = failure(() => parseDatabaseUrl("mysql://app:Zx8!secret@h/db", "--scratch-database-url"));
         expect(mysql.message).toMatch(/^--scratch-database-url has scheme "mysql:": allowed are postgres:\/\/ and postgresql:\/\//);
         expect(mysql.message).not.toContain("Zx8!");
-        expect(failure(() => parseDatabaseUrl("postgresql://app:Zx8!secret@h:99999/db", "--database-url")).message).toMatch(/"postgresql:\/\/app:\*\*\*@h:99999\/db" is not a valid URL/);
+        const badPort = failure(() => parseDatabaseUrl("postgresql://app:Zx8!secret@h:99999/db", "--database-url"));
+        expect(badPort.message).toMatch(/"postgresql:\/\/app:\*\*\*@h:99999\/db" is not a valid URL/);
         expect(failure(() => parseDatabaseUrl("postgresql://app:Zx8!secret@h", "--database-url")).message).toMatch(/names no database/);
     });
 
