@@ -25,7 +25,12 @@ export function callerDirectory(env: NodeJS.ProcessEnv, cwd: string): string {
 export function parseTarget(raw: string, option: string, cwd: string): Target {
     const value = raw.trim();
     if (value.startsWith("file://")) {
-        const rest = decodeURIComponent(value.slice("file://".length));
+        let rest: string;
+        try {
+            rest = decodeURIComponent(value.slice("file://".length));
+        } catch {
+            throw usageError(`${option} "${raw}" has a "%" that is not a valid percent escape: write % itself as %25 (an escape is % and two hex digits, e.g. %20 for a space)`);
+        }
         if (rest === "") throw usageError(`${option} "${raw}" has no directory: use file://DIR, e.g. file://./backups or file:///var/backups`);
         return { kind: "file", dir: path.resolve(cwd, rest), url: value };
     }

@@ -6,7 +6,7 @@ import { formatListTable, listEntries } from "../src/list.js";
 import { parseManifest, serializeManifest, type Manifest } from "../src/manifest.js";
 import { passwordCandidates, redact, redactUrl, registerSecret } from "../src/redact.js";
 import { couldBeNewer } from "../src/resolve-backup.js";
-import { callerDirectory } from "../src/target.js";
+import { callerDirectory, parseTarget } from "../src/target.js";
 import { leakedFragments } from "./support/leaks.js";
 
 function failure(fn: () => unknown): JobError {
@@ -161,10 +161,18 @@ describe("backup references", () => {
     });
 });
 
-describe("the caller's directory", () => {
-    it("is INIT_CWD when npm set it, else the process's own", () => {
+describe("file:// targets", () => {
+    it("resolve relative directories against INIT_CWD when npm set it, else the process's own", () => {
         expect(callerDirectory({ INIT_CWD: "/home/ops" }, "/repo")).toBe("/home/ops");
         expect(callerDirectory({}, "/repo")).toBe("/repo");
         expect(callerDirectory({ INIT_CWD: "relative" }, "/repo")).toBe("/repo");
+        expect(parseTarget("file://./backups", "--to", callerDirectory({ INIT_CWD: "/home/ops" }, "/repo"))).toMatchObject({ dir: "/home/ops/backups" });
+    });
+
+    it("refuse a bad percent escape with exit 2 naming the option, not an internal error", () => {
+        expect(parseTarget("file://50%25off", "--to", "/srv")).toMatchObject({ dir: "/srv/50%off" });
+        const error = failure(() => parseTarget("file://50%off", "BACKUP_TARGET", "/srv"));
+        expect(error.exitCode).toBe(ExitCode.Usage);
+        expect(error.message).toMatch(/^BACKUP_TARGET "file:\/\/50%off" has a "%" that is not a valid percent escape: write % itself as %25/);
     });
 });
