@@ -135,6 +135,9 @@ describe("backup references", () => {
         expect(couldBeNewer(damaged("hotel_20261124T030000Z"), newest)).toBe(true);
         expect(couldBeNewer(damaged("hotel_20261125T030000Z"), newest)).toBe(true);
         expect(couldBeNewer(damaged("notes"), newest)).toBe(true);
+        // Month 13 would otherwise read as January of the next year, or an earlier time past 23:59:59.
+        expect(couldBeNewer(damaged("hotel_20261300T250000Z"), newest)).toBe(true);
+        expect(couldBeNewer(damaged("hotel_20200132T000000Z"), newest)).toBe(true);
         expect(couldBeNewer(damaged("hotel_20261123T030000Z"), undefined)).toBe(true);
     });
 
