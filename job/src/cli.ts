@@ -7,6 +7,7 @@ import { runRestore } from "./restore.js";
 import type { Runtime } from "./runtime.js";
 import { toolInfo } from "./runtime.js";
 import { monitorSettingsFromEnv, startCronMonitor, type CronMonitor } from "./sentry.js";
+import { callerDirectory } from "./target.js";
 import { runVerify } from "./verify.js";
 
 /** After a signal, cleanup (pg_dump ended, upload aborted, check-in sent) must fit the ECS stop timeout (30 s default). */
@@ -74,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
         const isBackup = command === "backup" && !argv.includes("--help") && !argv.includes("-h");
         const settings = isBackup ? monitorSettingsFromEnv(process.env) : undefined;
         if (settings) monitor = await startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`);
-        const parsed: Parsed = parseCli(argv, process.env, process.cwd());
+        const parsed: Parsed = parseCli(argv, process.env, callerDirectory(process.env, process.cwd()));
         if (parsed.command === "help") {
             process.stdout.write(`${parsed.text}\n`);
             return ExitCode.Ok;

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { pgClientConfig } from "./dburl.js";
 import { ExitCode, JobError, errorMessage } from "./errors.js";
 import { withRetry } from "./retry.js";
 import { parseServerVersionNum, type PgVersion } from "./versions.js";
@@ -41,7 +42,7 @@ export async function connect(connectionString: string, options: ConnectOptions)
     try {
         return await withRetry(
             async () => {
-                const client = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: APPLICATION_NAME });
+                const client = new pg.Client({ ...pgClientConfig(connectionString), connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: APPLICATION_NAME });
                 // A backend killed mid-session emits "error" on the client; without a listener that would crash the process.
                 client.on("error", () => undefined);
                 try {

@@ -31,12 +31,14 @@ export function formatBackupId(name: string, startedAt: Date): string {
     return `${name}_${formatCompactUtc(startedAt)}`;
 }
 
+/** A time that does not exist (month 13, 25 o'clock) is no id: it would sort as some other, real time. */
 export function parseBackupId(id: string): { name: string; startedAt: Date } | undefined {
     const m = ID.exec(id);
     if (!m) return undefined;
-    return { name: m[1]!, startedAt: parseCompactUtc(m[2]!) };
+    const startedAt = parseCompactUtc(m[2]!);
+    return formatCompactUtc(startedAt) === m[2] ? { name: m[1]!, startedAt } : undefined;
 }
 
 export function isBackupId(id: string): boolean {
-    return ID.test(id);
+    return parseBackupId(id) !== undefined;
 }

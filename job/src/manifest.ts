@@ -84,7 +84,8 @@ export function manifestProblems(value: unknown): string[] {
     return problems;
 }
 
-export function parseManifest(text: string, where: string): Manifest {
+/** `expectedId`: the id the manifest's key names; a manifest copied or renamed to another backup's key is refused. */
+export function parseManifest(text: string, where: string, expectedId: string): Manifest {
     let value: unknown;
     try {
         value = JSON.parse(text);
@@ -95,7 +96,20 @@ export function parseManifest(text: string, where: string): Manifest {
     if (problems.length > 0) {
         throw new JobError(ExitCode.Verification, `manifest ${where} is invalid: ${problems.join("; ")}`, { manifest: where, problems });
     }
-    return value as Manifest;
+    const manifest = value as Manifest;
+    if (manifest.id !== expectedId) {
+        throw new JobError(
+            ExitCode.Verification,
+            `manifest ${where} is stored as backup "${expectedId}" but its own id is "${manifest.id}": it was copied or renamed, so it does not describe "${expectedId}"`,
+            { manifest: where, backup: expectedId, manifestId: manifest.id },
+        );
+    }
+    return manifest;
+}
+
+/** Whether a getManifest failure means the manifest is there but unusable (not that storage failed). */
+export function isDamaged(error: unknown): boolean {
+    return error instanceof JobError && error.exitCode === ExitCode.Verification;
 }
 
 export function serializeManifest(manifest: Manifest): string {

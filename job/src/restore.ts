@@ -7,28 +7,18 @@ import { parseDatabaseUrl, refusePoolerHost, type DatabaseUrl } from "./dburl.js
 import { ExitCode, JobError, errorMessage } from "./errors.js";
 import { HashingGate } from "./hashing.js";
 import type { Manifest } from "./manifest.js";
-import { sortNewestFirst } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { cleanPreludeSql, planClean } from "./clean.js";
 import { describeExit, pgProgram, requireZstd, startChild, succeeded, type Child } from "./proc.js";
 import { redactUrl } from "./redact.js";
 import { startProgress } from "./reporter.js";
+import { resolveBackup } from "./resolve-backup.js";
 import type { Runtime } from "./runtime.js";
 import type { Storage } from "./storage.js";
 import { isToolNewEnough, majorLabel, parseToolVersion } from "./versions.js";
 
 export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
 const PROGRESS_INTERVAL_SECONDS = 30;
-
-/** "latest" is the newest manifest by start time (never by key order, which breaks past 1000 keys). */
-export async function resolveBackup(storage: Storage, ref: string, rt: Runtime): Promise<Manifest> {
-    if (ref !== "latest") return storage.getManifest(ref);
-    const { manifests, warnings } = await storage.list();
-    for (const w of warnings) rt.logger.warn(w.message, w.context);
-    const newest = sortNewestFirst(manifests)[0];
-    if (newest === undefined) throw new JobError(ExitCode.Storage, `no backups (manifests) found in ${storage.display}`, { target: storage.display });
-    return newest;
-}
 
 /** The archive format of pg_dump N can only be read by pg_restore N or newer; zstd must be there too. */
 export async function restorePreflight(pgRestore: string, manifest: Manifest, option: string): Promise<void> {

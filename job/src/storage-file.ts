@@ -4,7 +4,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "./errors.js";
-import { parseManifest, serializeManifest, type Manifest } from "./manifest.js";
+import { isDamaged, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath } from "./target.js";
 import type { ListResult, Storage, WriteOptions } from "./storage.js";
 
@@ -99,26 +99,27 @@ export class FileStorage implements Storage {
             text = await fs.readFile(file, "utf8");
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-                throw new JobError(ExitCode.Storage, `backup "${id}" not found in ${this.display} (no ${manifestPath(id)})`, { target: this.display, backup: id });
+                throw new JobError(ExitCode.Storage, `backup "${id}" not found in ${this.display} (no ${manifestPath(id)})`, { target: this.display, backup: id, notFound: true });
             }
             throw storageError(`reading ${file} failed`, error, { target: this.display });
         }
-        return parseManifest(text, file);
+        return parseManifest(text, file, id);
     }
 
     async list(): Promise<ListResult> {
-        const result: ListResult = { manifests: [], warnings: [] };
+        const result: ListResult = { manifests: [], damaged: [], warnings: [] };
         const manifestIds = new Set<string>();
         for (const name of await this.readdir("manifests")) {
             const id = idFromManifestName(name);
             if (id === undefined) continue;
             try {
-                const manifest = await this.getManifest(id);
-                if (manifest.id !== id) throw new Error(`its id is "${manifest.id}"`);
-                result.manifests.push(manifest);
+                result.manifests.push(await this.getManifest(id));
                 manifestIds.add(id);
             } catch (error) {
-                result.warnings.push({ message: "ignoring unreadable manifest", context: { manifest: manifestPath(id), error: errorMessage(error) } });
+                if (isDamaged(error)) result.damaged.push({ id, key: manifestPath(id), reason: errorMessage(error) });
+                else if (error instanceof JobError && error.context["notFound"] === true) {
+                    result.warnings.push({ message: "ignoring manifest deleted while listing", context: { manifest: manifestPath(id) } });
+                } else throw error;
             }
         }
         for (const name of await this.readdir("dumps")) {

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { ExitCode, JobError, errorMessage } from "./errors.js";
 import { PartUploadError, uploadStream } from "./multipart.js";
-import { parseManifest, serializeManifest, type Manifest } from "./manifest.js";
+import { isDamaged, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, s3Key } from "./target.js";
 import type { ListResult, Storage, WriteOptions } from "./storage.js";
 
@@ -153,7 +153,7 @@ export class S3Storage implements Storage {
             }
             throw storageError(`reading s3://${this.bucket}/${key} failed`, error, this.ctx());
         }
-        return parseManifest(text, `s3://${this.bucket}/${key}`);
+        return parseManifest(text, `s3://${this.bucket}/${key}`, id);
     }
 
     /**
@@ -181,17 +181,15 @@ export class S3Storage implements Storage {
     }
 
     async list(): Promise<ListResult> {
-        const result: ListResult = { manifests: [], warnings: [] };
+        const result: ListResult = { manifests: [], damaged: [], warnings: [] };
         const manifestIds = new Set<string>();
         const ids = (await this.listNames("manifests")).map(idFromManifestName).filter((id): id is string => id !== undefined);
         const outcomes = await mapLimit(ids, MANIFEST_FETCH_CONCURRENCY, async (id) => {
             try {
-                const manifest = await this.getManifest(id);
-                if (manifest.id !== id) throw new Error(`its id is "${manifest.id}"`);
-                return { id, manifest, error: undefined };
+                return { id, manifest: await this.getManifest(id), error: undefined };
             } catch (error) {
-                // An unreachable bucket fails the listing; a manifest deleted or damaged meanwhile is only skipped.
-                if (error instanceof JobError && error.exitCode === ExitCode.Storage && error.context["notFound"] !== true) throw error;
+                // An unreachable bucket fails the listing; a manifest deleted meanwhile is skipped, a damaged one reported.
+                if (!isDamaged(error) && !(error instanceof JobError && error.context["notFound"] === true)) throw error;
                 return { id, manifest: undefined, error };
             }
         });
@@ -199,8 +197,10 @@ export class S3Storage implements Storage {
             if (outcome.manifest !== undefined) {
                 result.manifests.push(outcome.manifest);
                 manifestIds.add(outcome.id);
+            } else if (isDamaged(outcome.error)) {
+                result.damaged.push({ id: outcome.id, key: manifestPath(outcome.id), reason: errorMessage(outcome.error) });
             } else {
-                result.warnings.push({ message: "ignoring unreadable manifest", context: { manifest: manifestPath(outcome.id), error: errorMessage(outcome.error) } });
+                result.warnings.push({ message: "ignoring manifest deleted while listing", context: { manifest: manifestPath(outcome.id), error: errorMessage(outcome.error) } });
             }
         }
         for (const name of await this.listNames("dumps")) {

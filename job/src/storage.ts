@@ -1,9 +1,19 @@
 import type { Readable } from "node:stream";
 import type { Manifest } from "./manifest.js";
 
+/** A manifest that exists but cannot be used: not JSON, invalid, or naming another backup. */
+export interface DamagedManifest {
+    /** The id its key names (`manifests/<id>.json`). */
+    id: string;
+    /** Relative to the target root. */
+    key: string;
+    reason: string;
+}
+
 export interface ListResult {
     manifests: Manifest[];
-    /** Problems worth a warning: unreadable manifests, dumps without a manifest. */
+    damaged: DamagedManifest[];
+    /** Problems worth a warning: dumps without a manifest, manifests deleted while listing. */
     warnings: { message: string; context: Record<string, unknown> }[];
 }
 

@@ -10,13 +10,27 @@ export const DEFAULT_TARGET = "file://./backups";
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
- * `s3://bucket/prefix` or `file://dir` (relative dirs resolve against cwd, `file:///abs` is absolute).
+ * Where relative `file://` targets resolve: the caller's directory. `npm run` starts the job in the
+ * repository root and records where the user stood in INIT_CWD.
+ */
+export function callerDirectory(env: NodeJS.ProcessEnv, cwd: string): string {
+    const initCwd = env["INIT_CWD"];
+    return initCwd !== undefined && path.isAbsolute(initCwd) ? initCwd : cwd;
+}
+
+/**
+ * `s3://bucket/prefix` or `file://dir` (relative dirs resolve against `cwd`, the caller's directory; `file:///abs` is absolute).
  * The prefix is kept without leading/trailing slashes so keys join predictably.
  */
 export function parseTarget(raw: string, option: string, cwd: string): Target {
     const value = raw.trim();
     if (value.startsWith("file://")) {
-        const rest = decodeURIComponent(value.slice("file://".length));
+        let rest: string;
+        try {
+            rest = decodeURIComponent(value.slice("file://".length));
+        } catch {
+            throw usageError(`${option} "${raw}" has a "%" that is not a valid percent escape: write % itself as %25 (an escape is % and two hex digits, e.g. %20 for a space)`);
+        }
         if (rest === "") throw usageError(`${option} "${raw}" has no directory: use file://DIR, e.g. file://./backups or file:///var/backups`);
         return { kind: "file", dir: path.resolve(cwd, rest), url: value };
     }

@@ -8,7 +8,8 @@ import type { Manifest, TableCount } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { pgProgram } from "./proc.js";
 import { redactUrl } from "./redact.js";
-import { restorePreflight, resolveBackup, streamRestore, verifyChecksum } from "./restore.js";
+import { restorePreflight, streamRestore, verifyChecksum } from "./restore.js";
+import { resolveBackup } from "./resolve-backup.js";
 import type { Runtime } from "./runtime.js";
 
 export interface TableResult {

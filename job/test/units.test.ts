@@ -150,13 +150,13 @@ describe("manifest", () => {
     it("accepts a complete manifest and round-trips it", () => {
         const m = sampleManifest();
         expect(manifestProblems(m)).toEqual([]);
-        expect(parseManifest(serializeManifest(m), "x")).toEqual(m);
+        expect(parseManifest(serializeManifest(m), "x", m.id)).toEqual(m);
     });
     it("lists every problem of a damaged manifest with exit 7", () => {
         const bad = { ...sampleManifest(), sha256: "xyz", tables: [{ schema: "public", name: "t", rows: -1 }] };
         expect(manifestProblems(bad)).toEqual([expect.stringMatching(/^sha256 must be/), expect.stringMatching(/^tables must be/)]);
-        expect(exitOf(() => parseManifest(JSON.stringify(bad), "m.json"))).toBe(ExitCode.Verification);
-        expect(exitOf(() => parseManifest("{", "m.json"))).toBe(ExitCode.Verification);
+        expect(exitOf(() => parseManifest(JSON.stringify(bad), "m.json", bad.id))).toBe(ExitCode.Verification);
+        expect(exitOf(() => parseManifest("{", "m.json", "m"))).toBe(ExitCode.Verification);
         expect(manifestProblems({ ...sampleManifest(), dump: "dumps/other_20260101T000000Z.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
     });
     it("sorts newest first by start time, not by key", () => {
