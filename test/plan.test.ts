@@ -76,7 +76,16 @@ describe("what the real stack settings plan", () => {
             load(stack)
                 .resources.filter((resource) => dataTypes.includes(resource.type))
                 .map((resource) => [resource.name, resource.protect, resource.retainOnDelete]);
-        const names = ["backups-bucket", "backups-key", "backups-object-lock", "backups-replica-bucket", "backups-replica-key", "backups-replica-object-lock"].sort();
+        const names = [
+            "backups-bucket",
+            "backups-key",
+            "backups-object-lock",
+            "backups-replica-bucket",
+            "backups-replica-key",
+            "backups-replica-object-lock",
+            "logs-archive-bucket",
+            "logs-key",
+        ].sort();
         expect(guarded("prod").map(([name]) => name).sort()).toEqual(names);
         expect(guarded("prod").every(([, protect, retain]) => protect === true && retain === true)).toBe(true);
         expect(guarded("staging").every(([, protect, retain]) => protect === false && retain === false)).toBe(true);
