@@ -88,14 +88,15 @@ export const logDrainsArea = defineArea({
     relations: (values, context) => {
         const problems: RelationProblem[] = [];
         const { logServiceEndpoint: endpoint, logServiceAccessKey: key } = values;
-        if (endpoint !== undefined && key === undefined) {
+        // A refused endpoint or key was reported already: only a setting truly left unset is missing.
+        if (endpoint !== undefined && !context.isSet("logServiceAccessKey")) {
             problems.push({
                 setting: "logServiceAccessKey",
                 value: undefined,
                 allowed: `required when ${context.keyOf("logServiceEndpoint")} is set: \`pulumi config set --secret logServiceAccessKey <key>\` (Firehose reads it from Secrets Manager)`,
             });
         }
-        if (endpoint === undefined && key !== undefined) {
+        if (key !== undefined && !context.isSet("logServiceEndpoint")) {
             problems.push({
                 setting: "logServiceAccessKey",
                 value: key,

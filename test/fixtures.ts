@@ -3,6 +3,7 @@
 // small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupStorage } from "../stacks/backupStorage.js";
+import { LogDrains } from "../stacks/logDrains.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
 import type { LogDrainSettings } from "../stacks/logDrains.settings.js";
 import type { BackupScheduleSettings, Settings } from "../stacks/settings/registry.js";
@@ -121,6 +122,40 @@ export function backupStorageProgram(settings: Settings): () => Promise<Record<s
             replicaKeyArn: storage.replicaKeyArn,
             replicationRoleArn: storage.replicationRoleArn,
             layout: storage.layout,
+        };
+    };
+}
+
+/** A program for `runOffline`: the primary provider and the log drains, draining `backupJobLogGroupName` and the settings' app groups. */
+export function logDrainsProgram(settings: Settings, backupJobLogGroupName?: string): () => Promise<Record<string, unknown>> {
+    return async () => {
+        const providers = createProviders(settings);
+        const drains = new LogDrains(
+            "logs",
+            {
+                project: settings.project,
+                stack: settings.stack,
+                region: settings.region,
+                settings: settings.logDrains,
+                protectData: settings.storage.protectData,
+                kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
+                ...(backupJobLogGroupName === undefined ? {} : { backupJobLogGroupName }),
+            },
+            { provider: providers.primary },
+        );
+        return {
+            archiveBucketName: drains.archiveBucketName,
+            archiveBucketArn: drains.archiveBucketArn,
+            archiveKeyArn: drains.archiveKeyArn,
+            cloudwatchStreamName: drains.cloudwatchStreamName,
+            cloudwatchStreamArn: drains.cloudwatchStreamArn,
+            railwayStreamName: drains.railwayStreamName,
+            railwayStreamArn: drains.railwayStreamArn,
+            subscriptionRoleArn: drains.subscriptionRoleArn,
+            ingestAccessKeyId: drains.ingestAccessKeyId,
+            ingestSecretAccessKey: drains.ingestSecretAccessKey,
+            forwarder: drains.forwarder,
+            logMetrics: drains.logMetrics,
         };
     };
 }

@@ -99,7 +99,7 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         const value = parseOne(name, setting, raw[keyOf(name)], secretKeys.has(keyOf(name)), problem);
         if (value !== undefined) parsed[name] = value;
     }
-    const context: AreaContext = { project, stack, region, keyOf };
+    const context: AreaContext = { project, stack, region, keyOf, isSet: (name) => raw[keyOf(name)] !== undefined };
     for (const area of AREAS) {
         for (const relation of area.relations?.(parsed, context) ?? []) {
             problem(relation.setting, relation.value === undefined ? undefined : String(relation.value), relation.allowed);

@@ -48,6 +48,8 @@ export interface AreaContext {
     region: string | undefined;
     /** The full config key of a setting, e.g. `hotelgenius-ops:objectLockDays`. */
     keyOf(name: string): string;
+    /** Whether the stack sets the setting, valid or not: tells an unset optional setting from a refused one. */
+    isSet(name: string): boolean;
 }
 
 /**
