@@ -4,7 +4,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ARCHIVE_STORAGE_CLASSES, type ArchiveStorageClass } from "./backupStorage.settings.js";
 import { defineArea, integer, list, oneOf, text, type RelationProblem, type Values } from "./settings/spec.js";
-import { checkLogGroupList, checkLogGroupName, checkLogRetentionDays, checkLogServiceEndpoint, lifecycleOrderProblems, LOG_RETENTION_DAYS, MAX_DAYS } from "./settings/validators.js";
+import {
+    checkLogGroupList,
+    checkLogGroupName,
+    checkLogRetentionDays,
+    checkLogServiceEndpoint,
+    lifecycleOrderProblems,
+    LOG_RETENTION_DAYS,
+    MAX_DAYS,
+} from "./settings/validators.js";
 
 export const logDrainsArea = defineArea({
     name: "logDrains",

@@ -6,6 +6,7 @@ import { logDrainsProgram, prodSettings } from "../test/fixtures.js";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../scripts/mockRuntime.js";
 import { deliveryPermissions, ingestPermissions, subscriptionPermissions, subscriptionTrustPolicy } from "./logDrainRules.js";
 import { LOG_DRAINS_TYPE, LogDrains, type LogDrainsArgs } from "./logDrains.js";
+import { LOG_RETENTION_DAYS } from "./settings/validators.js";
 import { bucketPolicy } from "./storageRules.js";
 
 const BACKUP_JOB_GROUP = "/ecs/hotelgenius-ops-prod-backup-job";
@@ -242,26 +243,24 @@ describe("LogDrains argument checks", () => {
 
     it("rejects every invalid argument at once, before registering anything", () => {
         const before = run.resources.length;
-        expect(
-            () =>
-                new LogDrains(
-                    "bad",
-                    args(
-                        { logBufferingSizeMb: 65, logBufferingIntervalSeconds: 901, logServiceRetrySeconds: -1, logRetentionDays: 45, logArchiveExpirationDays: 90, appLogGroups: [BACKUP_JOB_GROUP, "/bad group"] },
-                        { backupJobLogGroupName: BACKUP_JOB_GROUP, kmsDeletionWindowDays: 6 },
-                    ),
-                ),
-        ).toThrow(
+        const bad = args(
+            {
+                logBufferingSizeMb: 65,
+                logBufferingIntervalSeconds: 901,
+                logServiceRetrySeconds: -1,
+                logRetentionDays: 45,
+                logArchiveExpirationDays: 90,
+                appLogGroups: [BACKUP_JOB_GROUP, "/bad group"],
+            },
+            { backupJobLogGroupName: BACKUP_JOB_GROUP, kmsDeletionWindowDays: 6 },
+        );
+        expect(() => new LogDrains("bad", bad)).toThrow(
             [
                 "LogDrains arguments are invalid:",
                 "  - logDrains.logBufferingSizeMb is 65; allowed: a whole number from 1 to 64 (the Firehose and S3 limits)",
                 "  - logDrains.logBufferingIntervalSeconds is 901; allowed: a whole number from 0 to 900 (the Firehose and S3 limits)",
                 "  - logDrains.logServiceRetrySeconds is -1; allowed: a whole number from 0 to 7200 (the Firehose and S3 limits)",
-                "  - logDrains.logRetentionDays is 45; must be one of the periods CloudWatch Logs accepts:",
-            ].join("\n"),
-        );
-        expect(() => new LogDrains("bad", args({ logArchiveExpirationDays: 90, appLogGroups: [BACKUP_JOB_GROUP, "/bad group"] }, { backupJobLogGroupName: BACKUP_JOB_GROUP, kmsDeletionWindowDays: 6 }))).toThrow(
-            [
+                `  - logDrains.logRetentionDays is 45; must be one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")} (nearest: 30)`,
                 "  - logDrains.logArchiveExpirationDays is 90; must be greater than the last transition (90 days): S3 rejects an expiration at or before a transition",
                 '  - logDrains.appLogGroups item "/bad group" is not a CloudWatch Logs log group name: 1-512 characters of letters, digits and . - _ / #',
                 `  - logDrains.appLogGroups and backupJobLogGroupName must not repeat a log group (${BACKUP_JOB_GROUP}): each group gets exactly one subscription filter`,
@@ -272,7 +271,8 @@ describe("LogDrains argument checks", () => {
     });
 
     it("refuses a plain-HTTP log service and app groups whose resource names would collide", () => {
-        expect(() => new LogDrains("bad", args({ appLogGroups: ["/app/web", "/app-web"], logService: { endpoint: "http://intake.example/v1", accessKey: settings.databaseUrl } }))).toThrow(
+        const bad = args({ appLogGroups: ["/app/web", "/app-web"], logService: { endpoint: "http://intake.example/v1", accessKey: settings.databaseUrl } });
+        expect(() => new LogDrains("bad", bad)).toThrow(
             [
                 "  - logDrains.logService.endpoint must use https:// (Firehose delivers only over TLS); got http://",
                 '  - logDrains.appLogGroups "/app-web" and "/app/web" derive the same resource name app-app-web; allowed: names that differ in more than punctuation or case',

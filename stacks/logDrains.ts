@@ -97,7 +97,9 @@ function checkArgs(args: LogDrainsArgs): { names: LogDrainNames; groups: SourceG
     for (const name of settings.appLogGroups) {
         const id = `app-${name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase()}`;
         const clash = groups.find((group) => group.id === id);
-        if (clash !== undefined) problems.push(`logDrains.appLogGroups "${name}" and "${String(clash.name)}" derive the same resource name ${id}; allowed: names that differ in more than punctuation or case`);
+        if (clash !== undefined) {
+            problems.push(`logDrains.appLogGroups "${name}" and "${String(clash.name)}" derive the same resource name ${id}; allowed: names that differ in more than punctuation or case`);
+        }
         groups.push({ id, name });
     }
     let names: LogDrainNames | undefined;
@@ -177,8 +179,9 @@ export class LogDrains extends pulumi.ComponentResource {
             child,
         );
 
-        const stream = (source: LogSource, streamName: string, processors: Processor[], archiveProcessors: Processor[]) => {
-            const logStream = (kind: string) => new aws.cloudwatch.LogStream(`${name}-${source}-${kind}-log`, { name: `${streamName}-${kind}`, logGroupName: errorLogGroup.name }, child);
+        const stream = (source: LogSource, streamName: string, serviceProcessors: Processor[], archiveProcessors: Processor[]) => {
+            const logStream = (kind: string) =>
+                new aws.cloudwatch.LogStream(`${name}-${source}-${kind}-log`, { name: `${streamName}-${kind}`, logGroupName: errorLogGroup.name }, child);
             const logging = (kind: string) => ({ enabled: true, logGroupName: errorLogGroup.name, logStreamName: logStream(kind).name });
             const archive = { roleArn: deliveryRole.arn, bucketArn: bucket.arn, ...archivePrefixes(source), compressionFormat: "GZIP", kmsKeyArn: key.arn };
             const buffering = { bufferingSize: settings.logBufferingSizeMb, bufferingInterval: settings.logBufferingIntervalSeconds };
@@ -205,7 +208,7 @@ export class LogDrains extends pulumi.ComponentResource {
                                   ...buffering,
                                   retryDuration: settings.logServiceRetrySeconds,
                                   requestConfiguration: { contentEncoding: "GZIP" },
-                                  ...processing(processors),
+                                  ...processing(serviceProcessors),
                                   cloudwatchLoggingOptions: logging("service"),
                                   // Every line goes to the archive too, not only those the service refused.
                                   s3BackupMode: "AllData",
