@@ -79,7 +79,9 @@ export function computedState(type: string, name: string, inputs: Record<string,
               ? `arn:aws:iam::${MOCK_ACCOUNT}:${type.endsWith(":Role") ? "role" : "policy"}/${physical}`
               : service === "kms" && type.endsWith(":Key")
                 ? `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${name}`
-                : `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${physical}`;
+                : type.endsWith(":FirehoseDeliveryStream")
+                  ? `arn:aws:firehose:${region}:${MOCK_ACCOUNT}:deliverystream/${physical}`
+                  : `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${physical}`;
     // S3 uses the bucket name as the resource id; other services get a readable fake id.
     const id = type === "aws:s3/bucket:Bucket" ? physical : `${name}-id`;
     return { ...inputs, id, arn, ...(service === "s3" ? { bucket: physical } : {}), keyId: id, name: physical };

@@ -102,3 +102,37 @@ export function defaultTags(context: TagContext): Record<string, string> {
         owner: context.owner,
     };
 }
+
+export interface LogDrainNames {
+    archiveBucket: string;
+    keyAlias: string;
+    /** Takes CloudWatch Logs subscriptions only: its decompression processor fails any other record. */
+    cloudwatchStream: string;
+    /** Takes the Railway forwarder's plain JSON lines (direct PUT). */
+    railwayStream: string;
+    deliveryRole: string;
+    subscriptionRole: string;
+    ingestUser: string;
+    serviceKeySecret: string;
+    /** Firehose's own delivery-error log group. */
+    errorLogGroup: string;
+    /** Prefix of the subscription and metric filter names, which are scoped to their log group. */
+    filter: string;
+}
+
+/** Names of the log drain resources; IAM names checked like the backup ones. */
+export function logDrainNames(context: NamingContext): LogDrainNames {
+    const stem = nameStem(context);
+    return {
+        archiveBucket: checkedBucketName(`${stem}-logs`, context),
+        keyAlias: `alias/${stem}-logs`,
+        cloudwatchStream: `${stem}-logs-cloudwatch`,
+        railwayStream: `${stem}-logs-railway`,
+        deliveryRole: checkedRoleName(`${stem}-log-delivery`, context),
+        subscriptionRole: checkedRoleName(`${stem}-log-subscription`, context),
+        ingestUser: checkedRoleName(`${stem}-railway-log-ingest`, context),
+        serviceKeySecret: `${stem}/log-service-api-key`,
+        errorLogGroup: `/aws/kinesisfirehose/${stem}-logs`,
+        filter: `${stem}-log-drain`,
+    };
+}

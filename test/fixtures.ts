@@ -3,19 +3,34 @@
 // small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupStorage } from "../stacks/backupStorage.js";
+import { LogDrains } from "../stacks/logDrains.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
+import type { LogDrainSettings } from "../stacks/logDrains.settings.js";
 import type { BackupScheduleSettings, Settings } from "../stacks/settings/registry.js";
 import { createProviders } from "../stacks/providers.js";
 
-export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule">> {
+export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "logDrains">> {
     storage?: Partial<BackupStorageSettings>;
     schedule?: Partial<BackupScheduleSettings>;
+    logDrains?: Partial<LogDrainSettings>;
 }
+
+/** Archive-only drains (no log service); tests add `logService` through overrides. */
+const LOG_DRAINS: LogDrainSettings = {
+    logBufferingSizeMb: 1,
+    logBufferingIntervalSeconds: 60,
+    logServiceRetrySeconds: 3600,
+    logArchiveTransitionDays: 90,
+    logArchiveStorageClass: "GLACIER",
+    logArchiveExpirationDays: 400,
+    logRetentionDays: 90,
+    appLogGroups: [],
+};
 
 const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
 
 function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides): Settings {
-    const { storage, schedule, ...rest } = overrides;
+    const { storage, schedule, logDrains, ...rest } = overrides;
     return {
         ...base,
         // A syntactically real URL with an obviously fake host and password; never a real credential.
@@ -23,6 +38,7 @@ function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides
         ...rest,
         storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
         schedule: { ...base.schedule, ...schedule },
+        logDrains: { ...base.logDrains, ...logDrains },
     };
 }
 
@@ -51,6 +67,7 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
                 protectData: true,
             },
             schedule: { expression: "cron(15 3 * * ? *)", timezone: "Europe/Paris" },
+            logDrains: LOG_DRAINS,
         },
         overrides,
     );
@@ -81,6 +98,7 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
                 protectData: false,
             },
             schedule: { expression: "cron(15 4 * * ? *)", timezone: "Europe/Paris" },
+            logDrains: LOG_DRAINS,
         },
         overrides,
     );
@@ -104,6 +122,40 @@ export function backupStorageProgram(settings: Settings): () => Promise<Record<s
             replicaKeyArn: storage.replicaKeyArn,
             replicationRoleArn: storage.replicationRoleArn,
             layout: storage.layout,
+        };
+    };
+}
+
+/** A program for `runOffline`: the primary provider and the log drains, draining `backupJobLogGroupName` and the settings' app groups. */
+export function logDrainsProgram(settings: Settings, backupJobLogGroupName?: string): () => Promise<Record<string, unknown>> {
+    return async () => {
+        const providers = createProviders(settings);
+        const drains = new LogDrains(
+            "logs",
+            {
+                project: settings.project,
+                stack: settings.stack,
+                region: settings.region,
+                settings: settings.logDrains,
+                protectData: settings.storage.protectData,
+                kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
+                ...(backupJobLogGroupName === undefined ? {} : { backupJobLogGroupName }),
+            },
+            { provider: providers.primary },
+        );
+        return {
+            archiveBucketName: drains.archiveBucketName,
+            archiveBucketArn: drains.archiveBucketArn,
+            archiveKeyArn: drains.archiveKeyArn,
+            cloudwatchStreamName: drains.cloudwatchStreamName,
+            cloudwatchStreamArn: drains.cloudwatchStreamArn,
+            railwayStreamName: drains.railwayStreamName,
+            railwayStreamArn: drains.railwayStreamArn,
+            subscriptionRoleArn: drains.subscriptionRoleArn,
+            ingestAccessKeyId: drains.ingestAccessKeyId,
+            ingestSecretAccessKey: drains.ingestSecretAccessKey,
+            forwarder: drains.forwarder,
+            logMetrics: drains.logMetrics,
         };
     };
 }

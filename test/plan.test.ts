@@ -76,7 +76,16 @@ describe("what the real stack settings plan", () => {
             load(stack)
                 .resources.filter((resource) => dataTypes.includes(resource.type))
                 .map((resource) => [resource.name, resource.protect, resource.retainOnDelete]);
-        const names = ["backups-bucket", "backups-key", "backups-object-lock", "backups-replica-bucket", "backups-replica-key", "backups-replica-object-lock"].sort();
+        const names = [
+            "backups-bucket",
+            "backups-key",
+            "backups-object-lock",
+            "backups-replica-bucket",
+            "backups-replica-key",
+            "backups-replica-object-lock",
+            "logs-archive-bucket",
+            "logs-key",
+        ].sort();
         expect(guarded("prod").map(([name]) => name).sort()).toEqual(names);
         expect(guarded("prod").every(([, protect, retain]) => protect === true && retain === true)).toBe(true);
         expect(guarded("staging").every(([, protect, retain]) => protect === false && retain === false)).toBe(true);
@@ -94,6 +103,52 @@ describe("what the real stack settings plan", () => {
         ]);
         const replicaBucket = prod.resources.find((r) => r.name === "backups-replica-bucket");
         expect(replicaBucket?.provider).toBe("aws-replica");
+    });
+});
+
+describe("the log drain in the plan", () => {
+    const drainTypes = (plan: Plan) => plan.resources.filter((resource) => resource.name.startsWith("logs-")).map((resource) => resource.type);
+    const resource = (plan: Plan, name: string) => plan.resources.find((candidate) => candidate.name === name)!;
+
+    it("prod without a log service: archive, streams to S3, roles, the forwarder's identity and no secret", () => {
+        const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        expect(drainTypes(prod)).toEqual(expect.arrayContaining(["aws:s3/bucket:Bucket", "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "aws:iam/role:Role", "aws:iam/user:User"]));
+        expect(drainTypes(prod)).not.toContain("aws:secretsmanager/secret:Secret");
+        for (const stream of ["logs-cloudwatch", "logs-railway"]) expect(resource(prod, stream).inputs["destination"]).toBe("extended_s3");
+        expect(prod.outputs["logForwarderSecretAccessKey"]).toBe("[secret]");
+    });
+
+    it("a stack with a log service endpoint plans the HTTPS destination, the key in Secrets Manager, and the filters on its app groups", async () => {
+        const endpoint = "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input";
+        const file = prodWith({
+            "hotelgenius-ops:logServiceEndpoint": endpoint,
+            "hotelgenius-ops:logServiceAccessKey": { secure: "v1:not-a-real-ciphertext" },
+            "hotelgenius-ops:appLogGroups": ["/hotelgenius/prod/app"],
+        });
+        const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+        const withService: Plan = JSON.parse(result.stdout);
+        for (const stream of ["logs-cloudwatch", "logs-railway"]) {
+            const inputs = resource(withService, stream).inputs as { destination: string; httpEndpointConfiguration: Record<string, unknown> };
+            expect(inputs.destination).toBe("http_endpoint");
+            expect(inputs.httpEndpointConfiguration).toMatchObject({ url: endpoint, s3BackupMode: "AllData", requestConfiguration: { contentEncoding: "GZIP" } });
+        }
+        expect(resource(withService, "logs-service-key-value").inputs["secretString"]).toBe("[secret]");
+        expect(result.stdout).not.toContain("not-a-real-ciphertext");
+        expect(resource(withService, "logs-app-hotelgenius-prod-app-subscription").inputs["logGroup"]).toBe("/hotelgenius/prod/app");
+        expect(resource(withService, "logs-app-hotelgenius-prod-app-error-lines").inputs["pattern"]).toBe('{ $.level = "error" }');
+    });
+
+    it("refuses an http:// endpoint and an endpoint without its key, naming both keys", async () => {
+        const file = prodWith({ "hotelgenius-ops:logServiceEndpoint": "http://intake.example/v1", "hotelgenius-ops:logRetentionDays": 45 });
+        const result = await plan(["--stack", "prod", "--config-file", file]);
+        expect(result.code).toBe(3);
+        expect(result.stderr).toContain('hotelgenius-ops:logServiceEndpoint: "http://intake.example/v1"; must use https://');
+        expect(result.stderr).toContain('hotelgenius-ops:logRetentionDays: "45"; must be one of the periods CloudWatch Logs accepts');
+        const keyless = await plan(["--stack", "prod", "--config-file", prodWith({ "hotelgenius-ops:logServiceEndpoint": "https://intake.example/v1" })]);
+        expect(keyless.code).toBe(3);
+        expect(keyless.stderr).toContain("hotelgenius-ops:logServiceAccessKey: not set; required when hotelgenius-ops:logServiceEndpoint is set");
     });
 });
 

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { backupJobArea } from "../backupJob.settings.js";
 import { backupStorageArea, backupStorageSettings, type BackupStorageSettings } from "../backupStorage.settings.js";
+import { logDrainsArea, logDrainSettings, type LogDrainSettings } from "../logDrains.settings.js";
 import { coreArea } from "./core.js";
 import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, suggestion, type Values } from "./spec.js";
 import { checkDataRegion, type DataResidency } from "./validators.js";
@@ -12,7 +13,7 @@ import { checkDataRegion, type DataResidency } from "./validators.js";
 type AnyArea = Area<Record<string, Setting<any>>>;
 
 /** In the order docs/settings.md lists them. */
-export const AREAS: readonly AnyArea[] = [coreArea, backupStorageArea, backupJobArea];
+export const AREAS: readonly AnyArea[] = [coreArea, backupStorageArea, backupJobArea, logDrainsArea];
 
 /** Every project setting by name (names are unique across areas: a test checks it). */
 export const SETTINGS: Readonly<Record<string, Setting<unknown>>> = Object.fromEntries(AREAS.flatMap((area) => Object.entries(area.settings)));
@@ -44,6 +45,7 @@ export interface Settings {
     schedule: BackupScheduleSettings;
     /** Connection string the backup job dumps from; always a secret. */
     databaseUrl: pulumi.Output<string>;
+    logDrains: LogDrainSettings;
 }
 
 export interface SettingsProblem {
@@ -97,10 +99,10 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         const value = parseOne(name, setting, raw[keyOf(name)], secretKeys.has(keyOf(name)), problem);
         if (value !== undefined) parsed[name] = value;
     }
-    const context: AreaContext = { project, stack, region, keyOf };
+    const context: AreaContext = { project, stack, region, keyOf, isSet: (name) => raw[keyOf(name)] !== undefined };
     for (const area of AREAS) {
         for (const relation of area.relations?.(parsed, context) ?? []) {
-            problem(relation.setting, String(relation.value), relation.allowed);
+            problem(relation.setting, relation.value === undefined ? undefined : String(relation.value), relation.allowed);
             delete parsed[relation.setting];
         }
     }
@@ -118,6 +120,7 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         storage: backupStorageSettings(valuesOf(backupStorageArea, parsed)),
         schedule: { expression: job.backupSchedule, timezone: job.backupScheduleTimezone },
         databaseUrl: pulumi.secret(job.databaseUrl),
+        logDrains: logDrainSettings(valuesOf(logDrainsArea, parsed), (value) => pulumi.secret(value)),
     });
 }
 

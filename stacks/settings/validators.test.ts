@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { checkDatabaseUrl, checkScheduleExpression, checkTimeZone, isEmail, lifecycleOrderProblems } from "./validators.js";
+import {
+    checkDatabaseUrl,
+    checkLogGroupList,
+    checkLogGroupName,
+    checkLogRetentionDays,
+    checkLogServiceEndpoint,
+    checkScheduleExpression,
+    checkTimeZone,
+    isEmail,
+    lifecycleOrderProblems,
+} from "./validators.js";
 
 // Not a real credential: a documentation host name and an obviously fake password.
 const DIRECT_URL = "postgresql://backup:fake-password-0000@ep-quiet-sky-000000.eu-central-1.aws.neon.tech/hotelgenius?sslmode=require";
@@ -81,5 +91,34 @@ describe("small checks", () => {
         expect(checkDatabaseUrl("not a url")).toMatch(/must be a URL/);
         expect(checkDatabaseUrl("postgresql://u:p@db.internal.example")).toMatch(/must name the database/);
         expect(checkDatabaseUrl("postgresql://u:p@ep-x-pooler.eu-central-1.aws.neon.tech/app")).toMatch(/-pooler/);
+    });
+});
+
+describe("log drain checks", () => {
+    it("log service endpoints: https only, without credentials, within Firehose's length", () => {
+        expect(checkLogServiceEndpoint("https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input")).toBeUndefined();
+        expect(checkLogServiceEndpoint("https://in.logs.betterstack.example/aws-firehose")).toBeUndefined();
+        expect(checkLogServiceEndpoint("http://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input")).toMatch(/must use https:\/\/ .*got http:\/\//);
+        expect(checkLogServiceEndpoint("intake.example/v1")).toMatch(/must be an https:\/\/ URL/);
+        const withKey = checkLogServiceEndpoint("https://user:not-a-key@intake.example/v1");
+        expect(withKey).toMatch(/must not carry credentials/);
+        expect(withKey).not.toContain("not-a-key");
+        expect(checkLogServiceEndpoint(`https://intake.example/${"a".repeat(1000)}`)).toMatch(/at most 1000 characters/);
+    });
+
+    it("log retention: exactly the periods CloudWatch Logs accepts, with the nearest one suggested", () => {
+        for (const days of [1, 7, 30, 90, 365, 400, 3653]) expect(checkLogRetentionDays(days)).toBeUndefined();
+        expect(checkLogRetentionDays(45)).toMatch(/^must be one of the periods CloudWatch Logs accepts: 1, 3, 5, 7, .*3653 \(nearest: 30\)$/);
+        expect(checkLogRetentionDays(366)).toMatch(/nearest: 365/);
+        expect(checkLogRetentionDays(0)).toMatch(/nearest: 1\)/);
+    });
+
+    it("log group names and lists", () => {
+        expect(checkLogGroupName("/hotelgenius/prod/app")).toBeUndefined();
+        expect(checkLogGroupName("/aws/ecs/backup-job#1")).toBeUndefined();
+        expect(checkLogGroupName("")).toMatch(/not a CloudWatch Logs log group name/);
+        expect(checkLogGroupName("/app logs")).toMatch(/not a CloudWatch Logs log group name/);
+        expect(checkLogGroupList(["/a", "/b"])).toBeUndefined();
+        expect(checkLogGroupList(["/a", "/b", "/a"])).toMatch(/must not repeat a log group \(\/a\)/);
     });
 });

@@ -1,5 +1,6 @@
 // What no schema library knows, each as a small named validator used by one setting: EventBridge
-// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency.
+// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency, log drain
+// endpoints, CloudWatch Logs retention periods and log group names.
 import { Region } from "@pulumi/aws/types/enums/index.js";
 import { suggestion } from "./spec.js";
 
@@ -239,4 +240,38 @@ export function checkEmailList(emails: string[]): string | undefined {
 
 export function checkEmail(value: string): string | undefined {
     return isEmail(value) ? undefined : "is not an email address; each item must look like name@example.com";
+}
+
+/** Why a log service URL cannot be a Firehose HTTP endpoint destination, or undefined. Never echoes credentials. */
+export function checkLogServiceEndpoint(value: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return "must be an https:// URL such as https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input";
+    }
+    if (url.protocol !== "https:") return `must use https:// (Firehose delivers only over TLS); got ${url.protocol.replace(/:$/, "")}://`;
+    if (url.username !== "" || url.password !== "") return "must not carry credentials: put the key in logServiceAccessKey, which goes to Secrets Manager";
+    if (value.length > 1000) return `must be at most 1000 characters (the Firehose limit); got ${value.length}`;
+    return undefined;
+}
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export function checkLogRetentionDays(value: number): string | undefined {
+    if (LOG_RETENTION_DAYS.includes(value)) return undefined;
+    const nearest = LOG_RETENTION_DAYS.reduce((best, days) => (Math.abs(days - value) < Math.abs(best - value) ? days : best));
+    return `must be one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")} (nearest: ${nearest})`;
+}
+
+/** Why a CloudWatch Logs log group name is invalid, or undefined. */
+export function checkLogGroupName(value: string): string | undefined {
+    return /^[.\-_/#A-Za-z0-9]{1,512}$/.test(value) ? undefined : "is not a CloudWatch Logs log group name: 1-512 characters of letters, digits and . - _ / #";
+}
+
+/** Why a list of log groups to drain is unusable: each group takes one subscription filter of the two CloudWatch Logs allows. */
+export function checkLogGroupList(names: string[]): string | undefined {
+    const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
+    return duplicates.length > 0 ? `must not repeat a log group (${duplicates.join(", ")}): each group gets exactly one subscription filter` : undefined;
 }

@@ -1,0 +1,70 @@
+// The Railway log forwarder's Vector configuration (deploy/vector/vector.yaml), parsed: it must read
+// the app's NDJSON and put JSON records into the stream and region the stack outputs name.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { Plan } from "../scripts/planFormat.js";
+
+const ROOT = path.resolve(__dirname, "..");
+const FOLDER = path.join(ROOT, "deploy", "vector");
+const text = readFileSync(path.join(FOLDER, "vector.yaml"), "utf8");
+
+interface VectorConfig {
+    schema?: { log_namespace?: boolean };
+    sources: Record<string, { type: string; address?: string; framing?: { method: string }; decoding?: { codec: string } }>;
+    transforms?: Record<string, unknown>;
+    sinks: Record<
+        string,
+        {
+            type: string;
+            inputs: string[];
+            stream_name?: string;
+            region?: string;
+            auth?: Record<string, string>;
+            encoding?: { codec: string };
+            acknowledgements?: { enabled: boolean };
+        }
+    >;
+}
+
+const config = parse(text) as VectorConfig;
+/** `${NAME}` references in the configuration: what the Railway service must define. */
+const referenced = [...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)[^}]*\}/g)].map((match) => match[1]!);
+
+describe("deploy/vector/vector.yaml", () => {
+    it("receives the app's log lines as newline-delimited JSON over HTTP on every address of the private network", () => {
+        expect(Object.keys(config.sources)).toEqual(["app"]);
+        expect(config.sources["app"]).toEqual({ type: "http_server", address: "[::]:9000", framing: { method: "newline_delimited" }, decoding: { codec: "json" } });
+        expect(config.schema?.log_namespace).toBe(true);
+        expect(config.transforms).toBeUndefined();
+    });
+
+    it("puts them into the Firehose stream and region named by the environment, as JSON, acknowledging only delivered lines", () => {
+        expect(Object.keys(config.sinks)).toEqual(["drain"]);
+        expect(config.sinks["drain"]).toEqual({
+            type: "aws_kinesis_firehose",
+            inputs: ["app"],
+            stream_name: "${FIREHOSE_STREAM_NAME}",
+            region: "${AWS_REGION}",
+            auth: { access_key_id: "${AWS_ACCESS_KEY_ID}", secret_access_key: "${AWS_SECRET_ACCESS_KEY}" },
+            encoding: { codec: "json" },
+            acknowledgements: { enabled: true },
+        });
+    });
+
+    it("reads exactly the variables the stack outputs for it (logForwarder plus the ingest key pair)", () => {
+        const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const forwarder = prod.outputs["logForwarder"] as Record<string, string>;
+        expect(forwarder).toEqual({ FIREHOSE_STREAM_NAME: "hotelgenius-ops-prod-logs-railway", AWS_REGION: "eu-west-3" });
+        expect(prod.outputs["logForwarderAccessKeyId"]).toBe("[secret]");
+        expect(prod.outputs["logForwarderSecretAccessKey"]).toBe("[secret]");
+        expect([...new Set(referenced)].sort()).toEqual([...Object.keys(forwarder), "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].sort());
+    });
+
+    it("holds no credential, and is the file the Railway image is built with", () => {
+        expect(text).not.toMatch(/AKIA[0-9A-Z]{16}/);
+        expect(text).not.toMatch(/secret_access_key:\s*"?[A-Za-z0-9/+]{40}/);
+        expect(readFileSync(path.join(FOLDER, "Dockerfile"), "utf8")).toMatch(/^COPY vector\.yaml \/etc\/vector\/vector\.yaml$/m);
+    });
+});
