@@ -127,6 +127,12 @@ describe("parseSettings: valid settings", () => {
         expect(await valueOf(settings.databaseUrl)).toBe(OFFLINE_SECRET);
     });
 
+    it("reads Pulumi.yaml's empty defaults of optional settings as unset, secret or not", () => {
+        const settings = parse({ [key("logServiceEndpoint")]: "", [key("logServiceAccessKey")]: "", [key("appLogGroups")]: "[]" });
+        expect(settings.logDrains.logService).toBeUndefined();
+        expect(settings.logDrains.appLogGroups).toEqual([]);
+    });
+
     it("lets provider settings pass untouched", () => {
         expect(() => parse({ "aws:profile": "hotelgenius", "sentry:token": "x", "pulumi:disable-default-providers": '["*"]' }, [DB_KEY, "sentry:token"])).not.toThrow();
     });

@@ -94,12 +94,18 @@ export function parseSettings(input: ParseSettingsInput): Settings {
     const residency = raw[keyOf("dataResidency")];
     const region = checkedRegion(raw["aws:region"], residency === undefined || residency === "eu" ? "eu" : undefined, problem);
 
+    // The Pulumi CLI refuses a typed setting with neither a stack value nor a default, so Pulumi.yaml gives each
+    // optional setting an empty default ("" or []), which means unset.
+    const given = (name: string): string | undefined => {
+        const value = raw[keyOf(name)];
+        return SETTINGS[name]?.optional && (value === "" || value === "[]") ? undefined : value;
+    };
     const parsed: Record<string, unknown> = {};
     for (const [name, setting] of Object.entries(SETTINGS)) {
-        const value = parseOne(name, setting, raw[keyOf(name)], secretKeys.has(keyOf(name)), problem);
+        const value = parseOne(name, setting, given(name), secretKeys.has(keyOf(name)), problem);
         if (value !== undefined) parsed[name] = value;
     }
-    const context: AreaContext = { project, stack, region, keyOf, isSet: (name) => raw[keyOf(name)] !== undefined };
+    const context: AreaContext = { project, stack, region, keyOf, isSet: (name) => given(name) !== undefined };
     for (const area of AREAS) {
         for (const relation of area.relations?.(parsed, context) ?? []) {
             problem(relation.setting, relation.value === undefined ? undefined : String(relation.value), relation.allowed);
