@@ -270,11 +270,11 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("Neon pooled endpoint", () => {
-        expectOnlyProblem({ [DB_KEY]: DIRECT_URL.replace("-000000.", "-000000-pooler.") }, DB_KEY, OFFLINE_SECRET, /direct endpoint, not the pooled `-pooler` host/);
+        expectOnlyProblem({ [DB_KEY]: DIRECT_URL.replace("-000000.", "-000000-pooler.") }, DB_KEY, OFFLINE_SECRET, /connection pooler host .*Use the direct endpoint/);
     });
 
     it("database URL with another scheme", () => {
-        expectOnlyProblem({ [DB_KEY]: DIRECT_URL.replace("postgresql:", "mysql:") }, DB_KEY, OFFLINE_SECRET, /postgres:\/\/ or postgresql:\/\//);
+        expectOnlyProblem({ [DB_KEY]: DIRECT_URL.replace("postgresql:", "mysql:") }, DB_KEY, OFFLINE_SECRET, /allowed are postgres:\/\/ and postgresql:\/\//);
     });
 
     it("non-secret setting stored as a secret", () => {

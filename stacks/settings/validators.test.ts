@@ -88,9 +88,15 @@ describe("small checks", () => {
     it("database URLs", () => {
         expect(checkDatabaseUrl(DIRECT_URL)).toBeUndefined();
         expect(checkDatabaseUrl("postgres://u:p@db.internal.example:5432/app")).toBeUndefined();
-        expect(checkDatabaseUrl("not a url")).toMatch(/must be a URL/);
-        expect(checkDatabaseUrl("postgresql://u:p@db.internal.example")).toMatch(/must name the database/);
+        expect(checkDatabaseUrl("not a url")).toMatch(/postgres/);
+        expect(checkDatabaseUrl("postgresql://u:p@db.internal.example")).toMatch(/names no database/);
         expect(checkDatabaseUrl("postgresql://u:p@ep-x-pooler.eu-central-1.aws.neon.tech/app")).toMatch(/-pooler/);
+        // What the job refuses, the stack refuses, without quoting the password.
+        for (const bad of ["postgresql://u:pa@ss-0000@db.internal.example/app", "postgresql://u:pa%ss-0000@db.internal.example/app", "postgresql://u:pa#ss-0000@db.internal.example/app"]) {
+            const reason = checkDatabaseUrl(bad);
+            expect(reason, bad).toMatch(/percent|%40|escape/);
+            expect(reason).not.toContain("ss-0000");
+        }
     });
 });
 

@@ -2,6 +2,7 @@
 // Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency, log drain
 // endpoints, CloudWatch Logs retention periods and log group names.
 import { Region } from "@pulumi/aws/types/enums/index.js";
+import { parseDatabaseUrl, refusePoolerHost } from "../../job/src/dburl.js";
 import { suggestion } from "./spec.js";
 
 export const AWS_REGIONS: readonly string[] = Object.values(Region);
@@ -12,21 +13,18 @@ export const MIN_DAYS_IN_IA = 30;
 /** Longest retention or lifetime accepted, in days (100 years). */
 export const MAX_DAYS = 36_500;
 
-/** Why a database URL cannot be used for backups, or undefined when it can. Never includes the URL. */
+/**
+ * Why the backup job would refuse a database URL, or undefined: the job's own parser decides, so a
+ * URL the stack accepts is one the nightly run can use (raw "@", "#", "/", "%" in a password, a
+ * `-pooler` host, ...). Its messages never quote the URL.
+ */
 export function checkDatabaseUrl(value: string): string | undefined {
-    let url: URL;
     try {
-        url = new URL(value);
-    } catch {
-        return "must be a URL like postgresql://user:password@host/dbname";
+        refusePoolerHost(parseDatabaseUrl(value, "the URL"), "the URL");
+        return undefined;
+    } catch (error) {
+        return `must be a postgres:// URL of the database's direct endpoint that the backup job accepts: ${(error as Error).message}`;
     }
-    if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") return "must use the postgres:// or postgresql:// scheme";
-    if (url.hostname === "") return "must name the database host (postgresql://user:password@host/dbname)";
-    if (url.pathname.length <= 1) return "must name the database (postgresql://user:password@host/dbname)";
-    if (url.hostname.split(".")[0]!.endsWith("-pooler")) {
-        return "must use Neon's direct endpoint, not the pooled `-pooler` host: pg_dump's session settings break a transaction-mode PgBouncer (drop `-pooler` from the host name)";
-    }
-    return undefined;
 }
 
 /** Why a backup root prefix is unusable, or undefined. */
