@@ -8,7 +8,7 @@ import type { Manifest, TableCount } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { pgProgram } from "./proc.js";
 import { redactUrl } from "./redact.js";
-import { restorePreflight, resolveBackup, streamRestore, verifyChecksum } from "./restore.js";
+import { checkRestoreVersion, requireRestoreTools, resolveBackup, streamRestore, verifyChecksum } from "./restore.js";
 import type { Runtime } from "./runtime.js";
 
 export interface TableResult {
@@ -64,10 +64,11 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     refusePoolerHost(admin, "--scratch-database-url");
     const adminDisplay = redactUrl(opts.scratchDatabaseUrl);
     const storage = openStorage(opts.from);
+    const restoreVersion = await requireRestoreTools(opts.pgBin);
     const manifest: Manifest = await resolveBackup(storage, opts.backup, rt);
     setDatabase(manifest.database);
     rt.logger.info("verify starting", { backup: manifest.id, from: storage.display, server: adminDisplay });
-    await restorePreflight(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
+    checkRestoreVersion(restoreVersion, pgProgram(opts.pgBin, "pg_restore"), manifest);
     // Checksum first: a corrupt dump fails fast, before any database is created.
     await verifyChecksum(storage, manifest, rt);
 
