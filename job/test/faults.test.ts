@@ -269,7 +269,7 @@ describe("restore faults", () => {
         await pg.query("postgres", "ALTER DATABASE read_only_target SET default_transaction_read_only = on");
         const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", url]);
         expect(result.code).toBe(8);
-        expect(errorOf(result).message).toMatch(/^pg_restore failed, nothing was committed: pg_restore exited with code 1: .*read-only transaction/s);
+        expect(errorOf(result).message).toMatch(/^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*read-only transaction/s);
         expect(await pg.query("read_only_target", "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')")).toEqual([{ n: 0 }]);
     });
 
