@@ -139,7 +139,10 @@ export function startGuardedPsql(options: GuardedPsqlOptions): GuardedPsql {
         sql: holder,
         child,
         async commit() {
-            await passing;
+            // The SQL could not all be passed on: psql has ended (it reads until it exits).
+            await passing.catch(async () => {
+                throw psqlError("psql ended before the restore could commit", await child.exited, child);
+            });
             if (decided) throw new JobError(ExitCode.Restore, "the restore was aborted before its COMMIT; nothing was committed");
             decided = true;
             const released = releaseTail(holder.tail.toString("utf8"), token);
