@@ -48,8 +48,9 @@ export class TailHolder extends Transform {
 
 /**
  * pg_restore --single-transaction ends its SQL with `COMMIT;` followed only by comments, blank lines
- * and (since 15.14/16.10/17.6) `\unrestrict KEY`. Returns the tail with the token set right before
- * that COMMIT, or undefined when the tail does not end that way (a cut or foreign stream).
+ * and (since 15.14/16.10/17.6) `\unrestrict KEY`. Returns the tail up to that COMMIT with the token
+ * set right before it, or undefined when the tail does not end that way (a cut or foreign stream).
+ * The footer is not sent: psql's exit status then speaks for the COMMIT alone.
  */
 export function releaseTail(tail: string, token: string): string | undefined {
     const at = tail.lastIndexOf("\nCOMMIT;\n");
@@ -57,7 +58,7 @@ export function releaseTail(tail: string, token: string): string | undefined {
     const footer = tail.slice(at + "\nCOMMIT;\n".length);
     const footerOk = footer.split("\n").every((line) => line === "" || line.startsWith("--") || /^\\unrestrict [A-Za-z0-9]+$/.test(line));
     if (!footerOk) return undefined;
-    return `${tail.slice(0, at + 1)}SET LOCAL ${COMMIT_SETTING} = '${token}';\n${tail.slice(at + 1)}`;
+    return `${tail.slice(0, at + 1)}SET LOCAL ${COMMIT_SETTING} = '${token}';\nCOMMIT;\n`;
 }
 
 /**
