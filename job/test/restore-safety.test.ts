@@ -304,6 +304,26 @@ describe.each(MODES)("all or nothing: %s", (mode) => {
     });
 });
 
+describe("verify's scratch databases", () => {
+    it("a verify never drops the scratch database of another verify that is still running", async () => {
+        plan.fault = "stall";
+        plan.faultAt = 30_000;
+        const { run: first } = await start("verify", "medium", mediumId);
+        await restoreInProgress();
+        const [live] = await scratchDatabases();
+        const second = await runCli(["verify", "--from", `s3://${BUCKET}/small`, "--backup", smallId, "--scratch-database-url", pg.url("postgres")], { env: proxyEnv });
+        expect(second.code, second.stdout).toBe(0);
+        // Not even tried: its lock is held (a DROP would also fail while the drill is connected, with a warning).
+        expect(second.logs.filter((l) => /scratch database/.test(l.message) && l.level !== "info")).toEqual([]);
+        expect(second.logs.map((l) => l.message)).not.toContain("leftover scratch database dropped");
+        expect(await scratchDatabases()).toEqual([live]);
+        plan.releaseStall!();
+        const result = await first.result;
+        expect(result.code, result.stdout).toBe(0);
+        expect(await scratchDatabases()).toEqual([]);
+    });
+});
+
 describe("S3 encryption headers", () => {
     it("names the KMS key on every object it creates when BACKUP_KMS_KEY_ARN is set", async () => {
         const key = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
