@@ -50,15 +50,16 @@ export class TailHolder extends Transform {
  * pg_restore --single-transaction ends its SQL with `COMMIT;` followed only by comments, blank lines
  * and (since 15.14/16.10/17.6) `\unrestrict KEY`. Returns the tail up to that COMMIT with the token
  * set right before it, or undefined when the tail does not end that way (a cut or foreign stream).
- * The footer is not sent: psql's exit status then speaks for the COMMIT alone.
+ * The footer is not sent: psql's exit status then speaks for the COMMIT alone. Bytes, not text: the
+ * tail may start inside a multi-byte character, and the SQL's encoding is the dump's.
  */
-export function releaseTail(tail: string, token: string): string | undefined {
+export function releaseTail(tail: Buffer, token: string): Buffer | undefined {
     const at = tail.lastIndexOf("\nCOMMIT;\n");
     if (at === -1) return undefined;
-    const footer = tail.slice(at + "\nCOMMIT;\n".length);
+    const footer = tail.subarray(at + "\nCOMMIT;\n".length).toString("latin1");
     const footerOk = footer.split("\n").every((line) => line === "" || line.startsWith("--") || /^\\unrestrict [A-Za-z0-9]+$/.test(line));
     if (!footerOk) return undefined;
-    return `${tail.slice(0, at + 1)}SET LOCAL ${COMMIT_SETTING} = '${token}';\nCOMMIT;\n`;
+    return Buffer.concat([tail.subarray(0, at + 1), Buffer.from(`SET LOCAL ${COMMIT_SETTING} = '${token}';\nCOMMIT;\n`)]);
 }
 
 /**
@@ -146,10 +147,11 @@ export function startGuardedPsql(options: GuardedPsqlOptions): GuardedPsql {
             });
             if (decided) throw new JobError(ExitCode.Restore, "the restore was aborted before its COMMIT; nothing was committed");
             decided = true;
-            const released = releaseTail(holder.tail.toString("utf8"), token);
+            const released = releaseTail(holder.tail, token);
             if (released === undefined) {
                 child.process.kill("SIGKILL");
-                throw new JobError(ExitCode.Restore, "pg_restore's SQL did not end with its final COMMIT and footer; nothing was committed", { tail: holder.tail.toString("utf8").slice(-200) });
+                // Not the tail itself in the log: it may hold rows of guests' data.
+                throw new JobError(ExitCode.Restore, "pg_restore's SQL did not end with its final COMMIT and footer; nothing was committed", { heldBytes: holder.tail.length });
             }
             stdin.end(released);
             const status = await child.exited;

@@ -87,10 +87,14 @@ describe("held tail", () => {
         expect(holder.tail.toString()).toBe("rstuv");
     });
 
-    it("releases the tail only when it ends with COMMIT and a footer", () => {
-        expect(releaseTail(`x;\nCOMMIT;\n${TRAILER}`, "t0k")).toBe("x;\nSET LOCAL hotelgenius.restore_commit = 't0k';\nCOMMIT;\n");
-        expect(releaseTail("x;\nCOMMIT;\n\n--\n-- PostgreSQL database dump complete\n--\n\n", "t")).toContain("SET LOCAL");
-        expect(releaseTail("x;\nCOMMIT;\nDROP TABLE guests;\n", "t")).toBeUndefined();
-        expect(releaseTail("COPY guests FROM stdin;\n1\tCOMM", "t")).toBeUndefined();
+    it("releases the tail only when it ends with COMMIT and a footer, byte for byte", () => {
+        const release = (tail: string) => releaseTail(Buffer.from(tail), "t0k")?.toString("latin1");
+        expect(release(`x;\nCOMMIT;\n${TRAILER}`)).toBe("x;\nSET LOCAL hotelgenius.restore_commit = 't0k';\nCOMMIT;\n");
+        expect(release("x;\nCOMMIT;\n\n--\n-- PostgreSQL database dump complete\n--\n\n")).toContain("SET LOCAL");
+        expect(release("x;\nCOMMIT;\nDROP TABLE guests;\n")).toBeUndefined();
+        expect(release("COPY guests FROM stdin;\n1\tCOMM")).toBeUndefined();
+        // A tail cut inside a multi-byte character keeps its bytes.
+        const split = Buffer.concat([Buffer.from("é").subarray(1), Buffer.from(`;\nCOMMIT;\n${TRAILER}`)]);
+        expect(releaseTail(split, "t")!.subarray(0, 1)).toEqual(Buffer.from("é").subarray(1));
     });
 });
