@@ -13,6 +13,14 @@ import { runVerify } from "./verify.js";
 /** After a signal, cleanup (pg_dump ended, upload aborted, check-in sent) must fit the ECS stop timeout (30 s default). */
 const SIGNAL_DEADLINE_MS = 20_000;
 
+/** What a signal stops, and what it leaves, per command: a stopped restore must not talk about backups. */
+const INTERRUPTED: Record<string, { stopping: string; left: string }> = {
+    backup: { stopping: "stopping pg_dump, aborting the upload and cleaning up", left: "cleanup done, no backup was recorded" },
+    restore: { stopping: "stopping the restore before its COMMIT", left: "nothing was committed, the target database is as it was" },
+    verify: { stopping: "stopping the restore drill and dropping its scratch database", left: "the drill did not finish, nothing was verified" },
+    list: { stopping: "stopping", left: "nothing was changed" },
+};
+
 function write(stream: NodeJS.WriteStream) {
     return (text: string) => void stream.write(text);
 }
@@ -50,8 +58,9 @@ export async function main(argv: string[]): Promise<number> {
     const onSignal = (signal: NodeJS.Signals) => {
         const code = signal === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated;
         if (controller.signal.aborted) return;
-        logger.warn(`received ${signal}: stopping pg_dump/pg_restore, aborting the upload and cleaning up`, { signal });
-        controller.abort(new JobError(code, `interrupted by ${signal}; cleanup done, no backup was recorded`, { signal }));
+        const outcome = INTERRUPTED[command] ?? INTERRUPTED["list"]!;
+        logger.warn(`received ${signal}: ${outcome.stopping}`, { signal });
+        controller.abort(new JobError(code, `interrupted by ${signal}; ${outcome.left}`, { signal }));
         setTimeout(() => {
             logger.error(`cleanup after ${signal} did not finish within ${SIGNAL_DEADLINE_MS / 1000}s; exiting`, { signal });
             process.exit(code);

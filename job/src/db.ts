@@ -135,8 +135,10 @@ export async function countLargeObjects(client: pg.Client): Promise<number> {
 }
 
 /**
- * User objects that make a database "not empty" for restore: relations, routines, types, schemas
- * other than public, large objects and extensions other than plpgsql. Returns a few names for the message.
+ * User objects that make a database "not empty" for restore: every object class pg_dump can write,
+ * outside the system schemas and beyond what initdb creates (oid >= 16384, FirstNormalObjectId, for
+ * classes without a schema). Extensions other than plpgsql and their members count too. Returns a few
+ * names for the message.
  */
 export const USER_OBJECTS_SQL = `
 WITH user_ns AS (
@@ -149,13 +151,52 @@ SELECT kind, name FROM (
   SELECT 'function', n.nspname || '.' || p.proname FROM pg_proc p JOIN user_ns n ON n.oid = p.pronamespace
   UNION ALL
   SELECT 'type', n.nspname || '.' || t.typname FROM pg_type t JOIN user_ns n ON n.oid = t.typnamespace
-    WHERE t.typtype IN ('d', 'e', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
+    WHERE (t.typtype IN ('b', 'd', 'e', 'p', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))
+      AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+  UNION ALL
+  SELECT 'collation', n.nspname || '.' || c.collname FROM pg_collation c JOIN user_ns n ON n.oid = c.collnamespace
+  UNION ALL
+  SELECT 'conversion', n.nspname || '.' || c.conname FROM pg_conversion c JOIN user_ns n ON n.oid = c.connamespace
+  UNION ALL
+  SELECT 'operator', n.nspname || '.' || o.oprname FROM pg_operator o JOIN user_ns n ON n.oid = o.oprnamespace
+  UNION ALL
+  SELECT 'operator class', n.nspname || '.' || o.opcname FROM pg_opclass o JOIN user_ns n ON n.oid = o.opcnamespace
+  UNION ALL
+  SELECT 'operator family', n.nspname || '.' || o.opfname FROM pg_opfamily o JOIN user_ns n ON n.oid = o.opfnamespace
+  UNION ALL
+  SELECT 'text search configuration', n.nspname || '.' || t.cfgname FROM pg_ts_config t JOIN user_ns n ON n.oid = t.cfgnamespace
+  UNION ALL
+  SELECT 'text search dictionary', n.nspname || '.' || t.dictname FROM pg_ts_dict t JOIN user_ns n ON n.oid = t.dictnamespace
+  UNION ALL
+  SELECT 'text search parser', n.nspname || '.' || t.prsname FROM pg_ts_parser t JOIN user_ns n ON n.oid = t.prsnamespace
+  UNION ALL
+  SELECT 'text search template', n.nspname || '.' || t.tmplname FROM pg_ts_template t JOIN user_ns n ON n.oid = t.tmplnamespace
   UNION ALL
   SELECT 'schema', nspname FROM user_ns WHERE nspname <> 'public'
   UNION ALL
   SELECT 'large object', oid::text FROM pg_largeobject_metadata
   UNION ALL
   SELECT 'extension', extname FROM pg_extension WHERE extname <> 'plpgsql'
+  UNION ALL
+  SELECT 'publication', pubname FROM pg_publication
+  UNION ALL
+  SELECT 'subscription', subname FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+  UNION ALL
+  SELECT 'event trigger', evtname FROM pg_event_trigger
+  UNION ALL
+  SELECT 'foreign data wrapper', fdwname FROM pg_foreign_data_wrapper
+  UNION ALL
+  SELECT 'foreign server', srvname FROM pg_foreign_server
+  UNION ALL
+  SELECT 'user mapping', usename || '@' || srvname FROM pg_user_mappings
+  UNION ALL
+  SELECT 'cast', format_type(castsource, NULL) || ' AS ' || format_type(casttarget, NULL) FROM pg_cast WHERE oid >= 16384
+  UNION ALL
+  SELECT 'transform', format_type(t.trftype, NULL) || ' for language ' || l.lanname FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
+  UNION ALL
+  SELECT 'language', lanname FROM pg_language WHERE oid >= 16384 AND lanname <> 'plpgsql'
+  UNION ALL
+  SELECT 'access method', amname FROM pg_am WHERE oid >= 16384
 ) objects
 ORDER BY kind, name`;
 

@@ -1,5 +1,5 @@
+import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Readable } from "node:stream";
 import type { RestoreOptions } from "./args.js";
 import { childEnv, toolVersion } from "./backup.js";
 import { connect, userObjects } from "./db.js";
@@ -9,21 +9,37 @@ import { HashingGate } from "./hashing.js";
 import type { Manifest } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { cleanPreludeSql, planClean } from "./clean.js";
-import { describeExit, pgProgram, requireZstd, startChild, succeeded, type Child } from "./proc.js";
+import { startGuardedPsql } from "./guarded-psql.js";
+import { describeExit, pgProgram, requireZstd, startChild, succeeded, toolBanner, type Child } from "./proc.js";
 import { redactUrl } from "./redact.js";
 import { startProgress } from "./reporter.js";
 import { resolveBackup } from "./resolve-backup.js";
 import type { Runtime } from "./runtime.js";
 import type { Storage } from "./storage.js";
-import { isToolNewEnough, majorLabel, parseToolVersion } from "./versions.js";
+import { isToolNewEnough, majorLabel, parseToolVersion, type PgVersion } from "./versions.js";
 
 export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
 const PROGRESS_INTERVAL_SECONDS = 30;
 
-/** The archive format of pg_dump N can only be read by pg_restore N or newer; zstd must be there too. */
-export async function restorePreflight(pgRestore: string, manifest: Manifest, option: string): Promise<void> {
-    const restoreVersion = await toolVersion(pgRestore, option);
+/**
+ * Every tool a restore runs (zstd, pg_restore, psql), checked before anything is read or touched;
+ * a missing one is a configuration error (exit 2) naming it. Returns pg_restore's version.
+ */
+export async function requireRestoreTools(pgBin: string | undefined): Promise<PgVersion> {
+    const option = pgBin ? "--pg-bin" : "PATH";
     await requireZstd();
+    const restoreVersion = await toolVersion(pgProgram(pgBin, "pg_restore"), option);
+    const psql = pgProgram(pgBin, "psql");
+    try {
+        await toolBanner(psql);
+    } catch (error) {
+        throw new JobError(ExitCode.Usage, `cannot run psql (${psql}, from ${option}): ${errorMessage(error)}; restores need psql beside pg_restore`, { program: psql });
+    }
+    return restoreVersion;
+}
+
+/** The archive format of pg_dump N can only be read by pg_restore N or newer. */
+export function checkRestoreVersion(restoreVersion: PgVersion, pgRestore: string, manifest: Manifest): void {
     const dumpVersion = parseToolVersion(manifest.pgDumpVersion);
     if (!isToolNewEnough(restoreVersion, dumpVersion)) {
         throw new JobError(
@@ -72,105 +88,125 @@ export interface RestoreInto {
     pgBin: string | undefined;
 }
 
-interface Consumer {
-    /** The process whose exit status decides the restore (pg_restore, or psql with --clean). */
-    final: Child;
-    name: string;
-    helpers: Child[];
-}
+/** Marks the reading pipeline's failure when zstd stopped reading: the exit statuses tell why. */
+class ZstdStopped extends Error {}
 
 /**
- * Without --clean: zstd -d -> pg_restore --single-transaction into the database. With --clean:
- * zstd -d -> pg_restore --file=- (SQL) -> psql --single-transaction, after the clean prelude, so
- * emptying and restoring commit together or not at all.
+ * Feeds the dump to zstd. When zstd fails on its own (not killed), the rest of the dump is still
+ * read and hashed, not decoded, so that bytes that changed since the checksum pass (exit 7) are told
+ * apart from a dump that matches its manifest but does not decompress (exit 8).
  */
-function startConsumer(r: RestoreInto, zstd: Child): Consumer {
-    const env = childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME);
-    const pgRestore = pgProgram(r.pgBin, "pg_restore");
-    // zstd's stdout fd is handed to the next process, not copied through this one: when that
-    // process stops early, zstd gets EPIPE and ends instead of blocking forever.
-    if (r.cleanSql === undefined) {
-        const restore = startChild(
-            pgRestore,
-            [`--dbname=${r.target.withoutPassword}`, "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", "--no-password"],
-            { env, stdio: [zstd.process.stdout!, "ignore", "pipe"] },
-        );
-        zstd.process.stdout!.destroy();
-        return { final: restore, name: "pg_restore", helpers: [] };
+class ZstdFeed extends Writable {
+    private broken: Promise<boolean> | undefined;
+
+    constructor(private readonly zstd: Child) {
+        super({ highWaterMark: 1024 * 1024 });
+        zstd.process.stdin!.on("error", () => this.markBroken());
     }
-    const toSql = startChild(pgRestore, ["--no-owner", "--no-acl", "--file=-"], { env, stdio: [zstd.process.stdout!, "pipe", "pipe"] });
-    zstd.process.stdout!.destroy();
-    const psql = startChild(
-        pgProgram(r.pgBin, "psql"),
-        ["--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--no-password", `--dbname=${r.target.withoutPassword}`, "--file=-"],
-        { env, stdio: ["pipe", "ignore", "pipe"] },
-    );
-    psql.process.stdin!.on("error", () => undefined);
-    psql.process.stdin!.write(r.cleanSql);
-    toSql.process.stdout!.pipe(psql.process.stdin!);
-    return { final: psql, name: "psql", helpers: [toSql] };
+
+    private markBroken(): Promise<boolean> {
+        this.broken ??= this.zstd.exited.then((status) => status.signal === null && status.code !== 0);
+        return this.broken;
+    }
+
+    private afterBreak(callback: (error?: Error | null) => void): void {
+        void this.markBroken().then((keepHashing) => callback(keepHashing ? null : new ZstdStopped("zstd stopped reading")));
+    }
+
+    override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+        const stdin = this.zstd.process.stdin!;
+        if (this.broken !== undefined || stdin.destroyed) return this.afterBreak(callback);
+        if (stdin.write(chunk)) return callback();
+        const onDrain = () => {
+            stdin.off("close", onClose);
+            callback();
+        };
+        const onClose = () => {
+            stdin.off("drain", onDrain);
+            this.afterBreak(callback);
+        };
+        stdin.once("drain", onDrain);
+        stdin.once("close", onClose);
+    }
+
+    override _final(callback: (error?: Error | null) => void): void {
+        if (this.broken !== undefined) return this.afterBreak(callback);
+        this.zstd.process.stdin!.end();
+        callback();
+    }
 }
 
 /**
- * storage -> sha256 -> zstd -d -> pg_restore, in one transaction. The hash is checked again on this
- * second read, with the last chunk held back until it matches: a dump replaced between the checksum
- * pass and this one cannot be restored to the end.
+ * storage -> sha256 -> zstd -d -> pg_restore --single-transaction --file=- -> this process -> psql.
+ * The commit is decided here, not by the end of a stream: psql gets the final COMMIT (and the guard's
+ * token) only once zstd and pg_restore exited 0 and the bytes fed to zstd, hashed on this very read,
+ * have the manifest's size and sha256. Every other ending leaves psql's transaction open, and the
+ * server rolls it back when psql is killed or its input ends.
  */
 export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> {
     const t = performance.now();
     const stream: Readable = await r.storage.openDump(r.manifest);
     const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
-    const consumer = startConsumer(r, zstd);
-    const all = [zstd, ...consumer.helpers, consumer.final];
+    // zstd's stdout fd is handed to pg_restore, not copied through this process. pg_restore writes SQL
+    // and connects to nothing: with --single-transaction its script has one BEGIN and one final COMMIT.
+    const pgRestore = startChild(pgProgram(r.pgBin, "pg_restore"), ["--no-owner", "--no-acl", "--single-transaction", "--file=-"], {
+        stdio: [zstd.process.stdout!, "pipe", "pipe"],
+    });
+    zstd.process.stdout!.destroy();
     let failure: unknown;
-    const stopAll = () => {
-        for (const child of all) child.stop(0);
+    let stopping = false;
+    const stop = (cause: unknown) => {
+        failure ??= cause;
+        if (stopping) return;
+        stopping = true;
+        // psql first: its session must end inside the transaction before anything else can end its input.
+        session.abort();
+        zstd.stop(0);
+        pgRestore.stop(0);
         stream.destroy();
     };
-    const kill = (error: unknown) => {
-        if (failure === undefined) failure = error;
-        // SIGKILL first: the restoring client must not get a chance to commit from a stream we no longer trust.
-        consumer.final.process.kill("SIGKILL");
-        stopAll();
-    };
-    const onAbort = () => kill(rt.signal.reason);
+    const session = startGuardedPsql({
+        program: pgProgram(r.pgBin, "psql"),
+        dbname: r.target.withoutPassword,
+        env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME),
+        prelude: r.cleanSql ?? "",
+        onEarlyExit: stop,
+    });
+    const onAbort = () => stop(rt.signal.reason);
     rt.signal.addEventListener("abort", onAbort, { once: true });
-    const gate = new HashingGate(async (digest, bytes) => {
-        if (digest !== r.manifest.sha256 || bytes !== r.manifest.bytes) {
-            const err = new JobError(ExitCode.Verification, `the dump of "${r.manifest.id}" changed while it was being restored (sha256 ${digest}, expected ${r.manifest.sha256}); the restore was stopped`, { backup: r.manifest.id });
-            kill(err);
-            throw err;
-        }
-    }, true);
-    let downstreamError: unknown;
-    zstd.process.stdin!.on("error", (error) => (downstreamError ??= error));
-    void consumer.final.exited.then((status) => {
-        if (!succeeded(status)) stopAll();
+    const gate = new HashingGate();
+    const stopProgress = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
+    const reading = pipeline(stream, gate, new ZstdFeed(zstd)).catch((error: unknown) => {
+        if (!(error instanceof ZstdStopped)) stop(new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
     });
-    const stop = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
-    const reading = pipeline(stream, gate, zstd.process.stdin!).catch((error: unknown) => {
-        // zstd's stdin breaking means a process downstream stopped: the exit statuses tell why.
-        const downstream = error === downstreamError || (error as { code?: string }).code === "EPIPE";
-        if (failure === undefined && !downstream) {
-            kill(error instanceof JobError ? error : new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
+    // A broken pipe to psql means psql ended: its exit (onEarlyExit) tells why.
+    const sqlPassed = pipeline(pgRestore.process.stdout!, session.sql).catch(() => session.child.exited);
+    const [zstdStatus, pgRestoreStatus] = await Promise.all([zstd.exited, pgRestore.exited, reading, sqlPassed]);
+    stopProgress();
+    try {
+        if (failure !== undefined) throw failure;
+        if (gate.digest !== r.manifest.sha256 || gate.bytes !== r.manifest.bytes) {
+            throw new JobError(
+                ExitCode.Verification,
+                `the dump of "${r.manifest.id}" changed while it was being restored (${gate.bytes} bytes, sha256 ${gate.digest}; the manifest says ${r.manifest.bytes} bytes, sha256 ${r.manifest.sha256}); nothing was committed`,
+                { backup: r.manifest.id, expectedSha256: r.manifest.sha256, actualSha256: gate.digest, expectedBytes: r.manifest.bytes, actualBytes: gate.bytes },
+            );
         }
-    });
-    const statuses = await Promise.all(all.map((c) => c.exited));
-    await reading;
-    stop();
-    rt.signal.removeEventListener("abort", onAbort);
-    if (failure !== undefined) throw failure;
-    const finalStatus = statuses[statuses.length - 1]!;
-    if (!succeeded(finalStatus)) {
-        const stderr = [consumer.final.stderr(), ...consumer.helpers.map((h) => h.stderr())].filter((s) => s !== "").join("\n");
-        throw new JobError(ExitCode.Restore, `${consumer.name} failed, nothing was committed: ${describeExit(consumer.name, finalStatus)}${stderr ? `: ${stderr}` : ""}`, {
-            stderr,
-            database: r.targetDisplay,
-        });
-    }
-    const broken = all.findIndex((_child, i) => !succeeded(statuses[i]!));
-    if (broken !== -1) {
-        throw new JobError(ExitCode.Restore, `a restore step failed after the restore committed: ${describeExit(String(all[broken]!.process.spawnfile), statuses[broken]!)}: ${all[broken]!.stderr()}`, { database: r.targetDisplay });
+        const failed = [
+            { child: zstd, name: "zstd", status: zstdStatus },
+            { child: pgRestore, name: "pg_restore", status: pgRestoreStatus },
+        ].filter((step) => !succeeded(step.status));
+        if (failed.length > 0) {
+            const details = failed.map((step) => `${describeExit(step.name, step.status)}${step.child.stderr() ? `: ${step.child.stderr()}` : ""}`);
+            throw new JobError(ExitCode.Restore, `the restore failed, nothing was committed: ${details.join("; ")}`, { stderr: details.join("\n"), database: r.targetDisplay });
+        }
+        await session.commit();
+    } catch (error) {
+        stop(error);
+        await session.child.exited;
+        throw failure;
+    } finally {
+        rt.signal.removeEventListener("abort", onAbort);
     }
     rt.logger.info("restore complete", { backup: r.manifest.id, database: r.targetDisplay, clean: r.cleanSql !== undefined, seconds: Math.round(performance.now() - t) / 1000 });
 }
@@ -180,9 +216,10 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     refusePoolerHost(target, "--database-url");
     const display = redactUrl(opts.databaseUrl);
     const storage = openStorage(opts.from);
+    const restoreVersion = await requireRestoreTools(opts.pgBin);
     const manifest = await resolveBackup(storage, opts.backup, rt);
     rt.logger.info("restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
-    await restorePreflight(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
+    checkRestoreVersion(restoreVersion, pgProgram(opts.pgBin, "pg_restore"), manifest);
 
     const client = await connect(opts.databaseUrl, { attempts: opts.connectAttempts, signal: rt.signal, logger: rt.logger, display });
     let cleanSql: string | undefined;

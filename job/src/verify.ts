@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import type pg from "pg";
 import type { VerifyOptions } from "./args.js";
 import { connect, countLargeObjects, countRows, quoteIdent } from "./db.js";
 import { parseDatabaseUrl, refusePoolerHost, withDatabase } from "./dburl.js";
@@ -8,7 +9,7 @@ import type { Manifest, TableCount } from "./manifest.js";
 import { openStorage } from "./open-storage.js";
 import { pgProgram } from "./proc.js";
 import { redactUrl } from "./redact.js";
-import { restorePreflight, streamRestore, verifyChecksum } from "./restore.js";
+import { checkRestoreVersion, requireRestoreTools, streamRestore, verifyChecksum } from "./restore.js";
 import { resolveBackup } from "./resolve-backup.js";
 import type { Runtime } from "./runtime.js";
 
@@ -32,10 +33,45 @@ export function tableKey(t: { schema: string; name: string }): string {
     return `${t.schema}.${t.name}`;
 }
 
+/** Scratch databases are named `hotelgenius_verify_<8 hex>_<backup id>`: nothing else has such a name. */
+const SCRATCH_PREFIX = "hotelgenius_verify_";
+const SCRATCH_NAME = /^hotelgenius_verify_[0-9a-f]{8}_[a-z0-9_]*$/;
+
 /** A fresh, valid (<= 63 bytes, lowercase) database name no earlier run can have left behind. */
 export function scratchDatabaseName(backupId: string, random: string): string {
     const base = backupId.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-    return `verify_${base}`.slice(0, 63 - random.length - 1) + `_${random}`;
+    return `${SCRATCH_PREFIX}${random}_${base}`.slice(0, 63);
+}
+
+export function isScratchDatabaseName(name: string): boolean {
+    return SCRATCH_NAME.test(name);
+}
+
+/** The session advisory lock a live verify holds on the admin database for its scratch database. */
+export function scratchLockKey(scratch: string): string {
+    return createHash("sha256").update(`hotelgenius-verify:${scratch}`).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Drops scratch databases that earlier verify runs left (killed outright, they could not drop them).
+ * A live verify holds its scratch database's lock for its whole run, so only databases whose lock
+ * this session can take are dropped; without FORCE, so a database someone is still connected to stays.
+ */
+async function dropLeftoverScratch(admin: pg.Client, rt: Runtime): Promise<void> {
+    const found = await admin.query<{ name: string }>("SELECT datname AS name FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1", [SCRATCH_PREFIX]);
+    for (const { name } of found.rows.filter((row) => isScratchDatabaseName(row.name))) {
+        const key = scratchLockKey(name);
+        const [lock] = (await admin.query<{ taken: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS taken", [key])).rows;
+        if (!lock!.taken) continue;
+        try {
+            await admin.query(`DROP DATABASE ${quoteIdent(name)}`);
+            rt.logger.info("leftover scratch database dropped", { scratch: name });
+        } catch (error) {
+            rt.logger.warn("could not drop a leftover scratch database: drop it by hand", { scratch: name, error: errorMessage(error) });
+        } finally {
+            await admin.query("SELECT pg_advisory_unlock($1::bigint)", [key]);
+        }
+    }
 }
 
 export async function runVerify(opts: VerifyOptions, rt: Runtime): Promise<TableResult[]> {
@@ -65,10 +101,11 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     refusePoolerHost(admin, "--scratch-database-url");
     const adminDisplay = redactUrl(opts.scratchDatabaseUrl);
     const storage = openStorage(opts.from);
+    const restoreVersion = await requireRestoreTools(opts.pgBin);
     const manifest: Manifest = await resolveBackup(storage, opts.backup, rt);
     setDatabase(manifest.database);
     rt.logger.info("verify starting", { backup: manifest.id, from: storage.display, server: adminDisplay });
-    await restorePreflight(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");
+    checkRestoreVersion(restoreVersion, pgProgram(opts.pgBin, "pg_restore"), manifest);
     // Checksum first: a corrupt dump fails fast, before any database is created.
     await verifyChecksum(storage, manifest, rt);
 
@@ -78,6 +115,9 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     const scratchUrl = withDatabase(opts.scratchDatabaseUrl, scratch);
     let created = false;
     try {
+        // Taken before the database exists, so no other verify's cleanup can ever see it unlocked.
+        await adminClient.query("SELECT pg_advisory_lock($1::bigint)", [scratchLockKey(scratch)]);
+        await dropLeftoverScratch(adminClient, rt);
         try {
             await adminClient.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
             created = true;

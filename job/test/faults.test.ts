@@ -1,6 +1,6 @@
 // Every failure must end with a clear error, its own exit code, no manifest, nothing half-written
 // listed in the target, no pg_dump left running, and the source database untouched.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -269,8 +269,36 @@ describe("restore faults", () => {
         await pg.query("postgres", "ALTER DATABASE read_only_target SET default_transaction_read_only = on");
         const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", url]);
         expect(result.code).toBe(8);
-        expect(errorOf(result).message).toMatch(/^pg_restore failed, nothing was committed: pg_restore exited with code 1: .*read-only transaction/s);
+        expect(errorOf(result).message).toMatch(/^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*read-only transaction/s);
         expect(await pg.query("read_only_target", "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')")).toEqual([{ n: 0 }]);
+    });
+
+    it("psql missing: exit 2 naming psql, before the backup is read or the target touched", async () => {
+        const noPsql = mkdtempSync(join(tmpdir(), "pg-bin-no-psql-"));
+        symlinkSync(join(pg.binDir, "pg_restore"), join(noPsql, "pg_restore"));
+        try {
+            const url = await pg.createDatabase("no_psql_target");
+            for (const clean of [[], ["--clean"]]) {
+                const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", url, "--pg-bin", noPsql, ...clean]);
+                expect(result.code, result.stdout).toBe(2);
+                expect(errorOf(result).message).toMatch(new RegExp(`^cannot run psql \\(${noPsql}/psql, from --pg-bin\\): .*ENOENT.*; restores need psql beside pg_restore$`));
+                expect(result.logs.map((l) => l.message)).not.toContain("restore starting");
+            }
+        } finally {
+            rmSync(noPsql, { recursive: true, force: true });
+        }
+    });
+
+    it("--clean by a role that does not own the target: exit 8 with psql's 'must be owner', nothing changed", async () => {
+        await pg.query("postgres", "CREATE ROLE intruder LOGIN PASSWORD 'intruder-test-only'");
+        const url = await createVariedDatabase(pg, "owned_target", { guests: 20 });
+        await pg.query("owned_target", "GRANT CREATE ON SCHEMA public TO intruder");
+        const owned = await fingerprint(pg, "owned_target");
+        const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", pg.url("owned_target", { user: "intruder", password: "intruder-test-only" }), "--clean"]);
+        expect(url).toContain("owned_target");
+        expect(result.code, result.stdout).toBe(8);
+        expect(errorOf(result).message).toMatch(/^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*ERROR: {2}must be owner of /s);
+        expect(await fingerprint(pg, "owned_target")).toEqual(owned);
     });
 
     it("pg_restore older than the dump's pg_dump: exit 4", async () => {

@@ -107,7 +107,7 @@ describe("backup to file:// and restore", () => {
         expect(results.length).toBeGreaterThanOrEqual(6);
         expect(results.every((r) => r.ok)).toBe(true);
         expect(verified.metrics.at(-1)).toMatchObject({ VerifySuccess: 1 });
-        const leftovers = await pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'verify_%'");
+        const leftovers = await pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'hotelgenius\\_verify\\_%'");
         expect(leftovers).toEqual([]);
     });
 
@@ -123,7 +123,7 @@ describe("backup to file:// and restore", () => {
             expect(verified.code).toBe(7);
             expect(errorLine(verified)?.message).toMatch(/1 of \d+ tables differ from the manifest: public\.guests expected 3001 rows, got 3000/);
             expect(verified.metrics.at(-1)).toMatchObject({ VerifySuccess: 0 });
-            expect(await pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'verify_%'")).toEqual([]);
+            expect(await pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'hotelgenius\\_verify\\_%'")).toEqual([]);
         } finally {
             writeFileSync(file, original);
         }

@@ -21,7 +21,7 @@ import { cleanPreludeSql } from "../src/clean.js";
 import { S3_MAX_PARTS, encryptionParams, mapLimit, maxMultipartBytes } from "../src/storage-s3.js";
 import { dumpTooLargeError } from "../src/backup.js";
 import { kmsKeyFromEnv } from "../src/open-storage.js";
-import { compareCounts, scratchDatabaseName } from "../src/verify.js";
+import { compareCounts, isScratchDatabaseName, scratchDatabaseName } from "../src/verify.js";
 import { isToolNewEnough, majorLabel, parseServerVersionNum, parseToolVersion } from "../src/versions.js";
 
 function exitOf(fn: () => unknown): number | undefined {
@@ -399,7 +399,9 @@ describe("verify helpers", () => {
     it("makes valid scratch database names", () => {
         const name = scratchDatabaseName("A-Very.Long_database_name_that_goes_on_and_on_20261124T030000Z", "deadbeef");
         expect(name.length).toBeLessThanOrEqual(63);
-        expect(name).toMatch(/^verify_[a-z0-9_]+_deadbeef$/);
+        expect(name).toMatch(/^hotelgenius_verify_deadbeef_a_very_long_database_name_that_go/);
+        expect(isScratchDatabaseName(name)).toBe(true);
+        expect(isScratchDatabaseName("verify_hotel_20261124t030000z_deadbeef")).toBe(false);
     });
 });
 
