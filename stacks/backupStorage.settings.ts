@@ -96,8 +96,8 @@ export const backupStorageArea = defineArea({
         }),
         protectData: flag({
             default: true,
-            description: "Protect and retain on delete every resource holding backup data, so no destroy or refactor can delete it.",
-            why: "Every resource that holds backup data is `protect`ed and `retainOnDelete`, so neither `pulumi destroy` nor a refactor can delete backups.",
+            description: "Protect every backup storage resource from deletion (and retain it if unprotected); false lets pulumi destroy empty and delete the buckets.",
+            why: "Every resource whose loss weakens the backups (buckets, keys, bucket policies, encryption, versioning, Object Lock, lifecycle, replication) is `protect`ed, so neither `pulumi destroy` nor a refactor can delete it. `false` (staging) also sets `forceDestroy`: see [Tearing staging down](#tearing-staging-down).",
         }),
     },
     relations: (values, context) => {

@@ -22,6 +22,11 @@ describe("BackupStorage (staging settings)", () => {
         expect(run.resources.filter((resource) => resource.protect || resource.retainOnDelete)).toEqual([]);
     });
 
+    it("empties both buckets on delete (forceDestroy), so `pulumi destroy` can remove them", () => {
+        expect(named("backups-bucket").inputs).toEqual({ bucket: "hotelgenius-ops-staging-backups", forceDestroy: true, objectLockEnabled: true });
+        expect(named("backups-replica-bucket").inputs["forceDestroy"]).toBe(true);
+    });
+
     it("locks in governance mode for staging's days, on both buckets", () => {
         for (const name of ["backups-object-lock", "backups-replica-object-lock"]) {
             expect(named(name).inputs["rule"]).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 7 } });

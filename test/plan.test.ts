@@ -69,17 +69,45 @@ describe("committed plans", () => {
 
 describe("what the real stack settings plan", () => {
     const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
-    const dataTypes = ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"];
+    const storageResources = (stack: string) => load(stack).resources.filter((resource) => resource.component === "backups");
 
-    it("prod protects and retains every bucket, key and lock configuration; staging none, so it can be torn down", () => {
-        const guarded = (stack: string) =>
+    it("prod protects and retains every storage resource whose loss weakens the backups (all but the key aliases); staging none", () => {
+        const prod = storageResources("prod");
+        const unguarded = prod.filter((resource) => !resource.protect || !resource.retainOnDelete).map((resource) => resource.type);
+        expect(unguarded).toEqual(["aws:kms/alias:Alias", "aws:kms/alias:Alias"]);
+        const guardedTypes = new Set(prod.filter((resource) => resource.protect).map((resource) => resource.type.split(":")[2]));
+        expect([...guardedTypes].sort()).toEqual(
+            [
+                "Bucket",
+                "BucketLifecycleConfiguration",
+                "BucketObjectLockConfiguration",
+                "BucketOwnershipControls",
+                "BucketPolicy",
+                "BucketPublicAccessBlock",
+                "BucketReplicationConfig",
+                "BucketServerSideEncryptionConfiguration",
+                "BucketVersioning",
+                "Key",
+                "Role",
+                "RolePolicy",
+            ].sort(),
+        );
+        expect(storageResources("staging").filter((resource) => resource.protect || resource.retainOnDelete)).toEqual([]);
+    });
+
+    it("prod never empties a bucket on delete (forceDestroy); staging empties both, so it can be torn down", () => {
+        const forceDestroy = (stack: string) =>
             load(stack)
-                .resources.filter((resource) => dataTypes.includes(resource.type))
-                .map((resource) => [resource.name, resource.protect, resource.retainOnDelete]);
-        const names = ["backups-bucket", "backups-key", "backups-object-lock", "backups-replica-bucket", "backups-replica-key", "backups-replica-object-lock"].sort();
-        expect(guarded("prod").map(([name]) => name).sort()).toEqual(names);
-        expect(guarded("prod").every(([, protect, retain]) => protect === true && retain === true)).toBe(true);
-        expect(guarded("staging").every(([, protect, retain]) => protect === false && retain === false)).toBe(true);
+                .resources.filter((resource) => resource.type === "aws:s3/bucket:Bucket")
+                .map((resource) => [resource.name, resource.inputs["forceDestroy"]]);
+        expect(forceDestroy("prod")).toEqual([
+            ["backups-bucket", false],
+            ["backups-replica-bucket", false],
+        ]);
+        expect(forceDestroy("staging")).toEqual([
+            ["backups-bucket", true],
+            ["backups-replica-bucket", true],
+        ]);
     });
 
     it("prod locks backups in compliance mode and keeps the replica in another region", () => {
