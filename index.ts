@@ -26,3 +26,4 @@ export const replicaBucketName = backups.replicaBucketName;
 export const replicaBucketArn = backups.replicaBucketArn;
 export const replicaKeyArn = backups.replicaKeyArn;
 export const backupLayout = backups.layout;
+export const replicationMetricDimensions = backups.replicationMetricDimensions;

@@ -94,6 +94,11 @@ export const backupStorageArea = defineArea({
             description: "Waiting period (7-30 days) before a scheduled KMS key deletion takes effect.",
             why: "Deleting the key makes every backup unreadable, lock or no lock. The longest window gives the most time to notice and cancel.",
         }),
+        replicationTimeControl: flag({
+            default: false,
+            description: "Turn on S3 Replication Time Control (15-minute replication SLA, billed per GB replicated) on both replication rules.",
+            why: "Replication metrics are always on, so failed replication alarms without it. The 15-minute SLA and its missed-threshold events matter when data changes all day; one nightly dump whose recovery point is a day old does not need them, and RTC adds a charge per GB replicated.",
+        }),
         protectData: flag({
             default: true,
             description: "Protect every backup storage resource from deletion (and retain it if unprotected); false lets pulumi destroy empty and delete the buckets.",

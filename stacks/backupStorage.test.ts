@@ -175,7 +175,7 @@ describe("BackupStorage (prod settings)", () => {
         expect(named("backups-replica-lifecycle").inputs["bucket"]).toBe(REPLICA_BUCKET);
     });
 
-    it("replicates dumps and manifests, SSE-KMS objects included, re-encrypted with the replica key, without delete markers", () => {
+    it("replicates dumps and manifests, SSE-KMS objects included, re-encrypted with the replica key, without delete markers, with metrics but no RTC", () => {
         const replication = named("backups-replication");
         const rule = (id: string, priority: number, prefix: string) => ({
             id,
@@ -184,7 +184,11 @@ describe("BackupStorage (prod settings)", () => {
             filter: { prefix },
             deleteMarkerReplication: { status: "Disabled" },
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-            destination: { bucket: `arn:aws:s3:::${REPLICA_BUCKET}`, encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_ARN } },
+            destination: {
+                bucket: `arn:aws:s3:::${REPLICA_BUCKET}`,
+                encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_ARN },
+                metrics: { status: "Enabled" },
+            },
         });
         expect(replication.inputs).toEqual({
             bucket: BUCKET,
@@ -301,7 +305,7 @@ describe("BackupStorage (prod settings)", () => {
         });
     });
 
-    it("outputs bucket names and ARNs, key ARNs and the prefix layout", () => {
+    it("outputs bucket names and ARNs, key ARNs, the prefix layout and the replication metrics' dimensions", () => {
         expect(run.outputs).toEqual({
             bucketName: BUCKET,
             bucketArn: `arn:aws:s3:::${BUCKET}`,
@@ -311,6 +315,10 @@ describe("BackupStorage (prod settings)", () => {
             replicaKeyArn: REPLICA_KEY_ARN,
             replicationRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/hotelgenius-ops-prod-backup-replication`,
             layout: { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" },
+            replicationMetricDimensions: [
+                { SourceBucket: BUCKET, DestinationBucket: REPLICA_BUCKET, RuleId: "dumps-off-site" },
+                { SourceBucket: BUCKET, DestinationBucket: REPLICA_BUCKET, RuleId: "manifests-off-site" },
+            ],
         });
     });
 

@@ -9,10 +9,12 @@ import {
     bucketPolicy,
     backupLifecycleRules,
     replicationPermissions,
+    replicationMetricDimensions,
     replicationRules,
     replicationTrustPolicy,
     storageSettingsProblems,
     type LifecycleRule,
+    type ReplicationMetricDimensions,
 } from "./storageRules.js";
 
 export const BACKUP_STORAGE_TYPE = "hotelgenius:ops:BackupStorage";
@@ -73,6 +75,8 @@ export class BackupStorage extends pulumi.ComponentResource {
     public readonly replicaBucketArn: pulumi.Output<string>;
     public readonly replicaKeyArn: pulumi.Output<string>;
     public readonly replicationRoleArn: pulumi.Output<string>;
+    /** SourceBucket/DestinationBucket/RuleId of each replication rule: what the replication alarms select on. */
+    public readonly replicationMetricDimensions: pulumi.Output<ReplicationMetricDimensions[]>;
     /** Where the backup job writes; the lifecycle and replication rules filter on these prefixes. */
     public readonly layout: BackupLayout;
 
@@ -146,7 +150,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 role: role.arn,
                 rules: pulumi
                     .all([replica.bucket.arn, replica.key.arn])
-                    .apply(([replicaBucketArn, replicaKeyArn]) => replicationRules(settings.layout, replicaBucketArn, replicaKeyArn)),
+                    .apply(([replicaBucketArn, replicaKeyArn]) => replicationRules(settings.layout, replicaBucketArn, replicaKeyArn, settings.replicationTimeControl)),
             },
             // S3 refuses a replication configuration until both buckets are versioned, and replicates
             // nothing until the role may read and write; it is the primary bucket's last configuration write.
@@ -160,6 +164,9 @@ export class BackupStorage extends pulumi.ComponentResource {
         this.replicaBucketArn = replica.bucket.arn;
         this.replicaKeyArn = replica.key.arn;
         this.replicationRoleArn = role.arn;
+        this.replicationMetricDimensions = pulumi
+            .all([primary.bucket.bucket, replica.bucket.bucket])
+            .apply(([source, destination]) => replicationMetricDimensions(source, destination));
         this.layout = { ...settings.layout };
         this.registerOutputs({
             bucketName: this.bucketName,
@@ -169,6 +176,7 @@ export class BackupStorage extends pulumi.ComponentResource {
             replicaBucketArn: this.replicaBucketArn,
             replicaKeyArn: this.replicaKeyArn,
             replicationRoleArn: this.replicationRoleArn,
+            replicationMetricDimensions: this.replicationMetricDimensions,
             layout: this.layout,
         });
     }

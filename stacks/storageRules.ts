@@ -35,7 +35,19 @@ export interface ReplicationRule {
     filter: { prefix: string };
     deleteMarkerReplication: { status: "Disabled" };
     sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } };
-    destination: { bucket: string; encryptionConfiguration: { replicaKmsKeyId: string } };
+    destination: {
+        bucket: string;
+        encryptionConfiguration: { replicaKmsKeyId: string };
+        metrics: { status: "Enabled"; eventThreshold?: { minutes: typeof RTC_MINUTES } };
+        replicationTime?: { status: "Enabled"; time: { minutes: typeof RTC_MINUTES } };
+    };
+}
+
+/** The dimensions of one rule's S3 replication metrics (AWS/S3 OperationsFailedReplication, ReplicationLatency, ...). */
+export interface ReplicationMetricDimensions {
+    SourceBucket: string;
+    DestinationBucket: string;
+    RuleId: string;
 }
 
 /** Where each bucket and key of the replication pair lives. */
@@ -201,26 +213,49 @@ export function bucketPolicy(bucketArn: string, keyArn: string): PolicyDocument 
     };
 }
 
+/** The only threshold S3 Replication Time Control offers, in minutes. */
+const RTC_MINUTES = 15;
+
+/** The replication rules' ids, dumps first: the RuleId dimension of their metrics. */
+export const REPLICATION_RULE_IDS = ["dumps-off-site", "manifests-off-site"] as const;
+
 /**
  * Replicates new dumps and their manifests (never delete markers), re-encrypted under the replica's
  * own key. The manifests go too: the job treats a dump without a manifest as no backup at all, and
  * the manifest holds the checksum a restore verifies first, so a replica of dumps alone could not be
  * restored from.
+ *
+ * Replication metrics are always on: S3 accepts a configuration that cannot work (a wrong key, a
+ * missing permission) and then fails object by object, silently but for these metrics and events.
+ * Replication Time Control adds the 15-minute SLA and its missed-threshold events; S3 requires its
+ * metrics to carry the same threshold then, and refuses a threshold without it.
  */
-export function replicationRules(layout: BackupLayout, replicaBucketArn: string, replicaKeyArn: string): ReplicationRule[] {
-    return [
-        ["dumps-off-site", layout.dumpPrefix],
-        ["manifests-off-site", layout.manifestPrefix],
-    ].map(([id, prefix], index) => ({
-        id: id!,
+export function replicationRules(layout: BackupLayout, replicaBucketArn: string, replicaKeyArn: string, timeControl: boolean): ReplicationRule[] {
+    const prefixes = [layout.dumpPrefix, layout.manifestPrefix];
+    return REPLICATION_RULE_IDS.map((id, index) => ({
+        id,
         status: "Enabled",
         priority: index + 1,
-        filter: { prefix: prefix! },
+        filter: { prefix: prefixes[index]! },
         // Deleting a backup in the primary (by mistake or by an attacker) must not hide it in the replica.
         deleteMarkerReplication: { status: "Disabled" },
         sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-        destination: { bucket: replicaBucketArn, encryptionConfiguration: { replicaKmsKeyId: replicaKeyArn } },
+        destination: {
+            bucket: replicaBucketArn,
+            encryptionConfiguration: { replicaKmsKeyId: replicaKeyArn },
+            ...(timeControl
+                ? {
+                      metrics: { status: "Enabled", eventThreshold: { minutes: RTC_MINUTES } },
+                      replicationTime: { status: "Enabled", time: { minutes: RTC_MINUTES } },
+                  }
+                : { metrics: { status: "Enabled" } }),
+        },
     }));
+}
+
+/** One set of metric dimensions per replication rule, for the alarms on failed or late replication. */
+export function replicationMetricDimensions(sourceBucket: string, destinationBucket: string): ReplicationMetricDimensions[] {
+    return REPLICATION_RULE_IDS.map((RuleId) => ({ SourceBucket: sourceBucket, DestinationBucket: destinationBucket, RuleId }));
 }
 
 /** Only S3 may assume the replication role; iam:PassRole on it stays with this account. */

@@ -48,6 +48,7 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
                 abortIncompleteUploadDays: 7,
                 replicaRegion: "eu-central-1",
                 kmsDeletionWindowDays: 30,
+                replicationTimeControl: false,
                 protectData: true,
             },
             schedule: { expression: "cron(15 3 * * ? *)", timezone: "Europe/Paris" },
@@ -78,6 +79,7 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
                 abortIncompleteUploadDays: 7,
                 replicaRegion: "eu-central-1",
                 kmsDeletionWindowDays: 7,
+                replicationTimeControl: false,
                 protectData: false,
             },
             schedule: { expression: "cron(15 4 * * ? *)", timezone: "Europe/Paris" },
@@ -103,6 +105,7 @@ export function backupStorageProgram(settings: Settings): () => Promise<Record<s
             replicaBucketArn: storage.replicaBucketArn,
             replicaKeyArn: storage.replicaKeyArn,
             replicationRoleArn: storage.replicationRoleArn,
+            replicationMetricDimensions: storage.replicationMetricDimensions,
             layout: storage.layout,
         };
     };

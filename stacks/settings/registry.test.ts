@@ -73,6 +73,7 @@ describe("parseSettings: valid settings", () => {
             abortIncompleteUploadDays: 7,
             replicaRegion: DEFAULTS.replicaRegion,
             kmsDeletionWindowDays: DEFAULTS.kmsDeletionWindowDays,
+            replicationTimeControl: false,
             protectData: true,
         });
         expect(settings.schedule).toEqual({ expression: DEFAULTS.backupSchedule, timezone: DEFAULTS.backupScheduleTimezone });
@@ -95,13 +96,14 @@ describe("parseSettings: valid settings", () => {
             [key("archiveStorageClass")]: "DEEP_ARCHIVE",
             [key("expirationDays")]: "400",
             [key("protectData")]: "false",
+            [key("replicationTimeControl")]: "true",
             [key("backupSchedule")]: "rate(12 hours)",
             [key("backupScheduleTimezone")]: "Europe/Paris",
         });
         expect(settings.owner).toBe("data-team");
         expect(settings.alertEmails).toEqual(["a@hotelgenius.example", "b+ops@hotelgenius.example"]);
         expect(settings.storage.layout).toEqual({ root: "hotelgenius/postgres", dumpPrefix: "hotelgenius/postgres/dumps/", manifestPrefix: "hotelgenius/postgres/manifests/" });
-        expect(settings.storage).toMatchObject({ objectLockMode: "GOVERNANCE", objectLockDays: 14, transitionToIaDays: 45, transitionToArchiveDays: 75, archiveStorageClass: "DEEP_ARCHIVE", expirationDays: 400, protectData: false });
+        expect(settings.storage).toMatchObject({ objectLockMode: "GOVERNANCE", objectLockDays: 14, transitionToIaDays: 45, transitionToArchiveDays: 75, archiveStorageClass: "DEEP_ARCHIVE", expirationDays: 400, protectData: false, replicationTimeControl: true });
         expect(settings.schedule).toEqual({ expression: "rate(12 hours)", timezone: "Europe/Paris" });
     });
 
