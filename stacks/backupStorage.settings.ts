@@ -1,7 +1,7 @@
 // The backup storage's settings: lifecycle, Object Lock, replica, keys. Defaults are chosen for prod;
 // docs/settings.md gives each one's reason (generated from the `why` here).
 import { defineArea, flag, integer, oneOf, text, type RelationProblem, type Values } from "./settings/spec.js";
-import { checkDataRegion, checkPrefixRoot, lifecycleOrderProblems, MAX_DAYS, MIN_DAYS_IN_STANDARD, type DataResidency } from "./settings/validators.js";
+import { checkDataRegion, checkPrefixRoot, checkRoleArn, lifecycleOrderProblems, MAX_DAYS, MIN_DAYS_IN_STANDARD, type DataResidency } from "./settings/validators.js";
 
 /** S3 storage classes a lifecycle rule may move dumps to after Standard-IA. */
 export const ARCHIVE_STORAGE_CLASSES = ["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] as const;
@@ -92,7 +92,13 @@ export const backupStorageArea = defineArea({
             max: 30,
             rangeReason: " (the window AWS KMS allows)",
             description: "Waiting period (7-30 days) before a scheduled KMS key deletion takes effect.",
-            why: "Deleting the key makes every backup unreadable, lock or no lock. The longest window gives the most time to notice and cancel.",
+            why: "Deleting the key makes every backup unreadable, lock or no lock. The longest window gives the most time to notice and cancel. The key policy refuses any shorter window, to everyone.",
+        }),
+        breakGlassRoleArn: text({
+            check: checkRoleArn,
+            allowed: "the ARN of one IAM role in the account that owns the backups, `arn:aws:iam::<account>:role/[<path>/]<name>`, without wildcards",
+            description: "ARN of the IAM role, in the backups' account, that alone may disable the backup KMS keys or change their key policy.",
+            why: "No default: a guessed role that does not exist could be created by any IAM administrator, and one in another account could never act. See [The KMS key policy](#the-kms-key-policy).",
         }),
         replicationTimeControl: flag({
             default: false,

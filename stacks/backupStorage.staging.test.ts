@@ -56,6 +56,13 @@ describe("BackupStorage (staging settings)", () => {
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
         });
         expect(named("backups-key").inputs["deletionWindowInDays"]).toBe(7);
+        // The key policy lets `pulumi destroy` schedule the deletion with the stack's own window.
+        for (const key of ["backups-key", "backups-replica-key"]) {
+            const statements = (JSON.parse(named(key).inputs["policy"] as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
+            expect(statements.find((statement) => statement.Sid === "DenyShortDeletionWindow")?.Condition).toEqual({
+                NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "7" },
+            });
+        }
     });
 
     it("derives every physical name from the staging stack, disjoint from prod's", () => {

@@ -3,7 +3,7 @@
 // files, and the Pulumi runtime is process-global).
 import type * as aws from "@pulumi/aws";
 import { beforeAll, describe, expect, it } from "vitest";
-import { backupStorageProgram, prodSettings, stagingSettings } from "../test/fixtures.js";
+import { BREAK_GLASS_ROLE_ARN, backupStorageProgram, prodSettings, stagingSettings } from "../test/fixtures.js";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../scripts/mockRuntime.js";
 import { BACKUP_STORAGE_TYPE, BackupStorage } from "./backupStorage.js";
 import { backupStorageNames } from "./naming.js";
@@ -103,17 +103,37 @@ describe("BackupStorage (prod settings)", () => {
         expect(named("backups-replica-encryption").dependsOn).toContain(named("backups-replica-key").urn);
     });
 
-    it("creates two rotating customer keys with the configured deletion window, each behind a stack-named alias", () => {
-        expect(named("backups-key").inputs).toEqual({
-            description: "Backups of hotelgenius-ops prod",
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        });
-        expect(named("backups-replica-key").inputs).toEqual({
-            description: "Off-site replica of the backups of hotelgenius-ops prod",
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        });
+    it("creates two rotating customer keys with the configured deletion window and the guarded key policy, each behind a stack-named alias", () => {
+        const keyPolicy = {
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "DelegateToIam", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+                {
+                    Sid: "DenyShortDeletionWindow",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "kms:ScheduleKeyDeletion",
+                    Resource: "*",
+                    Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } },
+                },
+                {
+                    Sid: "DenyDisableAndPolicyChanges",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: ["kms:DisableKey", "kms:PutKeyPolicy"],
+                    Resource: "*",
+                    Condition: { ArnNotEquals: { "aws:PrincipalArn": BREAK_GLASS_ROLE_ARN } },
+                },
+            ],
+        };
+        for (const [name, description] of [
+            ["backups-key", "Backups of hotelgenius-ops prod"],
+            ["backups-replica-key", "Off-site replica of the backups of hotelgenius-ops prod"],
+        ]) {
+            const { policy, ...rest } = named(name!).inputs;
+            expect([name, rest]).toEqual([name, { description, enableKeyRotation: true, deletionWindowInDays: 30, bypassPolicyLockoutSafetyCheck: true }]);
+            expect([name, JSON.parse(policy as string)]).toEqual([name, keyPolicy]);
+        }
         expect(named("backups-key-alias").inputs).toEqual({ name: "alias/hotelgenius-ops-prod-backups", targetKeyId: "backups-key-id" });
         expect(named("backups-replica-key-alias").inputs).toEqual({
             name: "alias/hotelgenius-ops-prod-backups-replica",

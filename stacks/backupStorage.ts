@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupLayout, BackupStorageSettings } from "./backupStorage.settings.js";
+import { backupKeyPolicy } from "./keyPolicy.js";
 import { backupStorageNames, type BackupStorageNames } from "./naming.js";
 import {
     bucketPolicy,
@@ -195,15 +196,16 @@ export class BackupStorage extends pulumi.ComponentResource {
         const guarded = guardedOptions(child, settings);
         const id = spec.logicalName;
 
-        // No key policy is set: the default one delegates to IAM in this account, which is what the
-        // replication role and the backup job's role rely on; a hand-written policy that forgot the
-        // account would make the key, and every dump under it, unmanageable.
         const key = new aws.kms.Key(
             `${id}-key`,
             {
                 description: spec.description,
                 enableKeyRotation: true,
                 deletionWindowInDays: settings.kmsDeletionWindowDays,
+                policy: pulumi.jsonStringify(backupKeyPolicy(settings.breakGlassRoleArn, settings.kmsDeletionWindowDays)),
+                // The lockout check refuses a policy that does not let its author change it again;
+                // keeping the role `pulumi up` runs as from changing it is exactly this policy's point.
+                bypassPolicyLockoutSafetyCheck: true,
             },
             guarded,
         );

@@ -64,6 +64,12 @@ describe("storageSettingsProblems", () => {
         expect(storageSettingsProblems(storage({ kmsDeletionWindowDays: 31 }))).toHaveLength(1);
     });
 
+    it("rejects a break-glass role ARN that could match more than one role", () => {
+        expect(storageSettingsProblems(storage({ breakGlassRoleArn: "arn:aws:iam::000000000000:role/*" }))).toEqual([
+            'storage.breakGlassRoleArn is "arn:aws:iam::000000000000:role/*"; must be the ARN of one IAM role, arn:aws:iam::<12-digit account>:role/[<path>/]<name>, without wildcards (* or ?)',
+        ]);
+    });
+
     it("rejects unknown object lock modes and storage classes", () => {
         const settings = storage({ objectLockMode: "LEGAL_HOLD" as never, archiveStorageClass: "STANDARD" as never });
         expect(storageSettingsProblems(settings)).toEqual([

@@ -2,7 +2,7 @@
 // replication role documents. Plain data in, plain data out: unit-tested without any Pulumi runtime,
 // and turned into JSON by the component once the ARNs they mention are known.
 import { ARCHIVE_STORAGE_CLASSES, OBJECT_LOCK_MODES, type BackupLayout, type BackupStorageSettings } from "./backupStorage.settings.js";
-import { lifecycleOrderProblems, MIN_DAYS_IN_STANDARD } from "./settings/validators.js";
+import { checkRoleArn, lifecycleOrderProblems, MIN_DAYS_IN_STANDARD } from "./settings/validators.js";
 
 export interface LifecycleRule {
     id: string;
@@ -17,7 +17,7 @@ export interface LifecycleRule {
 export interface PolicyStatement {
     Sid: string;
     Effect: "Allow" | "Deny";
-    Principal?: "*" | { Service: string };
+    Principal?: "*" | { Service: string } | { AWS: string };
     Action: string | string[];
     Resource?: string | string[];
     Condition?: Record<string, Record<string, string | string[]>>;
@@ -122,6 +122,8 @@ export function storageSettingsProblems(settings: BackupStorageSettings): string
     if (!Number.isInteger(settings.kmsDeletionWindowDays) || settings.kmsDeletionWindowDays < 7 || settings.kmsDeletionWindowDays > 30) {
         problems.push(`storage.kmsDeletionWindowDays is ${settings.kmsDeletionWindowDays}; allowed: a whole number from 7 to 30 (the KMS limits)`);
     }
+    const roleArnProblem = checkRoleArn(settings.breakGlassRoleArn);
+    if (roleArnProblem !== undefined) problems.push(`storage.breakGlassRoleArn is "${settings.breakGlassRoleArn}"; ${roleArnProblem}`);
     return problems;
 }
 

@@ -12,6 +12,9 @@ export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "s
     schedule?: Partial<BackupScheduleSettings>;
 }
 
+/** In the fake account the mock runtime puts in every ARN. */
+export const BREAK_GLASS_ROLE_ARN = "arn:aws:iam::000000000000:role/security/hotelgenius-break-glass";
+
 const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
 
 function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides): Settings {
@@ -48,6 +51,7 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
                 abortIncompleteUploadDays: 7,
                 replicaRegion: "eu-central-1",
                 kmsDeletionWindowDays: 30,
+                breakGlassRoleArn: BREAK_GLASS_ROLE_ARN,
                 replicationTimeControl: false,
                 protectData: true,
             },
@@ -79,6 +83,7 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
                 abortIncompleteUploadDays: 7,
                 replicaRegion: "eu-central-1",
                 kmsDeletionWindowDays: 7,
+                breakGlassRoleArn: BREAK_GLASS_ROLE_ARN,
                 replicationTimeControl: false,
                 protectData: false,
             },

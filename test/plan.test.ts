@@ -110,6 +110,20 @@ describe("what the real stack settings plan", () => {
         ]);
     });
 
+    it("prod gives both keys the guarded key policy: no deletion window under 30 days, disabling and policy changes for the break-glass role only", () => {
+        const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key");
+        expect(keys.map((key) => key.name)).toEqual(["backups-key", "backups-replica-key"]);
+        for (const key of keys) {
+            const statements = (JSON.parse(key.inputs["policy"] as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
+            expect(statements.map((statement) => [statement.Sid, statement.Condition])).toEqual([
+                ["DelegateToIam", undefined],
+                ["DenyShortDeletionWindow", { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } }],
+                ["DenyDisableAndPolicyChanges", { ArnNotEquals: { "aws:PrincipalArn": "arn:aws:iam::000000000000:role/security/hotelgenius-break-glass" } }],
+            ]);
+            expect(key.inputs["bypassPolicyLockoutSafetyCheck"]).toBe(true);
+        }
+    });
+
     it("prod locks backups in compliance mode and keeps the replica in another region", () => {
         const prod = load("prod");
         for (const resource of prod.resources.filter((r) => r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")) {

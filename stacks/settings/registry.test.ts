@@ -17,6 +17,7 @@ const minimal: Record<string, string> = {
     "aws:region": "eu-west-3",
     [`${PROJECT}:alertEmails`]: JSON.stringify(["ops@hotelgenius.example"]),
     [DB_KEY]: DIRECT_URL,
+    [`${PROJECT}:breakGlassRoleArn`]: "arn:aws:iam::123456789012:role/break-glass",
 };
 
 function parse(overrides: Record<string, string | undefined> = {}, secretKeys: Iterable<string> = [DB_KEY]) {
@@ -73,6 +74,7 @@ describe("parseSettings: valid settings", () => {
             abortIncompleteUploadDays: 7,
             replicaRegion: DEFAULTS.replicaRegion,
             kmsDeletionWindowDays: DEFAULTS.kmsDeletionWindowDays,
+            breakGlassRoleArn: "arn:aws:iam::123456789012:role/break-glass",
             replicationTimeControl: false,
             protectData: true,
         });
@@ -80,7 +82,7 @@ describe("parseSettings: valid settings", () => {
     });
 
     it("the defaults alone, plus the required settings, form valid prod settings", () => {
-        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "databaseUrl"]);
+        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "breakGlassRoleArn", "databaseUrl"]);
         expect(() => parse()).not.toThrow();
     });
 
@@ -166,6 +168,12 @@ describe("parseSettings: each bad input names the key, the value and what is all
 
     it("empty email list", () => {
         expectOnlyProblem({ [key("alertEmails")]: "[]" }, key("alertEmails"), "[]", /at least one email address/);
+    });
+
+    it("break-glass role that is not one IAM role", () => {
+        const wildcard = "arn:aws:iam::123456789012:role/admin-*";
+        expectOnlyProblem({ [key("breakGlassRoleArn")]: wildcard }, key("breakGlassRoleArn"), wildcard, /ARN of one IAM role.*without wildcards/);
+        expectOnlyProblem({ [key("breakGlassRoleArn")]: undefined }, key("breakGlassRoleArn"), undefined, /required: set it with `pulumi config set breakGlassRoleArn <value>`/);
     });
 
     it("missing alert emails", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDatabaseUrl, checkScheduleExpression, checkTimeZone, isEmail, lifecycleOrderProblems } from "./validators.js";
+import { checkDatabaseUrl, checkRoleArn, checkScheduleExpression, checkTimeZone, isEmail, lifecycleOrderProblems } from "./validators.js";
 
 // Not a real credential: a documentation host name and an obviously fake password.
 const DIRECT_URL = "postgresql://backup:fake-password-0000@ep-quiet-sky-000000.eu-central-1.aws.neon.tech/hotelgenius?sslmode=require";
@@ -81,5 +81,24 @@ describe("small checks", () => {
         expect(checkDatabaseUrl("not a url")).toMatch(/must be a URL/);
         expect(checkDatabaseUrl("postgresql://u:p@db.internal.example")).toMatch(/must name the database/);
         expect(checkDatabaseUrl("postgresql://u:p@ep-x-pooler.eu-central-1.aws.neon.tech/app")).toMatch(/-pooler/);
+    });
+
+    it("IAM role ARNs: one role, with or without a path, never a wildcard, a user or a session", () => {
+        for (const good of ["arn:aws:iam::123456789012:role/backup-break-glass", "arn:aws:iam::123456789012:role/security/break-glass/hotelgenius-keys"]) {
+            expect(checkRoleArn(good)).toBeUndefined();
+        }
+        for (const bad of [
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:iam::123456789012:role/admin-?",
+            "arn:aws:iam::123456789012:role/ops*/break-glass",
+            "arn:aws:iam::123456789012:user/alice",
+            "arn:aws:sts::123456789012:assumed-role/break-glass/alice",
+            "arn:aws:iam::12345:role/break-glass",
+            "arn:aws:iam::123456789012:root",
+            "break-glass",
+            "",
+        ]) {
+            expect([bad, checkRoleArn(bad)]).toEqual([bad, expect.stringMatching(/^must be the ARN of one IAM role/)]);
+        }
     });
 });

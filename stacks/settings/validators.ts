@@ -240,3 +240,15 @@ export function checkEmailList(emails: string[]): string | undefined {
 export function checkEmail(value: string): string | undefined {
     return isEmail(value) ? undefined : "is not an email address; each item must look like name@example.com";
 }
+
+/**
+ * Why a value is not the ARN of one IAM role, or undefined. Wildcards are refused: a key policy
+ * condition compares ARNs with wildcard matching, so `*` or `?` would exempt more than one role.
+ */
+export function checkRoleArn(value: string): string | undefined {
+    const pathCharacters = "[\\x21-\\x29\\x2B-\\x3E\\x40-\\x7E]";
+    const role = new RegExp(`^arn:aws:iam::\\d{12}:role/(${pathCharacters}{0,510}/)?[\\w+=,.@-]{1,64}$`);
+    return role.test(value)
+        ? undefined
+        : "must be the ARN of one IAM role, arn:aws:iam::<12-digit account>:role/[<path>/]<name>, without wildcards (* or ?)";
+}
