@@ -26,6 +26,27 @@ async function plan(args: string[]): Promise<{ code: number; stdout: string; std
     }
 }
 
+/** `npm run plan` exactly as the README gives it. */
+async function npmPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run("npm", ["run", "--silent", "plan", "--", ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+        return { code: 0, stdout, stderr };
+    } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+}
+
+/** Prod's settings file as a local or s3:// backend needs it: no ESC `environment:`, the database URL (if any) stored in the file. */
+function prodWithoutEsc(databaseUrl: { secure: string } | undefined): string {
+    const document = parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
+    delete document.environment;
+    if (databaseUrl !== undefined) document.config["hotelgenius-ops:databaseUrl"] = databaseUrl;
+    const file = path.join(scratch, `Pulumi.prod-without-esc-${databaseUrl === undefined ? "no-secret" : "secret"}.yaml`);
+    writeFileSync(file, stringify(document));
+    return file;
+}
+
 /** A copy of prod's settings file with some project keys replaced. */
 function prodWith(overrides: Record<string, unknown>): string {
     const document = parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
@@ -185,6 +206,23 @@ describe("plan command line", () => {
         ]) {
             expect(result.stderr).toContain(fragment);
         }
+    });
+
+    it("plans a stack without Pulumi ESC, its secret set with `pulumi config set --secret`, exactly as prod with ESC", async () => {
+        // A made-up ciphertext: the offline plan never decrypts, it only sees that the value is there.
+        const file = prodWithoutEsc({ secure: "v1:ZmFrZS1ub25jZQ==:ZmFrZS1jaXBoZXJ0ZXh0" });
+        expect(readFileSync(file, "utf8")).not.toContain("environment");
+        const result = await npmPlan(["--stack", "prod", "--config-file", file, "--json"]);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+        expect(result.stdout).toBe(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+    });
+
+    it("refuses a stack without Pulumi ESC whose secret is missing, naming the key and how to set it", async () => {
+        const result = await npmPlan(["--stack", "prod", "--config-file", prodWithoutEsc(undefined)]);
+        expect(result.code).toBe(3);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toContain("hotelgenius-ops:databaseUrl: not set; required secret: set it with `pulumi config set --secret databaseUrl <value>`");
     });
 
     it("names a settings file that is not valid YAML", async () => {
