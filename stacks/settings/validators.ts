@@ -1,5 +1,5 @@
 // What no schema library knows, each as a small named validator used by one setting: EventBridge
-// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency.
+// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency, IAM role ARNs.
 import { Region } from "@pulumi/aws/types/enums/index.js";
 import { suggestion } from "./spec.js";
 
