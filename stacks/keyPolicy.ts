@@ -12,7 +12,9 @@ export function roleAccount(roleArn: string): string {
 }
 
 /**
- * The policy of a backup key in the break-glass role's account.
+ * The policy of a backup key in the break-glass role's account. The break-glass role must live in
+ * the account that owns the keys (a role elsewhere gets nothing from this account's IAM), so its ARN
+ * names that account without a lookup; KMS refuses a policy whose principal account does not exist.
  *
  * - DelegateToIam is the default key policy's statement: the account's IAM policies keep granting
  *   the keys' use (the backup job's role, the replication role, S3 bucket keys acting for them) and
