@@ -27,6 +27,7 @@ export const replicaBucketName = backups.replicaBucketName;
 export const replicaBucketArn = backups.replicaBucketArn;
 export const replicaKeyArn = backups.replicaKeyArn;
 export const backupLayout = backups.layout;
+export const replicationMetricDimensions = backups.replicationMetricDimensions;
 
 // The backup job's log group (backupJobLogGroupName) joins the drained groups once the scheduled task exists.
 const logs = new LogDrains(
@@ -38,6 +39,7 @@ const logs = new LogDrains(
         settings: settings.logDrains,
         protectData: settings.storage.protectData,
         kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
     },
     { provider: providers.primary },
 );

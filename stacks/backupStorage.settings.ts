@@ -1,7 +1,7 @@
 // The backup storage's settings: lifecycle, Object Lock, replica, keys. Defaults are chosen for prod;
 // docs/settings.md gives each one's reason (generated from the `why` here).
 import { defineArea, flag, integer, oneOf, text, type RelationProblem, type Values } from "./settings/spec.js";
-import { checkDataRegion, checkPrefixRoot, lifecycleOrderProblems, MAX_DAYS, MIN_DAYS_IN_STANDARD, type DataResidency } from "./settings/validators.js";
+import { checkDataRegion, checkPrefixRoot, checkRoleArn, lifecycleOrderProblems, MAX_DAYS, MIN_DAYS_IN_STANDARD, type DataResidency } from "./settings/validators.js";
 
 /** S3 storage classes a lifecycle rule may move dumps to after Standard-IA. */
 export const ARCHIVE_STORAGE_CLASSES = ["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] as const;
@@ -92,12 +92,23 @@ export const backupStorageArea = defineArea({
             max: 30,
             rangeReason: " (the window AWS KMS allows)",
             description: "Waiting period (7-30 days) before a scheduled KMS key deletion takes effect.",
-            why: "Deleting the key makes every backup unreadable, lock or no lock. The longest window gives the most time to notice and cancel.",
+            why: "Deleting the key makes every backup unreadable, lock or no lock. The longest window gives the most time to notice and cancel. The key policy refuses any shorter window, to everyone.",
+        }),
+        breakGlassRoleArn: text({
+            check: checkRoleArn,
+            allowed: "the ARN of one IAM role in the account that owns the backups, `arn:aws:iam::<account>:role/[<path>/]<name>`, without wildcards",
+            description: "ARN of the IAM role, in the backups' account, that alone may disable the backup KMS keys or change their key policy.",
+            why: "No default: a guessed role that does not exist could be created by any IAM administrator, and one in another account could never act. See [The KMS key policy](#the-kms-key-policy).",
+        }),
+        replicationTimeControl: flag({
+            default: false,
+            description: "Turn on S3 Replication Time Control (15-minute replication SLA, billed per GB replicated) on both replication rules.",
+            why: "Replication metrics are always on, so failed replication alarms without it. The 15-minute SLA and its missed-threshold events matter when data changes all day; one nightly dump whose recovery point is a day old does not need them, and RTC adds a charge per GB replicated.",
         }),
         protectData: flag({
             default: true,
-            description: "Protect and retain on delete every resource holding backup data, so no destroy or refactor can delete it.",
-            why: "Every resource that holds backup data is `protect`ed and `retainOnDelete`, so neither `pulumi destroy` nor a refactor can delete backups.",
+            description: "Protect every backup storage resource from deletion (and retain it if unprotected); false lets pulumi destroy empty and delete the buckets.",
+            why: "Every resource whose loss weakens the backups (buckets, keys, bucket policies, encryption, versioning, Object Lock, lifecycle, replication) is `protect`ed, so neither `pulumi destroy` nor a refactor can delete it. `false` (staging) also sets `forceDestroy`: see [Tearing staging down](#tearing-staging-down).",
         }),
     },
     relations: (values, context) => {

@@ -22,6 +22,11 @@ describe("BackupStorage (staging settings)", () => {
         expect(run.resources.filter((resource) => resource.protect || resource.retainOnDelete)).toEqual([]);
     });
 
+    it("empties both buckets on delete (forceDestroy), so `pulumi destroy` can remove them", () => {
+        expect(named("backups-bucket").inputs).toEqual({ bucket: "hotelgenius-ops-staging-backups", forceDestroy: true, objectLockEnabled: true });
+        expect(named("backups-replica-bucket").inputs["forceDestroy"]).toBe(true);
+    });
+
     it("locks in governance mode for staging's days, on both buckets", () => {
         for (const name of ["backups-object-lock", "backups-replica-object-lock"]) {
             expect(named(name).inputs["rule"]).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 7 } });
@@ -51,6 +56,13 @@ describe("BackupStorage (staging settings)", () => {
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
         });
         expect(named("backups-key").inputs["deletionWindowInDays"]).toBe(7);
+        // The key policy lets `pulumi destroy` schedule the deletion with the stack's own window.
+        for (const key of ["backups-key", "backups-replica-key"]) {
+            const statements = (JSON.parse(named(key).inputs["policy"] as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
+            expect(statements.find((statement) => statement.Sid === "DenyShortDeletionWindow")?.Condition).toEqual({
+                NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "7" },
+            });
+        }
     });
 
     it("derives every physical name from the staging stack, disjoint from prod's", () => {

@@ -3,7 +3,7 @@
 // files, and the Pulumi runtime is process-global).
 import type * as aws from "@pulumi/aws";
 import { beforeAll, describe, expect, it } from "vitest";
-import { backupStorageProgram, prodSettings, stagingSettings } from "../test/fixtures.js";
+import { BREAK_GLASS_ROLE_ARN, backupStorageProgram, prodSettings, stagingSettings } from "../test/fixtures.js";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../scripts/mockRuntime.js";
 import { BACKUP_STORAGE_TYPE, BackupStorage } from "./backupStorage.js";
 import { backupStorageNames } from "./naming.js";
@@ -58,7 +58,7 @@ describe("BackupStorage (prod settings)", () => {
         expect(children.every((child) => child.parent === component.urn && child.name.startsWith("backups-"))).toBe(true);
     });
 
-    it("names both buckets from project + stack (+ replica region), keeps them undeletable by Pulumi, with Object Lock from creation", () => {
+    it("names both buckets from project + stack (+ replica region), never empties them on delete, with Object Lock from creation", () => {
         expect(named("backups-bucket").inputs).toEqual({ bucket: BUCKET, forceDestroy: false, objectLockEnabled: true });
         expect(named("backups-replica-bucket").inputs).toEqual({ bucket: REPLICA_BUCKET, forceDestroy: false, objectLockEnabled: true });
     });
@@ -103,17 +103,37 @@ describe("BackupStorage (prod settings)", () => {
         expect(named("backups-replica-encryption").dependsOn).toContain(named("backups-replica-key").urn);
     });
 
-    it("creates two rotating customer keys with the configured deletion window, each behind a stack-named alias", () => {
-        expect(named("backups-key").inputs).toEqual({
-            description: "Backups of hotelgenius-ops prod",
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        });
-        expect(named("backups-replica-key").inputs).toEqual({
-            description: "Off-site replica of the backups of hotelgenius-ops prod",
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        });
+    it("creates two rotating customer keys with the configured deletion window and the guarded key policy, each behind a stack-named alias", () => {
+        const keyPolicy = {
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "DelegateToIam", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+                {
+                    Sid: "DenyShortDeletionWindow",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "kms:ScheduleKeyDeletion",
+                    Resource: "*",
+                    Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } },
+                },
+                {
+                    Sid: "DenyDisableAndPolicyChanges",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: ["kms:DisableKey", "kms:PutKeyPolicy"],
+                    Resource: "*",
+                    Condition: { ArnNotEquals: { "aws:PrincipalArn": BREAK_GLASS_ROLE_ARN } },
+                },
+            ],
+        };
+        for (const [name, description] of [
+            ["backups-key", "Backups of hotelgenius-ops prod"],
+            ["backups-replica-key", "Off-site replica of the backups of hotelgenius-ops prod"],
+        ]) {
+            const { policy, ...rest } = named(name!).inputs;
+            expect([name, rest]).toEqual([name, { description, enableKeyRotation: true, deletionWindowInDays: 30, bypassPolicyLockoutSafetyCheck: true }]);
+            expect([name, JSON.parse(policy as string)]).toEqual([name, keyPolicy]);
+        }
         expect(named("backups-key-alias").inputs).toEqual({ name: "alias/hotelgenius-ops-prod-backups", targetKeyId: "backups-key-id" });
         expect(named("backups-replica-key-alias").inputs).toEqual({
             name: "alias/hotelgenius-ops-prod-backups-replica",
@@ -139,7 +159,7 @@ describe("BackupStorage (prod settings)", () => {
         }
     });
 
-    it("applies the dump and manifest lifecycle rules to the primary bucket, after versioning", () => {
+    it("applies the dump and manifest lifecycle rules to the primary bucket", () => {
         const lifecycle = named("backups-lifecycle");
         expect(lifecycle.inputs).toEqual({
             bucket: BUCKET,
@@ -166,7 +186,6 @@ describe("BackupStorage (prod settings)", () => {
                 },
             ],
         });
-        expect(lifecycle.dependsOn).toContain(named("backups-versioning").urn);
     });
 
     it("expires replicated dumps and manifests in the replica on the primary's schedule", () => {
@@ -176,7 +195,7 @@ describe("BackupStorage (prod settings)", () => {
         expect(named("backups-replica-lifecycle").inputs["bucket"]).toBe(REPLICA_BUCKET);
     });
 
-    it("replicates dumps and manifests, SSE-KMS objects included, re-encrypted with the replica key, without delete markers", () => {
+    it("replicates dumps and manifests, SSE-KMS objects included, re-encrypted with the replica key, without delete markers, with metrics but no RTC", () => {
         const replication = named("backups-replication");
         const rule = (id: string, priority: number, prefix: string) => ({
             id,
@@ -185,14 +204,18 @@ describe("BackupStorage (prod settings)", () => {
             filter: { prefix },
             deleteMarkerReplication: { status: "Disabled" },
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-            destination: { bucket: `arn:aws:s3:::${REPLICA_BUCKET}`, encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_ARN } },
+            destination: {
+                bucket: `arn:aws:s3:::${REPLICA_BUCKET}`,
+                encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_ARN },
+                metrics: { status: "Enabled" },
+            },
         });
         expect(replication.inputs).toEqual({
             bucket: BUCKET,
             role: `arn:aws:iam::${MOCK_ACCOUNT}:role/hotelgenius-ops-prod-backup-replication`,
             rules: [rule("dumps-off-site", 1, "hotelgenius/dumps/"), rule("manifests-off-site", 2, "hotelgenius/manifests/")],
         });
-        for (const dependency of ["backups-versioning", "backups-replica-versioning", "backups-replication-policy"]) {
+        for (const dependency of ["backups-lifecycle", "backups-replica-versioning", "backups-replication-policy"]) {
             expect(replication.dependsOn).toContain(named(dependency).urn);
         }
     });
@@ -213,7 +236,6 @@ describe("BackupStorage (prod settings)", () => {
                 "DenyOtherKmsKeys",
             ]);
         }
-        expect(named("backups-policy").dependsOn).toContain(named("backups-public-access").urn);
     });
 
     it("gives the replication role to S3 alone, with read on source dumps, replicate on replica dumps and each key via S3 in its region", () => {
@@ -258,13 +280,20 @@ describe("BackupStorage (prod settings)", () => {
         });
     });
 
-    it("protects and retains exactly the data resources: both buckets, both keys, both Object Lock configurations", () => {
-        const guarded = run.resources.filter((resource) => resource.protect).map((resource) => resource.name);
-        expect(guarded.sort()).toEqual(
-            ["backups-bucket", "backups-key", "backups-object-lock", "backups-replica-bucket", "backups-replica-key", "backups-replica-object-lock"].sort(),
-        );
-        const retained = run.resources.filter((resource) => resource.retainOnDelete).map((resource) => resource.name);
-        expect(retained.sort()).toEqual(guarded.sort());
+    it("protects and retains every resource whose loss weakens the backups: all but the providers and the key aliases", () => {
+        const custom = run.resources.filter((resource) => resource.custom && resource.type !== "pulumi:providers:aws");
+        const unguarded = custom.filter((resource) => !resource.protect || !resource.retainOnDelete).map((resource) => resource.name);
+        expect(unguarded.sort()).toEqual(["backups-key-alias", "backups-replica-key-alias"]);
+    });
+
+    it("applies each bucket's configurations one after the other, so S3 never sees two writes at once (409 OperationAborted)", () => {
+        for (const prefix of ["backups", "backups-replica"]) {
+            const chain = ["bucket", "public-access", "policy", "ownership", "encryption", "versioning", "object-lock", "lifecycle"].map((part) => `${prefix}-${part}`);
+            for (const [index, name] of chain.entries()) {
+                if (index > 0) expect([name, named(name).dependsOn]).toEqual([name, expect.arrayContaining([named(chain[index - 1]!).urn])]);
+            }
+        }
+        expect(named("backups-replication").dependsOn).toContain(named("backups-lifecycle").urn);
     });
 
     it("creates replica-side resources through the replica provider and everything else through the primary one", () => {
@@ -296,7 +325,7 @@ describe("BackupStorage (prod settings)", () => {
         });
     });
 
-    it("outputs bucket names and ARNs, key ARNs and the prefix layout", () => {
+    it("outputs bucket names and ARNs, key ARNs, the prefix layout and the replication metrics' dimensions", () => {
         expect(run.outputs).toEqual({
             bucketName: BUCKET,
             bucketArn: `arn:aws:s3:::${BUCKET}`,
@@ -306,6 +335,10 @@ describe("BackupStorage (prod settings)", () => {
             replicaKeyArn: REPLICA_KEY_ARN,
             replicationRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/hotelgenius-ops-prod-backup-replication`,
             layout: { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" },
+            replicationMetricDimensions: [
+                { SourceBucket: BUCKET, DestinationBucket: REPLICA_BUCKET, RuleId: "dumps-off-site" },
+                { SourceBucket: BUCKET, DestinationBucket: REPLICA_BUCKET, RuleId: "manifests-off-site" },
+            ],
         });
     });
 

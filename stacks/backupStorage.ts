@@ -4,15 +4,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupLayout, BackupStorageSettings } from "./backupStorage.settings.js";
+import { guardedKeyPolicy } from "./keyPolicy.js";
 import { backupStorageNames, type BackupStorageNames } from "./naming.js";
 import {
     bucketPolicy,
     backupLifecycleRules,
     replicationPermissions,
+    replicationMetricDimensions,
     replicationRules,
     replicationTrustPolicy,
     storageSettingsProblems,
     type LifecycleRule,
+    type ReplicationMetricDimensions,
 } from "./storageRules.js";
 
 export const BACKUP_STORAGE_TYPE = "hotelgenius:ops:BackupStorage";
@@ -31,6 +34,8 @@ interface HardenedBucket {
     bucket: aws.s3.Bucket;
     key: aws.kms.Key;
     versioning: aws.s3.BucketVersioning;
+    /** The last of the bucket's configuration resources, which are applied one after the other. */
+    configured: pulumi.Resource;
 }
 
 interface HardenedBucketSpec {
@@ -71,6 +76,8 @@ export class BackupStorage extends pulumi.ComponentResource {
     public readonly replicaBucketArn: pulumi.Output<string>;
     public readonly replicaKeyArn: pulumi.Output<string>;
     public readonly replicationRoleArn: pulumi.Output<string>;
+    /** SourceBucket/DestinationBucket/RuleId of each replication rule: what the replication alarms select on. */
+    public readonly replicationMetricDimensions: pulumi.Output<ReplicationMetricDimensions[]>;
     /** Where the backup job writes; the lifecycle and replication rules filter on these prefixes. */
     public readonly layout: BackupLayout;
 
@@ -104,6 +111,8 @@ export class BackupStorage extends pulumi.ComponentResource {
             { provider: args.replicaProvider },
         );
 
+        // Without the role, its policy or the configuration, nothing reaches the off-site copy.
+        const guarded = guardedOptions({ parent: this }, settings);
         const role = new aws.iam.Role(
             `${name}-replication-role`,
             {
@@ -111,7 +120,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 description: `S3 replication of ${args.project} ${args.stack} backups to ${settings.replicaRegion}`,
                 assumeRolePolicy: pulumi.jsonStringify(replicationTrustPolicy()),
             },
-            { parent: this },
+            guarded,
         );
         const rolePolicy = new aws.iam.RolePolicy(
             `${name}-replication-policy`,
@@ -133,7 +142,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                     ),
                 ),
             },
-            { parent: this },
+            guarded,
         );
         new aws.s3.BucketReplicationConfig(
             `${name}-replication`,
@@ -142,11 +151,11 @@ export class BackupStorage extends pulumi.ComponentResource {
                 role: role.arn,
                 rules: pulumi
                     .all([replica.bucket.arn, replica.key.arn])
-                    .apply(([replicaBucketArn, replicaKeyArn]) => replicationRules(settings.layout, replicaBucketArn, replicaKeyArn)),
+                    .apply(([replicaBucketArn, replicaKeyArn]) => replicationRules(settings.layout, replicaBucketArn, replicaKeyArn, settings.replicationTimeControl)),
             },
             // S3 refuses a replication configuration until both buckets are versioned, and replicates
-            // nothing until the role may read and write.
-            { parent: this, dependsOn: [primary.versioning, replica.versioning, rolePolicy] },
+            // nothing until the role may read and write; it is the primary bucket's last configuration write.
+            { ...guarded, dependsOn: [primary.configured, replica.versioning, rolePolicy] },
         );
 
         this.bucketName = primary.bucket.bucket;
@@ -156,6 +165,9 @@ export class BackupStorage extends pulumi.ComponentResource {
         this.replicaBucketArn = replica.bucket.arn;
         this.replicaKeyArn = replica.key.arn;
         this.replicationRoleArn = role.arn;
+        this.replicationMetricDimensions = pulumi
+            .all([primary.bucket.bucket, replica.bucket.bucket])
+            .apply(([source, destination]) => replicationMetricDimensions(source, destination));
         this.layout = { ...settings.layout };
         this.registerOutputs({
             bucketName: this.bucketName,
@@ -165,38 +177,52 @@ export class BackupStorage extends pulumi.ComponentResource {
             replicaBucketArn: this.replicaBucketArn,
             replicaKeyArn: this.replicaKeyArn,
             replicationRoleArn: this.replicationRoleArn,
+            replicationMetricDimensions: this.replicationMetricDimensions,
             layout: this.layout,
         });
     }
 
     /**
-     * A bucket with every hardening flag on, its own rotating KMS key, and the lifecycle given. The
-     * bucket, key and Object Lock configuration hold or guard backup data, so with protectData no
-     * `pulumi destroy` or refactor can delete them, and dropping them from the program leaves them
-     * in the account.
+     * A bucket with every hardening flag on, its own rotating KMS key, and the lifecycle given.
+     * With protectData, every resource here but the key alias is `protect`ed: `pulumi destroy` or a
+     * refactor that drops one fails instead of deleting it (losing the policy, the encryption default,
+     * the lock or the replication weakens the backups as surely as losing the bucket). retainOnDelete
+     * matters only once someone lifts the protection: the resource is then left in the account rather
+     * than deleted. Without protectData (staging), the buckets are emptied on delete, so the stack can
+     * really be torn down.
      */
     private hardenedBucket(spec: HardenedBucketSpec, settings: BackupStorageSettings, extra: pulumi.CustomResourceOptions): HardenedBucket {
         const child: pulumi.CustomResourceOptions = { ...extra, parent: this };
-        const data: pulumi.CustomResourceOptions = { ...child, protect: settings.protectData, retainOnDelete: settings.protectData };
+        const guarded = guardedOptions(child, settings);
         const id = spec.logicalName;
 
-        // No key policy is set: the default one delegates to IAM in this account, which is what the
-        // replication role and the backup job's role rely on; a hand-written policy that forgot the
-        // account would make the key, and every dump under it, unmanageable.
         const key = new aws.kms.Key(
             `${id}-key`,
             {
                 description: spec.description,
                 enableKeyRotation: true,
                 deletionWindowInDays: settings.kmsDeletionWindowDays,
+                policy: pulumi.jsonStringify(guardedKeyPolicy(settings.breakGlassRoleArn, settings.kmsDeletionWindowDays)),
+                // The lockout check refuses a policy that does not let its author change it again;
+                // keeping the role `pulumi up` runs as from changing it is exactly this policy's point.
+                bypassPolicyLockoutSafetyCheck: true,
             },
-            data,
+            guarded,
         );
         new aws.kms.Alias(`${id}-key-alias`, { name: spec.keyAlias, targetKeyId: key.keyId }, child);
 
-        // Object Lock can only be switched on when the bucket is created.
-        const bucket = new aws.s3.Bucket(`${id}-bucket`, { bucket: spec.bucketName, objectLockEnabled: true, forceDestroy: false }, data);
+        // Object Lock can only be switched on when the bucket is created. forceDestroy empties the
+        // bucket on delete, bypassing GOVERNANCE retention (docs/settings.md says what that needs);
+        // it is never set where the data is protected.
+        const bucket = new aws.s3.Bucket(
+            `${id}-bucket`,
+            { bucket: spec.bucketName, objectLockEnabled: true, forceDestroy: !settings.protectData },
+            guarded,
+        );
 
+        // S3 may answer 409 OperationAborted to concurrent configuration writes on one new bucket, so
+        // each configuration waits for the one before it. The public access block comes before the
+        // policy, as terraform-aws-modules does: S3 rejects concurrent changes to both.
         const publicAccess = new aws.s3.BucketPublicAccessBlock(
             `${id}-public-access`,
             {
@@ -206,10 +232,19 @@ export class BackupStorage extends pulumi.ComponentResource {
                 ignorePublicAcls: true,
                 restrictPublicBuckets: true,
             },
-            child,
+            guarded,
         );
-        new aws.s3.BucketOwnershipControls(`${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-        new aws.s3.BucketServerSideEncryptionConfiguration(
+        const policy = new aws.s3.BucketPolicy(
+            `${id}-policy`,
+            { bucket: bucket.id, policy: pulumi.jsonStringify(pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) => bucketPolicy(bucketArn, keyArn))) },
+            { ...guarded, dependsOn: [publicAccess] },
+        );
+        const ownership = new aws.s3.BucketOwnershipControls(
+            `${id}-ownership`,
+            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            { ...guarded, dependsOn: [policy] },
+        );
+        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             `${id}-encryption`,
             {
                 bucket: bucket.id,
@@ -222,26 +257,33 @@ export class BackupStorage extends pulumi.ComponentResource {
                     },
                 ],
             },
-            child,
+            { ...guarded, dependsOn: [ownership] },
         );
-        const versioning = new aws.s3.BucketVersioning(`${id}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
-        new aws.s3.BucketObjectLockConfiguration(
+        // Object Lock, lifecycle and replication configurations all need versioning on first.
+        const versioning = new aws.s3.BucketVersioning(
+            `${id}-versioning`,
+            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+            { ...guarded, dependsOn: [encryption] },
+        );
+        const objectLock = new aws.s3.BucketObjectLockConfiguration(
             `${id}-object-lock`,
             {
                 bucket: bucket.id,
                 objectLockEnabled: "Enabled",
                 rule: { defaultRetention: { mode: settings.objectLockMode, days: settings.objectLockDays } },
             },
-            { ...data, dependsOn: [versioning] },
+            { ...guarded, dependsOn: [versioning] },
         );
-        new aws.s3.BucketLifecycleConfiguration(`${id}-lifecycle`, { bucket: bucket.id, rules: spec.lifecycleRules }, { ...child, dependsOn: [versioning] });
-        // After the public access block, as terraform-aws-modules does: S3 rejects concurrent changes
-        // to a bucket's policy and its public access block.
-        new aws.s3.BucketPolicy(
-            `${id}-policy`,
-            { bucket: bucket.id, policy: pulumi.jsonStringify(pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) => bucketPolicy(bucketArn, keyArn))) },
-            { ...child, dependsOn: [publicAccess] },
+        const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+            `${id}-lifecycle`,
+            { bucket: bucket.id, rules: spec.lifecycleRules },
+            { ...guarded, dependsOn: [objectLock] },
         );
-        return { bucket, key, versioning };
+        return { bucket, key, versioning, configured: lifecycle };
     }
+}
+
+/** Options of a resource whose loss weakens the backups: protected and retained when the data is. */
+function guardedOptions(child: pulumi.CustomResourceOptions, settings: BackupStorageSettings): pulumi.CustomResourceOptions {
+    return { ...child, protect: settings.protectData, retainOnDelete: settings.protectData };
 }

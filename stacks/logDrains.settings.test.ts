@@ -14,6 +14,7 @@ const minimal: Record<string, string> = {
     "aws:region": "eu-west-3",
     [key("alertEmails")]: JSON.stringify(["ops@hotelgenius.example"]),
     [key("databaseUrl")]: "postgresql://backup:fake-password-0000@db.example.invalid/hotelgenius",
+    [key("breakGlassRoleArn")]: "arn:aws:iam::123456789012:role/break-glass",
 };
 const SECRET_KEYS = [key("databaseUrl"), key("logServiceAccessKey")];
 

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { logDrainsProgram, prodSettings } from "../test/fixtures.js";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../scripts/mockRuntime.js";
+import { guardedKeyPolicy } from "./keyPolicy.js";
 import { deliveryPermissions, ingestPermissions, subscriptionPermissions, subscriptionTrustPolicy } from "./logDrainRules.js";
 import { LOG_DRAINS_TYPE, LogDrains, type LogDrainsArgs } from "./logDrains.js";
 import { LOG_RETENTION_DAYS } from "./settings/validators.js";
@@ -61,7 +62,13 @@ describe("LogDrains without a log service (prod settings)", () => {
     });
 
     it("keeps the archive in a versioned, KMS-encrypted bucket with public access blocked, no ACLs and SSE-C refused", () => {
-        expect(named("logs-key").inputs).toEqual({ description: "Log archive of hotelgenius-ops prod", enableKeyRotation: true, deletionWindowInDays: 30 });
+        expect(named("logs-key").inputs).toEqual({
+            description: "Log archive of hotelgenius-ops prod",
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: JSON.stringify(guardedKeyPolicy(settings.storage.breakGlassRoleArn, 30)),
+            bypassPolicyLockoutSafetyCheck: true,
+        });
         expect(named("logs-key-alias").inputs).toEqual({ name: "alias/hotelgenius-ops-prod-logs", targetKeyId: "logs-key-id" });
         expect(named("logs-archive-bucket").inputs).toEqual({ bucket: BUCKET, forceDestroy: false });
         expect(named("logs-archive-public-access").inputs).toEqual({
@@ -238,6 +245,7 @@ describe("LogDrains argument checks", () => {
         settings: { ...settings.logDrains, ...overrides },
         protectData: true,
         kmsDeletionWindowDays: 30,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
         ...extra,
     });
 

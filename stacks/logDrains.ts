@@ -5,6 +5,7 @@
 //   Railway app --NDJSON--> Vector (deploy/vector) --PutRecordBatch--> Firehose "railway" -+--> S3 archive (all lines)
 //
 // Two streams because a stream that decompresses CloudWatch Logs records fails every other record.
+import { guardedKeyPolicy } from "./keyPolicy.js";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -45,6 +46,8 @@ export interface LogDrainsArgs {
     settings: LogDrainSettings;
     /** Protect and retain the archive bucket and its key: the logs hold guests' personal data. */
     protectData: boolean;
+    /** The only principal allowed to disable the archive key or change its policy (stacks/keyPolicy.ts). */
+    breakGlassRoleArn: string;
     /** Waiting period before a scheduled deletion of the archive key takes effect (7-30 days). */
     kmsDeletionWindowDays: number;
     /** The backup job's CloudWatch log group (the scheduled task's `awslogs` group); omitted until that area exists. */
@@ -141,7 +144,14 @@ export class LogDrains extends pulumi.ComponentResource {
         // No key policy: the default one delegates to IAM in this account, which the delivery role relies on.
         const key = new aws.kms.Key(
             `${name}-key`,
-            { description: `Log archive of ${args.project} ${args.stack}`, enableKeyRotation: true, deletionWindowInDays: args.kmsDeletionWindowDays },
+            {
+                description: `Log archive of ${args.project} ${args.stack}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: args.kmsDeletionWindowDays,
+                // The same guard as the backup keys': the archive holds guests' personal data too.
+                policy: pulumi.jsonStringify(guardedKeyPolicy(args.breakGlassRoleArn, args.kmsDeletionWindowDays)),
+                bypassPolicyLockoutSafetyCheck: true,
+            },
             data,
         );
         new aws.kms.Alias(`${name}-key-alias`, { name: names.keyAlias, targetKeyId: key.keyId }, child);
@@ -302,7 +312,7 @@ export class LogDrains extends pulumi.ComponentResource {
         child: pulumi.CustomResourceOptions,
         data: pulumi.CustomResourceOptions,
     ): aws.s3.Bucket {
-        const bucket = new aws.s3.Bucket(`${name}-archive-bucket`, { bucket: names.archiveBucket, forceDestroy: false }, data);
+        const bucket = new aws.s3.Bucket(`${name}-archive-bucket`, { bucket: names.archiveBucket, forceDestroy: !data.protect }, data);
         const publicAccess = new aws.s3.BucketPublicAccessBlock(
             `${name}-archive-public-access`,
             { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

@@ -6,6 +6,7 @@ import {
     dumpLifecycleRule,
     manifestLifecycleRule,
     backupLifecycleRules,
+    replicationMetricDimensions,
     replicationPermissions,
     replicationRules,
     replicationTrustPolicy,
@@ -61,6 +62,12 @@ describe("storageSettingsProblems", () => {
             "storage.kmsDeletionWindowDays is 6; allowed: a whole number from 7 to 30 (the KMS limits)",
         ]);
         expect(storageSettingsProblems(storage({ kmsDeletionWindowDays: 31 }))).toHaveLength(1);
+    });
+
+    it("rejects a break-glass role ARN that could match more than one role", () => {
+        expect(storageSettingsProblems(storage({ breakGlassRoleArn: "arn:aws:iam::000000000000:role/*" }))).toEqual([
+            'storage.breakGlassRoleArn is "arn:aws:iam::000000000000:role/*"; must be the ARN of one IAM role, arn:aws:iam::<12-digit account>:role/[<path>/]<name>, without wildcards (* or ?)',
+        ]);
     });
 
     it("rejects unknown object lock modes and storage classes", () => {
@@ -242,18 +249,40 @@ describe("replication", () => {
         prefixes: ["hotelgenius/dumps/", "hotelgenius/manifests/"],
     };
 
-    it("replicates dumps and their manifests, KMS objects included, re-encrypted with the replica key, without delete markers", () => {
-        const layout = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" };
-        const common = {
-            status: "Enabled",
-            deleteMarkerReplication: { status: "Disabled" },
-            sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-            destination: { bucket: ends.replicaBucketArn, encryptionConfiguration: { replicaKmsKeyId: ends.replicaKeyArn } },
-        };
-        expect(replicationRules(layout, ends.replicaBucketArn, ends.replicaKeyArn)).toEqual([
-            { id: "dumps-off-site", priority: 1, filter: { prefix: "hotelgenius/dumps/" }, ...common },
-            { id: "manifests-off-site", priority: 2, filter: { prefix: "hotelgenius/manifests/" }, ...common },
+    const layout = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" };
+    const common = {
+        status: "Enabled",
+        deleteMarkerReplication: { status: "Disabled" },
+        sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+    };
+
+    it("replicates dumps and their manifests, KMS objects included, re-encrypted with the replica key, without delete markers, with metrics", () => {
+        const destination = { bucket: ends.replicaBucketArn, encryptionConfiguration: { replicaKmsKeyId: ends.replicaKeyArn }, metrics: { status: "Enabled" } };
+        expect(replicationRules(layout, ends.replicaBucketArn, ends.replicaKeyArn, false)).toEqual([
+            { id: "dumps-off-site", priority: 1, filter: { prefix: "hotelgenius/dumps/" }, ...common, destination },
+            { id: "manifests-off-site", priority: 2, filter: { prefix: "hotelgenius/manifests/" }, ...common, destination },
         ]);
+    });
+
+    it("adds Replication Time Control only when asked, with the 15-minute event threshold S3 then requires on the metrics", () => {
+        const destination = {
+            bucket: ends.replicaBucketArn,
+            encryptionConfiguration: { replicaKmsKeyId: ends.replicaKeyArn },
+            metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+            replicationTime: { status: "Enabled", time: { minutes: 15 } },
+        };
+        expect(replicationRules(layout, ends.replicaBucketArn, ends.replicaKeyArn, true)).toEqual([
+            { id: "dumps-off-site", priority: 1, filter: { prefix: "hotelgenius/dumps/" }, ...common, destination },
+            { id: "manifests-off-site", priority: 2, filter: { prefix: "hotelgenius/manifests/" }, ...common, destination },
+        ]);
+    });
+
+    it("names the metric dimensions of each rule, with the rules' own ids", () => {
+        const ids = replicationRules(layout, ends.replicaBucketArn, ends.replicaKeyArn, false).map((rule) => rule.id);
+        expect(replicationMetricDimensions("source-bucket", "replica-bucket")).toEqual(
+            ids.map((RuleId) => ({ SourceBucket: "source-bucket", DestinationBucket: "replica-bucket", RuleId })),
+        );
+        expect(ids).toEqual(["dumps-off-site", "manifests-off-site"]);
     });
 
     it("lets only S3 assume the role", () => {

@@ -2,7 +2,7 @@
 // replication role documents. Plain data in, plain data out: unit-tested without any Pulumi runtime,
 // and turned into JSON by the component once the ARNs they mention are known.
 import { ARCHIVE_STORAGE_CLASSES, OBJECT_LOCK_MODES, type BackupLayout, type BackupStorageSettings } from "./backupStorage.settings.js";
-import { lifecycleOrderProblems, MIN_DAYS_IN_STANDARD } from "./settings/validators.js";
+import { checkRoleArn, lifecycleOrderProblems, MIN_DAYS_IN_STANDARD } from "./settings/validators.js";
 
 export interface LifecycleRule {
     id: string;
@@ -17,7 +17,7 @@ export interface LifecycleRule {
 export interface PolicyStatement {
     Sid: string;
     Effect: "Allow" | "Deny";
-    Principal?: "*" | { Service: string };
+    Principal?: "*" | { Service: string } | { AWS: string };
     Action: string | string[];
     Resource?: string | string[];
     Condition?: Record<string, Record<string, string | string[]>>;
@@ -35,7 +35,19 @@ export interface ReplicationRule {
     filter: { prefix: string };
     deleteMarkerReplication: { status: "Disabled" };
     sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } };
-    destination: { bucket: string; encryptionConfiguration: { replicaKmsKeyId: string } };
+    destination: {
+        bucket: string;
+        encryptionConfiguration: { replicaKmsKeyId: string };
+        metrics: { status: "Enabled"; eventThreshold?: { minutes: typeof RTC_MINUTES } };
+        replicationTime?: { status: "Enabled"; time: { minutes: typeof RTC_MINUTES } };
+    };
+}
+
+/** The dimensions of one rule's S3 replication metrics (AWS/S3 OperationsFailedReplication, ReplicationLatency, ...). */
+export interface ReplicationMetricDimensions {
+    SourceBucket: string;
+    DestinationBucket: string;
+    RuleId: string;
 }
 
 /** Where each bucket and key of the replication pair lives. */
@@ -110,6 +122,8 @@ export function storageSettingsProblems(settings: BackupStorageSettings): string
     if (!Number.isInteger(settings.kmsDeletionWindowDays) || settings.kmsDeletionWindowDays < 7 || settings.kmsDeletionWindowDays > 30) {
         problems.push(`storage.kmsDeletionWindowDays is ${settings.kmsDeletionWindowDays}; allowed: a whole number from 7 to 30 (the KMS limits)`);
     }
+    const roleArnProblem = checkRoleArn(settings.breakGlassRoleArn);
+    if (roleArnProblem !== undefined) problems.push(`storage.breakGlassRoleArn is "${settings.breakGlassRoleArn}"; ${roleArnProblem}`);
     return problems;
 }
 
@@ -201,26 +215,49 @@ export function bucketPolicy(bucketArn: string, keyArn: string): PolicyDocument 
     };
 }
 
+/** The only threshold S3 Replication Time Control offers, in minutes. */
+const RTC_MINUTES = 15;
+
+/** The replication rules' ids, dumps first: the RuleId dimension of their metrics. */
+export const REPLICATION_RULE_IDS = ["dumps-off-site", "manifests-off-site"] as const;
+
 /**
  * Replicates new dumps and their manifests (never delete markers), re-encrypted under the replica's
  * own key. The manifests go too: the job treats a dump without a manifest as no backup at all, and
  * the manifest holds the checksum a restore verifies first, so a replica of dumps alone could not be
  * restored from.
+ *
+ * Replication metrics are always on: S3 accepts a configuration that cannot work (a wrong key, a
+ * missing permission) and then fails object by object, silently but for these metrics and events.
+ * Replication Time Control adds the 15-minute SLA and its missed-threshold events; S3 requires its
+ * metrics to carry the same threshold then, and refuses a threshold without it.
  */
-export function replicationRules(layout: BackupLayout, replicaBucketArn: string, replicaKeyArn: string): ReplicationRule[] {
-    return [
-        ["dumps-off-site", layout.dumpPrefix],
-        ["manifests-off-site", layout.manifestPrefix],
-    ].map(([id, prefix], index) => ({
-        id: id!,
+export function replicationRules(layout: BackupLayout, replicaBucketArn: string, replicaKeyArn: string, timeControl: boolean): ReplicationRule[] {
+    const prefixes = [layout.dumpPrefix, layout.manifestPrefix];
+    return REPLICATION_RULE_IDS.map((id, index) => ({
+        id,
         status: "Enabled",
         priority: index + 1,
-        filter: { prefix: prefix! },
+        filter: { prefix: prefixes[index]! },
         // Deleting a backup in the primary (by mistake or by an attacker) must not hide it in the replica.
         deleteMarkerReplication: { status: "Disabled" },
         sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-        destination: { bucket: replicaBucketArn, encryptionConfiguration: { replicaKmsKeyId: replicaKeyArn } },
+        destination: {
+            bucket: replicaBucketArn,
+            encryptionConfiguration: { replicaKmsKeyId: replicaKeyArn },
+            ...(timeControl
+                ? {
+                      metrics: { status: "Enabled", eventThreshold: { minutes: RTC_MINUTES } },
+                      replicationTime: { status: "Enabled", time: { minutes: RTC_MINUTES } },
+                  }
+                : { metrics: { status: "Enabled" } }),
+        },
     }));
+}
+
+/** One set of metric dimensions per replication rule, for the alarms on failed or late replication. */
+export function replicationMetricDimensions(sourceBucket: string, destinationBucket: string): ReplicationMetricDimensions[] {
+    return REPLICATION_RULE_IDS.map((RuleId) => ({ SourceBucket: sourceBucket, DestinationBucket: destinationBucket, RuleId }));
 }
 
 /** Only S3 may assume the replication role; iam:PassRole on it stays with this account. */

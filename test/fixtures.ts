@@ -27,6 +27,9 @@ const LOG_DRAINS: LogDrainSettings = {
     appLogGroups: [],
 };
 
+/** In the fake account the mock runtime puts in every ARN. */
+export const BREAK_GLASS_ROLE_ARN = "arn:aws:iam::000000000000:role/security/hotelgenius-break-glass";
+
 const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
 
 function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides): Settings {
@@ -64,6 +67,8 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
                 abortIncompleteUploadDays: 7,
                 replicaRegion: "eu-central-1",
                 kmsDeletionWindowDays: 30,
+                breakGlassRoleArn: BREAK_GLASS_ROLE_ARN,
+                replicationTimeControl: false,
                 protectData: true,
             },
             schedule: { expression: "cron(15 3 * * ? *)", timezone: "Europe/Paris" },
@@ -95,6 +100,8 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
                 abortIncompleteUploadDays: 7,
                 replicaRegion: "eu-central-1",
                 kmsDeletionWindowDays: 7,
+                breakGlassRoleArn: BREAK_GLASS_ROLE_ARN,
+                replicationTimeControl: false,
                 protectData: false,
             },
             schedule: { expression: "cron(15 4 * * ? *)", timezone: "Europe/Paris" },
@@ -121,6 +128,7 @@ export function backupStorageProgram(settings: Settings): () => Promise<Record<s
             replicaBucketArn: storage.replicaBucketArn,
             replicaKeyArn: storage.replicaKeyArn,
             replicationRoleArn: storage.replicationRoleArn,
+            replicationMetricDimensions: storage.replicationMetricDimensions,
             layout: storage.layout,
         };
     };
@@ -139,6 +147,7 @@ export function logDrainsProgram(settings: Settings, backupJobLogGroupName?: str
                 settings: settings.logDrains,
                 protectData: settings.storage.protectData,
                 kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
+                breakGlassRoleArn: settings.storage.breakGlassRoleArn,
                 ...(backupJobLogGroupName === undefined ? {} : { backupJobLogGroupName }),
             },
             { provider: providers.primary },

@@ -26,6 +26,27 @@ async function plan(args: string[]): Promise<{ code: number; stdout: string; std
     }
 }
 
+/** `npm run plan` exactly as the README gives it. */
+async function npmPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run("npm", ["run", "--silent", "plan", "--", ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+        return { code: 0, stdout, stderr };
+    } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+}
+
+/** Prod's settings file as a local or s3:// backend needs it: no ESC `environment:`, the database URL (if any) stored in the file. */
+function prodWithoutEsc(databaseUrl: { secure: string } | undefined): string {
+    const document = parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
+    delete document.environment;
+    if (databaseUrl !== undefined) document.config["hotelgenius-ops:databaseUrl"] = databaseUrl;
+    const file = path.join(scratch, `Pulumi.prod-without-esc-${databaseUrl === undefined ? "no-secret" : "secret"}.yaml`);
+    writeFileSync(file, stringify(document));
+    return file;
+}
+
 /** A copy of prod's settings file with some project keys replaced. */
 function prodWith(overrides: Record<string, unknown>): string {
     const document = parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
@@ -69,26 +90,76 @@ describe("committed plans", () => {
 
 describe("what the real stack settings plan", () => {
     const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
-    const dataTypes = ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"];
+    const storageResources = (stack: string) => load(stack).resources.filter((resource) => resource.component === "backups");
 
-    it("prod protects and retains every bucket, key and lock configuration; staging none, so it can be torn down", () => {
+    it("prod protects and retains every storage resource whose loss weakens the backups (all but the key aliases); staging none", () => {
+        const prod = storageResources("prod");
+        const unguarded = prod.filter((resource) => !resource.protect || !resource.retainOnDelete).map((resource) => resource.type);
+        expect(unguarded).toEqual(["aws:kms/alias:Alias", "aws:kms/alias:Alias"]);
+        const guardedTypes = new Set(prod.filter((resource) => resource.protect).map((resource) => resource.type.split(":")[2]));
+        expect([...guardedTypes].sort()).toEqual(
+            [
+                "Bucket",
+                "BucketLifecycleConfiguration",
+                "BucketObjectLockConfiguration",
+                "BucketOwnershipControls",
+                "BucketPolicy",
+                "BucketPublicAccessBlock",
+                "BucketReplicationConfig",
+                "BucketServerSideEncryptionConfiguration",
+                "BucketVersioning",
+                "Key",
+                "Role",
+                "RolePolicy",
+            ].sort(),
+        );
+        expect(storageResources("staging").filter((resource) => resource.protect || resource.retainOnDelete)).toEqual([]);
+    });
+
+    it("prod protects and retains the log archive bucket and its key; staging neither", () => {
         const guarded = (stack: string) =>
             load(stack)
-                .resources.filter((resource) => dataTypes.includes(resource.type))
+                .resources.filter((resource) => ["logs-archive-bucket", "logs-key"].includes(resource.name))
                 .map((resource) => [resource.name, resource.protect, resource.retainOnDelete]);
-        const names = [
-            "backups-bucket",
-            "backups-key",
-            "backups-object-lock",
-            "backups-replica-bucket",
-            "backups-replica-key",
-            "backups-replica-object-lock",
-            "logs-archive-bucket",
-            "logs-key",
-        ].sort();
-        expect(guarded("prod").map(([name]) => name).sort()).toEqual(names);
-        expect(guarded("prod").every(([, protect, retain]) => protect === true && retain === true)).toBe(true);
-        expect(guarded("staging").every(([, protect, retain]) => protect === false && retain === false)).toBe(true);
+        expect(guarded("prod")).toEqual([
+            ["logs-key", true, true],
+            ["logs-archive-bucket", true, true],
+        ]);
+        expect(guarded("staging")).toEqual([
+            ["logs-key", false, false],
+            ["logs-archive-bucket", false, false],
+        ]);
+    });
+
+    it("prod never empties a bucket on delete (forceDestroy); staging empties both, so it can be torn down", () => {
+        const forceDestroy = (stack: string) =>
+            load(stack)
+                .resources.filter((resource) => resource.type === "aws:s3/bucket:Bucket")
+                .map((resource) => [resource.name, resource.inputs["forceDestroy"]]);
+        expect(forceDestroy("prod")).toEqual([
+            ["backups-bucket", false],
+            ["backups-replica-bucket", false],
+            ["logs-archive-bucket", false],
+        ]);
+        expect(forceDestroy("staging")).toEqual([
+            ["backups-bucket", true],
+            ["backups-replica-bucket", true],
+            ["logs-archive-bucket", true],
+        ]);
+    });
+
+    it("prod gives every data key (backups, replica, log archive) the guarded key policy: no deletion window under 30 days, disabling and policy changes for the break-glass role only", () => {
+        const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key");
+        expect(keys.map((key) => key.name)).toEqual(["backups-key", "backups-replica-key", "logs-key"]);
+        for (const key of keys) {
+            const statements = (JSON.parse(key.inputs["policy"] as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
+            expect(statements.map((statement) => [statement.Sid, statement.Condition])).toEqual([
+                ["DelegateToIam", undefined],
+                ["DenyShortDeletionWindow", { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } }],
+                ["DenyDisableAndPolicyChanges", { ArnNotEquals: { "aws:PrincipalArn": "arn:aws:iam::000000000000:role/security/hotelgenius-break-glass" } }],
+            ]);
+            expect(key.inputs["bypassPolicyLockoutSafetyCheck"]).toBe(true);
+        }
     });
 
     it("prod locks backups in compliance mode and keeps the replica in another region", () => {
@@ -198,6 +269,23 @@ describe("plan command line", () => {
         ]) {
             expect(result.stderr).toContain(fragment);
         }
+    });
+
+    it("plans a stack without Pulumi ESC, its secret set with `pulumi config set --secret`, exactly as prod with ESC", async () => {
+        // A made-up ciphertext: the offline plan never decrypts, it only sees that the value is there.
+        const file = prodWithoutEsc({ secure: "v1:ZmFrZS1ub25jZQ==:ZmFrZS1jaXBoZXJ0ZXh0" });
+        expect(readFileSync(file, "utf8")).not.toContain("environment");
+        const result = await npmPlan(["--stack", "prod", "--config-file", file, "--json"]);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+        expect(result.stdout).toBe(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+    });
+
+    it("refuses a stack without Pulumi ESC whose secret is missing, naming the key and how to set it", async () => {
+        const result = await npmPlan(["--stack", "prod", "--config-file", prodWithoutEsc(undefined)]);
+        expect(result.code).toBe(3);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toContain("hotelgenius-ops:databaseUrl: not set; required secret: set it with `pulumi config set --secret databaseUrl <value>`");
     });
 
     it("names a settings file that is not valid YAML", async () => {

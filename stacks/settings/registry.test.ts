@@ -17,6 +17,7 @@ const minimal: Record<string, string> = {
     "aws:region": "eu-west-3",
     [`${PROJECT}:alertEmails`]: JSON.stringify(["ops@hotelgenius.example"]),
     [DB_KEY]: DIRECT_URL,
+    [`${PROJECT}:breakGlassRoleArn`]: "arn:aws:iam::123456789012:role/break-glass",
 };
 
 function parse(overrides: Record<string, string | undefined> = {}, secretKeys: Iterable<string> = [DB_KEY]) {
@@ -73,13 +74,15 @@ describe("parseSettings: valid settings", () => {
             abortIncompleteUploadDays: 7,
             replicaRegion: DEFAULTS.replicaRegion,
             kmsDeletionWindowDays: DEFAULTS.kmsDeletionWindowDays,
+            breakGlassRoleArn: "arn:aws:iam::123456789012:role/break-glass",
+            replicationTimeControl: false,
             protectData: true,
         });
         expect(settings.schedule).toEqual({ expression: DEFAULTS.backupSchedule, timezone: DEFAULTS.backupScheduleTimezone });
     });
 
     it("the defaults alone, plus the required settings, form valid prod settings", () => {
-        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "databaseUrl"]);
+        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "breakGlassRoleArn", "databaseUrl"]);
         expect(() => parse()).not.toThrow();
     });
 
@@ -95,13 +98,14 @@ describe("parseSettings: valid settings", () => {
             [key("archiveStorageClass")]: "DEEP_ARCHIVE",
             [key("expirationDays")]: "400",
             [key("protectData")]: "false",
+            [key("replicationTimeControl")]: "true",
             [key("backupSchedule")]: "rate(12 hours)",
             [key("backupScheduleTimezone")]: "Europe/Paris",
         });
         expect(settings.owner).toBe("data-team");
         expect(settings.alertEmails).toEqual(["a@hotelgenius.example", "b+ops@hotelgenius.example"]);
         expect(settings.storage.layout).toEqual({ root: "hotelgenius/postgres", dumpPrefix: "hotelgenius/postgres/dumps/", manifestPrefix: "hotelgenius/postgres/manifests/" });
-        expect(settings.storage).toMatchObject({ objectLockMode: "GOVERNANCE", objectLockDays: 14, transitionToIaDays: 45, transitionToArchiveDays: 75, archiveStorageClass: "DEEP_ARCHIVE", expirationDays: 400, protectData: false });
+        expect(settings.storage).toMatchObject({ objectLockMode: "GOVERNANCE", objectLockDays: 14, transitionToIaDays: 45, transitionToArchiveDays: 75, archiveStorageClass: "DEEP_ARCHIVE", expirationDays: 400, protectData: false, replicationTimeControl: true });
         expect(settings.schedule).toEqual({ expression: "rate(12 hours)", timezone: "Europe/Paris" });
     });
 
@@ -170,6 +174,12 @@ describe("parseSettings: each bad input names the key, the value and what is all
 
     it("empty email list", () => {
         expectOnlyProblem({ [key("alertEmails")]: "[]" }, key("alertEmails"), "[]", /at least one email address/);
+    });
+
+    it("break-glass role that is not one IAM role", () => {
+        const wildcard = "arn:aws:iam::123456789012:role/admin-*";
+        expectOnlyProblem({ [key("breakGlassRoleArn")]: wildcard }, key("breakGlassRoleArn"), wildcard, /ARN of one IAM role.*without wildcards/);
+        expectOnlyProblem({ [key("breakGlassRoleArn")]: undefined }, key("breakGlassRoleArn"), undefined, /required: set it with `pulumi config set breakGlassRoleArn <value>`/);
     });
 
     it("missing alert emails", () => {

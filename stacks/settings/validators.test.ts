@@ -5,6 +5,7 @@ import {
     checkLogGroupName,
     checkLogRetentionDays,
     checkLogServiceEndpoint,
+    checkRoleArn,
     checkScheduleExpression,
     checkTimeZone,
     isEmail,
@@ -126,5 +127,24 @@ describe("log drain checks", () => {
         expect(checkLogGroupName("/app logs")).toMatch(/not a CloudWatch Logs log group name/);
         expect(checkLogGroupList(["/a", "/b"])).toBeUndefined();
         expect(checkLogGroupList(["/a", "/b", "/a"])).toMatch(/must not repeat a log group \(\/a\)/);
+    });
+
+    it("IAM role ARNs: one role, with or without a path, never a wildcard, a user or a session", () => {
+        for (const good of ["arn:aws:iam::123456789012:role/backup-break-glass", "arn:aws:iam::123456789012:role/security/break-glass/hotelgenius-keys"]) {
+            expect(checkRoleArn(good)).toBeUndefined();
+        }
+        for (const bad of [
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:iam::123456789012:role/admin-?",
+            "arn:aws:iam::123456789012:role/ops*/break-glass",
+            "arn:aws:iam::123456789012:user/alice",
+            "arn:aws:sts::123456789012:assumed-role/break-glass/alice",
+            "arn:aws:iam::12345:role/break-glass",
+            "arn:aws:iam::123456789012:root",
+            "break-glass",
+            "",
+        ]) {
+            expect([bad, checkRoleArn(bad)]).toEqual([bad, expect.stringMatching(/^must be the ARN of one IAM role/)]);
+        }
     });
 });

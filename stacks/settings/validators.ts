@@ -1,6 +1,6 @@
 // What no schema library knows, each as a small named validator used by one setting: EventBridge
-// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency, log drain
-// endpoints, CloudWatch Logs retention periods and log group names.
+// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency, IAM role
+// ARNs, log drain endpoints, CloudWatch Logs retention periods and log group names.
 import { Region } from "@pulumi/aws/types/enums/index.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../../job/src/dburl.js";
 import { suggestion } from "./spec.js";
@@ -272,4 +272,16 @@ export function checkLogGroupName(value: string): string | undefined {
 export function checkLogGroupList(names: string[]): string | undefined {
     const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
     return duplicates.length > 0 ? `must not repeat a log group (${duplicates.join(", ")}): each group gets exactly one subscription filter` : undefined;
+}
+
+/**
+ * Why a value is not the ARN of one IAM role, or undefined. Wildcards are refused: a key policy
+ * condition compares ARNs with wildcard matching, so `*` or `?` would exempt more than one role.
+ */
+export function checkRoleArn(value: string): string | undefined {
+    const pathCharacters = "[\\x21-\\x29\\x2B-\\x3E\\x40-\\x7E]";
+    const role = new RegExp(`^arn:aws:iam::\\d{12}:role/(${pathCharacters}{0,510}/)?[\\w+=,.@-]{1,64}$`);
+    return role.test(value)
+        ? undefined
+        : "must be the ARN of one IAM role, arn:aws:iam::<12-digit account>:role/[<path>/]<name>, without wildcards (* or ?)";
 }
