@@ -1,6 +1,8 @@
 // The whole ops setup of one stack. Settings are validated before anything is registered, so a
 // bad value stops `pulumi up` (and the offline plan) with every problem listed and nothing created.
+import { Alerts } from "./stacks/alerts.js";
 import { BackupStorage } from "./stacks/backupStorage.js";
+import { Monitoring } from "./stacks/monitoring.js";
 import { loadSettings } from "./stacks/settings/registry.js";
 import { createProviders } from "./stacks/providers.js";
 
@@ -19,6 +21,36 @@ const backups = new BackupStorage(
     { provider: providers.primary },
 );
 
+const monitoring = new Monitoring("monitoring", {
+    project: settings.project,
+    stack: settings.stack,
+    settings: settings.monitoring,
+    runbookBaseUrl: settings.alerts.runbookBaseUrl,
+});
+
+const alerts = new Alerts(
+    "alerts",
+    {
+        project: settings.project,
+        stack: settings.stack,
+        region: settings.region,
+        settings: settings.alerts,
+        alertEmails: settings.alertEmails,
+        replicaRegion: settings.storage.replicaRegion,
+        replicaProvider: providers.replica,
+        usEast1Provider: providers.usEast1,
+        storage: {
+            bucketName: backups.bucketName,
+            keyArn: backups.keyArn,
+            replicaBucketName: backups.replicaBucketName,
+            replicaKeyArn: backups.replicaKeyArn,
+            // Their metrics must be enabled in the replication rules (destination.metrics) for the alarms to see data.
+            replicationRuleIds: ["dumps-off-site", "manifests-off-site"],
+        },
+    },
+    { provider: providers.primary },
+);
+
 export const backupBucketName = backups.bucketName;
 export const backupBucketArn = backups.bucketArn;
 export const backupKeyArn = backups.keyArn;
@@ -26,3 +58,9 @@ export const replicaBucketName = backups.replicaBucketName;
 export const replicaBucketArn = backups.replicaBucketArn;
 export const replicaKeyArn = backups.replicaKeyArn;
 export const backupLayout = backups.layout;
+export const sentryEnvironment = monitoring.environment;
+export const sentryServerDsn = monitoring.serverDsn;
+export const sentryClientDsn = monitoring.clientDsn;
+export const alertsTopicArn = alerts.topicArn;
+export const uptimeTopicArn = alerts.uptimeTopicArn;
+export const opsDashboardName = alerts.dashboardName;

@@ -4,18 +4,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupStorage } from "../stacks/backupStorage.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
-import type { BackupScheduleSettings, Settings } from "../stacks/settings/registry.js";
+import type { AlertsSettings, BackupScheduleSettings, MonitoringSettings, Settings } from "../stacks/settings/registry.js";
 import { createProviders } from "../stacks/providers.js";
 
-export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule">> {
+export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "monitoring" | "alerts">> {
     storage?: Partial<BackupStorageSettings>;
     schedule?: Partial<BackupScheduleSettings>;
+    monitoring?: Partial<MonitoringSettings>;
+    alerts?: Partial<AlertsSettings>;
 }
 
 const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
 
 function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides): Settings {
-    const { storage, schedule, ...rest } = overrides;
+    const { storage, schedule, monitoring, alerts, ...rest } = overrides;
     return {
         ...base,
         // A syntactically real URL with an obviously fake host and password; never a real credential.
@@ -23,6 +25,37 @@ function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides
         ...rest,
         storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
         schedule: { ...base.schedule, ...schedule },
+        monitoring: { ...base.monitoring, ...monitoring },
+        alerts: { ...base.alerts, ...alerts },
+    };
+}
+
+function monitoringSettings(environment: string): MonitoringSettings {
+    return {
+        sentryOrganization: "hotelgenius",
+        sentryEnvironment: environment,
+        sentryResolveAgeHours: 720,
+        sentryKeyRateLimitPerMinute: 600,
+        sentryErrorBurstCount: 100,
+        sentryErrorSpikeCount: 200,
+        sentryP95Ms: 2000,
+        sentrySlackWorkspaceId: undefined,
+        sentrySlackChannel: undefined,
+    };
+}
+
+function alertsSettings(healthCheckUrl: string): AlertsSettings {
+    return {
+        runbookBaseUrl: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
+        healthCheckUrl,
+        healthCheckSearchString: "ok",
+        healthCheckRegions: ["eu-west-1", "us-east-1", "us-west-2"],
+        backupDatabaseName: "hotelgenius",
+        backupMissingAfterHours: 25,
+        drillMissingAfterDays: 7,
+        backupSizeAnomalyBand: 2,
+        replicationLatencyMinutes: 60,
+        errorLogLinesPer5Minutes: 10,
     };
 }
 
@@ -51,6 +84,8 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
                 protectData: true,
             },
             schedule: { expression: "cron(15 3 * * ? *)", timezone: "Europe/Paris" },
+            monitoring: monitoringSettings("production"),
+            alerts: alertsSettings("https://app.hotelgenius.eu/health"),
         },
         overrides,
     );
@@ -81,6 +116,8 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
                 protectData: false,
             },
             schedule: { expression: "cron(15 4 * * ? *)", timezone: "Europe/Paris" },
+            monitoring: monitoringSettings("staging"),
+            alerts: alertsSettings("https://staging.hotelgenius.eu/health"),
         },
         overrides,
     );

@@ -44,7 +44,9 @@ describe("committed plans", () => {
 
     it.each(stacks)("plans/%s.json matches the program (run `npm run plan:update` when this fails)", async (stack) => {
         const result = await plan(["--stack", stack, "--json"]);
-        expect(result.stderr).toBe("");
+        // Both stack files still carry placeholder recipients and health URLs: warnings only (pulumi up refuses them).
+        const lines = result.stderr.split("\n").filter((line) => line !== "");
+        expect(lines.every((line) => line.startsWith("warning: [runtime] ") && line.endsWith("(an error on pulumi up)")), result.stderr).toBe(true);
         expect(result.code).toBe(0);
         const committed = readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8");
         expect(result.stdout === committed, `plans/${stack}.json is stale: run npm run plan:update and commit it`).toBe(true);
@@ -72,9 +74,10 @@ describe("what the real stack settings plan", () => {
     const dataTypes = ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"];
 
     it("prod protects and retains every bucket, key and lock configuration; staging none, so it can be torn down", () => {
+        // The alerts topics' keys encrypt notifications in flight, not backups: only the backup storage's are guarded.
         const guarded = (stack: string) =>
             load(stack)
-                .resources.filter((resource) => dataTypes.includes(resource.type))
+                .resources.filter((resource) => dataTypes.includes(resource.type) && resource.name.startsWith("backups-"))
                 .map((resource) => [resource.name, resource.protect, resource.retainOnDelete]);
         const names = ["backups-bucket", "backups-key", "backups-object-lock", "backups-replica-bucket", "backups-replica-key", "backups-replica-object-lock"].sort();
         expect(guarded("prod").map(([name]) => name).sort()).toEqual(names);
@@ -91,6 +94,7 @@ describe("what the real stack settings plan", () => {
         expect(regions).toEqual([
             ["aws-primary", "eu-west-3"],
             ["aws-replica", "eu-central-1"],
+            ["aws-us-east-1", "us-east-1"],
         ]);
         const replicaBucket = prod.resources.find((r) => r.name === "backups-replica-bucket");
         expect(replicaBucket?.provider).toBe("aws-replica");
@@ -104,6 +108,17 @@ describe("plan command line", () => {
         expect(result.stdout).toMatch(/^Plan for hotelgenius-ops \/ staging: \d+ resources to create/);
         expect(result.stdout).toContain('hotelgenius:ops:BackupStorage "backups"');
         expect(result.stdout).toContain("Outputs:");
+    });
+
+    it("warns, and still plans, when alerts would go to a reserved example domain", async () => {
+        const result = await plan(["--stack", "prod"]);
+        expect(result.code).toBe(0);
+        expect(result.stderr).toContain("warning: [runtime] alertEmails: ops@hotelgenius.example is on a reserved example domain");
+        expect(result.stderr).toContain("warning: [runtime] healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain");
+        const real = prodWith({ "hotelgenius-ops:alertEmails": ["oncall@hotelgenius.eu"], "hotelgenius-ops:healthCheckUrl": "https://app.hotelgenius.eu/health" });
+        const clean = await plan(["--stack", "prod", "--config-file", real]);
+        expect(clean.code).toBe(0);
+        expect(clean.stderr).toBe("");
     });
 
     it("rejects a missing stack name with the stacks that exist", async () => {
@@ -143,6 +158,22 @@ describe("plan command line", () => {
         ]) {
             expect(result.stderr).toContain(fragment);
         }
+    });
+
+    it("refuses bad alert settings, each by key, value and what is allowed", async () => {
+        const file = prodWith({
+            "hotelgenius-ops:healthCheckUrl": "http://app.hotelgenius.eu/health",
+            "hotelgenius-ops:backupMissingAfterHours": 500,
+            "hotelgenius-ops:healthCheckRegions": ["eu-west-1", "eu-west-3"],
+        });
+        const result = await plan(["--stack", "prod", "--config-file", file]);
+        expect(result.code).toBe(3);
+        expect(result.stdout).toBe("");
+        expect(result.stderr.split("\n").filter((line) => line !== "")).toEqual([
+            'hotelgenius-ops:healthCheckUrl: "http://app.hotelgenius.eu/health"; must use https://, not http://: the check must prove the certificate and TLS work too',
+            'hotelgenius-ops:healthCheckRegions: "[\\"eu-west-1\\",\\"eu-west-3\\"]"; must name Route 53 checker regions only (us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1); not: eu-west-3',
+            'hotelgenius-ops:backupMissingAfterHours: "500"; must be a whole number from 2 to 168 (CloudWatch evaluates at most 7 days)',
+        ]);
     });
 
     it("names a settings file that is not valid YAML", async () => {

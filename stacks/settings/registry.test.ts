@@ -17,6 +17,11 @@ const minimal: Record<string, string> = {
     "aws:region": "eu-west-3",
     [`${PROJECT}:alertEmails`]: JSON.stringify(["ops@hotelgenius.example"]),
     [DB_KEY]: DIRECT_URL,
+    [`${PROJECT}:sentryOrganization`]: "hotelgenius",
+    [`${PROJECT}:runbookBaseUrl`]: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
+    [`${PROJECT}:healthCheckUrl`]: "https://app.hotelgenius.example/health",
+    // The database DIRECT_URL names: the job's metrics carry it.
+    [`${PROJECT}:backupDatabaseName`]: "hotelgenius",
 };
 
 function parse(overrides: Record<string, string | undefined> = {}, secretKeys: Iterable<string> = [DB_KEY]) {
@@ -79,7 +84,7 @@ describe("parseSettings: valid settings", () => {
     });
 
     it("the defaults alone, plus the required settings, form valid prod settings", () => {
-        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "databaseUrl"]);
+        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "databaseUrl", "sentryOrganization", "runbookBaseUrl", "healthCheckUrl"]);
         expect(() => parse()).not.toThrow();
     });
 

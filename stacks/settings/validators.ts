@@ -240,3 +240,82 @@ export function checkEmailList(emails: string[]): string | undefined {
 export function checkEmail(value: string): string | undefined {
     return isEmail(value) ? undefined : "is not an email address; each item must look like name@example.com";
 }
+
+/** Why a URL is not an https:// URL with a host, or undefined. */
+export function checkHttpsUrl(value: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return "must be an https:// URL such as https://app.hotelgenius.eu/health";
+    }
+    if (url.protocol !== "https:") return `must use https://, not ${url.protocol}//: the check must prove the certificate and TLS work too`;
+    if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
+    return undefined;
+}
+
+/** Where Route 53 runs health checkers (its API refuses any other region). */
+export const ROUTE53_CHECKER_REGIONS: readonly string[] = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"];
+
+/** Why a list of health checker regions is unusable, or undefined. */
+export function checkCheckerRegions(regions: string[]): string | undefined {
+    const unknown = regions.filter((region) => !ROUTE53_CHECKER_REGIONS.includes(region));
+    if (unknown.length > 0) return `must name Route 53 checker regions only (${ROUTE53_CHECKER_REGIONS.join(", ")}); not: ${unknown.join(", ")}`;
+    if (new Set(regions).size !== regions.length) return "must not repeat a region";
+    if (regions.length < 3) return `must list at least 3 regions (Route 53's minimum), got ${regions.length}`;
+    return undefined;
+}
+
+/** Why a value is not a Sentry slug (organization, team or project), or undefined. */
+export function checkSentrySlug(value: string): string | undefined {
+    return /^[a-z0-9][a-z0-9_-]{0,49}$/.test(value) ? undefined : "must be a Sentry slug: 1-50 lowercase letters, digits, - and _, starting with a letter or digit";
+}
+
+/** Why a value is not a Sentry environment name the app can send, or undefined. */
+export function checkSentryEnvironment(value: string): string | undefined {
+    return /^[A-Za-z0-9_.-]{1,64}$/.test(value) && value !== "None"
+        ? undefined
+        : "must be 1-64 letters, digits, _ . - (Sentry's environment rules), the app's NODE_ENV / Vite mode, e.g. production";
+}
+
+/**
+ * The longest time in minutes between two consecutive runs of an EventBridge Scheduler expression
+ * over a year, or undefined when the expression uses what this does not model (L, W, #, a year or
+ * month restriction): the caller then cannot check a dead-man's switch against it.
+ */
+export function longestScheduleGapMinutes(expression: string): number | undefined {
+    const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+    if (rate) return Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as "minute" | "hour" | "day"];
+    const cron = /^cron\((.*)\)$/.exec(expression);
+    if (!cron || /[LW#]/.test(cron[1]!)) return undefined;
+    const fields = cron[1]!.trim().split(/\s+/);
+    if (fields.length !== 6 || fields[3] !== "*" || fields[5] !== "*") return undefined;
+    const sets = [0, 1, 2, 4].map((index) => (fields[index] === "?" ? undefined : cronSet(fields[index]!, CRON_FIELDS[index]!)));
+    if (sets.some((set) => set === null)) return undefined;
+    const [minutes, hours, daysOfMonth, daysOfWeek] = sets as (Set<number> | undefined)[];
+    const runs: number[] = [];
+    // A non-leap year from a Monday, plus a day so the gap across New Year counts.
+    const start = Date.UTC(2029, 0, 1);
+    for (let minute = 0; minute < 366 * 1440; minute++) {
+        const at = new Date(start + minute * 60_000);
+        if (!minutes!.has(at.getUTCMinutes()) || !hours!.has(at.getUTCHours())) continue;
+        if (daysOfMonth && !daysOfMonth.has(at.getUTCDate())) continue;
+        if (daysOfWeek && !daysOfWeek.has(at.getUTCDay() + 1)) continue;
+        runs.push(minute);
+    }
+    if (runs.length < 2) return undefined;
+    return Math.max(...runs.slice(1).map((run, index) => run - runs[index]!));
+}
+
+/** The values a valid cron field matches, or null when it cannot be expanded. */
+function cronSet(field: string, spec: CronField): Set<number> | null {
+    const values = new Set<number>();
+    for (const item of field.split(",")) {
+        const [base, step] = item.split("/") as [string, string | undefined];
+        const [from, to] = base === "*" ? [spec.min, spec.max] : base.split("-").map((end) => cronValue(end, spec));
+        if (from === undefined) return null;
+        const last = to ?? (step === undefined ? from : spec.max);
+        for (let value = from; value <= last; value += Number(step ?? 1)) values.add(value);
+    }
+    return values;
+}
