@@ -88,18 +88,17 @@ export const alertsArea = defineArea({
         const gap = schedule === undefined ? undefined : longestScheduleGapMinutes(schedule);
         if (backupMissingAfterHours !== undefined && gap !== undefined) {
             const needed = Math.ceil(gap / 60) + BACKUP_MISSING_MARGIN_HOURS;
-            if (backupMissingAfterHours < needed) {
-                problems.push({
-                    setting: "backupMissingAfterHours",
-                    value: backupMissingAfterHours,
-                    allowed: `must be at least ${needed}: backupSchedule ${schedule} leaves up to ${gap / 60} hours between runs, plus ${BACKUP_MISSING_MARGIN_HOURS} for the run, or the alarm pages for a backup that is not late`,
-                });
-            }
             if (needed > 168) {
                 problems.push({
                     setting: "backupMissingAfterHours",
                     value: backupMissingAfterHours,
-                    allowed: `cannot watch backupSchedule ${schedule}: it leaves ${gap / 60} hours between runs and CloudWatch evaluates at most 7 days; schedule backups at least weekly`,
+                    allowed: `cannot watch backupSchedule ${schedule}: it leaves ${gap / 60} hours between runs, and with the ${BACKUP_MISSING_MARGIN_HOURS}-hour margin that exceeds the 7 days CloudWatch evaluates; schedule backups more often than weekly`,
+                });
+            } else if (backupMissingAfterHours < needed) {
+                problems.push({
+                    setting: "backupMissingAfterHours",
+                    value: backupMissingAfterHours,
+                    allowed: `must be at least ${needed}: backupSchedule ${schedule} leaves up to ${gap / 60} hours between runs, plus ${BACKUP_MISSING_MARGIN_HOURS} for the run, or the alarm pages for a backup that is not late`,
                 });
             }
         }

@@ -5,7 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupStorage } from "../stacks/backupStorage.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
 import type { AlertsSettings, BackupScheduleSettings, MonitoringSettings, Settings } from "../stacks/settings/registry.js";
-import { createProviders } from "../stacks/providers.js";
+import { createProviders, type Providers } from "../stacks/providers.js";
+import type { AlertsArgs } from "../stacks/alerts.js";
+import { MOCK_ACCOUNT } from "../scripts/mockRuntime.js";
 
 export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "monitoring" | "alerts">> {
     storage?: Partial<BackupStorageSettings>;
@@ -142,5 +144,34 @@ export function backupStorageProgram(settings: Settings): () => Promise<Record<s
             replicationRoleArn: storage.replicationRoleArn,
             layout: storage.layout,
         };
+    };
+}
+
+/** Alerts arguments as index.ts builds them, with stand-ins for what the backup job and log-drains areas output. */
+export function alertsArgs(settings: Settings, providers: Providers, alertEmails: readonly string[]): AlertsArgs {
+    return {
+        project: settings.project,
+        stack: settings.stack,
+        region: settings.region,
+        settings: settings.alerts,
+        alertEmails,
+        replicaRegion: settings.storage.replicaRegion,
+        replicaProvider: providers.replica,
+        usEast1Provider: providers.usEast1,
+        storage: {
+            bucketName: `hotelgenius-ops-${settings.stack}-backups`,
+            keyArn: `arn:aws:kms:${settings.region}:${MOCK_ACCOUNT}:key/backups-key`,
+            replicaBucketName: `hotelgenius-ops-${settings.stack}-backups-replica-eu-central-1`,
+            replicaKeyArn: `arn:aws:kms:${settings.storage.replicaRegion}:${MOCK_ACCOUNT}:key/backups-replica-key`,
+            replicationRuleIds: ["dumps-off-site"],
+        },
+        backupJob: {
+            clusterArn: `arn:aws:ecs:${settings.region}:${MOCK_ACCOUNT}:cluster/hotelgenius-ops-${settings.stack}-backups`,
+            backupTaskFamily: `hotelgenius-ops-${settings.stack}-backup`,
+            drillTaskFamily: `hotelgenius-ops-${settings.stack}-restore-drill`,
+            schedulerDeadLetterQueueName: `hotelgenius-ops-${settings.stack}-scheduler-dlq`,
+            logGroupName: `/ecs/hotelgenius-ops-${settings.stack}-backup`,
+        },
+        errorLogGroups: { job: `/ecs/hotelgenius-ops-${settings.stack}-backup`, server: "/railway/hotelgenius-server" },
     };
 }
