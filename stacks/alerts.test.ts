@@ -1,6 +1,8 @@
 // The Alerts component under the mock runtime, as a preview: exact inputs of every alarm, rule,
 // topic and the health check, their regions, and the placeholder warning. `pulumi up` refusing
 // placeholders is in alerts.up.test.ts (one runtime per file).
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../scripts/mockRuntime.js";
@@ -301,6 +303,19 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
             .map((alarm) => alarm.inputs["name"]);
         expect(body.widgets[0]!.properties.alarms!.map((arn) => arn.split(":").pop()).sort()).toEqual(alarmNames.sort());
         expect(named("alerts-dashboard").inputs["dashboardName"]).toBe("hotelgenius-ops-prod-ops");
+    });
+
+    it("links every alarm and event rule, the backup job's too, to a runbook file that exists", () => {
+        const texts = [
+            ...ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) => alarm.inputs["alarmDescription"] as string),
+            ...ofType("aws:cloudwatch/eventRule:EventRule").map((rule) => rule.inputs["description"] as string),
+        ];
+        expect(texts).toHaveLength(18);
+        for (const text of texts) {
+            const runbook = new RegExp(`Runbook: ${BASE}/([a-z0-9-]+\\.md)$`).exec(text)?.[1];
+            expect(runbook, text).toBeDefined();
+            expect(existsSync(path.join(__dirname, "..", "runbooks", runbook!)), runbook).toBe(true);
+        }
     });
 
     it("outputs the topics' ARNs", () => {
