@@ -62,7 +62,8 @@ export function placeholderProblems(alertEmails: readonly string[], healthCheckU
     const placeholders = alertEmails.filter((email) => isReservedDomain(email.slice(email.lastIndexOf("@") + 1)));
     if (placeholders.length > 0) {
         problems.push(
-            `alertEmails: ${placeholders.join(", ")} ${placeholders.length === 1 ? "is" : "are"} on a reserved example domain; alerts sent there reach nobody. Allowed: real addresses (pulumi config set --path 'alertEmails[0]' oncall@your-domain)`,
+            `alertEmails: ${placeholders.join(", ")} ${placeholders.length === 1 ? "is" : "are"} on a reserved example domain; alerts sent there reach nobody. ` +
+                "Allowed: real addresses (pulumi config set --path 'alertEmails[0]' oncall@your-domain)",
         );
     }
     const host = URL.canParse(healthCheckUrl) ? new URL(healthCheckUrl).hostname : "";
@@ -154,14 +155,17 @@ export const TAMPERING_INPUT_PATHS = {
 
 export function tamperingInputTemplate(runbook: string): string {
     return JSON.stringify(
-        `Backup protection changed: <event> at <time> in <region> by <who> from <from> (error code, if refused: <error>). If nobody on the team did this, treat it as an incident now. Runbook: ${runbook}`,
+        `Backup protection changed: <event> at <time> in <region> by <who> from <from> (error code, if refused: <error>). ` +
+            `If nobody on the team did this, treat it as an incident now. Runbook: ${runbook}`,
     );
 }
 
 /** The account id in an ARN (arn:partition:service:region:account:resource). */
 export function accountOf(arn: string): string {
     const account = arn.split(":")[4];
-    if (account === undefined || !/^\d{12}$/.test(account)) throw new Error(`"${arn}" is not an ARN with an account id; allowed: arn:aws:<service>:<region>:<12 digits>:<resource>`);
+    if (account === undefined || !/^\d{12}$/.test(account)) {
+        throw new Error(`"${arn}" is not an ARN with an account id; allowed: arn:aws:<service>:<region>:<12 digits>:<resource>`);
+    }
     return account;
 }
 

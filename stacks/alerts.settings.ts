@@ -10,8 +10,9 @@ export const alertsArea = defineArea({
     name: "alerts",
     settings: {
         runbookBaseUrl: text({
-            check: checkHttpsUrl,
-            allowed: "an https:// URL of the repository's runbooks/ folder, without a trailing /",
+            // Every alert's text ends with the link, and Sentry rule names hold at most 256 characters.
+            check: (value) => checkHttpsUrl(value) ?? (value.length > 100 ? "must be at most 100 characters: every alert's text ends with a link under it" : undefined),
+            allowed: "an https:// URL of the repository's runbooks/ folder, at most 100 characters",
             description: "https:// URL of the runbooks/ folder; every alarm and Sentry rule links to <runbookBaseUrl>/<runbook>.md.",
             why: "No default: a guessed link that opens nothing is worse than none. Point it at runbooks/ on the default branch of this repository.",
         }),
@@ -92,13 +93,17 @@ export const alertsArea = defineArea({
                 problems.push({
                     setting: "backupMissingAfterHours",
                     value: backupMissingAfterHours,
-                    allowed: `cannot watch backupSchedule ${schedule}: it leaves ${gap / 60} hours between runs, and with the ${BACKUP_MISSING_MARGIN_HOURS}-hour margin that exceeds the 7 days CloudWatch evaluates; schedule backups more often than weekly`,
+                    allowed:
+                        `cannot watch backupSchedule ${schedule}: it leaves ${gap / 60} hours between runs, and with the ${BACKUP_MISSING_MARGIN_HOURS}-hour margin ` +
+                        "that exceeds the 7 days CloudWatch evaluates; schedule backups more often than weekly",
                 });
             } else if (backupMissingAfterHours < needed) {
                 problems.push({
                     setting: "backupMissingAfterHours",
                     value: backupMissingAfterHours,
-                    allowed: `must be at least ${needed}: backupSchedule ${schedule} leaves up to ${gap / 60} hours between runs, plus ${BACKUP_MISSING_MARGIN_HOURS} for the run, or the alarm pages for a backup that is not late`,
+                    allowed:
+                        `must be at least ${needed}: backupSchedule ${schedule} leaves up to ${gap / 60} hours between runs, ` +
+                        `plus ${BACKUP_MISSING_MARGIN_HOURS} for the run, or the alarm pages for a backup that is not late`,
                 });
             }
         }

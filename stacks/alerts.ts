@@ -174,7 +174,9 @@ export class Alerts extends pulumi.ComponentResource {
             "backup-size-anomaly",
             {
                 runbook: RUNBOOKS.backupSizeAnomaly,
-                summary: `A backup of ${settings.backupDatabaseName} is smaller than usual: BackupBytes fell under its anomaly band (${settings.backupSizeAnomalyBand} standard deviations).`,
+                summary:
+                    `A backup of ${settings.backupDatabaseName} is smaller than usual: BackupBytes fell under its anomaly band ` +
+                    `(${settings.backupSizeAnomalyBand} standard deviations).`,
                 args: {
                     comparisonOperator: "LessThanLowerThreshold",
                     evaluationPeriods: 1,
@@ -390,7 +392,8 @@ export class Alerts extends pulumi.ComponentResource {
             child,
         );
         const topic = new aws.sns.Topic(id, { name: topicName, kmsMasterKeyId: key.arn }, child);
-        new aws.sns.TopicPolicy(`${id}-policy`, { arn: topic.arn, policy: pulumi.jsonStringify(pulumi.all([topic.arn, account]).apply(([arn, owner]) => topicPolicy(arn, owner))) }, child);
+        const policy = pulumi.all([topic.arn, account]).apply(([arn, owner]) => topicPolicy(arn, owner));
+        new aws.sns.TopicPolicy(`${id}-policy`, { arn: topic.arn, policy: pulumi.jsonStringify(policy) }, child);
         for (const email of emails) {
             // Named by a hash of the address, so reordering the list does not resubscribe (and re-confirm) anyone.
             const digest = createHash("sha256").update(email.toLowerCase()).digest("hex").slice(0, 8);
@@ -470,7 +473,13 @@ export class Alerts extends pulumi.ComponentResource {
         );
     }
 
-    private tamperingRules(id: string, keyArns: pulumi.Input<string>[], bucketNames: pulumi.Input<string>[], topicArn: pulumi.Output<string>, extra: pulumi.CustomResourceOptions): void {
+    private tamperingRules(
+        id: string,
+        keyArns: pulumi.Input<string>[],
+        bucketNames: pulumi.Input<string>[],
+        topicArn: pulumi.Output<string>,
+        extra: pulumi.CustomResourceOptions,
+    ): void {
         const inputTransformer = { inputPaths: TAMPERING_INPUT_PATHS, inputTemplate: tamperingInputTemplate(runbookUrl(this.baseUrl, RUNBOOKS.tampering)) };
         this.rule(
             `${id}-keys`,

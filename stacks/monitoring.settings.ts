@@ -15,7 +15,7 @@ export const monitoringArea = defineArea({
         sentryEnvironment: text({
             default: "production",
             check: checkSentryEnvironment,
-            allowed: "1–64 letters, digits, `_`, `.`, `-`: what the app sends as its environment",
+            allowed: "1–32 letters, digits, `_`, `.`, `-`: what the app sends as its environment",
             description: "Environment the app reports to Sentry (its NODE_ENV / Vite mode); the alert rules fire for it only.",
             why: "The server's NODE_ENV and the client's Vite mode in prod. A rule filtered on another name than the app sends would never fire.",
         }),
@@ -73,8 +73,9 @@ export const monitoringArea = defineArea({
         const problems: RelationProblem[] = [];
         const { sentrySlackWorkspaceId: workspace, sentrySlackChannel: channel } = values;
         if ((workspace === undefined) !== (channel === undefined)) {
-            const [setting, value, other] = workspace === undefined ? ["sentrySlackChannel", channel, "sentrySlackWorkspaceId"] : ["sentrySlackWorkspaceId", workspace, "sentrySlackChannel"];
-            problems.push({ setting: setting!, value, allowed: `must be set together with ${other}: Sentry needs both the integration and the channel to post` });
+            const [setting, value, other] =
+                workspace === undefined ? ["sentrySlackChannel", channel, "sentrySlackWorkspaceId"] : ["sentrySlackWorkspaceId", workspace, "sentrySlackChannel"];
+            problems.push({ setting, value, allowed: `must be set together with ${other}: Sentry needs both the integration and the channel to post` });
         }
         return problems;
     },

@@ -334,6 +334,11 @@ describe("parseSettings: monitoring and alerts", () => {
         expectOnlyProblem({ [key("healthCheckUrl")]: "http://app.hotelgenius.eu/health" }, key("healthCheckUrl"), "http://app.hotelgenius.eu/health", /must use https:\/\//);
     });
 
+    it("runbook base URL so long that alert texts would be cut", () => {
+        const long = `https://github.com/hotelgenius/${"x".repeat(80)}/runbooks`;
+        expectOnlyProblem({ [key("runbookBaseUrl")]: long }, key("runbookBaseUrl"), long, /at most 100 characters/);
+    });
+
     it("alarm threshold out of range", () => {
         expectOnlyProblem({ [key("drillMissingAfterDays")]: "8" }, key("drillMissingAfterDays"), "8", /from 1 to 7 \(CloudWatch evaluates at most 7 days\)/);
         expectOnlyProblem({ [key("errorLogLinesPer5Minutes")]: "0" }, key("errorLogLinesPer5Minutes"), "0", /from 1 to 100000/);

@@ -135,6 +135,7 @@ describe("checkSentrySlug and checkSentryEnvironment", () => {
         expect(checkSentryEnvironment("pre prod")).toMatch(/letters, digits/);
         expect(checkSentryEnvironment("prod/eu")).toMatch(/letters, digits/);
         expect(checkSentryEnvironment("None")).toMatch(/letters, digits/);
+        expect(checkSentryEnvironment("x".repeat(33))).toMatch(/must be 1-32/);
     });
 });
 

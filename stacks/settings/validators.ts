@@ -273,9 +273,10 @@ export function checkSentrySlug(value: string): string | undefined {
 
 /** Why a value is not a Sentry environment name the app can send, or undefined. */
 export function checkSentryEnvironment(value: string): string | undefined {
-    return /^[A-Za-z0-9_.-]{1,64}$/.test(value) && value !== "None"
+    // Sentry allows 64 characters; 32 keeps the rule names, which carry it and a runbook link, under Sentry's 256.
+    return /^[A-Za-z0-9_.-]{1,32}$/.test(value) && value !== "None"
         ? undefined
-        : "must be 1-64 letters, digits, _ . - (Sentry's environment rules), the app's NODE_ENV / Vite mode, e.g. production";
+        : "must be 1-32 letters, digits, _ . - (within Sentry's environment rules), the app's NODE_ENV / Vite mode, e.g. production";
 }
 
 /**
