@@ -116,6 +116,8 @@ export const KEY_TAMPERING_EVENTS = ["ScheduleKeyDeletion", "DisableKey", "PutKe
 /**
  * Bucket operations that can expose, shorten or stop protecting the backups. CloudTrail records
  * PutBucketLifecycleConfiguration as PutBucketLifecycle (and its deletion as DeleteBucketLifecycle).
+ * Beyond the issue's list: suspending versioning stops replication, and encryption or public access
+ * block changes open the bucket up.
  */
 export const BUCKET_TAMPERING_EVENTS = [
     "PutBucketPolicy",
@@ -125,6 +127,12 @@ export const BUCKET_TAMPERING_EVENTS = [
     "PutBucketReplication",
     "DeleteBucketReplication",
     "PutObjectLockConfiguration",
+    "PutBucketVersioning",
+    "PutBucketEncryption",
+    "DeleteBucketEncryption",
+    "PutBucketPublicAccessBlock",
+    "DeleteBucketPublicAccessBlock",
+    "DeleteBucket",
 ];
 
 /** CloudTrail management calls against these keys, matched on the event's resources (the caller may pass an alias). */

@@ -492,7 +492,7 @@ export class Alerts extends pulumi.ComponentResource {
         );
         this.rule(
             `${id}-buckets`,
-            "Someone changed the policy, lifecycle, replication or Object Lock of a backup bucket (CloudTrail).",
+            "Someone changed the policy, lifecycle, replication, Object Lock, versioning, encryption or public access block of a backup bucket (CloudTrail).",
             RUNBOOKS.tampering,
             pulumi.all(bucketNames).apply(bucketTamperingPattern),
             inputTransformer,
