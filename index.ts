@@ -1,7 +1,9 @@
 // The whole ops setup of one stack. Settings are validated before anything is registered, so a
 // bad value stops `pulumi up` (and the offline plan) with every problem listed and nothing created.
+import { Alerts } from "./stacks/alerts.js";
 import { BackupStorage } from "./stacks/backupStorage.js";
 import { LogDrains } from "./stacks/logDrains.js";
+import { Monitoring } from "./stacks/monitoring.js";
 import { loadSettings } from "./stacks/settings/registry.js";
 import { createProviders } from "./stacks/providers.js";
 
@@ -16,6 +18,36 @@ const backups = new BackupStorage(
         region: settings.region,
         settings: settings.storage,
         replicaProvider: providers.replica,
+    },
+    { provider: providers.primary },
+);
+
+const monitoring = new Monitoring("monitoring", {
+    project: settings.project,
+    stack: settings.stack,
+    settings: settings.monitoring,
+    runbookBaseUrl: settings.alerts.runbookBaseUrl,
+});
+
+const alerts = new Alerts(
+    "alerts",
+    {
+        project: settings.project,
+        stack: settings.stack,
+        region: settings.region,
+        settings: settings.alerts,
+        alertEmails: settings.alertEmails,
+        replicaRegion: settings.storage.replicaRegion,
+        replicaProvider: providers.replica,
+        usEast1Provider: providers.usEast1,
+        storage: {
+            bucketName: backups.bucketName,
+            keyArn: backups.keyArn,
+            replicaBucketName: backups.replicaBucketName,
+            replicaKeyArn: backups.replicaKeyArn,
+            // Their metrics must be enabled in the replication rules (destination.metrics) for the alarms to see data.
+            replicationRuleIds: ["dumps-off-site", "manifests-off-site"],
+        },
     },
     { provider: providers.primary },
 );
@@ -53,3 +85,9 @@ export const logForwarder = logs.forwarder;
 export const logForwarderAccessKeyId = logs.ingestAccessKeyId;
 export const logForwarderSecretAccessKey = logs.ingestSecretAccessKey;
 export const logMetrics = logs.logMetrics;
+export const sentryEnvironment = monitoring.environment;
+export const sentryServerDsn = monitoring.serverDsn;
+export const sentryClientDsn = monitoring.clientDsn;
+export const alertsTopicArn = alerts.topicArn;
+export const uptimeTopicArn = alerts.uptimeTopicArn;
+export const opsDashboardName = alerts.dashboardName;

@@ -41,6 +41,11 @@ export interface OfflineRunOptions {
     config: Record<string, string>;
     /** Keys of `config` whose values are secrets. */
     secretKeys?: string[];
+    /**
+     * Whether the program sees a preview (pulumi.runtime.isDryRun()); default true, because the
+     * offline plan is a preview. False runs it as `pulumi up` would.
+     */
+    preview?: boolean;
     /** Imports the program; called only after config and mocks are in place. */
     load: () => Promise<Record<string, unknown>>;
 }
@@ -84,6 +89,10 @@ export function computedState(type: string, name: string, inputs: Record<string,
                   : `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${physical}`;
     // S3 uses the bucket name as the resource id; other services get a readable fake id.
     const id = type === "aws:s3/bucket:Bucket" ? physical : `${name}-id`;
+    if (type.startsWith("sentry:")) {
+        const dsnPublic = `https://${name}-public-key@o0.ingest.sentry.io/${name}`;
+        return { ...inputs, id, name: physical, teamId: id, internalId: id, projectId: id, ...(type.endsWith(":SentryKey") ? { dsnPublic } : {}) };
+    }
     return { ...inputs, id, arn, ...(service === "s3" ? { bucket: physical } : {}), keyId: id, name: physical };
 }
 
@@ -107,7 +116,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
         },
         PROJECT,
         options.stack,
-        false,
+        options.preview ?? true,
     );
 
     const recorded: RecordedResource[] = [];

@@ -36,7 +36,7 @@ describe("BackupStorage (prod settings)", () => {
         const counts: Record<string, number> = {};
         for (const resource of run.resources) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
         expect(counts).toEqual({
-            "pulumi:providers:aws": 2,
+            "pulumi:providers:aws": 3,
             [BACKUP_STORAGE_TYPE]: 1,
             "aws:s3/bucket:Bucket": 2,
             "aws:s3/bucketVersioning:BucketVersioning": 2,

@@ -15,6 +15,10 @@ const minimal: Record<string, string> = {
     [key("alertEmails")]: JSON.stringify(["ops@hotelgenius.example"]),
     [key("databaseUrl")]: "postgresql://backup:fake-password-0000@db.example.invalid/hotelgenius",
     [key("breakGlassRoleArn")]: "arn:aws:iam::123456789012:role/break-glass",
+    [key("sentryOrganization")]: "hotelgenius",
+    [key("runbookBaseUrl")]: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
+    [key("healthCheckUrl")]: "https://app.hotelgenius.eu/health",
+    [key("backupDatabaseName")]: "hotelgenius",
 };
 const SECRET_KEYS = [key("databaseUrl"), key("logServiceAccessKey")];
 

@@ -34,7 +34,7 @@ describe("LogDrains without a log service (prod settings)", () => {
         const counts: Record<string, number> = {};
         for (const resource of run.resources) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
         expect(counts).toEqual({
-            "pulumi:providers:aws": 2,
+            "pulumi:providers:aws": 3,
             [LOG_DRAINS_TYPE]: 1,
             "aws:kms/key:Key": 1,
             "aws:kms/alias:Alias": 1,

@@ -17,16 +17,17 @@ describe("createProviders", () => {
         });
     });
 
-    it("creates exactly the primary and replica providers, in the stack's and the replica's regions", () => {
+    it("creates exactly the primary, replica and us-east-1 providers, in the stack's, the replica's and us-east-1", () => {
         const providers = run.resources.filter((resource) => resource.type === "pulumi:providers:aws");
         expect(providers.map((provider) => [provider.name, provider.inputs["region"]])).toEqual([
             ["aws-primary", "eu-west-1"],
             ["aws-replica", "eu-central-1"],
+            ["aws-us-east-1", "us-east-1"],
         ]);
         expect(run.resources.filter((resource) => resource.custom && resource.type !== "pulumi:providers:aws")).toEqual([]);
     });
 
-    it("puts the project, stack, tool and owner tags on both providers' defaultTags", () => {
+    it("puts the project, stack, tool and owner tags on every provider's defaultTags", () => {
         const expected = { tags: { project: PROJECT, stack: "prod", "managed-by": "pulumi", owner: "platform-team" } };
         for (const provider of run.resources.filter((resource) => resource.type === "pulumi:providers:aws")) {
             // Providers receive object inputs JSON-encoded on the wire.

@@ -7,6 +7,11 @@ export interface Providers {
     primary: aws.Provider;
     /** The off-site region of the backup replica. */
     replica: aws.Provider;
+    /**
+     * us-east-1, for what AWS offers only there: Route 53 health-check metrics, so the uptime alarm
+     * and its topic. It holds no data, so data residency does not apply to it.
+     */
+    usEast1: aws.Provider;
 }
 
 /**
@@ -24,5 +29,6 @@ export function createProviders(settings: Pick<Settings, "project" | "stack" | "
     return {
         primary: new aws.Provider("aws-primary", { region: settings.region, defaultTags: { tags } }),
         replica: new aws.Provider("aws-replica", { region: settings.storage.replicaRegion, defaultTags: { tags } }),
+        usEast1: new aws.Provider("aws-us-east-1", { region: "us-east-1", defaultTags: { tags } }),
     };
 }

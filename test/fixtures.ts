@@ -6,13 +6,17 @@ import { BackupStorage } from "../stacks/backupStorage.js";
 import { LogDrains } from "../stacks/logDrains.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
 import type { LogDrainSettings } from "../stacks/logDrains.settings.js";
-import type { BackupScheduleSettings, Settings } from "../stacks/settings/registry.js";
-import { createProviders } from "../stacks/providers.js";
+import type { AlertsSettings, BackupScheduleSettings, MonitoringSettings, Settings } from "../stacks/settings/registry.js";
+import { createProviders, type Providers } from "../stacks/providers.js";
+import type { AlertsArgs } from "../stacks/alerts.js";
+import { MOCK_ACCOUNT } from "../scripts/mockRuntime.js";
 
-export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "logDrains">> {
+export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "logDrains" | "monitoring" | "alerts">> {
     storage?: Partial<BackupStorageSettings>;
     schedule?: Partial<BackupScheduleSettings>;
     logDrains?: Partial<LogDrainSettings>;
+    monitoring?: Partial<MonitoringSettings>;
+    alerts?: Partial<AlertsSettings>;
 }
 
 /** Archive-only drains (no log service); tests add `logService` through overrides. */
@@ -33,7 +37,7 @@ export const BREAK_GLASS_ROLE_ARN = "arn:aws:iam::000000000000:role/security/hot
 const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
 
 function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides): Settings {
-    const { storage, schedule, logDrains, ...rest } = overrides;
+    const { storage, schedule, logDrains, monitoring, alerts, ...rest } = overrides;
     return {
         ...base,
         // A syntactically real URL with an obviously fake host and password; never a real credential.
@@ -42,6 +46,37 @@ function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides
         storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
         schedule: { ...base.schedule, ...schedule },
         logDrains: { ...base.logDrains, ...logDrains },
+        monitoring: { ...base.monitoring, ...monitoring },
+        alerts: { ...base.alerts, ...alerts },
+    };
+}
+
+function monitoringSettings(environment: string): MonitoringSettings {
+    return {
+        sentryOrganization: "hotelgenius",
+        sentryEnvironment: environment,
+        sentryResolveAgeHours: 720,
+        sentryKeyRateLimitPerMinute: 600,
+        sentryErrorBurstCount: 100,
+        sentryErrorSpikeCount: 200,
+        sentryP95Ms: 2000,
+        sentrySlackWorkspaceId: undefined,
+        sentrySlackChannel: undefined,
+    };
+}
+
+function alertsSettings(healthCheckUrl: string): AlertsSettings {
+    return {
+        runbookBaseUrl: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
+        healthCheckUrl,
+        healthCheckSearchString: "ok",
+        healthCheckRegions: ["eu-west-1", "us-east-1", "us-west-2"],
+        backupDatabaseName: "hotelgenius",
+        backupMissingAfterHours: 25,
+        drillMissingAfterDays: 7,
+        backupSizeAnomalyBand: 2,
+        replicationLatencyMinutes: 60,
+        errorLogLinesPer5Minutes: 10,
     };
 }
 
@@ -73,6 +108,8 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
             },
             schedule: { expression: "cron(15 3 * * ? *)", timezone: "Europe/Paris" },
             logDrains: LOG_DRAINS,
+            monitoring: monitoringSettings("production"),
+            alerts: alertsSettings("https://app.hotelgenius.eu/health"),
         },
         overrides,
     );
@@ -106,6 +143,8 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
             },
             schedule: { expression: "cron(15 4 * * ? *)", timezone: "Europe/Paris" },
             logDrains: LOG_DRAINS,
+            monitoring: monitoringSettings("staging"),
+            alerts: alertsSettings("https://staging.hotelgenius.eu/health"),
         },
         overrides,
     );
@@ -166,5 +205,34 @@ export function logDrainsProgram(settings: Settings, backupJobLogGroupName?: str
             forwarder: drains.forwarder,
             logMetrics: drains.logMetrics,
         };
+    };
+}
+
+/** Alerts arguments as index.ts builds them, with stand-ins for what the backup job and log-drains areas output. */
+export function alertsArgs(settings: Settings, providers: Providers, alertEmails: readonly string[]): AlertsArgs {
+    return {
+        project: settings.project,
+        stack: settings.stack,
+        region: settings.region,
+        settings: settings.alerts,
+        alertEmails,
+        replicaRegion: settings.storage.replicaRegion,
+        replicaProvider: providers.replica,
+        usEast1Provider: providers.usEast1,
+        storage: {
+            bucketName: `hotelgenius-ops-${settings.stack}-backups`,
+            keyArn: `arn:aws:kms:${settings.region}:${MOCK_ACCOUNT}:key/backups-key`,
+            replicaBucketName: `hotelgenius-ops-${settings.stack}-backups-replica-eu-central-1`,
+            replicaKeyArn: `arn:aws:kms:${settings.storage.replicaRegion}:${MOCK_ACCOUNT}:key/backups-replica-key`,
+            replicationRuleIds: ["dumps-off-site"],
+        },
+        backupJob: {
+            clusterArn: `arn:aws:ecs:${settings.region}:${MOCK_ACCOUNT}:cluster/hotelgenius-ops-${settings.stack}-backups`,
+            backupTaskFamily: `hotelgenius-ops-${settings.stack}-backup`,
+            drillTaskFamily: `hotelgenius-ops-${settings.stack}-restore-drill`,
+            schedulerDeadLetterQueueName: `hotelgenius-ops-${settings.stack}-scheduler-dlq`,
+            logGroupName: `/ecs/hotelgenius-ops-${settings.stack}-backup`,
+        },
+        errorLogGroups: { job: `/ecs/hotelgenius-ops-${settings.stack}-backup`, server: "/railway/hotelgenius-server" },
     };
 }

@@ -58,6 +58,12 @@ function prodWith(overrides: Record<string, unknown>): string {
 
 const stacks = stackNames(ROOT);
 
+/** Both stack files still carry placeholder recipients and health URLs: warnings only (pulumi up refuses them). */
+function expectOnlyPlaceholderWarnings(stderr: string): void {
+    const lines = stderr.split("\n").filter((line) => line !== "");
+    expect(lines.every((line) => line.startsWith("warning: [runtime] ") && line.endsWith("(an error on pulumi up)")), stderr).toBe(true);
+}
+
 describe("committed plans", () => {
     it("covers prod and staging", () => {
         expect(stacks).toEqual(["prod", "staging"]);
@@ -65,7 +71,7 @@ describe("committed plans", () => {
 
     it.each(stacks)("plans/%s.json matches the program (run `npm run plan:update` when this fails)", async (stack) => {
         const result = await plan(["--stack", stack, "--json"]);
-        expect(result.stderr).toBe("");
+        expectOnlyPlaceholderWarnings(result.stderr);
         expect(result.code).toBe(0);
         const committed = readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8");
         expect(result.stdout === committed, `plans/${stack}.json is stale: run npm run plan:update and commit it`).toBe(true);
@@ -149,7 +155,7 @@ describe("what the real stack settings plan", () => {
     });
 
     it("prod gives every data key (backups, replica, log archive) the guarded key policy: no deletion window under 30 days, disabling and policy changes for the break-glass role only", () => {
-        const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key");
+        const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key" && !resource.name.startsWith("alerts-"));
         expect(keys.map((key) => key.name)).toEqual(["backups-key", "backups-replica-key", "logs-key"]);
         for (const key of keys) {
             const statements = (JSON.parse(key.inputs["policy"] as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
@@ -171,6 +177,7 @@ describe("what the real stack settings plan", () => {
         expect(regions).toEqual([
             ["aws-primary", "eu-west-3"],
             ["aws-replica", "eu-central-1"],
+            ["aws-us-east-1", "us-east-1"],
         ]);
         const replicaBucket = prod.resources.find((r) => r.name === "backups-replica-bucket");
         expect(replicaBucket?.provider).toBe("aws-replica");
@@ -197,7 +204,7 @@ describe("the log drain in the plan", () => {
             "hotelgenius-ops:appLogGroups": ["/hotelgenius/prod/app"],
         });
         const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
-        expect(result.stderr).toBe("");
+        expectOnlyPlaceholderWarnings(result.stderr);
         expect(result.code).toBe(0);
         const withService: Plan = JSON.parse(result.stdout);
         for (const stream of ["logs-cloudwatch", "logs-railway"]) {
@@ -230,6 +237,17 @@ describe("plan command line", () => {
         expect(result.stdout).toMatch(/^Plan for hotelgenius-ops \/ staging: \d+ resources to create/);
         expect(result.stdout).toContain('hotelgenius:ops:BackupStorage "backups"');
         expect(result.stdout).toContain("Outputs:");
+    });
+
+    it("warns, and still plans, when alerts would go to a reserved example domain", async () => {
+        const result = await plan(["--stack", "prod"]);
+        expect(result.code).toBe(0);
+        expect(result.stderr).toContain("warning: [runtime] alertEmails: ops@hotelgenius.example is on a reserved example domain");
+        expect(result.stderr).toContain("warning: [runtime] healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain");
+        const real = prodWith({ "hotelgenius-ops:alertEmails": ["oncall@hotelgenius.eu"], "hotelgenius-ops:healthCheckUrl": "https://app.hotelgenius.eu/health" });
+        const clean = await plan(["--stack", "prod", "--config-file", real]);
+        expect(clean.code).toBe(0);
+        expect(clean.stderr).toBe("");
     });
 
     it("rejects a missing stack name with the stacks that exist", async () => {
@@ -276,7 +294,7 @@ describe("plan command line", () => {
         const file = prodWithoutEsc({ secure: "v1:ZmFrZS1ub25jZQ==:ZmFrZS1jaXBoZXJ0ZXh0" });
         expect(readFileSync(file, "utf8")).not.toContain("environment");
         const result = await npmPlan(["--stack", "prod", "--config-file", file, "--json"]);
-        expect(result.stderr).toBe("");
+        expectOnlyPlaceholderWarnings(result.stderr);
         expect(result.code).toBe(0);
         expect(result.stdout).toBe(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
     });
@@ -286,6 +304,22 @@ describe("plan command line", () => {
         expect(result.code).toBe(3);
         expect(result.stdout).toBe("");
         expect(result.stderr).toContain("hotelgenius-ops:databaseUrl: not set; required secret: set it with `pulumi config set --secret databaseUrl <value>`");
+    });
+
+    it("refuses bad alert settings, each by key, value and what is allowed", async () => {
+        const file = prodWith({
+            "hotelgenius-ops:healthCheckUrl": "http://app.hotelgenius.eu/health",
+            "hotelgenius-ops:backupMissingAfterHours": 500,
+            "hotelgenius-ops:healthCheckRegions": ["eu-west-1", "eu-west-3"],
+        });
+        const result = await plan(["--stack", "prod", "--config-file", file]);
+        expect(result.code).toBe(3);
+        expect(result.stdout).toBe("");
+        expect(result.stderr.split("\n").filter((line) => line !== "")).toEqual([
+            'hotelgenius-ops:healthCheckUrl: "http://app.hotelgenius.eu/health"; must use https://, not http://: the check must prove the certificate and TLS work too',
+            'hotelgenius-ops:healthCheckRegions: "[\\"eu-west-1\\",\\"eu-west-3\\"]"; must name Route 53 checker regions only (us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1); not: eu-west-3',
+            'hotelgenius-ops:backupMissingAfterHours: "500"; must be a whole number from 2 to 168 (CloudWatch evaluates at most 7 days)',
+        ]);
     });
 
     it("names a settings file that is not valid YAML", async () => {

@@ -13,7 +13,7 @@ const ROOT = path.resolve(__dirname, "..");
 const PROJECT = "hotelgenius-ops";
 const STACKS = ["prod", "staging"] as const;
 /** What staging changes from prod; each needs a comment saying why in Pulumi.staging.yaml. */
-const STAGING_OVERRIDES = ["protectData", "objectLockMode", "objectLockDays"];
+const STAGING_OVERRIDES = ["protectData", "objectLockMode", "objectLockDays", "healthCheckUrl", "sentryEnvironment"];
 
 const projectFile = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
     name: string;

@@ -18,6 +18,11 @@ const minimal: Record<string, string> = {
     [`${PROJECT}:alertEmails`]: JSON.stringify(["ops@hotelgenius.example"]),
     [DB_KEY]: DIRECT_URL,
     [`${PROJECT}:breakGlassRoleArn`]: "arn:aws:iam::123456789012:role/break-glass",
+    [`${PROJECT}:sentryOrganization`]: "hotelgenius",
+    [`${PROJECT}:runbookBaseUrl`]: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
+    [`${PROJECT}:healthCheckUrl`]: "https://app.hotelgenius.example/health",
+    // The database DIRECT_URL names: the job's metrics carry it.
+    [`${PROJECT}:backupDatabaseName`]: "hotelgenius",
 };
 
 function parse(overrides: Record<string, string | undefined> = {}, secretKeys: Iterable<string> = [DB_KEY]) {
@@ -82,7 +87,7 @@ describe("parseSettings: valid settings", () => {
     });
 
     it("the defaults alone, plus the required settings, form valid prod settings", () => {
-        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "breakGlassRoleArn", "databaseUrl"]);
+        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "breakGlassRoleArn", "databaseUrl", "sentryOrganization", "runbookBaseUrl", "healthCheckUrl"]);
         expect(() => parse()).not.toThrow();
     });
 
@@ -331,6 +336,53 @@ describe("parseSettings: reporting", () => {
         const error = problemsOf({ [key("transitionToIaDays")]: "soon", [key("expirationDays")]: "60" });
         expect(error.problems.map((problem) => problem.key)).toEqual([key("transitionToIaDays"), key("expirationDays")]);
         expect(error.problems[1]!.allowed).toMatch(/last transition \(90 days\)/);
+    });
+});
+
+describe("parseSettings: monitoring and alerts", () => {
+    it("parses the Sentry and alert settings with their defaults", () => {
+        const settings = parse();
+        expect(settings.monitoring).toMatchObject({ sentryOrganization: "hotelgenius", sentryEnvironment: "production", sentrySlackChannel: undefined });
+        expect(settings.alerts).toMatchObject({ healthCheckUrl: "https://app.hotelgenius.example/health", backupMissingAfterHours: 25, healthCheckRegions: ["eu-west-1", "us-east-1", "us-west-2"] });
+    });
+
+    it("health check URL that is not https", () => {
+        expectOnlyProblem({ [key("healthCheckUrl")]: "http://app.hotelgenius.eu/health" }, key("healthCheckUrl"), "http://app.hotelgenius.eu/health", /must use https:\/\//);
+    });
+
+    it("runbook base URL so long that alert texts would be cut", () => {
+        const long = `https://github.com/hotelgenius/${"x".repeat(80)}/runbooks`;
+        expectOnlyProblem({ [key("runbookBaseUrl")]: long }, key("runbookBaseUrl"), long, /at most 100 characters/);
+    });
+
+    it("alarm threshold out of range", () => {
+        expectOnlyProblem({ [key("drillMissingAfterDays")]: "8" }, key("drillMissingAfterDays"), "8", /from 1 to 7 \(CloudWatch evaluates at most 7 days\)/);
+        expectOnlyProblem({ [key("errorLogLinesPer5Minutes")]: "0" }, key("errorLogLinesPer5Minutes"), "0", /from 1 to 100000/);
+    });
+
+    it("backup-missing window shorter than the schedule's longest gap plus the margin", () => {
+        expectOnlyProblem({ [key("backupMissingAfterHours")]: "24" }, key("backupMissingAfterHours"), "24", /at least 25: backupSchedule cron\(0 2 \* \* \? \*\) leaves up to 24 hours/);
+        expectOnlyProblem(
+            { [key("backupSchedule")]: "cron(0 3 ? * MON *)", [key("backupMissingAfterHours")]: "168" },
+            key("backupMissingAfterHours"),
+            "168",
+            /cannot watch backupSchedule cron\(0 3 \? \* MON \*\): it leaves 168 hours between runs/,
+        );
+        expect(() => parse({ [key("backupSchedule")]: "rate(12 hours)", [key("backupMissingAfterHours")]: "13" })).not.toThrow();
+    });
+
+    it("database name for the metrics that differs from the one in databaseUrl, without echoing the URL", () => {
+        const problem = expectOnlyProblem({ [key("backupDatabaseName")]: "neondb" }, key("backupDatabaseName"), "neondb", /must be the database named in databaseUrl/);
+        expect(JSON.stringify(problem)).not.toContain(PASSWORD);
+        expect(problem.allowed).not.toContain("hotelgenius");
+        // The offline plan cannot read the URL: nothing to compare.
+        expect(() => parse({ [key("backupDatabaseName")]: "neondb", [DB_KEY]: OFFLINE_SECRET })).not.toThrow();
+    });
+
+    it("a Slack channel without the Slack integration, and the reverse", () => {
+        expectOnlyProblem({ [key("sentrySlackChannel")]: "#ops-alerts" }, key("sentrySlackChannel"), "#ops-alerts", /set together with sentrySlackWorkspaceId/);
+        expectOnlyProblem({ [key("sentrySlackWorkspaceId")]: "12345" }, key("sentrySlackWorkspaceId"), "12345", /set together with sentrySlackChannel/);
+        expect(parse({ [key("sentrySlackChannel")]: "#ops-alerts", [key("sentrySlackWorkspaceId")]: "12345" }).monitoring.sentrySlackChannel).toBe("#ops-alerts");
     });
 });
 

@@ -2,9 +2,11 @@
 // before any resource is registered, each naming the key, the value given (never a secret's) and
 // what is allowed. Pulumi.yaml's schema and docs/settings.md are checked against this registry.
 import * as pulumi from "@pulumi/pulumi";
+import { alertsArea } from "../alerts.settings.js";
 import { backupJobArea } from "../backupJob.settings.js";
 import { backupStorageArea, backupStorageSettings, type BackupStorageSettings } from "../backupStorage.settings.js";
 import { logDrainsArea, logDrainSettings, type LogDrainSettings } from "../logDrains.settings.js";
+import { monitoringArea, type MonitoringSettings } from "../monitoring.settings.js";
 import { coreArea } from "./core.js";
 import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, suggestion, type Values } from "./spec.js";
 import { checkDataRegion, type DataResidency } from "./validators.js";
@@ -13,7 +15,7 @@ import { checkDataRegion, type DataResidency } from "./validators.js";
 type AnyArea = Area<Record<string, Setting<any>>>;
 
 /** In the order docs/settings.md lists them. */
-export const AREAS: readonly AnyArea[] = [coreArea, backupStorageArea, backupJobArea, logDrainsArea];
+export const AREAS: readonly AnyArea[] = [coreArea, backupStorageArea, backupJobArea, logDrainsArea, monitoringArea, alertsArea];
 
 /** Every project setting by name (names are unique across areas: a test checks it). */
 export const SETTINGS: Readonly<Record<string, Setting<unknown>>> = Object.fromEntries(AREAS.flatMap((area) => Object.entries(area.settings)));
@@ -24,6 +26,8 @@ export const PROVIDER_NAMESPACES: readonly string[] = ["aws", "sentry", "pulumi"
 
 type CoreValues = Values<typeof coreArea.settings>;
 type JobValues = Values<typeof backupJobArea.settings>;
+export type { MonitoringSettings };
+export type AlertsSettings = Values<typeof alertsArea.settings>;
 
 export interface BackupScheduleSettings {
     /** EventBridge Scheduler expression: cron(m h dom mon dow y) or rate(n unit). */
@@ -43,6 +47,8 @@ export interface Settings {
     dataResidency: DataResidency;
     storage: BackupStorageSettings;
     schedule: BackupScheduleSettings;
+    monitoring: MonitoringSettings;
+    alerts: AlertsSettings;
     /** Connection string the backup job dumps from; always a secret. */
     databaseUrl: pulumi.Output<string>;
     logDrains: LogDrainSettings;
@@ -127,6 +133,8 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         schedule: { expression: job.backupSchedule, timezone: job.backupScheduleTimezone },
         databaseUrl: pulumi.secret(job.databaseUrl),
         logDrains: logDrainSettings(valuesOf(logDrainsArea, parsed), (value) => pulumi.secret(value)),
+        monitoring: valuesOf(monitoringArea, parsed),
+        alerts: valuesOf(alertsArea, parsed),
     });
 }
 

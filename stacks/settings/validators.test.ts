@@ -1,15 +1,20 @@
 import { describe, expect, it } from "vitest";
 import {
+    checkCheckerRegions,
     checkDatabaseUrl,
+    checkHttpsUrl,
     checkLogGroupList,
     checkLogGroupName,
     checkLogRetentionDays,
     checkLogServiceEndpoint,
     checkRoleArn,
     checkScheduleExpression,
+    checkSentryEnvironment,
+    checkSentrySlug,
     checkTimeZone,
     isEmail,
     lifecycleOrderProblems,
+    longestScheduleGapMinutes,
 } from "./validators.js";
 
 // Not a real credential: a documentation host name and an obviously fake password.
@@ -146,5 +151,68 @@ describe("log drain checks", () => {
         ]) {
             expect([bad, checkRoleArn(bad)]).toEqual([bad, expect.stringMatching(/^must be the ARN of one IAM role/)]);
         }
+    });
+});
+
+describe("checkHttpsUrl", () => {
+    it("accepts an https URL with a path and query", () => {
+        expect(checkHttpsUrl("https://app.hotelgenius.eu/health?deep=1")).toBeUndefined();
+    });
+
+    it.each([
+        ["http://app.hotelgenius.eu/health", /must use https:\/\/, not http:\/\//],
+        ["app.hotelgenius.eu/health", /must be an https:\/\/ URL/],
+        ["https://user:secret@app.hotelgenius.eu/health", /must not carry a user name or password/],
+    ])("refuses %s", (value, reason) => {
+        expect(checkHttpsUrl(value)).toMatch(reason);
+    });
+});
+
+describe("checkCheckerRegions", () => {
+    it("accepts three distinct Route 53 checker regions", () => {
+        expect(checkCheckerRegions(["eu-west-1", "us-east-1", "us-west-2"])).toBeUndefined();
+    });
+
+    it.each([
+        [["eu-west-1", "us-east-1"], /at least 3 regions .*got 2/],
+        [["eu-west-1", "eu-west-1", "us-east-1"], /must not repeat/],
+        [["eu-west-1", "eu-west-3", "us-east-1"], /checker regions only .*not: eu-west-3/],
+    ])("refuses %j", (regions, reason) => {
+        expect(checkCheckerRegions(regions)).toMatch(reason);
+    });
+});
+
+describe("checkSentrySlug and checkSentryEnvironment", () => {
+    it("accept what Sentry accepts", () => {
+        expect(checkSentrySlug("hotelgenius")).toBeUndefined();
+        expect(checkSentryEnvironment("production")).toBeUndefined();
+        expect(checkSentryEnvironment("staging.eu-1")).toBeUndefined();
+    });
+
+    it("refuse uppercase slugs, spaces, slashes and None", () => {
+        expect(checkSentrySlug("HotelGenius")).toMatch(/Sentry slug/);
+        expect(checkSentryEnvironment("pre prod")).toMatch(/letters, digits/);
+        expect(checkSentryEnvironment("prod/eu")).toMatch(/letters, digits/);
+        expect(checkSentryEnvironment("None")).toMatch(/letters, digits/);
+        expect(checkSentryEnvironment("x".repeat(33))).toMatch(/must be 1-32/);
+    });
+});
+
+describe("longestScheduleGapMinutes", () => {
+    it.each([
+        ["cron(0 2 * * ? *)", 1440],
+        ["rate(6 hours)", 360],
+        ["rate(1 day)", 1440],
+        ["cron(0 3 ? * MON *)", 10_080],
+        // Friday to Monday.
+        ["cron(0 3 ? * MON-FRI *)", 4320],
+        ["cron(0 */6 * * ? *)", 360],
+        ["cron(0 3 1,15 * ? *)", 24_480],
+    ])("%s leaves at most %i minutes between runs", (expression, minutes) => {
+        expect(longestScheduleGapMinutes(expression)).toBe(minutes);
+    });
+
+    it.each(["cron(0 3 L * ? *)", "cron(0 3 ? * 2#1 *)", "cron(0 3 1 JAN ? *)", "cron(0 3 * * ? 2030)"])("does not model %s", (expression) => {
+        expect(longestScheduleGapMinutes(expression)).toBeUndefined();
     });
 });

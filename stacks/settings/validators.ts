@@ -1,6 +1,7 @@
 // What no schema library knows, each as a small named validator used by one setting: EventBridge
 // Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency, IAM role
-// ARNs, log drain endpoints, CloudWatch Logs retention periods and log group names.
+// ARNs, log drain endpoints, CloudWatch Logs retention periods and log group names, https URLs,
+// Route 53 checker regions, Sentry slugs and environments, schedule gaps.
 import { Region } from "@pulumi/aws/types/enums/index.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../../job/src/dburl.js";
 import { suggestion } from "./spec.js";
@@ -284,4 +285,74 @@ export function checkRoleArn(value: string): string | undefined {
     return role.test(value)
         ? undefined
         : "must be the ARN of one IAM role, arn:aws:iam::<12-digit account>:role/[<path>/]<name>, without wildcards (* or ?)";
+}
+
+export function checkHttpsUrl(value: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return "must be an https:// URL such as https://app.hotelgenius.eu/health";
+    }
+    if (url.protocol !== "https:") return `must use https://, not ${url.protocol}//: the check must prove the certificate and TLS work too`;
+    if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
+    return undefined;
+}
+
+export const ROUTE53_CHECKER_REGIONS: readonly string[] = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"];
+
+export function checkCheckerRegions(regions: string[]): string | undefined {
+    const unknown = regions.filter((region) => !ROUTE53_CHECKER_REGIONS.includes(region));
+    if (unknown.length > 0) return `must name Route 53 checker regions only (${ROUTE53_CHECKER_REGIONS.join(", ")}); not: ${unknown.join(", ")}`;
+    if (new Set(regions).size !== regions.length) return "must not repeat a region";
+    if (regions.length < 3) return `must list at least 3 regions (Route 53's minimum), got ${regions.length}`;
+    return undefined;
+}
+
+export function checkSentrySlug(value: string): string | undefined {
+    return /^[a-z0-9][a-z0-9_-]{0,49}$/.test(value) ? undefined : "must be a Sentry slug: 1-50 lowercase letters, digits, - and _, starting with a letter or digit";
+}
+
+export function checkSentryEnvironment(value: string): string | undefined {
+    // Sentry allows 64 characters; 32 keeps the rule names, which carry it and a runbook link, under Sentry's 256.
+    return /^[A-Za-z0-9_.-]{1,32}$/.test(value) && value !== "None"
+        ? undefined
+        : "must be 1-32 letters, digits, _ . - (within Sentry's environment rules), the app's NODE_ENV / Vite mode, e.g. production";
+}
+
+export function longestScheduleGapMinutes(expression: string): number | undefined {
+    const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+    if (rate) return Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as "minute" | "hour" | "day"];
+    const cron = /^cron\((.*)\)$/.exec(expression);
+    if (!cron || /[LW#]/.test(cron[1]!)) return undefined;
+    const fields = cron[1]!.trim().split(/\s+/);
+    if (fields.length !== 6 || fields[3] !== "*" || fields[5] !== "*") return undefined;
+    const sets = [0, 1, 2, 4].map((index) => (fields[index] === "?" ? undefined : cronSet(fields[index]!, CRON_FIELDS[index]!)));
+    if (sets.some((set) => set === null)) return undefined;
+    const [minutes, hours, daysOfMonth, daysOfWeek] = sets as (Set<number> | undefined)[];
+    const runs: number[] = [];
+    // A non-leap year from a Monday, plus a day so the gap across New Year counts.
+    const start = Date.UTC(2029, 0, 1);
+    for (let minute = 0; minute < 366 * 1440; minute++) {
+        const at = new Date(start + minute * 60_000);
+        if (!minutes!.has(at.getUTCMinutes()) || !hours!.has(at.getUTCHours())) continue;
+        if (daysOfMonth && !daysOfMonth.has(at.getUTCDate())) continue;
+        if (daysOfWeek && !daysOfWeek.has(at.getUTCDay() + 1)) continue;
+        runs.push(minute);
+    }
+    if (runs.length < 2) return undefined;
+    return Math.max(...runs.slice(1).map((run, index) => run - runs[index]!));
+}
+
+/** The values a valid cron field matches, or null when it cannot be expanded. */
+function cronSet(field: string, spec: CronField): Set<number> | null {
+    const values = new Set<number>();
+    for (const item of field.split(",")) {
+        const [base, step] = item.split("/") as [string, string | undefined];
+        const [from, to] = base === "*" ? [spec.min, spec.max] : base.split("-").map((end) => cronValue(end, spec));
+        if (from === undefined) return null;
+        const last = to ?? (step === undefined ? from : spec.max);
+        for (let value = from; value <= last; value += Number(step ?? 1)) values.add(value);
+    }
+    return values;
 }
