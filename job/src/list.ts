@@ -21,7 +21,7 @@ export function formatListTable(manifests: Manifest[]): string {
 }
 
 export async function runList(opts: ListOptions, rt: Runtime): Promise<Manifest[]> {
-    const storage = openStorage(opts.from);
+    const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const { manifests, warnings } = await storage.list();
     for (const w of warnings) rt.logger.warn(w.message, { target: storage.display, ...w.context });
     const sorted = sortNewestFirst(manifests);

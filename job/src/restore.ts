@@ -189,7 +189,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const target = parseDatabaseUrl(opts.databaseUrl, "--database-url");
     refusePoolerHost(target, "--database-url");
     const display = redactUrl(opts.databaseUrl);
-    const storage = openStorage(opts.from);
+    const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const manifest = await resolveBackup(storage, opts.backup, rt);
     rt.logger.info("restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
     await restorePreflight(pgProgram(opts.pgBin, "pg_restore"), manifest, opts.pgBin ? "--pg-bin" : "PATH");

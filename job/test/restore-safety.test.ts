@@ -134,7 +134,7 @@ describe("restore safety", () => {
     });
 
     it("a dump replaced between the checksum pass and the restore pass is not committed (exit 7)", async () => {
-        plan.replaceSecondReadWith = await s3.getObject(BUCKET, `small/dumps/${smallId}.pgdump.zst`);
+        plan.replaceSecondReadWith = await s3.getObject(BUCKET, (await s3.listKeys(BUCKET, `small/dumps/${smallId}.`))[0]!);
         const url = await pg.createDatabase("swapped_target");
         const result = await runCli(["restore", "--from", `s3://${BUCKET}/bulk`, "--backup", bulkId, "--database-url", url], { env: proxyEnv });
         expect(plan.dumpReads).toBe(2);
