@@ -21,7 +21,7 @@ import { cleanPreludeSql } from "../src/clean.js";
 import { S3_MAX_PARTS, encryptionParams, guardBody, mapLimit, maxMultipartBytes, runToken } from "../src/storage-s3.js";
 import { RequestTimeoutError, sdkLogger, withDeadline } from "../src/s3-deadline.js";
 import { constants as bufferConstants } from "node:buffer";
-import { dumpTooLargeError } from "../src/backup.js";
+import { dumpTooLargeError, lockTimeoutError, lockedTables } from "../src/backup.js";
 import { kmsKeyFromEnv } from "../src/open-storage.js";
 import { compareCounts, scratchDatabaseName } from "../src/verify.js";
 import { isToolNewEnough, majorLabel, parseServerVersionNum, parseToolVersion } from "../src/versions.js";
@@ -391,6 +391,19 @@ describe("bounds on waiting and memory", () => {
             "--part-size-mib 512 x (--upload-queue-size 2 + 1) = 1536 MiB of part buffers does not fit in this machine's 1024 MiB of memory: use a --part-size-mib of at most 170 or a smaller --upload-queue-size",
         );
         expect(exitOf(() => parseCli([...base, "--part-size-mib", "512"], {}, "/", oneGiB))).toBe(ExitCode.Usage);
+    });
+});
+
+describe("lock wait", () => {
+    it("reads the locked table from pg_dump's stderr, and nothing from other failures", () => {
+        const stderr =
+            "pg_dump: error: query failed: ERROR:  canceling statement due to statement timeout\npg_dump: detail: Query was: LOCK TABLE public.guests IN ACCESS SHARE MODE";
+        expect(lockedTables(stderr)).toBe("public.guests");
+        expect(lockedTables('pg_dump: error: could not obtain lock on relation "public.guests"\nThis usually means that someone requested an ACCESS EXCLUSIVE lock')).toBe("public.guests");
+        expect(lockedTables("pg_dump: error: connection to server failed: FATAL:  terminating connection due to administrator command")).toBeUndefined();
+        const error = lockTimeoutError("pg_dump", "public.guests", 300, {});
+        expect(error.exitCode).toBe(ExitCode.LockTimeout);
+        expect(error.context).toEqual({ table: "public.guests", lockWaitTimeoutSeconds: 300, retryable: true });
     });
 });
 
