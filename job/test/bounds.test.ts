@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli, spawnCli, type CliResult } from "./support/cli.js";
@@ -217,6 +218,14 @@ describe("two backups with the same --name at once", () => {
         expect(readdirSync(join(dir, "dumps")).filter((f) => f.startsWith(id))).toEqual([`${id}.pgdump.zst`]);
         const verify = await runCli(["verify", "--from", `file://${dir}`, "--backup", id, "--scratch-database-url", pgc.url("postgres")]);
         expect(verify.code, verify.stdout).toBe(0);
+    });
+
+    it("s3rver 3.7.1 ignores If-None-Match: * (AWS answers 412), so locally only the job's HeadObject check guards the manifest", async () => {
+        const client = s3.client();
+        const put = (body: string) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "conditional/m.json", Body: body, IfNoneMatch: "*" }));
+        await put("first");
+        await expect(put("second")).resolves.toBeDefined();
+        expect((await s3.getObject(BUCKET, "conditional/m.json")).toString()).toBe("second");
     });
 
     it("s3://: each run writes its own dump object; every listed manifest names bytes matching its sha256", { timeout: 120_000 }, async () => {
