@@ -1,6 +1,7 @@
 // Bounded waits, one winner per backup id, and no deletes: a frozen S3 server, a table held by a
 // "migration", a run past its maximum runtime and two runs with the same --name, against the real
 // PostgreSQL, pg_dump and s3rver (behind the recording, fault-injecting proxy).
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { lockedTables } from "../src/backup.js";
 import { runCli, spawnCli, type CliResult } from "./support/cli.js";
 import { createVariedDatabase } from "./support/fixtures.js";
 import { startPostgres, type PgCluster } from "./support/postgres.js";
@@ -168,6 +170,14 @@ describe("lock wait", () => {
             expect(error.context).toMatchObject({ table: "public.guests", retryable: true, lockWaitTimeoutSeconds: 1, exitCode: 10 });
             expect(readdirSync(join(dir, "manifests"))).toEqual([]);
             await expectNoPgDumpBackend();
+
+            // The row counts usually report first; pg_dump's own message must name the table too.
+            const pgDump = spawnSync(join(pgc.binDir, "pg_dump"), ["--format=custom", "--lock-wait-timeout=1s", `--dbname=${pgc.url("hotel")}`], {
+                encoding: "utf8",
+                maxBuffer: 64 * 1024 * 1024,
+            });
+            expect(pgDump.status, pgDump.stderr).toBe(1);
+            expect(lockedTables(pgDump.stderr)).toBe("public.guests");
         } finally {
             await migration.end();
         }
