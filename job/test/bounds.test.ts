@@ -106,6 +106,15 @@ describe("every S3 request has a deadline", () => {
         expect(list.stderr).toContain("ignoring dump without manifest");
     });
 
+    it("a manifest write that fails: exit 6 and no DELETE of the stored dump (it is left unlisted for the lifecycle rule)", async () => {
+        s3.setFaults({ fail: { operation: "PutObject", after: 1 } });
+        const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `s3://${BUCKET}/manifest-fails`], { env: s3.env });
+        expect(result.code, result.stdout).toBe(6);
+        expect(errorOf(result).message).toMatch(/^writing manifest s3:\/\/bounds\/manifest-fails\/manifests\/hotel_\d{8}T\d{6}Z\.json failed: /);
+        expect(deletesUnder("manifest-fails/")).toEqual([]);
+        expect(await s3.listKeys(BUCKET, "manifest-fails/manifests/")).toEqual([]);
+    });
+
     describe("reads", () => {
         const from = `s3://${BUCKET}/reads`;
         let id: string;

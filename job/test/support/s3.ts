@@ -14,7 +14,9 @@
 //     are accepted and never answered, with their body read ("no-answer") or left unread
 //     ("no-read"), or (GetObject) answered with headers and the first `afterBytes` of the body,
 //     then nothing more ("mid-body");
-//   - setFaults({ failAbort: true }): AbortMultipartUpload answers 500 and the upload stays.
+//   - setFaults({ failAbort: true }): AbortMultipartUpload answers 500 and the upload stays;
+//   - setFaults({ fail: { operation, after } }): requests of one operation (after the first `after`)
+//     are answered 500 InternalError once their body was read.
 // `endpoint` is the proxy; `directEndpoint` is s3rver itself (no abort support), for the benchmark.
 // pendingMultipartUploads(bucket) lists uploads neither completed nor aborted.
 //
@@ -69,6 +71,8 @@ export interface S3Faults {
     stall?: { operation: S3Operation; after?: number; mode: "no-answer" | "no-read" | "mid-body"; afterBytes?: number };
     /** Answer AbortMultipartUpload with 500 InternalError (the upload is left in place). */
     failAbort?: boolean;
+    /** Answer requests of `operation` with 500 InternalError after the first `after` (default 0) of them went through. */
+    fail?: { operation: S3Operation; after?: number };
 }
 
 export interface S3Server {
@@ -190,6 +194,7 @@ export async function startS3(): Promise<S3Server> {
     let faults: S3Faults = {};
     let partsSinceFaults = 0;
     let stallCandidates = 0;
+    let failCandidates = 0;
 
     const uploadDir = (bucket: string, uploadId: string) => join(directory, bucket, "._S3rver_uploads", uploadId);
 
@@ -216,6 +221,10 @@ export async function startS3(): Promise<S3Server> {
             return;
         }
         const stallBody = stall?.mode === "mid-body" && stall.operation === info.operation && stallCandidates > (stall.after ?? 0);
+        if (faults.fail !== undefined && faults.fail.operation === info.operation && ++failCandidates > (faults.fail.after ?? 0)) {
+            req.resume().once("end", () => finish(500, xmlError("InternalError", "failure injected by the test proxy"), true));
+            return;
+        }
         if (info.operation === "AbortMultipartUpload" && faults.failAbort) {
             req.resume();
             finish(500, xmlError("InternalError", "abort failure injected by the test proxy"), true);
@@ -325,6 +334,7 @@ export async function startS3(): Promise<S3Server> {
             faults = { ...next };
             partsSinceFaults = 0;
             stallCandidates = 0;
+            failCandidates = 0;
         },
         failUploadPartsAfter(parts) {
             faults = { ...faults, failUploadPartsAfter: parts };
@@ -334,6 +344,7 @@ export async function startS3(): Promise<S3Server> {
             faults = {};
             partsSinceFaults = 0;
             stallCandidates = 0;
+            failCandidates = 0;
         },
         waitForRequests(predicate, count = 1, timeoutMs = 30_000) {
             return new Promise<void>((resolve, reject) => {
