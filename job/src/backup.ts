@@ -151,6 +151,9 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         const snapshot = await beginSnapshotTransaction(client);
         // The row counts take the same table locks as pg_dump: their wait is bounded the same way.
         await client.query(`SET LOCAL lock_timeout = '${opts.lockWaitTimeoutSeconds}s'`);
+        // A backend waiting for a lock does not notice that the job went away (SIGTERM, --max-runtime)
+        // and would keep waiting, snapshot held, until lock_timeout; with this it ends within a second.
+        if (server.major >= 14) await client.query("SET LOCAL client_connection_check_interval = '1s'");
         const tables = await listTables(client);
 
         t = performance.now();

@@ -194,6 +194,26 @@ describe("lock wait", () => {
 });
 
 describe("maximum runtime", () => {
+    it("reached while waiting for a table lock: exit 124, and no session of the job stays waiting on the server", async () => {
+        const migration = new pg.Client({ connectionString: pgc.url("hotel") });
+        await migration.connect();
+        try {
+            await migration.query("BEGIN");
+            await migration.query("LOCK TABLE public.guests IN ACCESS EXCLUSIVE MODE");
+            const migrationPid = (await migration.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
+            const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `file://${join(work, "locked-long")}`, "--lock-wait-timeout", "120", "--max-runtime", "2"], {
+                timeoutMs: 60_000,
+            });
+            expect(result.code, result.stdout).toBe(124);
+            const ourSessions = () => pgc.query("hotel", "SELECT pid FROM pg_stat_activity WHERE datname = 'hotel' AND pid <> pg_backend_pid() AND pid <> $1", [migrationPid]);
+            const deadline = Date.now() + 5_000;
+            while (Date.now() < deadline && (await ourSessions()).length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+            expect(await ourSessions()).toEqual([]);
+        } finally {
+            await migration.end();
+        }
+    });
+
     it("a run past --max-runtime is stopped like SIGTERM: exit 124, upload aborted, pg_dump gone", async () => {
         s3.setFaults({ uploadPartDelayMs: 1_500 });
         const result = await runCli(
