@@ -101,13 +101,14 @@ export class FileStorage implements Storage {
             await fs.link(partial, final).catch((error: unknown) => {
                 throw (error as NodeJS.ErrnoException).code === "EEXIST" ? this.taken(id, final) : error;
             });
-            await fs.rm(partial);
             await fsyncPath(path.dirname(final));
         } catch (error) {
             await fs.rm(partial, { force: true }).catch(() => undefined);
             if (error instanceof JobError) throw error;
             throw storageError(`writing ${partial} failed`, error, { target: this.display });
         }
+        // The link was the commit point: a leftover .partial name is harmless (list ignores it).
+        await fs.rm(partial, { force: true }).catch(() => undefined);
     }
 
     private taken(id: string, file: string): JobError {

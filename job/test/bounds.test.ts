@@ -276,10 +276,13 @@ describe("two backups with the same --name at once", () => {
         expect(codes).toContain(0);
         for (const loser of results.filter((r) => r.code !== 0)) {
             expect(loser.code).toBe(6);
-            expect(errorOf(loser).message).toMatch(new RegExp(`^backup "${id}" already exists in s3://bounds/race: another run with the same --name started in the same second and wrote it first`));
+            // Found at the preflight check (the winner had finished) or just before the manifest write.
+            expect(errorOf(loser).message).toMatch(new RegExp(`^backup "${id}" already exists in s3://bounds/race: `));
         }
+        // No dump object is ever written twice: each run that got as far as uploading used its own key.
         const putDumps = s3.requests.filter((r) => r.key.startsWith(`${prefix}/dumps/${id}`) && r.operation === "PutObject").map((r) => r.key);
-        expect(new Set(putDumps).size).toBe(2);
+        expect(putDumps.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(putDumps).size).toBe(putDumps.length);
         const manifest = JSON.parse((await s3.getObject(BUCKET, `${prefix}/manifests/${id}.json`)).toString("utf8")) as { dump: string; sha256: string };
         expect(sha256(await s3.getObject(BUCKET, `${prefix}/${manifest.dump}`))).toBe(manifest.sha256);
         const verify = await runCli(["verify", "--from", `s3://${BUCKET}/${prefix}`, "--backup", id, "--scratch-database-url", pgc.url("postgres")], { env: s3.env });
