@@ -1,3 +1,5 @@
+import { constants as bufferConstants } from "node:buffer";
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.js";
 import { validateName } from "./ids.js";
@@ -11,12 +13,29 @@ import { DEFAULT_TARGET, parseTarget, type Target } from "./target.js";
 export const DEFAULT_PART_SIZE_MIB = 8;
 export const DEFAULT_UPLOAD_QUEUE_SIZE = 2;
 
+const MiB = 1024 * 1024;
+/**
+ * A part is one Buffer: S3 allows parts up to 5 GiB, but Node cannot allocate a Buffer larger than
+ * buffer.constants.MAX_LENGTH (4 GiB on Node 20), so the real maximum is the smaller of the two.
+ */
+export const MAX_PART_SIZE_MIB = Math.min(5120, Math.floor(bufferConstants.MAX_LENGTH / MiB));
+
+/** Defaults of the bounds on waiting (documented in docs/backup-job.md); 120 s is ample for one 8 MiB part on a slow link. */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 120;
+export const DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS = 300;
+/** backup and verify: a scheduled run must end on its own (Fargate has no run timeout); restore is run by hand and has none by default. */
+export const DEFAULT_MAX_RUNTIME_SECONDS = 6 * 3600;
+
 export const COMMANDS = ["backup", "restore", "verify", "list"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Common {
     pgBin: string | undefined;
     connectAttempts: number;
+    /** Deadline of each S3 request (GetObject: of its headers, then of each wait for body bytes). */
+    requestTimeoutSeconds: number;
+    /** The run is stopped like SIGTERM after this long (exit 124); 0 = no limit. */
+    maxRuntimeSeconds: number;
 }
 
 export interface BackupOptions extends Common {
@@ -29,6 +48,7 @@ export interface BackupOptions extends Common {
     partSizeMiB: number;
     uploadQueueSize: number;
     progressIntervalSeconds: number;
+    lockWaitTimeoutSeconds: number;
 }
 
 export interface RestoreOptions extends Common {
@@ -50,6 +70,7 @@ export interface ListOptions {
     command: "list";
     from: Target;
     json: boolean;
+    requestTimeoutSeconds: number;
 }
 
 export type Parsed = BackupOptions | RestoreOptions | VerifyOptions | ListOptions | { command: "help"; text: string };
@@ -59,6 +80,8 @@ type Spec = Record<string, { type: "string" | "boolean"; short?: string }>;
 const COMMON: Spec = {
     "pg-bin": { type: "string" },
     "connect-attempts": { type: "string" },
+    "request-timeout": { type: "string" },
+    "max-runtime": { type: "string" },
     help: { type: "boolean", short: "h" },
 };
 
@@ -73,10 +96,11 @@ const SPECS: Record<CommandName, Spec> = {
         "part-size-mib": { type: "string" },
         "upload-queue-size": { type: "string" },
         "progress-interval": { type: "string" },
+        "lock-wait-timeout": { type: "string" },
     },
     restore: { ...COMMON, from: { type: "string" }, backup: { type: "string" }, "database-url": { type: "string" }, clean: { type: "boolean" } },
     verify: { ...COMMON, from: { type: "string" }, backup: { type: "string" }, "scratch-database-url": { type: "string" } },
-    list: { from: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    list: { from: { type: "string" }, json: { type: "boolean" }, "request-timeout": { type: "string" }, help: { type: "boolean", short: "h" } },
 };
 
 export const HELP: Record<CommandName | "main", string> = {
@@ -91,7 +115,8 @@ Commands:
 Run "backup-job <command> --help" for the options of a command.
 Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authentication,
 4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
-9 refused (target database not empty), 130/143 interrupted by SIGINT/SIGTERM.`,
+9 refused (target database not empty), 10 lock wait timed out (retryable), 124 maximum runtime
+reached, 130/143 interrupted by SIGINT/SIGTERM.`,
     backup: `Usage: backup-job backup [--database-url URL] [--to TARGET] [options]
 
   --database-url URL        database to dump (env DATABASE_URL)
@@ -99,16 +124,24 @@ Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authenti
   --name NAME               backup name, the id prefix (default: the database name)
   --compression-level N     zstd level 1-19 (default 3)
   --compression-threads N   zstd worker threads, 0 = one per core (default 1)
-  --part-size-mib N         S3 multipart part size in MiB, 5-5120 (default 8; the dump may
+  --part-size-mib N         S3 multipart part size in MiB, 5-${MAX_PART_SIZE_MIB} (default 8; the dump may
                             have at most 10,000 parts: 78 GiB compressed at 8)
   --upload-queue-size N     S3 parts uploaded concurrently, 1-16 (default 2)
   --progress-interval S     seconds between progress log lines, 1-3600 (default 30)
+  --lock-wait-timeout S     give up when a table lock is not granted within S seconds, 1-86400
+                            (env BACKUP_LOCK_WAIT_TIMEOUT_SECONDS, default ${DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS}; exit 10)
+  --request-timeout S       deadline of each S3 request in seconds, 1-3600
+                            (env BACKUP_REQUEST_TIMEOUT_SECONDS, default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})
+  --max-runtime S           stop the run after S seconds, 0 = never, up to 604800
+                            (env BACKUP_MAX_RUNTIME_SECONDS, default ${DEFAULT_MAX_RUNTIME_SECONDS}; exit 124)
   --connect-attempts N      connection attempts for a cold-starting server, 1-20 (default 5)
   --pg-bin DIR              take pg_dump from DIR instead of PATH`,
     list: `Usage: backup-job list [--from TARGET] [--json]
 
-  --from TARGET   s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
-  --json          print one JSON array of manifests instead of a table`,
+  --from TARGET         s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
+  --json                print one JSON array of manifests instead of a table
+  --request-timeout S   deadline of each S3 request in seconds, 1-3600
+                        (env BACKUP_REQUEST_TIMEOUT_SECONDS, default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
     restore: `Usage: backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean]
 
   --database-url URL        database to restore into (required; never taken from DATABASE_URL)
@@ -116,6 +149,10 @@ Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authenti
   --backup ID|latest        backup id from "list" (default latest)
   --clean                   allow a non-empty database: drop all its schemas, extensions and large
                             objects and restore, in one transaction (all or nothing)
+  --request-timeout S       deadline of each S3 request in seconds, 1-3600
+                            (env BACKUP_REQUEST_TIMEOUT_SECONDS, default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})
+  --max-runtime S           stop the run after S seconds, 0 = never (env BACKUP_MAX_RUNTIME_SECONDS,
+                            default 0 for restore; exit 124)
   --connect-attempts N      connection attempts, 1-20 (default 5)
   --pg-bin DIR              take pg_restore (and psql, for --clean) from DIR instead of PATH`,
     verify: `Usage: backup-job verify --scratch-database-url URL [--from TARGET] [--backup ID|latest]
@@ -124,6 +161,10 @@ Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authenti
                               uniquely named database is created next to it and always dropped
   --from TARGET               s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
   --backup ID|latest          backup id from "list" (default latest)
+  --request-timeout S         deadline of each S3 request in seconds, 1-3600
+                              (env BACKUP_REQUEST_TIMEOUT_SECONDS, default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})
+  --max-runtime S             stop the drill after S seconds, 0 = never
+                              (env BACKUP_MAX_RUNTIME_SECONDS, default ${DEFAULT_MAX_RUNTIME_SECONDS}; exit 124)
   --connect-attempts N        connection attempts, 1-20 (default 5)
   --pg-bin DIR                take pg_restore from DIR instead of PATH`,
 };
@@ -134,6 +175,27 @@ export function intOption(raw: string | undefined, option: string, min: number, 
         throw usageError(`${option} "${raw}" is not allowed: use a whole number from ${min} to ${max}`);
     }
     return Number(raw);
+}
+
+/** An option that may also come from the environment: errors name whichever was used. */
+function intSetting(raw: string | undefined, option: string, env: NodeJS.ProcessEnv, variable: string, min: number, max: number, fallback: number): number {
+    if (raw !== undefined) return intOption(raw, option, min, max, fallback);
+    const fromEnv = env[variable];
+    return fromEnv === undefined || fromEnv.trim() === "" ? fallback : intOption(fromEnv, variable, min, max, fallback);
+}
+
+/**
+ * Memory is part size x (queue size + 1): refuse what the machine (or the container's memory limit)
+ * cannot hold at all, rather than fail on allocation in the middle of a dump.
+ */
+export function checkUploadMemory(partSizeMiB: number, queueSize: number, memoryBytes: number): void {
+    const needed = partSizeMiB * MiB * (queueSize + 1);
+    if (needed >= memoryBytes) {
+        const fits = Math.floor(memoryBytes / 2 / MiB / (queueSize + 1));
+        throw usageError(
+            `--part-size-mib ${partSizeMiB} x (--upload-queue-size ${queueSize} + 1) = ${needed / MiB} MiB of part buffers does not fit in this machine's ${Math.floor(memoryBytes / MiB)} MiB of memory: use a --part-size-mib of at most ${Math.max(5, fits)} or a smaller --upload-queue-size`,
+        );
+    }
 }
 
 function translateParseError(command: CommandName, error: unknown): never {
@@ -161,7 +223,12 @@ function backupRef(raw: string | undefined): string {
     return value;
 }
 
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Parsed {
+/** The container's memory limit when there is one (cgroup), else the machine's memory. */
+export function availableMemory(): number {
+    return process.constrainedMemory?.() || os.totalmem();
+}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, memoryBytes = availableMemory()): Parsed {
     const [first, ...rest] = argv;
     if (first === undefined || first === "--help" || first === "-h" || first === "help") return { command: "help", text: HELP.main };
     if (!(COMMANDS as readonly string[]).includes(first)) {
@@ -183,17 +250,23 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string): P
         const fromEnv = env["BACKUP_TARGET"];
         return fromEnv !== undefined ? parseTarget(fromEnv, "BACKUP_TARGET", cwd) : parseTarget(DEFAULT_TARGET, `--${key}`, cwd);
     };
-    if (command === "list") return { command, from: targetOf("from"), json: values["json"] === true };
+    const requestTimeoutSeconds = intSetting(str("request-timeout"), "--request-timeout", env, "BACKUP_REQUEST_TIMEOUT_SECONDS", 1, 3600, DEFAULT_REQUEST_TIMEOUT_SECONDS);
+    if (command === "list") return { command, from: targetOf("from"), json: values["json"] === true, requestTimeoutSeconds };
 
     const common: Common = {
         pgBin: str("pg-bin"),
         connectAttempts: intOption(str("connect-attempts"), "--connect-attempts", 1, 20, 5),
+        requestTimeoutSeconds,
+        maxRuntimeSeconds: intSetting(str("max-runtime"), "--max-runtime", env, "BACKUP_MAX_RUNTIME_SECONDS", 0, 604_800, command === "restore" ? 0 : DEFAULT_MAX_RUNTIME_SECONDS),
     };
     if (common.pgBin !== undefined && common.pgBin.trim() === "") throw usageError(`--pg-bin "" is not allowed: name a directory holding pg_dump, pg_restore and psql`);
 
     switch (command) {
         case "backup": {
             const name = str("name");
+            const partSizeMiB = intOption(str("part-size-mib"), "--part-size-mib", 5, MAX_PART_SIZE_MIB, DEFAULT_PART_SIZE_MIB);
+            const uploadQueueSize = intOption(str("upload-queue-size"), "--upload-queue-size", 1, 16, DEFAULT_UPLOAD_QUEUE_SIZE);
+            checkUploadMemory(partSizeMiB, uploadQueueSize, memoryBytes);
             return {
                 command,
                 ...common,
@@ -202,9 +275,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string): P
                 name: name === undefined ? undefined : validateName(name, "--name"),
                 compressionLevel: intOption(str("compression-level"), "--compression-level", 1, 19, 3),
                 compressionThreads: intOption(str("compression-threads"), "--compression-threads", 0, 64, 1),
-                partSizeMiB: intOption(str("part-size-mib"), "--part-size-mib", 5, 5120, DEFAULT_PART_SIZE_MIB),
-                uploadQueueSize: intOption(str("upload-queue-size"), "--upload-queue-size", 1, 16, DEFAULT_UPLOAD_QUEUE_SIZE),
+                partSizeMiB,
+                uploadQueueSize,
                 progressIntervalSeconds: intOption(str("progress-interval"), "--progress-interval", 1, 3600, 30),
+                lockWaitTimeoutSeconds: intSetting(str("lock-wait-timeout"), "--lock-wait-timeout", env, "BACKUP_LOCK_WAIT_TIMEOUT_SECONDS", 1, 86_400, DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS),
             };
         }
         case "restore":

@@ -1,4 +1,4 @@
-import type { BackupOptions } from "./args.js";
+import { MAX_PART_SIZE_MIB, type BackupOptions } from "./args.js";
 import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "./db.js";
 import { parseDatabaseUrl, refusePoolerHost } from "./dburl.js";
 import { emfRecord, round3, stageMetrics } from "./emf.js";
@@ -12,11 +12,13 @@ import { redactUrl } from "./redact.js";
 import { formatBytes } from "./progress.js";
 import { startProgress } from "./reporter.js";
 import type { Runtime, ToolInfo } from "./runtime.js";
-import { dumpPath } from "./target.js";
 import { isToolNewEnough, majorLabel, parseToolVersion, type PgVersion } from "./versions.js";
 
 /** pg_dump's backend carries this application_name, so operators (and tests) can find it. */
 export const PG_DUMP_APPLICATION_NAME = "hotelgenius-backup-pg_dump";
+
+/** SQLSTATE of a lock_timeout that expired. */
+const LOCK_NOT_AVAILABLE = "55P03";
 
 export async function toolVersion(program: string, option: string): Promise<PgVersion> {
     let banner: string;
@@ -37,11 +39,33 @@ export async function toolVersion(program: string, option: string): Promise<PgVe
  * streaming: this error names the option that raises the limit.
  */
 export function dumpTooLargeError(maxBytes: number, partSizeMiB: number, target: string): JobError {
-    const suggested = Math.min(5120, partSizeMiB * 2);
+    const suggested = Math.min(MAX_PART_SIZE_MIB, partSizeMiB * 2);
+    const advice =
+        suggested > partSizeMiB
+            ? `run the backup again with a larger --part-size-mib (e.g. ${suggested}; allowed 5-${MAX_PART_SIZE_MIB}, memory is part size x (queue size + 1))`
+            : `--part-size-mib is already at its maximum of ${MAX_PART_SIZE_MIB}: the dump is too large for one S3 object of streamed parts`;
+    return new JobError(ExitCode.Storage, `the compressed dump grew past ${formatBytes(maxBytes)}, the most ${target} can take in 10,000 multipart parts of --part-size-mib ${partSizeMiB}: ${advice}`, {
+        maxBytes,
+        partSizeMiB,
+    });
+}
+
+/**
+ * pg_dump --lock-wait-timeout gives up with "canceling statement due to statement timeout" on its
+ * LOCK TABLE (or, in parallel workers, "could not obtain lock on relation"): names the table(s), or
+ * undefined when stderr says something else.
+ */
+export function lockedTables(pgDumpStderr: string): string | undefined {
+    if (!/statement timeout|lock timeout|could not obtain lock/.test(pgDumpStderr)) return undefined;
+    return /LOCK TABLE (.+?) IN ACCESS SHARE MODE/.exec(pgDumpStderr)?.[1] ?? /could not obtain lock on relation "([^"]+)"/.exec(pgDumpStderr)?.[1] ?? "(not named by pg_dump)";
+}
+
+/** A lock wait that ran out is not a broken backup: the schedule should retry later. */
+export function lockTimeoutError(what: string, tables: string | undefined, seconds: number, context: Record<string, unknown>): JobError {
     return new JobError(
-        ExitCode.Storage,
-        `the compressed dump grew past ${formatBytes(maxBytes)}, the most ${target} can take in 10,000 multipart parts of --part-size-mib ${partSizeMiB}: run the backup again with a larger --part-size-mib (e.g. ${suggested}; allowed 5-5120)`,
-        { maxBytes, partSizeMiB },
+        ExitCode.LockTimeout,
+        `${what} could not lock ${tables === undefined ? "a table" : `table ${tables}`} within --lock-wait-timeout ${seconds} s: another session holds a conflicting lock (e.g. a migration holding ACCESS EXCLUSIVE); retry the backup once it has finished`,
+        { ...context, ...(tables === undefined ? {} : { table: tables }), lockWaitTimeoutSeconds: seconds, retryable: true },
     );
 }
 
@@ -94,7 +118,12 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
     const { db, stages } = ctx;
     const log = rt.logger;
     const id = formatBackupId(ctx.name, ctx.startedAt);
-    const storage = openStorage(opts.target, { partSizeBytes: opts.partSizeMiB * 1024 * 1024, queueSize: opts.uploadQueueSize });
+    const storage = openStorage(opts.target, {
+        partSizeBytes: opts.partSizeMiB * 1024 * 1024,
+        queueSize: opts.uploadQueueSize,
+        requestTimeoutSeconds: opts.requestTimeoutSeconds,
+        logger: log,
+    });
     const display = redactUrl(opts.databaseUrl);
     log.info("backup starting", { id, database: display, target: storage.display });
 
@@ -120,14 +149,19 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         log.info("preflight passed", { id, serverVersion: server.text, pgDumpVersion: dumpVersion.text, target: storage.display });
 
         const snapshot = await beginSnapshotTransaction(client);
+        // The row counts take the same table locks as pg_dump: their wait is bounded the same way.
+        await client.query(`SET LOCAL lock_timeout = '${opts.lockWaitTimeoutSeconds}s'`);
+        // A backend waiting for a lock does not notice that the job went away (SIGTERM, --max-runtime)
+        // and would keep waiting, snapshot held, until lock_timeout; with this it ends within a second.
+        if (server.major >= 14) await client.query("SET LOCAL client_connection_check_interval = '1s'");
         const tables = await listTables(client);
 
         t = performance.now();
-        const { counts, largeObjects, sha256, bytes } = await streamDump(opts, rt, { id, snapshot, tables, client, db, pgDump, storage, stages });
+        const { counts, largeObjects, sha256, bytes, dump } = await streamDump(opts, rt, { id, snapshot, tables, client, db, pgDump, storage, stages });
         const finishedAt = new Date();
 
         if (rt.signal.aborted) {
-            await storage.deleteDump(id).catch(() => undefined);
+            await storage.removeDump?.(dump).catch(() => undefined);
             throw rt.signal.reason;
         }
         const manifest: Manifest = {
@@ -141,7 +175,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
             pgDumpMajor: majorLabel(dumpVersion),
             format: "custom",
             compression: { algorithm: "zstd", level: opts.compressionLevel },
-            dump: dumpPath(id),
+            dump,
             bytes,
             sha256,
             startedAt: ctx.startedAt.toISOString(),
@@ -155,7 +189,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         try {
             await storage.putManifest(manifest);
         } catch (error) {
-            await storage.deleteDump(id).catch((e: unknown) => log.warn("could not delete the dump of a failed backup", { id, error: errorMessage(e) }));
+            await storage.removeDump?.(dump).catch((e: unknown) => log.warn("could not remove the dump of a failed backup", { id, dump, error: errorMessage(e) }));
             throw error;
         }
         stages["Manifest"] = (performance.now() - t) / 1000;
@@ -180,6 +214,8 @@ interface StreamContext {
 }
 
 interface StreamResult {
+    /** Where the storage put the dump, relative to the target root. */
+    dump: string;
     counts: TableCount[];
     largeObjects: number;
     sha256: string;
@@ -206,7 +242,14 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     const dumpStart = performance.now();
     const dump = startChild(
         s.pgDump,
-        ["--format=custom", "--compress=0", `--snapshot=${s.snapshot}`, "--no-password", `--dbname=${s.db.withoutPassword}`],
+        [
+            "--format=custom",
+            "--compress=0",
+            `--snapshot=${s.snapshot}`,
+            `--lock-wait-timeout=${opts.lockWaitTimeoutSeconds}s`,
+            "--no-password",
+            `--dbname=${s.db.withoutPassword}`,
+        ],
         { env: childEnv(s.db.password, PG_DUMP_APPLICATION_NAME), stdio: ["ignore", "pipe", "pipe"] },
     );
     // pg_dump's stdout fd goes straight to zstd: the uncompressed stream never passes through this
@@ -223,7 +266,12 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     const dumpDone = dump.exited.then((status) => {
         s.stages["Dump"] = (performance.now() - dumpStart) / 1000;
         if (!succeeded(status)) {
-            const err = new JobError(ExitCode.Dump, `pg_dump failed: ${describeExit("pg_dump", status)}${dump.stderr() ? `: ${dump.stderr()}` : ""}`, { pgDumpStderr: dump.stderr(), pgDumpExitCode: status.code, pgDumpSignal: status.signal });
+            const context = { pgDumpStderr: dump.stderr(), pgDumpExitCode: status.code, pgDumpSignal: status.signal };
+            const locked = status.code === null ? undefined : lockedTables(dump.stderr());
+            const err =
+                locked !== undefined
+                    ? lockTimeoutError("pg_dump", locked, opts.lockWaitTimeoutSeconds, context)
+                    : new JobError(ExitCode.Dump, `pg_dump failed: ${describeExit("pg_dump", status)}${dump.stderr() ? `: ${dump.stderr()}` : ""}`, context);
             fail(err);
             throw err;
         }
@@ -236,13 +284,23 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
         }
     });
     const countStart = performance.now();
+    let countingTable: string | undefined;
     const counting = (async () => {
-        const counts = await countAllRows(s.client, s.tables);
+        const counts: TableCount[] = [];
+        // One table at a time, so that a lock wait that runs out can name its table.
+        for (const table of s.tables) {
+            countingTable = `${table.schema}.${table.name}`;
+            counts.push(...(await countAllRows(s.client, [table])));
+        }
         const largeObjects = await countLargeObjects(s.client);
         s.stages["RowCount"] = (performance.now() - countStart) / 1000;
         return { counts, largeObjects };
     })().catch((error: unknown) => {
-        const err = new JobError(ExitCode.Dump, `counting rows in the dump's snapshot failed: ${errorMessage(error)}`, { code: (error as { code?: unknown }).code });
+        const code = (error as { code?: unknown }).code;
+        const err =
+            code === LOCK_NOT_AVAILABLE
+                ? lockTimeoutError("counting rows in the dump's snapshot", countingTable, opts.lockWaitTimeoutSeconds, { code })
+                : new JobError(ExitCode.Dump, `counting rows in the dump's snapshot failed: ${errorMessage(error)}`, { code });
         fail(err);
         throw err;
     });
@@ -261,8 +319,9 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
 
     const uploadStart = performance.now();
     const writing = s.storage.writeDump(s.id, gate, { signal: controller.signal }).then(
-        () => {
+        (dump) => {
             s.stages["Upload"] = (performance.now() - uploadStart) / 1000;
+            return dump;
         },
         (error: unknown) => {
             fail(error instanceof JobError ? error : new JobError(ExitCode.Storage, `storing the dump failed: ${errorMessage(error)}`));
@@ -275,9 +334,9 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     rt.signal.removeEventListener("abort", onSignal);
     if (failure === undefined && dump.stderr() !== "") rt.logger.warn("pg_dump succeeded with messages on stderr", { pgDumpStderr: dump.stderr() });
     if (failure !== undefined) {
-        if (settled[0].status === "fulfilled") await s.storage.deleteDump(s.id).catch(() => undefined);
+        if (settled[0].status === "fulfilled") await s.storage.removeDump?.(settled[0].value).catch(() => undefined);
         throw failure;
     }
     const { counts, largeObjects } = (settled[3] as PromiseFulfilledResult<{ counts: TableCount[]; largeObjects: number }>).value;
-    return { counts, largeObjects, sha256: gate.digest!, bytes: gate.bytes };
+    return { dump: (settled[0] as PromiseFulfilledResult<string>).value, counts, largeObjects, sha256: gate.digest!, bytes: gate.bytes };
 }

@@ -1,14 +1,10 @@
 import { parseCli, type Parsed } from "./args.js";
-import { runBackup } from "./backup.js";
 import { ExitCode, JobError, errorMessage, toJobError } from "./errors.js";
-import { runList } from "./list.js";
 import { createLogger, logProcessWarnings, type Logger } from "./log.js";
-import { runRestore } from "./restore.js";
 import type { Runtime } from "./runtime.js";
 import { toolInfo } from "./runtime.js";
 import { monitorSettingsFromEnv, startCronMonitor, type CronMonitor } from "./sentry.js";
 import { callerDirectory } from "./target.js";
-import { runVerify } from "./verify.js";
 
 /** After a signal, cleanup (pg_dump ended, upload aborted, check-in sent) must fit the ECS stop timeout (30 s default). */
 const SIGNAL_DEADLINE_MS = 20_000;
@@ -25,22 +21,47 @@ function write(stream: NodeJS.WriteStream) {
     return (text: string) => void stream.write(text);
 }
 
+/**
+ * Commands (and the AWS SDK and pg they pull in, about half a second of loading) are loaded only once
+ * the signal handlers are in place: a SIGTERM in the first second still gets its log line and exit code.
+ */
 async function execute(parsed: Exclude<Parsed, { command: "help" }>, rt: Runtime): Promise<void> {
-    const tool = toolInfo();
     switch (parsed.command) {
         case "backup":
-            await runBackup(parsed, rt, tool);
+            await (await import("./backup.js")).runBackup(parsed, rt, toolInfo());
             return;
         case "restore":
-            await runRestore(parsed, rt);
+            await (await import("./restore.js")).runRestore(parsed, rt);
             return;
         case "verify":
-            await runVerify(parsed, rt);
+            await (await import("./verify.js")).runVerify(parsed, rt);
             return;
         case "list":
-            await runList(parsed, rt);
+            await (await import("./list.js")).runList(parsed, rt);
             return;
     }
+}
+
+/**
+ * --max-runtime: Fargate has no run timeout, so a run that hangs anywhere (a lock, a stalled server,
+ * a slow restore) is stopped like on SIGTERM, with its own exit code and an error check-in.
+ */
+function limitRuntime(seconds: number, controller: AbortController, logger: Logger, started: number): NodeJS.Timeout | undefined {
+    if (seconds === 0) return undefined;
+    const left = Math.max(0, seconds * 1000 - (performance.now() - started));
+    return setTimeout(() => {
+        if (controller.signal.aborted) return;
+        logger.warn(`maximum runtime of ${seconds} s reached (--max-runtime): stopping pg_dump/pg_restore, aborting the upload and cleaning up`, { maxRuntimeSeconds: seconds });
+        controller.abort(new JobError(ExitCode.TimedOut, `stopped after the maximum runtime of ${seconds} s (--max-runtime); nothing was recorded or committed`, { maxRuntimeSeconds: seconds }));
+        forceExitAfterCleanupDeadline(logger, "the maximum runtime", ExitCode.TimedOut);
+    }, left);
+}
+
+function forceExitAfterCleanupDeadline(logger: Logger, what: string, code: number): void {
+    setTimeout(() => {
+        logger.error(`cleanup after ${what} did not finish within ${SIGNAL_DEADLINE_MS / 1000}s; exiting`, { exitCode: code });
+        process.exit(code);
+    }, SIGNAL_DEADLINE_MS).unref();
 }
 
 function logFailure(logger: Logger, command: string, error: JobError): void {
@@ -48,12 +69,10 @@ function logFailure(logger: Logger, command: string, error: JobError): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+    const started = performance.now();
     const command = argv[0] ?? "";
-    // A closed reader (`list | head`) must not crash the job; the exit code still tells the outcome.
-    process.stdout.on("error", () => undefined);
     // `list` prints its result on stdout; its log lines go to stderr so `--json` stays one JSON document.
     const logger = createLogger(write(command === "list" ? process.stderr : process.stdout));
-    logProcessWarnings(process, logger);
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
         const code = signal === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated;
@@ -61,13 +80,14 @@ export async function main(argv: string[]): Promise<number> {
         const outcome = INTERRUPTED[command] ?? INTERRUPTED["list"]!;
         logger.warn(`received ${signal}: ${outcome.stopping}`, { signal });
         controller.abort(new JobError(code, `interrupted by ${signal}; ${outcome.left}`, { signal }));
-        setTimeout(() => {
-            logger.error(`cleanup after ${signal} did not finish within ${SIGNAL_DEADLINE_MS / 1000}s; exiting`, { signal });
-            process.exit(code);
-        }, SIGNAL_DEADLINE_MS).unref();
+        forceExitAfterCleanupDeadline(logger, signal, code);
     };
+    // First thing: a stop request during start-up must not kill the process without a word.
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    // A closed reader (`list | head`) must not crash the job; the exit code still tells the outcome.
+    process.stdout.on("error", () => undefined);
+    logProcessWarnings(process, logger);
 
     const rt: Runtime = {
         logger,
@@ -76,8 +96,8 @@ export async function main(argv: string[]): Promise<number> {
         tty: process.stderr.isTTY ? write(process.stderr) : undefined,
     };
 
-    const started = performance.now();
     let monitor: CronMonitor | undefined;
+    let runtimeLimit: NodeJS.Timeout | undefined;
     let exitCode: number = ExitCode.Ok;
     try {
         // The monitor starts before the rest is parsed, so a misconfigured nightly run reports an error check-in.
@@ -89,6 +109,8 @@ export async function main(argv: string[]): Promise<number> {
             process.stdout.write(`${parsed.text}\n`);
             return ExitCode.Ok;
         }
+        if (parsed.command !== "list") runtimeLimit = limitRuntime(parsed.maxRuntimeSeconds, controller, logger, started);
+        if (controller.signal.aborted) throw controller.signal.reason;
         await execute(parsed, rt);
     } catch (error) {
         // A signal outranks whatever the interrupted step reported (usually a killed child).
@@ -98,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         logFailure(logger, command, jobError);
         exitCode = jobError.exitCode;
+    } finally {
+        clearTimeout(runtimeLimit);
     }
     if (monitor) {
         try {

@@ -10,6 +10,10 @@ export const ExitCode = {
     Verification: 7,
     Restore: 8,
     Refused: 9,
+    /** A table lock was not granted within --lock-wait-timeout (a migration?): retry later. */
+    LockTimeout: 10,
+    /** --max-runtime reached; the run was stopped as on SIGTERM. */
+    TimedOut: 124,
     Interrupted: 130,
     Terminated: 143,
 } as const;

@@ -1,5 +1,6 @@
 import { ExitCode, JobError } from "./errors.js";
 import { isBackupId } from "./ids.js";
+import { idFromDumpName } from "./target.js";
 
 export interface TableCount {
     schema: string;
@@ -61,7 +62,7 @@ export function manifestProblems(value: unknown): string[] {
         },
         '{ algorithm: "zstd", level: N }',
     );
-    need("dump", (v) => typeof v === "string" && /^dumps\/[^/]+\.pgdump\.zst$/.test(v), "dumps/<id>.pgdump.zst");
+    need("dump", (v) => typeof v === "string" && /^dumps\/[^/]+\.pgdump\.zst$/.test(v), "dumps/<id>[.<run token>].pgdump.zst");
     need("bytes", isCount, "a byte count");
     need("sha256", (v) => typeof v === "string" && /^[0-9a-f]{64}$/.test(v), "64 lowercase hex digits");
     need("startedAt", isIso, "an ISO 8601 time");
@@ -80,7 +81,8 @@ export function manifestProblems(value: unknown): string[] {
         (v) => typeof v === "object" && v !== null && isString((v as Manifest["tool"]).name) && isString((v as Manifest["tool"]).version),
         "{ name, version }",
     );
-    if (problems.length === 0 && m["dump"] !== `dumps/${String(m["id"])}.pgdump.zst`) problems.push(`dump "${String(m["dump"])}" does not match id "${String(m["id"])}"`);
+    // Manifests written before run tokens existed name dumps/<id>.pgdump.zst; newer S3 ones add .<8 hex digits>.
+    if (problems.length === 0 && idFromDumpName(String(m["dump"]).slice("dumps/".length)) !== m["id"]) problems.push(`dump "${String(m["dump"])}" does not match id "${String(m["id"])}"`);
     return problems;
 }
 

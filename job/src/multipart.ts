@@ -8,6 +8,8 @@ import {
     type CompletedPart,
     type S3Client,
 } from "@aws-sdk/client-s3";
+import type { Logger } from "./log.js";
+import { deadlineReason, requestDeadline, withDeadline } from "./s3-deadline.js";
 
 export interface StreamUploadTarget {
     client: S3Client;
@@ -15,6 +17,8 @@ export interface StreamUploadTarget {
     key: string;
     /** Headers of the object itself (content type, encryption), sent with PutObject or CreateMultipartUpload. */
     objectParams: { ContentType: string; ServerSideEncryption?: "aws:kms"; SSEKMSKeyId?: string };
+    /** Told when the upload could not be aborted (its parts stay billed until the lifecycle rule removes them). */
+    logger: Pick<Logger, "warn">;
 }
 
 export interface StreamUploadLimits {
@@ -22,6 +26,8 @@ export interface StreamUploadLimits {
     partSizeBytes: number;
     /** Parts in flight at once. */
     queueSize: number;
+    /** Deadline of each request (a part, create, complete, abort, PutObject). */
+    requestTimeoutMs: number;
     /** After `signal` aborts, how long parts in flight may still finish before they are cancelled. */
     drainMs?: number;
 }
@@ -80,12 +86,14 @@ function sendUnsignedPayload(command: UploadPartCommand): UploadPartCommand {
  */
 export async function uploadStream(body: Readable, target: StreamUploadTarget, limits: StreamUploadLimits, signal: AbortSignal): Promise<void> {
     const { client, bucket, key } = target;
-    const { partSizeBytes, queueSize, drainMs = PART_DRAIN_MS } = limits;
+    const { partSizeBytes, queueSize, requestTimeoutMs, drainMs = PART_DRAIN_MS } = limits;
+    const where = `s3://${bucket}/${key}`;
     const free: Buffer[] = [];
     const inFlight = new Set<Promise<void>>();
     const completed: CompletedPart[] = [];
     let uploadId: string | undefined;
     let partNumber = 0;
+    let storedBytes = 0;
     let current: Buffer | undefined;
     let filled = 0;
     let partFailure: PartUploadError | undefined;
@@ -114,23 +122,33 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
     const startPart = async (buffer: Buffer, length: number) => {
         while (inFlight.size >= queueSize) await Promise.race(inFlight);
         throwIfStopped();
-        uploadId ??= (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...target.objectParams, ChecksumAlgorithm: "CRC32" }))).UploadId;
+        if (uploadId === undefined) {
+            const create = new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...target.objectParams, ChecksumAlgorithm: "CRC32" });
+            const created = await withDeadline(`S3 CreateMultipartUpload of ${where}`, requestTimeoutMs, (abortSignal) => client.send(create, { abortSignal }));
+            uploadId = created.UploadId;
+        }
         const number = ++partNumber;
         const command = sendUnsignedPayload(
             new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: buffer.subarray(0, length), ChecksumAlgorithm: "CRC32" }),
         );
-        const sent: Promise<void> = client.send(command, { abortSignal: cancelParts.signal }).then(
+        const deadline = requestDeadline(`S3 UploadPart ${number} of ${where}`, requestTimeoutMs, cancelParts.signal);
+        const sent: Promise<void> = client.send(command, { abortSignal: deadline.signal }).then(
             (result) => {
                 if (!result.ETag) throw new Error("the response has no ETag");
                 completed.push({ PartNumber: number, ETag: result.ETag, ...(result.ChecksumCRC32 ? { ChecksumCRC32: result.ChecksumCRC32 } : {}) });
+                storedBytes += length;
                 free.push(buffer);
             },
-        ).catch((error: unknown) => {
+        ).catch((caught: unknown) => {
+            const error = deadlineReason(caught, deadline.signal) ?? caught;
             // A part cancelled because the upload was aborted did not fail: the abort is the reason.
             if (!signal.aborted) partFailure ??= new PartUploadError(number, error);
             if (!body.destroyed) body.destroy(stopReason() as Error);
         });
-        const tracked = sent.finally(() => inFlight.delete(tracked));
+        const tracked = sent.finally(() => {
+            deadline.clear();
+            inFlight.delete(tracked);
+        });
         inFlight.add(tracked);
     };
 
@@ -155,7 +173,8 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         }
         throwIfStopped();
         if (partNumber === 0) {
-            await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, ...target.objectParams, Body: current?.subarray(0, filled) ?? Buffer.alloc(0) }));
+            const small = new PutObjectCommand({ Bucket: bucket, Key: key, ...target.objectParams, Body: current?.subarray(0, filled) ?? Buffer.alloc(0) });
+            await withDeadline(`S3 PutObject of ${where}`, requestTimeoutMs, (abortSignal) => client.send(small, { abortSignal }));
             return;
         }
         if (filled > 0) await startPart(current!, filled);
@@ -163,16 +182,23 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         throwIfStopped();
         if (completed.length !== partNumber) throw new Error(`${completed.length} of ${partNumber} parts were stored`);
         completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
-        await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }));
+        const complete = new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } });
+        await withDeadline(`S3 CompleteMultipartUpload of ${where}`, requestTimeoutMs, (abortSignal) => client.send(complete, { abortSignal }));
     } catch (error) {
         if (!body.destroyed) body.destroy();
         await settle();
         if (uploadId !== undefined) {
-            await client
-                .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: AbortSignal.timeout(ABORT_REQUEST_TIMEOUT_MS) })
-                .catch((abortError: unknown) => {
-                    if (error instanceof Error && error.cause === undefined) error.cause = abortError;
+            const abort = new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId });
+            const abortMs = Math.min(ABORT_REQUEST_TIMEOUT_MS, requestTimeoutMs);
+            await withDeadline(`S3 AbortMultipartUpload of ${where}`, abortMs, (abortSignal) => client.send(abort, { abortSignal })).catch((abortError: unknown) => {
+                target.logger.warn("could not abort the multipart upload: its parts stay stored (and billed) until the bucket's abort-incomplete-uploads lifecycle rule removes them", {
+                    target: where,
+                    uploadId,
+                    partsStored: completed.length,
+                    bytesLeft: storedBytes,
+                    error: abortError instanceof Error ? abortError.message : String(abortError),
                 });
+            });
         }
         throw error;
     } finally {

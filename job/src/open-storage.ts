@@ -1,16 +1,20 @@
 import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "./args.js";
 import { usageError } from "./errors.js";
+import type { Logger } from "./log.js";
 import { FileStorage } from "./storage-file.js";
 import { S3Storage } from "./storage-s3.js";
 import type { Storage } from "./storage.js";
 import type { Target } from "./target.js";
 
-export interface UploadTuning {
-    partSizeBytes: number;
-    queueSize: number;
+export interface StorageSettings {
+    /** Deadline of each S3 request, in seconds (--request-timeout). */
+    requestTimeoutSeconds: number;
+    /** Receives the AWS SDK's own warnings and storage warnings as JSON lines. */
+    logger: Logger;
+    /** Multipart tuning (backup only). */
+    partSizeBytes?: number;
+    queueSize?: number;
 }
-
-const DEFAULT_TUNING: UploadTuning = { partSizeBytes: DEFAULT_PART_SIZE_MIB * 1024 * 1024, queueSize: DEFAULT_UPLOAD_QUEUE_SIZE };
 
 /**
  * BACKUP_KMS_KEY_ARN: uploads name this key explicitly (SSE-KMS), for bucket policies that require
@@ -25,7 +29,13 @@ export function kmsKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
     return raw.trim();
 }
 
-export function openStorage(target: Target, tuning: UploadTuning = DEFAULT_TUNING): Storage {
+export function openStorage(target: Target, settings: StorageSettings): Storage {
     if (target.kind === "file") return new FileStorage(target.dir);
-    return new S3Storage(target.bucket, target.prefix, { ...tuning, kmsKeyArn: kmsKeyFromEnv(process.env) });
+    return new S3Storage(target.bucket, target.prefix, {
+        partSizeBytes: settings.partSizeBytes ?? DEFAULT_PART_SIZE_MIB * 1024 * 1024,
+        queueSize: settings.queueSize ?? DEFAULT_UPLOAD_QUEUE_SIZE,
+        requestTimeoutMs: settings.requestTimeoutSeconds * 1000,
+        logger: settings.logger,
+        kmsKeyArn: kmsKeyFromEnv(process.env),
+    });
 }

@@ -1,7 +1,6 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import fs from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import fs, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "./errors.js";
 import { isDamaged, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
@@ -45,44 +44,79 @@ export class FileStorage implements Storage {
         }
     }
 
-    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<void> {
-        const final = this.abs(dumpPath(id));
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<string> {
+        const relative = dumpPath(id);
+        const final = this.abs(relative);
         const partial = `${final}.partial`;
+        const onAbort = () => body.destroy(options.signal.reason as Error);
+        if (options.signal.aborted) onAbort();
+        else options.signal.addEventListener("abort", onAbort, { once: true });
         try {
-            // "wx": never clobber another run's partial file.
-            await pipeline(body, createWriteStream(partial, { flags: "wx" }), { signal: options.signal });
-            await fsyncPath(partial);
-            await fs.rename(partial, final);
-            await fsyncPath(path.dirname(final));
+            await this.writeExclusive(id, partial, final, async (handle) => {
+                for await (const chunk of body as AsyncIterable<Buffer>) await handle.write(chunk);
+                await handle.sync();
+            });
         } catch (error) {
-            await fs.rm(partial, { force: true }).catch(() => undefined);
+            // Stops the producer too, also when this run failed before reading a byte.
+            if (!body.destroyed) body.destroy();
             if (options.signal.aborted) throw options.signal.reason ?? error;
-            if (error instanceof JobError) throw error;
-            throw storageError(`writing ${partial} failed`, error, { target: this.display });
+            throw error;
+        } finally {
+            options.signal.removeEventListener("abort", onAbort);
         }
+        return relative;
     }
 
-    async deleteDump(id: string): Promise<void> {
-        await fs.rm(this.abs(dumpPath(id)), { force: true });
+    async removeDump(dump: string): Promise<void> {
+        await fs.rm(this.abs(dump), { force: true });
     }
 
     async putManifest(manifest: Manifest): Promise<void> {
         const final = this.abs(manifestPath(manifest.id));
-        const partial = `${final}.partial`;
+        await this.writeExclusive(manifest.id, `${final}.partial`, final, async (handle) => {
+            await handle.writeFile(serializeManifest(manifest));
+            await handle.sync();
+        });
+    }
+
+    /**
+     * Writes `partial` (created exclusively: another run writing the same id makes this one fail,
+     * not share or delete its file), then links it to `final`, which fails when `final` exists, so a
+     * finished file is never replaced. On failure only what this run created is removed.
+     */
+    private async writeExclusive(id: string, partial: string, final: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+        let handle: FileHandle;
         try {
-            const handle = await fs.open(partial, "wx");
+            handle = await fs.open(partial, "wx");
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === "EEXIST") throw this.taken(id, partial);
+            throw storageError(`creating ${partial} failed`, error, { target: this.display });
+        }
+        try {
             try {
-                await handle.writeFile(serializeManifest(manifest));
-                await handle.sync();
+                await write(handle);
             } finally {
                 await handle.close();
             }
-            await fs.rename(partial, final);
+            await fs.link(partial, final).catch((error: unknown) => {
+                throw (error as NodeJS.ErrnoException).code === "EEXIST" ? this.taken(id, final) : error;
+            });
             await fsyncPath(path.dirname(final));
         } catch (error) {
             await fs.rm(partial, { force: true }).catch(() => undefined);
-            throw storageError(`writing manifest ${final} failed`, error, { target: this.display });
+            if (error instanceof JobError) throw error;
+            throw storageError(`writing ${partial} failed`, error, { target: this.display });
         }
+        // The link was the commit point: a leftover .partial name is harmless (list ignores it).
+        await fs.rm(partial, { force: true }).catch(() => undefined);
+    }
+
+    private taken(id: string, file: string): JobError {
+        return new JobError(
+            ExitCode.Storage,
+            `backup "${id}" is already being written or exists in ${this.display} (${path.relative(this.dir, file)}): another run with the same --name started in the same second; this run wrote nothing (pass another --name or run again)`,
+            { target: this.display, id },
+        );
     }
 
     async manifestExists(id: string): Promise<boolean> {

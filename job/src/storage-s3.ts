@@ -1,6 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import {
-    DeleteObjectCommand,
     GetObjectCommand,
     HeadBucketCommand,
     HeadObjectCommand,
@@ -10,7 +10,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { ExitCode, JobError, errorMessage } from "./errors.js";
 import { PartUploadError, uploadStream } from "./multipart.js";
+import type { Logger } from "./log.js";
 import { isDamaged, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
+import { RequestTimeoutError, deadlineReason, requestDeadline, sdkLogger, withDeadline } from "./s3-deadline.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, s3Key } from "./target.js";
 import type { ListResult, Storage, WriteOptions } from "./storage.js";
 
@@ -18,6 +20,9 @@ export interface S3Options {
     partSizeBytes: number;
     queueSize: number;
     kmsKeyArn: string | undefined;
+    /** Deadline of every request; for GetObject of the response headers, then of each wait for body bytes. */
+    requestTimeoutMs: number;
+    logger: Logger;
 }
 
 /** Encryption headers for PutObject and CreateMultipartUpload (UploadPart carries none). */
@@ -33,7 +38,16 @@ function isNotFound(error: unknown): boolean {
 function storageError(message: string, error: unknown, context: Record<string, unknown>): JobError {
     const e = error as { name?: string; code?: string };
     const detail = errorMessage(error) || e?.name || e?.code || "unknown error";
-    return new JobError(ExitCode.Storage, `${message}: ${detail}`, context, { cause: error });
+    return new JobError(ExitCode.Storage, `${message}: ${detail}`, { ...context, ...(error instanceof RequestTimeoutError ? { timedOut: true } : {}) }, { cause: error });
+}
+
+function httpStatus(error: unknown): number | undefined {
+    return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** A short random token in each run's dump key: two runs with the same backup id never write the same object. */
+export function runToken(): string {
+    return randomBytes(4).toString("hex");
 }
 
 /** S3 accepts at most this many parts in one multipart upload. */
@@ -44,13 +58,81 @@ export function maxMultipartBytes(partSizeBytes: number): number {
     return partSizeBytes * S3_MAX_PARTS;
 }
 
-/** The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself. */
-export function createS3Client(): S3Client {
+/**
+ * The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself. Request
+ * deadlines are the job's own (sendWithDeadline): the SDK's requestTimeout would only log a warning.
+ */
+export function createS3Client(logger: Logger): S3Client {
     return new S3Client({
         region: process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1",
         maxAttempts: 3,
-        requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
+        requestHandler: { connectionTimeout: 5_000 },
+        logger: sdkLogger(logger),
     });
+}
+
+/**
+ * A GetObject body with a stall deadline: fails when the server sends nothing for idleMs while the
+ * reader is waiting for bytes (time the reader spends applying backpressure does not count), and
+ * turns a body cut short (a reset, or fewer bytes than Content-Length) into a storage error.
+ */
+export function guardBody(body: Readable, what: string, expectedBytes: number | undefined, idleMs: number, context: Record<string, unknown>): Readable {
+    let bytes = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const disarm = () => {
+        clearTimeout(timer);
+        timer = undefined;
+    };
+    const arm = () => {
+        timer ??= setTimeout(() => {
+            guarded.destroy(new JobError(ExitCode.Storage, `reading ${what} stalled: no bytes for ${idleMs / 1000} s after ${bytes} bytes (--request-timeout)`, { ...context, bytes, timedOut: true }));
+        }, idleMs);
+    };
+    const guarded = new Readable({
+        read() {
+            arm();
+            body.resume();
+        },
+        destroy(error, callback) {
+            disarm();
+            body.destroy();
+            callback(error);
+        },
+    });
+    body.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        disarm();
+        if (guarded.push(chunk)) arm();
+        else body.pause();
+    });
+    body.once("end", () => {
+        disarm();
+        if (expectedBytes !== undefined && bytes !== expectedBytes) {
+            guarded.destroy(new JobError(ExitCode.Storage, `reading ${what} failed: the download ended after ${bytes} of ${expectedBytes} bytes`, { ...context, bytes, expectedBytes }));
+        } else {
+            guarded.push(null);
+        }
+    });
+    body.once("error", (error) => guarded.destroy(storageError(`reading ${what} failed after ${bytes} bytes`, error, { ...context, bytes })));
+    body.pause();
+    return guarded;
+}
+
+function alreadyWritten(id: string, display: string): string {
+    return `backup "${id}" already exists in ${display}: another run with the same --name started in the same second and wrote it first; this run's dump is not listed (pass another --name or run again)`;
+}
+
+/** Reads a small body whole; rejects as soon as `signal` aborts (the body's socket is then destroyed). */
+async function readWithin(body: Readable, signal: AbortSignal): Promise<string> {
+    const chunks: Buffer[] = [];
+    const onAbort = () => body.destroy(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+        for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+    } finally {
+        signal.removeEventListener("abort", onAbort);
+    }
+    return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Manifests are small: fetch several at once so a year of daily backups lists in seconds. */
@@ -82,7 +164,11 @@ export class S3Storage implements Storage {
     ) {
         this.display = `s3://${bucket}${prefix ? `/${prefix}` : ""}`;
         this.maxDumpBytes = maxMultipartBytes(options.partSizeBytes);
-        this.client = createS3Client();
+        this.client = createS3Client(options.logger);
+    }
+
+    private bounded<Output>(what: string, send: (abortSignal: AbortSignal) => Promise<Output>): Promise<Output> {
+        return withDeadline(what, this.options.requestTimeoutMs, send);
     }
 
     private key(relative: string): string {
@@ -95,21 +181,36 @@ export class S3Storage implements Storage {
 
     async check(): Promise<void> {
         try {
-            await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+            const head = new HeadBucketCommand({ Bucket: this.bucket });
+            await this.bounded(`S3 HeadBucket of ${this.bucket}`, (abortSignal) => this.client.send(head, { abortSignal }));
         } catch (error) {
+            // HeadBucket answers have no body, so the SDK can only call them "UnknownError".
+            const status = httpStatus(error);
+            if (status === 404) throw new JobError(ExitCode.Storage, `S3 bucket "${this.bucket}" does not exist (HeadBucket answered 404)`, this.ctx({ bucket: this.bucket }));
+            if (status === 403) {
+                throw new JobError(ExitCode.Storage, `access to S3 bucket "${this.bucket}" is denied (HeadBucket answered 403): check the task role's s3:ListBucket permission`, this.ctx({ bucket: this.bucket }));
+            }
             throw storageError(`S3 bucket ${this.bucket} is not reachable`, error, this.ctx());
         }
     }
 
-    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<void> {
-        const key = this.key(dumpPath(id));
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<string> {
+        const relative = dumpPath(id, runToken());
+        const key = this.key(relative);
         try {
             await uploadStream(
                 body,
-                { client: this.client, bucket: this.bucket, key, objectParams: { ContentType: "application/zstd", ...encryptionParams(this.options.kmsKeyArn) } },
-                { partSizeBytes: this.options.partSizeBytes, queueSize: this.options.queueSize },
+                {
+                    client: this.client,
+                    bucket: this.bucket,
+                    key,
+                    objectParams: { ContentType: "application/zstd", ...encryptionParams(this.options.kmsKeyArn) },
+                    logger: this.options.logger,
+                },
+                { partSizeBytes: this.options.partSizeBytes, queueSize: this.options.queueSize, requestTimeoutMs: this.options.requestTimeoutMs },
                 options.signal,
             );
+            return relative;
         } catch (error) {
             if (options.signal.aborted) throw options.signal.reason ?? error;
             if (error instanceof JobError) throw error;
@@ -118,22 +219,37 @@ export class S3Storage implements Storage {
         }
     }
 
-    async deleteDump(id: string): Promise<void> {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(dumpPath(id)) }));
-    }
-
+    /**
+     * Only the first run to write a backup id's manifest wins: If-None-Match: * makes S3 refuse to
+     * replace an existing manifest (412). S3-compatible servers that ignore the header (s3rver 3.7.1
+     * does) are covered by the HeadObject just before, which leaves a window of one request.
+     */
     async putManifest(manifest: Manifest): Promise<void> {
         const key = this.key(manifestPath(manifest.id));
+        const taken = () => new JobError(ExitCode.Storage, alreadyWritten(manifest.id, this.display), this.ctx({ id: manifest.id, dump: manifest.dump }));
+        if (await this.manifestExists(manifest.id)) throw taken();
         try {
-            await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: serializeManifest(manifest), ContentType: "application/json", ...encryptionParams(this.options.kmsKeyArn) }));
+            const put = new PutObjectCommand({
+                Bucket: this.bucket,
+                Key: key,
+                Body: serializeManifest(manifest),
+                ContentType: "application/json",
+                IfNoneMatch: "*",
+                ...encryptionParams(this.options.kmsKeyArn),
+            });
+            await this.bounded(`S3 PutObject of s3://${this.bucket}/${key}`, (abortSignal) => this.client.send(put, { abortSignal }));
         } catch (error) {
+            // 409: a concurrent conditional write to the same key is still in progress.
+            if (httpStatus(error) === 412 || httpStatus(error) === 409) throw taken();
             throw storageError(`writing manifest s3://${this.bucket}/${key} failed`, error, this.ctx());
         }
     }
 
     async manifestExists(id: string): Promise<boolean> {
+        const key = this.key(manifestPath(id));
         try {
-            await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(manifestPath(id)) }));
+            const head = new HeadObjectCommand({ Bucket: this.bucket, Key: key });
+            await this.bounded(`S3 HeadObject of s3://${this.bucket}/${key}`, (abortSignal) => this.client.send(head, { abortSignal }));
             return true;
         } catch (error) {
             if (isNotFound(error)) return false;
@@ -144,14 +260,19 @@ export class S3Storage implements Storage {
     async getManifest(id: string): Promise<Manifest> {
         const key = this.key(manifestPath(id));
         let text: string;
+        // A manifest is small: one deadline covers the request and its body.
+        const deadline = requestDeadline(`S3 GetObject of s3://${this.bucket}/${key}`, this.options.requestTimeoutMs);
         try {
-            const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-            text = await res.Body!.transformToString("utf8");
-        } catch (error) {
+            const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: deadline.signal });
+            text = await readWithin(res.Body as Readable, deadline.signal);
+        } catch (caught) {
+            const error = deadlineReason(caught, deadline.signal) ?? (deadline.signal.aborted ? deadline.signal.reason : caught);
             if (isNotFound(error)) {
                 throw new JobError(ExitCode.Storage, `backup "${id}" not found in ${this.display} (no ${manifestPath(id)})`, this.ctx({ backup: id, notFound: true }));
             }
             throw storageError(`reading s3://${this.bucket}/${key} failed`, error, this.ctx());
+        } finally {
+            deadline.clear();
         }
         return parseManifest(text, `s3://${this.bucket}/${key}`, id);
     }
@@ -168,7 +289,9 @@ export class S3Storage implements Storage {
         let marker: string | undefined;
         try {
             for (;;) {
-                const page = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker }));
+                const command = new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker });
+                const what = `S3 ListObjects of s3://${this.bucket}/${prefix}${marker === undefined ? "" : ` after ${marker}`}`;
+                const page = await this.bounded(what, (abortSignal) => this.client.send(command, { abortSignal }));
                 const keys = (page.Contents ?? []).map((obj) => obj.Key).filter((key): key is string => key !== undefined);
                 for (const key of keys) names.push(key.slice(prefix.length));
                 if (!page.IsTruncated || keys.length === 0) break;
@@ -214,9 +337,11 @@ export class S3Storage implements Storage {
 
     async openDump(manifest: Manifest): Promise<Readable> {
         const key = this.key(manifest.dump);
+        const where = `s3://${this.bucket}/${key}`;
         try {
-            const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-            return res.Body as Readable;
+            const get = new GetObjectCommand({ Bucket: this.bucket, Key: key });
+            const res = await this.bounded(`S3 GetObject of ${where}`, (abortSignal) => this.client.send(get, { abortSignal }));
+            return guardBody(res.Body as Readable, where, res.ContentLength, this.options.requestTimeoutMs, this.ctx({ backup: manifest.id }));
         } catch (error) {
             if (isNotFound(error)) {
                 throw new JobError(ExitCode.Storage, `dump s3://${this.bucket}/${key} of backup "${manifest.id}" is missing`, this.ctx({ backup: manifest.id }));

@@ -24,7 +24,10 @@ export interface WriteOptions {
 
 /**
  * A backup target. writeDump is all-or-nothing: when it rejects, nothing of the dump is visible.
- * Manifests are written in one atomic step, after the dump.
+ * Manifests are written in one atomic step, after the dump, and never replace another run's
+ * manifest: of two runs with the same backup id, exactly one can write it.
+ * Nothing here deletes from S3 (a versioned, locked bucket would only gain a delete marker, and the
+ * task role has no s3:DeleteObject): a dump without a manifest is ignored and expires by lifecycle.
  */
 export interface Storage {
     readonly display: string;
@@ -32,8 +35,10 @@ export interface Storage {
     readonly maxDumpBytes: number | undefined;
     /** Fails fast (exit 6) when the target cannot be reached, before any dump starts. */
     check(): Promise<void>;
-    writeDump(id: string, body: Readable, options: WriteOptions): Promise<void>;
-    deleteDump(id: string): Promise<void>;
+    /** Resolves with the dump's path relative to the target root, for the manifest's `dump` field. */
+    writeDump(id: string, body: Readable, options: WriteOptions): Promise<string>;
+    /** Only where removing a run's own dump is free and allowed (a local directory); S3 storage has none. */
+    removeDump?(dump: string): Promise<void>;
     putManifest(manifest: Manifest): Promise<void>;
     manifestExists(id: string): Promise<boolean>;
     getManifest(id: string): Promise<Manifest>;

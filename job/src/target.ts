@@ -50,9 +50,12 @@ export function parseTarget(raw: string, option: string, cwd: string): Target {
     throw usageError(`${option} "${raw}" is not a supported target: use s3://BUCKET[/PREFIX] or file://DIR`);
 }
 
-/** Object key (s3) or relative path (file) of a dump, relative to the target root. */
-export function dumpPath(id: string): string {
-    return `dumps/${id}.pgdump.zst`;
+/**
+ * Object key (s3) or relative path (file) of a dump, relative to the target root. On S3 each run adds
+ * a token of 8 hex digits (see runToken), so that two runs with the same id never write one object.
+ */
+export function dumpPath(id: string, runToken?: string): string {
+    return `dumps/${id}${runToken === undefined ? "" : `.${runToken}`}.pgdump.zst`;
 }
 
 export function manifestPath(id: string): string {
@@ -70,6 +73,6 @@ export function idFromManifestName(fileName: string): string | undefined {
 }
 
 export function idFromDumpName(fileName: string): string | undefined {
-    const m = /^([^/]+)\.pgdump\.zst$/.exec(fileName);
+    const m = /^([^/]+?)(?:\.[0-9a-f]{8})?\.pgdump\.zst$/.exec(fileName);
     return m ? m[1] : undefined;
 }

@@ -175,7 +175,7 @@ describe("mid-stream faults (30 MiB incompressible dump, 5 MiB parts)", () => {
         s3.failUploadPartsAfter(1);
         const result = await runCli(["backup", "--database-url", bulkUrl, "--to", `s3://${BUCKET}/parts`, ...slowUpload], { env: s3.env });
         expect(result.code).toBe(6);
-        expect(errorOf(result).message).toMatch(/^uploading a part of s3:\/\/fault-backups\/parts\/dumps\/bulk_\d{8}T\d{6}Z\.pgdump\.zst failed: /);
+        expect(errorOf(result).message).toMatch(/^uploading a part of s3:\/\/fault-backups\/parts\/dumps\/bulk_\d{8}T\d{6}Z\.[0-9a-f]{8}\.pgdump\.zst failed: /);
         expect(s3.requests.filter((r) => r.key.startsWith("parts/") && r.operation === "AbortMultipartUpload" && r.status === 204)).toHaveLength(1);
         expect(s3.requests.filter((r) => r.key.startsWith("parts/") && r.operation === "CompleteMultipartUpload")).toEqual([]);
         await expectNothingInS3("parts/");

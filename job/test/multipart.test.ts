@@ -10,7 +10,9 @@ import { startS3, type RecordedRequest, type S3Server } from "./support/s3.js";
 
 const BUCKET = "multipart";
 const MiB = 1024 * 1024;
-const LIMITS: StreamUploadLimits = { partSizeBytes: 5 * MiB, queueSize: 2 };
+const LIMITS: StreamUploadLimits = { partSizeBytes: 5 * MiB, queueSize: 2, requestTimeoutMs: 30_000 };
+const warnings: { message: string; context: Record<string, unknown> | undefined }[] = [];
+const logger = { warn: (message: string, context?: Record<string, unknown>) => void warnings.push({ message, context }) };
 let s3: S3Server;
 let client: S3Client;
 
@@ -23,6 +25,7 @@ beforeAll(async () => {
 afterEach(() => {
     s3.clearFaults();
     vi.restoreAllMocks();
+    warnings.length = 0;
 });
 
 afterAll(async () => {
@@ -37,7 +40,7 @@ function chunked(data: Buffer, chunkBytes = 100 * 1024 + 7): Readable {
 }
 
 function upload(key: string, body: Readable, signal = new AbortController().signal, limits: StreamUploadLimits = LIMITS) {
-    return uploadStream(body, { client, bucket: BUCKET, key, objectParams: { ContentType: "application/zstd" } }, limits, signal);
+    return uploadStream(body, { client, bucket: BUCKET, key, objectParams: { ContentType: "application/zstd" }, logger }, limits, signal);
 }
 
 function requestsFor(key: string, operation?: RecordedRequest["operation"]): RecordedRequest[] {
@@ -171,5 +174,40 @@ describe("uploadStream", () => {
         expect(requestsFor("hung/dump", "UploadPart").map((r) => r.status)).toEqual([0, 0]);
         expect(s3.pendingMultipartUploads(BUCKET)).toEqual([]);
         expect(await s3.listKeys(BUCKET, "hung/")).toEqual([]);
+    });
+
+    it("a server that stops answering a part: the part fails at its deadline, naming it, and the upload is aborted", async () => {
+        s3.setFaults({ stall: { operation: "UploadPart", after: 1, mode: "no-read" } });
+        const started = Date.now();
+        const failure = await upload("stalled/dump", chunked(randomBytes(12 * MiB)), undefined, { ...LIMITS, requestTimeoutMs: 1_000 }).catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(PartUploadError);
+        expect((failure as PartUploadError).message).toBe("part 2 failed: S3 UploadPart 2 of s3://multipart/stalled/dump got no answer within 1 s (--request-timeout)");
+        expect(Date.now() - started).toBeLessThan(5_000);
+        await expectNothingStored("stalled/dump");
+    });
+
+    it("a server that never answers CompleteMultipartUpload: rejected at the deadline, upload aborted", async () => {
+        s3.setFaults({ stall: { operation: "CompleteMultipartUpload", mode: "no-answer" } });
+        const started = Date.now();
+        await expect(upload("stalled-complete/dump", chunked(randomBytes(6 * MiB)), undefined, { ...LIMITS, requestTimeoutMs: 1_000 })).rejects.toThrow(
+            "S3 CompleteMultipartUpload of s3://multipart/stalled-complete/dump got no answer within 1 s (--request-timeout)",
+        );
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(requestsFor("stalled-complete/dump", "AbortMultipartUpload").map((r) => r.status)).toEqual([204]);
+        expect(s3.pendingMultipartUploads(BUCKET)).toEqual([]);
+    });
+
+    it("a failed AbortMultipartUpload is reported with the upload id, key and the bytes left behind", async () => {
+        s3.setFaults({ failAbort: true, failUploadPartsAfter: 1 });
+        await expect(upload("abort-fails/dump", chunked(randomBytes(12 * MiB)))).rejects.toBeInstanceOf(PartUploadError);
+        const uploadId = requestsFor("abort-fails/dump", "AbortMultipartUpload")[0]?.uploadId;
+        expect(uploadId).toMatch(/^[0-9a-f]+$/);
+        expect(warnings).toEqual([
+            {
+                message: expect.stringMatching(/^could not abort the multipart upload: its parts stay stored \(and billed\) until the bucket's abort-incomplete-uploads lifecycle rule/),
+                context: { target: "s3://multipart/abort-fails/dump", uploadId, partsStored: 1, bytesLeft: 5 * MiB, error: expect.any(String) },
+            },
+        ]);
+        s3.clearFaults();
     });
 });

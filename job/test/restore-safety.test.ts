@@ -22,6 +22,7 @@ let proxyEnv: Record<string, string>;
 let bulkId: string;
 let smallId: string;
 let mediumId: string;
+let mediumDump: string;
 let oldFingerprint: DatabaseFingerprint;
 let emptyFingerprint: DatabaseFingerprint;
 
@@ -81,6 +82,11 @@ function serveWithFault(plan: ReadPlan, answer: IncomingMessage, res: ServerResp
     });
 }
 
+/** The dump's key relative to its prefix, as its manifest names it (dump keys carry a per-run token). */
+async function dumpKeyOf(prefix: string, id: string): Promise<string> {
+    return (JSON.parse((await s3.getObject(BUCKET, `${prefix}/manifests/${id}.json`)).toString("utf8")) as { dump: string }).dump;
+}
+
 beforeAll(async () => {
     [pg, s3] = await Promise.all([startPostgres(), startS3()]);
     await s3.createBucket(BUCKET);
@@ -136,18 +142,19 @@ beforeAll(async () => {
     mediumId = await backup(mediumUrl, "medium");
     // One copy per mode: each has its own read plan.
     const admin = s3.client();
+    mediumDump = await dumpKeyOf("medium", mediumId);
     for (const mode of MODES) {
-        for (const key of [`dumps/${mediumId}.pgdump.zst`, `manifests/${mediumId}.json`]) {
+        for (const key of [mediumDump, `manifests/${mediumId}.json`]) {
             await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefixOf(mode)}/${key}`, Body: await s3.getObject(BUCKET, `medium/${key}`) }));
         }
     }
 
     // The same backup cut to 60 %, with its manifest edited to match: it passes the checksum pass.
     const manifest = JSON.parse((await s3.getObject(BUCKET, `medium/manifests/${mediumId}.json`)).toString("utf8")) as Record<string, unknown>;
-    const dump = await s3.getObject(BUCKET, `medium/dumps/${mediumId}.pgdump.zst`);
+    const dump = await s3.getObject(BUCKET, `medium/${mediumDump}`);
     const truncated = dump.subarray(0, Math.floor(dump.length * 0.6));
     const edited = { ...manifest, bytes: truncated.length, sha256: createHash("sha256").update(truncated).digest("hex") };
-    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `truncated/dumps/${mediumId}.pgdump.zst`, Body: truncated }));
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `truncated/${mediumDump}`, Body: truncated }));
     await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `truncated/manifests/${mediumId}.json`, Body: JSON.stringify(edited) }));
 
     // What --clean targets hold before: other tables and rows, which must survive every failed restore.
@@ -311,7 +318,7 @@ describe("all or nothing (restore, restore --clean, verify)", () => {
     it(
         "the object overwritten after the checksum pass (another dump): exit 7, nothing committed",
         inEveryMode(async (mode, prefix, plan) => {
-            plan.replaceSecondReadWith = await s3.getObject(BUCKET, `small/dumps/${smallId}.pgdump.zst`);
+            plan.replaceSecondReadWith = await s3.getObject(BUCKET, `small/${await dumpKeyOf("small", smallId)}`);
             const { run, target } = await start(mode, prefix, mediumId);
             const result = await run.result;
             expect(plan.dumpReads).toBe(2);
@@ -324,7 +331,7 @@ describe("all or nothing (restore, restore --clean, verify)", () => {
     it(
         "bytes damaged after 'dump checksum verified': exit 7 with an error line, nothing committed",
         inEveryMode(async (mode, prefix, plan) => {
-            const damaged = Buffer.from(await s3.getObject(BUCKET, `medium/dumps/${mediumId}.pgdump.zst`));
+            const damaged = Buffer.from(await s3.getObject(BUCKET, `medium/${mediumDump}`));
             damaged[Math.floor(damaged.length / 2)]! ^= 0xff;
             plan.replaceSecondReadWith = damaged;
             const { run, target } = await start(mode, prefix, mediumId);

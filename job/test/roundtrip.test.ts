@@ -155,7 +155,10 @@ describe("backup to s3:// and restore", () => {
         // Every line is JSON for CloudWatch: Node's and the SDK's warnings included, nothing on stderr.
         expect(result.stderr).toBe("");
         expect(result.otherLines).toEqual([]);
-        expect(await s3.listKeys(BUCKET)).toEqual([`prod/db/dumps/${id}.pgdump.zst`, `prod/db/manifests/${id}.json`]);
+        // The dump's key carries the run's token; the manifest names it.
+        expect(await s3.listKeys(BUCKET)).toEqual([expect.stringMatching(new RegExp(`^prod/db/dumps/${id}\\.[0-9a-f]{8}\\.pgdump\\.zst$`)), `prod/db/manifests/${id}.json`]);
+        const manifest = JSON.parse((await s3.getObject(BUCKET, `prod/db/manifests/${id}.json`)).toString("utf8")) as { dump: string };
+        expect(`prod/db/${manifest.dump}`).toBe((await s3.listKeys(BUCKET, "prod/db/dumps/"))[0]);
         const listed = await runCli(["list", "--from", target, "--json"], { env: s3.env });
         expect(listed.code, listed.stderr).toBe(0);
         expect(JSON.parse(listed.stdout).map((m: { id: string }) => m.id)).toEqual([id]);
@@ -169,7 +172,7 @@ describe("backup to s3:// and restore", () => {
     });
 
     it("keeps the archive selectively restorable: zstd -d | pg_restore -t one table", async () => {
-        const dump = await s3.getObject(BUCKET, `prod/db/dumps/${id}.pgdump.zst`);
+        const dump = await s3.getObject(BUCKET, (await s3.listKeys(BUCKET, `prod/db/dumps/${id}.`))[0]!);
         const one = await pg.createDatabase("restored_one_table");
         const status = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
             const restore = spawn(join(pg.binDir, "pg_restore"), ["--no-owner", "--no-acl", "--exit-on-error", "-t", "audit_log", "-d", one], {

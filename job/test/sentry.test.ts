@@ -111,6 +111,17 @@ describe("Sentry cron check-ins", () => {
         expect(checkIns().map((c) => c.status)).toEqual(["in_progress", "error"]);
     });
 
+    it("sends error when the maximum runtime is reached and exits 124", async () => {
+        // A server that is down keeps the job in its connection backoff past a 2 s maximum runtime.
+        const url = `postgresql://nobody:not-a-real-secret@127.0.0.1:${await freePort()}/hotel`;
+        const result = await runCli(["backup", "--database-url", url, "--to", `file://${join(work, "max-runtime")}`, "--connect-attempts", "10", "--max-runtime", "2"], {
+            env: monitorEnv(),
+        });
+        expect(result.code, result.stdout).toBe(124);
+        expect(result.logs.filter((l) => l.level === "error").map((l) => l.message)).toEqual(["stopped after the maximum runtime of 2 s (--max-runtime); nothing was recorded or committed"]);
+        expect(checkIns().map((c) => c.status)).toEqual(["in_progress", "error"]);
+    });
+
     it("sends nothing without SENTRY_DSN", async () => {
         const { SENTRY_DSN: _unused, ...withoutDsn } = monitorEnv();
         const result = await runCli(["backup", "--database-url", sourceUrl, "--to", `file://${join(work, "no-dsn")}`], { env: withoutDsn });

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseCli } from "../src/args.js";
+import { MAX_PART_SIZE_MIB, checkUploadMemory, parseCli } from "../src/args.js";
 import { directEndpointFor, parseDatabaseUrl, refusePoolerHost, withDatabase } from "../src/dburl.js";
 import { isRetryableConnectError, isAuthError } from "../src/db.js";
 import { emfRecord, stageMetrics } from "../src/emf.js";
@@ -18,8 +18,10 @@ import { backoffDelay, withRetry } from "../src/retry.js";
 import { monitorSettingsFromEnv, validateCrontab } from "../src/sentry.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, parseTarget, s3Key } from "../src/target.js";
 import { cleanPreludeSql } from "../src/clean.js";
-import { S3_MAX_PARTS, encryptionParams, mapLimit, maxMultipartBytes } from "../src/storage-s3.js";
-import { dumpTooLargeError } from "../src/backup.js";
+import { S3_MAX_PARTS, encryptionParams, guardBody, mapLimit, maxMultipartBytes, runToken } from "../src/storage-s3.js";
+import { RequestTimeoutError, sdkLogger, withDeadline } from "../src/s3-deadline.js";
+import { constants as bufferConstants } from "node:buffer";
+import { dumpTooLargeError, lockTimeoutError, lockedTables } from "../src/backup.js";
 import { kmsKeyFromEnv } from "../src/open-storage.js";
 import { compareCounts, isScratchDatabaseName, scratchDatabaseName } from "../src/verify.js";
 import { isToolNewEnough, majorLabel, parseServerVersionNum, parseToolVersion } from "../src/versions.js";
@@ -98,6 +100,13 @@ describe("targets", () => {
         expect(idFromManifestName("a_20260101T000000Z.json.partial")).toBeUndefined();
         expect(idFromDumpName("a_20260101T000000Z.pgdump.zst.partial")).toBeUndefined();
     });
+    it("gives each S3 run its own dump key (a run token), and still reads the id from it", () => {
+        expect(dumpPath("a.b_20260101T000000Z", "0badf00d")).toBe("dumps/a.b_20260101T000000Z.0badf00d.pgdump.zst");
+        expect(idFromDumpName("a.b_20260101T000000Z.0badf00d.pgdump.zst")).toBe("a.b_20260101T000000Z");
+        expect(idFromDumpName("a.b_20260101T000000Z.pgdump.zst")).toBe("a.b_20260101T000000Z");
+        expect(runToken()).toMatch(/^[0-9a-f]{8}$/);
+        expect(runToken()).not.toBe(runToken());
+    });
 });
 
 describe("database urls", () => {
@@ -158,6 +167,13 @@ describe("manifest", () => {
         expect(exitOf(() => parseManifest(JSON.stringify(bad), "m.json", bad.id))).toBe(ExitCode.Verification);
         expect(exitOf(() => parseManifest("{", "m.json", "m"))).toBe(ExitCode.Verification);
         expect(manifestProblems({ ...sampleManifest(), dump: "dumps/other_20260101T000000Z.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
+    });
+    it("accepts a dump key with a run token (and old manifests without one), never another backup's dump", () => {
+        const m = sampleManifest();
+        expect(manifestProblems({ ...m, dump: `dumps/${m.id}.0badf00d.pgdump.zst` })).toEqual([]);
+        expect(manifestProblems({ ...m, dump: `dumps/${m.id}.pgdump.zst` })).toEqual([]);
+        expect(manifestProblems({ ...m, dump: "dumps/other_20260101T000000Z.0badf00d.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
+        expect(manifestProblems({ ...m, dump: `dumps/${m.id}.NOTHEX00.pgdump.zst` })).toEqual([expect.stringMatching(/does not match id/)]);
     });
     it("sorts newest first by start time, not by key", () => {
         const a = sampleManifest({ id: "zeta_20260101T000000Z", startedAt: "2026-01-01T00:00:00.000Z" });
@@ -333,9 +349,121 @@ describe("S3 part limit", () => {
         const error = dumpTooLargeError(maxMultipartBytes(8 * 1024 * 1024), 8, "s3://bkt/prod");
         expect(error.exitCode).toBe(ExitCode.Storage);
         expect(error.message).toBe(
-            "the compressed dump grew past 78.1 GiB, the most s3://bkt/prod can take in 10,000 multipart parts of --part-size-mib 8: run the backup again with a larger --part-size-mib (e.g. 16; allowed 5-5120)",
+            `the compressed dump grew past 78.1 GiB, the most s3://bkt/prod can take in 10,000 multipart parts of --part-size-mib 8: run the backup again with a larger --part-size-mib (e.g. 16; allowed 5-${MAX_PART_SIZE_MIB}, memory is part size x (queue size + 1))`,
         );
-        expect(dumpTooLargeError(maxMultipartBytes(5120 * 1024 * 1024), 5120, "s3://b").message).toMatch(/e\.g\. 5120;/);
+        // Never suggests a value the option refuses.
+        expect(dumpTooLargeError(maxMultipartBytes(3000 * 1024 * 1024), 3000, "s3://b").message).toContain(`e.g. ${MAX_PART_SIZE_MIB};`);
+        expect(dumpTooLargeError(maxMultipartBytes(MAX_PART_SIZE_MIB * 1024 * 1024), MAX_PART_SIZE_MIB, "s3://b").message).toMatch(/--part-size-mib is already at its maximum of \d+: the dump is too large/);
+    });
+});
+
+describe("bounds on waiting and memory", () => {
+    const base = ["backup", "--database-url", "postgresql://u@h/db"];
+    it("defaults: 120 s per S3 request, 300 s lock wait, 6 h maximum runtime (none for restore)", () => {
+        expect(parseCli(base, {}, "/")).toMatchObject({ requestTimeoutSeconds: 120, lockWaitTimeoutSeconds: 300, maxRuntimeSeconds: 21_600 });
+        expect(parseCli(["verify", "--scratch-database-url", "postgresql://u@h/db"], {}, "/")).toMatchObject({ requestTimeoutSeconds: 120, maxRuntimeSeconds: 21_600 });
+        expect(parseCli(["restore", "--database-url", "postgresql://u@h/db"], {}, "/")).toMatchObject({ maxRuntimeSeconds: 0 });
+        expect(parseCli(["list"], {}, "/")).toMatchObject({ requestTimeoutSeconds: 120 });
+    });
+    it("takes each bound from its option, else its variable, and names whichever is wrong", () => {
+        const env = { BACKUP_REQUEST_TIMEOUT_SECONDS: "30", BACKUP_LOCK_WAIT_TIMEOUT_SECONDS: "60", BACKUP_MAX_RUNTIME_SECONDS: "0" };
+        expect(parseCli(base, env, "/")).toMatchObject({ requestTimeoutSeconds: 30, lockWaitTimeoutSeconds: 60, maxRuntimeSeconds: 0 });
+        expect(parseCli([...base, "--request-timeout", "5", "--lock-wait-timeout", "1", "--max-runtime", "7200"], env, "/")).toMatchObject({
+            requestTimeoutSeconds: 5,
+            lockWaitTimeoutSeconds: 1,
+            maxRuntimeSeconds: 7200,
+        });
+        expect(messageOf(() => parseCli(base, { BACKUP_LOCK_WAIT_TIMEOUT_SECONDS: "5m" }, "/"))).toBe('BACKUP_LOCK_WAIT_TIMEOUT_SECONDS "5m" is not allowed: use a whole number from 1 to 86400');
+        expect(messageOf(() => parseCli([...base, "--max-runtime", "1.5"], {}, "/"))).toBe('--max-runtime "1.5" is not allowed: use a whole number from 0 to 604800');
+        expect(messageOf(() => parseCli([...base, "--request-timeout", "0"], {}, "/"))).toBe('--request-timeout "0" is not allowed: use a whole number from 1 to 3600');
+    });
+    it("refuses a part size no Node Buffer can hold, with the real maximum", () => {
+        expect(MAX_PART_SIZE_MIB).toBe(Math.min(5120, Math.floor(bufferConstants.MAX_LENGTH / 1024 / 1024)));
+        expect(messageOf(() => parseCli([...base, "--part-size-mib", String(MAX_PART_SIZE_MIB + 1)], {}, "/", 2 ** 50))).toBe(
+            `--part-size-mib "${MAX_PART_SIZE_MIB + 1}" is not allowed: use a whole number from 5 to ${MAX_PART_SIZE_MIB}`,
+        );
+        expect(parseCli([...base, "--part-size-mib", String(MAX_PART_SIZE_MIB)], {}, "/", 2 ** 50)).toMatchObject({ partSizeMiB: MAX_PART_SIZE_MIB });
+    });
+    it("refuses part buffers (part size x (queue size + 1)) larger than the memory there is", () => {
+        const oneGiB = 1024 * 1024 * 1024;
+        expect(() => checkUploadMemory(64, 2, oneGiB)).not.toThrow();
+        expect(messageOf(() => checkUploadMemory(512, 2, oneGiB))).toBe(
+            "--part-size-mib 512 x (--upload-queue-size 2 + 1) = 1536 MiB of part buffers does not fit in this machine's 1024 MiB of memory: use a --part-size-mib of at most 170 or a smaller --upload-queue-size",
+        );
+        expect(exitOf(() => parseCli([...base, "--part-size-mib", "512"], {}, "/", oneGiB))).toBe(ExitCode.Usage);
+    });
+});
+
+describe("lock wait", () => {
+    it("reads the locked table from pg_dump's stderr, and nothing from other failures", () => {
+        const stderr =
+            "pg_dump: error: query failed: ERROR:  canceling statement due to statement timeout\npg_dump: detail: Query was: LOCK TABLE public.guests IN ACCESS SHARE MODE";
+        expect(lockedTables(stderr)).toBe("public.guests");
+        expect(lockedTables('pg_dump: error: could not obtain lock on relation "public.guests"\nThis usually means that someone requested an ACCESS EXCLUSIVE lock')).toBe("public.guests");
+        expect(lockedTables("pg_dump: error: connection to server failed: FATAL:  terminating connection due to administrator command")).toBeUndefined();
+        const error = lockTimeoutError("pg_dump", "public.guests", 300, {});
+        expect(error.exitCode).toBe(ExitCode.LockTimeout);
+        expect(error.context).toEqual({ table: "public.guests", lockWaitTimeoutSeconds: 300, retryable: true });
+    });
+});
+
+describe("S3 request deadlines", () => {
+    it("aborts a request that outlives its deadline with an error naming it", async () => {
+        const never = (signal: AbortSignal) =>
+            new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(Object.assign(new Error("Request aborted"), { name: "AbortError" }))));
+        await expect(withDeadline("S3 HeadBucket of b", 50, never)).rejects.toEqual(new RequestTimeoutError("S3 HeadBucket of b", 50));
+        await expect(withDeadline("S3 HeadBucket of b", 50, never)).rejects.toThrow("S3 HeadBucket of b got no answer within 0.05 s (--request-timeout)");
+        await expect(withDeadline("x", 1000, async () => "answer")).resolves.toBe("answer");
+    });
+    it("turns the SDK's plain-text warnings into JSON warn lines and drops its per-command records", () => {
+        const lines: string[] = [];
+        const sdk = sdkLogger(createLogger((l) => lines.push(l), () => new Date(0)));
+        sdk.warn("@smithy/node-http-handler - [WARN] a request has exceeded the configured 1000 ms requestTimeout.");
+        sdk.error({ clientName: "S3Client", commandName: "UploadPartCommand", input: { Body: Buffer.from("secret bytes") } });
+        sdk.info({ clientName: "S3Client", input: {} });
+        expect(lines.map((l) => JSON.parse(l))).toEqual([
+            {
+                level: "warn",
+                message: "@smithy/node-http-handler - [WARN] a request has exceeded the configured 1000 ms requestTimeout.",
+                timestamp: "1970-01-01T00:00:00.000Z",
+                context: { source: "aws-sdk" },
+            },
+        ]);
+    });
+    it("a download body: fails when the server sends nothing while the reader waits, not while the reader is slow", async () => {
+        const source = new PassThrough();
+        const guarded = guardBody(source, "s3://b/k", 6, 100, {});
+        source.write("abc");
+        const chunks: Buffer[] = [];
+        const reading = (async () => {
+            for await (const chunk of guarded) {
+                chunks.push(chunk as Buffer);
+                // A reader slower than the stall deadline: backpressure is not a stall.
+                await new Promise((resolve) => setTimeout(resolve, 250));
+            }
+        })();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        source.end("def");
+        await reading;
+        expect(Buffer.concat(chunks).toString()).toBe("abcdef");
+        const stalled = new PassThrough();
+        stalled.write("abc");
+        await expect(Readable.from(guardBody(stalled, "s3://b/k", 6, 100, { backup: "x" })).toArray()).rejects.toMatchObject({
+            exitCode: ExitCode.Storage,
+            message: "reading s3://b/k stalled: no bytes for 0.1 s after 3 bytes (--request-timeout)",
+        });
+    });
+    it("a download cut short is a storage error (exit 6)", async () => {
+        await expect(Readable.from(guardBody(Readable.from([Buffer.from("abc")]), "s3://b/k", 6, 1000, {})).toArray()).rejects.toMatchObject({
+            exitCode: ExitCode.Storage,
+            message: "reading s3://b/k failed: the download ended after 3 of 6 bytes",
+        });
+        const reset = new PassThrough();
+        setTimeout(() => reset.destroy(Object.assign(new Error("aborted"), { code: "ECONNRESET" })), 20);
+        await expect(Readable.from(guardBody(reset, "s3://b/k", 6, 1000, {})).toArray()).rejects.toMatchObject({
+            exitCode: ExitCode.Storage,
+            message: "reading s3://b/k failed after 0 bytes: aborted",
+        });
     });
 });
 

@@ -9,7 +9,14 @@
 //   - failUploadPartsAfter(n): the first n UploadPart requests pass, every later one is answered
 //     500 InternalError after its body was read (the SDK's retries fail too);
 //   - setFaults({ uploadPartDelayMs }): holds each UploadPart before forwarding it, so a test can
-//     act (SIGTERM, kill pg_dump, terminate the backend) while an upload is provably in flight.
+//     act (SIGTERM, kill pg_dump, terminate the backend) while an upload is provably in flight;
+//   - setFaults({ stall }): a frozen server. Requests of one operation (after the first `after`)
+//     are accepted and never answered, with their body read ("no-answer") or left unread
+//     ("no-read"), or (GetObject) answered with headers and the first `afterBytes` of the body,
+//     then nothing more ("mid-body");
+//   - setFaults({ failAbort: true }): AbortMultipartUpload answers 500 and the upload stays;
+//   - setFaults({ fail: { operation, after } }): requests of one operation (after the first `after`)
+//     are answered 500 InternalError once their body was read.
 // `endpoint` is the proxy; `directEndpoint` is s3rver itself (no abort support), for the benchmark.
 // pendingMultipartUploads(bucket) lists uploads neither completed nor aborted.
 //
@@ -60,6 +67,12 @@ export interface S3Faults {
     failUploadPartsAfter?: number;
     /** Hold every UploadPart this long before forwarding it. */
     uploadPartDelayMs?: number;
+    /** Freeze requests of `operation` after the first `after` (default 0) of them went through. */
+    stall?: { operation: S3Operation; after?: number; mode: "no-answer" | "no-read" | "mid-body"; afterBytes?: number };
+    /** Answer AbortMultipartUpload with 500 InternalError (the upload is left in place). */
+    failAbort?: boolean;
+    /** Answer requests of `operation` with 500 InternalError after the first `after` (default 0) of them went through. */
+    fail?: { operation: S3Operation; after?: number };
 }
 
 export interface S3Server {
@@ -180,6 +193,8 @@ export async function startS3(): Promise<S3Server> {
     const waiters = new Set<() => void>();
     let faults: S3Faults = {};
     let partsSinceFaults = 0;
+    let stallCandidates = 0;
+    let failCandidates = 0;
 
     const uploadDir = (bucket: string, uploadId: string) => join(directory, bucket, "._S3rver_uploads", uploadId);
 
@@ -197,6 +212,24 @@ export async function startS3(): Promise<S3Server> {
             res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
             res.end(body);
         };
+        const stall = faults.stall;
+        if (stall !== undefined && stall.operation === info.operation && ++stallCandidates > (stall.after ?? 0) && stall.mode !== "mid-body") {
+            // Frozen: the connection stays open and unanswered until the client gives up.
+            if (stall.mode === "no-answer") req.resume();
+            else req.pause();
+            res.once("close", () => record({ method: req.method ?? "", ...info, status: 0, injected: true }));
+            return;
+        }
+        const stallBody = stall?.mode === "mid-body" && stall.operation === info.operation && stallCandidates > (stall.after ?? 0);
+        if (faults.fail !== undefined && faults.fail.operation === info.operation && ++failCandidates > (faults.fail.after ?? 0)) {
+            req.resume().once("end", () => finish(500, xmlError("InternalError", "failure injected by the test proxy"), true));
+            return;
+        }
+        if (info.operation === "AbortMultipartUpload" && faults.failAbort) {
+            req.resume();
+            finish(500, xmlError("InternalError", "abort failure injected by the test proxy"), true);
+            return;
+        }
         if (info.operation === "AbortMultipartUpload" && info.uploadId !== undefined) {
             req.resume();
             const dir = uploadDir(info.bucket, info.uploadId);
@@ -241,9 +274,18 @@ export async function startS3(): Promise<S3Server> {
         const upstream = request(
             { host: "127.0.0.1", port: s3Port, method: req.method, path: req.url, headers: req.headers },
             (answer) => {
-                record({ method: req.method ?? "", ...info, status: answer.statusCode ?? 0, injected: false });
+                record({ method: req.method ?? "", ...info, status: answer.statusCode ?? 0, injected: stallBody });
                 res.writeHead(answer.statusCode ?? 502, answer.headers);
-                answer.pipe(res);
+                if (!stallBody) {
+                    answer.pipe(res);
+                    return;
+                }
+                let sent = 0;
+                const limit = stall?.afterBytes ?? 0;
+                answer.on("data", (chunk: Buffer) => {
+                    if (sent < limit) res.write(chunk.subarray(0, limit - sent));
+                    sent += chunk.length;
+                });
             },
         );
         upstream.once("error", () => {
@@ -291,6 +333,8 @@ export async function startS3(): Promise<S3Server> {
         setFaults(next) {
             faults = { ...next };
             partsSinceFaults = 0;
+            stallCandidates = 0;
+            failCandidates = 0;
         },
         failUploadPartsAfter(parts) {
             faults = { ...faults, failUploadPartsAfter: parts };
@@ -299,6 +343,8 @@ export async function startS3(): Promise<S3Server> {
         clearFaults() {
             faults = {};
             partsSinceFaults = 0;
+            stallCandidates = 0;
+            failCandidates = 0;
         },
         waitForRequests(predicate, count = 1, timeoutMs = 30_000) {
             return new Promise<void>((resolve, reject) => {
