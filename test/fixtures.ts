@@ -3,26 +3,53 @@
 // small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupStorage } from "../stacks/backupStorage.js";
+import type { BackupJobSettings } from "../stacks/backupJob.settings.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
 import type { BackupScheduleSettings, Settings } from "../stacks/settings/registry.js";
 import { createProviders } from "../stacks/providers.js";
 
-export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule">> {
+export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "job">> {
     storage?: Partial<BackupStorageSettings>;
     schedule?: Partial<BackupScheduleSettings>;
+    job?: Partial<BackupJobSettings>;
 }
 
 const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
 
-function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides): Settings {
-    const { storage, schedule, ...rest } = overrides;
+/** The backup task as the stack defaults declare it, in the default VPC, without Sentry. */
+function jobSettings(stack: string, schedule: BackupScheduleSettings): BackupJobSettings {
+    const [minute, hour] = schedule.expression.slice("cron(".length).split(" ");
+    return {
+        crontab: `${minute} ${hour} * * *`,
+        drillSchedule: "cron(0 5 ? * MON *)",
+        scratchDatabaseUrl: pulumi.secret(`postgres://drill:not-a-password@scratch.${stack}.example.invalid:5432/postgres?sslmode=require`),
+        sentryDsn: undefined,
+        checkinMarginMinutes: 30,
+        maxRuntimeMinutes: 120,
+        imageUri: undefined,
+        postgresMajor: 17,
+        architecture: "ARM64",
+        cpu: 1024,
+        memory: 2048,
+        logRetentionDays: 90,
+        containerInsights: true,
+        network: undefined,
+        assignPublicIp: true,
+        imagesKept: 10,
+    };
+}
+
+function build(base: Omit<Settings, "databaseUrl" | "job">, overrides: SettingsOverrides): Settings {
+    const { storage, schedule, job, ...rest } = overrides;
+    const fullSchedule = { ...base.schedule, ...schedule };
     return {
         ...base,
         // A syntactically real URL with an obviously fake host and password; never a real credential.
         databaseUrl: pulumi.secret(`postgres://backup:not-a-password@db.${base.stack}.example.invalid:5432/hotelgenius?sslmode=require`),
         ...rest,
         storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
-        schedule: { ...base.schedule, ...schedule },
+        schedule: fullSchedule,
+        job: { ...jobSettings(base.stack, fullSchedule), ...job },
     };
 }
 

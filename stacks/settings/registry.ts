@@ -2,7 +2,7 @@
 // before any resource is registered, each naming the key, the value given (never a secret's) and
 // what is allowed. Pulumi.yaml's schema and docs/settings.md are checked against this registry.
 import * as pulumi from "@pulumi/pulumi";
-import { backupJobArea } from "../backupJob.settings.js";
+import { backupJobArea, backupJobSettings, type BackupJobSettings } from "../backupJob.settings.js";
 import { backupStorageArea, backupStorageSettings, type BackupStorageSettings } from "../backupStorage.settings.js";
 import { coreArea } from "./core.js";
 import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, suggestion, type Values } from "./spec.js";
@@ -44,6 +44,8 @@ export interface Settings {
     schedule: BackupScheduleSettings;
     /** Connection string the backup job dumps from; always a secret. */
     databaseUrl: pulumi.Output<string>;
+    /** The scheduled backup task: image, size, network, logs, restore drill, Sentry monitor. */
+    job: BackupJobSettings;
 }
 
 export interface SettingsProblem {
@@ -118,6 +120,7 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         storage: backupStorageSettings(valuesOf(backupStorageArea, parsed)),
         schedule: { expression: job.backupSchedule, timezone: job.backupScheduleTimezone },
         databaseUrl: pulumi.secret(job.databaseUrl),
+        job: backupJobSettings(valuesOf(backupJobArea, parsed)),
     });
 }
 

@@ -78,12 +78,24 @@ export function text(options: Options<string> & { allowed: string; check?: (valu
     return { type: "string", schema, ...rest };
 }
 
-/** A whole number in [min, max]; `why` is appended to the range in errors (e.g. an AWS rule). */
-export function integer(options: Options<number> & { min: number; max: number; rangeReason?: string }): Setting<number> {
-    const { min, max, rangeReason = "", ...rest } = options;
+/**
+ * A whole number in [min, max]; `rangeReason` is appended to the range in errors (e.g. an AWS rule);
+ * `check` refuses values inside the range that are still not allowed.
+ */
+export function integer(options: Options<number> & { min: number; max: number; rangeReason?: string; check?: (value: number) => string | undefined }): Setting<number> {
+    const { min, max, rangeReason = "", check, ...rest } = options;
     const allowed = options.allowed ?? `a whole number from ${min} to ${max}${rangeReason}`;
     const message = `must be a whole number from ${min} to ${max}${rangeReason}`;
-    return { type: "integer", schema: z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }), ...rest, allowed };
+    const schema = z
+        .number({ error: message })
+        .int({ error: message })
+        .min(min, { error: message })
+        .max(max, { error: message })
+        .superRefine((value, ctx) => {
+            const reason = check?.(value);
+            if (reason !== undefined) ctx.addIssue({ code: "custom", message: reason });
+        });
+    return { type: "integer", schema, ...rest, allowed };
 }
 
 export function flag(options: Options<boolean>): Setting<boolean> {
