@@ -17,7 +17,7 @@ export interface LifecycleRule {
 export interface PolicyStatement {
     Sid: string;
     Effect: "Allow" | "Deny";
-    Principal?: "*" | { Service: string };
+    Principal?: "*" | { Service: string } | { AWS: string };
     Action: string | string[];
     Resource?: string | string[];
     Condition?: Record<string, Record<string, string | string[]>>;

@@ -74,7 +74,8 @@ describe("what the real stack settings plan", () => {
     it("prod protects and retains every bucket, key and lock configuration; staging none, so it can be torn down", () => {
         const guarded = (stack: string) =>
             load(stack)
-                .resources.filter((resource) => dataTypes.includes(resource.type))
+                // The backup job's own key encrypts its logs and secrets, not backups: it follows the stack's lifecycle.
+                .resources.filter((resource) => dataTypes.includes(resource.type) && resource.name.startsWith("backups-"))
                 .map((resource) => [resource.name, resource.protect, resource.retainOnDelete]);
         const names = ["backups-bucket", "backups-key", "backups-object-lock", "backups-replica-bucket", "backups-replica-key", "backups-replica-object-lock"].sort();
         expect(guarded("prod").map(([name]) => name).sort()).toEqual(names);
@@ -94,6 +95,44 @@ describe("what the real stack settings plan", () => {
         ]);
         const replicaBucket = prod.resources.find((r) => r.name === "backups-replica-bucket");
         expect(replicaBucket?.provider).toBe("aws-replica");
+    });
+});
+
+describe("the scheduled backup job in the real stacks' plans", () => {
+    const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+
+    it.each(["prod", "staging"])("%s plans the image, cluster, task definitions, log group, secrets, roles, schedules and DLQ under its own names", (stack) => {
+        const plan = load(stack);
+        const job = plan.resources.filter((resource) => resource.name.startsWith("backup-job"));
+        const counts: Record<string, number> = {};
+        for (const resource of job) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+        expect(counts).toEqual({
+            "hotelgenius:ops:BackupJob": 1,
+            "docker-build:index:Image": 1,
+            "aws:ecr/repository:Repository": 1,
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
+            "aws:ecs/cluster:Cluster": 1,
+            "aws:ecs/taskDefinition:TaskDefinition": 2,
+            "aws:cloudwatch/logGroup:LogGroup": 1,
+            "aws:kms/key:Key": 1,
+            "aws:kms/alias:Alias": 1,
+            "aws:secretsmanager/secret:Secret": 2,
+            "aws:secretsmanager/secretVersion:SecretVersion": 2,
+            "aws:iam/role:Role": 5,
+            "aws:iam/rolePolicy:RolePolicy": 5,
+            "aws:ec2/securityGroup:SecurityGroup": 1,
+            "aws:sqs/queue:Queue": 1,
+            "aws:scheduler/schedule:Schedule": 2,
+        });
+        const schedules = job.filter((resource) => resource.type === "aws:scheduler/schedule:Schedule");
+        expect(schedules.map((schedule) => [schedule.inputs["name"], schedule.inputs["scheduleExpression"], schedule.inputs["scheduleExpressionTimezone"]])).toEqual([
+            [`hotelgenius-ops-${stack}-backup`, "cron(0 2 * * ? *)", "UTC"],
+            [`hotelgenius-ops-${stack}-restore-drill`, "cron(0 5 ? * MON *)", "UTC"],
+        ]);
+        for (const version of job.filter((resource) => resource.type === "aws:secretsmanager/secretVersion:SecretVersion")) {
+            expect(version.inputs["secretString"]).toBe("[secret]");
+        }
+        expect(plan.outputs["runBackupCommand"]).toMatch(new RegExp(`^aws ecs run-task --region eu-west-3 --cluster hotelgenius-ops-${stack}-backup --launch-type FARGATE `));
     });
 });
 
