@@ -124,12 +124,12 @@ export interface BackupJobNames {
     secretPrefix: string;
 }
 
-/** Schedule, cluster, family and queue names: at most 64 (queues 80) letters, digits, hyphens and underscores. */
-function checkedShortName(kind: string, name: string, context: NamingContext): string {
-    if (name.length > 64 || !/^[A-Za-z0-9_-]+$/.test(name)) {
+/** Schedule (64), queue (80), cluster and task family (255) names: letters, digits, hyphens and underscores. */
+function checkedShortName(kind: string, max: number, name: string, context: NamingContext): string {
+    if (name.length > max || !/^[A-Za-z0-9_-]+$/.test(name)) {
         throw new Error(
             `${kind} name "${name}" derived from project "${context.project}" and stack "${context.stack}" is invalid; ` +
-                "allowed: at most 64 letters, digits, hyphens and underscores. Use a shorter stack name.",
+                `allowed: at most ${max} letters, digits, hyphens and underscores. Use a shorter stack name.`,
         );
     }
     return name;
@@ -139,22 +139,22 @@ function checkedShortName(kind: string, name: string, context: NamingContext): s
 export function backupJobNames(context: NamingContext): BackupJobNames {
     const stem = nameStem(context);
     const role = (suffix: string) => checkedRoleName(`${stem}-${suffix}`, context);
-    const short = (kind: string, suffix: string) => checkedShortName(kind, `${stem}-${suffix}`, context);
+    const short = (kind: string, max: number, suffix: string) => checkedShortName(kind, max, `${stem}-${suffix}`, context);
     return {
-        cluster: short("ECS cluster", "backup"),
+        cluster: short("ECS cluster", 255, "backup"),
         repository: `${stem}/backup-job`,
         logGroup: `/ecs/${stem}/backup-job`,
         keyAlias: `alias/${stem}-backup-job`,
-        backupFamily: short("task definition family", "backup"),
-        drillFamily: short("task definition family", "restore-drill"),
+        backupFamily: short("task definition family", 255, "backup"),
+        drillFamily: short("task definition family", 255, "restore-drill"),
         backupExecutionRole: role("backup-execution"),
         backupTaskRole: role("backup-task"),
         drillExecutionRole: role("drill-execution"),
         drillTaskRole: role("drill-task"),
         schedulerRole: role("backup-scheduler"),
-        backupSchedule: short("schedule", "backup"),
-        drillSchedule: short("schedule", "restore-drill"),
-        deadLetterQueue: short("SQS queue", "backup-schedule-dlq"),
+        backupSchedule: short("schedule", 64, "backup"),
+        drillSchedule: short("schedule", 64, "restore-drill"),
+        deadLetterQueue: short("SQS queue", 80, "backup-schedule-dlq"),
         securityGroup: `${stem}-backup-job`,
         secretPrefix: `${stem}/backup-job/`,
     };

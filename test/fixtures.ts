@@ -2,6 +2,7 @@
 // and a staging-like one, each taking overrides (storage and schedule merge field by field); and the
 // small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
+import { BackupJob } from "../stacks/backupJob.js";
 import { BackupStorage } from "../stacks/backupStorage.js";
 import type { BackupJobSettings } from "../stacks/backupJob.settings.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
@@ -132,5 +133,35 @@ export function backupStorageProgram(settings: Settings): () => Promise<Record<s
             replicationRoleArn: storage.replicationRoleArn,
             layout: storage.layout,
         };
+    };
+}
+
+/** A program for `runOffline`: the backup storage and the backup job wired to it, as index.ts does. */
+export function backupJobProgram(settings: Settings): () => Promise<Record<string, unknown>> {
+    return async () => {
+        const providers = createProviders(settings);
+        const storage = new BackupStorage(
+            "backups",
+            { project: settings.project, stack: settings.stack, region: settings.region, settings: settings.storage, replicaProvider: providers.replica },
+            { provider: providers.primary },
+        );
+        const job = new BackupJob(
+            "backup-job",
+            {
+                project: settings.project,
+                stack: settings.stack,
+                region: settings.region,
+                settings: settings.job,
+                schedule: settings.schedule,
+                databaseUrl: settings.databaseUrl,
+                sentryDsn: settings.job.sentryDsn,
+                bucketName: storage.bucketName,
+                bucketArn: storage.bucketArn,
+                backupKeyArn: storage.keyArn,
+                layout: storage.layout,
+            },
+            { provider: providers.primary },
+        );
+        return { image: job.image, runBackupCommand: job.runBackupCommand, runDrillCommand: job.runDrillCommand, clusterArn: job.clusterArn };
     };
 }
