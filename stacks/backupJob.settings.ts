@@ -140,7 +140,7 @@ export const backupJobArea = defineArea({
             check: checkVpcId,
             allowed: "a VPC id, vpc-…; set together with `jobSubnetIds`",
             description: "VPC of the backup task; unset = the account's default VPC (with jobSubnetIds unset too).",
-            why: "Unset, the task runs in the region's default VPC, found by lookup at deploy time. Set it with `jobSubnetIds` to run in your own VPC.",
+            why: "Unset, the task runs in the region's default VPC, found by lookup at deploy time (an account without one must set this). Set it with `jobSubnetIds` to run in your own VPC.",
         }),
         jobSubnetIds: list({
             optional: true,

@@ -8,6 +8,7 @@ import type { BackupJobSettings } from "../stacks/backupJob.settings.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
 import type { BackupScheduleSettings, Settings } from "../stacks/settings/registry.js";
 import { createProviders } from "../stacks/providers.js";
+import { crontabOf } from "../stacks/settings/validators.js";
 
 export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "job">> {
     storage?: Partial<BackupStorageSettings>;
@@ -19,9 +20,10 @@ const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifest
 
 /** The backup task as the stack defaults declare it, in the default VPC, without Sentry. */
 function jobSettings(stack: string, schedule: BackupScheduleSettings): BackupJobSettings {
-    const [minute, hour] = schedule.expression.slice("cron(".length).split(" ");
+    const converted = crontabOf(schedule.expression);
+    if ("reason" in converted) throw new Error(`fixture schedule ${schedule.expression} ${converted.reason}`);
     return {
-        crontab: `${minute} ${hour} * * *`,
+        crontab: converted.crontab,
         drillSchedule: "cron(0 5 ? * MON *)",
         scratchDatabaseUrl: pulumi.secret(`postgres://drill:not-a-password@scratch.${stack}.example.invalid:5432/postgres?sslmode=require`),
         sentryDsn: undefined,

@@ -184,6 +184,24 @@ describe("plan command line", () => {
         }
     });
 
+    it("refuses the backup task's bad settings before planning: a Fargate size that does not exist, a run in the skipped hour, no public IP in the default VPC", async () => {
+        const file = prodWith({
+            "hotelgenius-ops:jobCpu": 1024,
+            "hotelgenius-ops:jobMemory": 1536,
+            "hotelgenius-ops:backupSchedule": "cron(30 2 * * ? *)",
+            "hotelgenius-ops:backupScheduleTimezone": "Europe/Paris",
+            "hotelgenius-ops:jobAssignPublicIp": false,
+        });
+        const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
+        expect(result.code).toBe(3);
+        expect(result.stdout).toBe("");
+        expect(result.stderr.trim().split("\n")).toEqual([
+            expect.stringMatching(/^hotelgenius-ops:jobMemory: "1536"; is not a memory size Fargate accepts with cpu 1024; allowed: 2048-8192 in steps of 1024 MiB$/),
+            expect.stringMatching(/^hotelgenius-ops:jobAssignPublicIp: "false"; must be true in the default VPC/),
+            expect.stringMatching(/^hotelgenius-ops:backupSchedule: "cron\(30 2 \* \* \? \*\)"; fires at 02:30 Europe\/Paris, which does not exist on \d{4}-03-\d\d/),
+        ]);
+    });
+
     it("names a settings file that is not valid YAML", async () => {
         const file = path.join(scratch, "Pulumi.broken.yaml");
         writeFileSync(file, "config:\n  aws:region: [us-east-1\n");
