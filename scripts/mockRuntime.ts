@@ -124,7 +124,13 @@ export function invokeResult(token: string, inputs: Record<string, any>, region:
         case "aws:ec2/getSubnets:getSubnets":
             return { id: region, ids: ["a", "b", "c"].map((zone) => `subnet-default-${region}${zone}`), filters: inputs["filters"] };
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-            return { id: region, userName: "AWS", password: "offline-plan-token", authorizationToken: "offline-plan-token", proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com` };
+            return {
+                id: region,
+                userName: "AWS",
+                password: "offline-plan-token",
+                authorizationToken: "offline-plan-token",
+                proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com`,
+            };
         default:
             throw new Error(`the program called ${token}, which the offline plan cannot answer; build documents with pulumi.jsonStringify instead of invokes`);
     }

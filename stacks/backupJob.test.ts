@@ -6,7 +6,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { backupJobProgram, prodSettings } from "../test/fixtures.js";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../scripts/mockRuntime.js";
 import { BACKUP_JOB_TYPE, DRILL_SHELL_COMMAND } from "./backupJob.js";
-import { backupTaskPermissions, drillTaskPermissions, ecsTasksTrustPolicy, executionPermissions, jobKeyPolicy, schedulerPermissions } from "./backupJobPolicies.js";
+import {
+    backupTaskPermissions,
+    drillTaskPermissions,
+    ecsTasksTrustPolicy,
+    executionPermissions,
+    jobKeyPolicy,
+    schedulerPermissions,
+    schedulerTrustPolicy,
+} from "./backupJobPolicies.js";
 import { jobImageTag, JOB_DIR } from "./jobImage.js";
 
 const settings = prodSettings();
@@ -194,7 +202,7 @@ describe("BackupJob (prod settings)", () => {
         for (const name of ["backup-execution", "backup-task", "drill-execution", "drill-task"]) {
             expect(json(`backup-job-${name}`, "assumeRolePolicy")).toEqual(ecsTasksTrustPolicy(MOCK_ACCOUNT, REGION));
         }
-        expect(json("backup-job-scheduler", "assumeRolePolicy").Statement[0]).toMatchObject({ Principal: { Service: "scheduler.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } } });
+        expect(json("backup-job-scheduler", "assumeRolePolicy")).toEqual(schedulerTrustPolicy(MOCK_ACCOUNT));
     });
 
     it("grants no S3 delete of any kind, and nothing but reads to the drill", () => {
@@ -203,7 +211,15 @@ describe("BackupJob (prod settings)", () => {
         expect(everyPolicy).toHaveLength(5);
         for (const policy of everyPolicy) expect(actions(policy.name).filter((action) => /^s3:(Delete|\*)|^\*$/.test(action))).toEqual([]);
         expect(actions("backup-job-drill-task-policy").sort()).toEqual(["kms:Decrypt", "s3:GetObject", "s3:ListBucket"]);
-        expect(actions("backup-job-backup-task-policy").sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObject"]);
+        expect(actions("backup-job-backup-task-policy").sort()).toEqual([
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+            "s3:AbortMultipartUpload",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:PutObject",
+            "s3:PutObject",
+        ]);
     });
 
     it("lets nothing in and only HTTPS and PostgreSQL out, in the default VPC", () => {

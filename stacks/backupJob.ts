@@ -270,16 +270,18 @@ export class BackupJob extends pulumi.ComponentResource {
                 // The scheduler checks its role when the schedule is created: the permissions must be in place.
                 { ...child, dependsOn: [scheduler.policy] },
             );
-        const backupSchedule = schedule("backup-schedule", names.backupSchedule, `Nightly backup of ${args.project} ${args.stack}`, args.schedule.expression, backupTaskDefinition.arn);
-        const drillSchedule = schedule("drill-schedule", names.drillSchedule, `Weekly restore drill of ${args.project} ${args.stack}`, settings.drillSchedule, drillTaskDefinition.arn);
+        const stackName = `${args.project} ${args.stack}`;
+        const backupSchedule = schedule("backup-schedule", names.backupSchedule, `Nightly backup of ${stackName}`, args.schedule.expression, backupTaskDefinition.arn);
+        const drillSchedule = schedule("drill-schedule", names.drillSchedule, `Weekly restore drill of ${stackName}`, settings.drillSchedule, drillTaskDefinition.arn);
 
+        const publicIp = settings.assignPublicIp ? "ENABLED" : "DISABLED";
         const runTask = (definition: pulumi.Output<string>) =>
             pulumi
                 .all([cluster.name, definition, pulumi.output(subnetIds), securityGroup.id])
                 .apply(
                     ([clusterName, taskDefinition, subnets, group]) =>
                         `aws ecs run-task --region ${region} --cluster ${clusterName} --launch-type FARGATE --task-definition ${taskDefinition} ` +
-                        `--network-configuration 'awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${group}],assignPublicIp=${settings.assignPublicIp ? "ENABLED" : "DISABLED"}}'`,
+                        `--network-configuration 'awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${group}],assignPublicIp=${publicIp}}'`,
                 );
 
         this.clusterName = cluster.name;

@@ -88,7 +88,14 @@ describe("BackupJob argument checks", () => {
         };
         const before = run.resources.length;
         expect(() => new BackupJob("bad-job", args)).toThrow(
-            /BackupJob arguments are invalid:\n {2}- settings\.memory 1024 is not a memory size Fargate accepts with cpu 1024.*\n {2}- settings\.assignPublicIp is false in the default VPC.*\n {2}- settings\.imageUri "ghcr\.io\/x\/job:latest" must be/,
+            new RegExp(
+                [
+                    "^BackupJob arguments are invalid:",
+                    "  - settings\\.memory 1024 is not a memory size Fargate accepts with cpu 1024.*",
+                    "  - settings\\.assignPublicIp is false in the default VPC.*",
+                    '  - settings\\.imageUri "ghcr\\.io/x/job:latest" must be .*$',
+                ].join("\n"),
+            ),
         );
         expect(run.resources.length).toBe(before);
     });

@@ -39,7 +39,15 @@ describe("task roles", () => {
                 Condition: { StringEquals: { "aws:SourceAccount": "000000000000" }, ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-3:000000000000:*" } },
             },
         ]);
-        expect(schedulerTrustPolicy("000000000000").Statement[0]).toMatchObject({ Principal: { Service: "scheduler.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } } });
+        expect(schedulerTrustPolicy("000000000000").Statement).toEqual([
+            {
+                Sid: "SchedulerOfThisAccount",
+                Effect: "Allow",
+                Principal: { Service: "scheduler.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } },
+            },
+        ]);
     });
 });
 

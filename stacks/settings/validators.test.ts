@@ -141,7 +141,8 @@ describe("checkScheduleDaylightSaving", () => {
 
     it("refuses a run in the hour Paris skips, naming the first night it would be lost", () => {
         expect(checkScheduleDaylightSaving("cron(30 2 * * ? *)", "Europe/Paris", from)).toBe(
-            "fires at 02:30 Europe/Paris, which does not exist on 2027-03-28 (clocks skip 02:00-03:00), so EventBridge Scheduler would skip that run; move it outside the clock change or read it in UTC",
+            "fires at 02:30 Europe/Paris, which does not exist on 2027-03-28 (clocks skip 02:00-03:00), so EventBridge Scheduler would skip that run; " +
+                "move it outside the clock change or read it in UTC",
         );
     });
 

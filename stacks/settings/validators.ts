@@ -473,7 +473,10 @@ function serverOf(value: string): string | undefined {
 export function checkScratchServer(scratchUrl: string, databaseUrl: string): string | undefined {
     const scratch = serverOf(scratchUrl);
     if (scratch === undefined || scratch !== serverOf(databaseUrl)) return undefined;
-    return "must point at another server than databaseUrl: the drill creates and fills a database next to it, which on the production server copies guests' data there and loads it";
+    return (
+        "must point at another server than databaseUrl: the drill creates and fills a database next to it, " +
+        "which on the production server copies guests' data there and loads it"
+    );
 }
 
 export function checkFargateCpu(cpu: number): string | undefined {
