@@ -357,8 +357,8 @@ export function checkScheduleDaylightSaving(expression: string, timeZone: string
     const fields = cron[1]!.trim().split(/\s+/);
     const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" });
     const day = 86_400_000;
-    const start = Date.UTC(from.getUTCFullYear(), 0, 1);
-    const end = Date.UTC(from.getUTCFullYear() + DST_CHECK_YEARS, 0, 1);
+    const start = Math.floor(from.getTime() / day) * day;
+    const end = Date.UTC(from.getUTCFullYear() + DST_CHECK_YEARS, from.getUTCMonth(), from.getUTCDate());
     let previous = zoneOffsetMinutes(format, start);
     for (let instant = start + day; instant <= end; instant += day) {
         const offset = zoneOffsetMinutes(format, instant);
