@@ -2,13 +2,16 @@
 // verify and restore against a real PostgreSQL and S3-protocol server through a recording proxy;
 // each recorded request is mapped to the IAM action S3 authorizes it with (and the KMS action S3
 // then performs for the caller), and each role must allow exactly the calls of its commands.
+import { execFile } from "node:child_process";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "../job/test/support/cli.js";
+import { baseEnv, CLI_ENTRY, parseOutput, REPO_ROOT, runCli, type CliResult } from "../job/test/support/cli.js";
 import { createVariedDatabase } from "../job/test/support/fixtures.js";
 import { startPostgres, type PgCluster } from "../job/test/support/postgres.js";
 import { startS3, type S3Server } from "../job/test/support/s3.js";
+import { DRILL_SHELL_COMMAND } from "../stacks/backupJob.js";
 import { backupTaskPermissions, drillTaskPermissions, type BackupObjects } from "../stacks/backupJobPolicies.js";
 import type { PolicyDocument } from "../stacks/storageRules.js";
 
@@ -251,5 +254,29 @@ describe("iamCallsOf", () => {
         expect(iamCallsOf("GET", "/b?prefix=postgres%2Fdumps%2F&marker=k")).toEqual([{ action: "s3:ListBucket", resource: "arn:aws:s3:::b", prefix: "postgres/dumps/" }]);
         expect(() => iamCallsOf("GET", "/b?uploads")).toThrow(/unexpected bucket request/);
         expect(() => iamCallsOf("DELETE", "/b")).toThrow(/unexpected bucket request/);
+    });
+});
+
+describe("the task definitions' commands and environment run the real job", () => {
+    // What stacks/backupJob.ts gives the containers (its mock test pins the same names), with the
+    // test servers in place of AWS.
+    const container = () => ({ ...env, AWS_REGION: "us-east-1", BACKUP_TARGET: TARGET, BACKUP_MAX_RUNTIME_SECONDS: "7200" });
+
+    it("backup: command [backup], the database URL from the DATABASE_URL secret, everything else from the environment", async () => {
+        const result = await runCli(["backup"], { env: { ...container(), DATABASE_URL: pg.url("hotel"), BACKUP_SCHEDULE: "0 2 * * *", BACKUP_SCHEDULE_TIMEZONE: "UTC" } });
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(result.logs.some((line) => line.message === "backup complete")).toBe(true);
+    });
+
+    it("drill: the shell command verifies the latest backup into the scratch server named by the SCRATCH_DATABASE_URL secret", async () => {
+        const command = DRILL_SHELL_COMMAND.replace("node /app/dist/cli.js", `"${process.execPath}" --import tsx "${CLI_ENTRY}"`);
+        expect(command).not.toBe(DRILL_SHELL_COMMAND);
+        // Asynchronously: the S3 server and the recording proxy run in this process.
+        const { stdout } = await promisify(execFile)("sh", ["-c", command], {
+            cwd: REPO_ROOT,
+            env: { ...baseEnv(), ...container(), SCRATCH_DATABASE_URL: pg.url("postgres") },
+            timeout: 120_000,
+        });
+        expect(parseOutput(stdout).logs.some((line) => line.message === "verify passed")).toBe(true);
     });
 });
