@@ -106,6 +106,8 @@ export class BackupJob extends pulumi.ComponentResource {
     public readonly drillScheduleName: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
     public readonly deadLetterQueueUrl: pulumi.Output<string>;
+    /** For an alarm on failed starts (AWS/SQS metrics are dimensioned by QueueName). */
+    public readonly deadLetterQueueName: pulumi.Output<string>;
     /** The image the tasks run, by digest. */
     public readonly image: pulumi.Output<string>;
     public readonly backupTaskRoleArn: pulumi.Output<string>;
@@ -292,6 +294,7 @@ export class BackupJob extends pulumi.ComponentResource {
         this.drillScheduleName = drillSchedule.name;
         this.logGroupName = logGroup.name;
         this.deadLetterQueueUrl = deadLetterQueue.url;
+        this.deadLetterQueueName = deadLetterQueue.name;
         this.image = image;
         this.backupTaskRoleArn = backupTask.arn;
         this.drillTaskRoleArn = drillTask.arn;
@@ -306,6 +309,7 @@ export class BackupJob extends pulumi.ComponentResource {
             drillScheduleName: this.drillScheduleName,
             logGroupName: this.logGroupName,
             deadLetterQueueUrl: this.deadLetterQueueUrl,
+            deadLetterQueueName: this.deadLetterQueueName,
             image: this.image,
             backupTaskRoleArn: this.backupTaskRoleArn,
             drillTaskRoleArn: this.drillTaskRoleArn,
