@@ -46,7 +46,10 @@ export interface BackupJobArgs {
     schedule: BackupScheduleSettings;
     /** The database to back up; stored in Secrets Manager, never in the task definition. */
     databaseUrl: pulumi.Input<string>;
-    /** Undefined: no Sentry check-ins. */
+    /**
+     * The backup's Sentry check-ins; undefined: none. index.ts passes the `backupSentryDsn` setting; a DSN
+     * of a Sentry key the stack itself creates can be passed instead. Stored like the database URL.
+     */
     sentryDsn?: pulumi.Input<string> | undefined;
     /** The backup bucket, its KMS key and the prefixes the job writes (BackupStorage's outputs). */
     bucketName: pulumi.Input<string>;
