@@ -1,5 +1,6 @@
-// What no schema library knows, each as a small named validator used by one setting: EventBridge
-// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency.
+// What no schema library knows, each as a small named validator: EventBridge Scheduler expressions,
+// their crontab equivalent and daylight-saving clock changes, IANA zones, lifecycle order, Neon
+// pooler hosts, data residency, Fargate task sizes, log retention, image references, Sentry DSNs.
 import { Region } from "@pulumi/aws/types/enums/index.js";
 import { suggestion } from "./spec.js";
 
