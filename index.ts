@@ -1,11 +1,12 @@
 // The whole ops setup of one stack. Settings are validated before anything is registered, so a
 // bad value stops `pulumi up` (and the offline plan) with every problem listed and nothing created.
 import { Alerts } from "./stacks/alerts.js";
+import { BackupJob } from "./stacks/backupJob.js";
 import { BackupStorage } from "./stacks/backupStorage.js";
 import { LogDrains } from "./stacks/logDrains.js";
 import { Monitoring } from "./stacks/monitoring.js";
-import { loadSettings } from "./stacks/settings/registry.js";
 import { createProviders } from "./stacks/providers.js";
+import { loadSettings } from "./stacks/settings/registry.js";
 
 const settings = loadSettings();
 const providers = createProviders(settings);
@@ -18,6 +19,39 @@ const backups = new BackupStorage(
         region: settings.region,
         settings: settings.storage,
         replicaProvider: providers.replica,
+    },
+    { provider: providers.primary },
+);
+
+const job = new BackupJob(
+    "backup-job",
+    {
+        project: settings.project,
+        stack: settings.stack,
+        region: settings.region,
+        settings: settings.job,
+        schedule: settings.schedule,
+        databaseUrl: settings.databaseUrl,
+        sentryDsn: settings.job.sentryDsn,
+        bucketName: backups.bucketName,
+        bucketArn: backups.bucketArn,
+        backupKeyArn: backups.keyArn,
+        layout: backups.layout,
+    },
+    { provider: providers.primary },
+);
+
+const logs = new LogDrains(
+    "logs",
+    {
+        project: settings.project,
+        stack: settings.stack,
+        region: settings.region,
+        settings: settings.logDrains,
+        protectData: settings.storage.protectData,
+        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
+        backupJobLogGroupName: job.logGroupName,
     },
     { provider: providers.primary },
 );
@@ -45,8 +79,20 @@ const alerts = new Alerts(
             keyArn: backups.keyArn,
             replicaBucketName: backups.replicaBucketName,
             replicaKeyArn: backups.replicaKeyArn,
-            // Their metrics must be enabled in the replication rules (destination.metrics) for the alarms to see data.
+            // Their metrics are enabled in the replication rules (destination.metrics), so the alarms see data.
             replicationRuleIds: ["dumps-off-site", "manifests-off-site"],
+        },
+        backupJob: {
+            clusterArn: job.clusterArn,
+            backupTaskFamily: job.backupTaskFamily,
+            drillTaskFamily: job.drillTaskFamily,
+            schedulerDeadLetterQueueName: job.deadLetterQueueName,
+            logGroupName: job.logGroupName,
+        },
+        // The log drains count error lines on these groups (one dimensionless metric across them).
+        errorLogGroups: {
+            job: job.logGroupName,
+            ...Object.fromEntries(settings.logDrains.appLogGroups.map((group, index) => [`app-${index + 1}`, group])),
         },
     },
     { provider: providers.primary },
@@ -61,20 +107,18 @@ export const replicaKeyArn = backups.replicaKeyArn;
 export const backupLayout = backups.layout;
 export const replicationMetricDimensions = backups.replicationMetricDimensions;
 
-// The backup job's log group (backupJobLogGroupName) joins the drained groups once the scheduled task exists.
-const logs = new LogDrains(
-    "logs",
-    {
-        project: settings.project,
-        stack: settings.stack,
-        region: settings.region,
-        settings: settings.logDrains,
-        protectData: settings.storage.protectData,
-        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
-        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
-    },
-    { provider: providers.primary },
-);
+export const backupClusterName = job.clusterName;
+export const backupClusterArn = job.clusterArn;
+export const backupTaskDefinitionArn = job.backupTaskDefinitionArn;
+export const restoreDrillTaskDefinitionArn = job.drillTaskDefinitionArn;
+export const backupScheduleName = job.backupScheduleName;
+export const restoreDrillScheduleName = job.drillScheduleName;
+export const backupJobLogGroupName = job.logGroupName;
+export const backupJobImage = job.image;
+export const backupScheduleDeadLetterQueueUrl = job.deadLetterQueueUrl;
+export const backupScheduleDeadLetterQueueName = job.deadLetterQueueName;
+export const runBackupCommand = job.runBackupCommand;
+export const runRestoreDrillCommand = job.runDrillCommand;
 
 export const logArchiveBucketName = logs.archiveBucketName;
 export const logCloudwatchStreamName = logs.cloudwatchStreamName;
@@ -85,6 +129,7 @@ export const logForwarder = logs.forwarder;
 export const logForwarderAccessKeyId = logs.ingestAccessKeyId;
 export const logForwarderSecretAccessKey = logs.ingestSecretAccessKey;
 export const logMetrics = logs.logMetrics;
+
 export const sentryEnvironment = monitoring.environment;
 export const sentryServerDsn = monitoring.serverDsn;
 export const sentryClientDsn = monitoring.clientDsn;

@@ -1,5 +1,6 @@
 // The one mock-runtime harness: unit tests and the offline plan (scripts/plan.ts) both run the
 // Pulumi program through it, so what the tests assert is exactly what a reviewer reads in plans/.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc.js";
 import * as settings from "@pulumi/pulumi/runtime/settings.js";
@@ -93,7 +94,57 @@ export function computedState(type: string, name: string, inputs: Record<string,
         const dsnPublic = `https://${name}-public-key@o0.ingest.sentry.io/${name}`;
         return { ...inputs, id, name: physical, teamId: id, internalId: id, projectId: id, ...(type.endsWith(":SentryKey") ? { dsnPublic } : {}) };
     }
-    return { ...inputs, id, arn, ...(service === "s3" ? { bucket: physical } : {}), keyId: id, name: physical };
+    return { ...inputs, id, arn, ...(service === "s3" ? { bucket: physical } : {}), keyId: id, name: physical, ...typeSpecificState(type, name, inputs, region, physical) };
+}
+
+/** Outputs whose shape differs by resource type (ARN formats, URLs, image digests). */
+function typeSpecificState(type: string, name: string, inputs: Record<string, any>, region: string, physical: string): Record<string, unknown> {
+    const at = `${region}:${MOCK_ACCOUNT}`;
+    switch (type) {
+        case "aws:ecr/repository:Repository":
+            return { arn: `arn:aws:ecr:${at}:repository/${physical}`, registryId: MOCK_ACCOUNT, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${physical}` };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { arn: `arn:aws:logs:${at}:log-group:${physical}` };
+        case "aws:ecs/cluster:Cluster":
+            return { arn: `arn:aws:ecs:${at}:cluster/${physical}` };
+        case "aws:ecs/taskDefinition:TaskDefinition":
+            return { arn: `arn:aws:ecs:${at}:task-definition/${inputs["family"]}:1`, revision: 1 };
+        case "aws:secretsmanager/secret:Secret":
+            return { arn: `arn:aws:secretsmanager:${at}:secret:${inputs["namePrefix"] ?? `${physical}-`}AbCdEf` };
+        case "aws:sqs/queue:Queue":
+            return { url: `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT}/${physical}` };
+        case "aws:scheduler/schedule:Schedule":
+            return { arn: `arn:aws:scheduler:${at}:schedule/default/${physical}` };
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return { id: `sg-${name}` };
+        case "docker-build:index:Image":
+            // A stand-in digest that changes with the image's tag, as a real build's would with its content.
+            return { digest: `sha256:${createHash("sha256").update(JSON.stringify(inputs["tags"] ?? [])).digest("hex")}` };
+        default:
+            return {};
+    }
+}
+
+/** What the read-only lookups (invokes) the program makes answer, in the provider's shape. */
+export function invokeResult(token: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/offline-plan`, userId: "AIDAOFFLINEPLAN", id: MOCK_ACCOUNT };
+        case "aws:ec2/getVpc:getVpc":
+            return { id: "vpc-default", arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT}:vpc/vpc-default`, default: true, cidrBlock: "172.31.0.0/16" };
+        case "aws:ec2/getSubnets:getSubnets":
+            return { id: region, ids: ["a", "b", "c"].map((zone) => `subnet-default-${region}${zone}`), filters: inputs["filters"] };
+        case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {
+                id: region,
+                userName: "AWS",
+                password: "offline-plan-token",
+                authorizationToken: "offline-plan-token",
+                proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com`,
+            };
+        default:
+            throw new Error(`the program called ${token}, which the offline plan cannot answer; build documents with pulumi.jsonStringify instead of invokes`);
+    }
 }
 
 /** Runs the program under Pulumi's mock runtime and returns every resource it registered. */
@@ -111,7 +162,8 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
                 return { id: state.id as string, state };
             },
             call: (args) => {
-                throw new Error(`the program called ${args.token}; build documents with pulumi.jsonStringify instead of invokes`);
+                const providerName = args.provider?.split("::")[3];
+                return invokeResult(args.token, args.inputs, (providerName && providerRegions.get(providerName)) ?? defaultRegion);
             },
         },
         PROJECT,

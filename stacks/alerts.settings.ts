@@ -78,7 +78,7 @@ export const alertsArea = defineArea({
             default: 10,
             min: 1,
             max: 100_000,
-            description: "Error log lines in 5 minutes, per log group, that raise the error-log rate alarm.",
+            description: "Error log lines in 5 minutes, across the drained log groups, that raise the error-log rate alarm.",
             why: "A few errors happen (a guest's bad input); ten in five minutes is a pattern worth a look.",
         }),
     },

@@ -12,7 +12,7 @@ const settings = stagingSettings({ logDrains: { logService: { endpoint: ENDPOINT
 const BUCKET_ARN = "arn:aws:s3:::hotelgenius-ops-staging-logs";
 const KEY_ARN = `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT}:key/logs-key`;
 const ROLE_ARN = `arn:aws:iam::${MOCK_ACCOUNT}:role/hotelgenius-ops-staging-log-delivery`;
-const SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT}:hotelgenius-ops-staging/log-service-api-key`;
+const SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT}:secret:hotelgenius-ops-staging/log-service-api-key-AbCdEf`;
 const ERROR_LOG_GROUP = "/aws/kinesisfirehose/hotelgenius-ops-staging-logs";
 
 let run: OfflineRun;

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { valueOf } from "../scripts/mockRuntime.js";
+import { REQUIRED_RAW_SETTINGS, REQUIRED_SECRET_KEYS } from "../test/fixtures.js";
 import { parseSettings, SettingsError, type SettingsProblem } from "./settings/registry.js";
 
 const PROJECT = "hotelgenius-ops";
@@ -10,20 +11,10 @@ const key = (name: string) => `${PROJECT}:${name}`;
 const ENDPOINT = "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input";
 // Not real credentials: obviously fake placeholders.
 const API_KEY = "not-a-real-api-key";
-const minimal: Record<string, string> = {
-    "aws:region": "eu-west-3",
-    [key("alertEmails")]: JSON.stringify(["ops@hotelgenius.example"]),
-    [key("databaseUrl")]: "postgresql://backup:fake-password-0000@db.example.invalid/hotelgenius",
-    [key("breakGlassRoleArn")]: "arn:aws:iam::123456789012:role/break-glass",
-    [key("sentryOrganization")]: "hotelgenius",
-    [key("runbookBaseUrl")]: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
-    [key("healthCheckUrl")]: "https://app.hotelgenius.eu/health",
-    [key("backupDatabaseName")]: "hotelgenius",
-};
-const SECRET_KEYS = [key("databaseUrl"), key("logServiceAccessKey")];
+const SECRET_KEYS = [...REQUIRED_SECRET_KEYS, key("logServiceAccessKey")];
 
 function parse(overrides: Record<string, string>, secretKeys: string[] = SECRET_KEYS) {
-    return parseSettings({ project: PROJECT, stack: "prod", values: { ...minimal, ...overrides }, secretKeys: new Set(secretKeys) });
+    return parseSettings({ project: PROJECT, stack: "prod", values: { ...REQUIRED_RAW_SETTINGS, ...overrides }, secretKeys: new Set(secretKeys) });
 }
 
 function problems(overrides: Record<string, string>, secretKeys?: string[]): readonly SettingsProblem[] {
@@ -78,7 +69,7 @@ describe("log drain settings", () => {
     });
 
     it("refuse a key stored as plain text, once, without also calling it missing", () => {
-        const found = problems({ [key("logServiceEndpoint")]: ENDPOINT, [key("logServiceAccessKey")]: API_KEY }, [key("databaseUrl")]);
+        const found = problems({ [key("logServiceEndpoint")]: ENDPOINT, [key("logServiceAccessKey")]: API_KEY }, [...REQUIRED_SECRET_KEYS]);
         expect(found).toHaveLength(1);
         const [problem] = found;
         expect(problem!.key).toBe(key("logServiceAccessKey"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backupStorageNames, bucketNameProblems, defaultTags, nameStem } from "./naming.js";
+import { backupJobNames, backupStorageNames, bucketNameProblems, defaultTags, nameStem } from "./naming.js";
 
 const prod = { project: "hotelgenius-ops", stack: "prod" };
 const staging = { project: "hotelgenius-ops", stack: "staging" };
@@ -86,5 +86,37 @@ describe("defaultTags", () => {
 
     it("refuses an empty owner", () => {
         expect(() => defaultTags({ ...prod, owner: "" })).toThrow(/owner must be non-empty/);
+    });
+});
+
+describe("backupJobNames", () => {
+    it("derives every job name from project and stack, so prod and staging share none", () => {
+        const prod = backupJobNames({ project: "hotelgenius-ops", stack: "prod" });
+        expect(prod).toEqual({
+            cluster: "hotelgenius-ops-prod-backup",
+            repository: "hotelgenius-ops-prod/backup-job",
+            logGroup: "/ecs/hotelgenius-ops-prod/backup-job",
+            keyAlias: "alias/hotelgenius-ops-prod-backup-job",
+            backupFamily: "hotelgenius-ops-prod-backup",
+            drillFamily: "hotelgenius-ops-prod-restore-drill",
+            backupExecutionRole: "hotelgenius-ops-prod-backup-execution",
+            backupTaskRole: "hotelgenius-ops-prod-backup-task",
+            drillExecutionRole: "hotelgenius-ops-prod-drill-execution",
+            drillTaskRole: "hotelgenius-ops-prod-drill-task",
+            schedulerRole: "hotelgenius-ops-prod-backup-scheduler",
+            backupSchedule: "hotelgenius-ops-prod-backup",
+            drillSchedule: "hotelgenius-ops-prod-restore-drill",
+            deadLetterQueue: "hotelgenius-ops-prod-backup-schedule-dlq",
+            securityGroup: "hotelgenius-ops-prod-backup-job",
+            secretPrefix: "hotelgenius-ops-prod/backup-job/",
+        });
+        const staging = Object.values(backupJobNames({ project: "hotelgenius-ops", stack: "staging" }));
+        expect(Object.values(prod).filter((name) => staging.includes(name))).toEqual([]);
+    });
+
+    it("refuses a stack name that makes a role name too long (the longest names of the job), naming the limit", () => {
+        expect(() => backupJobNames({ project: "hotelgenius-ops", stack: "feature-branch-with-a-long-name-0123" })).toThrow(
+            /IAM role name "hotelgenius-ops-feature-branch-with-a-long-name-0123-backup-execution" .*at most 64/,
+        );
     });
 });

@@ -136,3 +136,60 @@ export function logDrainNames(context: NamingContext): LogDrainNames {
         filter: `${stem}-log-drain`,
     };
 }
+
+export interface BackupJobNames {
+    cluster: string;
+    /** ECR repository names are per account and region, lowercase. */
+    repository: string;
+    logGroup: string;
+    keyAlias: string;
+    backupFamily: string;
+    drillFamily: string;
+    backupExecutionRole: string;
+    backupTaskRole: string;
+    drillExecutionRole: string;
+    drillTaskRole: string;
+    schedulerRole: string;
+    backupSchedule: string;
+    drillSchedule: string;
+    deadLetterQueue: string;
+    securityGroup: string;
+    /** Secrets Manager name prefixes: a deleted secret keeps its name for its recovery window, so each gets a unique suffix. */
+    secretPrefix: string;
+}
+
+/** Schedule (64), queue (80), cluster and task family (255) names: letters, digits, hyphens and underscores. */
+function checkedShortName(kind: string, max: number, name: string, context: NamingContext): string {
+    if (name.length > max || !/^[A-Za-z0-9_-]+$/.test(name)) {
+        throw new Error(
+            `${kind} name "${name}" derived from project "${context.project}" and stack "${context.stack}" is invalid; ` +
+                `allowed: at most ${max} letters, digits, hyphens and underscores. Use a shorter stack name.`,
+        );
+    }
+    return name;
+}
+
+/** Names of the scheduled backup job's resources, each carrying project and stack. */
+export function backupJobNames(context: NamingContext): BackupJobNames {
+    const stem = nameStem(context);
+    const role = (suffix: string) => checkedRoleName(`${stem}-${suffix}`, context);
+    const short = (kind: string, max: number, suffix: string) => checkedShortName(kind, max, `${stem}-${suffix}`, context);
+    return {
+        cluster: short("ECS cluster", 255, "backup"),
+        repository: `${stem}/backup-job`,
+        logGroup: `/ecs/${stem}/backup-job`,
+        keyAlias: `alias/${stem}-backup-job`,
+        backupFamily: short("task definition family", 255, "backup"),
+        drillFamily: short("task definition family", 255, "restore-drill"),
+        backupExecutionRole: role("backup-execution"),
+        backupTaskRole: role("backup-task"),
+        drillExecutionRole: role("drill-execution"),
+        drillTaskRole: role("drill-task"),
+        schedulerRole: role("backup-scheduler"),
+        backupSchedule: short("schedule", 64, "backup"),
+        drillSchedule: short("schedule", 64, "restore-drill"),
+        deadLetterQueue: short("SQS queue", 80, "backup-schedule-dlq"),
+        securityGroup: `${stem}-backup-job`,
+        secretPrefix: `${stem}/backup-job/`,
+    };
+}

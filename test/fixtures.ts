@@ -2,21 +2,25 @@
 // and a staging-like one, each taking overrides (storage and schedule merge field by field); and the
 // small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
+import { BackupJob } from "../stacks/backupJob.js";
 import { BackupStorage } from "../stacks/backupStorage.js";
 import { LogDrains } from "../stacks/logDrains.js";
+import type { BackupJobSettings } from "../stacks/backupJob.settings.js";
 import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
 import type { LogDrainSettings } from "../stacks/logDrains.settings.js";
 import type { AlertsSettings, BackupScheduleSettings, MonitoringSettings, Settings } from "../stacks/settings/registry.js";
 import { createProviders, type Providers } from "../stacks/providers.js";
 import type { AlertsArgs } from "../stacks/alerts.js";
 import { MOCK_ACCOUNT } from "../scripts/mockRuntime.js";
+import { crontabOf } from "../stacks/settings/validators.js";
 
-export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "logDrains" | "monitoring" | "alerts">> {
+export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "job" | "logDrains" | "monitoring" | "alerts">> {
     storage?: Partial<BackupStorageSettings>;
     schedule?: Partial<BackupScheduleSettings>;
     logDrains?: Partial<LogDrainSettings>;
     monitoring?: Partial<MonitoringSettings>;
     alerts?: Partial<AlertsSettings>;
+    job?: Partial<BackupJobSettings>;
 }
 
 /** Archive-only drains (no log service); tests add `logService` through overrides. */
@@ -36,15 +40,41 @@ export const BREAK_GLASS_ROLE_ARN = "arn:aws:iam::000000000000:role/security/hot
 
 const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
 
-function build(base: Omit<Settings, "databaseUrl">, overrides: SettingsOverrides): Settings {
-    const { storage, schedule, logDrains, monitoring, alerts, ...rest } = overrides;
+/** The backup task as the stack defaults declare it, in the default VPC, without Sentry. */
+function jobSettings(stack: string, schedule: BackupScheduleSettings): BackupJobSettings {
+    const converted = crontabOf(schedule.expression);
+    if ("reason" in converted) throw new Error(`fixture schedule ${schedule.expression} ${converted.reason}`);
+    return {
+        crontab: converted.crontab,
+        drillSchedule: "cron(0 5 ? * MON *)",
+        scratchDatabaseUrl: pulumi.secret(`postgres://drill:not-a-password@scratch.${stack}.example.invalid:5432/postgres?sslmode=require`),
+        sentryDsn: undefined,
+        checkinMarginMinutes: 30,
+        maxRuntimeMinutes: 120,
+        imageUri: undefined,
+        postgresMajor: 17,
+        architecture: "ARM64",
+        cpu: 1024,
+        memory: 2048,
+        logRetentionDays: 90,
+        containerInsights: true,
+        network: undefined,
+        assignPublicIp: true,
+        imagesKept: 10,
+    };
+}
+
+function build(base: Omit<Settings, "databaseUrl" | "job">, overrides: SettingsOverrides): Settings {
+    const { storage, schedule, job, logDrains, monitoring, alerts, ...rest } = overrides;
+    const fullSchedule = { ...base.schedule, ...schedule };
     return {
         ...base,
         // A syntactically real URL with an obviously fake host and password; never a real credential.
         databaseUrl: pulumi.secret(`postgres://backup:not-a-password@db.${base.stack}.example.invalid:5432/hotelgenius?sslmode=require`),
         ...rest,
         storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
-        schedule: { ...base.schedule, ...schedule },
+        schedule: fullSchedule,
+        job: { ...jobSettings(base.stack, fullSchedule), ...job },
         logDrains: { ...base.logDrains, ...logDrains },
         monitoring: { ...base.monitoring, ...monitoring },
         alerts: { ...base.alerts, ...alerts },
@@ -236,3 +266,55 @@ export function alertsArgs(settings: Settings, providers: Providers, alertEmails
         errorLogGroups: { job: `/ecs/hotelgenius-ops-${settings.stack}-backup`, server: "/railway/hotelgenius-server" },
     };
 }
+
+/** A program for `runOffline`: the backup storage and the backup job wired to it, as index.ts does. */
+export function backupJobProgram(settings: Settings): () => Promise<Record<string, unknown>> {
+    return async () => {
+        const providers = createProviders(settings);
+        const storage = new BackupStorage(
+            "backups",
+            { project: settings.project, stack: settings.stack, region: settings.region, settings: settings.storage, replicaProvider: providers.replica },
+            { provider: providers.primary },
+        );
+        const job = new BackupJob(
+            "backup-job",
+            {
+                project: settings.project,
+                stack: settings.stack,
+                region: settings.region,
+                settings: settings.job,
+                schedule: settings.schedule,
+                databaseUrl: settings.databaseUrl,
+                sentryDsn: settings.job.sentryDsn,
+                bucketName: storage.bucketName,
+                bucketArn: storage.bucketArn,
+                backupKeyArn: storage.keyArn,
+                layout: storage.layout,
+            },
+            { provider: providers.primary },
+        );
+        return { image: job.image, runBackupCommand: job.runBackupCommand, runDrillCommand: job.runDrillCommand, clusterArn: job.clusterArn };
+    };
+}
+
+const PROJECT_KEY = (name: string) => `hotelgenius-ops:${name}`;
+// Not real credentials: documentation-style host names and an obviously fake password.
+export const FAKE_PASSWORD = "fake-password-0000";
+export const DIRECT_URL = `postgresql://backup:${FAKE_PASSWORD}@ep-quiet-sky-000000.us-east-2.aws.neon.tech/hotelgenius?sslmode=require`;
+export const SCRATCH_URL = `postgresql://drill:${FAKE_PASSWORD}@ep-misty-lake-000000.us-east-2.aws.neon.tech/postgres?sslmode=require`;
+
+/** The least a stack's settings may say: every required setting, as the runtime hands them to the parser. */
+export const REQUIRED_RAW_SETTINGS: Readonly<Record<string, string>> = {
+    "aws:region": "eu-west-3",
+    [PROJECT_KEY("alertEmails")]: JSON.stringify(["ops@hotelgenius.example"]),
+    [PROJECT_KEY("databaseUrl")]: DIRECT_URL,
+    [PROJECT_KEY("scratchDatabaseUrl")]: SCRATCH_URL,
+    [PROJECT_KEY("breakGlassRoleArn")]: "arn:aws:iam::123456789012:role/break-glass",
+    [PROJECT_KEY("sentryOrganization")]: "hotelgenius",
+    [PROJECT_KEY("runbookBaseUrl")]: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
+    [PROJECT_KEY("healthCheckUrl")]: "https://app.hotelgenius.example/health",
+    // The database DIRECT_URL names: the job's metrics carry it.
+    [PROJECT_KEY("backupDatabaseName")]: "hotelgenius",
+};
+/** The keys of REQUIRED_RAW_SETTINGS that are secrets (as if decrypted by the CLI). */
+export const REQUIRED_SECRET_KEYS: readonly string[] = [PROJECT_KEY("databaseUrl"), PROJECT_KEY("scratchDatabaseUrl")];

@@ -41,7 +41,10 @@ async function npmPlan(args: string[]): Promise<{ code: number; stdout: string; 
 function prodWithoutEsc(databaseUrl: { secure: string } | undefined): string {
     const document = parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
     delete document.environment;
-    if (databaseUrl !== undefined) document.config["hotelgenius-ops:databaseUrl"] = databaseUrl;
+    if (databaseUrl !== undefined) {
+        document.config["hotelgenius-ops:databaseUrl"] = databaseUrl;
+        document.config["hotelgenius-ops:scratchDatabaseUrl"] = databaseUrl;
+    }
     const file = path.join(scratch, `Pulumi.prod-without-esc-${databaseUrl === undefined ? "no-secret" : "secret"}.yaml`);
     writeFileSync(file, stringify(document));
     return file;
@@ -155,7 +158,7 @@ describe("what the real stack settings plan", () => {
     });
 
     it("prod gives every data key (backups, replica, log archive) the guarded key policy: no deletion window under 30 days, disabling and policy changes for the break-glass role only", () => {
-        const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key" && !resource.name.startsWith("alerts-"));
+        const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key" && /^(backups|logs)-/.test(resource.name));
         expect(keys.map((key) => key.name)).toEqual(["backups-key", "backups-replica-key", "logs-key"]);
         for (const key of keys) {
             const statements = (JSON.parse(key.inputs["policy"] as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
@@ -227,6 +230,44 @@ describe("the log drain in the plan", () => {
         const keyless = await plan(["--stack", "prod", "--config-file", prodWith({ "hotelgenius-ops:logServiceEndpoint": "https://intake.example/v1" })]);
         expect(keyless.code).toBe(3);
         expect(keyless.stderr).toContain("hotelgenius-ops:logServiceAccessKey: not set; required when hotelgenius-ops:logServiceEndpoint is set");
+    });
+});
+
+describe("the scheduled backup job in the real stacks' plans", () => {
+    const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+
+    it.each(["prod", "staging"])("%s plans the image, cluster, task definitions, log group, secrets, roles, schedules and DLQ under its own names", (stack) => {
+        const plan = load(stack);
+        const job = plan.resources.filter((resource) => resource.name.startsWith("backup-job"));
+        const counts: Record<string, number> = {};
+        for (const resource of job) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+        expect(counts).toEqual({
+            "hotelgenius:ops:BackupJob": 1,
+            "docker-build:index:Image": 1,
+            "aws:ecr/repository:Repository": 1,
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
+            "aws:ecs/cluster:Cluster": 1,
+            "aws:ecs/taskDefinition:TaskDefinition": 2,
+            "aws:cloudwatch/logGroup:LogGroup": 1,
+            "aws:kms/key:Key": 1,
+            "aws:kms/alias:Alias": 1,
+            "aws:secretsmanager/secret:Secret": 2,
+            "aws:secretsmanager/secretVersion:SecretVersion": 2,
+            "aws:iam/role:Role": 5,
+            "aws:iam/rolePolicy:RolePolicy": 5,
+            "aws:ec2/securityGroup:SecurityGroup": 1,
+            "aws:sqs/queue:Queue": 1,
+            "aws:scheduler/schedule:Schedule": 2,
+        });
+        const schedules = job.filter((resource) => resource.type === "aws:scheduler/schedule:Schedule");
+        expect(schedules.map((schedule) => [schedule.inputs["name"], schedule.inputs["scheduleExpression"], schedule.inputs["scheduleExpressionTimezone"]])).toEqual([
+            [`hotelgenius-ops-${stack}-backup`, "cron(0 2 * * ? *)", "UTC"],
+            [`hotelgenius-ops-${stack}-restore-drill`, "cron(0 5 ? * MON *)", "UTC"],
+        ]);
+        for (const version of job.filter((resource) => resource.type === "aws:secretsmanager/secretVersion:SecretVersion")) {
+            expect(version.inputs["secretString"]).toBe("[secret]");
+        }
+        expect(plan.outputs["runBackupCommand"]).toMatch(new RegExp(`^aws ecs run-task --region eu-west-3 --cluster hotelgenius-ops-${stack}-backup --launch-type FARGATE `));
     });
 });
 
@@ -319,6 +360,24 @@ describe("plan command line", () => {
             'hotelgenius-ops:healthCheckUrl: "http://app.hotelgenius.eu/health"; must use https://, not http://: the check must prove the certificate and TLS work too',
             'hotelgenius-ops:healthCheckRegions: "[\\"eu-west-1\\",\\"eu-west-3\\"]"; must name Route 53 checker regions only (us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1); not: eu-west-3',
             'hotelgenius-ops:backupMissingAfterHours: "500"; must be a whole number from 2 to 168 (CloudWatch evaluates at most 7 days)',
+        ]);
+    });
+
+    it("refuses the backup task's bad settings before planning: a Fargate size that does not exist, a run in the skipped hour, no public IP in the default VPC", async () => {
+        const file = prodWith({
+            "hotelgenius-ops:jobCpu": 1024,
+            "hotelgenius-ops:jobMemory": 1536,
+            "hotelgenius-ops:backupSchedule": "cron(30 2 * * ? *)",
+            "hotelgenius-ops:backupScheduleTimezone": "Europe/Paris",
+            "hotelgenius-ops:jobAssignPublicIp": false,
+        });
+        const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
+        expect(result.code).toBe(3);
+        expect(result.stdout).toBe("");
+        expect(result.stderr.trim().split("\n")).toEqual([
+            expect.stringMatching(/^hotelgenius-ops:jobMemory: "1536"; is not a memory size Fargate accepts with cpu 1024; allowed: 2048-8192 in steps of 1024 MiB$/),
+            expect.stringMatching(/^hotelgenius-ops:jobAssignPublicIp: "false"; must be true in the default VPC/),
+            expect.stringMatching(/^hotelgenius-ops:backupSchedule: "cron\(30 2 \* \* \? \*\)"; fires at 02:30 Europe\/Paris, which does not exist on \d{4}-03-\d\d/),
         ]);
     });
 

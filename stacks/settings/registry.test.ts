@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { valueOf } from "../../scripts/mockRuntime.js";
+import { DIRECT_URL, FAKE_PASSWORD, REQUIRED_RAW_SETTINGS, REQUIRED_SECRET_KEYS, SCRATCH_URL } from "../../test/fixtures.js";
 import { loadSettings, parseSettings, SETTINGS, SettingsError, type SettingsProblem } from "./registry.js";
 import { OFFLINE_SECRET } from "./spec.js";
 
@@ -9,23 +10,11 @@ const REQUIRED_SETTINGS = Object.keys(SETTINGS).filter((name) => SETTINGS[name]!
 
 const PROJECT = "hotelgenius-ops";
 const DB_KEY = `${PROJECT}:databaseUrl`;
-// Not a real credential: a documentation host name and an obviously fake password.
-const PASSWORD = "fake-password-0000";
-const DIRECT_URL = `postgresql://backup:${PASSWORD}@ep-quiet-sky-000000.us-east-2.aws.neon.tech/hotelgenius?sslmode=require`;
+const SCRATCH_KEY = `${PROJECT}:scratchDatabaseUrl`;
+const PASSWORD = FAKE_PASSWORD;
+const minimal = REQUIRED_RAW_SETTINGS;
 
-const minimal: Record<string, string> = {
-    "aws:region": "eu-west-3",
-    [`${PROJECT}:alertEmails`]: JSON.stringify(["ops@hotelgenius.example"]),
-    [DB_KEY]: DIRECT_URL,
-    [`${PROJECT}:breakGlassRoleArn`]: "arn:aws:iam::123456789012:role/break-glass",
-    [`${PROJECT}:sentryOrganization`]: "hotelgenius",
-    [`${PROJECT}:runbookBaseUrl`]: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
-    [`${PROJECT}:healthCheckUrl`]: "https://app.hotelgenius.example/health",
-    // The database DIRECT_URL names: the job's metrics carry it.
-    [`${PROJECT}:backupDatabaseName`]: "hotelgenius",
-};
-
-function parse(overrides: Record<string, string | undefined> = {}, secretKeys: Iterable<string> = [DB_KEY]) {
+function parse(overrides: Record<string, string | undefined> = {}, secretKeys: Iterable<string> = REQUIRED_SECRET_KEYS) {
     const values: Record<string, string> = { ...minimal };
     for (const [key, value] of Object.entries(overrides)) {
         if (value === undefined) delete values[key];
@@ -87,7 +76,7 @@ describe("parseSettings: valid settings", () => {
     });
 
     it("the defaults alone, plus the required settings, form valid prod settings", () => {
-        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "breakGlassRoleArn", "databaseUrl", "sentryOrganization", "runbookBaseUrl", "healthCheckUrl"]);
+        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "breakGlassRoleArn", "databaseUrl", "scratchDatabaseUrl", "sentryOrganization", "runbookBaseUrl", "healthCheckUrl"]);
         expect(() => parse()).not.toThrow();
     });
 
@@ -104,14 +93,16 @@ describe("parseSettings: valid settings", () => {
             [key("expirationDays")]: "400",
             [key("protectData")]: "false",
             [key("replicationTimeControl")]: "true",
-            [key("backupSchedule")]: "rate(12 hours)",
+            [key("backupSchedule")]: "cron(30 3 ? * MON-FRI *)",
+            [key("backupMissingAfterHours")]: "73",
             [key("backupScheduleTimezone")]: "Europe/Paris",
         });
         expect(settings.owner).toBe("data-team");
         expect(settings.alertEmails).toEqual(["a@hotelgenius.example", "b+ops@hotelgenius.example"]);
         expect(settings.storage.layout).toEqual({ root: "hotelgenius/postgres", dumpPrefix: "hotelgenius/postgres/dumps/", manifestPrefix: "hotelgenius/postgres/manifests/" });
         expect(settings.storage).toMatchObject({ objectLockMode: "GOVERNANCE", objectLockDays: 14, transitionToIaDays: 45, transitionToArchiveDays: 75, archiveStorageClass: "DEEP_ARCHIVE", expirationDays: 400, protectData: false, replicationTimeControl: true });
-        expect(settings.schedule).toEqual({ expression: "rate(12 hours)", timezone: "Europe/Paris" });
+        expect(settings.schedule).toEqual({ expression: "cron(30 3 ? * MON-FRI *)", timezone: "Europe/Paris" });
+        expect(settings.job.crontab).toBe("30 3 * * 1-5");
     });
 
     it("returns a deep-frozen object", () => {
@@ -143,7 +134,7 @@ describe("parseSettings: valid settings", () => {
     });
 
     it("lets provider settings pass untouched", () => {
-        expect(() => parse({ "aws:profile": "hotelgenius", "sentry:token": "x", "pulumi:disable-default-providers": '["*"]' }, [DB_KEY, "sentry:token"])).not.toThrow();
+        expect(() => parse({ "aws:profile": "hotelgenius", "sentry:token": "x", "pulumi:disable-default-providers": '["*"]' }, [DB_KEY, SCRATCH_KEY, "sentry:token"])).not.toThrow();
     });
 });
 
@@ -280,7 +271,7 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("secret given as plain text", () => {
-        const problem = expectOnlyProblem({}, DB_KEY, OFFLINE_SECRET, /plain text.*pulumi config set --secret databaseUrl/, []);
+        const problem = expectOnlyProblem({}, DB_KEY, OFFLINE_SECRET, /plain text.*pulumi config set --secret databaseUrl/, [SCRATCH_KEY]);
         expect(JSON.stringify(problem)).not.toContain(PASSWORD);
     });
 
@@ -293,7 +284,94 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("non-secret setting stored as a secret", () => {
-        expectOnlyProblem({ [key("owner")]: OFFLINE_SECRET }, key("owner"), OFFLINE_SECRET, /is not a secret/, [DB_KEY, key("owner")]);
+        expectOnlyProblem({ [key("owner")]: OFFLINE_SECRET }, key("owner"), OFFLINE_SECRET, /is not a secret/, [DB_KEY, SCRATCH_KEY, key("owner")]);
+    });
+});
+
+describe("parseSettings: the backup job's settings", () => {
+    it("derives the Sentry monitor's crontab from the one schedule setting and wraps the new secrets", async () => {
+        const settings = parse({ [key("backupSentryDsn")]: "https://0123abcd@o0.ingest.de.sentry.io/42" }, [DB_KEY, SCRATCH_KEY, key("backupSentryDsn")]);
+        expect(settings.job.crontab).toBe("0 2 * * *");
+        expect(settings.job.drillSchedule).toBe("cron(0 5 ? * MON *)");
+        expect(await pulumi.isSecret(settings.job.scratchDatabaseUrl)).toBe(true);
+        expect(await valueOf(settings.job.scratchDatabaseUrl)).toBe(SCRATCH_URL);
+        expect(await pulumi.isSecret(settings.job.sentryDsn!)).toBe(true);
+        expect(parse().job.sentryDsn).toBeUndefined();
+        expect(parse().job.network).toBeUndefined();
+    });
+
+    it("cpu/memory pair Fargate does not accept", () => {
+        expectOnlyProblem({ [key("jobMemory")]: "1024" }, key("jobMemory"), "1024", /with cpu 1024; allowed: 2048-8192 in steps of 1024 MiB/);
+    });
+
+    it("cpu that is not a Fargate size", () => {
+        expectOnlyProblem({ [key("jobCpu")]: "1000" }, key("jobCpu"), "1000", /Fargate cpu size: 256, 512, 1024, 2048, 4096, 8192, 16384/);
+    });
+
+    it("log retention CloudWatch does not offer", () => {
+        expectOnlyProblem({ [key("jobLogRetentionDays")]: "10" }, key("jobLogRetentionDays"), "10", /CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30/);
+    });
+
+    it("schedule in the hour Paris skips in spring", () => {
+        const value = "cron(30 2 * * ? *)";
+        const problem = expectOnlyProblem({ [key("backupSchedule")]: value, [key("backupScheduleTimezone")]: "Europe/Paris" }, key("backupSchedule"), value, /02:30 Europe\/Paris/);
+        expect(problem.allowed).toMatch(/clocks skip 02:00-03:00.*EventBridge Scheduler would skip that run/);
+    });
+
+    it("drill in the hour Paris repeats in autumn", () => {
+        const value = "cron(15 2 ? * SUN *)";
+        const problem = expectOnlyProblem(
+            { [key("restoreDrillSchedule")]: value, [key("backupSchedule")]: "cron(0 4 * * ? *)", [key("backupScheduleTimezone")]: "Europe/Paris" },
+            key("restoreDrillSchedule"),
+            value,
+            /happens twice|does not exist/,
+        );
+        expect(problem.allowed).toMatch(/02:15 Europe\/Paris/);
+    });
+
+    it("backup schedule with no crontab equivalent for the Sentry monitor", () => {
+        expectOnlyProblem({ [key("backupSchedule")]: "rate(1 day)" }, key("backupSchedule"), "rate(1 day)", /no 5-field crontab equivalent/);
+        expectOnlyProblem({ [key("backupSchedule")]: "cron(0 3 L * ? *)" }, key("backupSchedule"), "cron(0 3 L * ? *)", /L, W and # have no standard crontab/);
+    });
+
+    it("scratch database on the production server, compared when both URLs are readable, never echoed", () => {
+        const sameServer = SCRATCH_URL.replace("ep-misty-lake-000000", "ep-quiet-sky-000000");
+        const problem = expectOnlyProblem({ [SCRATCH_KEY]: sameServer }, SCRATCH_KEY, OFFLINE_SECRET, /another server than databaseUrl/);
+        expect(JSON.stringify(problem)).not.toContain(PASSWORD);
+        expect(() => parse({ [SCRATCH_KEY]: DIRECT_URL })).toThrow(/scratchDatabaseUrl: \[secret\]; must point at another server/);
+    });
+
+    it("the offline plan's placeholders cannot be compared and pass", () => {
+        expect(() => parse({ [SCRATCH_KEY]: OFFLINE_SECRET, [DB_KEY]: OFFLINE_SECRET })).not.toThrow();
+    });
+
+    it("VPC without subnets", () => {
+        expectOnlyProblem({ [key("jobVpcId")]: "vpc-0123456789abcdef0" }, key("jobVpcId"), "vpc-0123456789abcdef0", /jobVpcId and jobSubnetIds together/);
+    });
+
+    it("subnets that are not subnet ids", () => {
+        const value = JSON.stringify(["subnet-0123456789abcdef0", "sn-1"]);
+        // The VPC then stands alone as well: a refused optional setting looks unset to the relation check.
+        const error = problemsOf({ [key("jobVpcId")]: "vpc-0123456789abcdef0", [key("jobSubnetIds")]: value });
+        expect(error.problems.map((problem) => problem.key)).toEqual([key("jobSubnetIds"), key("jobVpcId")]);
+        expect(error.problems[0]).toMatchObject({ value, allowed: expect.stringMatching(/"sn-1" is not a subnet id/) });
+    });
+
+    it("no public IP in the default VPC", () => {
+        expectOnlyProblem({ [key("jobAssignPublicIp")]: "false" }, key("jobAssignPublicIp"), "false", /must be true in the default VPC: .*no NAT gateway/);
+        const own = parse({ [key("jobAssignPublicIp")]: "false", [key("jobVpcId")]: "vpc-0123456789abcdef0", [key("jobSubnetIds")]: JSON.stringify(["subnet-0123456789abcdef0"]) });
+        expect(own.job).toMatchObject({ assignPublicIp: false, network: { vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"] } });
+    });
+
+    it("image not pinned by digest", () => {
+        const value = "000000000000.dkr.ecr.eu-west-3.amazonaws.com/backup-job:latest";
+        expectOnlyProblem({ [key("jobImageUri")]: value }, key("jobImageUri"), value, /pinned by digest/);
+    });
+
+    it("Sentry DSN stored as plain text, or not a DSN", () => {
+        expectOnlyProblem({ [key("backupSentryDsn")]: "https://0123abcd@o0.ingest.de.sentry.io/42" }, key("backupSentryDsn"), OFFLINE_SECRET, /plain text/);
+        const secretKeys = [DB_KEY, SCRATCH_KEY, key("backupSentryDsn")];
+        expectOnlyProblem({ [key("backupSentryDsn")]: "http://sentry.example/1" }, key("backupSentryDsn"), OFFLINE_SECRET, /Sentry DSN/, secretKeys);
     });
 });
 
@@ -324,7 +402,7 @@ describe("parseSettings: reporting", () => {
     it("never echoes a secret value, whatever is wrong with it", () => {
         const urls = [DIRECT_URL.replace("-000000.", "-000000-pooler."), DIRECT_URL.replace("postgresql:", "http:"), `postgresql://backup:${PASSWORD}@`, DIRECT_URL];
         for (const url of urls) {
-            for (const secretKeys of [[DB_KEY], []]) {
+            for (const secretKeys of [[DB_KEY, SCRATCH_KEY], [SCRATCH_KEY]]) {
                 const error = problemsOf({ [DB_KEY]: url, [key("protectData")]: "maybe" }, secretKeys);
                 expect(error.message).not.toContain(PASSWORD);
                 expect(JSON.stringify(error.problems)).not.toContain(PASSWORD);
@@ -368,7 +446,7 @@ describe("parseSettings: monitoring and alerts", () => {
             "168",
             /cannot watch backupSchedule cron\(0 3 \? \* MON \*\): it leaves 168 hours between runs/,
         );
-        expect(() => parse({ [key("backupSchedule")]: "rate(12 hours)", [key("backupMissingAfterHours")]: "13" })).not.toThrow();
+        expect(() => parse({ [key("backupSchedule")]: "cron(0 */12 * * ? *)", [key("backupMissingAfterHours")]: "13" })).not.toThrow();
     });
 
     it("database name for the metrics that differs from the one in databaseUrl, without echoing the URL", () => {
@@ -393,7 +471,7 @@ describe("loadSettings", () => {
     }
 
     it("reads the runtime's config, its secret keys, project and stack", async () => {
-        await runtimeWith(minimal, [DB_KEY]);
+        await runtimeWith(minimal, [DB_KEY, SCRATCH_KEY]);
         const settings = loadSettings();
         expect(settings.project).toBe(PROJECT);
         expect(settings.stack).toBe("staging");
@@ -403,7 +481,7 @@ describe("loadSettings", () => {
     });
 
     it("sees a secret the runtime was given as plain text", async () => {
-        await runtimeWith(minimal, []);
+        await runtimeWith(minimal, [SCRATCH_KEY]);
         expect(() => loadSettings()).toThrow(/hotelgenius-ops:databaseUrl: \[secret\]; is stored as plain text/);
     });
 });

@@ -3,7 +3,7 @@
 // what is allowed. Pulumi.yaml's schema and docs/settings.md are checked against this registry.
 import * as pulumi from "@pulumi/pulumi";
 import { alertsArea } from "../alerts.settings.js";
-import { backupJobArea } from "../backupJob.settings.js";
+import { backupJobArea, backupJobSettings, type BackupJobSettings } from "../backupJob.settings.js";
 import { backupStorageArea, backupStorageSettings, type BackupStorageSettings } from "../backupStorage.settings.js";
 import { logDrainsArea, logDrainSettings, type LogDrainSettings } from "../logDrains.settings.js";
 import { monitoringArea, type MonitoringSettings } from "../monitoring.settings.js";
@@ -52,6 +52,8 @@ export interface Settings {
     /** Connection string the backup job dumps from; always a secret. */
     databaseUrl: pulumi.Output<string>;
     logDrains: LogDrainSettings;
+    /** The scheduled backup task: image, size, network, logs, restore drill, Sentry monitor. */
+    job: BackupJobSettings;
 }
 
 export interface SettingsProblem {
@@ -135,6 +137,7 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         logDrains: logDrainSettings(valuesOf(logDrainsArea, parsed), (value) => pulumi.secret(value)),
         monitoring: valuesOf(monitoringArea, parsed),
         alerts: valuesOf(alertsArea, parsed),
+        job: backupJobSettings(valuesOf(backupJobArea, parsed)),
     });
 }
 

@@ -1,7 +1,8 @@
-// What no schema library knows, each as a small named validator used by one setting: EventBridge
-// Scheduler expressions, IANA zones, lifecycle order, Neon pooler hosts, data residency, IAM role
-// ARNs, log drain endpoints, CloudWatch Logs retention periods and log group names, https URLs,
-// Route 53 checker regions, Sentry slugs and environments, schedule gaps.
+// What no schema library knows, each as a small named validator: EventBridge Scheduler expressions,
+// their crontab equivalent and daylight-saving clock changes, IANA zones, lifecycle order, Neon pooler
+// hosts, data residency, IAM role ARNs, log drain endpoints, CloudWatch Logs retention periods and log
+// group names, https URLs, Route 53 checker regions, Sentry slugs, environments and DSNs, schedule
+// gaps, Fargate task sizes, image references, VPC and subnet ids.
 import { Region } from "@pulumi/aws/types/enums/index.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../../job/src/dburl.js";
 import { suggestion } from "./spec.js";
@@ -355,4 +356,208 @@ function cronSet(field: string, spec: CronField): Set<number> | null {
         for (let value = from; value <= last; value += Number(step ?? 1)) values.add(value);
     }
     return values;
+}
+
+export function crontabOf(expression: string): { crontab: string } | { reason: string } {
+    const cron = /^cron\((.*)\)$/.exec(expression.trim());
+    if (!cron) return { reason: "has no 5-field crontab equivalent for the Sentry monitor: use cron(...), not rate() or at()" };
+    const fields = cron[1]!.trim().split(/\s+/);
+    if (fields.length !== 6) return { reason: "must be a 6-field cron(...) expression" };
+    const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
+    if (year !== "*") return { reason: `has year field ${JSON.stringify(year)}: a crontab has no year, so the Sentry monitor could not follow it; use *` };
+    const special = fields.find((field) => /[LW#]/.test(field.replace(/\b(JUL|WED)\b/gi, "")));
+    if (special !== undefined) return { reason: `uses ${JSON.stringify(special)}: L, W and # have no standard crontab equivalent for the Sentry monitor` };
+    const monthNumbers = mapCronValues(month, (value) => cronValue(value, CRON_FIELDS[3]!));
+    const weekdayNumbers = mapCronValues(dayOfWeek, (value) => {
+        const number = cronValue(value, CRON_FIELDS[4]!);
+        return number === undefined ? undefined : number - 1;
+    });
+    if (monthNumbers === undefined || weekdayNumbers === undefined) return { reason: "is not a valid cron expression" };
+    const crontab = [minutes, hours, dayOfMonth, monthNumbers, weekdayNumbers].map((field) => (field === "?" ? "*" : field)).join(" ");
+    return { crontab };
+}
+
+export function checkCrontabEquivalent(expression: string): string | undefined {
+    const converted = crontabOf(expression);
+    return "reason" in converted ? converted.reason : undefined;
+}
+
+function mapCronValues(field: string, map: (value: string) => number | undefined): string | undefined {
+    if (field === "*" || field === "?") return field;
+    const items: string[] = [];
+    for (const item of field.split(",")) {
+        const [base, step] = item.split("/") as [string, string | undefined];
+        let mapped: string;
+        if (base === "*") mapped = base;
+        else {
+            const ends = base.split("-").map(map);
+            if (ends.some((end) => end === undefined)) return undefined;
+            mapped = ends.join("-");
+        }
+        items.push(step === undefined ? mapped : `${mapped}/${step}`);
+    }
+    return items.join(",");
+}
+
+interface WallClock {
+    year: number;
+    month: number;
+    day: number;
+    hour: number;
+    minute: number;
+    /** 1 = Sunday ... 7 = Saturday, as EventBridge numbers days of the week. */
+    weekday: number;
+}
+
+function zoneOffsetMinutes(format: Intl.DateTimeFormat, instant: number): number {
+    const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+    const local = Date.UTC(Number(parts["year"]), Number(parts["month"]) - 1, Number(parts["day"]), Number(parts["hour"]), Number(parts["minute"]));
+    return Math.round((local - Math.floor(instant / 60_000) * 60_000) / 60_000);
+}
+
+function wallClock(localAsUtc: number): WallClock {
+    const date = new Date(localAsUtc);
+    return {
+        year: date.getUTCFullYear(),
+        month: date.getUTCMonth() + 1,
+        day: date.getUTCDate(),
+        hour: date.getUTCHours(),
+        minute: date.getUTCMinutes(),
+        weekday: date.getUTCDay() + 1,
+    };
+}
+
+function cronFieldValues(field: string, spec: CronField): Set<number> | undefined {
+    if (field === "?" || /[LW#]/.test(field.replace(/\b(JUL|WED)\b/gi, ""))) return undefined;
+    const values = new Set<number>();
+    for (const item of field.split(",")) {
+        const [base, step] = item.split("/") as [string, string | undefined];
+        const [from, to] = base === "*" ? [spec.min, spec.max] : (base.split("-").map((end) => cronValue(end, spec)) as [number | undefined, number | undefined]);
+        if (from === undefined) return undefined;
+        const last = step === undefined && to === undefined ? from : (to ?? spec.max);
+        for (let value = from; value <= last; value += step === undefined ? 1 : Number(step)) values.add(value);
+    }
+    return values;
+}
+
+function cronMatches(fields: string[], clock: WallClock): boolean {
+    const keys: (keyof WallClock)[] = ["minute", "hour", "day", "month", "weekday", "year"];
+    return keys.every((key, index) => {
+        const allowed = cronFieldValues(fields[index]!, CRON_FIELDS[index]!);
+        return allowed === undefined || allowed.has(clock[key]);
+    });
+}
+
+const DST_CHECK_YEARS = 10;
+
+export function checkScheduleDaylightSaving(expression: string, timeZone: string, from: Date = new Date()): string | undefined {
+    const cron = /^cron\((.*)\)$/.exec(expression.trim());
+    if (!cron) return undefined;
+    const fields = cron[1]!.trim().split(/\s+/);
+    const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" });
+    const day = 86_400_000;
+    const start = Math.floor(from.getTime() / day) * day;
+    const end = Date.UTC(from.getUTCFullYear() + DST_CHECK_YEARS, from.getUTCMonth(), from.getUTCDate());
+    let previous = zoneOffsetMinutes(format, start);
+    for (let instant = start + day; instant <= end; instant += day) {
+        const offset = zoneOffsetMinutes(format, instant);
+        if (offset === previous) continue;
+        // Narrow the change down to the minute.
+        let low = instant - day;
+        let high = instant;
+        while (high - low > 60_000) {
+            const middle = low + Math.floor((high - low) / 120_000) * 60_000;
+            if (zoneOffsetMinutes(format, middle) === previous) low = middle;
+            else high = middle;
+        }
+        const skipped = offset > previous;
+        const windowStart = high + Math.min(previous, offset) * 60_000;
+        const windowEnd = high + Math.max(previous, offset) * 60_000;
+        for (let local = windowStart; local < windowEnd; local += 60_000) {
+            const clock = wallClock(local);
+            if (!cronMatches(fields, clock)) continue;
+            const date = `${clock.year}-${String(clock.month).padStart(2, "0")}-${String(clock.day).padStart(2, "0")}`;
+            const time = `${String(clock.hour).padStart(2, "0")}:${String(clock.minute).padStart(2, "0")}`;
+            const what = skipped
+                ? `does not exist on ${date} (clocks skip ${wallTime(windowStart)}-${wallTime(windowEnd)}), so EventBridge Scheduler would skip that run`
+                : `happens twice on ${date} (clocks repeat ${wallTime(windowStart)}-${wallTime(windowEnd)}), so EventBridge Scheduler would run it once at an ambiguous instant`;
+            return `fires at ${time} ${timeZone}, which ${what}; move it outside the clock change or read it in UTC`;
+        }
+        previous = offset;
+    }
+    return undefined;
+}
+
+function wallTime(localAsUtc: number): string {
+    const clock = wallClock(localAsUtc);
+    return `${String(clock.hour).padStart(2, "0")}:${String(clock.minute).padStart(2, "0")}`;
+}
+
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+    256: [512, 1024, 2048],
+    512: [1024, 2048, 3072, 4096],
+    1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+    2048: Array.from({ length: 13 }, (_, index) => 4096 + index * 1024),
+    4096: Array.from({ length: 23 }, (_, index) => 8192 + index * 1024),
+    8192: Array.from({ length: 12 }, (_, index) => 16_384 + index * 4096),
+    16384: Array.from({ length: 12 }, (_, index) => 32_768 + index * 8192),
+};
+
+export function checkFargateSize(cpu: number, memory: number): string | undefined {
+    const allowed = FARGATE_SIZES[cpu];
+    if (allowed === undefined) return checkFargateCpu(cpu);
+    if (allowed.includes(memory)) return undefined;
+    const low = allowed[0]!;
+    const sizes = cpu === 256 ? allowed.join(", ") : `${low}-${allowed[allowed.length - 1]} in steps of ${allowed[1]! - low}`;
+    return `is not a memory size Fargate accepts with cpu ${cpu}; allowed: ${sizes} MiB`;
+}
+
+export function checkImageUri(value: string): string | undefined {
+    if (!/^[a-z0-9][a-z0-9.-]*(:\d+)?\/[a-z0-9._\/-]+(:[\w][\w.-]{0,127})?@sha256:[0-9a-f]{64}$/.test(value)) {
+        return "must be REGISTRY/REPOSITORY[:TAG]@sha256:<64 hex digits>, pinned by digest so that the task runs exactly the image reviewed";
+    }
+    return undefined;
+}
+
+export function checkSentryDsn(value: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return "must be a Sentry DSN like https://PUBLIC_KEY@o0.ingest.de.sentry.io/PROJECT_ID";
+    }
+    if (url.protocol !== "https:" || url.username === "" || !/^\/\d+$/.test(url.pathname)) {
+        return "must be a Sentry DSN like https://PUBLIC_KEY@o0.ingest.de.sentry.io/PROJECT_ID (https, a public key, a numeric project id)";
+    }
+    return undefined;
+}
+
+export function checkSubnetId(value: string): string | undefined {
+    return /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(value) ? undefined : "is not a subnet id (subnet- followed by 8 or 17 hex digits)";
+}
+
+export function checkVpcId(value: string): string | undefined {
+    return /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(value) ? undefined : "must be a VPC id (vpc- followed by 8 or 17 hex digits)";
+}
+
+function serverOf(value: string): string | undefined {
+    try {
+        const url = new URL(value);
+        return `${url.hostname.toLowerCase()}:${url.port || "5432"}`;
+    } catch {
+        return undefined;
+    }
+}
+
+export function checkScratchServer(scratchUrl: string, databaseUrl: string): string | undefined {
+    const scratch = serverOf(scratchUrl);
+    if (scratch === undefined || scratch !== serverOf(databaseUrl)) return undefined;
+    return (
+        "must point at another server than databaseUrl: the drill creates and fills a database next to it, " +
+        "which on the production server copies guests' data there and loads it"
+    );
+}
+
+export function checkFargateCpu(cpu: number): string | undefined {
+    return FARGATE_SIZES[cpu] === undefined ? `must be a Fargate cpu size: ${Object.keys(FARGATE_SIZES).join(", ")}` : undefined;
 }
