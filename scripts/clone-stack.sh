@@ -31,7 +31,14 @@ project="hotelgenius-ops"
 command -v pulumi >/dev/null || { echo "the Pulumi CLI is not on PATH: https://www.pulumi.com/docs/install/" >&2; exit 2; }
 
 # Refuse before touching anything: a settings file or a stack of that name, in this backend.
-if [[ -e "Pulumi.$name.yaml" ]]; then echo "Pulumi.$name.yaml already exists: refusing to overwrite stack $name" >&2; exit 3; fi
+if [[ -e "Pulumi.$name.yaml" ]]; then
+    echo "Pulumi.$name.yaml already exists: refusing to overwrite stack $name" >&2
+    if git ls-files --error-unmatch "Pulumi.$name.yaml" >/dev/null 2>&1; then
+        echo "It is committed (already $from plus the overrides): create the stack from it with \`pulumi stack init $name\`," \
+            "then give it its database URL (its ESC environment, or \`pulumi config set --secret --stack $name $project:databaseUrl\`)." >&2
+    fi
+    exit 3
+fi
 if pulumi stack ls --json | STACK="$name" node -e '
 const stacks = JSON.parse(require("fs").readFileSync(0, "utf8"));
 process.exit(stacks.some((stack) => stack.name === process.env.STACK || stack.name.endsWith("/" + process.env.STACK)) ? 0 : 1);

@@ -203,6 +203,15 @@ describe("scripts/clone-stack.sh", () => {
         expect([...asFile.calls, ...inBackend.calls].filter((call) => call.startsWith("stack init"))).toEqual([]);
     });
 
+    it("points at `pulumi stack init` for a committed stack file such as staging's", () => {
+        spawnSync("git", ["init", "-q"], { cwd: repo });
+        spawnSync("git", ["add", "Pulumi.staging.yaml"], { cwd: repo });
+        const result = clone(["staging", "--alert-email", "a@hotelgenius.example"]);
+        expect(result.status).toBe(3);
+        expect(result.stderr).toContain("It is committed (already prod plus the overrides): create the stack from it with `pulumi stack init staging`");
+        expect(result.calls).toEqual([]);
+    });
+
     it("refuses prod's database (same host and database, whatever the password)", () => {
         const samePlace = PROD_URL.replace("prod-not-a-password", "other");
         const result = clone(["demo2", "--alert-email", "a@hotelgenius.example"], { CLONE_DATABASE_URL: samePlace });
