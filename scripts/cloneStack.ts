@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isScalar, parseDocument, type YAMLMap } from "yaml";
 import { SETTINGS } from "../stacks/settings/registry.js";
+import { checkEmail } from "../stacks/settings/validators.js";
 import { PROJECT } from "./mockRuntime.js";
 
 export interface Override {
@@ -73,7 +74,8 @@ export function cloneOptionProblems(options: CloneOptions): string[] {
     if (options.stack === options.from) problems.push(`--stack "${options.stack}" is the source stack itself; allowed: a new stack name`);
     if (options.alertEmails.length === 0) problems.push("--alert-email is required at least once: the clone's own recipients, never the source's");
     for (const email of options.alertEmails) {
-        if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) problems.push(`--alert-email "${email}" is not an email address; allowed: name@example.com`);
+        const problem = checkEmail(email);
+        if (problem) problems.push(`--alert-email "${email}" ${problem}`);
     }
     return problems;
 }

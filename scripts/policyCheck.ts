@@ -59,20 +59,20 @@ export function planViolations(plan: Plan, policies: AnyPolicy[] = packPolicies)
         const provider = resource.provider ? byName.get(resource.provider) : undefined;
         return provider && { type: provider.type, name: provider.name, urn: urnOf(plan, provider), props: provider.inputs };
     };
-    const regionOf = (resource: PlannedResource): string => String(providerOf(resource)?.props["region"] ?? "eu-west-3");
 
     // Stack policies read outputs: the inputs plus what the provider computes (id, arn, name), as the mock runtime fills them.
     const stackResources = new Map<string, PolicyResource>();
     for (const resource of plan.resources) {
         const parentUrn = resource.component ? urnOf(plan, byName.get(resource.component)!) : undefined;
-        const props = resource.type.startsWith("pulumi:") || !resource.provider ? resource.inputs : computedState(resource.type, resource.name, resource.inputs, regionOf(resource));
+        const provider = providerOf(resource);
+        const props = provider ? computedState(resource.type, resource.name, resource.inputs, String(provider.props["region"])) : resource.inputs;
         stackResources.set(resource.name, {
             type: resource.type,
             name: resource.name,
             urn: urnOf(plan, resource),
             props,
             opts: optionsOf(resource, parentUrn),
-            provider: providerOf(resource),
+            provider,
             dependencies: [],
             propertyDependencies: {},
             isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
