@@ -359,7 +359,8 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         configSchema: { properties: { tags: { type: "array", items: { type: "string" }, default: REQUIRED_TAGS } } },
         validateResource: (args, reportViolation) => {
             if (!TAGGABLE_TYPES.has(args.type)) return;
-            const { tags } = args.getConfig<{ tags: string[] }>();
+            // The server returns {} when the pack was never configured: fall back to the schema's defaults.
+            const { tags = REQUIRED_TAGS } = args.getConfig<{ tags?: string[] }>();
             const missing = missingTags(effectiveTags(args.props, args.provider?.props), tags);
             if (missing.length > 0) {
                 reportViolation(
@@ -380,7 +381,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
             },
         },
         validateResource: (args, reportViolation) => {
-            const { productionStacks, dataTypes } = args.getConfig<{ productionStacks: string[]; dataTypes: string[] }>();
+            const { productionStacks = PRODUCTION_STACKS, dataTypes = DATA_RESOURCE_TYPES } = args.getConfig<{ productionStacks?: string[]; dataTypes?: string[] }>();
             if (!dataTypes.includes(args.type) || !productionStacks.includes(stackOfUrn(args.urn))) return;
             if (!args.opts.protect) reportViolation(`${args.type} ${args.name} holds data in production stack ${stackOfUrn(args.urn)} but is not protect-ed`);
         },

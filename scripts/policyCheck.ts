@@ -6,7 +6,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type {
-    PolicyConfigSchema,
     PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
@@ -30,10 +29,6 @@ class NotApplicable extends Error {}
 
 function urnOf(plan: Plan, resource: PlannedResource): string {
     return `urn:pulumi:${plan.stack}::${plan.project}::${resource.type}::${resource.name}`;
-}
-
-function defaultsOf(schema: PolicyConfigSchema | undefined): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(schema?.properties ?? {}).map(([key, property]) => [key, (property as { default?: unknown }).default]));
 }
 
 function optionsOf(resource: PlannedResource, parentUrn: string | undefined): PolicyResourceOptions {
@@ -88,7 +83,8 @@ export function planViolations(plan: Plan, policies: AnyPolicy[] = packPolicies)
         throw new NotApplicable(reason);
     };
     for (const policy of policies) {
-        const getConfig = <T extends object>() => defaultsOf(policy.configSchema) as T;
+        // As the analyzer server does for a pack nobody configured: the policies fall back to their own defaults.
+        const getConfig = <T extends object>() => ({}) as T;
         const report = (urn?: string) => (message: string, reportedUrn?: string) => violations.push({ policy: policy.name, urn: reportedUrn ?? urn, message });
         try {
             if ("validateStack" in policy) {
