@@ -4,7 +4,9 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 
 new PolicyPack("hotelgenius-ops", {
-    description: "Rules every HotelGenius ops stack must keep: hardened backup buckets, least-privilege backup task, no secrets in plain environment, logs with retention, alarms that reach someone with a runbook, tags, protected production data.",
+    description:
+        "Rules every HotelGenius ops stack must keep: hardened backup buckets, least-privilege backup task, no secrets in plain " +
+        "environment, logs with retention, alarms that reach someone with a runbook, tags, protected production data.",
     enforcementLevel: "mandatory",
     policies,
 });

@@ -125,7 +125,14 @@ describe("each rule fires on a resource that breaks it", () => {
 
     it("s3 rules hold for any bucket, not only the backup component's: a new bare bucket breaks all but Object Lock", () => {
         const plan = prodPlanWith((resources) =>
-            resources.push({ ...primary, component: undefined, protect: true, type: "aws:s3/bucket:Bucket", name: "logs-archive", inputs: { bucket: "hotelgenius-ops-prod-logs" } }),
+            resources.push({
+                ...primary,
+                component: undefined,
+                protect: true,
+                type: "aws:s3/bucket:Bucket",
+                name: "logs-archive",
+                inputs: { bucket: "hotelgenius-ops-prod-logs" },
+            }),
         );
         expect(firedPolicies(plan)).toEqual([
             "s3-kms-encryption",

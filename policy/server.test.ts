@@ -53,7 +53,8 @@ function logGroupRequest(retentionInDays?: number): analyzer.AnalyzeRequest {
     provider.setName("aws-primary");
     provider.setUrn("urn:pulumi:prod::hotelgenius-ops::pulumi:providers:aws::aws-primary");
     // As the engine sends provider config: nested values as JSON text.
-    provider.setProperties(Struct.fromJavaScript({ region: "eu-west-3", defaultTags: JSON.stringify({ tags: { project: "p", stack: "prod", owner: "o", "managed-by": "pulumi" } }) }));
+    const tags = { project: "hotelgenius-ops", stack: "prod", owner: "platform-team", "managed-by": "pulumi" };
+    provider.setProperties(Struct.fromJavaScript({ region: "eu-west-3", defaultTags: JSON.stringify({ tags }) }));
     request.setProvider(provider);
     return request;
 }

@@ -45,7 +45,8 @@ describe("cloneStackFile", () => {
     });
 
     it("never copies a secret or the source's ESC environments, and keeps the clone's own secrets provider settings", () => {
-        const source = `encryptionsalt: v1:clone-salt\nsecretsprovider: awskms://alias/qa\n${PROD_FILE}  hotelgenius-ops:databaseUrl:\n    secure: v1:prod-ciphertext\n  sentry:token:\n    secure: v1:other\n  custom:nested:\n    inner:\n      secure: v1:deep\n`;
+        const secrets = "  hotelgenius-ops:databaseUrl:\n    secure: v1:prod-ciphertext\n  sentry:token:\n    secure: v1:other\n  custom:nested:\n    inner:\n      secure: v1:deep\n";
+        const source = `encryptionsalt: v1:clone-salt\nsecretsprovider: awskms://alias/qa\n${PROD_FILE}${secrets}`;
         const result = cloneStackFile(source, options);
         expect(result.text).not.toMatch(/secure:|ciphertext|hotelgenius\/prod|environment:/);
         expect(result.secretsToSet.sort()).toEqual(["custom:nested", "hotelgenius-ops:databaseUrl", "sentry:token"]);

@@ -54,7 +54,8 @@ console.log(url.href);
 
 work_dir="$(mktemp -d)"
 cleanup() {
-    psql "$scratch" -X -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$scratch_db\" WITH (FORCE)" >/dev/null || echo "could not drop scratch database $scratch_db; drop it by hand" >&2
+    psql "$scratch" -X -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$scratch_db\" WITH (FORCE)" >/dev/null ||
+        echo "could not drop scratch database $scratch_db; drop it by hand" >&2
     rm -rf "$work_dir"
 }
 trap cleanup EXIT

@@ -42,7 +42,10 @@ const pulumiSteps = (job: Job) => job.steps.filter((step) => step.uses?.startsWi
 /** Inputs of each pinned action at its pinned version (from its action.yml), to catch misspelt `with:` keys. */
 const ACTION_INPUTS: Record<string, string[]> = {
     "actions/checkout": ["repository", "ref", "token", "ssh-key", "persist-credentials", "path", "clean", "fetch-depth", "fetch-tags", "lfs", "submodules"],
-    "actions/setup-node": ["node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token", "cache", "package-manager-cache", "cache-dependency-path"],
+    "actions/setup-node": [
+        "node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token", "cache", "package-manager-cache",
+        "cache-dependency-path",
+    ],
     "aws-actions/configure-aws-credentials": ["aws-region", "role-to-assume", "role-session-name", "role-duration-seconds", "audience", "mask-aws-account-id"],
     "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"],
     "actions/download-artifact": ["name", "artifact-ids", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id"],
