@@ -28,6 +28,7 @@ const job = new BackupJob(
     {
         project: settings.project,
         stack: settings.stack,
+        protectData: settings.storage.protectData,
         region: settings.region,
         settings: settings.job,
         schedule: settings.schedule,
@@ -68,6 +69,7 @@ const alerts = new Alerts(
     {
         project: settings.project,
         stack: settings.stack,
+        protectData: settings.storage.protectData,
         region: settings.region,
         settings: settings.alerts,
         alertEmails: settings.alertEmails,

@@ -56,6 +56,8 @@ export interface BackupJobRefs {
 export interface AlertsArgs {
     project: string;
     stack: string;
+    /** Protect and retain the topics' keys (prod): like every key, deleting one is a one-way door. */
+    protectData: boolean;
     /** The primary region: the component's provider's. */
     region: string;
     settings: AlertsSettings;
@@ -114,6 +116,7 @@ export class Alerts extends pulumi.ComponentResource {
 
     private readonly prefix: string;
     private readonly stem: string;
+    private readonly protectData: boolean;
     private readonly baseUrl: string;
 
     constructor(name: string, args: AlertsArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -123,6 +126,7 @@ export class Alerts extends pulumi.ComponentResource {
         const { settings, storage } = args;
         this.prefix = name;
         this.stem = nameStem({ project: args.project, stack: args.stack });
+        this.protectData = args.protectData;
         this.baseUrl = settings.runbookBaseUrl;
         const account = pulumi.output(storage.keyArn).apply(accountOf);
 
@@ -391,7 +395,7 @@ export class Alerts extends pulumi.ComponentResource {
                 deletionWindowInDays: 30,
                 policy: pulumi.jsonStringify(account.apply(topicKeyPolicy)),
             },
-            child,
+            { ...child, protect: this.protectData, retainOnDelete: this.protectData },
         );
         const topic = new aws.sns.Topic(id, { name: topicName, kmsMasterKeyId: key.arn }, child);
         const policy = pulumi.all([topic.arn, account]).apply(([arn, owner]) => topicPolicy(arn, owner));

@@ -40,6 +40,8 @@ export const DRILL_SHELL_COMMAND = 'exec node /app/dist/cli.js verify --scratch-
 export interface BackupJobArgs {
     project: string;
     stack: string;
+    /** Protect and retain the key of the job's logs and secrets (prod): without it they cannot be read. */
+    protectData: boolean;
     /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
     region: string;
     settings: BackupJobSettings;
@@ -139,7 +141,7 @@ export class BackupJob extends pulumi.ComponentResource {
                 deletionWindowInDays: 30,
                 policy: jsonPolicy(pulumi.all([accountId, logGroupArn]).apply(([account, arn]) => jobKeyPolicy(account, region, arn))),
             },
-            child,
+            { ...child, protect: args.protectData, retainOnDelete: args.protectData },
         );
         new aws.kms.Alias(`${name}-key-alias`, { name: names.keyAlias, targetKeyId: key.keyId }, child);
         const logGroup = new aws.cloudwatch.LogGroup(

@@ -77,6 +77,7 @@ describe("BackupJob argument checks", () => {
         const args = {
             project: bad.project,
             stack: bad.stack,
+            protectData: false,
             region: bad.region,
             settings: bad.job,
             schedule: bad.schedule,

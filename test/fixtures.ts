@@ -243,6 +243,7 @@ export function alertsArgs(settings: Settings, providers: Providers, alertEmails
     return {
         project: settings.project,
         stack: settings.stack,
+        protectData: settings.storage.protectData,
         region: settings.region,
         settings: settings.alerts,
         alertEmails,
@@ -281,6 +282,7 @@ export function backupJobProgram(settings: Settings): () => Promise<Record<strin
             {
                 project: settings.project,
                 stack: settings.stack,
+                protectData: settings.storage.protectData,
                 region: settings.region,
                 settings: settings.job,
                 schedule: settings.schedule,

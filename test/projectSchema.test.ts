@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isMap, isScalar, parse, parseDocument } from "yaml";
+import { NON_PRODUCTION_OVERRIDES } from "../scripts/cloneStack.js";
 import { renderSettingsTable, withTable } from "../scripts/settings/settingsDoc.js";
 import { readStackFile } from "../scripts/stackFile.js";
 import { AREAS, parseSettings, SETTING_NAMES, SETTINGS } from "../stacks/settings/registry.js";
@@ -12,8 +13,11 @@ import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
 const ROOT = path.resolve(__dirname, "..");
 const PROJECT = "hotelgenius-ops";
 const STACKS = ["prod", "staging"] as const;
-/** What staging changes from prod; each needs a comment saying why in Pulumi.staging.yaml. */
-const STAGING_OVERRIDES = ["protectData", "objectLockMode", "objectLockDays", "healthCheckUrl", "sentryEnvironment"];
+/**
+ * What staging changes from prod: the overrides of every non-production clone, and its own app's
+ * health URL and Sentry environment; each needs a comment saying why in Pulumi.staging.yaml.
+ */
+const STAGING_OVERRIDES = [...NON_PRODUCTION_OVERRIDES.map((override) => override.setting), "healthCheckUrl", "sentryEnvironment"];
 
 const projectFile = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
     name: string;

@@ -1,0 +1,390 @@
+// The rules every stack must keep. Each rule is written against resource TYPES, never against
+// one component's logical names, so resources other areas add later are held to the same rules.
+// Kept apart from index.ts because `new PolicyPack` starts a gRPC server: tests import this module.
+import type {
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+
+export const BUCKET = "aws:s3/bucket:Bucket";
+const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
+const ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+const PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
+const OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const MANAGED_POLICY = "aws:iam/policy:Policy";
+const ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+/** The component that owns the backup buckets; every bucket it holds must keep Object Lock. */
+export const BACKUP_STORAGE_COMPONENT = "hotelgenius:ops:BackupStorage";
+
+export const REQUIRED_TAGS = ["project", "stack", "owner", "managed-by"];
+export const PRODUCTION_STACKS = ["prod"];
+/** Resources whose loss loses data: the buckets, the keys that decrypt them, and their lock settings. */
+export const DATA_RESOURCE_TYPES = [BUCKET, "aws:kms/key:Key", OBJECT_LOCK];
+
+/**
+ * AWS types that accept tags, among those this project uses or is about to use. A type missing here
+ * is simply not checked; policy/policies.test.ts compares this list with @pulumi/aws's own type
+ * definitions for every type in the committed plans, so a new taggable type cannot slip by.
+ */
+export const TAGGABLE_TYPES = new Set([
+    BUCKET,
+    "aws:kms/key:Key",
+    ROLE,
+    "aws:iam/user:User",
+    MANAGED_POLICY,
+    LOG_GROUP,
+    METRIC_ALARM,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/metricStream:MetricStream",
+    "aws:ecs/cluster:Cluster",
+    TASK_DEFINITION,
+    "aws:ecs/service:Service",
+    "aws:ecr/repository:Repository",
+    "aws:scheduler/scheduleGroup:ScheduleGroup",
+    "aws:sns/topic:Topic",
+    "aws:sqs/queue:Queue",
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+    "aws:secretsmanager/secret:Secret",
+    "aws:route53/healthCheck:HealthCheck",
+    "aws:ec2/securityGroup:SecurityGroup",
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers: the logic of each rule, testable on plain values.
+
+/** The stack a URN belongs to: `urn:pulumi:<stack>::<project>::<type>::<name>`. */
+export function stackOfUrn(urn: string): string {
+    return urn.replace(/^urn:pulumi:/, "").split("::")[0] ?? "";
+}
+
+/** Provider properties nested in objects arrive as JSON text (the engine stores provider config that way). */
+function jsonOrValue(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+function record(value: unknown): Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Tags AWS will put on the resource: the provider's defaultTags, then the resource's own tags over them. */
+export function effectiveTags(props: Record<string, unknown>, providerProps: Record<string, unknown> | undefined): Record<string, unknown> {
+    const defaults = record(record(jsonOrValue(providerProps?.["defaultTags"]))["tags"]);
+    return { ...defaults, ...record(props["tags"]) };
+}
+
+export function missingTags(tags: Record<string, unknown>, required: readonly string[]): string[] {
+    return required.filter((key) => typeof tags[key] !== "string" || (tags[key] as string).trim() === "");
+}
+
+interface Statement {
+    Effect?: string;
+    Action?: string | string[];
+    NotAction?: string | string[];
+}
+
+function globMatches(pattern: string, action: string): boolean {
+    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    return regex.test(action);
+}
+
+/** Deleting actions no backup-task action pattern may reach: a backup that can delete backups defeats the point. */
+const DELETE_PROBES = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:DeleteBucket", "s3:DeleteBucketPolicy"];
+
+/**
+ * The Allow-ed action patterns of an IAM policy document that grant every action of a service or
+ * could delete objects ("*", "s3:*", "s3:Delete*", "s3:Del*", "s3:DeleteObject", ...). NotAction in
+ * an Allow grants everything not listed, so it always counts as a wildcard.
+ */
+export function forbiddenActions(document: unknown): string[] {
+    const parsed = record(jsonOrValue(document));
+    const statements = ([] as unknown[]).concat(parsed["Statement"] ?? []).map((statement) => record(statement) as Statement);
+    const found: string[] = [];
+    for (const statement of statements.filter((candidate) => candidate.Effect === "Allow")) {
+        if (statement.NotAction !== undefined) found.push(`NotAction ${JSON.stringify(statement.NotAction)}`);
+        for (const action of ([] as string[]).concat(statement.Action ?? [])) {
+            const wildcardService = /^[^:]*:\*$/.test(action) || action === "*";
+            if (wildcardService || DELETE_PROBES.some((probe) => globMatches(action, probe))) found.push(action);
+        }
+    }
+    return found;
+}
+
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|DATABASE_URL|CONNECTION_STRING)/i;
+const SECRET_VALUES: [RegExp, string][] = [
+    [/^\[secret\]$/, "a Pulumi secret"],
+    [/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, "a URL with a password"],
+    [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/, "an AWS access key id"],
+    [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
+];
+
+/**
+ * Environment variables of ECS container definitions that look like secrets, by name or by value.
+ * Plain environment values are readable by anyone who can describe the task definition; secrets
+ * belong in `secrets` (Secrets Manager / SSM references), which only the execution role resolves.
+ */
+export function secretLookingEnvironment(containerDefinitions: unknown): string[] {
+    const containers = jsonOrValue(containerDefinitions);
+    if (!Array.isArray(containers)) return [];
+    const found: string[] = [];
+    for (const container of containers.map(record)) {
+        const environment = Array.isArray(container["environment"]) ? container["environment"].map(record) : [];
+        for (const variable of environment) {
+            const name = String(variable["name"] ?? "");
+            const value = String(variable["value"] ?? "");
+            const where = `container ${String(container["name"] ?? "?")} environment ${name}`;
+            if (SECRET_NAME.test(name)) found.push(`${where} (its name says it holds a secret)`);
+            else {
+                const match = SECRET_VALUES.find(([pattern]) => pattern.test(value));
+                if (match) found.push(`${where} (its value looks like ${match[1]})`);
+            }
+        }
+    }
+    return found;
+}
+
+/** A runbook link: an https URL with "runbook" in it (runbooks/ in the repository, or a wiki page). */
+export function hasRunbookLink(description: unknown): boolean {
+    return typeof description === "string" && /https:\/\/\S*runbook\S*/i.test(description);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bucket rules: the settings of a bucket live in sibling resources that name it in `bucket`.
+
+/** Sibling resources of `type` that configure `bucket` (matched by its name or id). */
+export function configsOf(bucket: PolicyResource, resources: PolicyResource[], type: string): PolicyResource[] {
+    const names = new Set([bucket.props["bucket"], bucket.props["id"]].filter((name) => typeof name === "string"));
+    return resources.filter((resource) => resource.type === type && names.has(resource.props["bucket"]));
+}
+
+function bucketLabel(bucket: PolicyResource): string {
+    return `bucket ${bucket.name} (${String(bucket.props["bucket"] ?? "name not known yet")})`;
+}
+
+export function versioningProblem(bucket: PolicyResource, resources: PolicyResource[]): string | undefined {
+    const enabled = configsOf(bucket, resources, VERSIONING).some(
+        (config) => record(config.props["versioningConfiguration"])["status"] === "Enabled",
+    );
+    return enabled ? undefined : `${bucketLabel(bucket)} has no BucketVersioning with status Enabled; deleted or overwritten backups must stay recoverable`;
+}
+
+export function encryptionProblem(bucket: PolicyResource, resources: PolicyResource[]): string | undefined {
+    const kms = configsOf(bucket, resources, ENCRYPTION).some((config) =>
+        ([] as unknown[]).concat(config.props["rules"] ?? []).some((rule) => {
+            const algorithm = record(record(rule)["applyServerSideEncryptionByDefault"])["sseAlgorithm"];
+            return algorithm === "aws:kms" || algorithm === "aws:kms:dsse";
+        }),
+    );
+    return kms ? undefined : `${bucketLabel(bucket)} has no default encryption with sseAlgorithm aws:kms or aws:kms:dsse`;
+}
+
+const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+
+export function publicAccessProblem(bucket: PolicyResource, resources: PolicyResource[]): string | undefined {
+    const blocks = configsOf(bucket, resources, PUBLIC_ACCESS);
+    if (blocks.length === 0) return `${bucketLabel(bucket)} has no BucketPublicAccessBlock; allowed: one with ${PUBLIC_ACCESS_FLAGS.join(", ")} all true`;
+    const off = PUBLIC_ACCESS_FLAGS.filter((flag) => !blocks.some((block) => block.props[flag] === true));
+    return off.length === 0 ? undefined : `${bucketLabel(bucket)} public access block has ${off.join(", ")} not true; all four must be true`;
+}
+
+/** A Deny of every s3 action when aws:SecureTransport is false, the TLS-only statement AWS documents. */
+export function tlsOnlyProblem(bucket: PolicyResource, resources: PolicyResource[]): string | undefined {
+    const tlsOnly = configsOf(bucket, resources, BUCKET_POLICY).some((policy) => {
+        const statements = ([] as unknown[]).concat(record(jsonOrValue(policy.props["policy"]))["Statement"] ?? []).map(record);
+        return statements.some((statement) => {
+            const actions = ([] as unknown[]).concat(statement["Action"] ?? []);
+            const secure = record(record(statement["Condition"])["Bool"])["aws:SecureTransport"];
+            return statement["Effect"] === "Deny" && (actions.includes("s3:*") || actions.includes("*")) && String(secure) === "false";
+        });
+    });
+    return tlsOnly ? undefined : `${bucketLabel(bucket)} has no bucket policy denying s3:* when aws:SecureTransport is false (TLS only)`;
+}
+
+export function lifecycleProblem(bucket: PolicyResource, resources: PolicyResource[]): string | undefined {
+    const aborts = configsOf(bucket, resources, LIFECYCLE).some((config) =>
+        ([] as unknown[]).concat(config.props["rules"] ?? []).map(record).some((rule) => {
+            const days = record(rule["abortIncompleteMultipartUpload"])["daysAfterInitiation"];
+            return rule["status"] === "Enabled" && typeof days === "number" && days > 0;
+        }),
+    );
+    return aborts
+        ? undefined
+        : `${bucketLabel(bucket)} has no enabled lifecycle rule with abortIncompleteMultipartUpload.daysAfterInitiation > 0; parts of failed uploads would be billed forever`;
+}
+
+/** Only buckets a BackupStorage component owns must be locked; log archives may legitimately be rewritten. */
+export function objectLockProblem(bucket: PolicyResource, resources: PolicyResource[]): string | undefined {
+    if (bucket.parent?.type !== BACKUP_STORAGE_COMPONENT) return undefined;
+    const locked = configsOf(bucket, resources, OBJECT_LOCK).some((config) => {
+        const retention = record(record(config.props["rule"])["defaultRetention"]);
+        const period = Number(retention["days"] ?? retention["years"] ?? 0);
+        return config.props["objectLockEnabled"] === "Enabled" && ["GOVERNANCE", "COMPLIANCE"].includes(String(retention["mode"])) && period > 0;
+    });
+    if (bucket.props["objectLockEnabled"] !== true) return `backup ${bucketLabel(bucket)} has objectLockEnabled not true`;
+    return locked ? undefined : `backup ${bucketLabel(bucket)} has no Object Lock configuration with a default retention (mode and days or years)`;
+}
+
+function bucketPolicy(
+    name: string,
+    description: string,
+    problem: (bucket: PolicyResource, resources: PolicyResource[]) => string | undefined,
+): StackValidationPolicy {
+    return {
+        name,
+        description,
+        enforcementLevel: "mandatory",
+        validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+            for (const bucket of args.resources.filter((resource) => resource.type === BUCKET)) {
+                const found = problem(bucket, args.resources);
+                if (found) reportViolation(found, bucket.urn);
+            }
+        },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM: every identity policy that reaches a role ECS tasks assume.
+
+function trustsEcsTasks(role: PolicyResource): boolean {
+    const statements = ([] as unknown[]).concat(record(jsonOrValue(role.props["assumeRolePolicy"]))["Statement"] ?? []).map(record);
+    return statements.some((statement) => {
+        const services = ([] as unknown[]).concat(record(statement["Principal"])["Service"] ?? []);
+        return statement["Effect"] === "Allow" && services.includes("ecs-tasks.amazonaws.com");
+    });
+}
+
+/**
+ * Identity policy documents attached to `role`: inline ones, RolePolicy resources and attached customer managed
+ * policies of the stack. AWS managed policies are not in the stack, so their documents cannot be read here.
+ */
+export function policyDocumentsOf(role: PolicyResource, resources: PolicyResource[]): { source: PolicyResource; document: unknown }[] {
+    const roleNames = new Set([role.props["name"], role.props["id"], role.props["arn"]].filter((name) => typeof name === "string"));
+    const inline = ([] as unknown[]).concat(role.props["inlinePolicies"] ?? []).map((policy) => ({ source: role, document: record(policy)["policy"] }));
+    const rolePolicies = resources
+        .filter((resource) => resource.type === ROLE_POLICY && roleNames.has(resource.props["role"]))
+        .map((resource) => ({ source: resource, document: resource.props["policy"] }));
+    const attachedArns = new Set(
+        resources.filter((resource) => resource.type === ROLE_POLICY_ATTACHMENT && roleNames.has(resource.props["role"])).map((resource) => resource.props["policyArn"]),
+    );
+    const managed = resources
+        .filter((resource) => resource.type === MANAGED_POLICY && attachedArns.has(resource.props["arn"]))
+        .map((resource) => ({ source: resource, document: resource.props["policy"] }));
+    return [...inline, ...rolePolicies, ...managed];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policies.
+
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+    bucketPolicy("s3-versioning-enabled", "Backup and archive buckets keep versioning enabled.", versioningProblem),
+    bucketPolicy("s3-kms-encryption", "Backup and archive buckets encrypt by default with KMS.", encryptionProblem),
+    bucketPolicy("s3-public-access-blocked", "Backup and archive buckets block every kind of public access.", publicAccessProblem),
+    bucketPolicy("s3-tls-only", "Backup and archive buckets refuse requests without TLS.", tlsOnlyProblem),
+    bucketPolicy("s3-lifecycle-aborts-incomplete-uploads", "Backup and archive buckets abort unfinished multipart uploads.", lifecycleProblem),
+    bucketPolicy("s3-backup-object-lock", "Backup buckets keep S3 Object Lock with a default retention.", objectLockProblem),
+    {
+        name: "backup-task-no-delete-actions",
+        description: "No IAM policy of a role ECS tasks assume grants s3:Delete* or wildcard (*, service:*) actions.",
+        enforcementLevel: "mandatory",
+        validateStack: (args, reportViolation) => {
+            for (const role of args.resources.filter((resource) => resource.type === ROLE && trustsEcsTasks(resource))) {
+                for (const { source, document } of policyDocumentsOf(role, args.resources)) {
+                    const found = forbiddenActions(document);
+                    if (found.length > 0) {
+                        reportViolation(
+                            `${source.type} ${source.name} grants ECS task role ${role.name}: ${found.join(", ")}; allowed: named actions that cannot delete objects`,
+                            source.urn,
+                        );
+                    }
+                }
+            }
+        },
+    },
+    {
+        name: "ecs-no-secret-environment",
+        description: "ECS container definitions carry no secret-looking values in `environment` (use `secrets`).",
+        enforcementLevel: "mandatory",
+        validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+            if (args.type !== TASK_DEFINITION) return;
+            for (const found of secretLookingEnvironment(args.props["containerDefinitions"])) {
+                reportViolation(`${args.name}: ${found}; move it to the container's secrets (Secrets Manager or SSM valueFrom)`);
+            }
+        },
+    },
+    {
+        name: "log-group-retention",
+        description: "Every CloudWatch log group sets retentionInDays (never keep logs, and guests' data in them, forever).",
+        enforcementLevel: "mandatory",
+        validateResource: (args, reportViolation) => {
+            if (args.type !== LOG_GROUP) return;
+            const days = args.props["retentionInDays"];
+            if (typeof days !== "number" || days <= 0) {
+                reportViolation(`log group ${args.name} has retentionInDays ${JSON.stringify(days)}; allowed: a positive number of days`);
+            }
+        },
+    },
+    {
+        name: "alarm-actions-and-runbook",
+        description: "Every metric alarm notifies someone (alarmActions) and links its runbook in alarmDescription.",
+        enforcementLevel: "mandatory",
+        validateResource: (args, reportViolation) => {
+            if (args.type !== METRIC_ALARM) return;
+            const actions = args.props["alarmActions"];
+            if (!Array.isArray(actions) || actions.length === 0) reportViolation(`alarm ${args.name} has no alarmActions; nobody would be told`);
+            if (args.props["actionsEnabled"] === false) reportViolation(`alarm ${args.name} has actionsEnabled false; nobody would be told`);
+            if (!hasRunbookLink(args.props["alarmDescription"])) {
+                reportViolation(`alarm ${args.name} alarmDescription has no runbook link; allowed: a description with an https://…runbook… URL`);
+            }
+        },
+    },
+    {
+        name: "required-tags",
+        description: "Every taggable AWS resource carries the required tags, from its own tags or its provider's defaultTags.",
+        enforcementLevel: "mandatory",
+        configSchema: { properties: { tags: { type: "array", items: { type: "string" }, default: REQUIRED_TAGS } } },
+        validateResource: (args, reportViolation) => {
+            if (!TAGGABLE_TYPES.has(args.type)) return;
+            // The server returns {} when the pack was never configured: fall back to the schema's defaults.
+            const { tags = REQUIRED_TAGS } = args.getConfig<{ tags?: string[] }>();
+            const missing = missingTags(effectiveTags(args.props, args.provider?.props), tags);
+            if (missing.length > 0) {
+                reportViolation(
+                    `${args.type} ${args.name} lacks the tags ${missing.join(", ")} (provider ${args.provider?.name ?? "default"}); ` +
+                        "use the stack's explicit providers (their defaultTags) or set them in tags",
+                );
+            }
+        },
+    },
+    {
+        name: "prod-data-protected",
+        description: "In production stacks, resources that hold or decrypt data are protected from deletion.",
+        enforcementLevel: "mandatory",
+        configSchema: {
+            properties: {
+                productionStacks: { type: "array", items: { type: "string" }, default: PRODUCTION_STACKS },
+                dataTypes: { type: "array", items: { type: "string" }, default: DATA_RESOURCE_TYPES },
+            },
+        },
+        validateResource: (args, reportViolation) => {
+            const { productionStacks = PRODUCTION_STACKS, dataTypes = DATA_RESOURCE_TYPES } = args.getConfig<{ productionStacks?: string[]; dataTypes?: string[] }>();
+            if (!dataTypes.includes(args.type) || !productionStacks.includes(stackOfUrn(args.urn))) return;
+            if (!args.opts.protect) reportViolation(`${args.type} ${args.name} holds data in production stack ${stackOfUrn(args.urn)} but is not protect-ed`);
+        },
+    },
+];

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Creates a non-production stack from another one (prod by default): the same settings, minus the
+# source's secrets and ESC environments, plus the non-production overrides of scripts/cloneStack.ts
+# (deletable data, GOVERNANCE lock of one day, shorter retention, its own alert recipients). Its own
+# database URL is asked for and stored as a secret; the source's is never copied.
+set -euo pipefail
+
+usage="usage: scripts/clone-stack.sh NAME [--from prod] [--alert-email ADDRESS]... [--health-check-url URL]
+  Creates stack NAME with \`pulumi stack init NAME --copy-config-from SOURCE\`, then rewrites
+  Pulumi.NAME.yaml through scripts/cloneStack.ts and asks for NAME's own database URL (Neon direct
+  endpoint of NAME's branch), read without echo; CLONE_DATABASE_URL in the environment answers it.
+  Refuses a NAME that already exists. Needs the Pulumi CLI, logged in, able to decrypt SOURCE.
+  Alert recipients: --alert-email (repeatable), else asked for; never the source's.
+  The clone's app health URL (its uptime check): --health-check-url, else asked for."
+
+name="" from="prod" alert_emails=() health_url=""
+while (($#)); do
+    case "$1" in
+        --from) from="${2:?--from needs a stack name}"; shift 2 ;;
+        --alert-email) alert_emails+=("${2:?--alert-email needs an address}"); shift 2 ;;
+        --health-check-url) health_url="${2:?--health-check-url needs a URL}"; shift 2 ;;
+        -h|--help) echo "$usage"; exit 0 ;;
+        -*) echo "unknown option \"$1\"; allowed: --from, --alert-email, --health-check-url, --help" >&2; echo "$usage" >&2; exit 2 ;;
+        *) if [[ -n "$name" ]]; then echo "one stack name only; got \"$name\" and \"$1\"" >&2; exit 2; fi; name="$1"; shift ;;
+    esac
+done
+if [[ -z "$name" ]]; then echo "$usage" >&2; exit 2; fi
+if [[ ! "$name" =~ ^[A-Za-z0-9_.-]+$ ]]; then echo "stack name \"$name\" is not allowed: use letters, digits, \"-\", \"_\" or \".\"" >&2; exit 2; fi
+if [[ "$name" == "$from" ]]; then echo "stack name \"$name\" is the source stack; allowed: a new name" >&2; exit 2; fi
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+project="hotelgenius-ops"
+command -v pulumi >/dev/null || { echo "the Pulumi CLI is not on PATH: https://www.pulumi.com/docs/install/" >&2; exit 2; }
+
+# Refuse before touching anything: a settings file or a stack of that name, in this backend.
+if [[ -e "Pulumi.$name.yaml" ]]; then
+    echo "Pulumi.$name.yaml already exists: refusing to overwrite stack $name" >&2
+    if git ls-files --error-unmatch "Pulumi.$name.yaml" >/dev/null 2>&1; then
+        echo "It is committed (already $from plus the overrides): create the stack from it with \`pulumi stack init $name\`," \
+            "then give it its database URL (its ESC environment, or \`pulumi config set --secret --stack $name $project:databaseUrl\`)." >&2
+    fi
+    exit 3
+fi
+if pulumi stack ls --json | STACK="$name" node -e '
+const stacks = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.exit(stacks.some((stack) => stack.name === process.env.STACK || stack.name.endsWith("/" + process.env.STACK)) ? 0 : 1);
+'; then
+    echo "stack $name already exists in $(pulumi whoami --verbose 2>/dev/null | sed -n 's/^Backend URL: //p' || echo 'this backend'): refusing to overwrite it" >&2
+    exit 3
+fi
+
+if ((${#alert_emails[@]} == 0)); then
+    read -r -p "Alert email(s) for $name, space-separated (not $from's on-call): " -a alert_emails
+fi
+if [[ -z "$health_url" ]]; then
+    read -r -p "Health URL of $name's app (https://...; not $from's): " health_url
+fi
+database_url="${CLONE_DATABASE_URL:-}"
+if [[ -z "$database_url" ]]; then
+    read -r -s -p "Database URL for $name (postgresql://...; its own database, never $from's): " database_url
+    echo >&2
+fi
+if [[ -z "$database_url" ]]; then echo "no database URL given for $name" >&2; exit 2; fi
+# The source's URL, when readable, must not be the clone's: same host and database is the same data.
+source_url="$(pulumi config get --stack "$from" "$project:databaseUrl" 2>/dev/null || true)"
+if [[ -n "$source_url" ]] && SOURCE_URL="$source_url" CLONE_URL="$database_url" node -e '
+const key = (text) => { try { const url = new URL(text); return url.hostname.toLowerCase() + url.pathname; } catch { return text; } };
+process.exit(key(process.env.SOURCE_URL) === key(process.env.CLONE_URL) ? 0 : 1);
+'; then
+    echo "the database URL given for $name points at $from's database (same host and database): refusing" >&2
+    exit 3
+fi
+
+clone_args=()
+for email in "${alert_emails[@]}"; do clone_args+=(--alert-email "$email"); done
+clone_args+=(--health-check-url "$health_url")
+# Check the options before creating anything: cloneStack.ts validates them on a scratch copy.
+scratch="$(mktemp)"
+trap 'rm -f "$scratch"' EXIT
+printf 'config: {}\n' > "$scratch"
+npx --no-install tsx scripts/cloneStack.ts --file "$scratch" --stack "$name" --from "$from" "${clone_args[@]}" >/dev/null
+
+pulumi stack init "$name" --copy-config-from "$from" --no-select
+summary="$(npx --no-install tsx scripts/cloneStack.ts --file "Pulumi.$name.yaml" --stack "$name" --from "$from" "${clone_args[@]}" --json)"
+printf '%s' "$database_url" | pulumi config set --stack "$name" --secret "$project:databaseUrl"
+
+others="$(SUMMARY="$summary" node -e '
+const { secretsToSet } = JSON.parse(process.env.SUMMARY);
+console.log(secretsToSet.filter((key) => key !== "hotelgenius-ops:databaseUrl").join(" "));
+')"
+cat <<NEXT
+Created stack $name from $from (settings: Pulumi.$name.yaml; its database URL is stored as a secret).
+${others:+Also set these secrets for $name (they were not copied): $others
+}Next:
+  npm run plan -- --stack $name                 # offline: what $name would create
+  scripts/preview.sh $name                      # real preview with the policy pack (needs AWS credentials)
+  pulumi up --stack $name
+  scripts/seed-staging-data.sh --from s3://<$from backupBucketName>/postgres --database-url <$name database URL> --scratch-url <trusted server>
+  git add Pulumi.$name.yaml && git commit       # the settings file holds no plain secret
+NEXT

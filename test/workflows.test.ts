@@ -1,0 +1,266 @@
+// The GitHub workflows: valid for GitHub's schema (the real @action-validator/core), and holding the
+// invariants delivery depends on: triggers, least permissions per job, one deploy at a time, prod
+// behind its environment, actions pinned by commit, the project's Node version, the policy pack.
+import { validateWorkflow } from "@action-validator/core";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const ROOT = path.resolve(__dirname, "..");
+const DIR = path.join(ROOT, ".github", "workflows");
+
+interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+}
+interface Job {
+    "runs-on"?: string;
+    needs?: string | string[];
+    if?: string;
+    environment?: string | { name: string };
+    permissions?: Record<string, string> | string;
+    env?: Record<string, string>;
+    steps: Step[];
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    permissions?: Record<string, string> | string;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    env?: Record<string, string>;
+    jobs: Record<string, Job>;
+}
+
+const files = readdirSync(DIR).filter((file) => file.endsWith(".yml")).sort();
+const text = (file: string) => readFileSync(path.join(DIR, file), "utf8");
+const workflow = (file: string) => parse(text(file)) as Workflow;
+const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
+const pulumiSteps = (job: Job) => job.steps.filter((step) => step.uses?.startsWith("pulumi/actions@"));
+
+/** Inputs of each pinned action at its pinned version (from its action.yml), to catch misspelt `with:` keys. */
+const ACTION_INPUTS: Record<string, string[]> = {
+    "actions/checkout": ["repository", "ref", "token", "ssh-key", "persist-credentials", "path", "clean", "fetch-depth", "fetch-tags", "lfs", "submodules"],
+    "actions/setup-node": [
+        "node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token", "cache", "package-manager-cache",
+        "cache-dependency-path",
+    ],
+    "aws-actions/configure-aws-credentials": ["aws-region", "role-to-assume", "role-session-name", "role-duration-seconds", "audience", "mask-aws-account-id"],
+    "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"],
+    "actions/download-artifact": ["name", "artifact-ids", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id"],
+    "pulumi/actions": [
+        "command", "stack-name", "pulumi-version", "work-dir", "comment-on-pr", "comment-on-summary", "edit-pr-comment", "always-include-summary",
+        "diff", "refresh", "expect-no-changes", "policyPacks", "policyPackConfigs", "plan", "message", "suppress-outputs", "cloud-url",
+    ],
+};
+
+/** Whether a version satisfies an npm engines range made of `>=`/`<` comparators joined by `||`. */
+function satisfies(version: string, range: string): boolean {
+    const parts = (v: string) => v.replace(/^v/, "").split(".").map(Number);
+    const compare = (a: number[], b: number[]) => {
+        for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+        return 0;
+    };
+    return range.split("||").some((alternative) =>
+        alternative
+            .trim()
+            .split(/\s+/)
+            .every((comparator) => {
+                const [, op, bound] = /^(>=|<)(.+)$/.exec(comparator) ?? [];
+                if (!op || !bound) throw new Error(`engines comparator ${comparator} is not supported by this test`);
+                const order = compare(parts(version), parts(bound));
+                return op === ">=" ? order >= 0 : order < 0;
+            }),
+    );
+}
+
+describe("every workflow", () => {
+    it("the four workflows exist", () => {
+        expect(files).toEqual(["deploy.yml", "drift.yml", "preview.yml", "test.yml"]);
+    });
+
+    it.each(files)("%s is valid for GitHub's workflow schema", (file) => {
+        expect(validateWorkflow(text(file)).errors).toEqual([]);
+    });
+
+    it.each(files)("%s pins every action by full commit SHA with its version beside it, and passes only inputs that action has", (file) => {
+        const uses = text(file)
+            .split("\n")
+            .filter((line) => /^\s*-?\s*uses:/.test(line));
+        expect(uses.length).toBeGreaterThan(0);
+        for (const line of uses) expect(line, line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+        for (const job of Object.values(workflow(file).jobs)) {
+            for (const step of job.steps.filter((candidate) => candidate.uses)) {
+                const action = step.uses!.split("@")[0]!;
+                expect(ACTION_INPUTS[action], `${action} is not a reviewed action`).toBeDefined();
+                for (const input of Object.keys(step.with ?? {})) expect(ACTION_INPUTS[action], `${action} has no input ${input}`).toContain(input);
+            }
+        }
+    });
+
+    it.each(files)("%s grants nothing at the top and declares each job's permissions", (file) => {
+        const document = workflow(file);
+        expect(document.permissions === undefined || ["{}", '{"contents":"read"}'].includes(JSON.stringify(document.permissions))).toBe(true);
+        for (const [name, job] of Object.entries(document.jobs)) expect(typeof job.permissions, `${file} job ${name}`).toBe("object");
+    });
+
+    it.each(files)("%s uses the project's Node version (.nvmrc, which satisfies package.json engines)", (file) => {
+        const nvmrc = readFileSync(path.join(ROOT, ".nvmrc"), "utf8").trim();
+        const engines = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node as string;
+        expect(satisfies(nvmrc, engines), `.nvmrc ${nvmrc} against engines ${engines}`).toBe(true);
+        for (const job of Object.values(workflow(file).jobs)) {
+            for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("actions/setup-node@"))) {
+                expect(step.with?.["node-version-file"]).toBe(".nvmrc");
+                expect(step.with?.["node-version"]).toBeUndefined();
+            }
+        }
+    });
+
+    it.each(files)("%s reaches AWS only by OIDC role assumption, never with stored keys", (file) => {
+        expect(text(file)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
+        const secrets = [...text(file).matchAll(/secrets\.([A-Z_]+)/g)].map((match) => match[1]);
+        expect(secrets.every((name) => name === "PULUMI_ACCESS_TOKEN")).toBe(true);
+        for (const job of Object.values(workflow(file).jobs)) {
+            const assumes = job.steps.some((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+            const permissions = job.permissions as Record<string, string>;
+            expect(permissions["id-token"] === "write").toBe(assumes);
+            for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
+                expect(step.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.AWS_(PREVIEW|DEPLOY)_ROLE_ARN \}\}$/);
+            }
+        }
+    });
+
+    it.each(files)("%s installs the program's and the policy pack's dependencies before any Pulumi step, which runs the pack", (file) => {
+        for (const job of Object.values(workflow(file).jobs)) {
+            const steps = job.steps;
+            for (const step of pulumiSteps(job)) {
+                const index = steps.indexOf(step);
+                const runs = steps.slice(0, index).map((earlier) => earlier.run ?? "");
+                expect(runs.some((run) => /^npm ci\b/.test(run))).toBe(true);
+                expect(runs.some((run) => /^npm ci --prefix policy\b/.test(run))).toBe(true);
+                expect(step.with?.["policyPacks"]).toBe("policy");
+                expect(step.with?.["pulumi-version"]).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"]);
+            }
+        }
+    });
+
+    it("only deploy.yml changes the cloud: `up` runs nowhere else, and never `refresh` or `destroy`", () => {
+        for (const file of files) {
+            for (const job of Object.values(workflow(file).jobs)) {
+                for (const step of pulumiSteps(job)) {
+                    expect(["preview", "up"]).toContain(step.with?.["command"]);
+                    if (step.with?.["command"] === "up") expect(file).toBe("deploy.yml");
+                }
+            }
+        }
+    });
+});
+
+describe("test.yml", () => {
+    const document = workflow("test.yml");
+
+    it("runs on every push and pull request, read-only", () => {
+        expect(Object.keys(document.on).sort()).toEqual(["pull_request", "push"]);
+        expect(document.on["push"]).toBeNull();
+        expect(document.jobs["test"]!.permissions).toEqual({ contents: "read" });
+    });
+
+    it("runs the README's test command", () => {
+        const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const command = /\| the tests [^|]*\| `([^`]+)` \|/.exec(readme)?.[1];
+        expect(command).toBe("npm test");
+        expect(document.jobs["test"]!.steps.map((step) => step.run)).toContain(command);
+    });
+});
+
+describe("preview.yml", () => {
+    const document = workflow("preview.yml");
+    const job = document.jobs["preview"]!;
+    const [pulumi] = pulumiSteps(job);
+
+    it("previews staging and prod on pull requests to main, one run per pull request at a time", () => {
+        expect(document.on).toEqual({ pull_request: { branches: ["main"] } });
+        expect((job as unknown as { strategy: { matrix: { stack: string[] } } }).strategy.matrix.stack).toEqual(["staging", "prod"]);
+        expect(document.concurrency).toEqual({ group: "preview-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
+        expect(job.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    });
+
+    it("may comment on the pull request and assume a role, nothing else", () => {
+        expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    });
+
+    it("posts one comment per stack, edited in place, trimmed from the front so the summary stays, and saves the update plan", () => {
+        expect(pulumi!.with).toMatchObject({
+            command: "preview",
+            "stack-name": "${{ matrix.stack }}",
+            diff: true,
+            "comment-on-pr": true,
+            "edit-pr-comment": true,
+            "always-include-summary": true,
+        });
+        const upload = job.steps.find((step) => step.uses?.startsWith("actions/upload-artifact@"));
+        expect(upload?.with?.["path"]).toBe(pulumi!.with?.["plan"]);
+        expect(job.env?.["PULUMI_EXPERIMENTAL"]).toBe("true");
+    });
+});
+
+describe("deploy.yml", () => {
+    const document = workflow("deploy.yml");
+
+    it("deploys on merge to main, one deploy at a time, never cancelled halfway", () => {
+        expect(Object.keys(document.on).sort()).toEqual(["push", "workflow_dispatch"]);
+        expect(document.on["push"]).toEqual({ branches: ["main"] });
+        expect(document.concurrency).toEqual({ group: "deploy-prod", "cancel-in-progress": false });
+    });
+
+    it("staging first, then prod's preview, then prod behind the `prod` environment", () => {
+        expect(Object.keys(document.jobs)).toEqual(["staging", "preview-prod", "prod"]);
+        expect(document.jobs["preview-prod"]!.needs).toBe("staging");
+        expect(document.jobs["prod"]!.needs).toBe("preview-prod");
+        expect(environmentOf(document.jobs["staging"]!)).toBe("staging");
+        expect(environmentOf(document.jobs["prod"]!)).toBe("prod");
+        for (const [name, job] of Object.entries(document.jobs)) expect(job.permissions, name).toEqual({ contents: "read", "id-token": "write" });
+    });
+
+    it("every `up` runs in its stack's environment with the deploy role and applies a plan previewed in this run", () => {
+        const ups = Object.entries(document.jobs).flatMap(([name, job]) => pulumiSteps(job).filter((step) => step.with?.["command"] === "up").map((step) => ({ name, job, step })));
+        expect(ups.map(({ step }) => step.with?.["stack-name"])).toEqual(["staging", "prod"]);
+        for (const { name, job, step } of ups) {
+            expect(environmentOf(job), name).toBe(step.with?.["stack-name"]);
+            const role = job.steps.find((candidate) => candidate.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+            expect(role?.with?.["role-to-assume"]).toBe("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
+            const plan = step.with?.["plan"];
+            const previews = Object.values(document.jobs).flatMap((candidate) => pulumiSteps(candidate)).filter((candidate) => candidate.with?.["command"] === "preview");
+            expect(previews.some((preview) => preview.with?.["plan"] === plan && preview.with?.["stack-name"] === step.with?.["stack-name"])).toBe(true);
+        }
+        expect(document.env?.["PULUMI_EXPERIMENTAL"]).toBe("true");
+        const download = document.jobs["prod"]!.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"));
+        const upload = document.jobs["preview-prod"]!.steps.find((step) => step.uses?.startsWith("actions/upload-artifact@"));
+        expect(download?.with?.["name"]).toBe(upload?.with?.["name"]);
+    });
+
+    it("previews never use the deploy role", () => {
+        expect(document.jobs["preview-prod"]!.steps.find((step) => step.uses?.startsWith("aws-actions/"))?.with?.["role-to-assume"]).toBe("${{ vars.AWS_PREVIEW_ROLE_ARN }}");
+    });
+});
+
+describe("drift.yml", () => {
+    const document = workflow("drift.yml");
+
+    it("runs nightly (and by hand) on prod: preview --refresh --expect-no-changes, which writes no state", () => {
+        expect(Object.keys(document.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+        expect((document.on["schedule"] as { cron: string }[])[0]!.cron).toMatch(/^\d+ \d+ \* \* \*$/);
+        const [pulumi] = pulumiSteps(document.jobs["drift"]!);
+        expect(pulumi!.with).toMatchObject({ command: "preview", "stack-name": "prod", refresh: true, "expect-no-changes": true });
+        expect(document.jobs["drift"]!.permissions).toEqual({ contents: "read", "id-token": "write" });
+    });
+
+    it("notifies by issue when the check fails, from a job that may only write issues", () => {
+        const notify = document.jobs["notify"]!;
+        expect(notify.needs).toBe("drift");
+        expect(notify.if).toBe("failure()");
+        expect(notify.permissions).toEqual({ issues: "write" });
+        expect(notify.steps[0]!.run).toContain("gh issue create --label drift");
+    });
+});
