@@ -147,8 +147,9 @@ class Bench {
         const jobDir = join(this.work, "job");
         mkdirSync(jobDir);
         copyFileSync(join(REPO_ROOT, "job", "package.json"), join(jobDir, "package.json"));
-        symlinkSync(join(REPO_ROOT, "job", "node_modules"), join(jobDir, "node_modules"));
-        const tsc = spawnSync(join(REPO_ROOT, "job", "node_modules", ".bin", "tsc"), ["-p", join(REPO_ROOT, "job", "tsconfig.build.json"), "--outDir", join(jobDir, "dist")], {
+        // One workspace install: the job's dependencies are hoisted into the repository's node_modules.
+        symlinkSync(join(REPO_ROOT, "node_modules"), join(jobDir, "node_modules"));
+        const tsc = spawnSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", join(REPO_ROOT, "job", "tsconfig.build.json"), "--outDir", join(jobDir, "dist")], {
             encoding: "utf8",
         });
         if (tsc.status !== 0) throw new Error(`compiling the job failed:\n${tsc.stdout}${tsc.stderr}`);
