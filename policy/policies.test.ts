@@ -219,7 +219,10 @@ describe("each rule fires on a resource that breaks it", () => {
     });
 
     it.each(["backups-bucket", "backups-key", "backups-object-lock"])("prod-data-protected: %s not protected in prod", (name) => {
-        expect(firedPolicies(prodPlanWith((resources) => void (named(resources, name).protect = false)))).toEqual(["prod-data-protected"]);
+        const unprotect = (resources: PlannedResource[]) => {
+            named(resources, name).protect = false;
+        };
+        expect(firedPolicies(prodPlanWith(unprotect))).toEqual(["prod-data-protected"]);
     });
 
     it("prod-data-protected: staging's unprotected data resources are allowed", () => {

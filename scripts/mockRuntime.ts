@@ -206,7 +206,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
 async function resolveOutput(value: unknown): Promise<unknown> {
     const output = pulumi.output(value);
     if (await pulumi.isSecret(output)) return SECRET;
-    return reveal(await valueOf(output));
+    return reveal(await outputValue(output));
 }
 
 /** The one recorded resource with this logical name; throws when there is none or more than one. */
@@ -217,6 +217,6 @@ export function onlyResourceNamed(run: OfflineRun, name: string): RecordedResour
 }
 
 /** Resolves one Output in a test (secrets included, unlike the plan rendering). */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((inner) => resolve(inner)));
 }

@@ -2,7 +2,7 @@
 // each mistake (key, value, what is allowed).
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { valueOf } from "../scripts/mockRuntime.js";
+import { outputValue } from "../scripts/mockRuntime.js";
 import { REQUIRED_RAW_SETTINGS, REQUIRED_SECRET_KEYS } from "../test/fixtures.js";
 import { parseSettings, SettingsError, type SettingsProblem } from "./settings/registry.js";
 
@@ -45,7 +45,7 @@ describe("log drain settings", () => {
         const settings = parse({ [key("logServiceEndpoint")]: ENDPOINT, [key("logServiceAccessKey")]: API_KEY, [key("appLogGroups")]: JSON.stringify(["/hotelgenius/prod/app"]) });
         expect(settings.logDrains.logService?.endpoint).toBe(ENDPOINT);
         expect(await pulumi.isSecret(settings.logDrains.logService!.accessKey)).toBe(true);
-        expect(await valueOf(settings.logDrains.logService!.accessKey)).toBe(API_KEY);
+        expect(await outputValue(settings.logDrains.logService!.accessKey)).toBe(API_KEY);
         expect(settings.logDrains.appLogGroups).toEqual(["/hotelgenius/prod/app"]);
     });
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { valueOf } from "../../scripts/mockRuntime.js";
+import { outputValue } from "../../scripts/mockRuntime.js";
 import { DIRECT_URL, FAKE_PASSWORD, REQUIRED_RAW_SETTINGS, REQUIRED_SECRET_KEYS, SCRATCH_URL } from "../../test/fixtures.js";
 import { loadSettings, parseSettings, SETTINGS, SettingsError, type SettingsProblem } from "./registry.js";
 import { OFFLINE_SECRET } from "./spec.js";
@@ -119,12 +119,12 @@ describe("parseSettings: valid settings", () => {
     it("wraps the database URL in a secret Output", async () => {
         const settings = parse();
         expect(await pulumi.isSecret(settings.databaseUrl)).toBe(true);
-        expect(await valueOf(settings.databaseUrl)).toBe(DIRECT_URL);
+        expect(await outputValue(settings.databaseUrl)).toBe(DIRECT_URL);
     });
 
     it("accepts the offline placeholder for a secret without checking its format", async () => {
         const settings = parse({ [DB_KEY]: OFFLINE_SECRET });
-        expect(await valueOf(settings.databaseUrl)).toBe(OFFLINE_SECRET);
+        expect(await outputValue(settings.databaseUrl)).toBe(OFFLINE_SECRET);
     });
 
     it("reads Pulumi.yaml's empty defaults of optional settings as unset, secret or not", () => {
@@ -294,7 +294,7 @@ describe("parseSettings: the backup job's settings", () => {
         expect(settings.job.crontab).toBe("0 2 * * *");
         expect(settings.job.drillSchedule).toBe("cron(0 5 ? * MON *)");
         expect(await pulumi.isSecret(settings.job.scratchDatabaseUrl)).toBe(true);
-        expect(await valueOf(settings.job.scratchDatabaseUrl)).toBe(SCRATCH_URL);
+        expect(await outputValue(settings.job.scratchDatabaseUrl)).toBe(SCRATCH_URL);
         expect(await pulumi.isSecret(settings.job.sentryDsn!)).toBe(true);
         expect(parse().job.sentryDsn).toBeUndefined();
         expect(parse().job.network).toBeUndefined();

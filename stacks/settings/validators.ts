@@ -513,7 +513,7 @@ export function checkFargateSize(cpu: number, memory: number): string | undefine
 }
 
 export function checkImageUri(value: string): string | undefined {
-    if (!/^[a-z0-9][a-z0-9.-]*(:\d+)?\/[a-z0-9._\/-]+(:[\w][\w.-]{0,127})?@sha256:[0-9a-f]{64}$/.test(value)) {
+    if (!/^[a-z0-9][a-z0-9.-]*(:\d+)?\/[a-z0-9._/-]+(:[\w][\w.-]{0,127})?@sha256:[0-9a-f]{64}$/.test(value)) {
         return "must be REGISTRY/REPOSITORY[:TAG]@sha256:<64 hex digits>, pinned by digest so that the task runs exactly the image reviewed";
     }
     return undefined;
