@@ -2,8 +2,8 @@ import { constants as bufferConstants } from "node:buffer";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.js";
-import { validateName } from "./ids.js";
-import { DEFAULT_TARGET, parseTarget, type Target } from "./target.js";
+import { validateName } from "./storage/ids.js";
+import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
 
 /**
  * Memory is part size x (queue size + 1) plus the SDK's copies: 8 MiB x 2 in flight kept the node

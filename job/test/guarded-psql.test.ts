@@ -2,7 +2,7 @@
 // succeed; an early COMMIT in the SQL stream, a stream without its trailer, or an abort roll back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode, type JobError } from "../src/errors.js";
-import { releaseTail, startGuardedPsql, TailHolder, type GuardedPsql } from "../src/guarded-psql.js";
+import { releaseTail, startGuardedPsql, TailHolder, type GuardedPsql } from "../src/postgres/guarded-psql.js";
 import { startPostgres, type PgCluster } from "./support/postgres.js";
 
 let pg: PgCluster;

@@ -1,12 +1,12 @@
 // Pure tests: database URLs as typed (however awkward), redaction, and backup references.
 import { describe, expect, it } from "vitest";
-import { parseDatabaseUrl, pgClientConfig } from "../src/dburl.js";
+import { parseDatabaseUrl, pgClientConfig } from "../src/postgres/dburl.js";
 import { ExitCode, JobError } from "../src/errors.js";
-import { formatListTable, listEntries } from "../src/list.js";
-import { parseManifest, serializeManifest, type Manifest } from "../src/manifest.js";
-import { passwordCandidates, redact, redactUrl, registerSecret } from "../src/redact.js";
-import { couldBeNewer } from "../src/resolve-backup.js";
-import { callerDirectory, parseTarget } from "../src/target.js";
+import { formatListTable, listEntries } from "../src/commands/list.js";
+import { parseManifest, serializeManifest, type Manifest } from "../src/storage/manifest.js";
+import { passwordCandidates, redact, redactUrl, registerSecret } from "../src/observability/redact.js";
+import { couldBeNewer } from "../src/storage/resolve-backup.js";
+import { callerDirectory, parseTarget } from "../src/storage/target.js";
 import { leakedFragments } from "./support/leaks.js";
 
 function failure(fn: () => unknown): JobError {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pgDriver from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { beginSnapshotTransaction } from "../src/db.js";
+import { beginSnapshotTransaction } from "../src/postgres/db.js";
 import { runCli, type CliResult } from "./support/cli.js";
 import { createVariedDatabase, fingerprint } from "./support/fixtures.js";
 import { startPostgres, type PgCluster } from "./support/postgres.js";

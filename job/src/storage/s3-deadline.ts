@@ -1,4 +1,4 @@
-import type { Logger } from "./log.js";
+import type { Logger } from "../observability/log.js";
 
 /** An S3 request that got no (complete) answer within its deadline; the message names the request. */
 export class RequestTimeoutError extends Error {

@@ -1,17 +1,17 @@
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
-import type { VerifyOptions } from "./args.js";
-import { connect, countLargeObjects, countRows, quoteIdent } from "./db.js";
-import { parseDatabaseUrl, refusePoolerHost, withDatabase } from "./dburl.js";
-import { emfRecord, round3 } from "./emf.js";
-import { ExitCode, JobError, errorMessage } from "./errors.js";
-import type { Manifest, TableCount } from "./manifest.js";
-import { openStorage } from "./open-storage.js";
-import { pgProgram } from "./proc.js";
-import { redactUrl } from "./redact.js";
+import type { VerifyOptions } from "../args.js";
+import { connect, countLargeObjects, countRows, quoteIdent } from "../postgres/db.js";
+import { parseDatabaseUrl, refusePoolerHost, withDatabase } from "../postgres/dburl.js";
+import { emfRecord, round3 } from "../observability/emf.js";
+import { ExitCode, JobError, errorMessage } from "../errors.js";
+import type { Manifest, TableCount } from "../storage/manifest.js";
+import { openStorage } from "../storage/open.js";
+import { pgProgram } from "../process/proc.js";
+import { redactUrl } from "../observability/redact.js";
 import { checkRestoreVersion, requireRestoreTools, streamRestore, verifyChecksum } from "./restore.js";
-import { resolveBackup } from "./resolve-backup.js";
-import type { Runtime } from "./runtime.js";
+import { resolveBackup } from "../storage/resolve-backup.js";
+import type { Runtime } from "../runtime.js";
 
 export interface TableResult {
     schema: string;

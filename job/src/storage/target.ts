@@ -1,5 +1,5 @@
 import path from "node:path";
-import { usageError } from "./errors.js";
+import { usageError } from "../errors.js";
 
 export type Target =
     | { kind: "file"; dir: string; url: string }

@@ -1,5 +1,5 @@
 import type * as SentryModule from "@sentry/node";
-import { usageError } from "./errors.js";
+import { usageError } from "../errors.js";
 
 type MonitorConfig = NonNullable<Parameters<typeof SentryModule.captureCheckIn>[1]>;
 

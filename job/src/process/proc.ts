@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import path from "node:path";
-import { ExitCode, JobError } from "./errors.js";
-import { redact } from "./redact.js";
+import { ExitCode, JobError } from "../errors.js";
+import { redact } from "../observability/redact.js";
 
 /** Resolves a PostgreSQL client program: from --pg-bin when given, else from PATH. */
 export function pgProgram(pgBin: string | undefined, name: "pg_dump" | "pg_restore" | "psql"): string {

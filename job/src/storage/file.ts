@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import fs, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { ExitCode, JobError, errorMessage } from "./errors.js";
+import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { isDamaged, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath } from "./target.js";
 import type { ListResult, Storage, WriteOptions } from "./storage.js";

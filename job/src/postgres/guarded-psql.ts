@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Transform, type TransformCallback, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ExitCode, JobError } from "./errors.js";
-import { describeExit, startChild, succeeded, type Child, type ExitStatus } from "./proc.js";
+import { ExitCode, JobError } from "../errors.js";
+import { describeExit, startChild, succeeded, type Child, type ExitStatus } from "../process/proc.js";
 
 /**
  * Bytes of pg_restore's SQL held back from psql. The trailer after the final COMMIT (a comment and

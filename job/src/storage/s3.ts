@@ -8,9 +8,9 @@ import {
     PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
-import { ExitCode, JobError, errorMessage } from "./errors.js";
+import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { PartUploadError, uploadStream } from "./multipart.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "../observability/log.js";
 import { isDamaged, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
 import { RequestTimeoutError, deadlineReason, requestDeadline, sdkLogger, withDeadline } from "./s3-deadline.js";
 import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, s3Key } from "./target.js";

@@ -1,8 +1,8 @@
-import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "./args.js";
-import { usageError } from "./errors.js";
-import type { Logger } from "./log.js";
-import { FileStorage } from "./storage-file.js";
-import { S3Storage } from "./storage-s3.js";
+import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "../args.js";
+import { usageError } from "../errors.js";
+import type { Logger } from "../observability/log.js";
+import { FileStorage } from "./file.js";
+import { S3Storage } from "./s3.js";
 import type { Storage } from "./storage.js";
 import type { Target } from "./target.js";
 

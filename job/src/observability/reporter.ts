@@ -1,5 +1,5 @@
 import { progressFigures, renderProgressBar } from "./progress.js";
-import type { Runtime } from "./runtime.js";
+import type { Runtime } from "../runtime.js";
 
 export interface ProgressSource {
     bytes(): number;

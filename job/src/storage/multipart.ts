@@ -8,7 +8,7 @@ import {
     type CompletedPart,
     type S3Client,
 } from "@aws-sdk/client-s3";
-import type { Logger } from "./log.js";
+import type { Logger } from "../observability/log.js";
 import { deadlineReason, requestDeadline, withDeadline } from "./s3-deadline.js";
 
 export interface StreamUploadTarget {

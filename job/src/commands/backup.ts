@@ -1,18 +1,18 @@
-import { MAX_PART_SIZE_MIB, type BackupOptions } from "./args.js";
-import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "./db.js";
-import { parseDatabaseUrl, refusePoolerHost } from "./dburl.js";
-import { emfRecord, round3, stageMetrics } from "./emf.js";
-import { ExitCode, JobError, errorMessage } from "./errors.js";
-import { HashingGate } from "./hashing.js";
-import { formatBackupId, validateName } from "./ids.js";
-import type { Manifest, TableCount } from "./manifest.js";
-import { openStorage } from "./open-storage.js";
-import { describeExit, pgProgram, requireZstd, startChild, succeeded, toolBanner } from "./proc.js";
-import { redactUrl } from "./redact.js";
-import { formatBytes } from "./progress.js";
-import { startProgress } from "./reporter.js";
-import type { Runtime, ToolInfo } from "./runtime.js";
-import { isToolNewEnough, majorLabel, parseToolVersion, type PgVersion } from "./versions.js";
+import { MAX_PART_SIZE_MIB, type BackupOptions } from "../args.js";
+import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "../postgres/db.js";
+import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
+import { emfRecord, round3, stageMetrics } from "../observability/emf.js";
+import { ExitCode, JobError, errorMessage } from "../errors.js";
+import { HashingGate } from "../storage/hashing.js";
+import { formatBackupId, validateName } from "../storage/ids.js";
+import type { Manifest, TableCount } from "../storage/manifest.js";
+import { openStorage } from "../storage/open.js";
+import { describeExit, pgProgram, requireZstd, startChild, succeeded, toolBanner } from "../process/proc.js";
+import { redactUrl } from "../observability/redact.js";
+import { formatBytes } from "../observability/progress.js";
+import { startProgress } from "../observability/reporter.js";
+import type { Runtime, ToolInfo } from "../runtime.js";
+import { isToolNewEnough, majorLabel, parseToolVersion, type PgVersion } from "../postgres/versions.js";
 
 /** pg_dump's backend carries this application_name, so operators (and tests) can find it. */
 export const PG_DUMP_APPLICATION_NAME = "hotelgenius-backup-pg_dump";

@@ -1,4 +1,4 @@
-import { usageError } from "./errors.js";
+import { usageError } from "../errors.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const ID = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,99})_(\d{8}T\d{6}Z)$/;

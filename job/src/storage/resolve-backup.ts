@@ -1,7 +1,7 @@
-import { ExitCode, JobError } from "./errors.js";
+import { ExitCode, JobError } from "../errors.js";
 import { parseBackupId } from "./ids.js";
 import { sortNewestFirst, type Manifest } from "./manifest.js";
-import type { Runtime } from "./runtime.js";
+import type { Runtime } from "../runtime.js";
 import type { DamagedManifest, Storage } from "./storage.js";
 
 /**

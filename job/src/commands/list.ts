@@ -1,10 +1,10 @@
-import type { ListOptions } from "./args.js";
-import { parseBackupId } from "./ids.js";
-import { sortNewestFirst, type Manifest } from "./manifest.js";
-import { openStorage } from "./open-storage.js";
-import { formatBytes } from "./progress.js";
-import type { Runtime } from "./runtime.js";
-import type { DamagedManifest } from "./storage.js";
+import type { ListOptions } from "../args.js";
+import { parseBackupId } from "../storage/ids.js";
+import { sortNewestFirst, type Manifest } from "../storage/manifest.js";
+import { openStorage } from "../storage/open.js";
+import { formatBytes } from "../observability/progress.js";
+import type { Runtime } from "../runtime.js";
+import type { DamagedManifest } from "../storage/storage.js";
 
 /** One `list --json` entry: a manifest, or a damaged one with only its id, key and `damaged` (the reason). */
 export type ListEntry = Manifest | { id: string; key: string; damaged: string };

@@ -1,7 +1,7 @@
 import type { ClientConfig } from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
-import { usageError } from "./errors.js";
-import { passwordCandidates, redactUrl, registerSecret } from "./redact.js";
+import { usageError } from "../errors.js";
+import { passwordCandidates, redactUrl, registerSecret } from "../observability/redact.js";
 
 export interface DatabaseUrl {
     /** The URL with the password removed: safe to pass on a command line (visible in ps). */

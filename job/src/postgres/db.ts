@@ -1,10 +1,10 @@
 import pg from "pg";
 import { pgClientConfig } from "./dburl.js";
-import { ExitCode, JobError, errorMessage } from "./errors.js";
+import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { withRetry } from "./retry.js";
 import { parseServerVersionNum, type PgVersion } from "./versions.js";
-import type { Logger } from "./log.js";
-import type { TableCount } from "./manifest.js";
+import type { Logger } from "../observability/log.js";
+import type { TableCount } from "../storage/manifest.js";
 
 export const APPLICATION_NAME = "hotelgenius-backup";
 

@@ -1,4 +1,4 @@
-import { ExitCode, JobError } from "./errors.js";
+import { ExitCode, JobError } from "../errors.js";
 import { isBackupId } from "./ids.js";
 import { idFromDumpName } from "./target.js";
 
