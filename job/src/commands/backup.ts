@@ -7,32 +7,19 @@ import { HashingGate } from "../storage/hashing.js";
 import { formatBackupId, validateName } from "../storage/ids.js";
 import type { Manifest, TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
-import { describeExit, pgProgram, requireZstd, startChild, succeeded, toolBanner } from "../process/proc.js";
+import { describeExit, pgProgram, requireZstd, startChild, succeeded } from "../process/proc.js";
 import { redactUrl } from "../observability/redact.js";
 import { formatBytes } from "../observability/progress.js";
 import { startProgress } from "../observability/reporter.js";
 import type { Runtime, ToolInfo } from "../runtime.js";
-import { isToolNewEnough, majorLabel, parseToolVersion, type PgVersion } from "../postgres/versions.js";
+import { childEnv, toolVersion } from "../postgres/tools.js";
+import { isToolNewEnough, majorLabel } from "../postgres/versions.js";
 
 /** pg_dump's backend carries this application_name, so operators (and tests) can find it. */
 export const PG_DUMP_APPLICATION_NAME = "hotelgenius-backup-pg_dump";
 
 /** SQLSTATE of a lock_timeout that expired. */
 const LOCK_NOT_AVAILABLE = "55P03";
-
-export async function toolVersion(program: string, option: string): Promise<PgVersion> {
-    let banner: string;
-    try {
-        banner = await toolBanner(program);
-    } catch (error) {
-        throw new JobError(ExitCode.Usage, `cannot run ${program} (${option}): ${errorMessage(error)}`, { program });
-    }
-    try {
-        return parseToolVersion(banner);
-    } catch (error) {
-        throw new JobError(ExitCode.Usage, `${program} --version printed no PostgreSQL version: ${errorMessage(error)}`, { program, banner });
-    }
-}
 
 /**
  * A streamed dump's size is unknown until it ends, so the S3 part limit can only be enforced while
@@ -67,12 +54,6 @@ export function lockTimeoutError(what: string, tables: string | undefined, secon
         `${what} could not lock ${tables === undefined ? "a table" : `table ${tables}`} within --lock-wait-timeout ${seconds} s: another session holds a conflicting lock (e.g. a migration holding ACCESS EXCLUSIVE); retry the backup once it has finished`,
         { ...context, ...(tables === undefined ? {} : { table: tables }), lockWaitTimeoutSeconds: seconds, retryable: true },
     );
-}
-
-export function childEnv(password: string | undefined, applicationName: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: applicationName };
-    if (password !== undefined) env["PGPASSWORD"] = password;
-    return env;
 }
 
 export async function runBackup(opts: BackupOptions, rt: Runtime, tool: ToolInfo): Promise<Manifest> {

@@ -9,7 +9,8 @@ import type { Manifest, TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
 import { pgProgram } from "../process/proc.js";
 import { redactUrl } from "../observability/redact.js";
-import { checkRestoreVersion, requireRestoreTools, streamRestore, verifyChecksum } from "./restore.js";
+import { streamRestore, verifyChecksum } from "../postgres/restore-stream.js";
+import { checkRestoreVersion, requireRestoreTools } from "../postgres/tools.js";
 import { resolveBackup } from "../storage/resolve-backup.js";
 import type { Runtime } from "../runtime.js";
 
