@@ -4,7 +4,7 @@ import { sortNewestFirst, type Manifest } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
 import { formatBytes } from "../observability/progress.js";
 import type { Runtime } from "../runtime.js";
-import type { DamagedManifest } from "../storage/storage.js";
+import { listBackups, type DamagedManifest } from "../storage/backups.js";
 
 /** One `list --json` entry: a manifest, or a damaged one with only its id, key and `damaged` (the reason). */
 export type ListEntry = Manifest | { id: string; key: string; damaged: string };
@@ -44,7 +44,7 @@ export function formatListTable(entries: ListEntry[]): string {
 
 export async function runList(opts: ListOptions, rt: Runtime): Promise<ListEntry[]> {
     const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
-    const { manifests, damaged, warnings } = await storage.list();
+    const { manifests, damaged, warnings } = await listBackups(storage);
     for (const w of warnings) rt.logger.warn(w.message, { target: storage.display, ...w.context });
     const entries = listEntries(manifests, damaged);
     for (const d of entries) if ("damaged" in d) rt.logger.warn("damaged manifest", { target: storage.display, id: d.id, key: d.key, reason: d.damaged });

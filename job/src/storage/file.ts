@@ -3,9 +3,9 @@ import fs, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
-import { isDamaged, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
-import { dumpPath, idFromDumpName, idFromManifestName, manifestPath } from "./target.js";
-import type { ListResult, Storage, WriteOptions } from "./storage.js";
+import { serializeManifest, type Manifest } from "./manifest.js";
+import { dumpPath, manifestPath } from "./target.js";
+import type { Storage, WriteOptions } from "./storage.js";
 
 function storageError(message: string, error: unknown, context: Record<string, unknown> = {}): JobError {
     return new JobError(ExitCode.Storage, `${message}: ${errorMessage(error)}`, context, { cause: error });
@@ -126,46 +126,21 @@ export class FileStorage implements Storage {
         );
     }
 
-    async getManifest(id: string): Promise<Manifest> {
-        const file = this.abs(manifestPath(id));
-        let text: string;
+    locate(relative: string): string {
+        return this.abs(relative);
+    }
+
+    async readObject(relative: string): Promise<string | undefined> {
+        const file = this.abs(relative);
         try {
-            text = await fs.readFile(file, "utf8");
+            return await fs.readFile(file, "utf8");
         } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-                throw new JobError(ExitCode.Storage, `backup "${id}" not found in ${this.display} (no ${manifestPath(id)})`, { target: this.display, backup: id, notFound: true });
-            }
+            if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
             throw storageError(`reading ${file} failed`, error, { target: this.display });
         }
-        return parseManifest(text, file, id);
     }
 
-    async list(): Promise<ListResult> {
-        const result: ListResult = { manifests: [], damaged: [], warnings: [] };
-        const manifestIds = new Set<string>();
-        for (const name of await this.readdir("manifests")) {
-            const id = idFromManifestName(name);
-            if (id === undefined) continue;
-            try {
-                result.manifests.push(await this.getManifest(id));
-                manifestIds.add(id);
-            } catch (error) {
-                if (isDamaged(error)) result.damaged.push({ id, key: manifestPath(id), reason: errorMessage(error) });
-                else if (error instanceof JobError && error.context["notFound"] === true) {
-                    result.warnings.push({ message: "ignoring manifest deleted while listing", context: { manifest: manifestPath(id) } });
-                } else throw error;
-            }
-        }
-        for (const name of await this.readdir("dumps")) {
-            const id = idFromDumpName(name);
-            if (id !== undefined && !manifestIds.has(id)) {
-                result.warnings.push({ message: "ignoring dump without manifest (incomplete or failed backup)", context: { dump: dumpPath(id) } });
-            }
-        }
-        return result;
-    }
-
-    private async readdir(sub: string): Promise<string[]> {
+    async listNames(sub: string): Promise<string[]> {
         try {
             return await fs.readdir(this.abs(sub));
         } catch (error) {

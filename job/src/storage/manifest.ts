@@ -109,7 +109,7 @@ export function parseManifest(text: string, where: string, expectedId: string): 
     return manifest;
 }
 
-/** Whether a getManifest failure means the manifest is there but unusable (not that storage failed). */
+/** Whether a readManifest failure means the manifest is there but unusable (not that storage failed). */
 export function isDamaged(error: unknown): boolean {
     return error instanceof JobError && error.exitCode === ExitCode.Verification;
 }

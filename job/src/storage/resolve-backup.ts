@@ -2,7 +2,8 @@ import { ExitCode, JobError } from "../errors.js";
 import { parseBackupId } from "./ids.js";
 import { sortNewestFirst, type Manifest } from "./manifest.js";
 import type { Runtime } from "../runtime.js";
-import type { DamagedManifest, Storage } from "./storage.js";
+import { listBackups, readManifest, type DamagedManifest } from "./backups.js";
+import type { Storage } from "./storage.js";
 
 /**
  * Whether a damaged manifest may belong to a backup newer than `newest`. Its key's id embeds the start
@@ -20,8 +21,8 @@ export function couldBeNewer(damaged: DamagedManifest, newest: Manifest | undefi
  * damaged manifest could be newer: restoring an older backup must be a decision, not a fallback.
  */
 export async function resolveBackup(storage: Storage, ref: string, rt: Runtime): Promise<Manifest> {
-    if (ref !== "latest") return storage.getManifest(ref);
-    const { manifests, damaged, warnings } = await storage.list();
+    if (ref !== "latest") return readManifest(storage, ref);
+    const { manifests, damaged, warnings } = await listBackups(storage);
     for (const w of warnings) rt.logger.warn(w.message, w.context);
     const newest = sortNewestFirst(manifests)[0];
     const suspects = damaged.filter((d) => couldBeNewer(d, newest));

@@ -11,10 +11,10 @@ import {
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { PartUploadError, uploadStream } from "./multipart.js";
 import type { Logger } from "../observability/log.js";
-import { isDamaged, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
+import { serializeManifest, type Manifest } from "./manifest.js";
 import { RequestTimeoutError, deadlineReason, requestDeadline, sdkLogger, withDeadline } from "./s3-deadline.js";
-import { dumpPath, idFromDumpName, idFromManifestName, manifestPath, s3Key } from "./target.js";
-import type { ListResult, Storage, WriteOptions } from "./storage.js";
+import { dumpPath, manifestPath, s3Key } from "./target.js";
+import type { Storage, WriteOptions } from "./storage.js";
 
 export interface S3Options {
     partSizeBytes: number;
@@ -135,22 +135,6 @@ async function readWithin(body: Readable, signal: AbortSignal): Promise<string> 
     return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Manifests are small: fetch several at once so a year of daily backups lists in seconds. */
-const MANIFEST_FETCH_CONCURRENCY = 16;
-
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-    const results: R[] = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await fn(items[index]!);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
-
 /** s3:// target: a streamed multipart upload (bounded memory: partSize x (queueSize + 1)), aborted on any failure. */
 export class S3Storage implements Storage {
     readonly display: string;
@@ -257,24 +241,24 @@ export class S3Storage implements Storage {
         }
     }
 
-    async getManifest(id: string): Promise<Manifest> {
-        const key = this.key(manifestPath(id));
-        let text: string;
+    locate(relative: string): string {
+        return `s3://${this.bucket}/${this.key(relative)}`;
+    }
+
+    async readObject(relative: string): Promise<string | undefined> {
+        const key = this.key(relative);
         // A manifest is small: one deadline covers the request and its body.
         const deadline = requestDeadline(`S3 GetObject of s3://${this.bucket}/${key}`, this.options.requestTimeoutMs);
         try {
             const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: deadline.signal });
-            text = await readWithin(res.Body as Readable, deadline.signal);
+            return await readWithin(res.Body as Readable, deadline.signal);
         } catch (caught) {
             const error = deadlineReason(caught, deadline.signal) ?? (deadline.signal.aborted ? deadline.signal.reason : caught);
-            if (isNotFound(error)) {
-                throw new JobError(ExitCode.Storage, `backup "${id}" not found in ${this.display} (no ${manifestPath(id)})`, this.ctx({ backup: id, notFound: true }));
-            }
+            if (isNotFound(error)) return undefined;
             throw storageError(`reading s3://${this.bucket}/${key} failed`, error, this.ctx());
         } finally {
             deadline.clear();
         }
-        return parseManifest(text, `s3://${this.bucket}/${key}`, id);
     }
 
     /**
@@ -283,7 +267,7 @@ export class S3Storage implements Storage {
      * with v2, and S3-compatible servers that cannot paginate v2 still work (s3rver builds v2
      * continuation tokens with DES, which OpenSSL 3 no longer offers, so any truncated v2 page fails).
      */
-    private async listNames(sub: string): Promise<string[]> {
+    async listNames(sub: string): Promise<string[]> {
         const prefix = `${this.key(sub)}/`;
         const names: string[] = [];
         let marker: string | undefined;
@@ -301,38 +285,6 @@ export class S3Storage implements Storage {
             throw storageError(`listing s3://${this.bucket}/${prefix} failed`, error, this.ctx());
         }
         return names;
-    }
-
-    async list(): Promise<ListResult> {
-        const result: ListResult = { manifests: [], damaged: [], warnings: [] };
-        const manifestIds = new Set<string>();
-        const ids = (await this.listNames("manifests")).map(idFromManifestName).filter((id): id is string => id !== undefined);
-        const outcomes = await mapLimit(ids, MANIFEST_FETCH_CONCURRENCY, async (id) => {
-            try {
-                return { id, manifest: await this.getManifest(id), error: undefined };
-            } catch (error) {
-                // An unreachable bucket fails the listing; a manifest deleted meanwhile is skipped, a damaged one reported.
-                if (!isDamaged(error) && !(error instanceof JobError && error.context["notFound"] === true)) throw error;
-                return { id, manifest: undefined, error };
-            }
-        });
-        for (const outcome of outcomes) {
-            if (outcome.manifest !== undefined) {
-                result.manifests.push(outcome.manifest);
-                manifestIds.add(outcome.id);
-            } else if (isDamaged(outcome.error)) {
-                result.damaged.push({ id: outcome.id, key: manifestPath(outcome.id), reason: errorMessage(outcome.error) });
-            } else {
-                result.warnings.push({ message: "ignoring manifest deleted while listing", context: { manifest: manifestPath(outcome.id), error: errorMessage(outcome.error) } });
-            }
-        }
-        for (const name of await this.listNames("dumps")) {
-            const id = idFromDumpName(name);
-            if (id !== undefined && !manifestIds.has(id)) {
-                result.warnings.push({ message: "ignoring dump without manifest (incomplete or failed backup)", context: { dump: dumpPath(id) } });
-            }
-        }
-        return result;
     }
 
     async openDump(manifest: Manifest): Promise<Readable> {

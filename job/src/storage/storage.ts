@@ -1,21 +1,6 @@
 import type { Readable } from "node:stream";
+import type { Folder } from "./folder.js";
 import type { Manifest } from "./manifest.js";
-
-/** A manifest that exists but cannot be used: not JSON, invalid, or naming another backup. */
-export interface DamagedManifest {
-    /** The id its key names (`manifests/<id>.json`). */
-    id: string;
-    /** Relative to the target root. */
-    key: string;
-    reason: string;
-}
-
-export interface ListResult {
-    manifests: Manifest[];
-    damaged: DamagedManifest[];
-    /** Problems worth a warning: dumps without a manifest, manifests deleted while listing. */
-    warnings: { message: string; context: Record<string, unknown> }[];
-}
 
 export interface WriteOptions {
     /** Aborting makes writeDump reject after removing or aborting what it wrote. */
@@ -23,14 +8,14 @@ export interface WriteOptions {
 }
 
 /**
- * A backup target. writeDump is all-or-nothing: when it rejects, nothing of the dump is visible.
+ * A backup target: the byte-level Folder that backups.ts lists, plus the streaming dump transfers.
+ * writeDump is all-or-nothing: when it rejects, nothing of the dump is visible.
  * Manifests are written in one atomic step, after the dump, and never replace another run's
  * manifest: of two runs with the same backup id, exactly one can write it.
  * Nothing here deletes from S3 (a versioned, locked bucket would only gain a delete marker, and the
  * task role has no s3:DeleteObject): a dump without a manifest is ignored and expires by lifecycle.
  */
-export interface Storage {
-    readonly display: string;
+export interface Storage extends Folder {
     /** The largest dump writeDump can store (S3: 10,000 multipart parts); undefined = no limit of its own. */
     readonly maxDumpBytes: number | undefined;
     /** Fails fast (exit 6) when the target cannot be reached, before any dump starts. */
@@ -41,7 +26,5 @@ export interface Storage {
     removeDump?(dump: string): Promise<void>;
     putManifest(manifest: Manifest): Promise<void>;
     manifestExists(id: string): Promise<boolean>;
-    getManifest(id: string): Promise<Manifest>;
-    list(): Promise<ListResult>;
     openDump(manifest: Manifest): Promise<Readable>;
 }
