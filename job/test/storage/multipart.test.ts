@@ -5,8 +5,8 @@ import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { PartUploadError, uploadStream, type StreamUploadLimits } from "../src/storage/multipart.js";
-import { startS3, type RecordedRequest, type S3Server } from "./support/s3.js";
+import { PartUploadError, uploadStream, type StreamUploadLimits } from "../../src/storage/multipart.js";
+import { startS3, type RecordedRequest, type S3Server } from "../support/s3.js";
 
 const BUCKET = "multipart";
 const MiB = 1024 * 1024;

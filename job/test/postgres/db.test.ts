@@ -2,8 +2,8 @@
 // server: a database holding only one such object is refused by restore without --clean.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { userObjects } from "../src/postgres/db.js";
-import { startPostgres, type PgCluster } from "./support/postgres.js";
+import { userObjects } from "../../src/postgres/db.js";
+import { startPostgres, type PgCluster } from "../support/postgres.js";
 
 let cluster: PgCluster;
 let databases = 0;

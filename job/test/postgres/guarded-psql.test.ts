@@ -1,9 +1,9 @@
 // The guarded psql session on its own, against a real server: only commit() can make a COMMIT
 // succeed; an early COMMIT in the SQL stream, a stream without its trailer, or an abort roll back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExitCode, type JobError } from "../src/errors.js";
-import { releaseTail, startGuardedPsql, TailHolder, type GuardedPsql } from "../src/postgres/guarded-psql.js";
-import { startPostgres, type PgCluster } from "./support/postgres.js";
+import { ExitCode, type JobError } from "../../src/errors.js";
+import { releaseTail, startGuardedPsql, TailHolder, type GuardedPsql } from "../../src/postgres/guarded-psql.js";
+import { startPostgres, type PgCluster } from "../support/postgres.js";
 
 let pg: PgCluster;
 const TRAILER = "\n--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict Abc123\n\n";

@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pgDriver from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { beginSnapshotTransaction } from "../src/postgres/db.js";
-import { runCli, type CliResult } from "./support/cli.js";
-import { createVariedDatabase, fingerprint } from "./support/fixtures.js";
-import { startPostgres, type PgCluster } from "./support/postgres.js";
-import { startS3, type S3Server } from "./support/s3.js";
+import { beginSnapshotTransaction } from "../../src/postgres/db.js";
+import { runCli, type CliResult } from "../support/cli.js";
+import { createVariedDatabase, fingerprint } from "../support/fixtures.js";
+import { startPostgres, type PgCluster } from "../support/postgres.js";
+import { startS3, type S3Server } from "../support/s3.js";
 
 let pg: PgCluster;
 let s3: S3Server;

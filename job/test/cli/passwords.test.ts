@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pgDriver from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExitCode } from "../src/errors.js";
-import { MIN_LITERAL_SECRET_LENGTH } from "../src/observability/redact.js";
-import { runCli, type CliResult } from "./support/cli.js";
-import { leakedFragments } from "./support/leaks.js";
-import { startPostgres, type PgCluster } from "./support/postgres.js";
+import { ExitCode } from "../../src/errors.js";
+import { MIN_LITERAL_SECRET_LENGTH } from "../../src/observability/redact.js";
+import { runCli, type CliResult } from "../support/cli.js";
+import { leakedFragments } from "../support/leaks.js";
+import { startPostgres, type PgCluster } from "../support/postgres.js";
 
 let pg: PgCluster;
 let work: string;

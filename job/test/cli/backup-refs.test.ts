@@ -6,10 +6,10 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExitCode } from "../src/errors.js";
-import { baseEnv, REPO_ROOT, runCli, type CliResult } from "./support/cli.js";
-import { startPostgres, type PgCluster } from "./support/postgres.js";
-import { startS3, type S3Server } from "./support/s3.js";
+import { ExitCode } from "../../src/errors.js";
+import { baseEnv, REPO_ROOT, runCli, type CliResult } from "../support/cli.js";
+import { startPostgres, type PgCluster } from "../support/postgres.js";
+import { startS3, type S3Server } from "../support/s3.js";
 
 let pg: PgCluster;
 let s3: S3Server;

@@ -7,9 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runCli, spawnCli } from "./support/cli.js";
-import { createVariedDatabase } from "./support/fixtures.js";
-import { freePort, startPostgres, type PgCluster } from "./support/postgres.js";
+import { runCli, spawnCli } from "../support/cli.js";
+import { createVariedDatabase } from "../support/fixtures.js";
+import { freePort, startPostgres, type PgCluster } from "../support/postgres.js";
+import { ExitCode } from "../../src/errors.js";
+import { monitorSettingsFromEnv, validateCrontab } from "../../src/observability/sentry.js";
+import { exitOf, messageOf } from "../support/errors.js";
 
 interface CheckIn {
     check_in_id: string;
@@ -127,5 +130,22 @@ describe("Sentry cron check-ins", () => {
         const result = await runCli(["backup", "--database-url", sourceUrl, "--to", `file://${join(work, "no-dsn")}`], { env: withoutDsn });
         expect(result.code).toBe(0);
         expect(received).toEqual([]);
+    });
+});
+
+describe("sentry settings", () => {
+    it("has no monitor without a DSN and builds the monitor config from env", () => {
+        expect(monitorSettingsFromEnv({ BACKUP_SCHEDULE: "0 3 * * *" })).toBeUndefined();
+        expect(monitorSettingsFromEnv({ SENTRY_DSN: "http://k@127.0.0.1:1/1", BACKUP_SCHEDULE: "0 3 * * *", BACKUP_SCHEDULE_TIMEZONE: "Europe/Berlin", SENTRY_CHECKIN_MARGIN_MINUTES: "10", SENTRY_MAX_RUNTIME_MINUTES: "90" })).toEqual({
+            dsn: "http://k@127.0.0.1:1/1",
+            slug: "database-backup",
+            environment: undefined,
+            config: { schedule: { type: "crontab", value: "0 3 * * *" }, timezone: "Europe/Berlin", checkinMargin: 10, maxRuntime: 90 },
+        });
+    });
+    it("rejects bad schedule settings with exit 2", () => {
+        expect(exitOf(() => validateCrontab("0 3 * *", "BACKUP_SCHEDULE"))).toBe(ExitCode.Usage);
+        expect(exitOf(() => monitorSettingsFromEnv({ SENTRY_DSN: "x", BACKUP_SCHEDULE: "0 3 * * *", BACKUP_SCHEDULE_TIMEZONE: "Mars/Olympus" }))).toBe(ExitCode.Usage);
+        expect(messageOf(() => monitorSettingsFromEnv({ SENTRY_DSN: "x", BACKUP_SCHEDULE: "0 3 * * *", SENTRY_MAX_RUNTIME_MINUTES: "0" }))).toMatch(/SENTRY_MAX_RUNTIME_MINUTES "0"/);
     });
 });
