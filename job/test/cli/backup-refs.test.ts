@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/errors.js";
 import { baseEnv, REPO_ROOT, runCli, type CliResult } from "../support/cli.js";
-import { startPostgres, type PgCluster } from "../support/postgres.js";
-import { startS3, type S3Server } from "../support/s3.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
+import { startS3, type S3Server } from "../../tools/servers/s3.js";
 
 let pg: PgCluster;
 let s3: S3Server;

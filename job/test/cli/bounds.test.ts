@@ -12,8 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { lockedTables } from "../../src/commands/backup.js";
 import { runCli, spawnCli, type CliResult } from "../support/cli.js";
 import { createVariedDatabase } from "../support/fixtures.js";
-import { startPostgres, type PgCluster } from "../support/postgres.js";
-import { startS3, type S3Server } from "../support/s3.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
+import { startS3, type S3Server } from "../../tools/servers/s3.js";
 
 const BUCKET = "bounds";
 let pgc: PgCluster;

@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli, spawnCli, type CliResult } from "../support/cli.js";
 import { olderClientBinDir } from "../support/fake-bin.js";
 import { createVariedDatabase, fingerprint, type DatabaseFingerprint } from "../support/fixtures.js";
-import { startPostgres, freePort, type PgCluster } from "../support/postgres.js";
-import { descendants, filesOpenForWriting, waitForDescendant } from "../support/proc.js";
-import { startS3, unreachableEndpoint, type S3Server } from "../support/s3.js";
+import { startPostgres, freePort, type PgCluster } from "../../tools/servers/postgres.js";
+import { descendants, filesOpenForWriting, waitForDescendant } from "../../tools/servers/proc.js";
+import { startS3, unreachableEndpoint, type S3Server } from "../../tools/servers/s3.js";
 
 const BUCKET = "fault-backups";
 let pg: PgCluster;

@@ -8,7 +8,7 @@ import { ExitCode } from "../../src/errors.js";
 import { MIN_LITERAL_SECRET_LENGTH } from "../../src/observability/redact.js";
 import { runCli, type CliResult } from "../support/cli.js";
 import { leakedFragments } from "../support/leaks.js";
-import { startPostgres, type PgCluster } from "../support/postgres.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 
 let pg: PgCluster;
 let work: string;

@@ -10,9 +10,9 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli, spawnCli, type CliResult, type RunningCli } from "../support/cli.js";
 import { createVariedDatabase, fingerprint, type DatabaseFingerprint } from "../support/fixtures.js";
-import { startPostgres, type PgCluster } from "../support/postgres.js";
-import { waitForDescendant } from "../support/proc.js";
-import { startS3, type S3Server } from "../support/s3.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
+import { waitForDescendant } from "../../tools/servers/proc.js";
+import { startS3, type S3Server } from "../../tools/servers/s3.js";
 
 const BUCKET = "restore-safety";
 let pg: PgCluster;

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { beginSnapshotTransaction } from "../../src/postgres/db.js";
 import { runCli, type CliResult } from "../support/cli.js";
 import { createVariedDatabase, fingerprint } from "../support/fixtures.js";
-import { startPostgres, type PgCluster } from "../support/postgres.js";
-import { startS3, type S3Server } from "../support/s3.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
+import { startS3, type S3Server } from "../../tools/servers/s3.js";
 
 let pg: PgCluster;
 let s3: S3Server;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli, spawnCli } from "../support/cli.js";
 import { createVariedDatabase } from "../support/fixtures.js";
-import { freePort, startPostgres, type PgCluster } from "../support/postgres.js";
+import { freePort, startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 import { ExitCode } from "../../src/errors.js";
 import { monitorSettingsFromEnv, validateCrontab } from "../../src/observability/sentry.js";
 import { exitOf, messageOf } from "../support/errors.js";

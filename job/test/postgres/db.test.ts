@@ -3,7 +3,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userObjects } from "../../src/postgres/db.js";
-import { startPostgres, type PgCluster } from "../support/postgres.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 
 let cluster: PgCluster;
 let databases = 0;

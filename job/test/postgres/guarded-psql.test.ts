@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode, type JobError } from "../../src/errors.js";
 import { releaseTail, startGuardedPsql, TailHolder, type GuardedPsql } from "../../src/postgres/guarded-psql.js";
-import { startPostgres, type PgCluster } from "../support/postgres.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 
 let pg: PgCluster;
 const TRAILER = "\n--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict Abc123\n\n";

@@ -6,7 +6,7 @@ import { crc32 } from "node:zlib";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PartUploadError, uploadStream, type StreamUploadLimits } from "../../src/storage/multipart.js";
-import { startS3, type RecordedRequest, type S3Server } from "../support/s3.js";
+import { startS3, type RecordedRequest, type S3Server } from "../../tools/servers/s3.js";
 
 const BUCKET = "multipart";
 const MiB = 1024 * 1024;
