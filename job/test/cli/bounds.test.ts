@@ -10,7 +10,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { lockedTables } from "../../src/commands/backup.js";
-import { runCli, spawnCli, type CliResult } from "../support/cli.js";
+import { type CliResult, errorOf, runCli, spawnCli } from "../support/cli.js";
 import { createVariedDatabase } from "../support/fixtures.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 import { startS3, type S3Server } from "../../tools/servers/s3.js";
@@ -37,12 +37,6 @@ afterAll(async () => {
     await Promise.all([pgc?.stop(), s3?.stop()]);
     if (work) rmSync(work, { recursive: true, force: true });
 });
-
-function errorOf(result: CliResult) {
-    const errors = result.logs.filter((l) => l.level === "error");
-    expect(errors, result.stdout + result.stderr).toHaveLength(1);
-    return errors[0]!;
-}
 
 /** Seconds from the run's first log line to its error line: the CLI's own start-up (slow on a busy machine) is not what is bounded. */
 function runSeconds(result: CliResult): number {

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runCli, spawnCli, type CliResult } from "../support/cli.js";
+import { type CliResult, errorOf, runCli, spawnCli } from "../support/cli.js";
 import { olderClientBinDir } from "../support/fake-bin.js";
 import { createVariedDatabase, fingerprint, type DatabaseFingerprint } from "../support/fixtures.js";
 import { startPostgres, freePort, type PgCluster } from "../../tools/servers/postgres.js";
@@ -36,12 +36,6 @@ afterAll(async () => {
     await Promise.all([pg?.stop(), s3?.stop()]);
     if (work) rmSync(work, { recursive: true, force: true });
 });
-
-function errorOf(result: CliResult) {
-    const errors = result.logs.filter((l) => l.level === "error");
-    expect(errors, result.stdout + result.stderr).toHaveLength(1);
-    return errors[0]!;
-}
 
 function filesUnder(dir: string): string[] {
     const found: string[] = [];
