@@ -413,7 +413,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 ...common,
                 from: targetOf("from"),
                 backup: backupRef(text("backup")?.value),
-                scratchDatabaseUrl: required(text("scratch-database-url")?.value, "--scratch-database-url", "name a database on the server where a scratch database may be created"),
+                scratchDatabaseUrl: required(
+                    text("scratch-database-url")?.value,
+                    "--scratch-database-url",
+                    "name a database on the server where a scratch database may be created",
+                ),
             };
     }
 }
