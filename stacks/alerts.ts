@@ -29,7 +29,7 @@ import { nameStem } from "./naming.js";
 import type { AlertsSettings } from "./settings/registry.js";
 
 export const ALERTS_TYPE = "hotelgenius:ops:Alerts";
-/** The backup job's CloudWatch Embedded Metric Format namespace (job/src/emf.ts METRIC_NAMESPACE). */
+/** The backup job's CloudWatch Embedded Metric Format namespace (job/src/observability/emf.ts METRIC_NAMESPACE). */
 export const BACKUP_NAMESPACE = "HotelGenius/Backup";
 /** The log-drains area's metric filters count error lines here, across every drained log group. */
 export const LOG_NAMESPACE = "HotelGenius/Logs";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { emfRecord } from "../job/src/emf.js";
-import { createLogger } from "../job/src/log.js";
+import { emfRecord } from "../job/src/observability/emf.js";
+import { createLogger } from "../job/src/observability/log.js";
 import {
     accountOf,
     archiveLifecycleRules,

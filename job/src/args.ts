@@ -2,8 +2,8 @@ import { constants as bufferConstants } from "node:buffer";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.js";
-import { validateName } from "./ids.js";
-import { DEFAULT_TARGET, parseTarget, type Target } from "./target.js";
+import { validateName } from "./storage/ids.js";
+import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
 
 /**
  * Memory is part size x (queue size + 1) plus the SDK's copies: 8 MiB x 2 in flight kept the node
@@ -75,36 +75,192 @@ export interface ListOptions {
 
 export type Parsed = BackupOptions | RestoreOptions | VerifyOptions | ListOptions | { command: "help"; text: string };
 
-type Spec = Record<string, { type: "string" | "boolean"; short?: string }>;
+/** One command-line option, declared once: the parser reads it and the help text is generated from it. */
+interface OptionBase {
+    /** Long name without the dashes. */
+    name: string;
+    description: string;
+    /** Variable read when the option is not given. */
+    env?: string;
+    /** What the help adds after the default, e.g. the exit code when a bound runs out. */
+    note?: string;
+}
+/** A whole number within [min, max]; `fallback` when neither the option nor `env` is set. */
+interface IntOption extends OptionBase {
+    kind: "int";
+    value: "N" | "S";
+    min: number;
+    max: number;
+    fallback: number;
+}
+interface TextOption extends OptionBase {
+    kind: "text";
+    value: string;
+    /** The default as the help shows it, when the parser has one. */
+    shownDefault?: string;
+}
+interface FlagOption extends OptionBase {
+    kind: "flag";
+}
+export type OptionDecl = IntOption | TextOption | FlagOption;
 
-const COMMON: Spec = {
-    "pg-bin": { type: "string" },
-    "connect-attempts": { type: "string" },
-    "request-timeout": { type: "string" },
-    "max-runtime": { type: "string" },
-    help: { type: "boolean", short: "h" },
+const target = (name: "to" | "from"): TextOption => ({
+    kind: "text",
+    name,
+    value: "TARGET",
+    description: "s3://BUCKET[/PREFIX] or file://DIR",
+    env: "BACKUP_TARGET",
+    shownDefault: DEFAULT_TARGET,
+});
+const backupRefOption: TextOption = { kind: "text", name: "backup", value: "ID|latest", description: 'backup id from "list"', shownDefault: "latest" };
+const requestTimeout: IntOption = {
+    kind: "int",
+    name: "request-timeout",
+    value: "S",
+    description: "deadline of each S3 request in seconds",
+    min: 1,
+    max: 3600,
+    env: "BACKUP_REQUEST_TIMEOUT_SECONDS",
+    fallback: DEFAULT_REQUEST_TIMEOUT_SECONDS,
 };
+const maxRuntime = (what: string, fallback: number): IntOption => ({
+    kind: "int",
+    name: "max-runtime",
+    value: "S",
+    description: `stop ${what} after S seconds, 0 = never`,
+    min: 0,
+    max: 604_800,
+    env: "BACKUP_MAX_RUNTIME_SECONDS",
+    fallback,
+    note: "exit 124",
+});
+const connectAttempts = (description: string): IntOption => ({ kind: "int", name: "connect-attempts", value: "N", description, min: 1, max: 20, fallback: 5 });
+const pgBin = (programs: string): TextOption => ({ kind: "text", name: "pg-bin", value: "DIR", description: `take ${programs} from DIR instead of PATH` });
+const help: FlagOption = { kind: "flag", name: "help", description: "print this help" };
 
-const SPECS: Record<CommandName, Spec> = {
+interface CommandDecl {
+    usage: string;
+    options: readonly OptionDecl[];
+}
+
+export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
     backup: {
-        ...COMMON,
-        "database-url": { type: "string" },
-        to: { type: "string" },
-        name: { type: "string" },
-        "compression-level": { type: "string" },
-        "compression-threads": { type: "string" },
-        "part-size-mib": { type: "string" },
-        "upload-queue-size": { type: "string" },
-        "progress-interval": { type: "string" },
-        "lock-wait-timeout": { type: "string" },
+        usage: "backup-job backup [--database-url URL] [--to TARGET] [options]",
+        options: [
+            { kind: "text", name: "database-url", value: "URL", description: "database to dump", env: "DATABASE_URL" },
+            target("to"),
+            { kind: "text", name: "name", value: "NAME", description: "backup name, the id prefix", shownDefault: "the database name" },
+            { kind: "int", name: "compression-level", value: "N", description: "zstd level", min: 1, max: 19, fallback: 3 },
+            { kind: "int", name: "compression-threads", value: "N", description: "zstd worker threads, 0 = one per core", min: 0, max: 64, fallback: 1 },
+            {
+                kind: "int",
+                name: "part-size-mib",
+                value: "N",
+                description: "S3 multipart part size in MiB",
+                min: 5,
+                max: MAX_PART_SIZE_MIB,
+                fallback: DEFAULT_PART_SIZE_MIB,
+                note: "the dump may have at most 10,000 parts: 78 GiB compressed at 8",
+            },
+            { kind: "int", name: "upload-queue-size", value: "N", description: "S3 parts uploaded concurrently", min: 1, max: 16, fallback: DEFAULT_UPLOAD_QUEUE_SIZE },
+            { kind: "int", name: "progress-interval", value: "S", description: "seconds between progress log lines", min: 1, max: 3600, fallback: 30 },
+            {
+                kind: "int",
+                name: "lock-wait-timeout",
+                value: "S",
+                description: "give up when a table lock is not granted within S seconds",
+                min: 1,
+                max: 86_400,
+                env: "BACKUP_LOCK_WAIT_TIMEOUT_SECONDS",
+                fallback: DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS,
+                note: "exit 10",
+            },
+            requestTimeout,
+            maxRuntime("the run", DEFAULT_MAX_RUNTIME_SECONDS),
+            connectAttempts("connection attempts for a cold-starting server"),
+            pgBin("pg_dump"),
+            help,
+        ],
     },
-    restore: { ...COMMON, from: { type: "string" }, backup: { type: "string" }, "database-url": { type: "string" }, clean: { type: "boolean" } },
-    verify: { ...COMMON, from: { type: "string" }, backup: { type: "string" }, "scratch-database-url": { type: "string" } },
-    list: { from: { type: "string" }, json: { type: "boolean" }, "request-timeout": { type: "string" }, help: { type: "boolean", short: "h" } },
+    list: {
+        usage: "backup-job list [--from TARGET] [--json]",
+        options: [target("from"), { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" }, requestTimeout, help],
+    },
+    restore: {
+        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean]",
+        options: [
+            { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
+            target("from"),
+            backupRefOption,
+            {
+                kind: "flag",
+                name: "clean",
+                description: "allow a non-empty database: drop all its schemas, extensions and large objects and restore, in one transaction (all or nothing)",
+            },
+            requestTimeout,
+            maxRuntime("the run", 0),
+            connectAttempts("connection attempts"),
+            pgBin("pg_restore (and psql, for --clean)"),
+            help,
+        ],
+    },
+    verify: {
+        usage: "backup-job verify --scratch-database-url URL [--from TARGET] [--backup ID|latest]",
+        options: [
+            {
+                kind: "text",
+                name: "scratch-database-url",
+                value: "URL",
+                description: "an existing database on the server used for the drill; a new uniquely named database is created next to it and always dropped",
+            },
+            target("from"),
+            backupRefOption,
+            requestTimeout,
+            maxRuntime("the drill", DEFAULT_MAX_RUNTIME_SECONDS),
+            connectAttempts("connection attempts"),
+            pgBin("pg_restore"),
+            help,
+        ],
+    },
 };
 
-export const HELP: Record<CommandName | "main", string> = {
-    main: `Usage: backup-job <command> [options]
+const HELP_WIDTH = 100;
+
+function optionLabel(option: OptionDecl): string {
+    const flag = option.name === "help" ? "-h, --help" : `--${option.name}`;
+    return option.kind === "flag" ? flag : `${flag} ${option.value}`;
+}
+
+function optionText(option: OptionDecl): string {
+    const range = option.kind === "int" ? `, ${option.min}-${option.max}` : "";
+    const shownDefault = option.kind === "int" ? String(option.fallback) : option.kind === "text" ? option.shownDefault : undefined;
+    const facts = [option.env && `env ${option.env}`, shownDefault !== undefined && `default ${shownDefault}`].filter(Boolean).join(", ");
+    const extras = [facts, option.note].filter(Boolean).join("; ");
+    return `${option.description}${range}${extras ? ` (${extras})` : ""}`;
+}
+
+/** Words of `text` in lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+    const lines: string[] = [];
+    for (const word of text.split(" ")) {
+        const last = lines.length - 1;
+        if (last >= 0 && lines[last]!.length + 1 + word.length <= width) lines[last] += ` ${word}`;
+        else lines.push(word);
+    }
+    return lines;
+}
+
+/** A command's help, generated from the declarations the parser enforces. */
+export function commandHelp(command: CommandName): string {
+    const { usage, options } = COMMAND_OPTIONS[command];
+    const column = Math.max(...options.map((o) => optionLabel(o).length)) + 4;
+    const lines = options.flatMap((option) =>
+        wrap(optionText(option), HELP_WIDTH - column).map((text, i) => (i === 0 ? `  ${optionLabel(option).padEnd(column - 2)}${text}` : `${" ".repeat(column)}${text}`)),
+    );
+    return [`Usage: ${usage}`, "", ...lines].join("\n");
+}
+
+export const MAIN_HELP = `Usage: backup-job <command> [options]
 
 Commands:
   backup    dump a database (pg_dump -Fc | zstd) to a target, with a manifest written last
@@ -116,72 +272,20 @@ Run "backup-job <command> --help" for the options of a command.
 Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authentication,
 4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
 9 refused (target database not empty), 10 lock wait timed out (retryable), 124 maximum runtime
-reached, 130/143 interrupted by SIGINT/SIGTERM.`,
-    backup: `Usage: backup-job backup [--database-url URL] [--to TARGET] [options]
+reached, 130/143 interrupted by SIGINT/SIGTERM.`;
 
-  --database-url URL        database to dump (env DATABASE_URL)
-  --to TARGET               s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
-  --name NAME               backup name, the id prefix (default: the database name)
-  --compression-level N     zstd level 1-19 (default 3)
-  --compression-threads N   zstd worker threads, 0 = one per core (default 1)
-  --part-size-mib N         S3 multipart part size in MiB, 5-${MAX_PART_SIZE_MIB} (default 8; the dump may
-                            have at most 10,000 parts: 78 GiB compressed at 8)
-  --upload-queue-size N     S3 parts uploaded concurrently, 1-16 (default 2)
-  --progress-interval S     seconds between progress log lines, 1-3600 (default 30)
-  --lock-wait-timeout S     give up when a table lock is not granted within S seconds, 1-86400
-                            (env BACKUP_LOCK_WAIT_TIMEOUT_SECONDS, default ${DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS}; exit 10)
-  --request-timeout S       deadline of each S3 request in seconds, 1-3600
-                            (env BACKUP_REQUEST_TIMEOUT_SECONDS, default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})
-  --max-runtime S           stop the run after S seconds, 0 = never, up to 604800
-                            (env BACKUP_MAX_RUNTIME_SECONDS, default ${DEFAULT_MAX_RUNTIME_SECONDS}; exit 124)
-  --connect-attempts N      connection attempts for a cold-starting server, 1-20 (default 5)
-  --pg-bin DIR              take pg_dump from DIR instead of PATH`,
-    list: `Usage: backup-job list [--from TARGET] [--json]
-
-  --from TARGET         s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
-  --json                print one JSON array of manifests instead of a table
-  --request-timeout S   deadline of each S3 request in seconds, 1-3600
-                        (env BACKUP_REQUEST_TIMEOUT_SECONDS, default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
-    restore: `Usage: backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean]
-
-  --database-url URL        database to restore into (required; never taken from DATABASE_URL)
-  --from TARGET             s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
-  --backup ID|latest        backup id from "list" (default latest)
-  --clean                   allow a non-empty database: drop all its schemas, extensions and large
-                            objects and restore, in one transaction (all or nothing)
-  --request-timeout S       deadline of each S3 request in seconds, 1-3600
-                            (env BACKUP_REQUEST_TIMEOUT_SECONDS, default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})
-  --max-runtime S           stop the run after S seconds, 0 = never (env BACKUP_MAX_RUNTIME_SECONDS,
-                            default 0 for restore; exit 124)
-  --connect-attempts N      connection attempts, 1-20 (default 5)
-  --pg-bin DIR              take pg_restore (and psql, for --clean) from DIR instead of PATH`,
-    verify: `Usage: backup-job verify --scratch-database-url URL [--from TARGET] [--backup ID|latest]
-
-  --scratch-database-url URL  an existing database on the server used for the drill; a new
-                              uniquely named database is created next to it and always dropped
-  --from TARGET               s3://BUCKET[/PREFIX] or file://DIR (env BACKUP_TARGET, default ${DEFAULT_TARGET})
-  --backup ID|latest          backup id from "list" (default latest)
-  --request-timeout S         deadline of each S3 request in seconds, 1-3600
-                              (env BACKUP_REQUEST_TIMEOUT_SECONDS, default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})
-  --max-runtime S             stop the drill after S seconds, 0 = never
-                              (env BACKUP_MAX_RUNTIME_SECONDS, default ${DEFAULT_MAX_RUNTIME_SECONDS}; exit 124)
-  --connect-attempts N        connection attempts, 1-20 (default 5)
-  --pg-bin DIR                take pg_restore from DIR instead of PATH`,
-};
-
-export function intOption(raw: string | undefined, option: string, min: number, max: number, fallback: number): number {
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
-        throw usageError(`${option} "${raw}" is not allowed: use a whole number from ${min} to ${max}`);
+function intOption(raw: string, label: string, option: IntOption): number {
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < option.min || Number(raw) > option.max) {
+        throw usageError(`${label} "${raw}" is not allowed: use a whole number from ${option.min} to ${option.max}`);
     }
     return Number(raw);
 }
 
-/** An option that may also come from the environment: errors name whichever was used. */
-function intSetting(raw: string | undefined, option: string, env: NodeJS.ProcessEnv, variable: string, min: number, max: number, fallback: number): number {
-    if (raw !== undefined) return intOption(raw, option, min, max, fallback);
-    const fromEnv = env[variable];
-    return fromEnv === undefined || fromEnv.trim() === "" ? fallback : intOption(fromEnv, variable, min, max, fallback);
+/** The option, else its variable, else its default: errors name whichever was used. */
+function readInt(option: IntOption, raw: string | undefined, env: NodeJS.ProcessEnv): number {
+    if (raw !== undefined) return intOption(raw, `--${option.name}`, option);
+    const fromEnv = option.env === undefined ? undefined : env[option.env];
+    return fromEnv === undefined || fromEnv.trim() === "" ? option.fallback : intOption(fromEnv, option.env!, option);
 }
 
 /**
@@ -200,9 +304,7 @@ export function checkUploadMemory(partSizeMiB: number, queueSize: number, memory
 
 function translateParseError(command: CommandName, error: unknown): never {
     const e = error as { code?: string; message?: string };
-    const allowed = Object.keys(SPECS[command])
-        .map((k) => `--${k}`)
-        .join(", ");
+    const allowed = COMMAND_OPTIONS[command].options.map((o) => `--${o.name}`).join(", ");
     const option = /'([^']+)'/.exec(e.message ?? "")?.[1] ?? "";
     if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw usageError(`unknown option "${option}" for "${command}": allowed are ${allowed}`);
     if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw usageError(`unexpected argument ${option ? `"${option}"` : ""} for "${command}": options are ${allowed}`);
@@ -230,55 +332,69 @@ export function availableMemory(): number {
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, memoryBytes = availableMemory()): Parsed {
     const [first, ...rest] = argv;
-    if (first === undefined || first === "--help" || first === "-h" || first === "help") return { command: "help", text: HELP.main };
+    if (first === undefined || first === "--help" || first === "-h" || first === "help") return { command: "help", text: MAIN_HELP };
     if (!(COMMANDS as readonly string[]).includes(first)) {
         throw usageError(`unknown command "${first}": allowed are ${COMMANDS.join(", ")}`);
     }
     const command = first as CommandName;
+    const options = COMMAND_OPTIONS[command].options;
+    const spec = Object.fromEntries(options.map((o) => [o.name, { type: o.kind === "flag" ? "boolean" : "string", ...(o.name === "help" ? { short: "h" } : {}) }] as const));
     let values: Record<string, string | boolean | undefined>;
     try {
-        values = parseArgs({ args: rest, options: SPECS[command], strict: true, allowPositionals: false }).values;
+        values = parseArgs({ args: rest, options: spec, strict: true, allowPositionals: false }).values;
     } catch (error) {
         translateParseError(command, error);
     }
-    if (values["help"]) return { command: "help", text: HELP[command] };
     const str = (key: string) => values[key] as string | undefined;
-    // Errors name where the target came from: the option, else BACKUP_TARGET, else the default.
-    const targetOf = (key: "to" | "from") => {
-        const given = str(key);
-        if (given !== undefined) return parseTarget(given, `--${key}`, cwd);
-        const fromEnv = env["BACKUP_TARGET"];
-        return fromEnv !== undefined ? parseTarget(fromEnv, "BACKUP_TARGET", cwd) : parseTarget(DEFAULT_TARGET, `--${key}`, cwd);
+    const declared = <K extends OptionDecl["kind"]>(name: string, kind: K) => {
+        const option = options.find((o) => o.name === name);
+        if (option?.kind !== kind) throw new Error(`--${name} is not declared as a ${kind} option of "${command}"`);
+        return option as Extract<OptionDecl, { kind: K }>;
     };
-    const requestTimeoutSeconds = intSetting(str("request-timeout"), "--request-timeout", env, "BACKUP_REQUEST_TIMEOUT_SECONDS", 1, 3600, DEFAULT_REQUEST_TIMEOUT_SECONDS);
-    if (command === "list") return { command, from: targetOf("from"), json: values["json"] === true, requestTimeoutSeconds };
+    const int = (name: string) => readInt(declared(name, "int"), str(name), env);
+    const flag = (name: string) => declared(name, "flag") && values[name] === true;
+    if (flag("help")) return { command: "help", text: commandHelp(command) };
+    // The option, else its variable; the label names whichever was used, for error messages.
+    const text = (name: string): { value: string; label: string } | undefined => {
+        const variable = declared(name, "text").env;
+        const given = str(name);
+        if (given !== undefined) return { value: given, label: `--${name}` };
+        const fromEnv = variable === undefined ? undefined : env[variable];
+        return fromEnv === undefined ? undefined : { value: fromEnv, label: variable! };
+    };
+    const targetOf = (key: "to" | "from") => {
+        const source = text(key);
+        return parseTarget(source?.value ?? DEFAULT_TARGET, source?.label ?? `--${key}`, cwd);
+    };
+    const requestTimeoutSeconds = int("request-timeout");
+    if (command === "list") return { command, from: targetOf("from"), json: flag("json"), requestTimeoutSeconds };
 
     const common: Common = {
-        pgBin: str("pg-bin"),
-        connectAttempts: intOption(str("connect-attempts"), "--connect-attempts", 1, 20, 5),
+        pgBin: text("pg-bin")?.value,
+        connectAttempts: int("connect-attempts"),
         requestTimeoutSeconds,
-        maxRuntimeSeconds: intSetting(str("max-runtime"), "--max-runtime", env, "BACKUP_MAX_RUNTIME_SECONDS", 0, 604_800, command === "restore" ? 0 : DEFAULT_MAX_RUNTIME_SECONDS),
+        maxRuntimeSeconds: int("max-runtime"),
     };
     if (common.pgBin !== undefined && common.pgBin.trim() === "") throw usageError(`--pg-bin "" is not allowed: name a directory holding pg_dump, pg_restore and psql`);
 
     switch (command) {
         case "backup": {
-            const name = str("name");
-            const partSizeMiB = intOption(str("part-size-mib"), "--part-size-mib", 5, MAX_PART_SIZE_MIB, DEFAULT_PART_SIZE_MIB);
-            const uploadQueueSize = intOption(str("upload-queue-size"), "--upload-queue-size", 1, 16, DEFAULT_UPLOAD_QUEUE_SIZE);
+            const name = text("name")?.value;
+            const partSizeMiB = int("part-size-mib");
+            const uploadQueueSize = int("upload-queue-size");
             checkUploadMemory(partSizeMiB, uploadQueueSize, memoryBytes);
             return {
                 command,
                 ...common,
-                databaseUrl: required(str("database-url") ?? env["DATABASE_URL"], "--database-url", "pass --database-url URL or set DATABASE_URL"),
+                databaseUrl: required(text("database-url")?.value, "--database-url", "pass --database-url URL or set DATABASE_URL"),
                 target: targetOf("to"),
                 name: name === undefined ? undefined : validateName(name, "--name"),
-                compressionLevel: intOption(str("compression-level"), "--compression-level", 1, 19, 3),
-                compressionThreads: intOption(str("compression-threads"), "--compression-threads", 0, 64, 1),
+                compressionLevel: int("compression-level"),
+                compressionThreads: int("compression-threads"),
                 partSizeMiB,
                 uploadQueueSize,
-                progressIntervalSeconds: intOption(str("progress-interval"), "--progress-interval", 1, 3600, 30),
-                lockWaitTimeoutSeconds: intSetting(str("lock-wait-timeout"), "--lock-wait-timeout", env, "BACKUP_LOCK_WAIT_TIMEOUT_SECONDS", 1, 86_400, DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS),
+                progressIntervalSeconds: int("progress-interval"),
+                lockWaitTimeoutSeconds: int("lock-wait-timeout"),
             };
         }
         case "restore":
@@ -286,18 +402,22 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 command,
                 ...common,
                 from: targetOf("from"),
-                backup: backupRef(str("backup")),
-                // Deliberately not from DATABASE_URL: a restore target must be named on purpose.
-                databaseUrl: required(str("database-url"), "--database-url", "name the database to restore into (DATABASE_URL is not used for restore)"),
-                clean: values["clean"] === true,
+                backup: backupRef(text("backup")?.value),
+                // Its declaration has no variable: a restore target must be named on purpose, never taken from DATABASE_URL.
+                databaseUrl: required(text("database-url")?.value, "--database-url", "name the database to restore into (DATABASE_URL is not used for restore)"),
+                clean: flag("clean"),
             };
         case "verify":
             return {
                 command,
                 ...common,
                 from: targetOf("from"),
-                backup: backupRef(str("backup")),
-                scratchDatabaseUrl: required(str("scratch-database-url"), "--scratch-database-url", "name a database on the server where a scratch database may be created"),
+                backup: backupRef(text("backup")?.value),
+                scratchDatabaseUrl: required(
+                    text("scratch-database-url")?.value,
+                    "--scratch-database-url",
+                    "name a database on the server where a scratch database may be created",
+                ),
             };
     }
 }

@@ -1,10 +1,10 @@
 import { parseCli, type Parsed } from "./args.js";
 import { ExitCode, JobError, errorMessage, toJobError } from "./errors.js";
-import { createLogger, logProcessWarnings, type Logger } from "./log.js";
+import { createLogger, logProcessWarnings, type Logger } from "./observability/log.js";
 import type { Runtime } from "./runtime.js";
 import { toolInfo } from "./runtime.js";
-import { monitorSettingsFromEnv, startCronMonitor, type CronMonitor } from "./sentry.js";
-import { callerDirectory } from "./target.js";
+import { monitorSettingsFromEnv, startCronMonitor, type CronMonitor } from "./observability/sentry.js";
+import { callerDirectory } from "./storage/target.js";
 
 /** After a signal, cleanup (pg_dump ended, upload aborted, check-in sent) must fit the ECS stop timeout (30 s default). */
 const SIGNAL_DEADLINE_MS = 20_000;
@@ -28,16 +28,16 @@ function write(stream: NodeJS.WriteStream) {
 async function execute(parsed: Exclude<Parsed, { command: "help" }>, rt: Runtime): Promise<void> {
     switch (parsed.command) {
         case "backup":
-            await (await import("./backup.js")).runBackup(parsed, rt, toolInfo());
+            await (await import("./commands/backup.js")).runBackup(parsed, rt, toolInfo());
             return;
         case "restore":
-            await (await import("./restore.js")).runRestore(parsed, rt);
+            await (await import("./commands/restore.js")).runRestore(parsed, rt);
             return;
         case "verify":
-            await (await import("./verify.js")).runVerify(parsed, rt);
+            await (await import("./commands/verify.js")).runVerify(parsed, rt);
             return;
         case "list":
-            await (await import("./list.js")).runList(parsed, rt);
+            await (await import("./commands/list.js")).runList(parsed, rt);
             return;
     }
 }

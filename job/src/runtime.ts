@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Logger } from "./log.js";
+import type { Logger } from "./observability/log.js";
 
 /** What commands need from the process, passed in so they stay testable and signal-aware. */
 export interface Runtime {

@@ -4,7 +4,7 @@
 // generated deterministically from a seed.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import type { PgCluster } from "../../job/test/support/postgres.js";
+import type { PgCluster } from "../../job/tools/servers/postgres.js";
 
 /** mulberry32: small, fast, deterministic; quality is ample for test data. */
 export function prng(seed: number): () => number {

@@ -1,6 +1,6 @@
 // Samples a process tree (the CLI and the pg_dump/zstd it starts) while it runs: peak memory,
 // bytes written to storage, and regular files held open for writing.
-import { CLOCK_TICKS_PER_SECOND, descendants, filesOpenForWriting, ioWriteBytes, peakRssBytes, processInfo, rssBytes } from "../../job/test/support/proc.js";
+import { CLOCK_TICKS_PER_SECOND, descendants, filesOpenForWriting, ioWriteBytes, peakRssBytes, processInfo, rssBytes } from "../../job/tools/servers/proc.js";
 
 export interface TreeUsage {
     /** Largest sum of VmRSS over the whole tree at one sample. */

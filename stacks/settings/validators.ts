@@ -4,7 +4,7 @@
 // group names, https URLs, Route 53 checker regions, Sentry slugs, environments and DSNs, schedule
 // gaps, Fargate task sizes, image references, VPC and subnet ids.
 import { Region } from "@pulumi/aws/types/enums/index.js";
-import { parseDatabaseUrl, refusePoolerHost } from "../../job/src/dburl.js";
+import { parseDatabaseUrl, refusePoolerHost } from "../../job/src/postgres/dburl.js";
 import { suggestion } from "./spec.js";
 
 export const AWS_REGIONS: readonly string[] = Object.values(Region);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { baseEnv, REPO_ROOT } from "./cli.js";
 import { createVariedDatabase } from "./fixtures.js";
-import { startPostgres, type PgCluster } from "./postgres.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 
 const WRAPPER = join(REPO_ROOT, "scripts", "backup-db.sh");
 

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { expect } from "vitest";
 
 /** The repository root (this file is job/test/support/cli.ts). */
 export const REPO_ROOT = resolve(__dirname, "..", "..", "..");
@@ -176,4 +177,11 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Run
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
     return spawnCli(args, options).result;
+}
+
+/** The one error line of a failed run (a run that logs more than one fails the test). */
+export function errorOf(result: CliResult): LogLine {
+    const errors = result.logs.filter((l) => l.level === "error");
+    expect(errors, result.stdout + result.stderr).toHaveLength(1);
+    return errors[0]!;
 }

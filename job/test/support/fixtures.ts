@@ -1,6 +1,6 @@
 // A database that exercises what pg_dump/pg_restore must carry (types, partitions, code, sequences,
 // large objects), and an exact fingerprint to compare a restored copy with its source.
-import type { PgCluster } from "./postgres.js";
+import type { PgCluster } from "../../tools/servers/postgres.js";
 
 export interface VariedDatabaseOptions {
     /** Rows in the main table; the other tables scale with it. */

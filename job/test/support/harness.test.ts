@@ -10,10 +10,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseOutput, runCli, spawnCli } from "./cli.js";
 import { olderClientBinDir } from "./fake-bin.js";
-import { descendants, filesOpenForWriting, isWriteMode, parseStat, parseStatusKiB, peakRssBytes, treeCpuSeconds, waitForDescendant } from "./proc.js";
+import { descendants, filesOpenForWriting, isWriteMode, parseStat, parseStatusKiB, peakRssBytes, treeCpuSeconds, waitForDescendant } from "../../tools/servers/proc.js";
 import { createVariedDatabase, fingerprint } from "./fixtures.js";
-import { newestVersionDir, parseMajorVersion, startPostgres, tail, type PgCluster } from "./postgres.js";
-import { classifyRequest, startS3, unreachableEndpoint, type S3Server } from "./s3.js";
+import { newestVersionDir, parseMajorVersion, startPostgres, tail, type PgCluster } from "../../tools/servers/postgres.js";
+import { classifyRequest, startS3, unreachableEndpoint, type S3Server } from "../../tools/servers/s3.js";
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 

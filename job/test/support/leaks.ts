@@ -1,6 +1,6 @@
 // What of a secret shows in some output: the secret itself, or any fragment of it long enough to
 // matter (MIN_LITERAL_SECRET_LENGTH characters, the shortest value the job masks literally).
-import { MIN_LITERAL_SECRET_LENGTH } from "../../src/redact.js";
+import { MIN_LITERAL_SECRET_LENGTH } from "../../src/observability/redact.js";
 
 /** Every fragment of `secret` (or the whole of a shorter one) found in `output`. */
 export function leakedFragments(output: string, secret: string, length = MIN_LITERAL_SECRET_LENGTH): string[] {

@@ -1,0 +1,178 @@
+// The restore path shared by restore and verify: the checksum pass and the guarded, all-or-nothing restore stream.
+import { Writable, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { ExitCode, JobError, errorMessage } from "../errors.js";
+import { startProgress } from "../observability/reporter.js";
+import { describeExit, pgProgram, startChild, succeeded, type Child } from "../process/proc.js";
+import type { Runtime } from "../runtime.js";
+import { HashingGate } from "../storage/hashing.js";
+import type { Manifest } from "../storage/manifest.js";
+import type { Storage } from "../storage/storage.js";
+import type { DatabaseUrl } from "./dburl.js";
+import { startGuardedPsql } from "./guarded-psql.js";
+import { childEnv } from "./tools.js";
+
+export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
+const PROGRESS_INTERVAL_SECONDS = 30;
+
+/** Reads the whole dump once and compares size and sha256 with the manifest; nothing is stored. */
+export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime): Promise<void> {
+    const t = performance.now();
+    const stream = await storage.openDump(manifest);
+    const gate = new HashingGate();
+    const stop = startProgress("checksum", { bytes: () => gate.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
+    const onAbort = () => stream.destroy(rt.signal.reason as Error);
+    rt.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+        gate.resume();
+        await pipeline(stream, gate);
+    } catch (error) {
+        if (rt.signal.aborted) throw rt.signal.reason;
+        throw new JobError(ExitCode.Storage, `reading the dump of "${manifest.id}" from ${storage.display} failed: ${errorMessage(error)}`, { backup: manifest.id });
+    } finally {
+        stop();
+        rt.signal.removeEventListener("abort", onAbort);
+    }
+    if (gate.bytes !== manifest.bytes || gate.digest !== manifest.sha256) {
+        throw new JobError(
+            ExitCode.Verification,
+            `checksum mismatch for backup "${manifest.id}": the manifest says ${manifest.bytes} bytes with sha256 ${manifest.sha256}, the stored dump has ${gate.bytes} bytes with sha256 ${gate.digest}; nothing was restored`,
+            { backup: manifest.id, expectedSha256: manifest.sha256, actualSha256: gate.digest, expectedBytes: manifest.bytes, actualBytes: gate.bytes },
+        );
+    }
+    rt.logger.info("dump checksum verified", { backup: manifest.id, bytes: gate.bytes, sha256: gate.digest, seconds: Math.round(performance.now() - t) / 1000 });
+}
+
+export interface RestoreInto {
+    storage: Storage;
+    manifest: Manifest;
+    target: DatabaseUrl;
+    targetDisplay: string;
+    /** --clean: SQL that empties the target, run in the restore's own transaction. */
+    cleanSql: string | undefined;
+    pgBin: string | undefined;
+}
+
+/** Marks the reading pipeline's failure when zstd stopped reading: the exit statuses tell why. */
+class ZstdStopped extends Error {}
+
+/**
+ * Feeds the dump to zstd. When zstd fails on its own (not killed), the rest of the dump is still
+ * read and hashed, not decoded, so that bytes that changed since the checksum pass (exit 7) are told
+ * apart from a dump that matches its manifest but does not decompress (exit 8).
+ */
+class ZstdFeed extends Writable {
+    private broken: Promise<boolean> | undefined;
+
+    constructor(private readonly zstd: Child) {
+        super({ highWaterMark: 1024 * 1024 });
+        zstd.process.stdin!.on("error", () => this.markBroken());
+    }
+
+    private markBroken(): Promise<boolean> {
+        this.broken ??= this.zstd.exited.then((status) => status.signal === null && status.code !== 0);
+        return this.broken;
+    }
+
+    private afterBreak(callback: (error?: Error | null) => void): void {
+        void this.markBroken().then((keepHashing) => callback(keepHashing ? null : new ZstdStopped("zstd stopped reading")));
+    }
+
+    override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+        const stdin = this.zstd.process.stdin!;
+        if (this.broken !== undefined || stdin.destroyed) return this.afterBreak(callback);
+        if (stdin.write(chunk)) return callback();
+        const onDrain = () => {
+            stdin.off("close", onClose);
+            callback();
+        };
+        const onClose = () => {
+            stdin.off("drain", onDrain);
+            this.afterBreak(callback);
+        };
+        stdin.once("drain", onDrain);
+        stdin.once("close", onClose);
+    }
+
+    override _final(callback: (error?: Error | null) => void): void {
+        if (this.broken !== undefined) return this.afterBreak(callback);
+        this.zstd.process.stdin!.end();
+        callback();
+    }
+}
+
+/**
+ * storage -> sha256 -> zstd -d -> pg_restore --single-transaction --file=- -> this process -> psql.
+ * The commit is decided here, not by the end of a stream: psql gets the final COMMIT (and the guard's
+ * token) only once zstd and pg_restore exited 0 and the bytes fed to zstd, hashed on this very read,
+ * have the manifest's size and sha256. Every other ending leaves psql's transaction open, and the
+ * server rolls it back when psql is killed or its input ends.
+ */
+export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> {
+    const t = performance.now();
+    const stream: Readable = await r.storage.openDump(r.manifest);
+    const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
+    // zstd's stdout fd is handed to pg_restore, not copied through this process. pg_restore writes SQL
+    // and connects to nothing: with --single-transaction its script has one BEGIN and one final COMMIT.
+    const pgRestore = startChild(pgProgram(r.pgBin, "pg_restore"), ["--no-owner", "--no-acl", "--single-transaction", "--file=-"], {
+        stdio: [zstd.process.stdout!, "pipe", "pipe"],
+    });
+    zstd.process.stdout!.destroy();
+    let failure: unknown;
+    let stopping = false;
+    const stop = (cause: unknown) => {
+        failure ??= cause;
+        if (stopping) return;
+        stopping = true;
+        // psql first: its session must end inside the transaction before anything else can end its input.
+        session.abort();
+        zstd.stop(0);
+        pgRestore.stop(0);
+        stream.destroy();
+    };
+    const session = startGuardedPsql({
+        program: pgProgram(r.pgBin, "psql"),
+        dbname: r.target.withoutPassword,
+        env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME),
+        prelude: r.cleanSql ?? "",
+        onEarlyExit: stop,
+    });
+    const onAbort = () => stop(rt.signal.reason);
+    rt.signal.addEventListener("abort", onAbort, { once: true });
+    const gate = new HashingGate();
+    const stopProgress = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
+    const reading = pipeline(stream, gate, new ZstdFeed(zstd)).catch((error: unknown) => {
+        if (!(error instanceof ZstdStopped)) stop(new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
+    });
+    // A broken pipe to psql means psql ended: its exit (onEarlyExit) tells why.
+    const sqlPassed = pipeline(pgRestore.process.stdout!, session.sql).catch(() => session.child.exited);
+    const [zstdStatus, pgRestoreStatus] = await Promise.all([zstd.exited, pgRestore.exited, reading, sqlPassed]);
+    stopProgress();
+    try {
+        if (failure !== undefined) throw failure;
+        if (gate.digest !== r.manifest.sha256 || gate.bytes !== r.manifest.bytes) {
+            throw new JobError(
+                ExitCode.Verification,
+                `the dump of "${r.manifest.id}" changed while it was being restored (${gate.bytes} bytes, sha256 ${gate.digest}; the manifest says ${r.manifest.bytes} bytes, sha256 ${r.manifest.sha256}); nothing was committed`,
+                { backup: r.manifest.id, expectedSha256: r.manifest.sha256, actualSha256: gate.digest, expectedBytes: r.manifest.bytes, actualBytes: gate.bytes },
+            );
+        }
+        const failed = [
+            { child: zstd, name: "zstd", status: zstdStatus },
+            { child: pgRestore, name: "pg_restore", status: pgRestoreStatus },
+        ].filter((step) => !succeeded(step.status));
+        if (failed.length > 0) {
+            const details = failed.map((step) => `${describeExit(step.name, step.status)}${step.child.stderr() ? `: ${step.child.stderr()}` : ""}`);
+            throw new JobError(ExitCode.Restore, `the restore failed, nothing was committed: ${details.join("; ")}`, { stderr: details.join("\n"), database: r.targetDisplay });
+        }
+        await session.commit();
+    } catch (error) {
+        stop(error);
+        await session.child.exited;
+        throw failure;
+    } finally {
+        rt.signal.removeEventListener("abort", onAbort);
+    }
+    rt.logger.info("restore complete", { backup: r.manifest.id, database: r.targetDisplay, clean: r.cleanSql !== undefined, seconds: Math.round(performance.now() - t) / 1000 });
+}
+

@@ -1,0 +1,55 @@
+// The PostgreSQL client programs that backup, restore and verify run: their versions and their environment.
+import { ExitCode, JobError, errorMessage } from "../errors.js";
+import { pgProgram, requireZstd, toolBanner } from "../process/proc.js";
+import type { Manifest } from "../storage/manifest.js";
+import { isToolNewEnough, majorLabel, parseToolVersion, type PgVersion } from "./versions.js";
+
+export async function toolVersion(program: string, option: string): Promise<PgVersion> {
+    let banner: string;
+    try {
+        banner = await toolBanner(program);
+    } catch (error) {
+        throw new JobError(ExitCode.Usage, `cannot run ${program} (${option}): ${errorMessage(error)}`, { program });
+    }
+    try {
+        return parseToolVersion(banner);
+    } catch (error) {
+        throw new JobError(ExitCode.Usage, `${program} --version printed no PostgreSQL version: ${errorMessage(error)}`, { program, banner });
+    }
+}
+
+export function childEnv(password: string | undefined, applicationName: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: applicationName };
+    if (password !== undefined) env["PGPASSWORD"] = password;
+    return env;
+}
+
+/**
+ * Every tool a restore runs (zstd, pg_restore, psql), checked before anything is read or touched;
+ * a missing one is a configuration error (exit 2) naming it. Returns pg_restore's version.
+ */
+export async function requireRestoreTools(pgBin: string | undefined): Promise<PgVersion> {
+    const option = pgBin ? "--pg-bin" : "PATH";
+    await requireZstd();
+    const restoreVersion = await toolVersion(pgProgram(pgBin, "pg_restore"), option);
+    const psql = pgProgram(pgBin, "psql");
+    try {
+        await toolBanner(psql);
+    } catch (error) {
+        throw new JobError(ExitCode.Usage, `cannot run psql (${psql}, from ${option}): ${errorMessage(error)}; restores need psql beside pg_restore`, { program: psql });
+    }
+    return restoreVersion;
+}
+
+/** The archive format of pg_dump N can only be read by pg_restore N or newer. */
+export function checkRestoreVersion(restoreVersion: PgVersion, pgRestore: string, manifest: Manifest): void {
+    const dumpVersion = parseToolVersion(manifest.pgDumpVersion);
+    if (!isToolNewEnough(restoreVersion, dumpVersion)) {
+        throw new JobError(
+            ExitCode.Version,
+            `pg_restore ${restoreVersion.number} (${pgRestore}) is older than pg_dump ${dumpVersion.number}, which wrote backup "${manifest.id}": pg_restore major ${majorLabel(restoreVersion)} < ${majorLabel(dumpVersion)}. Use a pg_restore of major ${majorLabel(dumpVersion)} or newer (--pg-bin)`,
+            { pgRestore: restoreVersion.text, pgDump: manifest.pgDumpVersion },
+        );
+    }
+}
+

@@ -1,0 +1,161 @@
+import { createReadStream } from "node:fs";
+import fs, { type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { ExitCode, JobError, errorMessage } from "../errors.js";
+import { serializeManifest, type Manifest } from "./manifest.js";
+import { dumpPath, manifestPath } from "./target.js";
+import type { Storage, WriteOptions } from "./storage.js";
+
+function storageError(message: string, error: unknown, context: Record<string, unknown> = {}): JobError {
+    return new JobError(ExitCode.Storage, `${message}: ${errorMessage(error)}`, context, { cause: error });
+}
+
+async function fsyncPath(p: string): Promise<void> {
+    const handle = await fs.open(p, "r");
+    try {
+        await handle.sync();
+    } finally {
+        await handle.close();
+    }
+}
+
+/** file:// target: `.partial` files are invisible to list/restore and renamed into place only when complete and synced. */
+export class FileStorage implements Storage {
+    readonly display: string;
+    readonly maxDumpBytes = undefined;
+
+    constructor(private readonly dir: string) {
+        this.display = `file://${dir}`;
+    }
+
+    private abs(relative: string): string {
+        return path.join(this.dir, relative);
+    }
+
+    async check(): Promise<void> {
+        try {
+            await fs.mkdir(this.abs("dumps"), { recursive: true });
+            await fs.mkdir(this.abs("manifests"), { recursive: true });
+            await fs.access(this.abs("dumps"), fs.constants.W_OK);
+            await fs.access(this.abs("manifests"), fs.constants.W_OK);
+        } catch (error) {
+            throw storageError(`backup directory ${this.dir} is not writable`, error, { target: this.display });
+        }
+    }
+
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<string> {
+        const relative = dumpPath(id);
+        const final = this.abs(relative);
+        const partial = `${final}.partial`;
+        const onAbort = () => body.destroy(options.signal.reason as Error);
+        if (options.signal.aborted) onAbort();
+        else options.signal.addEventListener("abort", onAbort, { once: true });
+        try {
+            await this.writeExclusive(id, partial, final, async (handle) => {
+                for await (const chunk of body as AsyncIterable<Buffer>) await handle.write(chunk);
+                await handle.sync();
+            });
+        } catch (error) {
+            // Stops the producer too, also when this run failed before reading a byte.
+            if (!body.destroyed) body.destroy();
+            if (options.signal.aborted) throw options.signal.reason ?? error;
+            throw error;
+        } finally {
+            options.signal.removeEventListener("abort", onAbort);
+        }
+        return relative;
+    }
+
+    async removeDump(dump: string): Promise<void> {
+        await fs.rm(this.abs(dump), { force: true });
+    }
+
+    async putManifest(manifest: Manifest): Promise<void> {
+        const final = this.abs(manifestPath(manifest.id));
+        await this.writeExclusive(manifest.id, `${final}.partial`, final, async (handle) => {
+            await handle.writeFile(serializeManifest(manifest));
+            await handle.sync();
+        });
+    }
+
+    /**
+     * Writes `partial` (created exclusively: another run writing the same id makes this one fail,
+     * not share or delete its file), then links it to `final`, which fails when `final` exists, so a
+     * finished file is never replaced. On failure only what this run created is removed.
+     */
+    private async writeExclusive(id: string, partial: string, final: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+        let handle: FileHandle;
+        try {
+            handle = await fs.open(partial, "wx");
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === "EEXIST") throw this.taken(id, partial);
+            throw storageError(`creating ${partial} failed`, error, { target: this.display });
+        }
+        try {
+            try {
+                await write(handle);
+            } finally {
+                await handle.close();
+            }
+            await fs.link(partial, final).catch((error: unknown) => {
+                throw (error as NodeJS.ErrnoException).code === "EEXIST" ? this.taken(id, final) : error;
+            });
+            await fsyncPath(path.dirname(final));
+        } catch (error) {
+            await fs.rm(partial, { force: true }).catch(() => undefined);
+            if (error instanceof JobError) throw error;
+            throw storageError(`writing ${partial} failed`, error, { target: this.display });
+        }
+        // The link was the commit point: a leftover .partial name is harmless (list ignores it).
+        await fs.rm(partial, { force: true }).catch(() => undefined);
+    }
+
+    private taken(id: string, file: string): JobError {
+        return new JobError(
+            ExitCode.Storage,
+            `backup "${id}" is already being written or exists in ${this.display} (${path.relative(this.dir, file)}): another run with the same --name started in the same second; this run wrote nothing (pass another --name or run again)`,
+            { target: this.display, id },
+        );
+    }
+
+    async manifestExists(id: string): Promise<boolean> {
+        return fs.access(this.abs(manifestPath(id))).then(
+            () => true,
+            () => false,
+        );
+    }
+
+    locate(relative: string): string {
+        return this.abs(relative);
+    }
+
+    async readObject(relative: string): Promise<string | undefined> {
+        const file = this.abs(relative);
+        try {
+            return await fs.readFile(file, "utf8");
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+            throw storageError(`reading ${file} failed`, error, { target: this.display });
+        }
+    }
+
+    async listNames(sub: string): Promise<string[]> {
+        try {
+            return await fs.readdir(this.abs(sub));
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+            throw storageError(`listing ${this.abs(sub)} failed`, error, { target: this.display });
+        }
+    }
+
+    async openDump(manifest: Manifest): Promise<Readable> {
+        const file = this.abs(manifest.dump);
+        try {
+            await fs.access(file, fs.constants.R_OK);
+        } catch (error) {
+            throw storageError(`dump ${file} of backup "${manifest.id}" cannot be read`, error, { target: this.display, backup: manifest.id });
+        }
+        return createReadStream(file, { highWaterMark: 1024 * 1024 });
+    }
+}

@@ -1,0 +1,124 @@
+import { ExitCode, JobError } from "../errors.js";
+import { isBackupId } from "./ids.js";
+import { idFromDumpName } from "./target.js";
+
+export interface TableCount {
+    schema: string;
+    name: string;
+    rows: number;
+}
+
+export interface Manifest {
+    manifestVersion: 1;
+    id: string;
+    name: string;
+    database: string;
+    serverVersion: string;
+    serverMajor: string;
+    pgDumpVersion: string;
+    pgDumpMajor: string;
+    format: "custom";
+    compression: { algorithm: "zstd"; level: number };
+    /** Relative to the target root. */
+    dump: string;
+    bytes: number;
+    sha256: string;
+    startedAt: string;
+    finishedAt: string;
+    durationSeconds: number;
+    tables: TableCount[];
+    largeObjects: number;
+    tool: { name: string; version: string };
+}
+
+type Check = (value: unknown) => boolean;
+const isString: Check = (v) => typeof v === "string" && v.length > 0;
+const isCount: Check = (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const isNumber: Check = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0;
+const isIso: Check = (v) => typeof v === "string" && !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}T/.test(v);
+
+/** Returns every problem found, so a damaged manifest is described in one message. */
+export function manifestProblems(value: unknown): string[] {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return ["manifest is not a JSON object"];
+    const m = value as Record<string, unknown>;
+    const problems: string[] = [];
+    const need = (key: string, check: Check, what: string) => {
+        if (!check(m[key])) problems.push(`${key} must be ${what} (got ${JSON.stringify(m[key])})`);
+    };
+    need("manifestVersion", (v) => v === 1, "1");
+    need("id", (v) => typeof v === "string" && isBackupId(v), "a backup id NAME_YYYYMMDDTHHMMSSZ");
+    need("name", isString, "a non-empty string");
+    need("database", isString, "a non-empty string");
+    need("serverVersion", isString, "a non-empty string");
+    need("serverMajor", isString, "a non-empty string");
+    need("pgDumpVersion", isString, "a non-empty string");
+    need("pgDumpMajor", isString, "a non-empty string");
+    need("format", (v) => v === "custom", '"custom"');
+    need(
+        "compression",
+        (v) => {
+            const c = v as { algorithm?: unknown; level?: unknown } | null;
+            return typeof c === "object" && c !== null && c.algorithm === "zstd" && isCount(c.level);
+        },
+        '{ algorithm: "zstd", level: N }',
+    );
+    need("dump", (v) => typeof v === "string" && /^dumps\/[^/]+\.pgdump\.zst$/.test(v), "dumps/<id>[.<run token>].pgdump.zst");
+    need("bytes", isCount, "a byte count");
+    need("sha256", (v) => typeof v === "string" && /^[0-9a-f]{64}$/.test(v), "64 lowercase hex digits");
+    need("startedAt", isIso, "an ISO 8601 time");
+    need("finishedAt", isIso, "an ISO 8601 time");
+    need("durationSeconds", isNumber, "a number of seconds");
+    need("largeObjects", isCount, "a count");
+    need(
+        "tables",
+        (v) =>
+            Array.isArray(v) &&
+            v.every((t) => typeof t === "object" && t !== null && isString((t as TableCount).schema) && isString((t as TableCount).name) && isCount((t as TableCount).rows)),
+        "an array of { schema, name, rows }",
+    );
+    need(
+        "tool",
+        (v) => typeof v === "object" && v !== null && isString((v as Manifest["tool"]).name) && isString((v as Manifest["tool"]).version),
+        "{ name, version }",
+    );
+    // Manifests written before run tokens existed name dumps/<id>.pgdump.zst; newer S3 ones add .<8 hex digits>.
+    if (problems.length === 0 && idFromDumpName(String(m["dump"]).slice("dumps/".length)) !== m["id"]) problems.push(`dump "${String(m["dump"])}" does not match id "${String(m["id"])}"`);
+    return problems;
+}
+
+/** `expectedId`: the id the manifest's key names; a manifest copied or renamed to another backup's key is refused. */
+export function parseManifest(text: string, where: string, expectedId: string): Manifest {
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch (error) {
+        throw new JobError(ExitCode.Verification, `manifest ${where} is not valid JSON: ${(error as Error).message}`, { manifest: where });
+    }
+    const problems = manifestProblems(value);
+    if (problems.length > 0) {
+        throw new JobError(ExitCode.Verification, `manifest ${where} is invalid: ${problems.join("; ")}`, { manifest: where, problems });
+    }
+    const manifest = value as Manifest;
+    if (manifest.id !== expectedId) {
+        throw new JobError(
+            ExitCode.Verification,
+            `manifest ${where} is stored as backup "${expectedId}" but its own id is "${manifest.id}": it was copied or renamed, so it does not describe "${expectedId}"`,
+            { manifest: where, backup: expectedId, manifestId: manifest.id },
+        );
+    }
+    return manifest;
+}
+
+/** Whether a readManifest failure means the manifest is there but unusable (not that storage failed). */
+export function isDamaged(error: unknown): boolean {
+    return error instanceof JobError && error.exitCode === ExitCode.Verification;
+}
+
+export function serializeManifest(manifest: Manifest): string {
+    return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** Newest first by start time, id as a stable tie-break. */
+export function sortNewestFirst(manifests: Manifest[]): Manifest[] {
+    return [...manifests].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.id.localeCompare(a.id));
+}

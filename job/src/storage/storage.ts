@@ -1,0 +1,30 @@
+import type { Readable } from "node:stream";
+import type { Folder } from "./folder.js";
+import type { Manifest } from "./manifest.js";
+
+export interface WriteOptions {
+    /** Aborting makes writeDump reject after removing or aborting what it wrote. */
+    signal: AbortSignal;
+}
+
+/**
+ * A backup target: the byte-level Folder that backups.ts lists, plus the streaming dump transfers.
+ * writeDump is all-or-nothing: when it rejects, nothing of the dump is visible.
+ * Manifests are written in one atomic step, after the dump, and never replace another run's
+ * manifest: of two runs with the same backup id, exactly one can write it.
+ * Nothing here deletes from S3 (a versioned, locked bucket would only gain a delete marker, and the
+ * task role has no s3:DeleteObject): a dump without a manifest is ignored and expires by lifecycle.
+ */
+export interface Storage extends Folder {
+    /** The largest dump writeDump can store (S3: 10,000 multipart parts); undefined = no limit of its own. */
+    readonly maxDumpBytes: number | undefined;
+    /** Fails fast (exit 6) when the target cannot be reached, before any dump starts. */
+    check(): Promise<void>;
+    /** Resolves with the dump's path relative to the target root, for the manifest's `dump` field. */
+    writeDump(id: string, body: Readable, options: WriteOptions): Promise<string>;
+    /** Only where removing a run's own dump is free and allowed (a local directory); S3 storage has none. */
+    removeDump?(dump: string): Promise<void>;
+    putManifest(manifest: Manifest): Promise<void>;
+    manifestExists(id: string): Promise<boolean>;
+    openDump(manifest: Manifest): Promise<Readable>;
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { COMMAND_OPTIONS, COMMANDS, MAX_PART_SIZE_MIB, checkUploadMemory, commandHelp, parseCli, type CommandName } from "../src/args.js";
+import { ExitCode } from "../src/errors.js";
+import { constants as bufferConstants } from "node:buffer";
+import { exitOf, messageOf } from "./support/errors.js";
+
+describe("cli arguments", () => {
+    const env = {};
+    it("parses backup options with defaults and env fallbacks", () => {
+        const parsed = parseCli(["backup"], { DATABASE_URL: "postgresql://u:p@h/db", BACKUP_TARGET: "s3://bkt/prod" }, "/");
+        expect(parsed).toMatchObject({ command: "backup", databaseUrl: "postgresql://u:p@h/db", target: { kind: "s3", bucket: "bkt", prefix: "prod" }, compressionLevel: 3, compressionThreads: 1, partSizeMiB: 8, uploadQueueSize: 2, connectAttempts: 5 });
+        expect(parseCli(["backup", "--database-url", "postgresql://u@h/db", "--to", "file:///b", "--compression-level", "9"], env, "/")).toMatchObject({ compressionLevel: 9, target: { kind: "file", dir: "/b" } });
+    });
+    it("names the argument, the bad value and what is allowed", () => {
+        expect(messageOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--compression-level", "25"], env, "/"))).toBe('--compression-level "25" is not allowed: use a whole number from 1 to 19');
+        expect(messageOf(() => parseCli(["backup", "--bogus"], env, "/"))).toMatch(/unknown option "--bogus" for "backup": allowed are --database-url, --to, --name, /);
+        expect(messageOf(() => parseCli(["frobnicate"], env, "/"))).toBe('unknown command "frobnicate": allowed are backup, restore, verify, list');
+        expect(messageOf(() => parseCli(["restore", "--database-url", "postgresql://u@h/db", "--backup", "nope"], env, "/"))).toMatch(/--backup "nope" is not allowed/);
+        expect(exitOf(() => parseCli(["backup"], env, "/"))).toBe(ExitCode.Usage);
+        expect(exitOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--name", "bad name"], env, "/"))).toBe(ExitCode.Usage);
+    });
+    it("never takes the restore target from DATABASE_URL", () => {
+        expect(messageOf(() => parseCli(["restore"], { DATABASE_URL: "postgresql://u@h/prod" }, "/"))).toMatch(/--database-url is required/);
+    });
+    it("prints help", () => {
+        expect(parseCli(["--help"], env, "/")).toMatchObject({ command: "help" });
+        expect(parseCli(["verify", "--help"], env, "/")).toMatchObject({ command: "help", text: expect.stringContaining("--scratch-database-url") });
+    });
+});
+
+describe("bounds on waiting and memory", () => {
+    const base = ["backup", "--database-url", "postgresql://u@h/db"];
+    it("defaults: 120 s per S3 request, 300 s lock wait, 6 h maximum runtime (none for restore)", () => {
+        expect(parseCli(base, {}, "/")).toMatchObject({ requestTimeoutSeconds: 120, lockWaitTimeoutSeconds: 300, maxRuntimeSeconds: 21_600 });
+        expect(parseCli(["verify", "--scratch-database-url", "postgresql://u@h/db"], {}, "/")).toMatchObject({ requestTimeoutSeconds: 120, maxRuntimeSeconds: 21_600 });
+        expect(parseCli(["restore", "--database-url", "postgresql://u@h/db"], {}, "/")).toMatchObject({ maxRuntimeSeconds: 0 });
+        expect(parseCli(["list"], {}, "/")).toMatchObject({ requestTimeoutSeconds: 120 });
+    });
+    it("takes each bound from its option, else its variable, and names whichever is wrong", () => {
+        const env = { BACKUP_REQUEST_TIMEOUT_SECONDS: "30", BACKUP_LOCK_WAIT_TIMEOUT_SECONDS: "60", BACKUP_MAX_RUNTIME_SECONDS: "0" };
+        expect(parseCli(base, env, "/")).toMatchObject({ requestTimeoutSeconds: 30, lockWaitTimeoutSeconds: 60, maxRuntimeSeconds: 0 });
+        expect(parseCli([...base, "--request-timeout", "5", "--lock-wait-timeout", "1", "--max-runtime", "7200"], env, "/")).toMatchObject({
+            requestTimeoutSeconds: 5,
+            lockWaitTimeoutSeconds: 1,
+            maxRuntimeSeconds: 7200,
+        });
+        expect(messageOf(() => parseCli(base, { BACKUP_LOCK_WAIT_TIMEOUT_SECONDS: "5m" }, "/"))).toBe('BACKUP_LOCK_WAIT_TIMEOUT_SECONDS "5m" is not allowed: use a whole number from 1 to 86400');
+        expect(messageOf(() => parseCli([...base, "--max-runtime", "1.5"], {}, "/"))).toBe('--max-runtime "1.5" is not allowed: use a whole number from 0 to 604800');
+        expect(messageOf(() => parseCli([...base, "--request-timeout", "0"], {}, "/"))).toBe('--request-timeout "0" is not allowed: use a whole number from 1 to 3600');
+    });
+    it("refuses a part size no Node Buffer can hold, with the real maximum", () => {
+        expect(MAX_PART_SIZE_MIB).toBe(Math.min(5120, Math.floor(bufferConstants.MAX_LENGTH / 1024 / 1024)));
+        expect(messageOf(() => parseCli([...base, "--part-size-mib", String(MAX_PART_SIZE_MIB + 1)], {}, "/", 2 ** 50))).toBe(
+            `--part-size-mib "${MAX_PART_SIZE_MIB + 1}" is not allowed: use a whole number from 5 to ${MAX_PART_SIZE_MIB}`,
+        );
+        expect(parseCli([...base, "--part-size-mib", String(MAX_PART_SIZE_MIB)], {}, "/", 2 ** 50)).toMatchObject({ partSizeMiB: MAX_PART_SIZE_MIB });
+    });
+    it("refuses part buffers (part size x (queue size + 1)) larger than the memory there is", () => {
+        const oneGiB = 1024 * 1024 * 1024;
+        expect(() => checkUploadMemory(64, 2, oneGiB)).not.toThrow();
+        expect(messageOf(() => checkUploadMemory(512, 2, oneGiB))).toBe(
+            "--part-size-mib 512 x (--upload-queue-size 2 + 1) = 1536 MiB of part buffers does not fit in this machine's 1024 MiB of memory: use a --part-size-mib of at most 170 or a smaller --upload-queue-size",
+        );
+        expect(exitOf(() => parseCli([...base, "--part-size-mib", "512"], {}, "/", oneGiB))).toBe(ExitCode.Usage);
+    });
+});
+
+describe("help generated from the option declarations", () => {
+    // One valid value for each option that takes text: a new text option must bring its own here.
+    const samples: Record<string, string> = {
+        "database-url": "postgresql://u@h/db",
+        "scratch-database-url": "postgresql://u@h/postgres",
+        to: "file:///b",
+        from: "file:///b",
+        name: "hotel",
+        backup: "latest",
+        "pg-bin": "/usr/lib/postgresql/15/bin",
+    };
+    const required: Record<CommandName, string[]> = {
+        backup: ["--database-url", "postgresql://u@h/db"],
+        restore: ["--database-url", "postgresql://u@h/db"],
+        verify: ["--scratch-database-url", "postgresql://u@h/postgres"],
+        list: [],
+    };
+    const manyBytes = 2 ** 50;
+    for (const command of COMMANDS) {
+        it(`${command}: the help names every declared option, and every option it names is parsed within the range it shows`, () => {
+            const help = commandHelp(command);
+            const declared = COMMAND_OPTIONS[command].options;
+            expect([...help.matchAll(/^ {2}(?:-h, )?--([a-z-]+)/gm)].map((m) => m[1])).toEqual(declared.map((o) => o.name));
+            expect(parseCli([command, "--help"], {}, "/")).toEqual({ command: "help", text: help });
+            for (const option of declared.filter((o) => o.name !== "help")) {
+                const line = help.slice(help.indexOf(`--${option.name}`)).split(/\n {2}-/)[0]!.replace(/\s+/g, " ");
+                if (option.kind === "flag") {
+                    expect(parseCli([command, ...required[command], `--${option.name}`], {}, "/", manyBytes)).toMatchObject({ command, [camel(option.name)]: true });
+                    continue;
+                }
+                if (option.kind === "text") {
+                    expect(samples[option.name], `a sample value for --${option.name}`).toBeDefined();
+                    expect(parseCli([command, ...required[command], `--${option.name}`, samples[option.name]!], {}, "/", manyBytes)).toMatchObject({ command });
+                    continue;
+                }
+                expect(line).toContain(`, ${option.min}-${option.max} (`);
+                expect(line).toContain(`default ${option.fallback}`);
+                const args = (value: string) => [command, ...required[command], `--${option.name}`, value];
+                expect(Object.values(parseCli(args(String(option.max)), {}, "/", manyBytes))).toContain(option.max);
+                expect(messageOf(() => parseCli(args(String(option.max + 1)), {}, "/", manyBytes))).toBe(
+                    `--${option.name} "${option.max + 1}" is not allowed: use a whole number from ${option.min} to ${option.max}`,
+                );
+                if (option.env !== undefined) {
+                    expect(line).toContain(`env ${option.env}`);
+                    expect(messageOf(() => parseCli([command, ...required[command]], { [option.env!]: "x" }, "/", manyBytes))).toMatch(new RegExp(`^${option.env} "x" is not allowed`));
+                }
+            }
+        });
+    }
+});
+
+function camel(name: string): string {
+    return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { compareCounts, isScratchDatabaseName, scratchDatabaseName } from "../../src/commands/verify.js";
+
+describe("verify helpers", () => {
+    it("compares counts and reports missing tables", () => {
+        const results = compareCounts(
+            [
+                { schema: "public", name: "a", rows: 2 },
+                { schema: "public", name: "b", rows: 3 },
+                { schema: "ops", name: "c", rows: 0 },
+            ],
+            new Map([
+                ["public.a", 2],
+                ["public.b", 4],
+            ]),
+        );
+        expect(results.map((r) => r.ok)).toEqual([true, false, false]);
+        expect(results[2]).toMatchObject({ actual: undefined });
+    });
+    it("makes valid scratch database names", () => {
+        const name = scratchDatabaseName("A-Very.Long_database_name_that_goes_on_and_on_20261124T030000Z", "deadbeef");
+        expect(name.length).toBeLessThanOrEqual(63);
+        expect(name).toMatch(/^hotelgenius_verify_deadbeef_a_very_long_database_name_that_go/);
+        expect(isScratchDatabaseName(name)).toBe(true);
+        expect(isScratchDatabaseName("verify_hotel_20261124t030000z_deadbeef")).toBe(false);
+    });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { ExitCode } from "../../src/errors.js";
+import { formatListTable } from "../../src/commands/list.js";
+import { manifestProblems, parseManifest, serializeManifest, sortNewestFirst } from "../../src/storage/manifest.js";
+import { exitOf } from "../support/errors.js";
+import { sampleManifest } from "../support/manifests.js";
+
+describe("manifest", () => {
+    it("accepts a complete manifest and round-trips it", () => {
+        const m = sampleManifest();
+        expect(manifestProblems(m)).toEqual([]);
+        expect(parseManifest(serializeManifest(m), "x", m.id)).toEqual(m);
+    });
+    it("lists every problem of a damaged manifest with exit 7", () => {
+        const bad = { ...sampleManifest(), sha256: "xyz", tables: [{ schema: "public", name: "t", rows: -1 }] };
+        expect(manifestProblems(bad)).toEqual([expect.stringMatching(/^sha256 must be/), expect.stringMatching(/^tables must be/)]);
+        expect(exitOf(() => parseManifest(JSON.stringify(bad), "m.json", bad.id))).toBe(ExitCode.Verification);
+        expect(exitOf(() => parseManifest("{", "m.json", "m"))).toBe(ExitCode.Verification);
+        expect(manifestProblems({ ...sampleManifest(), dump: "dumps/other_20260101T000000Z.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
+    });
+    it("accepts a dump key with a run token (and old manifests without one), never another backup's dump", () => {
+        const m = sampleManifest();
+        expect(manifestProblems({ ...m, dump: `dumps/${m.id}.0badf00d.pgdump.zst` })).toEqual([]);
+        expect(manifestProblems({ ...m, dump: `dumps/${m.id}.pgdump.zst` })).toEqual([]);
+        expect(manifestProblems({ ...m, dump: "dumps/other_20260101T000000Z.0badf00d.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
+        expect(manifestProblems({ ...m, dump: `dumps/${m.id}.NOTHEX00.pgdump.zst` })).toEqual([expect.stringMatching(/does not match id/)]);
+    });
+    it("sorts newest first by start time, not by key", () => {
+        const a = sampleManifest({ id: "zeta_20260101T000000Z", startedAt: "2026-01-01T00:00:00.000Z" });
+        const b = sampleManifest({ id: "alpha_20260102T000000Z", startedAt: "2026-01-02T00:00:00.000Z" });
+        expect(sortNewestFirst([a, b]).map((m) => m.id)).toEqual([b.id, a.id]);
+    });
+    it("renders the list table", () => {
+        const table = formatListTable([sampleManifest()]);
+        expect(table.split("\n")[0]).toMatch(/^ID\s+STARTED \(UTC\)\s+SIZE/);
+        expect(table).toContain("hotel_20261124T030000Z  2026-11-24T03:00:00Z  1.2 KiB");
+    });
+});
