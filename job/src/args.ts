@@ -162,7 +162,15 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 fallback: DEFAULT_PART_SIZE_MIB,
                 note: "the dump may have at most 10,000 parts: 78 GiB compressed at 8",
             },
-            { kind: "int", name: "upload-queue-size", value: "N", description: "S3 parts uploaded concurrently", min: 1, max: 16, fallback: DEFAULT_UPLOAD_QUEUE_SIZE },
+            {
+                kind: "int",
+                name: "upload-queue-size",
+                value: "N",
+                description: "S3 parts uploaded concurrently",
+                min: 1,
+                max: 16,
+                fallback: DEFAULT_UPLOAD_QUEUE_SIZE,
+            },
             { kind: "int", name: "progress-interval", value: "S", description: "seconds between progress log lines", min: 1, max: 3600, fallback: 30 },
             {
                 kind: "int",
@@ -255,7 +263,9 @@ export function commandHelp(command: CommandName): string {
     const { usage, options } = COMMAND_OPTIONS[command];
     const column = Math.max(...options.map((o) => optionLabel(o).length)) + 4;
     const lines = options.flatMap((option) =>
-        wrap(optionText(option), HELP_WIDTH - column).map((text, i) => (i === 0 ? `  ${optionLabel(option).padEnd(column - 2)}${text}` : `${" ".repeat(column)}${text}`)),
+        wrap(optionText(option), HELP_WIDTH - column).map((text, i) =>
+            i === 0 ? `  ${optionLabel(option).padEnd(column - 2)}${text}` : `${" ".repeat(column)}${text}`,
+        ),
     );
     return [`Usage: ${usage}`, "", ...lines].join("\n");
 }
@@ -307,7 +317,8 @@ function translateParseError(command: CommandName, error: unknown): never {
     const allowed = COMMAND_OPTIONS[command].options.map((o) => `--${o.name}`).join(", ");
     const option = /'([^']+)'/.exec(e.message ?? "")?.[1] ?? "";
     if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw usageError(`unknown option "${option}" for "${command}": allowed are ${allowed}`);
-    if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw usageError(`unexpected argument ${option ? `"${option}"` : ""} for "${command}": options are ${allowed}`);
+    if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+        throw usageError(`unexpected argument ${option ? `"${option}"` : ""} for "${command}": options are ${allowed}`);
     if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw usageError(`${e.message ?? "invalid option value"} (command "${command}")`);
     throw error;
 }
@@ -338,7 +349,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
     }
     const command = first as CommandName;
     const options = COMMAND_OPTIONS[command].options;
-    const spec = Object.fromEntries(options.map((o) => [o.name, { type: o.kind === "flag" ? "boolean" : "string", ...(o.name === "help" ? { short: "h" } : {}) }] as const));
+    const spec = Object.fromEntries(
+        options.map((o) => [o.name, { type: o.kind === "flag" ? "boolean" : "string", ...(o.name === "help" ? { short: "h" } : {}) }] as const),
+    );
     let values: Record<string, string | boolean | undefined>;
     try {
         values = parseArgs({ args: rest, options: spec, strict: true, allowPositionals: false }).values;
@@ -375,7 +388,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
         requestTimeoutSeconds,
         maxRuntimeSeconds: int("max-runtime"),
     };
-    if (common.pgBin !== undefined && common.pgBin.trim() === "") throw usageError(`--pg-bin "" is not allowed: name a directory holding pg_dump, pg_restore and psql`);
+    if (common.pgBin !== undefined && common.pgBin.trim() === "")
+        throw usageError(`--pg-bin "" is not allowed: name a directory holding pg_dump, pg_restore and psql`);
 
     switch (command) {
         case "backup": {
@@ -404,7 +418,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 from: targetOf("from"),
                 backup: backupRef(text("backup")?.value),
                 // Its declaration has no variable: a restore target must be named on purpose, never taken from DATABASE_URL.
-                databaseUrl: required(text("database-url")?.value, "--database-url", "name the database to restore into (DATABASE_URL is not used for restore)"),
+                databaseUrl: required(
+                    text("database-url")?.value,
+                    "--database-url",
+                    "name the database to restore into (DATABASE_URL is not used for restore)",
+                ),
                 clean: flag("clean"),
             };
         case "verify":

@@ -51,8 +51,14 @@ function limitRuntime(seconds: number, controller: AbortController, logger: Logg
     const left = Math.max(0, seconds * 1000 - (performance.now() - started));
     return setTimeout(() => {
         if (controller.signal.aborted) return;
-        logger.warn(`maximum runtime of ${seconds} s reached (--max-runtime): stopping pg_dump/pg_restore, aborting the upload and cleaning up`, { maxRuntimeSeconds: seconds });
-        controller.abort(new JobError(ExitCode.TimedOut, `stopped after the maximum runtime of ${seconds} s (--max-runtime); nothing was recorded or committed`, { maxRuntimeSeconds: seconds }));
+        logger.warn(`maximum runtime of ${seconds} s reached (--max-runtime): stopping pg_dump/pg_restore, aborting the upload and cleaning up`, {
+            maxRuntimeSeconds: seconds,
+        });
+        controller.abort(
+            new JobError(ExitCode.TimedOut, `stopped after the maximum runtime of ${seconds} s (--max-runtime); nothing was recorded or committed`, {
+                maxRuntimeSeconds: seconds,
+            }),
+        );
         forceExitAfterCleanupDeadline(logger, "the maximum runtime", ExitCode.TimedOut);
     }, left);
 }
@@ -65,7 +71,12 @@ function forceExitAfterCleanupDeadline(logger: Logger, what: string, code: numbe
 }
 
 function logFailure(logger: Logger, command: string, error: JobError): void {
-    logger.error(error.message, { command, ...error.context, exitCode: error.exitCode, ...(error.exitCode === ExitCode.Internal && error.cause instanceof Error ? { stack: error.cause.stack } : {}) });
+    logger.error(error.message, {
+        command,
+        ...error.context,
+        exitCode: error.exitCode,
+        ...(error.exitCode === ExitCode.Internal && error.cause instanceof Error ? { stack: error.cause.stack } : {}),
+    });
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,14 +8,32 @@ describe("cli arguments", () => {
     const env = {};
     it("parses backup options with defaults and env fallbacks", () => {
         const parsed = parseCli(["backup"], { DATABASE_URL: "postgresql://u:p@h/db", BACKUP_TARGET: "s3://bkt/prod" }, "/");
-        expect(parsed).toMatchObject({ command: "backup", databaseUrl: "postgresql://u:p@h/db", target: { kind: "s3", bucket: "bkt", prefix: "prod" }, compressionLevel: 3, compressionThreads: 1, partSizeMiB: 8, uploadQueueSize: 2, connectAttempts: 5 });
-        expect(parseCli(["backup", "--database-url", "postgresql://u@h/db", "--to", "file:///b", "--compression-level", "9"], env, "/")).toMatchObject({ compressionLevel: 9, target: { kind: "file", dir: "/b" } });
+        expect(parsed).toMatchObject({
+            command: "backup",
+            databaseUrl: "postgresql://u:p@h/db",
+            target: { kind: "s3", bucket: "bkt", prefix: "prod" },
+            compressionLevel: 3,
+            compressionThreads: 1,
+            partSizeMiB: 8,
+            uploadQueueSize: 2,
+            connectAttempts: 5,
+        });
+        expect(parseCli(["backup", "--database-url", "postgresql://u@h/db", "--to", "file:///b", "--compression-level", "9"], env, "/")).toMatchObject({
+            compressionLevel: 9,
+            target: { kind: "file", dir: "/b" },
+        });
     });
     it("names the argument, the bad value and what is allowed", () => {
-        expect(messageOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--compression-level", "25"], env, "/"))).toBe('--compression-level "25" is not allowed: use a whole number from 1 to 19');
-        expect(messageOf(() => parseCli(["backup", "--bogus"], env, "/"))).toMatch(/unknown option "--bogus" for "backup": allowed are --database-url, --to, --name, /);
+        expect(messageOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--compression-level", "25"], env, "/"))).toBe(
+            '--compression-level "25" is not allowed: use a whole number from 1 to 19',
+        );
+        expect(messageOf(() => parseCli(["backup", "--bogus"], env, "/"))).toMatch(
+            /unknown option "--bogus" for "backup": allowed are --database-url, --to, --name, /,
+        );
         expect(messageOf(() => parseCli(["frobnicate"], env, "/"))).toBe('unknown command "frobnicate": allowed are backup, restore, verify, list');
-        expect(messageOf(() => parseCli(["restore", "--database-url", "postgresql://u@h/db", "--backup", "nope"], env, "/"))).toMatch(/--backup "nope" is not allowed/);
+        expect(messageOf(() => parseCli(["restore", "--database-url", "postgresql://u@h/db", "--backup", "nope"], env, "/"))).toMatch(
+            /--backup "nope" is not allowed/,
+        );
         expect(exitOf(() => parseCli(["backup"], env, "/"))).toBe(ExitCode.Usage);
         expect(exitOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--name", "bad name"], env, "/"))).toBe(ExitCode.Usage);
     });
@@ -32,7 +50,10 @@ describe("bounds on waiting and memory", () => {
     const base = ["backup", "--database-url", "postgresql://u@h/db"];
     it("defaults: 120 s per S3 request, 300 s lock wait, 6 h maximum runtime (none for restore)", () => {
         expect(parseCli(base, {}, "/")).toMatchObject({ requestTimeoutSeconds: 120, lockWaitTimeoutSeconds: 300, maxRuntimeSeconds: 21_600 });
-        expect(parseCli(["verify", "--scratch-database-url", "postgresql://u@h/db"], {}, "/")).toMatchObject({ requestTimeoutSeconds: 120, maxRuntimeSeconds: 21_600 });
+        expect(parseCli(["verify", "--scratch-database-url", "postgresql://u@h/db"], {}, "/")).toMatchObject({
+            requestTimeoutSeconds: 120,
+            maxRuntimeSeconds: 21_600,
+        });
         expect(parseCli(["restore", "--database-url", "postgresql://u@h/db"], {}, "/")).toMatchObject({ maxRuntimeSeconds: 0 });
         expect(parseCli(["list"], {}, "/")).toMatchObject({ requestTimeoutSeconds: 120 });
     });
@@ -44,9 +65,15 @@ describe("bounds on waiting and memory", () => {
             lockWaitTimeoutSeconds: 1,
             maxRuntimeSeconds: 7200,
         });
-        expect(messageOf(() => parseCli(base, { BACKUP_LOCK_WAIT_TIMEOUT_SECONDS: "5m" }, "/"))).toBe('BACKUP_LOCK_WAIT_TIMEOUT_SECONDS "5m" is not allowed: use a whole number from 1 to 86400');
-        expect(messageOf(() => parseCli([...base, "--max-runtime", "1.5"], {}, "/"))).toBe('--max-runtime "1.5" is not allowed: use a whole number from 0 to 604800');
-        expect(messageOf(() => parseCli([...base, "--request-timeout", "0"], {}, "/"))).toBe('--request-timeout "0" is not allowed: use a whole number from 1 to 3600');
+        expect(messageOf(() => parseCli(base, { BACKUP_LOCK_WAIT_TIMEOUT_SECONDS: "5m" }, "/"))).toBe(
+            'BACKUP_LOCK_WAIT_TIMEOUT_SECONDS "5m" is not allowed: use a whole number from 1 to 86400',
+        );
+        expect(messageOf(() => parseCli([...base, "--max-runtime", "1.5"], {}, "/"))).toBe(
+            '--max-runtime "1.5" is not allowed: use a whole number from 0 to 604800',
+        );
+        expect(messageOf(() => parseCli([...base, "--request-timeout", "0"], {}, "/"))).toBe(
+            '--request-timeout "0" is not allowed: use a whole number from 1 to 3600',
+        );
     });
     it("refuses a part size no Node Buffer can hold, with the real maximum", () => {
         expect(MAX_PART_SIZE_MIB).toBe(Math.min(5120, Math.floor(bufferConstants.MAX_LENGTH / 1024 / 1024)));
@@ -90,9 +117,15 @@ describe("help generated from the option declarations", () => {
             expect([...help.matchAll(/^ {2}(?:-h, )?--([a-z-]+)/gm)].map((m) => m[1])).toEqual(declared.map((o) => o.name));
             expect(parseCli([command, "--help"], {}, "/")).toEqual({ command: "help", text: help });
             for (const option of declared.filter((o) => o.name !== "help")) {
-                const line = help.slice(help.indexOf(`--${option.name}`)).split(/\n {2}-/)[0]!.replace(/\s+/g, " ");
+                const line = help
+                    .slice(help.indexOf(`--${option.name}`))
+                    .split(/\n {2}-/)[0]!
+                    .replace(/\s+/g, " ");
                 if (option.kind === "flag") {
-                    expect(parseCli([command, ...required[command], `--${option.name}`], {}, "/", manyBytes)).toMatchObject({ command, [camel(option.name)]: true });
+                    expect(parseCli([command, ...required[command], `--${option.name}`], {}, "/", manyBytes)).toMatchObject({
+                        command,
+                        [camel(option.name)]: true,
+                    });
                     continue;
                 }
                 if (option.kind === "text") {
@@ -109,7 +142,9 @@ describe("help generated from the option declarations", () => {
                 );
                 if (option.env !== undefined) {
                     expect(line).toContain(`env ${option.env}`);
-                    expect(messageOf(() => parseCli([command, ...required[command]], { [option.env!]: "x" }, "/", manyBytes))).toMatch(new RegExp(`^${option.env} "x" is not allowed`));
+                    expect(messageOf(() => parseCli([command, ...required[command]], { [option.env!]: "x" }, "/", manyBytes))).toMatch(
+                        new RegExp(`^${option.env} "x" is not allowed`),
+                    );
                 }
             }
         });

@@ -42,7 +42,9 @@ describe("job/Dockerfile", () => {
     it("installs from the one workspace lockfile and runs the compiled CLI", () => {
         expect(contextSources()).toEqual(expect.arrayContaining(["package-lock.json", "job/package.json", "job/src"]));
         expect(existsSync(path.join(ROOT, "job", "package-lock.json"))).toBe(false);
-        const buildConfig = JSON.parse(readFileSync(path.join(ROOT, "job", "tsconfig.build.json"), "utf8")) as { compilerOptions: { outDir: string; rootDir: string } };
+        const buildConfig = JSON.parse(readFileSync(path.join(ROOT, "job", "tsconfig.build.json"), "utf8")) as {
+            compilerOptions: { outDir: string; rootDir: string };
+        };
         expect(buildConfig.compilerOptions).toMatchObject({ outDir: "dist", rootDir: "src" });
         expect(dockerfile).toContain("COPY --from=build /build/job/dist ./dist");
         expect(dockerfile).toMatch(/ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]/);

@@ -31,10 +31,14 @@ export function dumpTooLargeError(maxBytes: number, partSizeMiB: number, target:
         suggested > partSizeMiB
             ? `run the backup again with a larger --part-size-mib (e.g. ${suggested}; allowed 5-${MAX_PART_SIZE_MIB}, memory is part size x (queue size + 1))`
             : `--part-size-mib is already at its maximum of ${MAX_PART_SIZE_MIB}: the dump is too large for one S3 object of streamed parts`;
-    return new JobError(ExitCode.Storage, `the compressed dump grew past ${formatBytes(maxBytes)}, the most ${target} can take in 10,000 multipart parts of --part-size-mib ${partSizeMiB}: ${advice}`, {
-        maxBytes,
-        partSizeMiB,
-    });
+    return new JobError(
+        ExitCode.Storage,
+        `the compressed dump grew past ${formatBytes(maxBytes)}, the most ${target} can take in 10,000 multipart parts of --part-size-mib ${partSizeMiB}: ${advice}`,
+        {
+            maxBytes,
+            partSizeMiB,
+        },
+    );
 }
 
 /**
@@ -44,7 +48,11 @@ export function dumpTooLargeError(maxBytes: number, partSizeMiB: number, target:
  */
 export function lockedTables(pgDumpStderr: string): string | undefined {
     if (!/statement timeout|lock timeout|could not obtain lock/.test(pgDumpStderr)) return undefined;
-    return /LOCK TABLE (.+?) IN ACCESS SHARE MODE/.exec(pgDumpStderr)?.[1] ?? /could not obtain lock on relation "([^"]+)"/.exec(pgDumpStderr)?.[1] ?? "(not named by pg_dump)";
+    return (
+        /LOCK TABLE (.+?) IN ACCESS SHARE MODE/.exec(pgDumpStderr)?.[1] ??
+        /could not obtain lock on relation "([^"]+)"/.exec(pgDumpStderr)?.[1] ??
+        "(not named by pg_dump)"
+    );
 }
 
 /** A lock wait that ran out is not a broken backup: the schedule should retry later. */
@@ -170,7 +178,9 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         try {
             await storage.putManifest(manifest);
         } catch (error) {
-            await storage.removeDump?.(dump).catch((e: unknown) => log.warn("could not remove the dump of a failed backup", { id, dump, error: errorMessage(e) }));
+            await storage
+                .removeDump?.(dump)
+                .catch((e: unknown) => log.warn("could not remove the dump of a failed backup", { id, dump, error: errorMessage(e) }));
             throw error;
         }
         stages["Manifest"] = (performance.now() - t) / 1000;
@@ -235,7 +245,9 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     );
     // pg_dump's stdout fd goes straight to zstd: the uncompressed stream never passes through this
     // process (it was measurably slower on two cores), and zstd's death gives pg_dump an EPIPE.
-    const zstd = startChild("zstd", [`-${opts.compressionLevel}`, `-T${opts.compressionThreads}`, "-c", "-q"], { stdio: [dump.process.stdout!, "pipe", "pipe"] });
+    const zstd = startChild("zstd", [`-${opts.compressionLevel}`, `-T${opts.compressionThreads}`, "-c", "-q"], {
+        stdio: [dump.process.stdout!, "pipe", "pipe"],
+    });
     dump.process.stdout!.destroy();
     controller.signal.addEventListener("abort", () => {
         dump.stop();
@@ -259,7 +271,9 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     });
     const zstdDone = zstd.exited.then((status) => {
         if (!succeeded(status)) {
-            const err = new JobError(ExitCode.Dump, `zstd failed: ${describeExit("zstd", status)}${zstd.stderr() ? `: ${zstd.stderr()}` : ""}`, { zstdStderr: zstd.stderr() });
+            const err = new JobError(ExitCode.Dump, `zstd failed: ${describeExit("zstd", status)}${zstd.stderr() ? `: ${zstd.stderr()}` : ""}`, {
+                zstdStderr: zstd.stderr(),
+            });
             fail(err);
             throw err;
         }

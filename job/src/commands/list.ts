@@ -23,7 +23,10 @@ export function formatListTable(entries: ListEntry[]): string {
     const header = ["ID", "STARTED (UTC)", "SIZE", "TABLES", "ROWS", "DURATION", "PG_DUMP"];
     const rows = entries.map((m) => {
         if ("damaged" in m) {
-            const started = parseBackupId(m.id)?.startedAt.toISOString().replace(/\.\d{3}Z$/, "Z") ?? "?";
+            const started =
+                parseBackupId(m.id)
+                    ?.startedAt.toISOString()
+                    .replace(/\.\d{3}Z$/, "Z") ?? "?";
             return [m.id, started, "DAMAGED", m.damaged];
         }
         return [
@@ -38,8 +41,12 @@ export function formatListTable(entries: ListEntry[]): string {
     });
     // A damaged row's reason is one long last cell: it must not widen the columns of the valid rows.
     const widths = header.map((h, i) => Math.max(h.length, ...rows.filter((r) => i < r.length - 1 || r.length === header.length).map((r) => r[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("  ").trimEnd();
-    return [line(header), ...rows.map(line)].join("\n") + "\n";
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c))
+            .join("  ")
+            .trimEnd();
+    return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
 export async function runList(opts: ListOptions, rt: Runtime): Promise<ListEntry[]> {

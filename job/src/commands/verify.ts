@@ -123,10 +123,24 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
             await adminClient.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
             created = true;
         } catch (error) {
-            throw new JobError(ExitCode.Restore, `cannot create scratch database "${scratch}" on ${adminDisplay}: ${errorMessage(error)} (the role needs CREATEDB)`, { scratch });
+            throw new JobError(
+                ExitCode.Restore,
+                `cannot create scratch database "${scratch}" on ${adminDisplay}: ${errorMessage(error)} (the role needs CREATEDB)`,
+                { scratch },
+            );
         }
         rt.logger.info("scratch database created", { scratch });
-        await streamRestore({ storage, manifest, target: parseDatabaseUrl(scratchUrl, "--scratch-database-url"), targetDisplay: redactUrl(scratchUrl), cleanSql: undefined, pgBin: opts.pgBin }, rt);
+        await streamRestore(
+            {
+                storage,
+                manifest,
+                target: parseDatabaseUrl(scratchUrl, "--scratch-database-url"),
+                targetDisplay: redactUrl(scratchUrl),
+                cleanSql: undefined,
+                pgBin: opts.pgBin,
+            },
+            rt,
+        );
 
         const client = await connect(scratchUrl, { ...connectOptions, display: redactUrl(scratchUrl) });
         const actual = new Map<string, number | undefined>();
@@ -146,10 +160,14 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
         if (bad.length > 0 || !loOk) {
             const details = bad.map((r) => `${tableKey(r)} expected ${r.expected} rows, got ${r.actual === undefined ? "no table" : r.actual}`);
             if (!loOk) details.push(`large objects expected ${manifest.largeObjects}, got ${largeObjects}`);
-            throw new JobError(ExitCode.Verification, `verify failed for backup "${manifest.id}": ${bad.length} of ${results.length} tables differ from the manifest: ${details.join("; ")}`, {
-                backup: manifest.id,
-                mismatches: bad,
-            });
+            throw new JobError(
+                ExitCode.Verification,
+                `verify failed for backup "${manifest.id}": ${bad.length} of ${results.length} tables differ from the manifest: ${details.join("; ")}`,
+                {
+                    backup: manifest.id,
+                    mismatches: bad,
+                },
+            );
         }
         rt.logger.info("verify passed", { backup: manifest.id, tables: results.length, rows: results.reduce((n, r) => n + r.expected, 0), largeObjects });
         return results;

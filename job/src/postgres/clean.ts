@@ -16,7 +16,11 @@ export async function planClean(client: pg.Client): Promise<CleanPlan> {
     );
     const extensions = await client.query<{ name: string }>("SELECT extname AS name FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1");
     const version = await client.query<{ num: string }>("SELECT current_setting('server_version_num') AS num");
-    return { schemas: schemas.rows.map((r) => r.name), extensions: extensions.rows.map((r) => r.name), serverMajor: Math.floor(Number(version.rows[0]!.num) / 10000) };
+    return {
+        schemas: schemas.rows.map((r) => r.name),
+        extensions: extensions.rows.map((r) => r.name),
+        serverMajor: Math.floor(Number(version.rows[0]!.num) / 10000),
+    };
 }
 
 /**

@@ -42,7 +42,11 @@ export async function connect(connectionString: string, options: ConnectOptions)
     try {
         return await withRetry(
             async () => {
-                const client = new pg.Client({ ...pgClientConfig(connectionString), connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: APPLICATION_NAME });
+                const client = new pg.Client({
+                    ...pgClientConfig(connectionString),
+                    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+                    application_name: APPLICATION_NAME,
+                });
                 // A backend killed mid-session emits "error" on the client; without a listener that would crash the process.
                 client.on("error", () => undefined);
                 try {
@@ -78,7 +82,9 @@ export async function connect(connectionString: string, options: ConnectOptions)
 }
 
 export async function serverVersion(client: pg.Client): Promise<PgVersion> {
-    const res = await client.query<{ num: string; text: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text");
+    const res = await client.query<{ num: string; text: string }>(
+        "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text",
+    );
     const row = res.rows[0]!;
     return parseServerVersionNum(Number(row.num), row.text);
 }

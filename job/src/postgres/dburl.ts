@@ -14,12 +14,14 @@ export interface DatabaseUrl {
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const EXAMPLE = "postgresql://app:PASSWORD@db.example.com:5432/hotel";
 const NOT_SHOWN = "(the value is not shown: it may hold a password)";
-const ENCODE_HINT = 'percent-encode these characters in the user name, password and database name: @ as %40, / as %2F, ? as %3F, # as %23, % as %25';
+const ENCODE_HINT = "percent-encode these characters in the user name, password and database name: @ as %40, / as %2F, ? as %3F, # as %23, % as %25";
 
 /** Decodes one part of the URL; a "%" that starts no valid escape is refused, never guessed at. */
 function decodePart(text: string, part: string, option: string): string {
     const bad = () =>
-        usageError(`${option} has a "%" in the ${part} that is not a valid percent escape: write % itself as %25; an escape is % and two hex digits, e.g. %40 for @ ${NOT_SHOWN}`);
+        usageError(
+            `${option} has a "%" in the ${part} that is not a valid percent escape: write % itself as %25; an escape is % and two hex digits, e.g. %40 for @ ${NOT_SHOWN}`,
+        );
     if (/%(?![0-9A-Fa-f]{2})/.test(text)) throw bad();
     try {
         return decodeURIComponent(text);
@@ -50,7 +52,9 @@ export function parseDatabaseUrl(raw: string, option: string): DatabaseUrl {
     }
     const at = authority.lastIndexOf("@");
     if (authority.indexOf("@") !== at) {
-        throw usageError(`${option} has more than one "@" before the host: @ in the password (or user name) must be written %40, as libpq reads up to the first @ ${NOT_SHOWN}`);
+        throw usageError(
+            `${option} has more than one "@" before the host: @ in the password (or user name) must be written %40, as libpq reads up to the first @ ${NOT_SHOWN}`,
+        );
     }
     const userinfo = at === -1 ? "" : authority.slice(0, at);
     const colon = userinfo.indexOf(":");

@@ -151,7 +151,9 @@ export function startGuardedPsql(options: GuardedPsqlOptions): GuardedPsql {
             if (released === undefined) {
                 child.process.kill("SIGKILL");
                 // Not the tail itself in the log: it may hold rows of guests' data.
-                throw new JobError(ExitCode.Restore, "pg_restore's SQL did not end with its final COMMIT and footer; nothing was committed", { heldBytes: holder.tail.length });
+                throw new JobError(ExitCode.Restore, "pg_restore's SQL did not end with its final COMMIT and footer; nothing was committed", {
+                    heldBytes: holder.tail.length,
+                });
             }
             stdin.end(released);
             const status = await child.exited;

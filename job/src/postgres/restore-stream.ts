@@ -28,7 +28,9 @@ export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: R
         await pipeline(stream, gate);
     } catch (error) {
         if (rt.signal.aborted) throw rt.signal.reason;
-        throw new JobError(ExitCode.Storage, `reading the dump of "${manifest.id}" from ${storage.display} failed: ${errorMessage(error)}`, { backup: manifest.id });
+        throw new JobError(ExitCode.Storage, `reading the dump of "${manifest.id}" from ${storage.display} failed: ${errorMessage(error)}`, {
+            backup: manifest.id,
+        });
     } finally {
         stop();
         rt.signal.removeEventListener("abort", onAbort);
@@ -40,7 +42,12 @@ export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: R
             { backup: manifest.id, expectedSha256: manifest.sha256, actualSha256: gate.digest, expectedBytes: manifest.bytes, actualBytes: gate.bytes },
         );
     }
-    rt.logger.info("dump checksum verified", { backup: manifest.id, bytes: gate.bytes, sha256: gate.digest, seconds: Math.round(performance.now() - t) / 1000 });
+    rt.logger.info("dump checksum verified", {
+        backup: manifest.id,
+        bytes: gate.bytes,
+        sha256: gate.digest,
+        seconds: Math.round(performance.now() - t) / 1000,
+    });
 }
 
 export interface RestoreInto {
@@ -80,8 +87,14 @@ class ZstdFeed extends Writable {
 
     override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
         const stdin = this.zstd.process.stdin!;
-        if (this.broken !== undefined || stdin.destroyed) return this.afterBreak(callback);
-        if (stdin.write(chunk)) return callback();
+        if (this.broken !== undefined || stdin.destroyed) {
+            this.afterBreak(callback);
+            return;
+        }
+        if (stdin.write(chunk)) {
+            callback();
+            return;
+        }
         const onDrain = () => {
             stdin.off("close", onClose);
             callback();
@@ -95,7 +108,10 @@ class ZstdFeed extends Writable {
     }
 
     override _final(callback: (error?: Error | null) => void): void {
-        if (this.broken !== undefined) return this.afterBreak(callback);
+        if (this.broken !== undefined) {
+            this.afterBreak(callback);
+            return;
+        }
         this.zstd.process.stdin!.end();
         callback();
     }
@@ -142,7 +158,8 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     const gate = new HashingGate();
     const stopProgress = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
     const reading = pipeline(stream, gate, new ZstdFeed(zstd)).catch((error: unknown) => {
-        if (!(error instanceof ZstdStopped)) stop(new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
+        if (!(error instanceof ZstdStopped))
+            stop(new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
     });
     // A broken pipe to psql means psql ended: its exit (onEarlyExit) tells why.
     const sqlPassed = pipeline(pgRestore.process.stdout!, session.sql).catch(() => session.child.exited);
@@ -154,7 +171,13 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
             throw new JobError(
                 ExitCode.Verification,
                 `the dump of "${r.manifest.id}" changed while it was being restored (${gate.bytes} bytes, sha256 ${gate.digest}; the manifest says ${r.manifest.bytes} bytes, sha256 ${r.manifest.sha256}); nothing was committed`,
-                { backup: r.manifest.id, expectedSha256: r.manifest.sha256, actualSha256: gate.digest, expectedBytes: r.manifest.bytes, actualBytes: gate.bytes },
+                {
+                    backup: r.manifest.id,
+                    expectedSha256: r.manifest.sha256,
+                    actualSha256: gate.digest,
+                    expectedBytes: r.manifest.bytes,
+                    actualBytes: gate.bytes,
+                },
             );
         }
         const failed = [
@@ -163,7 +186,10 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         ].filter((step) => !succeeded(step.status));
         if (failed.length > 0) {
             const details = failed.map((step) => `${describeExit(step.name, step.status)}${step.child.stderr() ? `: ${step.child.stderr()}` : ""}`);
-            throw new JobError(ExitCode.Restore, `the restore failed, nothing was committed: ${details.join("; ")}`, { stderr: details.join("\n"), database: r.targetDisplay });
+            throw new JobError(ExitCode.Restore, `the restore failed, nothing was committed: ${details.join("; ")}`, {
+                stderr: details.join("\n"),
+                database: r.targetDisplay,
+            });
         }
         await session.commit();
     } catch (error) {
@@ -173,6 +199,10 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     } finally {
         rt.signal.removeEventListener("abort", onAbort);
     }
-    rt.logger.info("restore complete", { backup: r.manifest.id, database: r.targetDisplay, clean: r.cleanSql !== undefined, seconds: Math.round(performance.now() - t) / 1000 });
+    rt.logger.info("restore complete", {
+        backup: r.manifest.id,
+        database: r.targetDisplay,
+        clean: r.cleanSql !== undefined,
+        seconds: Math.round(performance.now() - t) / 1000,
+    });
 }
-

@@ -36,7 +36,9 @@ export async function requireRestoreTools(pgBin: string | undefined): Promise<Pg
     try {
         await toolBanner(psql);
     } catch (error) {
-        throw new JobError(ExitCode.Usage, `cannot run psql (${psql}, from ${option}): ${errorMessage(error)}; restores need psql beside pg_restore`, { program: psql });
+        throw new JobError(ExitCode.Usage, `cannot run psql (${psql}, from ${option}): ${errorMessage(error)}; restores need psql beside pg_restore`, {
+            program: psql,
+        });
     }
     return restoreVersion;
 }
@@ -52,4 +54,3 @@ export function checkRestoreVersion(restoreVersion: PgVersion, pgRestore: string
         );
     }
 }
-

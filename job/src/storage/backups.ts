@@ -39,7 +39,11 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 export async function readManifest(folder: Folder, id: string): Promise<Manifest> {
     const text = await folder.readObject(manifestPath(id));
     if (text === undefined) {
-        throw new JobError(ExitCode.Storage, `backup "${id}" not found in ${folder.display} (no ${manifestPath(id)})`, { target: folder.display, backup: id, notFound: true });
+        throw new JobError(ExitCode.Storage, `backup "${id}" not found in ${folder.display} (no ${manifestPath(id)})`, {
+            target: folder.display,
+            backup: id,
+            notFound: true,
+        });
     }
     return parseManifest(text, folder.locate(manifestPath(id)), id);
 }

@@ -31,8 +31,14 @@ export class HashingGate extends Transform {
     override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
         this.hash.update(chunk);
         this.bytes += chunk.length;
-        if (this.limit !== undefined && this.bytes > this.limit.maxBytes) return callback(this.limit.error());
-        if (!this.holdLast) return callback(null, chunk);
+        if (this.limit !== undefined && this.bytes > this.limit.maxBytes) {
+            callback(this.limit.error());
+            return;
+        }
+        if (!this.holdLast) {
+            callback(null, chunk);
+            return;
+        }
         const previous = this.held;
         this.held = chunk;
         callback(null, previous);

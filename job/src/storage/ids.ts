@@ -5,7 +5,10 @@ const ID = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,99})_(\d{8}T\d{6}Z)$/;
 
 /** 2026-11-24T09:57:43.123Z -> 20261124T095743Z */
 export function formatCompactUtc(date: Date): string {
-    return date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+    return date
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z")
+        .replace(/[-:]/g, "");
 }
 
 export function parseCompactUtc(stamp: string): Date {

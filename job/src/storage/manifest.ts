@@ -73,7 +73,14 @@ export function manifestProblems(value: unknown): string[] {
         "tables",
         (v) =>
             Array.isArray(v) &&
-            v.every((t) => typeof t === "object" && t !== null && isString((t as TableCount).schema) && isString((t as TableCount).name) && isCount((t as TableCount).rows)),
+            v.every(
+                (t) =>
+                    typeof t === "object" &&
+                    t !== null &&
+                    isString((t as TableCount).schema) &&
+                    isString((t as TableCount).name) &&
+                    isCount((t as TableCount).rows),
+            ),
         "an array of { schema, name, rows }",
     );
     need(
@@ -82,7 +89,8 @@ export function manifestProblems(value: unknown): string[] {
         "{ name, version }",
     );
     // Manifests written before run tokens existed name dumps/<id>.pgdump.zst; newer S3 ones add .<8 hex digits>.
-    if (problems.length === 0 && idFromDumpName(String(m["dump"]).slice("dumps/".length)) !== m["id"]) problems.push(`dump "${String(m["dump"])}" does not match id "${String(m["id"])}"`);
+    if (problems.length === 0 && idFromDumpName(String(m["dump"]).slice("dumps/".length)) !== m["id"])
+        problems.push(`dump "${String(m["dump"])}" does not match id "${String(m["id"])}"`);
     return problems;
 }
 

@@ -99,8 +99,7 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
     let partFailure: PartUploadError | undefined;
 
     /** Why the upload must not go on, if it must not: checked before every request that adds to the object. */
-    const stopReason = (): unknown =>
-        (signal.aborted ? (signal.reason ?? new Error("upload aborted")) : undefined) ?? partFailure ?? body.errored ?? undefined;
+    const stopReason = (): unknown => (signal.aborted ? (signal.reason ?? new Error("upload aborted")) : undefined) ?? partFailure ?? body.errored ?? undefined;
     const throwIfStopped = () => {
         const reason = stopReason();
         if (reason !== undefined) throw reason;
@@ -129,22 +128,30 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         }
         const number = ++partNumber;
         const command = sendUnsignedPayload(
-            new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: buffer.subarray(0, length), ChecksumAlgorithm: "CRC32" }),
+            new UploadPartCommand({
+                Bucket: bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: number,
+                Body: buffer.subarray(0, length),
+                ChecksumAlgorithm: "CRC32",
+            }),
         );
         const deadline = requestDeadline(`S3 UploadPart ${number} of ${where}`, requestTimeoutMs, cancelParts.signal);
-        const sent: Promise<void> = client.send(command, { abortSignal: deadline.signal }).then(
-            (result) => {
+        const sent: Promise<void> = client
+            .send(command, { abortSignal: deadline.signal })
+            .then((result) => {
                 if (!result.ETag) throw new Error("the response has no ETag");
                 completed.push({ PartNumber: number, ETag: result.ETag, ...(result.ChecksumCRC32 ? { ChecksumCRC32: result.ChecksumCRC32 } : {}) });
                 storedBytes += length;
                 free.push(buffer);
-            },
-        ).catch((caught: unknown) => {
-            const error = deadlineReason(caught, deadline.signal) ?? caught;
-            // A part cancelled because the upload was aborted did not fail: the abort is the reason.
-            if (!signal.aborted) partFailure ??= new PartUploadError(number, error);
-            if (!body.destroyed) body.destroy(stopReason() as Error);
-        });
+            })
+            .catch((caught: unknown) => {
+                const error = deadlineReason(caught, deadline.signal) ?? caught;
+                // A part cancelled because the upload was aborted did not fail: the abort is the reason.
+                if (!signal.aborted) partFailure ??= new PartUploadError(number, error);
+                if (!body.destroyed) body.destroy(stopReason() as Error);
+            });
         const tracked = sent.finally(() => {
             deadline.clear();
             inFlight.delete(tracked);
@@ -190,15 +197,20 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         if (uploadId !== undefined) {
             const abort = new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId });
             const abortMs = Math.min(ABORT_REQUEST_TIMEOUT_MS, requestTimeoutMs);
-            await withDeadline(`S3 AbortMultipartUpload of ${where}`, abortMs, (abortSignal) => client.send(abort, { abortSignal })).catch((abortError: unknown) => {
-                target.logger.warn("could not abort the multipart upload: its parts stay stored (and billed) until the bucket's abort-incomplete-uploads lifecycle rule removes them", {
-                    target: where,
-                    uploadId,
-                    partsStored: completed.length,
-                    bytesLeft: storedBytes,
-                    error: abortError instanceof Error ? abortError.message : String(abortError),
-                });
-            });
+            await withDeadline(`S3 AbortMultipartUpload of ${where}`, abortMs, (abortSignal) => client.send(abort, { abortSignal })).catch(
+                (abortError: unknown) => {
+                    target.logger.warn(
+                        "could not abort the multipart upload: its parts stay stored (and billed) until the bucket's abort-incomplete-uploads lifecycle rule removes them",
+                        {
+                            target: where,
+                            uploadId,
+                            partsStored: completed.length,
+                            bytesLeft: storedBytes,
+                            error: abortError instanceof Error ? abortError.message : String(abortError),
+                        },
+                    );
+                },
+            );
         }
         throw error;
     } finally {

@@ -1,13 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import {
-    GetObjectCommand,
-    HeadBucketCommand,
-    HeadObjectCommand,
-    ListObjectsCommand,
-    PutObjectCommand,
-    S3Client,
-} from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { PartUploadError, uploadStream } from "./multipart.js";
 import type { Logger } from "../observability/log.js";
@@ -38,7 +31,12 @@ function isNotFound(error: unknown): boolean {
 function storageError(message: string, error: unknown, context: Record<string, unknown>): JobError {
     const e = error as { name?: string; code?: string };
     const detail = errorMessage(error) || e?.name || e?.code || "unknown error";
-    return new JobError(ExitCode.Storage, `${message}: ${detail}`, { ...context, ...(error instanceof RequestTimeoutError ? { timedOut: true } : {}) }, { cause: error });
+    return new JobError(
+        ExitCode.Storage,
+        `${message}: ${detail}`,
+        { ...context, ...(error instanceof RequestTimeoutError ? { timedOut: true } : {}) },
+        { cause: error },
+    );
 }
 
 function httpStatus(error: unknown): number | undefined {
@@ -85,7 +83,13 @@ export function guardBody(body: Readable, what: string, expectedBytes: number | 
     };
     const arm = () => {
         timer ??= setTimeout(() => {
-            guarded.destroy(new JobError(ExitCode.Storage, `reading ${what} stalled: no bytes for ${idleMs / 1000} s after ${bytes} bytes (--request-timeout)`, { ...context, bytes, timedOut: true }));
+            guarded.destroy(
+                new JobError(ExitCode.Storage, `reading ${what} stalled: no bytes for ${idleMs / 1000} s after ${bytes} bytes (--request-timeout)`, {
+                    ...context,
+                    bytes,
+                    timedOut: true,
+                }),
+            );
         }, idleMs);
     };
     const guarded = new Readable({
@@ -108,7 +112,13 @@ export function guardBody(body: Readable, what: string, expectedBytes: number | 
     body.once("end", () => {
         disarm();
         if (expectedBytes !== undefined && bytes !== expectedBytes) {
-            guarded.destroy(new JobError(ExitCode.Storage, `reading ${what} failed: the download ended after ${bytes} of ${expectedBytes} bytes`, { ...context, bytes, expectedBytes }));
+            guarded.destroy(
+                new JobError(ExitCode.Storage, `reading ${what} failed: the download ended after ${bytes} of ${expectedBytes} bytes`, {
+                    ...context,
+                    bytes,
+                    expectedBytes,
+                }),
+            );
         } else {
             guarded.push(null);
         }
@@ -170,9 +180,14 @@ export class S3Storage implements Storage {
         } catch (error) {
             // HeadBucket answers have no body, so the SDK can only call them "UnknownError".
             const status = httpStatus(error);
-            if (status === 404) throw new JobError(ExitCode.Storage, `S3 bucket "${this.bucket}" does not exist (HeadBucket answered 404)`, this.ctx({ bucket: this.bucket }));
+            if (status === 404)
+                throw new JobError(ExitCode.Storage, `S3 bucket "${this.bucket}" does not exist (HeadBucket answered 404)`, this.ctx({ bucket: this.bucket }));
             if (status === 403) {
-                throw new JobError(ExitCode.Storage, `access to S3 bucket "${this.bucket}" is denied (HeadBucket answered 403): check the task role's s3:ListBucket permission`, this.ctx({ bucket: this.bucket }));
+                throw new JobError(
+                    ExitCode.Storage,
+                    `access to S3 bucket "${this.bucket}" is denied (HeadBucket answered 403): check the task role's s3:ListBucket permission`,
+                    this.ctx({ bucket: this.bucket }),
+                );
             }
             throw storageError(`S3 bucket ${this.bucket} is not reachable`, error, this.ctx());
         }
@@ -198,7 +213,8 @@ export class S3Storage implements Storage {
         } catch (error) {
             if (options.signal.aborted) throw options.signal.reason ?? error;
             if (error instanceof JobError) throw error;
-            if (error instanceof PartUploadError) throw storageError(`uploading a part of s3://${this.bucket}/${key} failed`, error.cause, this.ctx({ part: error.partNumber }));
+            if (error instanceof PartUploadError)
+                throw storageError(`uploading a part of s3://${this.bucket}/${key} failed`, error.cause, this.ctx({ part: error.partNumber }));
             throw storageError(`uploading s3://${this.bucket}/${key} failed`, error, this.ctx());
         }
     }
@@ -296,7 +312,11 @@ export class S3Storage implements Storage {
             return guardBody(res.Body as Readable, where, res.ContentLength, this.options.requestTimeoutMs, this.ctx({ backup: manifest.id }));
         } catch (error) {
             if (isNotFound(error)) {
-                throw new JobError(ExitCode.Storage, `dump s3://${this.bucket}/${key} of backup "${manifest.id}" is missing`, this.ctx({ backup: manifest.id }));
+                throw new JobError(
+                    ExitCode.Storage,
+                    `dump s3://${this.bucket}/${key} of backup "${manifest.id}" is missing`,
+                    this.ctx({ backup: manifest.id }),
+                );
             }
             throw storageError(`reading s3://${this.bucket}/${key} failed`, error, this.ctx());
         }

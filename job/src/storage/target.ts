@@ -1,9 +1,7 @@
 import path from "node:path";
 import { usageError } from "../errors.js";
 
-export type Target =
-    | { kind: "file"; dir: string; url: string }
-    | { kind: "s3"; bucket: string; prefix: string; url: string };
+export type Target = { kind: "file"; dir: string; url: string } | { kind: "s3"; bucket: string; prefix: string; url: string };
 
 export const DEFAULT_TARGET = "file://./backups";
 
@@ -29,7 +27,9 @@ export function parseTarget(raw: string, option: string, cwd: string): Target {
         try {
             rest = decodeURIComponent(value.slice("file://".length));
         } catch {
-            throw usageError(`${option} "${raw}" has a "%" that is not a valid percent escape: write % itself as %25 (an escape is % and two hex digits, e.g. %20 for a space)`);
+            throw usageError(
+                `${option} "${raw}" has a "%" that is not a valid percent escape: write % itself as %25 (an escape is % and two hex digits, e.g. %20 for a space)`,
+            );
         }
         if (rest === "") throw usageError(`${option} "${raw}" has no directory: use file://DIR, e.g. file://./backups or file:///var/backups`);
         return { kind: "file", dir: path.resolve(cwd, rest), url: value };

@@ -31,7 +31,10 @@ afterAll(async () => {
 });
 
 function stderrLogs(result: CliResult): { level: string; message: string; context?: Record<string, unknown> }[] {
-    return result.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    return result.stderr
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l));
 }
 
 async function backup(to: string, env: Record<string, string> = {}): Promise<string> {
@@ -95,14 +98,21 @@ describe("backup references on file://", () => {
             [PAST, false],
         ]);
         expect(entries[2]).toEqual({ id: PAST, key: `manifests/${PAST}.json`, damaged: expect.stringMatching(/is not valid JSON/) });
-        expect(stderrLogs(json).filter((l) => l.message === "damaged manifest").map((l) => l.context!["id"])).toEqual([FUTURE, PAST]);
+        expect(
+            stderrLogs(json)
+                .filter((l) => l.message === "damaged manifest")
+                .map((l) => l.context!["id"]),
+        ).toEqual([FUTURE, PAST]);
     });
 
     it("latest takes the newest valid backup when every damaged manifest is older, and says so", async () => {
         rmSync(join(dir, "manifests", `${FUTURE}.json`));
         const result = await restore(to, "latest");
         expect(result.code, result.stdout).toBe(0);
-        expect(result.logs.find((l) => l.level === "warn")).toMatchObject({ message: "ignoring a damaged manifest older than the latest backup", context: { id: PAST } });
+        expect(result.logs.find((l) => l.level === "warn")).toMatchObject({
+            message: "ignoring a damaged manifest older than the latest backup",
+            context: { id: PAST },
+        });
         expect(result.logs.find((l) => l.message === "restore complete")).toBeDefined();
     });
 });
@@ -128,7 +138,12 @@ describe("relative file:// targets through npm run", () => {
     it("resolve against the caller's directory (INIT_CWD), not the repository root", () => {
         const caller = mkdtempSync(join(work, "caller-"));
         const npm = (args: string[]) =>
-            spawnSync("npm", ["--prefix", REPO_ROOT, "run", "--silent", "backup-job", "--", ...args], { cwd: caller, env: baseEnv(), encoding: "utf8", timeout: 120_000 });
+            spawnSync("npm", ["--prefix", REPO_ROOT, "run", "--silent", "backup-job", "--", ...args], {
+                cwd: caller,
+                env: baseEnv(),
+                encoding: "utf8",
+                timeout: 120_000,
+            });
         // A name of its own: on the old code this run wrote into the repository root.
         const relative = `rel-${process.pid}-${Date.now()}`;
         try {

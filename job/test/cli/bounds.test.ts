@@ -70,7 +70,19 @@ describe("every S3 request has a deadline", () => {
     it("a server frozen mid-upload (it stops reading a part): exit 6 at the deadline naming the part, pg_dump gone, nothing listed, no DELETE", async () => {
         s3.setFaults({ stall: { operation: "UploadPart", after: 1, mode: "no-read" } });
         const result = await runCli(
-            ["backup", "--database-url", bulkUrl, "--to", `s3://${BUCKET}/frozen`, "--part-size-mib", "5", "--upload-queue-size", "1", "--request-timeout", "2"],
+            [
+                "backup",
+                "--database-url",
+                bulkUrl,
+                "--to",
+                `s3://${BUCKET}/frozen`,
+                "--part-size-mib",
+                "5",
+                "--upload-queue-size",
+                "1",
+                "--request-timeout",
+                "2",
+            ],
             { env: s3.env, timeoutMs: 60_000 },
         );
         expect(result.code, result.stdout).toBe(6);
@@ -88,12 +100,19 @@ describe("every S3 request has a deadline", () => {
     it("a manifest write that never gets an answer: exit 6, the stored dump is left (no DELETE) and not listed", async () => {
         // The small dump is one PutObject and goes through; the second PutObject, the manifest, hangs.
         s3.setFaults({ stall: { operation: "PutObject", after: 1, mode: "no-answer" } });
-        const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `s3://${BUCKET}/manifest-stall`, "--request-timeout", "2"], { env: s3.env, timeoutMs: 60_000 });
+        const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `s3://${BUCKET}/manifest-stall`, "--request-timeout", "2"], {
+            env: s3.env,
+            timeoutMs: 60_000,
+        });
         expect(result.code, result.stdout).toBe(6);
-        expect(errorOf(result).message).toMatch(/^writing manifest s3:\/\/bounds\/manifest-stall\/manifests\/hotel_\d{8}T\d{6}Z\.json failed: S3 PutObject of .* got no answer within 2 s/);
+        expect(errorOf(result).message).toMatch(
+            /^writing manifest s3:\/\/bounds\/manifest-stall\/manifests\/hotel_\d{8}T\d{6}Z\.json failed: S3 PutObject of .* got no answer within 2 s/,
+        );
         expect(deletesUnder("manifest-stall/")).toEqual([]);
         s3.clearFaults();
-        expect(await s3.listKeys(BUCKET, "manifest-stall/")).toEqual([expect.stringMatching(/^manifest-stall\/dumps\/hotel_\d{8}T\d{6}Z\.[0-9a-f]{8}\.pgdump\.zst$/)]);
+        expect(await s3.listKeys(BUCKET, "manifest-stall/")).toEqual([
+            expect.stringMatching(/^manifest-stall\/dumps\/hotel_\d{8}T\d{6}Z\.[0-9a-f]{8}\.pgdump\.zst$/),
+        ]);
         const list = await runCli(["list", "--from", `s3://${BUCKET}/manifest-stall`, "--json"], { env: s3.env });
         expect(list.code).toBe(0);
         expect(JSON.parse(list.stdout)).toEqual([]);
@@ -122,11 +141,16 @@ describe("every S3 request has a deadline", () => {
             // The first GetObject is the manifest, the second the dump.
             s3.setFaults({ stall: { operation: "GetObject", after: 1, mode: "mid-body", afterBytes: 1000 } });
             const target = await pgc.createDatabase("stalled_restore");
-            const result = await runCli(["restore", "--from", from, "--backup", id, "--database-url", target, "--request-timeout", "2"], { env: s3.env, timeoutMs: 60_000 });
+            const result = await runCli(["restore", "--from", from, "--backup", id, "--database-url", target, "--request-timeout", "2"], {
+                env: s3.env,
+                timeoutMs: 60_000,
+            });
             expect(result.code, result.stdout).toBe(6);
             expect(runSeconds(result), result.stdout).toBeLessThan(10);
             // restore.ts adds which backup it was reading; the storage names the object and the stall.
-            expect(errorOf(result).message).toMatch(/reading s3:\/\/bounds\/reads\/dumps\/hotel_\S+\.pgdump\.zst stalled: no bytes for 2 s after 1000 bytes \(--request-timeout\)$/);
+            expect(errorOf(result).message).toMatch(
+                /reading s3:\/\/bounds\/reads\/dumps\/hotel_\S+\.pgdump\.zst stalled: no bytes for 2 s after 1000 bytes \(--request-timeout\)$/,
+            );
             expectAllJson(result);
         });
 
@@ -134,7 +158,9 @@ describe("every S3 request has a deadline", () => {
             s3.setFaults({ stall: { operation: "ListObjects", mode: "no-answer" } });
             const result = await runCli(["list", "--from", from, "--request-timeout", "1"], { env: s3.env, timeoutMs: 60_000 });
             expect(result.code, result.stderr).toBe(6);
-            expect(result.stderr).toMatch(/"message":"listing s3:\/\/bounds\/reads\/manifests\/ failed: S3 ListObjects of s3:\/\/bounds\/reads\/manifests\/ got no answer within 1 s/);
+            expect(result.stderr).toMatch(
+                /"message":"listing s3:\/\/bounds\/reads\/manifests\/ failed: S3 ListObjects of s3:\/\/bounds\/reads\/manifests\/ got no answer within 1 s/,
+            );
         });
 
         it("a bad --request-timeout or BACKUP_REQUEST_TIMEOUT_SECONDS: exit 2 naming it", async () => {
@@ -195,11 +221,15 @@ describe("maximum runtime", () => {
             await migration.query("BEGIN");
             await migration.query("LOCK TABLE public.guests IN ACCESS EXCLUSIVE MODE");
             const migrationPid = (await migration.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
-            const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `file://${join(work, "locked-long")}`, "--lock-wait-timeout", "120", "--max-runtime", "2"], {
-                timeoutMs: 60_000,
-            });
+            const result = await runCli(
+                ["backup", "--database-url", hotelUrl, "--to", `file://${join(work, "locked-long")}`, "--lock-wait-timeout", "120", "--max-runtime", "2"],
+                {
+                    timeoutMs: 60_000,
+                },
+            );
             expect(result.code, result.stdout).toBe(124);
-            const ourSessions = () => pgc.query("hotel", "SELECT pid FROM pg_stat_activity WHERE datname = 'hotel' AND pid <> pg_backend_pid() AND pid <> $1", [migrationPid]);
+            const ourSessions = () =>
+                pgc.query("hotel", "SELECT pid FROM pg_stat_activity WHERE datname = 'hotel' AND pid <> pg_backend_pid() AND pid <> $1", [migrationPid]);
             const deadline = Date.now() + 5_000;
             while (Date.now() < deadline && (await ourSessions()).length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
             expect(await ourSessions()).toEqual([]);
@@ -263,7 +293,10 @@ describe("two backups with the same --name at once", () => {
 
     it("s3://: each run writes its own dump object; every listed manifest names bytes matching its sha256", { timeout: 120_000 }, async () => {
         const prefix = "race";
-        const { results, id } = await race((attempt) => ["backup", "--database-url", hotelUrl, "--to", `s3://${BUCKET}/${prefix}`, "--name", `race${attempt}`], s3.env);
+        const { results, id } = await race(
+            (attempt) => ["backup", "--database-url", hotelUrl, "--to", `s3://${BUCKET}/${prefix}`, "--name", `race${attempt}`],
+            s3.env,
+        );
         const codes = results.map((r) => r.code);
         // s3rver ignores If-None-Match (see README): the check just before the manifest write usually
         // catches the loser, but both may pass it; what must hold either way is below.
@@ -279,7 +312,9 @@ describe("two backups with the same --name at once", () => {
         expect(new Set(putDumps).size).toBe(putDumps.length);
         const manifest = JSON.parse((await s3.getObject(BUCKET, `${prefix}/manifests/${id}.json`)).toString("utf8")) as { dump: string; sha256: string };
         expect(sha256(await s3.getObject(BUCKET, `${prefix}/${manifest.dump}`))).toBe(manifest.sha256);
-        const verify = await runCli(["verify", "--from", `s3://${BUCKET}/${prefix}`, "--backup", id, "--scratch-database-url", pgc.url("postgres")], { env: s3.env });
+        const verify = await runCli(["verify", "--from", `s3://${BUCKET}/${prefix}`, "--backup", id, "--scratch-database-url", pgc.url("postgres")], {
+            env: s3.env,
+        });
         expect(verify.code, verify.stdout).toBe(0);
         expect(deletesUnder(`${prefix}/`)).toEqual([]);
     });

@@ -112,7 +112,13 @@ describe("preflight faults", () => {
     });
 
     it("Neon pooler host: exit 2 naming the direct endpoint", async () => {
-        const result = await runCli(["backup", "--database-url", "postgresql://app:not-a-real-secret@ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require", "--to", `file://${join(work, "pooler")}`]);
+        const result = await runCli([
+            "backup",
+            "--database-url",
+            "postgresql://app:not-a-real-secret@ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require",
+            "--to",
+            `file://${join(work, "pooler")}`,
+        ]);
         expect(result.code).toBe(2);
         expect(errorOf(result).message).toContain('Use the direct endpoint "ep-cool-darkness-123456.us-east-2.aws.neon.tech"');
         expect(result.stdout).not.toContain("not-a-real-secret");
@@ -132,7 +138,9 @@ describe("preflight faults", () => {
             const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `file://${dir}`, "--pg-bin", old.dir]);
             expect(result.code).toBe(4);
             expect(errorOf(result).message).toMatch(
-                new RegExp(`^pg_dump ${pg.serverMajor - 1}\\.13 \\(.*/pg_dump\\) is older than the server's PostgreSQL ${pg.serverMajor}\\.\\d+: pg_dump major ${pg.serverMajor - 1} < server major ${pg.serverMajor}\\.`),
+                new RegExp(
+                    `^pg_dump ${pg.serverMajor - 1}\\.13 \\(.*/pg_dump\\) is older than the server's PostgreSQL ${pg.serverMajor}\\.\\d+: pg_dump major ${pg.serverMajor - 1} < server major ${pg.serverMajor}\\.`,
+                ),
             );
             expect(filesUnder(dir)).toEqual([]);
         } finally {
@@ -149,7 +157,9 @@ describe("preflight faults", () => {
     });
 
     it("S3 unreachable: exit 6 before any dump starts", async () => {
-        const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `s3://${BUCKET}/unreachable`], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: await unreachableEndpoint() } });
+        const result = await runCli(["backup", "--database-url", hotelUrl, "--to", `s3://${BUCKET}/unreachable`], {
+            env: { ...s3.env, AWS_ENDPOINT_URL_S3: await unreachableEndpoint() },
+        });
         expect(result.code).toBe(6);
         expect(errorOf(result).message).toMatch(/^S3 bucket fault-backups is not reachable: /);
         await expectNothingInS3("unreachable/");
@@ -169,7 +179,9 @@ describe("mid-stream faults (30 MiB incompressible dump, 5 MiB parts)", () => {
         s3.failUploadPartsAfter(1);
         const result = await runCli(["backup", "--database-url", bulkUrl, "--to", `s3://${BUCKET}/parts`, ...slowUpload], { env: s3.env });
         expect(result.code).toBe(6);
-        expect(errorOf(result).message).toMatch(/^uploading a part of s3:\/\/fault-backups\/parts\/dumps\/bulk_\d{8}T\d{6}Z\.[0-9a-f]{8}\.pgdump\.zst failed: /);
+        expect(errorOf(result).message).toMatch(
+            /^uploading a part of s3:\/\/fault-backups\/parts\/dumps\/bulk_\d{8}T\d{6}Z\.[0-9a-f]{8}\.pgdump\.zst failed: /,
+        );
         expect(s3.requests.filter((r) => r.key.startsWith("parts/") && r.operation === "AbortMultipartUpload" && r.status === 204)).toHaveLength(1);
         expect(s3.requests.filter((r) => r.key.startsWith("parts/") && r.operation === "CompleteMultipartUpload")).toEqual([]);
         await expectNothingInS3("parts/");
@@ -193,7 +205,10 @@ describe("mid-stream faults (30 MiB incompressible dump, 5 MiB parts)", () => {
     it("backend terminated mid-dump: exit 5 with pg_dump's stderr", async () => {
         const run = startSlowBackup("terminated");
         await s3.waitForRequests((r) => r.key.startsWith("terminated/") && r.operation === "UploadPart");
-        const terminated = await pg.query("postgres", "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_dump'");
+        const terminated = await pg.query(
+            "postgres",
+            "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_dump'",
+        );
         expect(terminated).toEqual([{ ok: true }]);
         // pg_dump notices once it reads from its dead connection: let the buffered stream drain at full speed.
         s3.clearFaults();
@@ -233,7 +248,11 @@ describe("mid-stream faults (30 MiB incompressible dump, 5 MiB parts)", () => {
         // A pg_dump that streams 1 MiB of a real dump and is then killed (a stand-in via --pg-bin).
         const bin = mkdtempSync(join(tmpdir(), "dying-pg-bin-"));
         const real = join(pg.binDir, "pg_dump");
-        writeFileSync(join(bin, "pg_dump"), `#!/bin/bash\nif [ "$1" = "--version" ]; then exec "${real}" --version; fi\n"${real}" "$@" | head -c 1048576\nkill -9 $$\n`, { mode: 0o755 });
+        writeFileSync(
+            join(bin, "pg_dump"),
+            `#!/bin/bash\nif [ "$1" = "--version" ]; then exec "${real}" --version; fi\n"${real}" "$@" | head -c 1048576\nkill -9 $$\n`,
+            { mode: 0o755 },
+        );
         try {
             const dir = join(work, "file-killed");
             const result = await runCli(["backup", "--database-url", bulkUrl, "--to", `file://${dir}`, "--pg-bin", bin]);
@@ -263,8 +282,15 @@ describe("restore faults", () => {
         await pg.query("postgres", "ALTER DATABASE read_only_target SET default_transaction_read_only = on");
         const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", url]);
         expect(result.code).toBe(8);
-        expect(errorOf(result).message).toMatch(/^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*read-only transaction/s);
-        expect(await pg.query("read_only_target", "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')")).toEqual([{ n: 0 }]);
+        expect(errorOf(result).message).toMatch(
+            /^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*read-only transaction/s,
+        );
+        expect(
+            await pg.query(
+                "read_only_target",
+                "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+            ),
+        ).toEqual([{ n: 0 }]);
     });
 
     it("psql missing: exit 2 naming psql, before the backup is read or the target touched", async () => {
@@ -275,7 +301,9 @@ describe("restore faults", () => {
             for (const clean of [[], ["--clean"]]) {
                 const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", url, "--pg-bin", noPsql, ...clean]);
                 expect(result.code, result.stdout).toBe(2);
-                expect(errorOf(result).message).toMatch(new RegExp(`^cannot run psql \\(${noPsql}/psql, from --pg-bin\\): .*ENOENT.*; restores need psql beside pg_restore$`));
+                expect(errorOf(result).message).toMatch(
+                    new RegExp(`^cannot run psql \\(${noPsql}/psql, from --pg-bin\\): .*ENOENT.*; restores need psql beside pg_restore$`),
+                );
                 expect(result.logs.map((l) => l.message)).not.toContain("restore starting");
             }
         } finally {
@@ -288,10 +316,21 @@ describe("restore faults", () => {
         const url = await createVariedDatabase(pg, "owned_target", { guests: 20 });
         await pg.query("owned_target", "GRANT CREATE ON SCHEMA public TO intruder");
         const owned = await fingerprint(pg, "owned_target");
-        const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", pg.url("owned_target", { user: "intruder", password: "intruder-test-only" }), "--clean"]);
+        const result = await runCli([
+            "restore",
+            "--from",
+            target,
+            "--backup",
+            id,
+            "--database-url",
+            pg.url("owned_target", { user: "intruder", password: "intruder-test-only" }),
+            "--clean",
+        ]);
         expect(url).toContain("owned_target");
         expect(result.code, result.stdout).toBe(8);
-        expect(errorOf(result).message).toMatch(/^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*ERROR: {2}must be owner of /s);
+        expect(errorOf(result).message).toMatch(
+            /^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*ERROR: {2}must be owner of /s,
+        );
         expect(await fingerprint(pg, "owned_target")).toEqual(owned);
     });
 
@@ -301,7 +340,11 @@ describe("restore faults", () => {
             const url = await pg.createDatabase("old_restore_target");
             const result = await runCli(["restore", "--from", target, "--database-url", url, "--pg-bin", old.dir]);
             expect(result.code).toBe(4);
-            expect(errorOf(result).message).toMatch(new RegExp(`^pg_restore ${pg.serverMajor - 1}\\.13 \\(.*\\) is older than pg_dump ${pg.serverMajor}\\.\\d+, which wrote backup "hotel_\\d{8}T\\d{6}Z"`));
+            expect(errorOf(result).message).toMatch(
+                new RegExp(
+                    `^pg_restore ${pg.serverMajor - 1}\\.13 \\(.*\\) is older than pg_dump ${pg.serverMajor}\\.\\d+, which wrote backup "hotel_\\d{8}T\\d{6}Z"`,
+                ),
+            );
         } finally {
             old.remove();
         }

@@ -91,7 +91,17 @@ describe("database names that need percent-encoding", () => {
         const backup = await runCli(["backup", "--database-url", pg.url(source), "--to", to, "--name", "ops", "--pg-bin", pg.binDir]);
         expect(backup.code, backup.stdout).toBe(0);
         const done = backup.logs.find((l) => l.message === "backup complete")!;
-        const restore = await runCli(["restore", "--database-url", pg.url(target), "--from", to, "--backup", String(done.context!["id"]), "--pg-bin", pg.binDir]);
+        const restore = await runCli([
+            "restore",
+            "--database-url",
+            pg.url(target),
+            "--from",
+            to,
+            "--backup",
+            String(done.context!["id"]),
+            "--pg-bin",
+            pg.binDir,
+        ]);
         expect(restore.code, restore.stdout).toBe(0);
         expect(await pg.query(target, "SELECT count(*)::int AS n FROM rooms")).toEqual([{ n: 7 }]);
     });

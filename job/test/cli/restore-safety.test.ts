@@ -93,7 +93,12 @@ beforeAll(async () => {
     proxy = createServer((req, res) => {
         const isDumpRead = req.method === "GET" && /\.pgdump\.zst(\?|$)/.test(req.url ?? "");
         if (req.method === "PUT" || req.method === "POST") {
-            writes.push({ method: req.method, url: req.url ?? "", sse: req.headers["x-amz-server-side-encryption"], kmsKey: req.headers["x-amz-server-side-encryption-aws-kms-key-id"] });
+            writes.push({
+                method: req.method,
+                url: req.url ?? "",
+                sse: req.headers["x-amz-server-side-encryption"],
+                kmsKey: req.headers["x-amz-server-side-encryption-aws-kms-key-id"],
+            });
         }
         const plan = planFor(decodeURIComponent((req.url ?? "").split("/")[2] ?? ""));
         const secondRead = isDumpRead && ++plan.dumpReads === 2;
@@ -199,7 +204,15 @@ describe("restore safety", () => {
         await run.waitForLog((l) => l.message === "dump checksum verified");
         // Wait until pg_restore's transaction has visibly started work on the target.
         const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline && (await pg.query("postgres", "SELECT 1 FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_restore' AND datname = 'sigterm_target' AND xact_start IS NOT NULL")).length === 0) {
+        while (
+            Date.now() < deadline &&
+            (
+                await pg.query(
+                    "postgres",
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_restore' AND datname = 'sigterm_target' AND xact_start IS NOT NULL",
+                )
+            ).length === 0
+        ) {
             await new Promise((resolve) => setTimeout(resolve, 50));
         }
         const sent = Date.now();
@@ -229,7 +242,9 @@ async function start(mode: Mode, prefix: string, id: string): Promise<{ run: Run
 }
 
 async function scratchDatabases(): Promise<string[]> {
-    return (await pg.query<{ datname: string }>("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'hotelgenius\\_verify\\_%' ORDER BY 1")).map((r) => r.datname);
+    return (await pg.query<{ datname: string }>("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'hotelgenius\\_verify\\_%' ORDER BY 1")).map(
+        (r) => r.datname,
+    );
 }
 
 async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -251,7 +266,10 @@ async function restoreInProgress(plan: ReadPlan, target: string | undefined): Pr
 /** Nothing was committed: the target is exactly as before (verify: its scratch database is gone). */
 async function expectUnchanged(mode: Mode, target: string | undefined): Promise<void> {
     if (mode === "verify") return void expect(await scratchDatabases()).toEqual([]);
-    await waitFor("the restore session to end", async () => (await pg.query("postgres", `SELECT 1 FROM pg_stat_activity WHERE datname = '${target}'`)).length === 0);
+    await waitFor(
+        "the restore session to end",
+        async () => (await pg.query("postgres", `SELECT 1 FROM pg_stat_activity WHERE datname = '${target}'`)).length === 0,
+    );
     expect(await fingerprint(pg, target!)).toEqual(mode === "restore" ? emptyFingerprint : oldFingerprint);
 }
 
@@ -277,10 +295,15 @@ describe("all or nothing (restore, restore --clean, verify)", () => {
             plan.releaseStall?.();
             if (mode !== "verify") return expectUnchanged(mode, target);
             // The killed drill left its scratch database, with nothing committed in it; the next verify drops it.
-            await waitFor("the restore session to end", async () => (await pg.query("postgres", "SELECT 1 FROM pg_stat_activity WHERE datname LIKE 'hotelgenius\\_verify\\_%'")).length === 0);
+            await waitFor(
+                "the restore session to end",
+                async () => (await pg.query("postgres", "SELECT 1 FROM pg_stat_activity WHERE datname LIKE 'hotelgenius\\_verify\\_%'")).length === 0,
+            );
             const [left] = await scratchDatabases();
             expect(await userRelations(left!)).toBe(0);
-            const next = await runCli(["verify", "--from", `s3://${BUCKET}/${prefix}`, "--backup", mediumId, "--scratch-database-url", pg.url("postgres")], { env: proxyEnv });
+            const next = await runCli(["verify", "--from", `s3://${BUCKET}/${prefix}`, "--backup", mediumId, "--scratch-database-url", pg.url("postgres")], {
+                env: proxyEnv,
+            });
             expect(next.code, next.stdout).toBe(0);
             expect(next.logs.find((l) => l.message === "leftover scratch database dropped")?.context).toMatchObject({ scratch: left });
             expect(await scratchDatabases()).toEqual([]);
@@ -365,7 +388,9 @@ describe("verify's scratch databases", () => {
         const { run: first } = await start("verify", "medium", mediumId);
         await restoreInProgress(plan, undefined);
         const [live] = await scratchDatabases();
-        const second = await runCli(["verify", "--from", `s3://${BUCKET}/small`, "--backup", smallId, "--scratch-database-url", pg.url("postgres")], { env: proxyEnv });
+        const second = await runCli(["verify", "--from", `s3://${BUCKET}/small`, "--backup", smallId, "--scratch-database-url", pg.url("postgres")], {
+            env: proxyEnv,
+        });
         expect(second.code, second.stdout).toBe(0);
         // Not even tried: its lock is held (a DROP would also fail while the drill is connected, with a warning).
         expect(second.logs.filter((l) => /scratch database/.test(l.message) && l.level !== "info")).toEqual([]);
@@ -382,7 +407,9 @@ describe("S3 encryption headers", () => {
     it("names the KMS key on every object it creates when BACKUP_KMS_KEY_ARN is set", async () => {
         const key = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         writes.length = 0;
-        const result = await runCli(["backup", "--database-url", pg.url("bulk"), "--to", `s3://${BUCKET}/kms`], { env: { ...proxyEnv, BACKUP_KMS_KEY_ARN: key } });
+        const result = await runCli(["backup", "--database-url", pg.url("bulk"), "--to", `s3://${BUCKET}/kms`], {
+            env: { ...proxyEnv, BACKUP_KMS_KEY_ARN: key },
+        });
         expect(result.code, result.stdout + result.stderr).toBe(0);
         const creates = writes.filter((w) => (w.method === "POST" && /[?&]uploads/.test(w.url)) || (w.method === "PUT" && !/[?&]partNumber=/.test(w.url)));
         // CreateMultipartUpload for the dump, PutObject for the manifest.
@@ -392,7 +419,9 @@ describe("S3 encryption headers", () => {
     });
 
     it("rejects a key that is not a full ARN (exit 2)", async () => {
-        const result = await runCli(["backup", "--database-url", pg.url("small"), "--to", `s3://${BUCKET}/kms-bad`], { env: { ...proxyEnv, BACKUP_KMS_KEY_ARN: "alias/backups" } });
+        const result = await runCli(["backup", "--database-url", pg.url("small"), "--to", `s3://${BUCKET}/kms-bad`], {
+            env: { ...proxyEnv, BACKUP_KMS_KEY_ARN: "alias/backups" },
+        });
         expect(result.code).toBe(2);
         expect(errorOf(result)?.message).toMatch(/^BACKUP_KMS_KEY_ARN "alias\/backups" is not a KMS key ARN/);
     });

@@ -59,7 +59,14 @@ describe("backup to file:// and restore", () => {
         expect(readdirSync(join(work, "file-target", "dumps"))).toEqual([`${id}.pgdump.zst`]);
         expect(readdirSync(join(work, "file-target", "manifests"))).toEqual([`${id}.json`]);
         const manifest = JSON.parse(readFileSync(join(work, "file-target", "manifests", `${id}.json`), "utf8"));
-        expect(manifest).toMatchObject({ id, database: "hotel", format: "custom", compression: { algorithm: "zstd", level: 3 }, serverMajor: String(pg.serverMajor), largeObjects: 1 });
+        expect(manifest).toMatchObject({
+            id,
+            database: "hotel",
+            format: "custom",
+            compression: { algorithm: "zstd", level: 3 },
+            serverMajor: String(pg.serverMajor),
+            largeObjects: 1,
+        });
         const dump = readFileSync(join(work, "file-target", "dumps", `${id}.pgdump.zst`));
         expect(manifest.bytes).toBe(dump.length);
         const { createHash } = await import("node:crypto");
@@ -71,7 +78,14 @@ describe("backup to file:// and restore", () => {
         for (const line of run.result.logs) expect(Object.keys(line).sort()).toEqual(expect.arrayContaining(["level", "message", "timestamp"]));
         const metric = run.result.metrics.at(-1)!;
         expect(metric._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: "HotelGenius/Backup", Dimensions: [["Database"]] });
-        expect(metric).toMatchObject({ Database: "hotel", BackupSuccess: 1, BackupBytes: dump.length, BackupDuration: expect.any(Number), DumpDuration: expect.any(Number), UploadDuration: expect.any(Number) });
+        expect(metric).toMatchObject({
+            Database: "hotel",
+            BackupSuccess: 1,
+            BackupBytes: dump.length,
+            BackupDuration: expect.any(Number),
+            DumpDuration: expect.any(Number),
+            UploadDuration: expect.any(Number),
+        });
     });
 
     it("lists it (JSON and table) and restores it into a new database identically", async () => {
@@ -141,7 +155,12 @@ describe("backup to file:// and restore", () => {
         const result = await runCli(["restore", "--from", `file://${copy}`, "--database-url", targetUrl]);
         expect(result.code).toBe(7);
         expect(errorLine(result)?.message).toMatch(/checksum mismatch for backup .*nothing was restored/);
-        expect(await pg.query("restored_corrupt", "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")).toEqual([{ n: 0 }]);
+        expect(
+            await pg.query(
+                "restored_corrupt",
+                "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+            ),
+        ).toEqual([{ n: 0 }]);
     });
 });
 
@@ -156,7 +175,10 @@ describe("backup to s3:// and restore", () => {
         expect(result.stderr).toBe("");
         expect(result.otherLines).toEqual([]);
         // The dump's key carries the run's token; the manifest names it.
-        expect(await s3.listKeys(BUCKET)).toEqual([expect.stringMatching(new RegExp(`^prod/db/dumps/${id}\\.[0-9a-f]{8}\\.pgdump\\.zst$`)), `prod/db/manifests/${id}.json`]);
+        expect(await s3.listKeys(BUCKET)).toEqual([
+            expect.stringMatching(new RegExp(`^prod/db/dumps/${id}\\.[0-9a-f]{8}\\.pgdump\\.zst$`)),
+            `prod/db/manifests/${id}.json`,
+        ]);
         const manifest = JSON.parse((await s3.getObject(BUCKET, `prod/db/manifests/${id}.json`)).toString("utf8")) as { dump: string };
         expect(`prod/db/${manifest.dump}`).toBe((await s3.listKeys(BUCKET, "prod/db/dumps/"))[0]);
         const listed = await runCli(["list", "--from", target, "--json"], { env: s3.env });
@@ -198,9 +220,18 @@ describe("backup to s3:// and restore", () => {
         const listed = await runCli(["list", "--from", target, "--json"], { env: s3.env });
         expect(listed.code).toBe(0);
         expect(JSON.parse(listed.stdout).map((m: { id: string }) => m.id)).toEqual([id]);
-        const warning = listed.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.level === "warn" && l.context?.dump !== undefined);
-        expect(warning).toMatchObject({ message: "ignoring dump without manifest (incomplete or failed backup)", context: { dump: "dumps/hotel_20200101T000000Z.pgdump.zst" } });
-        const restored = await runCli(["restore", "--from", target, "--backup", "hotel_20200101T000000Z", "--database-url", pg.url("postgres")], { env: s3.env });
+        const warning = listed.stderr
+            .split("\n")
+            .filter((l) => l.startsWith("{"))
+            .map((l) => JSON.parse(l))
+            .find((l) => l.level === "warn" && l.context?.dump !== undefined);
+        expect(warning).toMatchObject({
+            message: "ignoring dump without manifest (incomplete or failed backup)",
+            context: { dump: "dumps/hotel_20200101T000000Z.pgdump.zst" },
+        });
+        const restored = await runCli(["restore", "--from", target, "--backup", "hotel_20200101T000000Z", "--database-url", pg.url("postgres")], {
+            env: s3.env,
+        });
         expect(restored.code).toBe(6);
     });
 
@@ -215,7 +246,10 @@ describe("backup to s3:// and restore", () => {
                 Array.from({ length: Math.min(25, total - batch) }, (_, k) => {
                     const n = batch + k;
                     const startedAt = new Date(base + n * 3_600_000);
-                    const stamp = startedAt.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+                    const stamp = startedAt
+                        .toISOString()
+                        .replace(/\.\d{3}Z$/, "Z")
+                        .replace(/[-:]/g, "");
                     // Names sort the other way round from times: "latest" must come from startedAt, not key order.
                     const copyId = `h${String(total - n).padStart(4, "0")}_${stamp}`;
                     ids.push(copyId);

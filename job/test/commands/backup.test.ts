@@ -19,7 +19,9 @@ describe("S3 part limit", () => {
         );
         // Never suggests a value the option refuses.
         expect(dumpTooLargeError(maxMultipartBytes(3000 * 1024 * 1024), 3000, "s3://b").message).toContain(`e.g. ${MAX_PART_SIZE_MIB};`);
-        expect(dumpTooLargeError(maxMultipartBytes(MAX_PART_SIZE_MIB * 1024 * 1024), MAX_PART_SIZE_MIB, "s3://b").message).toMatch(/--part-size-mib is already at its maximum of \d+: the dump is too large/);
+        expect(dumpTooLargeError(maxMultipartBytes(MAX_PART_SIZE_MIB * 1024 * 1024), MAX_PART_SIZE_MIB, "s3://b").message).toMatch(
+            /--part-size-mib is already at its maximum of \d+: the dump is too large/,
+        );
     });
 });
 
@@ -28,7 +30,11 @@ describe("lock wait", () => {
         const stderr =
             "pg_dump: error: query failed: ERROR:  canceling statement due to statement timeout\npg_dump: detail: Query was: LOCK TABLE public.guests IN ACCESS SHARE MODE";
         expect(lockedTables(stderr)).toBe("public.guests");
-        expect(lockedTables('pg_dump: error: could not obtain lock on relation "public.guests"\nThis usually means that someone requested an ACCESS EXCLUSIVE lock')).toBe("public.guests");
+        expect(
+            lockedTables(
+                'pg_dump: error: could not obtain lock on relation "public.guests"\nThis usually means that someone requested an ACCESS EXCLUSIVE lock',
+            ),
+        ).toBe("public.guests");
         expect(lockedTables("pg_dump: error: connection to server failed: FATAL:  terminating connection due to administrator command")).toBeUndefined();
         const error = lockTimeoutError("pg_dump", "public.guests", 300, {});
         expect(error.exitCode).toBe(ExitCode.LockTimeout);

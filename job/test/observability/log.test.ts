@@ -24,17 +24,43 @@ describe("redaction and logs", () => {
         const printed: unknown[] = [];
         emitter.on("warning", (warning) => printed.push(warning));
         const lines: string[] = [];
-        logProcessWarnings(emitter, createLogger((l) => lines.push(l), () => new Date("2026-01-01T00:00:00Z")));
-        emitter.emit("warning", Object.assign(new Error("The AWS SDK for JavaScript (v3)\nwill require node >=22."), { name: "NodeVersionSupportWarning", code: "X1" }));
+        logProcessWarnings(
+            emitter,
+            createLogger(
+                (l) => lines.push(l),
+                () => new Date("2026-01-01T00:00:00Z"),
+            ),
+        );
+        emitter.emit(
+            "warning",
+            Object.assign(new Error("The AWS SDK for JavaScript (v3)\nwill require node >=22."), { name: "NodeVersionSupportWarning", code: "X1" }),
+        );
         expect(printed).toEqual([]);
         expect(lines.map((l) => JSON.parse(l))).toEqual([
-            { level: "warn", message: "The AWS SDK for JavaScript (v3)\nwill require node >=22.", timestamp: "2026-01-01T00:00:00.000Z", context: { warning: "NodeVersionSupportWarning", code: "X1" } },
+            {
+                level: "warn",
+                message: "The AWS SDK for JavaScript (v3)\nwill require node >=22.",
+                timestamp: "2026-01-01T00:00:00.000Z",
+                context: { warning: "NodeVersionSupportWarning", code: "X1" },
+            },
         ]);
     });
     it("builds EMF records with the contract's namespace, dimension and units", () => {
         const r = emfRecord("hotel", [{ name: "BackupSuccess", unit: "Count", value: 1 }, ...stageMetrics({ Dump: 1.23456 })], new Date(1000));
         expect(r).toEqual({
-            _aws: { Timestamp: 1000, CloudWatchMetrics: [{ Namespace: "HotelGenius/Backup", Dimensions: [["Database"]], Metrics: [{ Name: "BackupSuccess", Unit: "Count" }, { Name: "DumpDuration", Unit: "Seconds" }] }] },
+            _aws: {
+                Timestamp: 1000,
+                CloudWatchMetrics: [
+                    {
+                        Namespace: "HotelGenius/Backup",
+                        Dimensions: [["Database"]],
+                        Metrics: [
+                            { Name: "BackupSuccess", Unit: "Count" },
+                            { Name: "DumpDuration", Unit: "Seconds" },
+                        ],
+                    },
+                ],
+            },
             Database: "hotel",
             BackupSuccess: 1,
             DumpDuration: 1.235,

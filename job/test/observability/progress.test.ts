@@ -3,7 +3,13 @@ import { formatBytes, formatDuration, progressFigures, renderProgressBar } from 
 
 describe("progress", () => {
     it("computes rate and ETA and renders a bar", () => {
-        expect(progressFigures({ bytes: 50, total: 200, elapsedSeconds: 5 })).toEqual({ bytes: 50, total: 200, percent: 25, bytesPerSecond: 10, etaSeconds: 15 });
+        expect(progressFigures({ bytes: 50, total: 200, elapsedSeconds: 5 })).toEqual({
+            bytes: 50,
+            total: 200,
+            percent: 25,
+            bytesPerSecond: 10,
+            etaSeconds: 15,
+        });
         expect(renderProgressBar("restore", { bytes: 512 * 1024, total: 1024 * 1024, elapsedSeconds: 1 }, 10)).toBe(
             "restore [#####-----]  50.0%  512.0 KiB / 1.0 MiB  512.0 KiB/s  ETA 00:01",
         );

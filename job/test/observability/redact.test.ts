@@ -4,7 +4,14 @@ import { passwordCandidates, redact, redactUrl, registerSecret } from "../../src
 describe("redaction", () => {
     it("registers every reading of a password before parsing: WHATWG's last @, libpq's first @, raw and decoded", () => {
         expect(passwordCandidates("postgresql://app:Kq9@Vw7@h/db")).toEqual(["Kq9@Vw7", "Kq9@Vw7", "Kq9", "Kq9"]);
-        expect(passwordCandidates("postgresql://app:Kq9%40Vw7@h/db?password=Zz%2F8")).toEqual(["Kq9%40Vw7", "Kq9@Vw7", "Kq9%40Vw7", "Kq9@Vw7", "Zz%2F8", "Zz/8"]);
+        expect(passwordCandidates("postgresql://app:Kq9%40Vw7@h/db?password=Zz%2F8")).toEqual([
+            "Kq9%40Vw7",
+            "Kq9@Vw7",
+            "Kq9%40Vw7",
+            "Kq9@Vw7",
+            "Zz%2F8",
+            "Zz/8",
+        ]);
         expect(passwordCandidates("postgresql://h:5432/db")).toEqual([]);
     });
 

@@ -40,7 +40,10 @@ beforeAll(async () => {
         req.on("end", () => {
             let body = Buffer.concat(chunks);
             if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
-            const lines = body.toString("utf8").split("\n").filter((l) => l.trim() !== "");
+            const lines = body
+                .toString("utf8")
+                .split("\n")
+                .filter((l) => l.trim() !== "");
             const items: CheckIn[] = [];
             // Envelope: a header line, then (item header, payload) pairs.
             for (let i = 1; i + 1 < lines.length; i += 2) {
@@ -91,7 +94,9 @@ describe("Sentry cron check-ins", () => {
     });
 
     it("sends error when the backup fails", async () => {
-        const result = await runCli(["backup", "--database-url", pg.url("hotel", { password: "wrong-password-123" }), "--to", `file://${join(work, "fail")}`], { env: monitorEnv() });
+        const result = await runCli(["backup", "--database-url", pg.url("hotel", { password: "wrong-password-123" }), "--to", `file://${join(work, "fail")}`], {
+            env: monitorEnv(),
+        });
         expect(result.code).toBe(3);
         expect(checkIns().map((c) => c.status)).toEqual(["in_progress", "error"]);
         expect(JSON.stringify(received)).not.toContain("wrong-password-123");
@@ -117,11 +122,16 @@ describe("Sentry cron check-ins", () => {
     it("sends error when the maximum runtime is reached and exits 124", async () => {
         // A server that is down keeps the job in its connection backoff past a 2 s maximum runtime.
         const url = `postgresql://nobody:not-a-real-secret@127.0.0.1:${await freePort()}/hotel`;
-        const result = await runCli(["backup", "--database-url", url, "--to", `file://${join(work, "max-runtime")}`, "--connect-attempts", "10", "--max-runtime", "2"], {
-            env: monitorEnv(),
-        });
+        const result = await runCli(
+            ["backup", "--database-url", url, "--to", `file://${join(work, "max-runtime")}`, "--connect-attempts", "10", "--max-runtime", "2"],
+            {
+                env: monitorEnv(),
+            },
+        );
         expect(result.code, result.stdout).toBe(124);
-        expect(result.logs.filter((l) => l.level === "error").map((l) => l.message)).toEqual(["stopped after the maximum runtime of 2 s (--max-runtime); nothing was recorded or committed"]);
+        expect(result.logs.filter((l) => l.level === "error").map((l) => l.message)).toEqual([
+            "stopped after the maximum runtime of 2 s (--max-runtime); nothing was recorded or committed",
+        ]);
         expect(checkIns().map((c) => c.status)).toEqual(["in_progress", "error"]);
     });
 
@@ -136,7 +146,15 @@ describe("Sentry cron check-ins", () => {
 describe("sentry settings", () => {
     it("has no monitor without a DSN and builds the monitor config from env", () => {
         expect(monitorSettingsFromEnv({ BACKUP_SCHEDULE: "0 3 * * *" })).toBeUndefined();
-        expect(monitorSettingsFromEnv({ SENTRY_DSN: "http://k@127.0.0.1:1/1", BACKUP_SCHEDULE: "0 3 * * *", BACKUP_SCHEDULE_TIMEZONE: "Europe/Berlin", SENTRY_CHECKIN_MARGIN_MINUTES: "10", SENTRY_MAX_RUNTIME_MINUTES: "90" })).toEqual({
+        expect(
+            monitorSettingsFromEnv({
+                SENTRY_DSN: "http://k@127.0.0.1:1/1",
+                BACKUP_SCHEDULE: "0 3 * * *",
+                BACKUP_SCHEDULE_TIMEZONE: "Europe/Berlin",
+                SENTRY_CHECKIN_MARGIN_MINUTES: "10",
+                SENTRY_MAX_RUNTIME_MINUTES: "90",
+            }),
+        ).toEqual({
             dsn: "http://k@127.0.0.1:1/1",
             slug: "database-backup",
             environment: undefined,
@@ -145,7 +163,11 @@ describe("sentry settings", () => {
     });
     it("rejects bad schedule settings with exit 2", () => {
         expect(exitOf(() => validateCrontab("0 3 * *", "BACKUP_SCHEDULE"))).toBe(ExitCode.Usage);
-        expect(exitOf(() => monitorSettingsFromEnv({ SENTRY_DSN: "x", BACKUP_SCHEDULE: "0 3 * * *", BACKUP_SCHEDULE_TIMEZONE: "Mars/Olympus" }))).toBe(ExitCode.Usage);
-        expect(messageOf(() => monitorSettingsFromEnv({ SENTRY_DSN: "x", BACKUP_SCHEDULE: "0 3 * * *", SENTRY_MAX_RUNTIME_MINUTES: "0" }))).toMatch(/SENTRY_MAX_RUNTIME_MINUTES "0"/);
+        expect(exitOf(() => monitorSettingsFromEnv({ SENTRY_DSN: "x", BACKUP_SCHEDULE: "0 3 * * *", BACKUP_SCHEDULE_TIMEZONE: "Mars/Olympus" }))).toBe(
+            ExitCode.Usage,
+        );
+        expect(messageOf(() => monitorSettingsFromEnv({ SENTRY_DSN: "x", BACKUP_SCHEDULE: "0 3 * * *", SENTRY_MAX_RUNTIME_MINUTES: "0" }))).toMatch(
+            /SENTRY_MAX_RUNTIME_MINUTES "0"/,
+        );
     });
 });

@@ -15,6 +15,8 @@ describe("clean prelude", () => {
             "SET client_min_messages = notice;",
             "",
         ]);
-        expect(cleanPreludeSql({ schemas: [], extensions: [], serverMajor: 13 })).toContain("CREATE SCHEMA public;\nGRANT USAGE ON SCHEMA public TO PUBLIC;\nGRANT CREATE ON SCHEMA public TO PUBLIC;");
+        expect(cleanPreludeSql({ schemas: [], extensions: [], serverMajor: 13 })).toContain(
+            "CREATE SCHEMA public;\nGRANT USAGE ON SCHEMA public TO PUBLIC;\nGRANT CREATE ON SCHEMA public TO PUBLIC;",
+        );
     });
 });

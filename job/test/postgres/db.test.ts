@@ -35,23 +35,35 @@ describe("userObjects", () => {
     });
 
     it.each([
-        ["collation", "CREATE COLLATION public.c_copy FROM \"C\"", "public.c_copy"],
+        ["collation", 'CREATE COLLATION public.c_copy FROM "C"', "public.c_copy"],
         ["text search configuration", "CREATE TEXT SEARCH CONFIGURATION public.guest_search (COPY = pg_catalog.english)", "public.guest_search"],
         ["text search dictionary", "CREATE TEXT SEARCH DICTIONARY public.plain (TEMPLATE = pg_catalog.simple)", "public.plain"],
-        ["text search parser", "CREATE TEXT SEARCH PARSER public.words (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end, LEXTYPES = prsd_lextype)", "public.words"],
+        [
+            "text search parser",
+            "CREATE TEXT SEARCH PARSER public.words (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end, LEXTYPES = prsd_lextype)",
+            "public.words",
+        ],
         ["text search template", "CREATE TEXT SEARCH TEMPLATE public.lexer (LEXIZE = dsimple_lexize)", "public.lexer"],
         ["publication", "CREATE PUBLICATION guests_out", "guests_out"],
         ["subscription", "CREATE SUBSCRIPTION guests_in CONNECTION 'host=127.0.0.1 dbname=none' PUBLICATION p WITH (connect = false)", "guests_in"],
         ["conversion", "CREATE CONVERSION public.latin_to_utf8 FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8", "public.latin_to_utf8"],
         ["operator", "CREATE OPERATOR public.=== (LEFTARG = int4, RIGHTARG = int4, FUNCTION = int4eq)", "public.==="],
         ["operator family", "CREATE OPERATOR FAMILY public.int_family USING btree", "public.int_family"],
-        ["operator class", "CREATE OPERATOR CLASS public.int_reverse FOR TYPE int4 USING btree AS OPERATOR 1 >, FUNCTION 1 btint4cmp(int4, int4)", "public.int_reverse"],
+        [
+            "operator class",
+            "CREATE OPERATOR CLASS public.int_reverse FOR TYPE int4 USING btree AS OPERATOR 1 >, FUNCTION 1 btint4cmp(int4, int4)",
+            "public.int_reverse",
+        ],
         ["type", "CREATE TYPE public.shell_only", "public.shell_only"],
         ["foreign data wrapper", "CREATE FOREIGN DATA WRAPPER files_fdw", "files_fdw"],
         ["foreign server", "CREATE FOREIGN DATA WRAPPER w; CREATE SERVER archive FOREIGN DATA WRAPPER w", "archive"],
         ["user mapping", "CREATE FOREIGN DATA WRAPPER w; CREATE SERVER s FOREIGN DATA WRAPPER w; CREATE USER MAPPING FOR PUBLIC SERVER s", "public@s"],
         ["cast", "CREATE CAST (int4 AS bytea) WITH INOUT", "integer AS bytea"],
-        ["transform", "CREATE TRANSFORM FOR int4 LANGUAGE sql (FROM SQL WITH FUNCTION gtsvector_compress(internal), TO SQL WITH FUNCTION int4recv(internal))", "integer for language sql"],
+        [
+            "transform",
+            "CREATE TRANSFORM FOR int4 LANGUAGE sql (FROM SQL WITH FUNCTION gtsvector_compress(internal), TO SQL WITH FUNCTION int4recv(internal))",
+            "integer for language sql",
+        ],
         ["language", "CREATE TRUSTED LANGUAGE plcopy HANDLER plpgsql_call_handler", "plcopy"],
         ["access method", "CREATE ACCESS METHOD heap_copy TYPE TABLE HANDLER heap_tableam_handler", "heap_copy"],
     ])("counts an object of class %s", async (kind, sql, name) => {

@@ -25,7 +25,13 @@ function start(): { session: GuardedPsql; earlyExit: Promise<JobError> } {
     const url = new URL(pg.url("guarded"));
     const password = decodeURIComponent(url.password);
     url.password = "";
-    const session = startGuardedPsql({ program: `${pg.binDir}/psql`, dbname: url.toString(), env: { ...process.env, PGPASSWORD: password }, prelude: "", onEarlyExit: report });
+    const session = startGuardedPsql({
+        program: `${pg.binDir}/psql`,
+        dbname: url.toString(),
+        env: { ...process.env, PGPASSWORD: password },
+        prelude: "",
+        onEarlyExit: report,
+    });
     return { session, earlyExit };
 }
 
@@ -36,16 +42,18 @@ async function tables(): Promise<string[]> {
 describe("guarded psql session", () => {
     it("an early COMMIT in the SQL stream fails and rolls everything back", async () => {
         const { session, earlyExit } = start();
-        session.sql.end("BEGIN;\nCREATE TABLE guard_t1 (a int);\nCOMMIT;\nCREATE TABLE guard_t2 (a int);\n" + PADDING + "COMMIT;\n" + TRAILER);
+        session.sql.end(`BEGIN;\nCREATE TABLE guard_t1 (a int);\nCOMMIT;\nCREATE TABLE guard_t2 (a int);\n${PADDING}COMMIT;\n${TRAILER}`);
         const error = await earlyExit;
         expect(error.exitCode).toBe(ExitCode.Restore);
-        expect(error.message).toMatch(/^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*COMMIT refused: the backup job has not released this restore/s);
+        expect(error.message).toMatch(
+            /^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*COMMIT refused: the backup job has not released this restore/s,
+        );
         expect(await tables()).toEqual([]);
     });
 
     it("commit() sends the token with the final COMMIT: the restore commits", async () => {
         const { session } = start();
-        session.sql.end("BEGIN;\nCREATE TABLE guard_t3 (a int);\nINSERT INTO guard_t3 VALUES (1);\nCOMMIT;\n" + TRAILER);
+        session.sql.end(`BEGIN;\nCREATE TABLE guard_t3 (a int);\nINSERT INTO guard_t3 VALUES (1);\nCOMMIT;\n${TRAILER}`);
         await session.commit();
         expect(await tables()).toEqual(["guard_t3"]);
         expect(await pg.query("guarded", "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'hotelgenius_commit_guard'")).toEqual([{ n: 0 }]);
@@ -55,19 +63,22 @@ describe("guarded psql session", () => {
     it("a stream that does not end with COMMIT and its footer is not committed (exit 8)", async () => {
         const { session } = start();
         session.sql.end("BEGIN;\nCREATE TABLE guard_t4 (a int);\nCOMMIT;\nCREATE TABLE guard_t5 (a int);\n");
-        await expect(session.commit()).rejects.toMatchObject({ exitCode: ExitCode.Restore, message: expect.stringMatching(/did not end with its final COMMIT/) });
+        await expect(session.commit()).rejects.toMatchObject({
+            exitCode: ExitCode.Restore,
+            message: expect.stringMatching(/did not end with its final COMMIT/),
+        });
         await session.child.exited;
         expect(await tables()).toEqual([]);
     });
 
     it("abort() and end of input without commit() roll back", async () => {
         const aborted = start();
-        aborted.session.sql.write("BEGIN;\nCREATE TABLE guard_t6 (a int);\n" + PADDING);
+        aborted.session.sql.write(`BEGIN;\nCREATE TABLE guard_t6 (a int);\n${PADDING}`);
         await new Promise((resolve) => setTimeout(resolve, 300));
         aborted.session.abort();
         await aborted.session.child.exited;
         const ended = start();
-        ended.session.sql.end("BEGIN;\nCREATE TABLE guard_t7 (a int);\n" + PADDING + "COMMIT;\n" + TRAILER);
+        ended.session.sql.end(`BEGIN;\nCREATE TABLE guard_t7 (a int);\n${PADDING}COMMIT;\n${TRAILER}`);
         await new Promise((resolve) => setTimeout(resolve, 300));
         ended.session.child.process.stdin!.end();
         await ended.earlyExit;

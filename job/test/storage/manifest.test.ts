@@ -16,7 +16,9 @@ describe("manifest", () => {
         expect(manifestProblems(bad)).toEqual([expect.stringMatching(/^sha256 must be/), expect.stringMatching(/^tables must be/)]);
         expect(exitOf(() => parseManifest(JSON.stringify(bad), "m.json", bad.id))).toBe(ExitCode.Verification);
         expect(exitOf(() => parseManifest("{", "m.json", "m"))).toBe(ExitCode.Verification);
-        expect(manifestProblems({ ...sampleManifest(), dump: "dumps/other_20260101T000000Z.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
+        expect(manifestProblems({ ...sampleManifest(), dump: "dumps/other_20260101T000000Z.pgdump.zst" })).toEqual([
+            expect.stringMatching(/does not match id/),
+        ]);
     });
     it("accepts a dump key with a run token (and old manifests without one), never another backup's dump", () => {
         const m = sampleManifest();

@@ -179,9 +179,13 @@ describe("uploadStream", () => {
     it("a server that stops answering a part: the part fails at its deadline, naming it, and the upload is aborted", async () => {
         s3.setFaults({ stall: { operation: "UploadPart", after: 1, mode: "no-read" } });
         const started = Date.now();
-        const failure = await upload("stalled/dump", chunked(randomBytes(12 * MiB)), undefined, { ...LIMITS, requestTimeoutMs: 1_000 }).catch((error: unknown) => error);
+        const failure = await upload("stalled/dump", chunked(randomBytes(12 * MiB)), undefined, { ...LIMITS, requestTimeoutMs: 1_000 }).catch(
+            (error: unknown) => error,
+        );
         expect(failure).toBeInstanceOf(PartUploadError);
-        expect((failure as PartUploadError).message).toBe("part 2 failed: S3 UploadPart 2 of s3://multipart/stalled/dump got no answer within 1 s (--request-timeout)");
+        expect((failure as PartUploadError).message).toBe(
+            "part 2 failed: S3 UploadPart 2 of s3://multipart/stalled/dump got no answer within 1 s (--request-timeout)",
+        );
         expect(Date.now() - started).toBeLessThan(5_000);
         await expectNothingStored("stalled/dump");
     });
@@ -204,7 +208,9 @@ describe("uploadStream", () => {
         expect(uploadId).toMatch(/^[0-9a-f]+$/);
         expect(warnings).toEqual([
             {
-                message: expect.stringMatching(/^could not abort the multipart upload: its parts stay stored \(and billed\) until the bucket's abort-incomplete-uploads lifecycle rule/),
+                message: expect.stringMatching(
+                    /^could not abort the multipart upload: its parts stay stored \(and billed\) until the bucket's abort-incomplete-uploads lifecycle rule/,
+                ),
                 context: { target: "s3://multipart/abort-fails/dump", uploadId, partsStored: 1, bytesLeft: 5 * MiB, error: expect.any(String) },
             },
         ]);

@@ -8,7 +8,17 @@ import { sampleManifest } from "../support/manifests.js";
 
 function manifest(id: string, startedAt: string): Manifest {
     const tables = [{ schema: "public", name: "guests", rows: 3 }];
-    return sampleManifest({ id, name: id.split("_")[0]!, serverVersion: "15.18", bytes: 2048, sha256: "b".repeat(64), startedAt, finishedAt: startedAt, durationSeconds: 1, tables });
+    return sampleManifest({
+        id,
+        name: id.split("_")[0]!,
+        serverVersion: "15.18",
+        bytes: 2048,
+        sha256: "b".repeat(64),
+        startedAt,
+        finishedAt: startedAt,
+        durationSeconds: 1,
+        tables,
+    });
 }
 
 describe("backup references", () => {

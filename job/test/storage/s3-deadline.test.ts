@@ -8,14 +8,21 @@ import { RequestTimeoutError, sdkLogger, withDeadline } from "../../src/storage/
 describe("S3 request deadlines", () => {
     it("aborts a request that outlives its deadline with an error naming it", async () => {
         const never = (signal: AbortSignal) =>
-            new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(Object.assign(new Error("Request aborted"), { name: "AbortError" }))));
+            new Promise<never>((_resolve, reject) =>
+                signal.addEventListener("abort", () => reject(Object.assign(new Error("Request aborted"), { name: "AbortError" }))),
+            );
         await expect(withDeadline("S3 HeadBucket of b", 50, never)).rejects.toEqual(new RequestTimeoutError("S3 HeadBucket of b", 50));
         await expect(withDeadline("S3 HeadBucket of b", 50, never)).rejects.toThrow("S3 HeadBucket of b got no answer within 0.05 s (--request-timeout)");
         await expect(withDeadline("x", 1000, async () => "answer")).resolves.toBe("answer");
     });
     it("turns the SDK's plain-text warnings into JSON warn lines and drops its per-command records", () => {
         const lines: string[] = [];
-        const sdk = sdkLogger(createLogger((l) => lines.push(l), () => new Date(0)));
+        const sdk = sdkLogger(
+            createLogger(
+                (l) => lines.push(l),
+                () => new Date(0),
+            ),
+        );
         sdk.warn("@smithy/node-http-handler - [WARN] a request has exceeded the configured 1000 ms requestTimeout.");
         sdk.error({ clientName: "S3Client", commandName: "UploadPartCommand", input: { Body: Buffer.from("secret bytes") } });
         sdk.info({ clientName: "S3Client", input: {} });

@@ -157,7 +157,11 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Run
                         resolvePromise(found);
                     } else if (closed) {
                         done();
-                        reject(new Error(`waitForLog: the CLI exited (${child.exitCode ?? child.signalCode}) before a matching log line; stdout:\n${stdout}\nstderr:\n${stderr}`));
+                        reject(
+                            new Error(
+                                `waitForLog: the CLI exited (${child.exitCode ?? child.signalCode}) before a matching log line; stdout:\n${stdout}\nstderr:\n${stderr}`,
+                            ),
+                        );
                     }
                 };
                 const timer = setTimeout(() => {

@@ -10,7 +10,16 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseOutput, runCli, spawnCli } from "./cli.js";
 import { olderClientBinDir } from "./fake-bin.js";
-import { descendants, filesOpenForWriting, isWriteMode, parseStat, parseStatusKiB, peakRssBytes, treeCpuSeconds, waitForDescendant } from "../../tools/servers/proc.js";
+import {
+    descendants,
+    filesOpenForWriting,
+    isWriteMode,
+    parseStat,
+    parseStatusKiB,
+    peakRssBytes,
+    treeCpuSeconds,
+    waitForDescendant,
+} from "../../tools/servers/proc.js";
 import { createVariedDatabase, fingerprint } from "./fixtures.js";
 import { newestVersionDir, parseMajorVersion, startPostgres, tail, type PgCluster } from "../../tools/servers/postgres.js";
 import { classifyRequest, startS3, unreachableEndpoint, type S3Server } from "../../tools/servers/s3.js";
@@ -27,9 +36,7 @@ async function uploadStream(s3: S3Server, bucket: string, key: string, data: Buf
 
 describe("pure helpers", () => {
     it("picks the newest PostgreSQL bin directory", () => {
-        expect(newestVersionDir(["/usr/lib/postgresql/9/bin", "/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/15/bin"])).toBe(
-            "/usr/lib/postgresql/17/bin",
-        );
+        expect(newestVersionDir(["/usr/lib/postgresql/9/bin", "/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/15/bin"])).toBe("/usr/lib/postgresql/17/bin");
     });
     it("parses major versions from --version output", () => {
         expect(parseMajorVersion("postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)")).toBe(15);
@@ -176,7 +183,14 @@ describe("PostgreSQL cluster", () => {
         expect(a.tables["public.audit_log"]?.rowCount).toBe(3300);
         expect(a.sequences["public.invoice_number_seq"]).toBe("48213");
         expect(Object.values(a.largeObjects)).toHaveLength(1);
-        for (const kind of ["view public.guest_revenue", "function stay_total", "trigger guests_audit", "enum mood", "domain email_address", "partition bookings_2025"]) {
+        for (const kind of [
+            "view public.guest_revenue",
+            "function stay_total",
+            "trigger guests_audit",
+            "enum mood",
+            "domain email_address",
+            "partition bookings_2025",
+        ]) {
             expect(a.objects.some((line) => line.startsWith(kind))).toBe(true);
         }
 

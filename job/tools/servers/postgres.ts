@@ -25,11 +25,7 @@ export interface PgCluster {
     url(database: string, credentials?: { user?: string; password?: string }): string;
     createDatabase(name: string): Promise<string>;
     dropDatabase(name: string): Promise<void>;
-    query<Row extends Record<string, unknown> = Record<string, unknown>>(
-        database: string,
-        sql: string,
-        params?: unknown[],
-    ): Promise<Row[]>;
+    query<Row extends Record<string, unknown> = Record<string, unknown>>(database: string, sql: string, params?: unknown[]): Promise<Row[]>;
     /** Terminates every other session on `database`; resolves to how many were terminated. */
     terminateBackends(database: string): Promise<number>;
     /** Fast shutdown, then removes the cluster's directory (unless it was given as `directory`). Safe to call twice. */
@@ -70,7 +66,11 @@ export function parseMajorVersion(versionOutput: string): number {
 
 /** Last `lines` lines of a text, for error messages that quote a server log. */
 export function tail(text: string, lines: number): string {
-    return text.split("\n").filter((line, i, all) => line !== "" || i < all.length - 1).slice(-lines).join("\n");
+    return text
+        .split("\n")
+        .filter((line, i, all) => line !== "" || i < all.length - 1)
+        .slice(-lines)
+        .join("\n");
 }
 
 /** The server binaries: $PG_BIN_DIR, then `pg_config --bindir` when it has a server, then the newest /usr/lib/postgresql/N/bin. */
@@ -216,8 +216,10 @@ function initCluster(binDir: string, dir: string, dataDir: string, password: str
         runChecked(
             join(binDir, "initdb"),
             [
-                "-D", dataDir,
-                "-U", SUPERUSER,
+                "-D",
+                dataDir,
+                "-U",
+                SUPERUSER,
                 `--pwfile=${pwFile}`,
                 "--auth-host=scram-sha-256",
                 // The socket lives in a private directory; only this process tree can reach it.

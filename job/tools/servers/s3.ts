@@ -161,7 +161,11 @@ function bodyHeaders(req: IncomingMessage): Pick<RecordedRequest, "contentLength
         return typeof value === "string" ? value : undefined;
     };
     const length = header("content-length");
-    return { contentLength: length === undefined ? undefined : Number(length), contentSha256: header("x-amz-content-sha256"), checksumCrc32: header("x-amz-checksum-crc32") };
+    return {
+        contentLength: length === undefined ? undefined : Number(length),
+        contentSha256: header("x-amz-content-sha256"),
+        checksumCrc32: header("x-amz-checksum-crc32"),
+    };
 }
 
 const liveDirectories = new Set<string>();
@@ -271,23 +275,20 @@ export async function startS3(): Promise<S3Server> {
                 return;
             }
         }
-        const upstream = request(
-            { host: "127.0.0.1", port: s3Port, method: req.method, path: req.url, headers: req.headers },
-            (answer) => {
-                record({ method: req.method ?? "", ...info, status: answer.statusCode ?? 0, injected: stallBody });
-                res.writeHead(answer.statusCode ?? 502, answer.headers);
-                if (!stallBody) {
-                    answer.pipe(res);
-                    return;
-                }
-                let sent = 0;
-                const limit = stall?.afterBytes ?? 0;
-                answer.on("data", (chunk: Buffer) => {
-                    if (sent < limit) res.write(chunk.subarray(0, limit - sent));
-                    sent += chunk.length;
-                });
-            },
-        );
+        const upstream = request({ host: "127.0.0.1", port: s3Port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+            record({ method: req.method ?? "", ...info, status: answer.statusCode ?? 0, injected: stallBody });
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            if (!stallBody) {
+                answer.pipe(res);
+                return;
+            }
+            let sent = 0;
+            const limit = stall?.afterBytes ?? 0;
+            answer.on("data", (chunk: Buffer) => {
+                if (sent < limit) res.write(chunk.subarray(0, limit - sent));
+                sent += chunk.length;
+            });
+        });
         upstream.once("error", () => {
             record({ method: req.method ?? "", ...info, status: 0, injected: false });
             res.destroy();
