@@ -141,7 +141,7 @@ export class LogDrains extends pulumi.ComponentResource {
         const child: pulumi.CustomResourceOptions = { parent: this };
         const data: pulumi.CustomResourceOptions = { ...child, protect: args.protectData, retainOnDelete: args.protectData };
 
-        // No key policy: the default one delegates to IAM in this account, which the delivery role relies on.
+        // The guarded policy keeps the default delegation to IAM in this account (DelegateToIam), which the delivery role relies on.
         const key = new aws.kms.Key(
             `${name}-key`,
             {
