@@ -4,10 +4,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupLayout, BackupStorageSettings } from "./backupStorage.settings.js";
+import { hardenedBucket, type HardenedBucket } from "./hardenedBucket.js";
 import { guardedKeyPolicy } from "./keyPolicy.js";
 import { backupStorageNames, type BackupStorageNames } from "./naming.js";
 import {
-    bucketPolicy,
     backupLifecycleRules,
     replicationPermissions,
     replicationMetricDimensions,
@@ -30,15 +30,11 @@ export interface BackupStorageArgs {
     replicaProvider: aws.Provider;
 }
 
-interface HardenedBucket {
-    bucket: aws.s3.Bucket;
+interface LockedBucket extends HardenedBucket {
     key: aws.kms.Key;
-    versioning: aws.s3.BucketVersioning;
-    /** The last of the bucket's configuration resources, which are applied one after the other. */
-    configured: pulumi.Resource;
 }
 
-interface HardenedBucketSpec {
+interface LockedBucketSpec {
     /** Prefix of the child logical names, derived from the component name. */
     logicalName: string;
     bucketName: string;
@@ -86,7 +82,7 @@ export class BackupStorage extends pulumi.ComponentResource {
         super(BACKUP_STORAGE_TYPE, name, {}, opts);
         const { settings } = args;
 
-        const primary = this.hardenedBucket(
+        const primary = this.lockedBucket(
             {
                 logicalName: name,
                 bucketName: names.bucket,
@@ -99,7 +95,7 @@ export class BackupStorage extends pulumi.ComponentResource {
         );
         // Object Lock on the replica too: S3 replicates locked objects only into a bucket with Object
         // Lock enabled, and the off-site copy is exactly what must survive stolen primary credentials.
-        const replica = this.hardenedBucket(
+        const replica = this.lockedBucket(
             {
                 logicalName: `${name}-replica`,
                 bucketName: names.replicaBucket,
@@ -183,7 +179,8 @@ export class BackupStorage extends pulumi.ComponentResource {
     }
 
     /**
-     * A bucket with every hardening flag on, its own rotating KMS key, and the lifecycle given.
+     * A bucket with every hardening flag on (stacks/hardenedBucket.ts) and Object Lock, its own rotating
+     * KMS key, and the lifecycle given.
      * With protectData, every resource here but the key alias is `protect`ed: `pulumi destroy` or a
      * refactor that drops one fails instead of deleting it (losing the policy, the encryption default,
      * the lock or the replication weakens the backups as surely as losing the bucket). retainOnDelete
@@ -191,7 +188,7 @@ export class BackupStorage extends pulumi.ComponentResource {
      * than deleted. Without protectData (staging), the buckets are emptied on delete, so the stack can
      * really be torn down.
      */
-    private hardenedBucket(spec: HardenedBucketSpec, settings: BackupStorageSettings, extra: pulumi.CustomResourceOptions): HardenedBucket {
+    private lockedBucket(spec: LockedBucketSpec, settings: BackupStorageSettings, extra: pulumi.CustomResourceOptions): LockedBucket {
         const child: pulumi.CustomResourceOptions = { ...extra, parent: this };
         const guarded = guardedOptions(child, settings);
         const id = spec.logicalName;
@@ -211,75 +208,19 @@ export class BackupStorage extends pulumi.ComponentResource {
         );
         new aws.kms.Alias(`${id}-key-alias`, { name: spec.keyAlias, targetKeyId: key.keyId }, child);
 
-        // Object Lock can only be switched on when the bucket is created. forceDestroy empties the
-        // bucket on delete, bypassing GOVERNANCE retention (docs/settings.md says what that needs);
-        // it is never set where the data is protected.
-        const bucket = new aws.s3.Bucket(
-            `${id}-bucket`,
-            { bucket: spec.bucketName, objectLockEnabled: true, forceDestroy: !settings.protectData },
-            guarded,
-        );
-
-        // S3 may answer 409 OperationAborted to concurrent configuration writes on one new bucket, so
-        // each configuration waits for the one before it. The public access block comes before the
-        // policy, as terraform-aws-modules does: S3 rejects concurrent changes to both.
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${id}-public-access`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            guarded,
-        );
-        const policy = new aws.s3.BucketPolicy(
-            `${id}-policy`,
-            { bucket: bucket.id, policy: pulumi.jsonStringify(pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) => bucketPolicy(bucketArn, keyArn))) },
-            { ...guarded, dependsOn: [publicAccess] },
-        );
-        const ownership = new aws.s3.BucketOwnershipControls(
-            `${id}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            { ...guarded, dependsOn: [policy] },
-        );
-        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${id}-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
-                        // One KMS data key per bucket instead of per object: far fewer KMS calls and costs.
-                        bucketKeyEnabled: true,
-                        blockedEncryptionTypes: ["SSE-C"],
-                    },
-                ],
-            },
-            { ...guarded, dependsOn: [ownership] },
-        );
-        // Object Lock, lifecycle and replication configurations all need versioning on first.
-        const versioning = new aws.s3.BucketVersioning(
-            `${id}-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            { ...guarded, dependsOn: [encryption] },
-        );
-        const objectLock = new aws.s3.BucketObjectLockConfiguration(
-            `${id}-object-lock`,
-            {
-                bucket: bucket.id,
-                objectLockEnabled: "Enabled",
-                rule: { defaultRetention: { mode: settings.objectLockMode, days: settings.objectLockDays } },
-            },
-            { ...guarded, dependsOn: [versioning] },
-        );
-        const lifecycle = new aws.s3.BucketLifecycleConfiguration(
-            `${id}-lifecycle`,
-            { bucket: bucket.id, rules: spec.lifecycleRules },
-            { ...guarded, dependsOn: [objectLock] },
-        );
-        return { bucket, key, versioning, configured: lifecycle };
+        // forceDestroy bypasses GOVERNANCE retention (docs/settings.md says what that needs); it is
+        // never set where the data is protected.
+        const bucket = hardenedBucket({
+            namePrefix: id,
+            bucketName: spec.bucketName,
+            key,
+            lifecycleRules: spec.lifecycleRules,
+            objectLock: { mode: settings.objectLockMode, days: settings.objectLockDays },
+            forceDestroy: !settings.protectData,
+            bucketOptions: guarded,
+            configurationOptions: guarded,
+        });
+        return { ...bucket, key };
     }
 }
 

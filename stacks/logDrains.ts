@@ -5,6 +5,7 @@
 //   Railway app --NDJSON--> Vector (deploy/vector) --PutRecordBatch--> Firehose "railway" -+--> S3 archive (all lines)
 //
 // Two streams because a stream that decompresses CloudWatch Logs records fails every other record.
+import { hardenedBucket } from "./hardenedBucket.js";
 import { guardedKeyPolicy } from "./keyPolicy.js";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -34,7 +35,6 @@ import {
     checkLogServiceEndpoint,
     lifecycleOrderProblems,
 } from "./settings/validators.js";
-import { bucketPolicy } from "./storageRules.js";
 
 export const LOG_DRAINS_TYPE = "hotelgenius:ops:LogDrains";
 
@@ -141,7 +141,7 @@ export class LogDrains extends pulumi.ComponentResource {
         const child: pulumi.CustomResourceOptions = { parent: this };
         const data: pulumi.CustomResourceOptions = { ...child, protect: args.protectData, retainOnDelete: args.protectData };
 
-        // No key policy: the default one delegates to IAM in this account, which the delivery role relies on.
+        // The guarded policy keeps the default delegation to IAM in this account (DelegateToIam), which the delivery role relies on.
         const key = new aws.kms.Key(
             `${name}-key`,
             {
@@ -157,7 +157,16 @@ export class LogDrains extends pulumi.ComponentResource {
         new aws.kms.Alias(`${name}-key-alias`, { name: names.keyAlias, targetKeyId: key.keyId }, child);
         const account = key.arn.apply(accountOf);
 
-        const bucket = this.archiveBucket(name, names, settings, key, child, data);
+        // The backup buckets' hardening without Object Lock: logs are evidence of what happened, not the last copy of the data.
+        const { bucket } = hardenedBucket({
+            namePrefix: `${name}-archive`,
+            bucketName: names.archiveBucket,
+            key,
+            lifecycleRules: archiveLifecycleRules(settings),
+            forceDestroy: !args.protectData,
+            bucketOptions: data,
+            configurationOptions: child,
+        });
 
         const errorLogGroup = new aws.cloudwatch.LogGroup(`${name}-delivery-errors`, { name: names.errorLogGroup, retentionInDays: settings.logRetentionDays }, child);
         const errorLogGroupArn = pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:${errorLogGroup.name}`;
@@ -297,49 +306,6 @@ export class LogDrains extends pulumi.ComponentResource {
             forwarder: this.forwarder,
             logMetrics: this.logMetrics,
         });
-    }
-
-    /**
-     * The backup bucket's hardening without Object Lock (logs are evidence of what happened, not the
-     * last copy of the data): customer key with a bucket key, SSE-C refused, versioning, public
-     * access blocked, no ACLs, TLS-only policy denying other keys, lifecycle from the settings.
-     */
-    private archiveBucket(
-        name: string,
-        names: LogDrainNames,
-        settings: LogDrainSettings,
-        key: aws.kms.Key,
-        child: pulumi.CustomResourceOptions,
-        data: pulumi.CustomResourceOptions,
-    ): aws.s3.Bucket {
-        const bucket = new aws.s3.Bucket(`${name}-archive-bucket`, { bucket: names.archiveBucket, forceDestroy: !data.protect }, data);
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-archive-public-access`,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            child,
-        );
-        new aws.s3.BucketOwnershipControls(`${name}-archive-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-archive-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] }],
-            },
-            child,
-        );
-        const versioning = new aws.s3.BucketVersioning(`${name}-archive-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-archive-lifecycle`,
-            { bucket: bucket.id, rules: archiveLifecycleRules(settings) },
-            { ...child, dependsOn: [versioning] },
-        );
-        // After the public access block: S3 rejects concurrent changes to a bucket's policy and its public access block.
-        new aws.s3.BucketPolicy(
-            `${name}-archive-policy`,
-            { bucket: bucket.id, policy: pulumi.jsonStringify(pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) => bucketPolicy(bucketArn, keyArn))) },
-            { ...child, dependsOn: [publicAccess] },
-        );
-        return bucket;
     }
 
     /** The log service key in Secrets Manager as Firehose expects it (`{"api_key": ...}`), under the archive key. */

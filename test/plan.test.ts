@@ -1,19 +1,39 @@
 // The offline plan as a user runs it: a separate process per stack, as `npm run plan` does.
+// Each process plans the whole program (seconds each), so one process serves every test that reads the
+// same command line, and the tests that spawn run concurrently, one per core: more would only slow each
+// other down (and a test's timeout runs from its start, not while it waits for a slot).
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { type Plan, stackNames } from "../scripts/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const run = promisify(execFile);
+vi.setConfig({ maxConcurrency: availableParallelism() });
 const scratch = mkdtempSync(path.join(tmpdir(), "plan-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+interface PlanResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+const planRuns = new Map<string, Promise<PlanResult>>();
+
+/** `node --import tsx scripts/plan.ts ARGS`, what `npm run plan` runs, once per distinct command line. */
+function plan(args: string[]): Promise<PlanResult> {
+    const key = JSON.stringify(args);
+    if (!planRuns.has(key)) planRuns.set(key, spawnPlan(args));
+    return planRuns.get(key)!;
+}
+
+async function spawnPlan(args: string[]): Promise<PlanResult> {
     try {
         const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], {
             cwd: ROOT,
@@ -27,7 +47,7 @@ async function plan(args: string[]): Promise<{ code: number; stdout: string; std
 }
 
 /** `npm run plan` exactly as the README gives it. */
-async function npmPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function npmPlan(args: string[]): Promise<PlanResult> {
     try {
         const { stdout, stderr } = await run("npm", ["run", "--silent", "plan", "--", ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
         return { code: 0, stdout, stderr };
@@ -50,13 +70,43 @@ function prodWithoutEsc(databaseUrl: { secure: string } | undefined): string {
     return file;
 }
 
-/** A copy of prod's settings file with some project keys replaced. */
+/** A copy of prod's settings file with some project keys replaced; its name is unique to the overrides, as concurrent tests write them. */
 function prodWith(overrides: Record<string, unknown>): string {
     const document = parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
     for (const [key, value] of Object.entries(overrides)) document.config[key] = value;
-    const file = path.join(scratch, `Pulumi.bad-${Object.keys(overrides).join("-").replace(/[^a-z-]/gi, "")}.yaml`);
-    writeFileSync(file, stringify(document));
+    const digest = createHash("sha256").update(JSON.stringify(overrides)).digest("hex").slice(0, 12);
+    const file = path.join(scratch, `Pulumi.prod-with-${digest}.yaml`);
+    // Never rewritten: a concurrent test's plan may be reading it.
+    if (!existsSync(file)) writeFileSync(file, stringify(document));
     return file;
+}
+
+/** Prod with unrelated bad settings, so that one plan proves each is reported, all at once; tests that check the whole output have their own file. */
+function prodWithBadSettings(): string {
+    return prodWith({
+        "hotelgenius-ops:backupSchedule": "cron(0 3 * * * *)",
+        "hotelgenius-ops:backupScheduleTimezone": "Mars/Olympus_Mons",
+        "hotelgenius-ops:replicaRegion": "us-east-1",
+        "hotelgenius-ops:alertEmails": ["oncall(at)hotelgenius"],
+        "hotelgenius-ops:transitionToIaDays": 10,
+        "hotelgenius-ops:retentionDays": 30,
+        "hotelgenius-ops:logServiceEndpoint": "http://intake.example/v1",
+        "hotelgenius-ops:logRetentionDays": 45,
+        "hotelgenius-ops:databaseUrl": { secure: "" },
+    });
+}
+
+const LOG_SERVICE_ENDPOINT = "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input";
+
+/** Prod with real alert recipients and health URL (so no warning) and a log service: one plan serves the tests of both. */
+function prodWithRealRecipientsAndLogService(): string {
+    return prodWith({
+        "hotelgenius-ops:alertEmails": ["oncall@hotelgenius.eu"],
+        "hotelgenius-ops:healthCheckUrl": "https://app.hotelgenius.eu/health",
+        "hotelgenius-ops:logServiceEndpoint": LOG_SERVICE_ENDPOINT,
+        "hotelgenius-ops:logServiceAccessKey": { secure: "v1:not-a-real-ciphertext" },
+        "hotelgenius-ops:appLogGroups": ["/hotelgenius/prod/app"],
+    });
 }
 
 const stacks = stackNames(ROOT);
@@ -67,7 +117,7 @@ function expectOnlyPlaceholderWarnings(stderr: string): void {
     expect(lines.every((line) => line.startsWith("warning: [runtime] ") && line.endsWith("(an error on pulumi up)")), stderr).toBe(true);
 }
 
-describe("committed plans", () => {
+describe.concurrent("committed plans", () => {
     it("covers prod and staging", () => {
         expect(stacks).toEqual(["prod", "staging"]);
     });
@@ -187,7 +237,7 @@ describe("what the real stack settings plan", () => {
     });
 });
 
-describe("the log drain in the plan", () => {
+describe.concurrent("the log drain in the plan", () => {
     const drainTypes = (plan: Plan) => plan.resources.filter((resource) => resource.name.startsWith("logs-")).map((resource) => resource.type);
     const resource = (plan: Plan, name: string) => plan.resources.find((candidate) => candidate.name === name)!;
 
@@ -200,20 +250,14 @@ describe("the log drain in the plan", () => {
     });
 
     it("a stack with a log service endpoint plans the HTTPS destination, the key in Secrets Manager, and the filters on its app groups", async () => {
-        const endpoint = "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input";
-        const file = prodWith({
-            "hotelgenius-ops:logServiceEndpoint": endpoint,
-            "hotelgenius-ops:logServiceAccessKey": { secure: "v1:not-a-real-ciphertext" },
-            "hotelgenius-ops:appLogGroups": ["/hotelgenius/prod/app"],
-        });
-        const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
-        expectOnlyPlaceholderWarnings(result.stderr);
+        const result = await plan(["--stack", "prod", "--config-file", prodWithRealRecipientsAndLogService(), "--json"]);
+        expect(result.stderr).toBe("");
         expect(result.code).toBe(0);
         const withService: Plan = JSON.parse(result.stdout);
         for (const stream of ["logs-cloudwatch", "logs-railway"]) {
             const inputs = resource(withService, stream).inputs as { destination: string; httpEndpointConfiguration: Record<string, unknown> };
             expect(inputs.destination).toBe("http_endpoint");
-            expect(inputs.httpEndpointConfiguration).toMatchObject({ url: endpoint, s3BackupMode: "AllData", requestConfiguration: { contentEncoding: "GZIP" } });
+            expect(inputs.httpEndpointConfiguration).toMatchObject({ url: LOG_SERVICE_ENDPOINT, s3BackupMode: "AllData", requestConfiguration: { contentEncoding: "GZIP" } });
         }
         expect(resource(withService, "logs-service-key-value").inputs["secretString"]).toBe("[secret]");
         expect(result.stdout).not.toContain("not-a-real-ciphertext");
@@ -222,8 +266,7 @@ describe("the log drain in the plan", () => {
     });
 
     it("refuses an http:// endpoint and an endpoint without its key, naming both keys", async () => {
-        const file = prodWith({ "hotelgenius-ops:logServiceEndpoint": "http://intake.example/v1", "hotelgenius-ops:logRetentionDays": 45 });
-        const result = await plan(["--stack", "prod", "--config-file", file]);
+        const result = await plan(["--stack", "prod", "--config-file", prodWithBadSettings(), "--json"]);
         expect(result.code).toBe(3);
         expect(result.stderr).toContain('hotelgenius-ops:logServiceEndpoint: "http://intake.example/v1"; must use https://');
         expect(result.stderr).toContain('hotelgenius-ops:logRetentionDays: "45"; must be one of the periods CloudWatch Logs accepts');
@@ -271,7 +314,7 @@ describe("the scheduled backup job in the real stacks' plans", () => {
     });
 });
 
-describe("plan command line", () => {
+describe.concurrent("plan command line", () => {
     it("prints a grouped, readable plan without --json", async () => {
         const result = await plan(["--stack", "staging"]);
         expect(result.code).toBe(0);
@@ -281,12 +324,11 @@ describe("plan command line", () => {
     });
 
     it("warns, and still plans, when alerts would go to a reserved example domain", async () => {
-        const result = await plan(["--stack", "prod"]);
+        const result = await plan(["--stack", "prod", "--json"]);
         expect(result.code).toBe(0);
         expect(result.stderr).toContain("warning: [runtime] alertEmails: ops@hotelgenius.example is on a reserved example domain");
         expect(result.stderr).toContain("warning: [runtime] healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain");
-        const real = prodWith({ "hotelgenius-ops:alertEmails": ["oncall@hotelgenius.eu"], "hotelgenius-ops:healthCheckUrl": "https://app.hotelgenius.eu/health" });
-        const clean = await plan(["--stack", "prod", "--config-file", real]);
+        const clean = await plan(["--stack", "prod", "--config-file", prodWithRealRecipientsAndLogService(), "--json"]);
         expect(clean.code).toBe(0);
         expect(clean.stderr).toBe("");
     });
@@ -304,15 +346,7 @@ describe("plan command line", () => {
     });
 
     it("reports every bad setting at once, each by key and value, and plans nothing", async () => {
-        const file = prodWith({
-            "hotelgenius-ops:backupSchedule": "cron(0 3 * * * *)",
-            "hotelgenius-ops:backupScheduleTimezone": "Mars/Olympus_Mons",
-            "hotelgenius-ops:replicaRegion": "us-east-1",
-            "hotelgenius-ops:alertEmails": ["oncall(at)hotelgenius"],
-            "hotelgenius-ops:transitionToIaDays": 10,
-            "hotelgenius-ops:retentionDays": 30,
-        });
-        const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
+        const result = await plan(["--stack", "prod", "--config-file", prodWithBadSettings(), "--json"]);
         expect(result.code).toBe(3);
         expect(result.stdout).toBe("");
         for (const fragment of [
@@ -341,7 +375,7 @@ describe("plan command line", () => {
     });
 
     it("refuses a stack without Pulumi ESC whose secret is missing, naming the key and how to set it", async () => {
-        const result = await npmPlan(["--stack", "prod", "--config-file", prodWithoutEsc(undefined)]);
+        const result = await plan(["--stack", "prod", "--config-file", prodWithoutEsc(undefined)]);
         expect(result.code).toBe(3);
         expect(result.stdout).toBe("");
         expect(result.stderr).toContain("hotelgenius-ops:databaseUrl: not set; required secret: set it with `pulumi config set --secret databaseUrl <value>`");
@@ -390,9 +424,8 @@ describe("plan command line", () => {
     });
 
     it("refuses an empty required secret without echoing secrets", async () => {
-        const file = prodWith({ "hotelgenius-ops:databaseUrl": { secure: "" } });
-        const result = await plan(["--stack", "prod", "--config-file", file]);
+        const result = await plan(["--stack", "prod", "--config-file", prodWithBadSettings(), "--json"]);
         expect(result.code).toBe(3);
-        expect(result.stderr).toContain("hotelgenius-ops:databaseUrl");
+        expect(result.stderr).toContain("hotelgenius-ops:databaseUrl: [secret]; must not be empty");
     });
 });
