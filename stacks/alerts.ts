@@ -112,7 +112,9 @@ function checkArgs(args: AlertsArgs): void {
     const given = Object.entries(replicaArgs).flatMap(([key, value]) => (value === undefined ? [] : [key]));
     const missing = Object.keys(replicaArgs).filter((key) => !given.includes(key));
     if (given.length > 0 && missing.length > 0) {
-        problems.push(`${missing.join(", ")} not given while ${given.join(", ")} are; allowed: all of them (the off-site replica) or none (offSiteReplica false)`);
+        problems.push(
+            `${missing.join(", ")} not given while ${given.join(", ")} are; allowed: all of them (the off-site replica) or none (offSiteReplica false)`,
+        );
     }
     if (args.replicaRegion === args.region) problems.push(`replicaRegion is "${args.replicaRegion}", the primary region; allowed: the backup replica's own region`);
     if (args.replicaProvider !== undefined && !(args.replicaProvider instanceof aws.Provider)) {
@@ -124,7 +126,9 @@ function checkArgs(args: AlertsArgs): void {
         problems.push("storage.replicationRuleIds is empty; allowed: the ids of the backup replication rules");
     }
     if (given.length === 0 && args.storage.replicationRuleIds.length > 0) {
-        problems.push(`storage.replicationRuleIds is ${JSON.stringify(args.storage.replicationRuleIds)} without a replica; allowed: [] when the stack keeps no off-site replica`);
+        problems.push(
+            `storage.replicationRuleIds is ${JSON.stringify(args.storage.replicationRuleIds)} without a replica; allowed: [] when the stack keeps no off-site replica`,
+        );
     }
     const badLabels = Object.keys(args.errorLogGroups ?? {}).filter((label) => !/^[a-z][a-z0-9-]{0,19}$/.test(label));
     if (badLabels.length > 0) problems.push(`errorLogGroups labels ${badLabels.join(", ")} are invalid; allowed: 1-20 lowercase letters, digits and -, starting with a letter`);

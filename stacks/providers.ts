@@ -28,7 +28,9 @@ export function createProviders(settings: Pick<Settings, "project" | "stack" | "
     const tags = defaultTags({ project: settings.project, stack: settings.stack, owner: settings.owner });
     return {
         primary: new aws.Provider("aws-primary", { region: settings.region, defaultTags: { tags } }),
-        ...(settings.storage.offSiteReplica ? { replica: new aws.Provider("aws-replica", { region: settings.storage.replicaRegion, defaultTags: { tags } }) } : {}),
+        ...(settings.storage.offSiteReplica
+            ? { replica: new aws.Provider("aws-replica", { region: settings.storage.replicaRegion, defaultTags: { tags } }) }
+            : {}),
         usEast1: new aws.Provider("aws-us-east-1", { region: "us-east-1", defaultTags: { tags } }),
     };
 }
