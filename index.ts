@@ -73,8 +73,8 @@ const alerts = new Alerts(
         region: settings.region,
         settings: settings.alerts,
         alertEmails: settings.alertEmails,
-        replicaRegion: settings.storage.replicaRegion,
-        replicaProvider: providers.replica,
+        // A stack without an off-site copy (offSiteReplica false) gets no replica topic, rules or replication alarms.
+        ...(settings.storage.offSiteReplica ? { replicaRegion: settings.storage.replicaRegion, replicaProvider: providers.replica } : {}),
         usEast1Provider: providers.usEast1,
         storage: {
             bucketName: backups.bucketName,
@@ -82,7 +82,7 @@ const alerts = new Alerts(
             replicaBucketName: backups.replicaBucketName,
             replicaKeyArn: backups.replicaKeyArn,
             // Their metrics are enabled in the replication rules (destination.metrics), so the alarms see data.
-            replicationRuleIds: ["dumps-off-site", "manifests-off-site"],
+            replicationRuleIds: settings.storage.offSiteReplica ? ["dumps-off-site", "manifests-off-site"] : [],
         },
         backupJob: {
             clusterArn: job.clusterArn,

@@ -227,7 +227,7 @@ describe("each rule fires on a resource that breaks it", () => {
 
     it("prod-data-protected: staging's unprotected data resources are allowed", () => {
         const staging = committedPlan("staging");
-        expect(staging.resources.filter((resource) => resource.type === "aws:s3/bucket:Bucket").map((resource) => resource.protect)).toEqual([false, false, false]);
+        expect(staging.resources.filter((resource) => resource.type === "aws:s3/bucket:Bucket").map((resource) => resource.protect)).toEqual([false, false]);
         expect(planViolations(staging)).toEqual([]);
     });
 });

@@ -29,6 +29,11 @@ export const NON_PRODUCTION_OVERRIDES: readonly Override[] = [
         why: "A clone is torn down and re-cloned: its buckets and keys must be deletable by `pulumi destroy`, so they are neither protected nor retained.",
     },
     {
+        setting: "offSiteReplica",
+        value: false,
+        why: "No off-site replica: the clone's dumps hold anonymized data rebuilt at will, so a second region (bucket, key, replication, alerts) only adds cost and teardown work.",
+    },
+    {
         setting: "objectLockMode",
         value: "GOVERNANCE",
         why: "GOVERNANCE lets an administrator bypass the lock to empty and delete the clone's buckets; COMPLIANCE would block every teardown until the last lock expired.",

@@ -37,9 +37,10 @@ export const LOG_NAMESPACE = "HotelGenius/Logs";
 export interface BackupStorageRefs {
     bucketName: pulumi.Input<string>;
     keyArn: pulumi.Input<string>;
-    replicaBucketName: pulumi.Input<string>;
-    replicaKeyArn: pulumi.Input<string>;
-    /** Ids of the replication rules whose metrics are enabled (OperationsFailedReplication, ReplicationLatency). */
+    /** The off-site replica's bucket and key: given with replicaRegion and replicaProvider, or none of them (offSiteReplica false). */
+    replicaBucketName?: pulumi.Input<string>;
+    replicaKeyArn?: pulumi.Input<string>;
+    /** Ids of the replication rules whose metrics are enabled (OperationsFailedReplication, ReplicationLatency); [] without a replica. */
     replicationRuleIds: string[];
 }
 
@@ -62,9 +63,10 @@ export interface AlertsArgs {
     region: string;
     settings: AlertsSettings;
     alertEmails: readonly string[];
-    replicaRegion: string;
-    /** Tampering with the replica's key and bucket is only seen by rules in its region. */
-    replicaProvider: aws.Provider;
+    /** Only with the replica's bucket and key. */
+    replicaRegion?: string;
+    /** Tampering with the replica's key and bucket is only seen by rules in its region. Only with the replica's bucket and key. */
+    replicaProvider?: aws.Provider;
     /** Route 53 health-check metrics exist only in us-east-1: the uptime alarm and its topic live there. */
     usEast1Provider: aws.Provider;
     storage: BackupStorageRefs;
@@ -83,14 +85,51 @@ interface AlarmSpec {
     args: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmDescription" | "alarmActions" | "okActions">;
 }
 
+interface OffSiteRefs {
+    bucketName: pulumi.Input<string>;
+    keyArn: pulumi.Input<string>;
+    region: string;
+    provider: aws.Provider;
+}
+
+/** The off-site replica's refs when all are given; checkArgs refuses some without the others. */
+function offSiteOf(args: AlertsArgs): OffSiteRefs | undefined {
+    const { replicaBucketName: bucketName, replicaKeyArn: keyArn } = args.storage;
+    const { replicaRegion: region, replicaProvider: provider } = args;
+    if (bucketName === undefined || keyArn === undefined || region === undefined || provider === undefined) return undefined;
+    return { bucketName, keyArn, region, provider };
+}
+
 /** Every problem with the arguments, found before any resource is registered. */
 function checkArgs(args: AlertsArgs): void {
     const problems: string[] = [];
+    const replicaArgs = {
+        "storage.replicaBucketName": args.storage.replicaBucketName,
+        "storage.replicaKeyArn": args.storage.replicaKeyArn,
+        replicaRegion: args.replicaRegion,
+        replicaProvider: args.replicaProvider,
+    };
+    const given = Object.entries(replicaArgs).flatMap(([key, value]) => (value === undefined ? [] : [key]));
+    const missing = Object.keys(replicaArgs).filter((key) => !given.includes(key));
+    if (given.length > 0 && missing.length > 0) {
+        problems.push(
+            `${missing.join(", ")} not given while ${given.join(", ")} are; allowed: all of them (the off-site replica) or none (offSiteReplica false)`,
+        );
+    }
     if (args.replicaRegion === args.region) problems.push(`replicaRegion is "${args.replicaRegion}", the primary region; allowed: the backup replica's own region`);
-    if (!(args.replicaProvider instanceof aws.Provider)) problems.push("replicaProvider is not an aws.Provider; allowed: createProviders(settings).replica");
+    if (args.replicaProvider !== undefined && !(args.replicaProvider instanceof aws.Provider)) {
+        problems.push("replicaProvider is not an aws.Provider; allowed: createProviders(settings).replica");
+    }
     if (!(args.usEast1Provider instanceof aws.Provider)) problems.push("usEast1Provider is not an aws.Provider; allowed: createProviders(settings).usEast1");
     if (args.alertEmails.length === 0) problems.push("alertEmails is empty; allowed: at least one address, or alerts reach nobody");
-    if (args.storage.replicationRuleIds.length === 0) problems.push("storage.replicationRuleIds is empty; allowed: the ids of the backup replication rules");
+    if (given.length > 0 && args.storage.replicationRuleIds.length === 0) {
+        problems.push("storage.replicationRuleIds is empty; allowed: the ids of the backup replication rules");
+    }
+    if (given.length === 0 && args.storage.replicationRuleIds.length > 0) {
+        problems.push(
+            `storage.replicationRuleIds is ${JSON.stringify(args.storage.replicationRuleIds)} without a replica; allowed: [] when the stack keeps no off-site replica`,
+        );
+    }
     const badLabels = Object.keys(args.errorLogGroups ?? {}).filter((label) => !/^[a-z][a-z0-9-]{0,19}$/.test(label));
     if (badLabels.length > 0) problems.push(`errorLogGroups labels ${badLabels.join(", ")} are invalid; allowed: 1-20 lowercase letters, digits and -, starting with a letter`);
     if (problems.length > 0) throw new Error(`Alerts arguments are invalid:\n  - ${problems.join("\n  - ")}`);
@@ -109,7 +148,8 @@ function checkPlaceholders(args: AlertsArgs): void {
 
 export class Alerts extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
-    public readonly replicaTopicArn: pulumi.Output<string>;
+    /** Undefined without an off-site replica. */
+    public readonly replicaTopicArn?: pulumi.Output<string>;
     public readonly uptimeTopicArn: pulumi.Output<string>;
     public readonly healthCheckId: pulumi.Output<string>;
     public readonly dashboardName: pulumi.Output<string>;
@@ -129,9 +169,10 @@ export class Alerts extends pulumi.ComponentResource {
         this.protectData = args.protectData;
         this.baseUrl = settings.runbookBaseUrl;
         const account = pulumi.output(storage.keyArn).apply(accountOf);
+        const offSite = offSiteOf(args);
 
         const primary = this.topic(`${name}-topic`, `${this.stem}-alerts`, args.alertEmails, account, {});
-        const replica = this.topic(`${name}-replica-topic`, `${this.stem}-alerts`, args.alertEmails, account, { provider: args.replicaProvider });
+        const replica = offSite && this.topic(`${name}-replica-topic`, `${this.stem}-alerts`, args.alertEmails, account, { provider: offSite.provider });
         const uptime = this.topic(`${name}-uptime-topic`, `${this.stem}-uptime`, args.alertEmails, account, { provider: args.usEast1Provider });
 
         const alarms: aws.cloudwatch.MetricAlarm[] = [];
@@ -232,46 +273,48 @@ export class Alerts extends pulumi.ComponentResource {
         );
 
         // S3 publishes replication metrics only while objects replicate: missing data says nothing (AWS advises "ignore").
-        for (const ruleId of storage.replicationRuleIds) {
-            const dimensions = { SourceBucket: storage.bucketName, DestinationBucket: storage.replicaBucketName, RuleId: ruleId };
-            alarm(
-                `replication-failed-${ruleId}`,
-                {
-                    runbook: RUNBOOKS.replicationFailed,
-                    summary: `Objects of replication rule ${ruleId} failed to reach the off-site replica in ${args.replicaRegion} (OperationsFailedReplication > 0).`,
-                    args: {
-                        namespace: "AWS/S3",
-                        metricName: "OperationsFailedReplication",
-                        dimensions,
-                        statistic: "Sum",
-                        period: 300,
-                        evaluationPeriods: 1,
-                        comparisonOperator: "GreaterThanThreshold",
-                        threshold: 0,
-                        treatMissingData: "ignore",
+        if (offSite !== undefined) {
+            for (const ruleId of storage.replicationRuleIds) {
+                const dimensions = { SourceBucket: storage.bucketName, DestinationBucket: offSite.bucketName, RuleId: ruleId };
+                alarm(
+                    `replication-failed-${ruleId}`,
+                    {
+                        runbook: RUNBOOKS.replicationFailed,
+                        summary: `Objects of replication rule ${ruleId} failed to reach the off-site replica in ${offSite.region} (OperationsFailedReplication > 0).`,
+                        args: {
+                            namespace: "AWS/S3",
+                            metricName: "OperationsFailedReplication",
+                            dimensions,
+                            statistic: "Sum",
+                            period: 300,
+                            evaluationPeriods: 1,
+                            comparisonOperator: "GreaterThanThreshold",
+                            threshold: 0,
+                            treatMissingData: "ignore",
+                        },
                     },
-                },
-                primary.arn,
-            );
-            alarm(
-                `replication-latency-${ruleId}`,
-                {
-                    runbook: RUNBOOKS.replicationLatency,
-                    summary: `Replication rule ${ruleId} lags more than ${settings.replicationLatencyMinutes} minutes behind (ReplicationLatency, 3 periods of 5 minutes).`,
-                    args: {
-                        namespace: "AWS/S3",
-                        metricName: "ReplicationLatency",
-                        dimensions,
-                        statistic: "Maximum",
-                        period: 300,
-                        evaluationPeriods: 3,
-                        comparisonOperator: "GreaterThanThreshold",
-                        threshold: settings.replicationLatencyMinutes * 60,
-                        treatMissingData: "ignore",
+                    primary.arn,
+                );
+                alarm(
+                    `replication-latency-${ruleId}`,
+                    {
+                        runbook: RUNBOOKS.replicationLatency,
+                        summary: `Replication rule ${ruleId} lags more than ${settings.replicationLatencyMinutes} minutes behind (ReplicationLatency, 3 periods of 5 minutes).`,
+                        args: {
+                            namespace: "AWS/S3",
+                            metricName: "ReplicationLatency",
+                            dimensions,
+                            statistic: "Maximum",
+                            period: 300,
+                            evaluationPeriods: 3,
+                            comparisonOperator: "GreaterThanThreshold",
+                            threshold: settings.replicationLatencyMinutes * 60,
+                            treatMissingData: "ignore",
+                        },
                     },
-                },
-                primary.arn,
-            );
+                    primary.arn,
+                );
+            }
         }
 
         // A metric filter's dimensions can only come from the log line's own fields, and the log group's
@@ -302,7 +345,9 @@ export class Alerts extends pulumi.ComponentResource {
 
         // CloudTrail events reach EventBridge only in the region of the call: one pair of rules per region.
         this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary.arn, {});
-        this.tamperingRules("replica-tampering", [storage.replicaKeyArn], [storage.replicaBucketName], replica.arn, { provider: args.replicaProvider });
+        if (offSite !== undefined && replica !== undefined) {
+            this.tamperingRules("replica-tampering", [offSite.keyArn], [offSite.bucketName], replica.arn, { provider: offSite.provider });
+        }
 
         const url = new URL(settings.healthCheckUrl);
         const healthCheck = new aws.route53.HealthCheck(
@@ -371,7 +416,7 @@ export class Alerts extends pulumi.ComponentResource {
         );
 
         this.topicArn = primary.arn;
-        this.replicaTopicArn = replica.arn;
+        this.replicaTopicArn = replica?.arn;
         this.uptimeTopicArn = uptime.arn;
         this.healthCheckId = healthCheck.id;
         this.dashboardName = dashboard.dashboardName;

@@ -1,7 +1,16 @@
 // The backup storage's settings: lifecycle, Object Lock, replica, keys. Defaults are chosen for prod;
 // docs/settings.md gives each one's reason (generated from the `why` here).
 import { defineArea, flag, integer, oneOf, text, type RelationProblem, type Values } from "./settings/spec.js";
-import { checkDataRegion, checkPrefixRoot, checkRoleArn, lifecycleOrderProblems, MAX_DAYS, MIN_DAYS_IN_STANDARD, type DataResidency } from "./settings/validators.js";
+import {
+    checkDataRegion,
+    checkPrefixRoot,
+    checkRoleArn,
+    lifecycleOrderProblems,
+    MAX_DAYS,
+    MIN_DAYS_IN_STANDARD,
+    replicaProtectionProblem,
+    type DataResidency,
+} from "./settings/validators.js";
 
 /** S3 storage classes a lifecycle rule may move dumps to after Standard-IA. */
 export const ARCHIVE_STORAGE_CLASSES = ["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] as const;
@@ -29,6 +38,12 @@ export const backupStorageArea = defineArea({
             allowed: "an AWS region code other than `aws:region`; an EU region while `dataResidency` is `eu`",
             description: "AWS region of the off-site backup replica; must differ from aws:region.",
             why: "The off-site copy of the 3-2-1 rule: Frankfurt, about 500 km from Paris, so one regional outage cannot take both copies, and still in the EU.",
+        }),
+        offSiteReplica: flag({
+            default: true,
+            allowed: "`true`; `false` only while `protectData` is `false`",
+            description: "Replicate the backups to an equally hardened bucket in replicaRegion; false (non-production clones only) creates no replica, replication or replica alerts.",
+            why: "The off-site copy of the 3-2-1 rule: without it one regional outage, or one stolen set of primary credentials, can take every backup. `false` is for non-production clones (staging), whose anonymized dumps are rebuilt at will and need no second region: no replica bucket, key, replication or replica alerts, and `replicaRegion` goes unused.",
         }),
         backupRoot: text({
             default: "postgres",
@@ -126,6 +141,8 @@ export const backupStorageArea = defineArea({
             }
         }
         for (const order of lifecycleOrderProblems(values, context.keyOf)) problems.push(order);
+        const replicaProblem = replicaProtectionProblem(values, context.keyOf);
+        if (replicaProblem !== undefined) problems.push(replicaProblem);
         return problems;
     },
 });

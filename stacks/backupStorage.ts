@@ -1,6 +1,6 @@
 // The 3-2-1 rule in code: dumps land in a hardened, locked, KMS-encrypted bucket in the stack's
 // region and are replicated, re-encrypted under a second key, to an equally hardened bucket in
-// another region.
+// another region (unless settings.offSiteReplica is off: non-production clones only).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupLayout, BackupStorageSettings } from "./backupStorage.settings.js";
@@ -26,8 +26,8 @@ export interface BackupStorageArgs {
     /** Region of the primary bucket: the region of the provider the component is given (or the default one). */
     region: string;
     settings: BackupStorageSettings;
-    /** Provider for the replica region; everything off-site is created through it. */
-    replicaProvider: aws.Provider;
+    /** Provider for the replica region; everything off-site is created through it. Only with settings.offSiteReplica. */
+    replicaProvider?: aws.Provider;
 }
 
 interface LockedBucket extends HardenedBucket {
@@ -51,8 +51,11 @@ function checkArgs(args: BackupStorageArgs): BackupStorageNames {
             `storage.replicaRegion is "${args.settings.replicaRegion}", the primary region; allowed: any other region, or the copy is not off-site`,
         );
     }
-    if (!(args.replicaProvider instanceof aws.Provider)) {
+    if (args.settings.offSiteReplica && !(args.replicaProvider instanceof aws.Provider)) {
         problems.push("replicaProvider is not an aws.Provider; allowed: the provider for storage.replicaRegion (createProviders(settings).replica)");
+    }
+    if (!args.settings.offSiteReplica && args.replicaProvider !== undefined) {
+        problems.push("replicaProvider is given but storage.offSiteReplica is false; allowed: no replicaProvider, or storage.offSiteReplica true");
     }
     let names: BackupStorageNames | undefined;
     try {
@@ -68,11 +71,12 @@ export class BackupStorage extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
     public readonly keyArn: pulumi.Output<string>;
-    public readonly replicaBucketName: pulumi.Output<string>;
-    public readonly replicaBucketArn: pulumi.Output<string>;
-    public readonly replicaKeyArn: pulumi.Output<string>;
-    public readonly replicationRoleArn: pulumi.Output<string>;
-    /** SourceBucket/DestinationBucket/RuleId of each replication rule: what the replication alarms select on. */
+    /** The replica's outputs are undefined without settings.offSiteReplica. */
+    public readonly replicaBucketName?: pulumi.Output<string>;
+    public readonly replicaBucketArn?: pulumi.Output<string>;
+    public readonly replicaKeyArn?: pulumi.Output<string>;
+    public readonly replicationRoleArn?: pulumi.Output<string>;
+    /** SourceBucket/DestinationBucket/RuleId of each replication rule (none without a replica): what the replication alarms select on. */
     public readonly replicationMetricDimensions: pulumi.Output<ReplicationMetricDimensions[]>;
     /** Where the backup job writes; the lifecycle and replication rules filter on these prefixes. */
     public readonly layout: BackupLayout;
@@ -93,77 +97,83 @@ export class BackupStorage extends pulumi.ComponentResource {
             settings,
             {},
         );
-        // Object Lock on the replica too: S3 replicates locked objects only into a bucket with Object
-        // Lock enabled, and the off-site copy is exactly what must survive stolen primary credentials.
-        const replica = this.lockedBucket(
-            {
-                logicalName: `${name}-replica`,
-                bucketName: names.replicaBucket,
-                keyAlias: names.replicaKeyAlias,
-                description: `Off-site replica of the backups of ${args.project} ${args.stack}`,
-                lifecycleRules: backupLifecycleRules(settings),
-            },
-            settings,
-            { provider: args.replicaProvider },
-        );
+        // Everything off-site, only where the stack keeps an off-site copy (never off where data is protected).
+        if (settings.offSiteReplica) {
+            // Object Lock on the replica too: S3 replicates locked objects only into a bucket with Object
+            // Lock enabled, and the off-site copy is exactly what must survive stolen primary credentials.
+            const replica = this.lockedBucket(
+                {
+                    logicalName: `${name}-replica`,
+                    bucketName: names.replicaBucket,
+                    keyAlias: names.replicaKeyAlias,
+                    description: `Off-site replica of the backups of ${args.project} ${args.stack}`,
+                    lifecycleRules: backupLifecycleRules(settings),
+                },
+                settings,
+                { provider: args.replicaProvider },
+            );
 
-        // Without the role, its policy or the configuration, nothing reaches the off-site copy.
-        const guarded = guardedOptions({ parent: this }, settings);
-        const role = new aws.iam.Role(
-            `${name}-replication-role`,
-            {
-                name: names.replicationRole,
-                description: `S3 replication of ${args.project} ${args.stack} backups to ${settings.replicaRegion}`,
-                assumeRolePolicy: pulumi.jsonStringify(replicationTrustPolicy()),
-            },
-            guarded,
-        );
-        const rolePolicy = new aws.iam.RolePolicy(
-            `${name}-replication-policy`,
-            {
-                name: "replicate-backups",
-                role: role.id,
-                policy: pulumi.jsonStringify(
-                    pulumi.all([primary.bucket.arn, primary.key.arn, replica.bucket.arn, replica.key.arn]).apply(
-                        ([sourceBucketArn, sourceKeyArn, replicaBucketArn, replicaKeyArn]) =>
-                            replicationPermissions({
-                                sourceBucketArn,
-                                sourceKeyArn,
-                                sourceRegion: args.region,
-                                replicaBucketArn,
-                                replicaKeyArn,
-                                replicaRegion: settings.replicaRegion,
-                                prefixes: [settings.layout.dumpPrefix, settings.layout.manifestPrefix],
-                            }),
+            // Without the role, its policy or the configuration, nothing reaches the off-site copy.
+            const guarded = guardedOptions({ parent: this }, settings);
+            const role = new aws.iam.Role(
+                `${name}-replication-role`,
+                {
+                    name: names.replicationRole,
+                    description: `S3 replication of ${args.project} ${args.stack} backups to ${settings.replicaRegion}`,
+                    assumeRolePolicy: pulumi.jsonStringify(replicationTrustPolicy()),
+                },
+                guarded,
+            );
+            const rolePolicy = new aws.iam.RolePolicy(
+                `${name}-replication-policy`,
+                {
+                    name: "replicate-backups",
+                    role: role.id,
+                    policy: pulumi.jsonStringify(
+                        pulumi.all([primary.bucket.arn, primary.key.arn, replica.bucket.arn, replica.key.arn]).apply(
+                            ([sourceBucketArn, sourceKeyArn, replicaBucketArn, replicaKeyArn]) =>
+                                replicationPermissions({
+                                    sourceBucketArn,
+                                    sourceKeyArn,
+                                    sourceRegion: args.region,
+                                    replicaBucketArn,
+                                    replicaKeyArn,
+                                    replicaRegion: settings.replicaRegion,
+                                    prefixes: [settings.layout.dumpPrefix, settings.layout.manifestPrefix],
+                                }),
+                        ),
                     ),
-                ),
-            },
-            guarded,
-        );
-        new aws.s3.BucketReplicationConfig(
-            `${name}-replication`,
-            {
-                bucket: primary.bucket.id,
-                role: role.arn,
-                rules: pulumi
-                    .all([replica.bucket.arn, replica.key.arn])
-                    .apply(([replicaBucketArn, replicaKeyArn]) => replicationRules(settings.layout, replicaBucketArn, replicaKeyArn, settings.replicationTimeControl)),
-            },
-            // S3 refuses a replication configuration until both buckets are versioned, and replicates
-            // nothing until the role may read and write; it is the primary bucket's last configuration write.
-            { ...guarded, dependsOn: [primary.configured, replica.versioning, rolePolicy] },
-        );
+                },
+                guarded,
+            );
+            new aws.s3.BucketReplicationConfig(
+                `${name}-replication`,
+                {
+                    bucket: primary.bucket.id,
+                    role: role.arn,
+                    rules: pulumi
+                        .all([replica.bucket.arn, replica.key.arn])
+                        .apply(([replicaBucketArn, replicaKeyArn]) => replicationRules(settings.layout, replicaBucketArn, replicaKeyArn, settings.replicationTimeControl)),
+                },
+                // S3 refuses a replication configuration until both buckets are versioned, and replicates
+                // nothing until the role may read and write; it is the primary bucket's last configuration write.
+                { ...guarded, dependsOn: [primary.configured, replica.versioning, rolePolicy] },
+            );
+
+            this.replicaBucketName = replica.bucket.bucket;
+            this.replicaBucketArn = replica.bucket.arn;
+            this.replicaKeyArn = replica.key.arn;
+            this.replicationRoleArn = role.arn;
+            this.replicationMetricDimensions = pulumi
+                .all([primary.bucket.bucket, replica.bucket.bucket])
+                .apply(([source, destination]) => replicationMetricDimensions(source, destination));
+        } else {
+            this.replicationMetricDimensions = pulumi.output([]);
+        }
 
         this.bucketName = primary.bucket.bucket;
         this.bucketArn = primary.bucket.arn;
         this.keyArn = primary.key.arn;
-        this.replicaBucketName = replica.bucket.bucket;
-        this.replicaBucketArn = replica.bucket.arn;
-        this.replicaKeyArn = replica.key.arn;
-        this.replicationRoleArn = role.arn;
-        this.replicationMetricDimensions = pulumi
-            .all([primary.bucket.bucket, replica.bucket.bucket])
-            .apply(([source, destination]) => replicationMetricDimensions(source, destination));
         this.layout = { ...settings.layout };
         this.registerOutputs({
             bucketName: this.bucketName,

@@ -5,8 +5,8 @@ import { defaultTags } from "./naming.js";
 export interface Providers {
     /** The stack's own region (aws:region): everything but the off-site copy. */
     primary: aws.Provider;
-    /** The off-site region of the backup replica. */
-    replica: aws.Provider;
+    /** The off-site region of the backup replica; none when the stack keeps no off-site copy (offSiteReplica false). */
+    replica?: aws.Provider;
     /**
      * us-east-1, for what AWS offers only there: Route 53 health-check metrics, so the uptime alarm
      * and its topic. It holds no data, so data residency does not apply to it.
@@ -28,7 +28,9 @@ export function createProviders(settings: Pick<Settings, "project" | "stack" | "
     const tags = defaultTags({ project: settings.project, stack: settings.stack, owner: settings.owner });
     return {
         primary: new aws.Provider("aws-primary", { region: settings.region, defaultTags: { tags } }),
-        replica: new aws.Provider("aws-replica", { region: settings.storage.replicaRegion, defaultTags: { tags } }),
+        ...(settings.storage.offSiteReplica
+            ? { replica: new aws.Provider("aws-replica", { region: settings.storage.replicaRegion, defaultTags: { tags } }) }
+            : {}),
         usEast1: new aws.Provider("aws-us-east-1", { region: "us-east-1", defaultTags: { tags } }),
     };
 }

@@ -2,7 +2,7 @@
 // replication role documents. Plain data in, plain data out: unit-tested without any Pulumi runtime,
 // and turned into JSON by the component once the ARNs they mention are known.
 import { ARCHIVE_STORAGE_CLASSES, OBJECT_LOCK_MODES, type BackupLayout, type BackupStorageSettings } from "./backupStorage.settings.js";
-import { checkRoleArn, lifecycleOrderProblems, MIN_DAYS_IN_STANDARD } from "./settings/validators.js";
+import { checkRoleArn, lifecycleOrderProblems, MIN_DAYS_IN_STANDARD, replicaProtectionProblem } from "./settings/validators.js";
 
 export interface LifecycleRule {
     id: string;
@@ -124,6 +124,8 @@ export function storageSettingsProblems(settings: BackupStorageSettings): string
     }
     const roleArnProblem = checkRoleArn(settings.breakGlassRoleArn);
     if (roleArnProblem !== undefined) problems.push(`storage.breakGlassRoleArn is "${settings.breakGlassRoleArn}"; ${roleArnProblem}`);
+    const replicaProblem = replicaProtectionProblem(settings, (setting) => `storage.${setting}`);
+    if (replicaProblem !== undefined) problems.push(`storage.offSiteReplica is false; ${replicaProblem.allowed}`);
     return problems;
 }
 

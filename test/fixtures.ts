@@ -131,6 +131,7 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
                 noncurrentExpirationDays: 30,
                 abortIncompleteUploadDays: 7,
                 replicaRegion: "eu-central-1",
+                offSiteReplica: true,
                 kmsDeletionWindowDays: 30,
                 breakGlassRoleArn: BREAK_GLASS_ROLE_ARN,
                 replicationTimeControl: false,
@@ -166,6 +167,7 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
                 noncurrentExpirationDays: 7,
                 abortIncompleteUploadDays: 7,
                 replicaRegion: "eu-central-1",
+                offSiteReplica: true,
                 kmsDeletionWindowDays: 7,
                 breakGlassRoleArn: BREAK_GLASS_ROLE_ARN,
                 replicationTimeControl: false,
@@ -247,15 +249,18 @@ export function alertsArgs(settings: Settings, providers: Providers, alertEmails
         region: settings.region,
         settings: settings.alerts,
         alertEmails,
-        replicaRegion: settings.storage.replicaRegion,
-        replicaProvider: providers.replica,
         usEast1Provider: providers.usEast1,
+        ...(settings.storage.offSiteReplica ? { replicaRegion: settings.storage.replicaRegion, replicaProvider: providers.replica } : {}),
         storage: {
             bucketName: `hotelgenius-ops-${settings.stack}-backups`,
             keyArn: `arn:aws:kms:${settings.region}:${MOCK_ACCOUNT}:key/backups-key`,
-            replicaBucketName: `hotelgenius-ops-${settings.stack}-backups-replica-eu-central-1`,
-            replicaKeyArn: `arn:aws:kms:${settings.storage.replicaRegion}:${MOCK_ACCOUNT}:key/backups-replica-key`,
-            replicationRuleIds: ["dumps-off-site"],
+            ...(settings.storage.offSiteReplica
+                ? {
+                      replicaBucketName: `hotelgenius-ops-${settings.stack}-backups-replica-eu-central-1`,
+                      replicaKeyArn: `arn:aws:kms:${settings.storage.replicaRegion}:${MOCK_ACCOUNT}:key/backups-replica-key`,
+                  }
+                : {}),
+            replicationRuleIds: settings.storage.offSiteReplica ? ["dumps-off-site"] : [],
         },
         backupJob: {
             clusterArn: `arn:aws:ecs:${settings.region}:${MOCK_ACCOUNT}:cluster/hotelgenius-ops-${settings.stack}-backups`,

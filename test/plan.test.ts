@@ -202,9 +202,18 @@ describe("what the real stack settings plan", () => {
         ]);
         expect(forceDestroy("staging")).toEqual([
             ["backups-bucket", true],
-            ["backups-replica-bucket", true],
             ["logs-archive-bucket", true],
         ]);
+    });
+
+    it("staging keeps no off-site replica: no replica provider, bucket, key, replication, replica topic, rules or replication alarms", () => {
+        const staging = load("staging");
+        const offSite = staging.resources.filter((resource) => /replica|replication/.test(resource.name) || resource.provider === "aws-replica");
+        expect(offSite.map((resource) => resource.name)).toEqual([]);
+        expect(staging.outputs["replicationMetricDimensions"]).toEqual([]);
+        expect(Object.keys(staging.outputs).filter((name) => ["replicaBucketName", "replicaBucketArn", "replicaKeyArn"].includes(name))).toEqual([]);
+        const prod = load("prod");
+        expect(prod.resources.filter((resource) => resource.provider === "aws-replica").map((resource) => resource.name)).toContain("backups-replica-bucket");
     });
 
     it("prod gives every data key (backups, replica, log archive) the guarded key policy: no deletion window under 30 days, disabling and policy changes for the break-glass role only", () => {

@@ -67,6 +67,7 @@ describe("parseSettings: valid settings", () => {
             noncurrentExpirationDays: DEFAULTS.noncurrentExpirationDays,
             abortIncompleteUploadDays: 7,
             replicaRegion: DEFAULTS.replicaRegion,
+            offSiteReplica: true,
             kmsDeletionWindowDays: DEFAULTS.kmsDeletionWindowDays,
             breakGlassRoleArn: "arn:aws:iam::123456789012:role/break-glass",
             replicationTimeControl: false,
@@ -157,6 +158,13 @@ describe("parseSettings: each bad input names the key, the value and what is all
 
     it("boolean setting given yes", () => {
         expectOnlyProblem({ [key("protectData")]: "yes" }, key("protectData"), "yes", /must be true or false/);
+    });
+
+    it("offSiteReplica false while protectData is true (the default): a protected stack keeps its off-site copy", () => {
+        const expected = `${key("offSiteReplica")}: "false"; must be true while ${key("protectData")} is true: a stack whose data is protected is a production stack and keeps its off-site copy; set ${key("protectData")} to false too for a non-production clone`;
+        expect(problemsOf({ [key("offSiteReplica")]: "false" }).message).toBe(expected);
+        expect(problemsOf({ [key("offSiteReplica")]: "false", [key("protectData")]: "true" }).message).toBe(expected);
+        expect(parse({ [key("offSiteReplica")]: "false", [key("protectData")]: "false" }).storage).toMatchObject({ offSiteReplica: false, protectData: false });
     });
 
     it("array setting given a plain string", () => {

@@ -23,6 +23,7 @@ import {
     isEmail,
     lifecycleOrderProblems,
     longestScheduleGapMinutes,
+    replicaProtectionProblem,
 } from "./validators.js";
 
 // Not a real credential: a documentation host name and an obviously fake password.
@@ -365,5 +366,29 @@ describe("checkScratchServer", () => {
         expect(checkScratchServer(scratch.replace(".aws.neon.tech/", ".aws.neon.tech:5432/"), DIRECT_URL)).toMatch(/another server/);
         expect(checkScratchServer(scratch.replace("ep-quiet-sky", "ep-misty-lake"), DIRECT_URL)).toBeUndefined();
         expect(checkScratchServer(scratch.replace(".aws.neon.tech/", ".aws.neon.tech:6543/"), DIRECT_URL)).toBeUndefined();
+    });
+});
+
+describe("replicaProtectionProblem", () => {
+    const nameOf = (setting: string) => `<${setting}>`;
+
+    it("refuses no off-site replica where the data is protected, naming both settings the caller's way", () => {
+        expect(replicaProtectionProblem({ offSiteReplica: false, protectData: true }, nameOf)).toEqual({
+            setting: "offSiteReplica",
+            value: false,
+            allowed:
+                "must be true while <protectData> is true: a stack whose data is protected is a production stack and keeps its off-site copy; " +
+                "set <protectData> to false too for a non-production clone",
+        });
+    });
+
+    it.each([
+        [true, true],
+        [true, false],
+        [false, false],
+        [undefined, true],
+        [false, undefined],
+    ])("accepts offSiteReplica %s with protectData %s (undefined: already refused)", (offSiteReplica, protectData) => {
+        expect(replicaProtectionProblem({ offSiteReplica, protectData }, nameOf)).toBeUndefined();
     });
 });

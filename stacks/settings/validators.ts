@@ -212,6 +212,24 @@ export function lifecycleOrderProblems(days: LifecycleDays, nameOf: (setting: ke
     return problems;
 }
 
+/**
+ * A stack whose data is protected is a production stack: it must keep its off-site copy, so turning
+ * the replica off is refused there. `nameOf` spells a setting the caller's way, as for the lifecycle order.
+ */
+export function replicaProtectionProblem(
+    settings: { offSiteReplica?: boolean | undefined; protectData?: boolean | undefined },
+    nameOf: (setting: "offSiteReplica" | "protectData") => string,
+): { setting: "offSiteReplica"; value: false; allowed: string } | undefined {
+    if (settings.offSiteReplica !== false || settings.protectData !== true) return undefined;
+    return {
+        setting: "offSiteReplica",
+        value: false,
+        allowed:
+            `must be true while ${nameOf("protectData")} is true: a stack whose data is protected is a production stack and keeps its off-site copy; ` +
+            `set ${nameOf("protectData")} to false too for a non-production clone`,
+    };
+}
+
 
 /**
  * Where guests' personal data may be stored. HotelGenius serves European hotels: backups, replicas
