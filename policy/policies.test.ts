@@ -49,7 +49,12 @@ const taskRoleTrust = JSON.stringify({
 function withTaskRole(policy: object): (resources: PlannedResource[]) => void {
     return (resources) => {
         resources.push(
-            { ...primary, type: "aws:iam/role:Role", name: "job-task-role", inputs: { name: "hotelgenius-ops-prod-crafted-task", assumeRolePolicy: taskRoleTrust } },
+            {
+                ...primary,
+                type: "aws:iam/role:Role",
+                name: "job-task-role",
+                inputs: { name: "hotelgenius-ops-prod-crafted-task", assumeRolePolicy: taskRoleTrust },
+            },
             {
                 ...primary,
                 type: "aws:iam/rolePolicy:RolePolicy",
@@ -76,7 +81,8 @@ const goodAlarm = {
 };
 
 function alarmWith(inputs: Record<string, unknown>): (resources: PlannedResource[]) => void {
-    return (resources) => resources.push({ ...primary, type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: "backup-missing", inputs: { ...goodAlarm, ...inputs } });
+    return (resources) =>
+        resources.push({ ...primary, type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: "backup-missing", inputs: { ...goodAlarm, ...inputs } });
 }
 
 describe("the committed plans", () => {
@@ -89,7 +95,12 @@ describe("the committed plans", () => {
             withTaskRole({ Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: "*" })(resources);
             taskDefinitionWith([{ name: "BACKUP_TARGET", value: "s3://hotelgenius-ops-prod-backups/postgres" }])(resources);
             alarmWith({})(resources);
-            resources.push({ ...primary, type: "aws:cloudwatch/logGroup:LogGroup", name: "job-logs", inputs: { name: "/hotelgenius/backup", retentionInDays: 90 } });
+            resources.push({
+                ...primary,
+                type: "aws:cloudwatch/logGroup:LogGroup",
+                name: "job-logs",
+                inputs: { name: "/hotelgenius/backup", retentionInDays: 90 },
+            });
         });
         expect(planViolations(plan)).toEqual([]);
     });
@@ -157,7 +168,12 @@ describe("each rule fires on a resource that breaks it", () => {
         const plan = prodPlanWith((resources) => {
             withTaskRole({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" })(resources);
             resources.push(
-                { ...primary, type: "aws:iam/policy:Policy", name: "wide", inputs: { name: "wide", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*" }] }) } },
+                {
+                    ...primary,
+                    type: "aws:iam/policy:Policy",
+                    name: "wide",
+                    inputs: { name: "wide", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*" }] }) },
+                },
                 {
                     ...primary,
                     type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
@@ -185,7 +201,12 @@ describe("each rule fires on a resource that breaks it", () => {
 
     it.each([[undefined], [0]])("log-group-retention: retentionInDays %s", (retentionInDays) => {
         const plan = prodPlanWith((resources) =>
-            resources.push({ ...primary, type: "aws:cloudwatch/logGroup:LogGroup", name: "job-logs", inputs: { name: "/hotelgenius/backup", retentionInDays } }),
+            resources.push({
+                ...primary,
+                type: "aws:cloudwatch/logGroup:LogGroup",
+                name: "job-logs",
+                inputs: { name: "/hotelgenius/backup", retentionInDays },
+            }),
         );
         expect(firedPolicies(plan)).toEqual(["log-group-retention"]);
     });
@@ -215,7 +236,9 @@ describe("each rule fires on a resource that breaks it", () => {
                 resource.inputs["tags"] = { owner: "platform-team", "managed-by": resource.name === "backups-key" ? " " : "pulumi" };
             }
         });
-        expect(planViolations(plan)).toEqual([expect.objectContaining({ policy: "required-tags", message: expect.stringMatching(/backups-key lacks the tags managed-by /) })]);
+        expect(planViolations(plan)).toEqual([
+            expect.objectContaining({ policy: "required-tags", message: expect.stringMatching(/backups-key lacks the tags managed-by /) }),
+        ]);
     });
 
     it.each(["backups-bucket", "backups-key", "backups-object-lock"])("prod-data-protected: %s not protected in prod", (name) => {
@@ -245,13 +268,24 @@ describe("rule helpers", () => {
     });
 
     it("secretLookingEnvironment: names and values; plain settings pass", () => {
-        const containers = [{ name: "job", environment: [{ name: "BACKUP_TARGET", value: "s3://b/p" }, { name: "DB_PASSWORD", value: "x" }] }];
+        const containers = [
+            {
+                name: "job",
+                environment: [
+                    { name: "BACKUP_TARGET", value: "s3://b/p" },
+                    { name: "DB_PASSWORD", value: "x" },
+                ],
+            },
+        ];
         expect(secretLookingEnvironment(containers)).toEqual(["container job environment DB_PASSWORD (its name says it holds a secret)"]);
         expect(secretLookingEnvironment("not json")).toEqual([]);
     });
 
     it("effectiveTags: provider defaultTags as JSON text or object, resource tags win", () => {
-        expect(effectiveTags({ tags: { owner: "me" } }, { defaultTags: JSON.stringify({ tags: { owner: "team", project: "p" } }) })).toEqual({ owner: "me", project: "p" });
+        expect(effectiveTags({ tags: { owner: "me" } }, { defaultTags: JSON.stringify({ tags: { owner: "team", project: "p" } }) })).toEqual({
+            owner: "me",
+            project: "p",
+        });
         expect(effectiveTags({}, { defaultTags: { tags: { stack: "s" } } })).toEqual({ stack: "s" });
         expect(missingTags({ project: "p", stack: "" }, REQUIRED_TAGS)).toEqual(["stack", "owner", "managed-by"]);
     });

@@ -100,7 +100,13 @@ interface Statement {
 }
 
 function globMatches(pattern: string, action: string): boolean {
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    const regex = new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        "i",
+    );
     return regex.test(action);
 }
 
@@ -178,9 +184,7 @@ function bucketLabel(bucket: PolicyResource): string {
 }
 
 export function versioningProblem(bucket: PolicyResource, resources: PolicyResource[]): string | undefined {
-    const enabled = configsOf(bucket, resources, VERSIONING).some(
-        (config) => record(config.props["versioningConfiguration"])["status"] === "Enabled",
-    );
+    const enabled = configsOf(bucket, resources, VERSIONING).some((config) => record(config.props["versioningConfiguration"])["status"] === "Enabled");
     return enabled ? undefined : `${bucketLabel(bucket)} has no BucketVersioning with status Enabled; deleted or overwritten backups must stay recoverable`;
 }
 
@@ -218,10 +222,13 @@ export function tlsOnlyProblem(bucket: PolicyResource, resources: PolicyResource
 
 export function lifecycleProblem(bucket: PolicyResource, resources: PolicyResource[]): string | undefined {
     const aborts = configsOf(bucket, resources, LIFECYCLE).some((config) =>
-        ([] as unknown[]).concat(config.props["rules"] ?? []).map(record).some((rule) => {
-            const days = record(rule["abortIncompleteMultipartUpload"])["daysAfterInitiation"];
-            return rule["status"] === "Enabled" && typeof days === "number" && days > 0;
-        }),
+        ([] as unknown[])
+            .concat(config.props["rules"] ?? [])
+            .map(record)
+            .some((rule) => {
+                const days = record(rule["abortIncompleteMultipartUpload"])["daysAfterInitiation"];
+                return rule["status"] === "Enabled" && typeof days === "number" && days > 0;
+            }),
     );
     return aborts
         ? undefined
@@ -280,7 +287,9 @@ export function policyDocumentsOf(role: PolicyResource, resources: PolicyResourc
         .filter((resource) => resource.type === ROLE_POLICY && roleNames.has(resource.props["role"]))
         .map((resource) => ({ source: resource, document: resource.props["policy"] }));
     const attachedArns = new Set(
-        resources.filter((resource) => resource.type === ROLE_POLICY_ATTACHMENT && roleNames.has(resource.props["role"])).map((resource) => resource.props["policyArn"]),
+        resources
+            .filter((resource) => resource.type === ROLE_POLICY_ATTACHMENT && roleNames.has(resource.props["role"]))
+            .map((resource) => resource.props["policyArn"]),
     );
     const managed = resources
         .filter((resource) => resource.type === MANAGED_POLICY && attachedArns.has(resource.props["arn"]))
@@ -382,7 +391,10 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
             },
         },
         validateResource: (args, reportViolation) => {
-            const { productionStacks = PRODUCTION_STACKS, dataTypes = DATA_RESOURCE_TYPES } = args.getConfig<{ productionStacks?: string[]; dataTypes?: string[] }>();
+            const { productionStacks = PRODUCTION_STACKS, dataTypes = DATA_RESOURCE_TYPES } = args.getConfig<{
+                productionStacks?: string[];
+                dataTypes?: string[];
+            }>();
             if (!dataTypes.includes(args.type) || !productionStacks.includes(stackOfUrn(args.urn))) return;
             if (!args.opts.protect) reportViolation(`${args.type} ${args.name} holds data in production stack ${stackOfUrn(args.urn)} but is not protect-ed`);
         },

@@ -149,9 +149,13 @@ class Bench {
         copyFileSync(join(REPO_ROOT, "job", "package.json"), join(jobDir, "package.json"));
         // One workspace install: the job's dependencies are hoisted into the repository's node_modules.
         symlinkSync(join(REPO_ROOT, "node_modules"), join(jobDir, "node_modules"));
-        const tsc = spawnSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", join(REPO_ROOT, "job", "tsconfig.build.json"), "--outDir", join(jobDir, "dist")], {
-            encoding: "utf8",
-        });
+        const tsc = spawnSync(
+            join(REPO_ROOT, "node_modules", ".bin", "tsc"),
+            ["-p", join(REPO_ROOT, "job", "tsconfig.build.json"), "--outDir", join(jobDir, "dist")],
+            {
+                encoding: "utf8",
+            },
+        );
         if (tsc.status !== 0) throw new Error(`compiling the job failed:\n${tsc.stdout}${tsc.stderr}`);
         this.cliPath = join(jobDir, "dist", "cli.js");
     }
@@ -195,7 +199,10 @@ class Bench {
             tables = await fillDatabase(this.pg, name, bytes, { seed: 2, append: true, onTable: (t) => log(`  ${name}.${t.name}: +${t.rows} rows`) });
         } else {
             await this.pg.createDatabase(name);
-            tables = await fillDatabase(this.pg, name, bytes, { seed: 1, onTable: (t) => log(`  ${name}.${t.name}: ${t.rows} rows, ${formatBytes(t.copyBytes)}`) });
+            tables = await fillDatabase(this.pg, name, bytes, {
+                seed: 1,
+                onTable: (t) => log(`  ${name}.${t.name}: ${t.rows} rows, ${formatBytes(t.copyBytes)}`),
+            });
         }
         await this.pg.query(name, "CREATE TABLE bench_complete ()");
         log(`  generated in ${formatSeconds(elapsed(start))}`);
@@ -221,25 +228,38 @@ class Bench {
         const databaseCpuStart = this.databaseCpu();
         const start = process.hrtime.bigint();
         const script = `set -o pipefail; "$PG_DUMP" -Fc -Z0 -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" | zstd -${ZSTD_LEVEL} -T${ZSTD_THREADS} -c -q | wc -c`;
-        const { stdout, stderr } = await run(...withRusage("bash", ["-c", script]), {
-            ...this.pgEnv(),
-            PG_DUMP: join(this.pg.binDir, "pg_dump"),
-            PGPORT: String(this.pg.port),
-            PGUSER: this.pg.superuser,
-            PGDATABASE: database,
-        }, "(a) pg_dump | zstd");
+        const { stdout, stderr } = await run(
+            ...withRusage("bash", ["-c", script]),
+            {
+                ...this.pgEnv(),
+                PG_DUMP: join(this.pg.binDir, "pg_dump"),
+                PGPORT: String(this.pg.port),
+                PGUSER: this.pg.superuser,
+                PGDATABASE: database,
+            },
+            "(a) pg_dump | zstd",
+        );
         const seconds = elapsed(start);
-        return { seconds, bytes: Number(stdout.trim()), cpuSeconds: parseRusage(stderr)?.cpuSeconds, databaseCpuSeconds: this.databaseCpu() - databaseCpuStart };
+        return {
+            seconds,
+            bytes: Number(stdout.trim()),
+            cpuSeconds: parseRusage(stderr)?.cpuSeconds,
+            databaseCpuSeconds: this.databaseCpu() - databaseCpuStart,
+        };
     }
 
     /** (b) pg_dump -Fc (gzip) to a temporary file, then a multipart upload of the file. */
     async peerPipeline(database: string, key: string): Promise<PeerRun> {
         const file = join(this.work, `${key.replace(/\//g, "_")}.dump`);
         const start = process.hrtime.bigint();
-        const dump = spawn(join(this.pg.binDir, "pg_dump"), ["-Fc", "-h", "127.0.0.1", "-p", String(this.pg.port), "-U", this.pg.superuser, "-d", database, "-f", file], {
-            env: this.pgEnv(),
-            stdio: ["ignore", "ignore", "pipe"],
-        });
+        const dump = spawn(
+            join(this.pg.binDir, "pg_dump"),
+            ["-Fc", "-h", "127.0.0.1", "-p", String(this.pg.port), "-U", this.pg.superuser, "-d", database, "-f", file],
+            {
+                env: this.pgEnv(),
+                stdio: ["ignore", "ignore", "pipe"],
+            },
+        );
         const sampler = sampleTree(dump.pid as number, 100);
         let stderr = "";
         dump.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
@@ -311,12 +331,18 @@ class Bench {
             ...destination.env,
         };
         const args = [
-            this.cliPath, "backup",
-            "--database-url", this.pg.url(database),
-            "--to", destination.url,
-            "--pg-bin", this.pg.binDir,
-            "--compression-level", String(ZSTD_LEVEL),
-            "--compression-threads", String(ZSTD_THREADS),
+            this.cliPath,
+            "backup",
+            "--database-url",
+            this.pg.url(database),
+            "--to",
+            destination.url,
+            "--pg-bin",
+            this.pg.binDir,
+            "--compression-level",
+            String(ZSTD_LEVEL),
+            "--compression-threads",
+            String(ZSTD_THREADS),
             ...this.options.backupArgs,
         ];
         const [command, commandArgs] = withRusage(process.execPath, args);
@@ -431,13 +457,27 @@ async function main(): Promise<void> {
         const budget =
             aAllCpu === undefined || cAllCpu === undefined
                 ? undefined
-                : cpuBudget({ cores: cpus().length, limitSeconds: ma, targetRatio: TARGET_RATIO, limitCpuSeconds: aAllCpu, oursCpuSeconds: cAllCpu, s3ServerCpuSeconds: median(c.map((r) => r.serverCpuSeconds)) });
+                : cpuBudget({
+                      cores: cpus().length,
+                      limitSeconds: ma,
+                      targetRatio: TARGET_RATIO,
+                      limitCpuSeconds: aAllCpu,
+                      oursCpuSeconds: cAllCpu,
+                      s3ServerCpuSeconds: median(c.map((r) => r.serverCpuSeconds)),
+                  });
         const results = {
             machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memory: totalmem(), node: process.version, pgDump: bench.pgDumpVersion() },
             options,
             database1x: { bytesOnDisk: size1x },
             database2x: { bytesOnDisk: size2x },
-            a: { seconds: a.map((r) => r.seconds), median: ma, cpuMedian: cpu(a), databaseCpuMedian: median(a.map((r) => r.databaseCpuSeconds)), allCpuMedian: aAllCpu, outputBytes: a[0]?.bytes },
+            a: {
+                seconds: a.map((r) => r.seconds),
+                median: ma,
+                cpuMedian: cpu(a),
+                databaseCpuMedian: median(a.map((r) => r.databaseCpuSeconds)),
+                allCpuMedian: aAllCpu,
+                outputBytes: a[0]?.bytes,
+            },
             b: {
                 seconds: b.map((r) => r.seconds),
                 median: mb,
@@ -499,7 +539,10 @@ async function main(): Promise<void> {
             `  (a) pg_dump -Fc -Z0 | zstd -${ZSTD_LEVEL}   ${formatSeconds(ma)}${cpuText(results.a.cpuMedian)}  -> ${formatBytes(a[0]?.bytes ?? 0)} (${mibPerSecond(a[0]?.bytes ?? 0, ma).toFixed(1)} MiB/s out)`,
             `  (b) pg_dump -Fc + upload      ${formatSeconds(mb)}  (dump ${formatSeconds(results.b.dumpMedian)}, upload ${formatSeconds(results.b.uploadMedian)}; temp file ${formatBytes(b[0]?.tempFileBytes ?? 0)})`,
             `  (c) our backup -> S3          ${formatSeconds(mc)}${cpuText(results.c.cpuMedian)} (+ s3rver CPU ${formatSeconds(results.c.serverCpuMedian)})  -> ${formatBytes(c[0]?.bytes ?? 0)}`,
-            `  (c) CPU by process (sampled, last run): ${Object.entries(c.at(-1)?.usage.cpuSecondsByCommand ?? {}).filter(([comm]) => comm !== "time").map(([comm, sec]) => `${comm} ${formatSeconds(sec)}`).join(", ")}`,
+            `  (c) CPU by process (sampled, last run): ${Object.entries(c.at(-1)?.usage.cpuSecondsByCommand ?? {})
+                .filter(([comm]) => comm !== "time")
+                .map(([comm, sec]) => `${comm} ${formatSeconds(sec)}`)
+                .join(", ")}`,
             `  (c') our backup -> file:// in RAM (diagnostic: no S3 server on the CPUs) ${formatSeconds(mcFile)}${cpuText(results.cFile.cpuMedian)}; (c')/(a) = ${results.cFile.overA.toFixed(3)}`,
             `  (c)/(a) = ${results.ratios.cOverA.toFixed(3)}  (target <= ${TARGET_RATIO})`,
             ...(budget === undefined

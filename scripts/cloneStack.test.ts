@@ -23,7 +23,11 @@ const CLONE_URL = "postgresql://backup:qa-not-a-password@ep-qa.eu-central-1.aws.
 
 /** Physical names that are unique per account (or globally, for buckets): scoped names (inline role policies) left out. */
 function physicalNames(plan: Plan): string[] {
-    const scoped = new Set(["aws:iam/rolePolicy:RolePolicy", "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", "aws:cloudwatch/logMetricFilter:LogMetricFilter"]);
+    const scoped = new Set([
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+    ]);
     return plan.resources
         .filter((resource) => resource.type.startsWith("aws:") && !scoped.has(resource.type))
         .flatMap((resource) => (resource.type === "aws:s3/bucket:Bucket" ? [resource.inputs["bucket"]] : [resource.inputs["name"], resource.inputs["family"]]))
@@ -45,7 +49,8 @@ describe("cloneStackFile", () => {
     });
 
     it("never copies a secret or the source's ESC environments, and keeps the clone's own secrets provider settings", () => {
-        const secrets = "  hotelgenius-ops:databaseUrl:\n    secure: v1:prod-ciphertext\n  sentry:token:\n    secure: v1:other\n  custom:nested:\n    inner:\n      secure: v1:deep\n";
+        const secrets =
+            "  hotelgenius-ops:databaseUrl:\n    secure: v1:prod-ciphertext\n  sentry:token:\n    secure: v1:other\n  custom:nested:\n    inner:\n      secure: v1:deep\n";
         const source = `encryptionsalt: v1:clone-salt\nsecretsprovider: awskms://alias/qa\n${PROD_FILE}${secrets}`;
         const result = cloneStackFile(source, options);
         expect(result.text).not.toMatch(/secure:|ciphertext|hotelgenius\/prod|environment:/);
@@ -71,7 +76,14 @@ describe("cloneStackFile", () => {
 
     it("Pulumi.staging.yaml is prod cloned through the same overrides", () => {
         const staging = parse(readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8")).config as Record<string, unknown>;
-        const cloned = parse(cloneStackFile(PROD_FILE, { stack: "staging", from: "prod", alertEmails: staging["hotelgenius-ops:alertEmails"] as string[], healthCheckUrl: staging["hotelgenius-ops:healthCheckUrl"] as string }).text).config;
+        const cloned = parse(
+            cloneStackFile(PROD_FILE, {
+                stack: "staging",
+                from: "prod",
+                alertEmails: staging["hotelgenius-ops:alertEmails"] as string[],
+                healthCheckUrl: staging["hotelgenius-ops:healthCheckUrl"] as string,
+            }).text,
+        ).config;
         expect(staging).toEqual(cloned);
     });
 });
@@ -82,12 +94,24 @@ describe("a clone of prod, planned offline", () => {
         const file = path.join(scratch, "Pulumi.qa.yaml");
         // What clone-stack.sh leaves: the rewritten copy plus the clone's own database URL, stored as a secret,
         // and the drill's scratch server URL its next steps ask for.
-        const { text } = cloneStackFile(PROD_FILE, { stack: "qa", from: "prod", alertEmails: ["qa-alerts@hotelgenius.example"], healthCheckUrl: "https://qa.hotelgenius.eu/health" });
-        writeFileSync(file, `${text}  hotelgenius-ops:databaseUrl:\n    secure: v1:qa-ciphertext\n  hotelgenius-ops:scratchDatabaseUrl:\n    secure: v1:qa-scratch-ciphertext\n`);
-        const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "qa", "--config-file", file, "--json"], {
-            cwd: ROOT,
-            maxBuffer: 64 * 1024 * 1024,
+        const { text } = cloneStackFile(PROD_FILE, {
+            stack: "qa",
+            from: "prod",
+            alertEmails: ["qa-alerts@hotelgenius.example"],
+            healthCheckUrl: "https://qa.hotelgenius.eu/health",
         });
+        writeFileSync(
+            file,
+            `${text}  hotelgenius-ops:databaseUrl:\n    secure: v1:qa-ciphertext\n  hotelgenius-ops:scratchDatabaseUrl:\n    secure: v1:qa-scratch-ciphertext\n`,
+        );
+        const { stdout } = await promisify(execFile)(
+            process.execPath,
+            ["--import", "tsx", "scripts/plan.ts", "--stack", "qa", "--config-file", file, "--json"],
+            {
+                cwd: ROOT,
+                maxBuffer: 64 * 1024 * 1024,
+            },
+        );
         plan = JSON.parse(stdout);
     }, 120_000);
 
@@ -108,8 +132,18 @@ describe("a clone of prod, planned offline", () => {
 
     it("cannot plan without its own database URL: prod's is not inherited through ESC", async () => {
         const file = path.join(scratch, "Pulumi.nourl.yaml");
-        writeFileSync(file, cloneStackFile(PROD_FILE, { stack: "nourl", from: "prod", alertEmails: ["qa-alerts@hotelgenius.example"], healthCheckUrl: "https://qa.hotelgenius.eu/health" }).text);
-        const result = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "nourl", "--config-file", file], { cwd: ROOT }).then(
+        writeFileSync(
+            file,
+            cloneStackFile(PROD_FILE, {
+                stack: "nourl",
+                from: "prod",
+                alertEmails: ["qa-alerts@hotelgenius.example"],
+                healthCheckUrl: "https://qa.hotelgenius.eu/health",
+            }).text,
+        );
+        const result = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "nourl", "--config-file", file], {
+            cwd: ROOT,
+        }).then(
             () => ({ code: 0, stderr: "" }),
             (error: { code: number; stderr: string }) => error,
         );
@@ -199,7 +233,9 @@ describe("scripts/clone-stack.sh", () => {
         const asFile = clone(["qa", "--alert-email", "qa-alerts@hotelgenius.example", "--health-check-url", "https://qa.hotelgenius.eu/health"]);
         expect(asFile.status).toBe(3);
         expect(asFile.stderr).toContain("Pulumi.qa.yaml already exists: refusing to overwrite stack qa");
-        const inBackend = clone(["demo", "--alert-email", "a@hotelgenius.example", "--health-check-url", "https://demo.hotelgenius.eu/health"], { FAKE_STACKS: JSON.stringify([{ name: "acme/hotelgenius-ops/demo" }]) });
+        const inBackend = clone(["demo", "--alert-email", "a@hotelgenius.example", "--health-check-url", "https://demo.hotelgenius.eu/health"], {
+            FAKE_STACKS: JSON.stringify([{ name: "acme/hotelgenius-ops/demo" }]),
+        });
         expect(inBackend.status).toBe(3);
         expect(inBackend.stderr).toContain("stack demo already exists");
         expect([...asFile.calls, ...inBackend.calls].filter((call) => call.startsWith("stack init"))).toEqual([]);
@@ -216,7 +252,9 @@ describe("scripts/clone-stack.sh", () => {
 
     it("refuses prod's database (same host and database, whatever the password)", () => {
         const samePlace = PROD_URL.replace("prod-not-a-password", "other");
-        const result = clone(["demo2", "--alert-email", "a@hotelgenius.example", "--health-check-url", "https://demo2.hotelgenius.eu/health"], { CLONE_DATABASE_URL: samePlace });
+        const result = clone(["demo2", "--alert-email", "a@hotelgenius.example", "--health-check-url", "https://demo2.hotelgenius.eu/health"], {
+            CLONE_DATABASE_URL: samePlace,
+        });
         expect(result.status).toBe(3);
         expect(result.stderr).toContain("points at prod's database");
         expect(result.stderr).not.toContain("other");

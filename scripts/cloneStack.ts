@@ -162,7 +162,8 @@ function main(argv: string[]): void {
         },
         strict: true,
     });
-    if (!values.file || !values.stack) throw new Error("--file and --stack are required (usage: tsx scripts/cloneStack.ts --file Pulumi.NAME.yaml --stack NAME ...)");
+    if (!values.file || !values.stack)
+        throw new Error("--file and --stack are required (usage: tsx scripts/cloneStack.ts --file Pulumi.NAME.yaml --stack NAME ...)");
     const result = cloneStackFile(readFileSync(values.file, "utf8"), {
         stack: values.stack,
         from: values.from,

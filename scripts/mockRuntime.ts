@@ -94,7 +94,15 @@ export function computedState(type: string, name: string, inputs: Record<string,
         const dsnPublic = `https://${name}-public-key@o0.ingest.sentry.io/${name}`;
         return { ...inputs, id, name: physical, teamId: id, internalId: id, projectId: id, ...(type.endsWith(":SentryKey") ? { dsnPublic } : {}) };
     }
-    return { ...inputs, id, arn, ...(service === "s3" ? { bucket: physical } : {}), keyId: id, name: physical, ...typeSpecificState(type, name, inputs, region, physical) };
+    return {
+        ...inputs,
+        id,
+        arn,
+        ...(service === "s3" ? { bucket: physical } : {}),
+        keyId: id,
+        name: physical,
+        ...typeSpecificState(type, name, inputs, region, physical),
+    };
 }
 
 /** Outputs whose shape differs by resource type (ARN formats, URLs, image digests). */
@@ -102,7 +110,11 @@ function typeSpecificState(type: string, name: string, inputs: Record<string, an
     const at = `${region}:${MOCK_ACCOUNT}`;
     switch (type) {
         case "aws:ecr/repository:Repository":
-            return { arn: `arn:aws:ecr:${at}:repository/${physical}`, registryId: MOCK_ACCOUNT, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${physical}` };
+            return {
+                arn: `arn:aws:ecr:${at}:repository/${physical}`,
+                registryId: MOCK_ACCOUNT,
+                repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${physical}`,
+            };
         case "aws:cloudwatch/logGroup:LogGroup":
             return { arn: `arn:aws:logs:${at}:log-group:${physical}` };
         case "aws:ecs/cluster:Cluster":
@@ -119,7 +131,11 @@ function typeSpecificState(type: string, name: string, inputs: Record<string, an
             return { id: `sg-${name}` };
         case "docker-build:index:Image":
             // A stand-in digest that changes with the image's tag, as a real build's would with its content.
-            return { digest: `sha256:${createHash("sha256").update(JSON.stringify(inputs["tags"] ?? [])).digest("hex")}` };
+            return {
+                digest: `sha256:${createHash("sha256")
+                    .update(JSON.stringify(inputs["tags"] ?? []))
+                    .digest("hex")}`,
+            };
         default:
             return {};
     }

@@ -5,13 +5,7 @@
 //   npm run --silent policy:check [-- plans/prod.json ...]     (default: every committed plan)
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import type {
-    PolicyProviderResource,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
-} from "@pulumi/policy";
+import type { PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies as packPolicies } from "../policy/policies.js";
 import { computedState } from "./mockRuntime.js";
 import type { Plan, PlannedResource } from "./planFormat.js";
@@ -91,7 +85,10 @@ export function planViolations(plan: Plan, policies: AnyPolicy[] = packPolicies)
                 policy.validateStack({ resources: [...stackResources.values()], stackTags: new Map(), getConfig, notApplicable }, report());
                 continue;
             }
-            const validations = ([] as unknown[]).concat(policy.validateResource ?? []) as Exclude<ResourceValidationPolicy["validateResource"], unknown[] | undefined>[];
+            const validations = ([] as unknown[]).concat(policy.validateResource ?? []) as Exclude<
+                ResourceValidationPolicy["validateResource"],
+                unknown[] | undefined
+            >[];
             for (const resource of plan.resources) {
                 const urn = urnOf(plan, resource);
                 const args = {
@@ -124,7 +121,12 @@ export function planViolations(plan: Plan, policies: AnyPolicy[] = packPolicies)
 
 function main(files: string[]): number {
     const root = path.resolve(__dirname, "..");
-    const plans = files.length > 0 ? files : readdirSync(path.join(root, "plans")).filter((file) => file.endsWith(".json")).map((file) => path.join(root, "plans", file));
+    const plans =
+        files.length > 0
+            ? files
+            : readdirSync(path.join(root, "plans"))
+                  .filter((file) => file.endsWith(".json"))
+                  .map((file) => path.join(root, "plans", file));
     let failed = 0;
     for (const file of plans) {
         const plan: Plan = JSON.parse(readFileSync(file, "utf8"));

@@ -68,14 +68,7 @@ describe("scripts/seed-staging-data.sh", () => {
         });
         expect(backup.code, backup.stderr).toBe(0);
         await cluster.createDatabase("staging");
-        seed = script([
-            "--from",
-            `file://${join(work, "prod-backups")}`,
-            "--database-url",
-            cluster.url("staging"),
-            "--scratch-url",
-            cluster.url("postgres"),
-        ]);
+        seed = script(["--from", `file://${join(work, "prod-backups")}`, "--database-url", cluster.url("staging"), "--scratch-url", cluster.url("postgres")]);
     }, 300_000);
     afterAll(async () => {
         rmSync(work, { recursive: true, force: true });
@@ -101,7 +94,10 @@ describe("scripts/seed-staging-data.sh", () => {
     });
 
     it("fakes are stable: the key and the original decide them, so an email copied to another table still matches", async () => {
-        const [first] = await cluster.query<{ email: string; full_name: string; phone: string }>("staging", "SELECT email, full_name, phone FROM guests WHERE id = 1");
+        const [first] = await cluster.query<{ email: string; full_name: string; phone: string }>(
+            "staging",
+            "SELECT email, full_name, phone FROM guests WHERE id = 1",
+        );
         const digest = (kind: string, value: string) => createHash("md5").update(`${KEY}:${kind}:${value}`).digest("hex");
         expect(first!.email).toBe(`guest-${digest("email", originals.emails[0]!.toLowerCase()).slice(0, 16)}@example.invalid`);
         expect(first!.full_name).toMatch(/^Guest [0-9A-F]{8}$/);

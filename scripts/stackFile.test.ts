@@ -74,7 +74,6 @@ describe("readStackFile", () => {
         expect(stack.secretKeys.has(DB_KEY)).toBe(true);
     });
 
-
     it("leaves a missing secret missing when nothing could provide it", () => {
         const stack = parse(["config:", "  aws:region: us-east-1", ""].join("\n"));
         expect(DB_KEY in stack.values).toBe(false);

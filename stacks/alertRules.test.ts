@@ -28,7 +28,9 @@ describe("runbook links", () => {
 
     it("appends the link to a description, and refuses one the limit would cut", () => {
         expect(withRunbook("No backup.", BASE, RUNBOOKS.backupMissing, MAX_ALARM_DESCRIPTION)).toBe(`No backup. Runbook: ${BASE}/backup-missing.md`);
-        expect(() => withRunbook("x".repeat(1000), BASE, RUNBOOKS.backupMissing, MAX_ALARM_DESCRIPTION)).toThrow(/characters; allowed: at most 1024\. Shorten runbookBaseUrl/);
+        expect(() => withRunbook("x".repeat(1000), BASE, RUNBOOKS.backupMissing, MAX_ALARM_DESCRIPTION)).toThrow(
+            /characters; allowed: at most 1024\. Shorten runbookBaseUrl/,
+        );
     });
 });
 
@@ -163,11 +165,15 @@ describe("dashboardBody", () => {
             "Uptime (1 = healthy)",
         ]);
         expect(widgets[5]!.properties["region"]).toBe("us-east-1");
-        expect(widgets[2]!.properties["metrics"]).toEqual([["HotelGenius/Backup", "BackupBytes", "Database", "hotelgenius", { stat: "Maximum", period: 86400 }]]);
+        expect(widgets[2]!.properties["metrics"]).toEqual([
+            ["HotelGenius/Backup", "BackupBytes", "Database", "hotelgenius", { stat: "Maximum", period: 86400 }],
+        ]);
     });
 
     it("adds the last successful backups and the error-log rate when their log groups are known", () => {
-        const widgets = dashboardBody({ ...input, logGroups: ["/app/server"], jobLogGroup: "/ecs/backup" })["widgets"] as { properties: Record<string, unknown> }[];
+        const widgets = dashboardBody({ ...input, logGroups: ["/app/server"], jobLogGroup: "/ecs/backup" })["widgets"] as {
+            properties: Record<string, unknown>;
+        }[];
         expect(widgets[1]!.properties["query"]).toBe(
             `SOURCE '/ecs/backup' | filter message = "backup complete" | fields @timestamp, context.id, context.bytes | sort @timestamp desc | limit 5`,
         );

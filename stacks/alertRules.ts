@@ -38,7 +38,9 @@ export function runbookUrl(baseUrl: string, runbook: Runbook): string {
 export function withRunbook(summary: string, baseUrl: string, runbook: Runbook, limit: number): string {
     const text = `${summary} Runbook: ${runbookUrl(baseUrl, runbook)}`;
     if (text.length > limit) {
-        throw new Error(`the description "${summary.slice(0, 60)}…" with its runbook link is ${text.length} characters; allowed: at most ${limit}. Shorten runbookBaseUrl.`);
+        throw new Error(
+            `the description "${summary.slice(0, 60)}…" with its runbook link is ${text.length} characters; allowed: at most ${limit}. Shorten runbookBaseUrl.`,
+        );
     }
     return text;
 }
@@ -49,7 +51,10 @@ const RESERVED_DOMAINS = ["example.com", "example.net", "example.org"];
 
 export function isReservedDomain(host: string): boolean {
     const name = host.toLowerCase().replace(/\.$/, "");
-    return RESERVED_TLDS.some((tld) => name === tld || name.endsWith(`.${tld}`)) || RESERVED_DOMAINS.some((domain) => name === domain || name.endsWith(`.${domain}`));
+    return (
+        RESERVED_TLDS.some((tld) => name === tld || name.endsWith(`.${tld}`)) ||
+        RESERVED_DOMAINS.some((domain) => name === domain || name.endsWith(`.${domain}`))
+    );
 }
 
 /**
@@ -68,7 +73,9 @@ export function placeholderProblems(alertEmails: readonly string[], healthCheckU
     }
     const host = URL.canParse(healthCheckUrl) ? new URL(healthCheckUrl).hostname : "";
     if (isReservedDomain(host)) {
-        problems.push(`healthCheckUrl: ${healthCheckUrl} is on a reserved example domain; the uptime check would watch nothing. Allowed: the app's real https health URL`);
+        problems.push(
+            `healthCheckUrl: ${healthCheckUrl} is on a reserved example domain; the uptime check would watch nothing. Allowed: the app's real https health URL`,
+        );
     }
     return problems;
 }
@@ -244,9 +251,7 @@ export function dashboardBody(input: DashboardInput): Record<string, unknown> {
         height: 6,
         properties: { title, region: input.region, view: "timeSeries", metrics, ...extra },
     });
-    const widgets: Record<string, unknown>[] = [
-        { type: "alarm", width: 24, height: 4, properties: { title: "Alarms", alarms: input.alarmArns } },
-    ];
+    const widgets: Record<string, unknown>[] = [{ type: "alarm", width: 24, height: 4, properties: { title: "Alarms", alarms: input.alarmArns } }];
     if (input.jobLogGroup !== undefined) {
         widgets.push({
             type: "log",

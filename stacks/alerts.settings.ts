@@ -11,7 +11,8 @@ export const alertsArea = defineArea({
     settings: {
         runbookBaseUrl: text({
             // Every alert's text ends with the link, and Sentry rule names hold at most 256 characters.
-            check: (value) => checkHttpsUrl(value) ?? (value.length > 100 ? "must be at most 100 characters: every alert's text ends with a link under it" : undefined),
+            check: (value) =>
+                checkHttpsUrl(value) ?? (value.length > 100 ? "must be at most 100 characters: every alert's text ends with a link under it" : undefined),
             allowed: "an https:// URL of the repository's runbooks/ folder, at most 100 characters",
             description: "https:// URL of the runbooks/ folder; every alarm and Sentry rule links to <runbookBaseUrl>/<runbook>.md.",
             why: "No default: a guessed link that opens nothing is worse than none. Point it at runbooks/ on the default branch of this repository.",
@@ -116,7 +117,8 @@ export const alertsArea = defineArea({
                 problems.push({
                     setting: "backupDatabaseName",
                     value: backupDatabaseName,
-                    allowed: "must be the database named in databaseUrl: the job reports its metrics under that name, and alarms watching another name would page every day",
+                    allowed:
+                        "must be the database named in databaseUrl: the job reports its metrics under that name, and alarms watching another name would page every day",
                 });
             }
         }

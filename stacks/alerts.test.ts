@@ -28,7 +28,9 @@ beforeAll(async () => {
         config: { "aws:region": settings.region },
         load: async () => {
             const providers = createProviders(settings);
-            const alerts = new Alerts("alerts", alertsArgs(settings, providers, ["oncall@hotelgenius.eu", "ops@hotelgenius.example"]), { provider: providers.primary });
+            const alerts = new Alerts("alerts", alertsArgs(settings, providers, ["oncall@hotelgenius.eu", "ops@hotelgenius.example"]), {
+                provider: providers.primary,
+            });
             return { topicArn: alerts.topicArn, uptimeTopicArn: alerts.uptimeTopicArn, dashboardName: alerts.dashboardName };
         },
     });
@@ -125,7 +127,13 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
                 {
                     id: "size",
                     returnData: true,
-                    metric: { namespace: "HotelGenius/Backup", metricName: "BackupBytes", dimensions: { Database: "hotelgenius" }, stat: "Maximum", period: 86400 },
+                    metric: {
+                        namespace: "HotelGenius/Backup",
+                        metricName: "BackupBytes",
+                        dimensions: { Database: "hotelgenius" },
+                        stat: "Maximum",
+                        period: 86400,
+                    },
                 },
                 { id: "band", returnData: true, expression: "ANOMALY_DETECTION_BAND(size, 2)", label: "expected size" },
             ],
@@ -133,8 +141,20 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
     });
 
     it("restore drill failed (a 0 within the hour) and missing (no pass in 7 days, missing data breaching)", () => {
-        const verify = { namespace: "HotelGenius/Backup", metricName: "VerifySuccess", dimensions: { Database: "hotelgenius" }, comparisonOperator: "LessThanThreshold", threshold: 1 };
-        expectAlarm("restore-drill-failed", "restore-drill-failed", TOPIC, { ...verify, statistic: "Minimum", period: 3600, evaluationPeriods: 1, treatMissingData: "notBreaching" });
+        const verify = {
+            namespace: "HotelGenius/Backup",
+            metricName: "VerifySuccess",
+            dimensions: { Database: "hotelgenius" },
+            comparisonOperator: "LessThanThreshold",
+            threshold: 1,
+        };
+        expectAlarm("restore-drill-failed", "restore-drill-failed", TOPIC, {
+            ...verify,
+            statistic: "Minimum",
+            period: 3600,
+            evaluationPeriods: 1,
+            treatMissingData: "notBreaching",
+        });
         expectAlarm("restore-drill-missing", "restore-drill-missing", TOPIC, {
             ...verify,
             statistic: "Sum",
@@ -146,7 +166,11 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
     });
 
     it("replication: any failed operation, and latency above 60 minutes for 15 minutes, missing data ignored", () => {
-        const dimensions = { SourceBucket: "hotelgenius-ops-prod-backups", DestinationBucket: "hotelgenius-ops-prod-backups-replica-eu-central-1", RuleId: "dumps-off-site" };
+        const dimensions = {
+            SourceBucket: "hotelgenius-ops-prod-backups",
+            DestinationBucket: "hotelgenius-ops-prod-backups-replica-eu-central-1",
+            RuleId: "dumps-off-site",
+        };
         expectAlarm("replication-failed-dumps-off-site", "replication-failed", TOPIC, {
             namespace: "AWS/S3",
             metricName: "OperationsFailedReplication",
@@ -291,7 +315,9 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
     });
 
     it("puts every primary-region alarm on the dashboard", () => {
-        const body = JSON.parse(named("alerts-dashboard").inputs["dashboardBody"] as string) as { widgets: { type: string; properties: { alarms?: string[] } }[] };
+        const body = JSON.parse(named("alerts-dashboard").inputs["dashboardBody"] as string) as {
+            widgets: { type: string; properties: { alarms?: string[] } }[];
+        };
         const alarmNames = ofType("aws:cloudwatch/metricAlarm:MetricAlarm")
             .filter((alarm) => providerOf(alarm) === "aws-primary")
             .map((alarm) => alarm.inputs["name"]);
@@ -321,7 +347,15 @@ describe("Alerts arguments", () => {
     it("refuses conflicting arguments before registering anything, listing every problem", () => {
         const providers = { replica: {}, usEast1: {} } as unknown as ReturnType<typeof createProviders>;
         const args = alertsArgs(settings, providers, []);
-        expect(() => new Alerts("bad", { ...args, replicaRegion: args.region, storage: { ...args.storage, replicationRuleIds: [] }, errorLogGroups: { "App Server": "/x" } })).toThrow(
+        expect(
+            () =>
+                new Alerts("bad", {
+                    ...args,
+                    replicaRegion: args.region,
+                    storage: { ...args.storage, replicationRuleIds: [] },
+                    errorLogGroups: { "App Server": "/x" },
+                }),
+        ).toThrow(
             [
                 "Alerts arguments are invalid:",
                 `  - replicaRegion is "eu-west-1", the primary region; allowed: the backup replica's own region`,

@@ -116,7 +116,8 @@ function checkArgs(args: AlertsArgs): void {
             `${missing.join(", ")} not given while ${given.join(", ")} are; allowed: all of them (the off-site replica) or none (offSiteReplica false)`,
         );
     }
-    if (args.replicaRegion === args.region) problems.push(`replicaRegion is "${args.replicaRegion}", the primary region; allowed: the backup replica's own region`);
+    if (args.replicaRegion === args.region)
+        problems.push(`replicaRegion is "${args.replicaRegion}", the primary region; allowed: the backup replica's own region`);
     if (args.replicaProvider !== undefined && !(args.replicaProvider instanceof aws.Provider)) {
         problems.push("replicaProvider is not an aws.Provider; allowed: createProviders(settings).replica");
     }
@@ -131,7 +132,8 @@ function checkArgs(args: AlertsArgs): void {
         );
     }
     const badLabels = Object.keys(args.errorLogGroups ?? {}).filter((label) => !/^[a-z][a-z0-9-]{0,19}$/.test(label));
-    if (badLabels.length > 0) problems.push(`errorLogGroups labels ${badLabels.join(", ")} are invalid; allowed: 1-20 lowercase letters, digits and -, starting with a letter`);
+    if (badLabels.length > 0)
+        problems.push(`errorLogGroups labels ${badLabels.join(", ")} are invalid; allowed: 1-20 lowercase letters, digits and -, starting with a letter`);
     if (problems.length > 0) throw new Error(`Alerts arguments are invalid:\n  - ${problems.join("\n  - ")}`);
 }
 
@@ -430,7 +432,13 @@ export class Alerts extends pulumi.ComponentResource {
     }
 
     /** A KMS-encrypted topic only this account's EventBridge rules and CloudWatch alarms may publish to, with one email subscription per recipient. */
-    private topic(id: string, topicName: string, emails: readonly string[], account: pulumi.Output<string>, extra: pulumi.CustomResourceOptions): aws.sns.Topic {
+    private topic(
+        id: string,
+        topicName: string,
+        emails: readonly string[],
+        account: pulumi.Output<string>,
+        extra: pulumi.CustomResourceOptions,
+    ): aws.sns.Topic {
         const child = { ...extra, parent: this };
         const key = new aws.kms.Key(
             `${id}-key`,
@@ -478,7 +486,11 @@ export class Alerts extends pulumi.ComponentResource {
     }
 
     /** Task failures of the backup and the drill, and the scheduler's dead letters. */
-    private backupJobAlerts(job: BackupJobRefs, topicArn: pulumi.Output<string>, alarm: (id: string, spec: AlarmSpec, topicArn: pulumi.Output<string>) => unknown): void {
+    private backupJobAlerts(
+        job: BackupJobRefs,
+        topicArn: pulumi.Output<string>,
+        alarm: (id: string, spec: AlarmSpec, topicArn: pulumi.Output<string>) => unknown,
+    ): void {
         for (const [id, family, what, runbook] of [
             ["backup", job.backupTaskFamily, "The backup task", RUNBOOKS.backupFailed],
             ["restore-drill", job.drillTaskFamily, "The restore drill task", RUNBOOKS.drillFailed],

@@ -51,7 +51,8 @@ export const backupJobArea = defineArea({
         restoreDrillSchedule: text({
             default: "cron(0 5 ? * MON *)",
             check: checkScheduleExpression,
-            allowed: "an EventBridge Scheduler `cron(...)` or `rate(...)` expression (as `backupSchedule`); in a zone with daylight saving, not in the hour the clocks skip or repeat",
+            allowed:
+                "an EventBridge Scheduler `cron(...)` or `rate(...)` expression (as `backupSchedule`); in a zone with daylight saving, not in the hour the clocks skip or repeat",
             description: "EventBridge Scheduler expression for the weekly restore drill (`verify` into a scratch database).",
             why: "Mondays at 05:00 UTC: three hours after the nightly backup starts, so the drill restores that night's dump, and before the working day.",
         }),
@@ -60,7 +61,8 @@ export const backupJobArea = defineArea({
             check: checkDatabaseUrl,
             allowed:
                 "a `postgres://` URL of an existing database on another server than `databaseUrl`, whose role may CREATEDB; must be a secret. The offline plan cannot decrypt secrets, so it cannot compare the two servers: `pulumi preview` does",
-            description: "postgres:// URL of a database on a scratch server (not the production one) where the weekly drill creates, fills and drops a database.",
+            description:
+                "postgres:// URL of a database on a scratch server (not the production one) where the weekly drill creates, fills and drops a database.",
             why: "The drill proves every week that the latest backup restores and holds the row counts of its manifest. It needs its own server: on the production one it would copy guests' data next to the live database and load it.",
         }),
         backupSentryDsn: text({
@@ -126,7 +128,8 @@ export const backupJobArea = defineArea({
             min: 1,
             max: 3653,
             check: checkLogRetentionDays,
-            allowed: "a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+            allowed:
+                "a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
             description: "Days the backup job's CloudWatch log group keeps its log lines.",
             why: "A quarter: long enough to compare a failing night with the weeks before it. The log lines hold no guest data, only names, sizes and counts.",
         }),
@@ -177,7 +180,8 @@ export const backupJobArea = defineArea({
             problems.push({
                 setting: "jobAssignPublicIp",
                 value: false,
-                allowed: "must be true in the default VPC: its subnets have no NAT gateway, so without a public IP the task cannot pull its image or reach S3 and Neon",
+                allowed:
+                    "must be true in the default VPC: its subnets have no NAT gateway, so without a public IP the task cannot pull its image or reach S3 and Neon",
             });
         }
         if (zone !== undefined) {

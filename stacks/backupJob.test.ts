@@ -161,7 +161,14 @@ describe("BackupJob (prod settings)", () => {
             forceDelete: true,
         });
         expect(json("backup-job-repository-lifecycle", "policy")).toEqual({
-            rules: [{ rulePriority: 1, description: "Keep the last 10 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 }, action: { type: "expire" } }],
+            rules: [
+                {
+                    rulePriority: 1,
+                    description: "Keep the last 10 images",
+                    selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 },
+                    action: { type: "expire" },
+                },
+            ],
         });
         const tag = jobImageTag(JOB_DIR, { PG_MAJOR: "17", platform: "linux/arm64" });
         expect(named("backup-job-image").inputs).toMatchObject({
@@ -184,10 +191,22 @@ describe("BackupJob (prod settings)", () => {
         const policy = (name: string) => json(`backup-job-${name}-policy`, "policy");
         const repositoryArn = `arn:aws:ecr:${AT}:repository/${REPOSITORY}`;
         expect(policy("backup-execution")).toEqual(
-            executionPermissions({ repositoryArn, logGroupArn: LOG_GROUP_ARN, secretArns: [secretArn("database-url")], secretsKeyArn: JOB_KEY_ARN, region: REGION }),
+            executionPermissions({
+                repositoryArn,
+                logGroupArn: LOG_GROUP_ARN,
+                secretArns: [secretArn("database-url")],
+                secretsKeyArn: JOB_KEY_ARN,
+                region: REGION,
+            }),
         );
         expect(policy("drill-execution")).toEqual(
-            executionPermissions({ repositoryArn, logGroupArn: LOG_GROUP_ARN, secretArns: [secretArn("scratch-database-url")], secretsKeyArn: JOB_KEY_ARN, region: REGION }),
+            executionPermissions({
+                repositoryArn,
+                logGroupArn: LOG_GROUP_ARN,
+                secretArns: [secretArn("scratch-database-url")],
+                secretsKeyArn: JOB_KEY_ARN,
+                region: REGION,
+            }),
         );
         expect(policy("backup-task")).toEqual(backupTaskPermissions(OBJECTS));
         expect(policy("drill-task")).toEqual(drillTaskPermissions(OBJECTS));
@@ -206,7 +225,8 @@ describe("BackupJob (prod settings)", () => {
     });
 
     it("grants no S3 delete of any kind, and nothing but reads to the drill", () => {
-        const actions = (name: string): string[] => json(name, "policy").Statement.flatMap((statement: { Action: string | string[] }) => [statement.Action].flat());
+        const actions = (name: string): string[] =>
+            json(name, "policy").Statement.flatMap((statement: { Action: string | string[] }) => [statement.Action].flat());
         const everyPolicy = run.resources.filter((resource) => resource.type === "aws:iam/rolePolicy:RolePolicy" && resource.name.startsWith("backup-job-"));
         expect(everyPolicy).toHaveLength(5);
         for (const policy of everyPolicy) expect(actions(policy.name).filter((action) => /^s3:(Delete|\*)|^\*$/.test(action))).toEqual([]);
@@ -229,7 +249,13 @@ describe("BackupJob (prod settings)", () => {
             vpcId: "vpc-default",
             ingress: [],
             egress: [
-                { description: "HTTPS: ECR, S3, Secrets Manager, CloudWatch Logs, Sentry", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
+                {
+                    description: "HTTPS: ECR, S3, Secrets Manager, CloudWatch Logs, Sentry",
+                    protocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    cidrBlocks: ["0.0.0.0/0"],
+                },
                 { description: "PostgreSQL: the database and the scratch server", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
             ],
         });
@@ -267,13 +293,22 @@ describe("BackupJob (prod settings)", () => {
             state: "ENABLED",
             target: target(DRILL_DEFINITION_ARN),
         });
-        for (const name of ["backup-job-backup-schedule", "backup-job-drill-schedule"]) expect(named(name).dependsOn).toContain(named("backup-job-scheduler-policy").urn);
-        expect(named("backup-job-dead-letters").inputs).toEqual({ name: `${STEM}-backup-schedule-dlq`, sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 });
+        for (const name of ["backup-job-backup-schedule", "backup-job-drill-schedule"])
+            expect(named(name).dependsOn).toContain(named("backup-job-scheduler-policy").urn);
+        expect(named("backup-job-dead-letters").inputs).toEqual({
+            name: `${STEM}-backup-schedule-dlq`,
+            sqsManagedSseEnabled: true,
+            messageRetentionSeconds: 1_209_600,
+        });
     });
 
     it("outputs ready run-task commands with the scheduled network", () => {
         const network = `--network-configuration 'awsvpcConfiguration={subnets=[${DEFAULT_SUBNETS.join(",")}],securityGroups=[sg-backup-job-security-group],assignPublicIp=ENABLED}'`;
-        expect(run.outputs["runBackupCommand"]).toBe(`aws ecs run-task --region ${REGION} --cluster ${STEM}-backup --launch-type FARGATE --task-definition ${BACKUP_DEFINITION_ARN} ${network}`);
-        expect(run.outputs["runDrillCommand"]).toBe(`aws ecs run-task --region ${REGION} --cluster ${STEM}-backup --launch-type FARGATE --task-definition ${DRILL_DEFINITION_ARN} ${network}`);
+        expect(run.outputs["runBackupCommand"]).toBe(
+            `aws ecs run-task --region ${REGION} --cluster ${STEM}-backup --launch-type FARGATE --task-definition ${BACKUP_DEFINITION_ARN} ${network}`,
+        );
+        expect(run.outputs["runDrillCommand"]).toBe(
+            `aws ecs run-task --region ${REGION} --cluster ${STEM}-backup --launch-type FARGATE --task-definition ${DRILL_DEFINITION_ARN} ${network}`,
+        );
     });
 });

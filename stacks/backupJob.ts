@@ -69,7 +69,8 @@ function checkArgs(args: BackupJobArgs): BackupJobNames {
     if (settings.network === undefined && !settings.assignPublicIp) {
         problems.push("settings.assignPublicIp is false in the default VPC; allowed: true, or settings.network with subnets behind a NAT gateway");
     }
-    if (settings.network !== undefined && settings.network.subnetIds.length === 0) problems.push("settings.network.subnetIds is empty; allowed: at least one subnet id");
+    if (settings.network !== undefined && settings.network.subnetIds.length === 0)
+        problems.push("settings.network.subnetIds is empty; allowed: at least one subnet id");
     const image = settings.imageUri === undefined ? undefined : checkImageUri(settings.imageUri);
     if (image !== undefined) problems.push(`settings.imageUri "${settings.imageUri}" ${image}`);
     if (!args.layout.dumpPrefix.startsWith(`${args.layout.root}/`) || !args.layout.manifestPrefix.startsWith(`${args.layout.root}/`)) {
@@ -157,8 +158,13 @@ export class BackupJob extends pulumi.ComponentResource {
             return stored.arn;
         };
         const databaseUrlArn = secret("database-url", `URL of the database the ${args.stack} backup job dumps`, args.databaseUrl);
-        const scratchUrlArn = secret("scratch-database-url", `URL of the scratch server the ${args.stack} restore drill restores into`, settings.scratchDatabaseUrl);
-        const sentryDsnArn = args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);
+        const scratchUrlArn = secret(
+            "scratch-database-url",
+            `URL of the scratch server the ${args.stack} restore drill restores into`,
+            settings.scratchDatabaseUrl,
+        );
+        const sentryDsnArn =
+            args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);
 
         const { image, repositoryArn } = this.jobImage(name, names, settings);
 
@@ -182,44 +188,87 @@ export class BackupJob extends pulumi.ComponentResource {
                     ),
             );
         const taskRole = (id: string, roleName: string, description: string, permissions: (o: pulumi.Unwrap<typeof objects>) => PolicyDocument) =>
-            this.role(`${name}-${id}`, roleName, description, accountId.apply((account) => ecsTasksTrustPolicy(account, region)), objects.apply(permissions));
+            this.role(
+                `${name}-${id}`,
+                roleName,
+                description,
+                accountId.apply((account) => ecsTasksTrustPolicy(account, region)),
+                objects.apply(permissions),
+            );
 
-        const backupExecution = executionRole("backup-execution", names.backupExecutionRole, sentryDsnArn === undefined ? [databaseUrlArn] : [databaseUrlArn, sentryDsnArn]);
-        const backupTask = taskRole("backup-task", names.backupTaskRole, `The ${args.stack} backup job: writes dumps and manifests, deletes nothing`, backupTaskPermissions);
+        const backupExecution = executionRole(
+            "backup-execution",
+            names.backupExecutionRole,
+            sentryDsnArn === undefined ? [databaseUrlArn] : [databaseUrlArn, sentryDsnArn],
+        );
+        const backupTask = taskRole(
+            "backup-task",
+            names.backupTaskRole,
+            `The ${args.stack} backup job: writes dumps and manifests, deletes nothing`,
+            backupTaskPermissions,
+        );
         const drillExecution = executionRole("drill-execution", names.drillExecutionRole, [scratchUrlArn]);
         const drillTask = taskRole("drill-task", names.drillTaskRole, `The ${args.stack} restore drill: reads backups, writes nothing`, drillTaskPermissions);
 
         const target = pulumi.interpolate`s3://${args.bucketName}/${layout.root}`;
         const common = { AWS_REGION: region, BACKUP_TARGET: target, BACKUP_MAX_RUNTIME_SECONDS: String(settings.maxRuntimeMinutes * 60) };
-        const backupTaskDefinition = this.taskDefinition(name, "backup-task-definition", settings, image, logGroup.name, region, backupExecution.arn, backupTask.arn, {
-            family: names.backupFamily,
-            streamPrefix: "backup",
-            command: ["backup"],
-            environment: {
-                ...common,
-                BACKUP_KMS_KEY_ARN: args.backupKeyArn,
-                BACKUP_SCHEDULE: settings.crontab,
-                BACKUP_SCHEDULE_TIMEZONE: args.schedule.timezone,
-                SENTRY_MONITOR_SLUG,
-                SENTRY_ENVIRONMENT: args.stack,
-                SENTRY_CHECKIN_MARGIN_MINUTES: String(settings.checkinMarginMinutes),
-                SENTRY_MAX_RUNTIME_MINUTES: String(settings.maxRuntimeMinutes + SENTRY_RUNTIME_MARGIN_MINUTES),
+        const backupTaskDefinition = this.taskDefinition(
+            name,
+            "backup-task-definition",
+            settings,
+            image,
+            logGroup.name,
+            region,
+            backupExecution.arn,
+            backupTask.arn,
+            {
+                family: names.backupFamily,
+                streamPrefix: "backup",
+                command: ["backup"],
+                environment: {
+                    ...common,
+                    BACKUP_KMS_KEY_ARN: args.backupKeyArn,
+                    BACKUP_SCHEDULE: settings.crontab,
+                    BACKUP_SCHEDULE_TIMEZONE: args.schedule.timezone,
+                    SENTRY_MONITOR_SLUG,
+                    SENTRY_ENVIRONMENT: args.stack,
+                    SENTRY_CHECKIN_MARGIN_MINUTES: String(settings.checkinMarginMinutes),
+                    SENTRY_MAX_RUNTIME_MINUTES: String(settings.maxRuntimeMinutes + SENTRY_RUNTIME_MARGIN_MINUTES),
+                },
+                secrets: sentryDsnArn === undefined ? { DATABASE_URL: databaseUrlArn } : { DATABASE_URL: databaseUrlArn, SENTRY_DSN: sentryDsnArn },
             },
-            secrets: sentryDsnArn === undefined ? { DATABASE_URL: databaseUrlArn } : { DATABASE_URL: databaseUrlArn, SENTRY_DSN: sentryDsnArn },
-        });
-        const drillTaskDefinition = this.taskDefinition(name, "drill-task-definition", settings, image, logGroup.name, region, drillExecution.arn, drillTask.arn, {
-            family: names.drillFamily,
-            streamPrefix: "restore-drill",
-            entryPoint: ["sh", "-c"],
-            command: [DRILL_SHELL_COMMAND],
-            environment: common,
-            secrets: { SCRATCH_DATABASE_URL: scratchUrlArn },
-        });
+        );
+        const drillTaskDefinition = this.taskDefinition(
+            name,
+            "drill-task-definition",
+            settings,
+            image,
+            logGroup.name,
+            region,
+            drillExecution.arn,
+            drillTask.arn,
+            {
+                family: names.drillFamily,
+                streamPrefix: "restore-drill",
+                entryPoint: ["sh", "-c"],
+                command: [DRILL_SHELL_COMMAND],
+                environment: common,
+                secrets: { SCRATCH_DATABASE_URL: scratchUrlArn },
+            },
+        );
 
         const vpcId = settings.network?.vpcId ?? aws.ec2.getVpcOutput({ default: true }, child).id;
         const subnetIds =
             settings.network === undefined
-                ? aws.ec2.getSubnetsOutput({ filters: [{ name: "vpc-id", values: [vpcId] }, { name: "default-for-az", values: ["true"] }] }, child).ids
+                ? aws.ec2.getSubnetsOutput(
+                      {
+                          filters: [
+                              { name: "vpc-id", values: [vpcId] },
+                              { name: "default-for-az", values: ["true"] },
+                          ],
+                      },
+                      child,
+                  ).ids
                 : [...settings.network.subnetIds];
         const securityGroup = new aws.ec2.SecurityGroup(
             `${name}-security-group`,
@@ -229,8 +278,20 @@ export class BackupJob extends pulumi.ComponentResource {
                 vpcId,
                 ingress: [],
                 egress: [
-                    { description: "HTTPS: ECR, S3, Secrets Manager, CloudWatch Logs, Sentry", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
-                    { description: "PostgreSQL: the database and the scratch server", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
+                    {
+                        description: "HTTPS: ECR, S3, Secrets Manager, CloudWatch Logs, Sentry",
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrBlocks: ["0.0.0.0/0"],
+                    },
+                    {
+                        description: "PostgreSQL: the database and the scratch server",
+                        protocol: "tcp",
+                        fromPort: 5432,
+                        toPort: 5432,
+                        cidrBlocks: ["0.0.0.0/0"],
+                    },
                 ],
             },
             child,
@@ -248,7 +309,16 @@ export class BackupJob extends pulumi.ComponentResource {
             `EventBridge Scheduler: starts the ${args.stack} backup and restore drill tasks`,
             accountId.apply(schedulerTrustPolicy),
             pulumi
-                .all([cluster.arn, backupTaskDefinition.arn, drillTaskDefinition.arn, backupExecution.arn, backupTask.arn, drillExecution.arn, drillTask.arn, deadLetterQueue.arn])
+                .all([
+                    cluster.arn,
+                    backupTaskDefinition.arn,
+                    drillTaskDefinition.arn,
+                    backupExecution.arn,
+                    backupTask.arn,
+                    drillExecution.arn,
+                    drillTask.arn,
+                    deadLetterQueue.arn,
+                ])
                 .apply(([clusterArn, backupDefinition, drillDefinition, ...rest]) =>
                     schedulerPermissions({
                         clusterArn,
@@ -281,8 +351,20 @@ export class BackupJob extends pulumi.ComponentResource {
                 { ...child, dependsOn: [scheduler.policy] },
             );
         const stackName = `${args.project} ${args.stack}`;
-        const backupSchedule = schedule("backup-schedule", names.backupSchedule, `Nightly backup of ${stackName}`, args.schedule.expression, backupTaskDefinition.arn);
-        const drillSchedule = schedule("drill-schedule", names.drillSchedule, `Weekly restore drill of ${stackName}`, settings.drillSchedule, drillTaskDefinition.arn);
+        const backupSchedule = schedule(
+            "backup-schedule",
+            names.backupSchedule,
+            `Nightly backup of ${stackName}`,
+            args.schedule.expression,
+            backupTaskDefinition.arn,
+        );
+        const drillSchedule = schedule(
+            "drill-schedule",
+            names.drillSchedule,
+            `Weekly restore drill of ${stackName}`,
+            settings.drillSchedule,
+            drillTaskDefinition.arn,
+        );
 
         const publicIp = settings.assignPublicIp ? "ENABLED" : "DISABLED";
         const runTask = (definition: pulumi.Output<string>) =>
@@ -337,7 +419,8 @@ export class BackupJob extends pulumi.ComponentResource {
      * when its tag does; `pulumi up` builds it.
      */
     private jobImage(name: string, names: BackupJobNames, settings: BackupJobSettings) {
-        if (settings.imageUri !== undefined) return { image: pulumi.output(settings.imageUri), repositoryArn: pulumi.output(ecrRepositoryArn(settings.imageUri)) };
+        if (settings.imageUri !== undefined)
+            return { image: pulumi.output(settings.imageUri), repositoryArn: pulumi.output(ecrRepositoryArn(settings.imageUri)) };
         const child = { parent: this };
         const repository = new aws.ecr.Repository(
             `${name}-repository`,
@@ -384,7 +467,10 @@ export class BackupJob extends pulumi.ComponentResource {
             },
             child,
         );
-        return { image: pulumi.interpolate`${repository.repositoryUrl}@${built.digest}`, repositoryArn: repository.arn.apply((arn): string | undefined => arn) };
+        return {
+            image: pulumi.interpolate`${repository.repositoryUrl}@${built.digest}`,
+            repositoryArn: repository.arn.apply((arn): string | undefined => arn),
+        };
     }
 
     private role(id: string, roleName: string, description: string, trust: pulumi.Input<PolicyDocument>, permissions: pulumi.Input<PolicyDocument>) {

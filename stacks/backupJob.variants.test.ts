@@ -44,7 +44,11 @@ describe("BackupJob (image by URI, own VPC, Sentry)", () => {
 
     it("runs on x86 with the given size, and without Container Insights", () => {
         const definition = onlyResourceNamed(run, "backup-job-backup-task-definition").inputs;
-        expect([definition["cpu"], definition["memory"], definition["runtimePlatform"]]).toEqual(["512", "4096", { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" }]);
+        expect([definition["cpu"], definition["memory"], definition["runtimePlatform"]]).toEqual([
+            "512",
+            "4096",
+            { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        ]);
         expect(onlyResourceNamed(run, "backup-job-cluster").inputs["settings"]).toEqual([{ name: "containerInsights", value: "disabled" }]);
         expect(onlyResourceNamed(run, "backup-job-logs").inputs["retentionInDays"]).toBe(30);
     });
@@ -61,7 +65,10 @@ describe("BackupJob (image by URI, own VPC, Sentry)", () => {
         const dsnArn = `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT}:secret:hotelgenius-ops-staging/backup-job/sentry-dsn-AbCdEf`;
         expect(onlyResourceNamed(run, "backup-job-sentry-dsn-value").inputs["secretString"]).toBe("[secret]");
         expect(container("backup-job-backup-task-definition").secrets).toEqual([
-            { name: "DATABASE_URL", valueFrom: `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT}:secret:hotelgenius-ops-staging/backup-job/database-url-AbCdEf` },
+            {
+                name: "DATABASE_URL",
+                valueFrom: `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT}:secret:hotelgenius-ops-staging/backup-job/database-url-AbCdEf`,
+            },
             { name: "SENTRY_DSN", valueFrom: dsnArn },
         ]);
         const secretsOf = (name: string) => policy(name).Statement.find((s: { Sid: string }) => s.Sid === "ReadJobSecrets").Resource;

@@ -1,14 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { backupTaskPermissions, drillTaskPermissions, ecsTasksTrustPolicy, executionPermissions, jobKeyPolicy, schedulerPermissions, schedulerTrustPolicy } from "./backupJobPolicies.js";
+import {
+    backupTaskPermissions,
+    drillTaskPermissions,
+    ecsTasksTrustPolicy,
+    executionPermissions,
+    jobKeyPolicy,
+    schedulerPermissions,
+    schedulerTrustPolicy,
+} from "./backupJobPolicies.js";
 
 const BUCKET = "arn:aws:s3:::hotelgenius-ops-prod-backups";
 const KEY = "arn:aws:kms:eu-west-3:000000000000:key/backups";
-const OBJECTS = { bucketArn: BUCKET, keyArn: KEY, region: "eu-west-3", layout: { root: "postgres", dumpPrefix: "postgres/dumps/", manifestPrefix: "postgres/manifests/" } };
+const OBJECTS = {
+    bucketArn: BUCKET,
+    keyArn: KEY,
+    region: "eu-west-3",
+    layout: { root: "postgres", dumpPrefix: "postgres/dumps/", manifestPrefix: "postgres/manifests/" },
+};
 const S3_KEY_CONDITION = {
     StringEquals: { "kms:ViaService": "s3.eu-west-3.amazonaws.com" },
     StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET, `${BUCKET}/postgres/dumps/*`, `${BUCKET}/postgres/manifests/*`] },
 };
-const LIST_ROOT = { Sid: "ListBackupRoot", Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET, Condition: { StringLikeIfExists: { "s3:prefix": ["postgres/*"] } } };
+const LIST_ROOT = {
+    Sid: "ListBackupRoot",
+    Effect: "Allow",
+    Action: "s3:ListBucket",
+    Resource: BUCKET,
+    Condition: { StringLikeIfExists: { "s3:prefix": ["postgres/*"] } },
+};
 
 describe("task roles", () => {
     it("backup: lists the root, checks its manifest is new, writes dumps and manifests, aborts its uploads; no delete", () => {
@@ -57,23 +76,58 @@ describe("executionPermissions", () => {
     it("pulls from its ECR repository, reads its secrets through Secrets Manager, writes its log group", () => {
         expect(executionPermissions({ ...grants, repositoryArn: "arn:aws:ecr:eu-west-3:0:repository/r" }).Statement).toEqual([
             { Sid: "AuthenticateToEcr", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-            { Sid: "PullJobImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "arn:aws:ecr:eu-west-3:0:repository/r" },
-            { Sid: "WriteJobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: "arn:aws:logs:eu-west-3:0:log-group:/ecs/x:log-stream:*" },
+            {
+                Sid: "PullJobImage",
+                Effect: "Allow",
+                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                Resource: "arn:aws:ecr:eu-west-3:0:repository/r",
+            },
+            {
+                Sid: "WriteJobLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: "arn:aws:logs:eu-west-3:0:log-group:/ecs/x:log-stream:*",
+            },
             { Sid: "ReadJobSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ["arn:s1"] },
-            { Sid: "DecryptJobSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:k", Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-3.amazonaws.com" } } },
+            {
+                Sid: "DecryptJobSecrets",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: "arn:k",
+                Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-3.amazonaws.com" } },
+            },
         ]);
     });
 
     it("has no ECR permission for an image from a public registry", () => {
-        expect(executionPermissions({ ...grants, repositoryArn: undefined }).Statement.map((statement) => statement.Sid)).toEqual(["WriteJobLogs", "ReadJobSecrets", "DecryptJobSecrets"]);
+        expect(executionPermissions({ ...grants, repositoryArn: undefined }).Statement.map((statement) => statement.Sid)).toEqual([
+            "WriteJobLogs",
+            "ReadJobSecrets",
+            "DecryptJobSecrets",
+        ]);
     });
 });
 
 describe("schedulerPermissions", () => {
     it("runs only these task definitions in this cluster, passes only these roles to ECS, and reports to the DLQ", () => {
-        expect(schedulerPermissions({ clusterArn: "arn:c", taskDefinitionArns: ["arn:t1", "arn:t2"], passRoleArns: ["arn:r1"], deadLetterQueueArn: "arn:q" }).Statement).toEqual([
-            { Sid: "RunJobTasks", Effect: "Allow", Action: "ecs:RunTask", Resource: ["arn:t1", "arn:t2"], Condition: { ArnEquals: { "ecs:cluster": "arn:c" } } },
-            { Sid: "PassJobRoles", Effect: "Allow", Action: "iam:PassRole", Resource: ["arn:r1"], Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } },
+        expect(
+            schedulerPermissions({ clusterArn: "arn:c", taskDefinitionArns: ["arn:t1", "arn:t2"], passRoleArns: ["arn:r1"], deadLetterQueueArn: "arn:q" })
+                .Statement,
+        ).toEqual([
+            {
+                Sid: "RunJobTasks",
+                Effect: "Allow",
+                Action: "ecs:RunTask",
+                Resource: ["arn:t1", "arn:t2"],
+                Condition: { ArnEquals: { "ecs:cluster": "arn:c" } },
+            },
+            {
+                Sid: "PassJobRoles",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: ["arn:r1"],
+                Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+            },
             { Sid: "ReportFailedInvocations", Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:q" },
         ]);
     });

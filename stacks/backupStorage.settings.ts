@@ -42,7 +42,8 @@ export const backupStorageArea = defineArea({
         offSiteReplica: flag({
             default: true,
             allowed: "`true`; `false` only while `protectData` is `false`",
-            description: "Replicate the backups to an equally hardened bucket in replicaRegion; false (non-production clones only) creates no replica, replication or replica alerts.",
+            description:
+                "Replicate the backups to an equally hardened bucket in replicaRegion; false (non-production clones only) creates no replica, replication or replica alerts.",
             why: "The off-site copy of the 3-2-1 rule: without it one regional outage, or one stolen set of primary credentials, can take every backup. `false` is for non-production clones (staging), whose anonymized dumps are rebuilt at will and need no second region: no replica bucket, key, replication or replica alerts, and `replicaRegion` goes unused.",
         }),
         backupRoot: text({
@@ -122,7 +123,8 @@ export const backupStorageArea = defineArea({
         }),
         protectData: flag({
             default: true,
-            description: "Protect every backup storage resource from deletion (and retain it if unprotected); false lets pulumi destroy empty and delete the buckets.",
+            description:
+                "Protect every backup storage resource from deletion (and retain it if unprotected); false lets pulumi destroy empty and delete the buckets.",
             why: "Every resource whose loss weakens the backups (buckets, keys, bucket policies, encryption, versioning, Object Lock, lifecycle, replication) is `protect`ed, so neither `pulumi destroy` nor a refactor can delete it. `false` (staging) also sets `forceDestroy`: see [Tearing staging down](#tearing-staging-down).",
         }),
     },

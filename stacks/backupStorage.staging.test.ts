@@ -17,7 +17,14 @@ const named = (name: string): RecordedResource => onlyResourceNamed(run, name);
 
 describe("BackupStorage (staging settings)", () => {
     it("protects and retains nothing, so the stack can be torn down", () => {
-        const dataResources = ["backups-bucket", "backups-key", "backups-object-lock", "backups-replica-bucket", "backups-replica-key", "backups-replica-object-lock"];
+        const dataResources = [
+            "backups-bucket",
+            "backups-key",
+            "backups-object-lock",
+            "backups-replica-bucket",
+            "backups-replica-key",
+            "backups-replica-object-lock",
+        ];
         for (const name of dataResources) expect([name, named(name).protect, named(name).retainOnDelete]).toEqual([name, false, false]);
         expect(run.resources.filter((resource) => resource.protect || resource.retainOnDelete)).toEqual([]);
     });
@@ -67,7 +74,9 @@ describe("BackupStorage (staging settings)", () => {
 
     it("derives every physical name from the staging stack, disjoint from prod's", () => {
         const physical = run.resources.flatMap((resource) =>
-            ["aws:s3/bucket:Bucket", "aws:kms/alias:Alias", "aws:iam/role:Role"].includes(resource.type) ? [resource.inputs[resource.type.endsWith("Bucket") ? "bucket" : "name"]] : [],
+            ["aws:s3/bucket:Bucket", "aws:kms/alias:Alias", "aws:iam/role:Role"].includes(resource.type)
+                ? [resource.inputs[resource.type.endsWith("Bucket") ? "bucket" : "name"]]
+                : [],
         );
         expect(physical.sort()).toEqual(
             [

@@ -246,7 +246,12 @@ describe("BackupStorage (prod settings)", () => {
             Statement: [{ Sid: "S3AssumesForReplication", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
         expect(named("backups-replication-policy").inputs["role"]).toBe("backups-replication-role-id");
-        const statements = policyStatements("backups-replication-policy") as { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
+        const statements = policyStatements("backups-replication-policy") as {
+            Sid: string;
+            Action: string | string[];
+            Resource: string | string[];
+            Condition?: unknown;
+        }[];
         expect(statements.map((statement) => [statement.Sid, statement.Action, statement.Resource])).toEqual([
             ["ReadReplicationConfiguration", ["s3:GetReplicationConfiguration", "s3:ListBucket"], `arn:aws:s3:::${BUCKET}`],
             [
@@ -265,7 +270,11 @@ describe("BackupStorage (prod settings)", () => {
         expect(statements[3]!.Condition).toEqual({
             StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
             StringLike: {
-                "kms:EncryptionContext:aws:s3:arn": [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/hotelgenius/dumps/*`, `arn:aws:s3:::${BUCKET}/hotelgenius/manifests/*`],
+                "kms:EncryptionContext:aws:s3:arn": [
+                    `arn:aws:s3:::${BUCKET}`,
+                    `arn:aws:s3:::${BUCKET}/hotelgenius/dumps/*`,
+                    `arn:aws:s3:::${BUCKET}/hotelgenius/manifests/*`,
+                ],
             },
         });
         expect(statements[4]!.Condition).toEqual({
@@ -288,7 +297,9 @@ describe("BackupStorage (prod settings)", () => {
 
     it("applies each bucket's configurations one after the other, so S3 never sees two writes at once (409 OperationAborted)", () => {
         for (const prefix of ["backups", "backups-replica"]) {
-            const chain = ["bucket", "public-access", "policy", "ownership", "encryption", "versioning", "object-lock", "lifecycle"].map((part) => `${prefix}-${part}`);
+            const chain = ["bucket", "public-access", "policy", "ownership", "encryption", "versioning", "object-lock", "lifecycle"].map(
+                (part) => `${prefix}-${part}`,
+            );
             for (const [index, name] of chain.entries()) {
                 if (index > 0) expect([name, named(name).dependsOn]).toEqual([name, expect.arrayContaining([named(chain[index - 1]!).urn])]);
             }
@@ -346,7 +357,9 @@ describe("BackupStorage (prod settings)", () => {
         const staging = stagingSettings();
         const stagingNames = Object.values(backupStorageNames(staging, staging.storage.replicaRegion));
         const physical = run.resources.flatMap((resource) =>
-            ["aws:s3/bucket:Bucket", "aws:kms/alias:Alias", "aws:iam/role:Role"].includes(resource.type) ? [resource.inputs[resource.type.endsWith("Bucket") ? "bucket" : "name"]] : [],
+            ["aws:s3/bucket:Bucket", "aws:kms/alias:Alias", "aws:iam/role:Role"].includes(resource.type)
+                ? [resource.inputs[resource.type.endsWith("Bucket") ? "bucket" : "name"]]
+                : [],
         );
         expect(physical).toHaveLength(5);
         expect(physical.filter((name) => stagingNames.includes(name as string))).toEqual([]);

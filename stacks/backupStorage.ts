@@ -47,9 +47,7 @@ interface LockedBucketSpec {
 function checkArgs(args: BackupStorageArgs): BackupStorageNames {
     const problems = storageSettingsProblems(args.settings);
     if (args.settings.replicaRegion === args.region) {
-        problems.push(
-            `storage.replicaRegion is "${args.settings.replicaRegion}", the primary region; allowed: any other region, or the copy is not off-site`,
-        );
+        problems.push(`storage.replicaRegion is "${args.settings.replicaRegion}", the primary region; allowed: any other region, or the copy is not off-site`);
     }
     if (args.settings.offSiteReplica && !(args.replicaProvider instanceof aws.Provider)) {
         problems.push("replicaProvider is not an aws.Provider; allowed: the provider for storage.replicaRegion (createProviders(settings).replica)");
@@ -130,8 +128,9 @@ export class BackupStorage extends pulumi.ComponentResource {
                     name: "replicate-backups",
                     role: role.id,
                     policy: pulumi.jsonStringify(
-                        pulumi.all([primary.bucket.arn, primary.key.arn, replica.bucket.arn, replica.key.arn]).apply(
-                            ([sourceBucketArn, sourceKeyArn, replicaBucketArn, replicaKeyArn]) =>
+                        pulumi
+                            .all([primary.bucket.arn, primary.key.arn, replica.bucket.arn, replica.key.arn])
+                            .apply(([sourceBucketArn, sourceKeyArn, replicaBucketArn, replicaKeyArn]) =>
                                 replicationPermissions({
                                     sourceBucketArn,
                                     sourceKeyArn,
@@ -141,7 +140,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                                     replicaRegion: settings.replicaRegion,
                                     prefixes: [settings.layout.dumpPrefix, settings.layout.manifestPrefix],
                                 }),
-                        ),
+                            ),
                     ),
                 },
                 guarded,
@@ -153,7 +152,9 @@ export class BackupStorage extends pulumi.ComponentResource {
                     role: role.arn,
                     rules: pulumi
                         .all([replica.bucket.arn, replica.key.arn])
-                        .apply(([replicaBucketArn, replicaKeyArn]) => replicationRules(settings.layout, replicaBucketArn, replicaKeyArn, settings.replicationTimeControl)),
+                        .apply(([replicaBucketArn, replicaKeyArn]) =>
+                            replicationRules(settings.layout, replicaBucketArn, replicaKeyArn, settings.replicationTimeControl),
+                        ),
                 },
                 // S3 refuses a replication configuration until both buckets are versioned, and replicates
                 // nothing until the role may read and write; it is the primary bucket's last configuration write.

@@ -7,7 +7,14 @@ import { hardenedBucket } from "./hardenedBucket.js";
 import { bucketPolicy, type LifecycleRule } from "./storageRules.js";
 
 const RULES: LifecycleRule[] = [
-    { id: "all", status: "Enabled", filter: { prefix: "" }, expiration: { days: 30 }, noncurrentVersionExpiration: { noncurrentDays: 7 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+    {
+        id: "all",
+        status: "Enabled",
+        filter: { prefix: "" },
+        expiration: { days: 30 },
+        noncurrentVersionExpiration: { noncurrentDays: 7 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+    },
 ];
 const CHAIN = ["public-access", "policy", "ownership", "encryption", "versioning"];
 
@@ -31,9 +38,25 @@ beforeAll(async () => {
                 bucketOptions: guarded,
                 configurationOptions: guarded,
             });
-            hardenedBucket({ namePrefix: "plain", bucketName: "hotelgenius-test-plain", key, lifecycleRules: RULES, forceDestroy: false, bucketOptions: guarded, configurationOptions: {} });
+            hardenedBucket({
+                namePrefix: "plain",
+                bucketName: "hotelgenius-test-plain",
+                key,
+                lifecycleRules: RULES,
+                forceDestroy: false,
+                bucketOptions: guarded,
+                configurationOptions: {},
+            });
             try {
-                hardenedBucket({ namePrefix: "conflict", bucketName: "hotelgenius-test-conflict", key, lifecycleRules: RULES, forceDestroy: true, bucketOptions: guarded, configurationOptions: {} });
+                hardenedBucket({
+                    namePrefix: "conflict",
+                    bucketName: "hotelgenius-test-conflict",
+                    key,
+                    lifecycleRules: RULES,
+                    forceDestroy: true,
+                    bucketOptions: guarded,
+                    configurationOptions: {},
+                });
             } catch (error) {
                 conflict = error;
             }
@@ -70,7 +93,13 @@ describe("hardenedBucket", () => {
         expect(named("plain-ownership").inputs).toEqual({ bucket: "hotelgenius-test-plain", rule: { objectOwnership: "BucketOwnerEnforced" } });
         expect(named("plain-encryption").inputs).toEqual({
             bucket: "hotelgenius-test-plain",
-            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] }],
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
+                    bucketKeyEnabled: true,
+                    blockedEncryptionTypes: ["SSE-C"],
+                },
+            ],
         });
         expect(JSON.parse(named("plain-policy").inputs["policy"] as string)).toEqual(bucketPolicy("arn:aws:s3:::hotelgenius-test-plain", keyArn));
         expect(named("plain-versioning").inputs).toEqual({ bucket: "hotelgenius-test-plain", versioningConfiguration: { status: "Enabled" } });

@@ -59,7 +59,11 @@ export function hardenedBucket(args: HardenedBucketArgs): HardenedBucket {
         { bucket: bucket.id, policy: pulumi.jsonStringify(pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) => bucketPolicy(bucketArn, keyArn))) },
         after(publicAccess),
     );
-    const ownership = new aws.s3.BucketOwnershipControls(`${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, after(policy));
+    const ownership = new aws.s3.BucketOwnershipControls(
+        `${id}-ownership`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        after(policy),
+    );
     const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
         `${id}-encryption`,
         {
@@ -76,7 +80,11 @@ export function hardenedBucket(args: HardenedBucketArgs): HardenedBucket {
         after(ownership),
     );
     // Object Lock, lifecycle and replication configurations all need versioning on first.
-    const versioning = new aws.s3.BucketVersioning(`${id}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, after(encryption));
+    const versioning = new aws.s3.BucketVersioning(
+        `${id}-versioning`,
+        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        after(encryption),
+    );
     const objectLock =
         args.objectLock === undefined
             ? undefined
@@ -85,6 +93,10 @@ export function hardenedBucket(args: HardenedBucketArgs): HardenedBucket {
                   { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } } },
                   after(versioning),
               );
-    const lifecycle = new aws.s3.BucketLifecycleConfiguration(`${id}-lifecycle`, { bucket: bucket.id, rules: args.lifecycleRules }, after(objectLock ?? versioning));
+    const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+        `${id}-lifecycle`,
+        { bucket: bucket.id, rules: args.lifecycleRules },
+        after(objectLock ?? versioning),
+    );
     return { bucket, versioning, configured: lifecycle };
 }

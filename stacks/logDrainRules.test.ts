@@ -25,7 +25,10 @@ const STREAM_ARN = `arn:aws:firehose:eu-west-3:${ACCOUNT}:deliverystream/hotelge
 /** Lines exactly as the backup job writes them (its own logger and EMF records), plus what else reaches a log group. */
 function sampleLines(): { error: string[]; warn: string[]; neither: string[] } {
     const lines: string[] = [];
-    const logger = createLogger((line) => lines.push(line.trimEnd()), () => new Date("2026-12-01T02:00:00.000Z"));
+    const logger = createLogger(
+        (line) => lines.push(line.trimEnd()),
+        () => new Date("2026-12-01T02:00:00.000Z"),
+    );
     logger.error("backup failed", { stage: "upload", level: "info" });
     logger.error("pg_dump exited with code 1");
     logger.warn("dump without a manifest ignored", { key: "postgres/dumps/x.pgdump.zst" });
@@ -54,8 +57,16 @@ function sampleLines(): { error: string[]; warn: string[]; neither: string[] } {
 describe("level metric filters", () => {
     it("count error and warn lines in HotelGenius/Logs as ErrorLogLines and WarnLogLines, without a dimension", () => {
         expect(levelMetricFilters()).toEqual([
-            { level: "error", pattern: '{ $.level = "error" }', metricTransformation: { name: "ErrorLogLines", namespace: "HotelGenius/Logs", value: "1", unit: "Count" } },
-            { level: "warn", pattern: '{ $.level = "warn" }', metricTransformation: { name: "WarnLogLines", namespace: "HotelGenius/Logs", value: "1", unit: "Count" } },
+            {
+                level: "error",
+                pattern: '{ $.level = "error" }',
+                metricTransformation: { name: "ErrorLogLines", namespace: "HotelGenius/Logs", value: "1", unit: "Count" },
+            },
+            {
+                level: "warn",
+                pattern: '{ $.level = "warn" }',
+                metricTransformation: { name: "WarnLogLines", namespace: "HotelGenius/Logs", value: "1", unit: "Count" },
+            },
         ]);
     });
 
@@ -168,7 +179,13 @@ describe("IAM documents", () => {
 
     it("adds reading the service key and decrypting it through Secrets Manager when there is a log service", () => {
         const secretArn = `arn:aws:secretsmanager:eu-west-3:${ACCOUNT}:secret:hotelgenius-ops-prod/log-service-api-key-AbCdEf`;
-        const statements = deliveryPermissions({ region: "eu-west-3", bucketArn: BUCKET_ARN, keyArn: KEY_ARN, errorLogGroupArn: logGroupArn, serviceKeySecretArn: secretArn }).Statement;
+        const statements = deliveryPermissions({
+            region: "eu-west-3",
+            bucketArn: BUCKET_ARN,
+            keyArn: KEY_ARN,
+            errorLogGroupArn: logGroupArn,
+            serviceKeySecretArn: secretArn,
+        }).Statement;
         expect(statements.slice(3)).toEqual([
             { Sid: "ReadServiceKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
             {

@@ -18,7 +18,9 @@ const NONCURRENT_LOG_DAYS = 30;
 const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 
 /** One rule for the whole bucket: delivered logs and Firehose's error output age the same way. */
-export function archiveLifecycleRules(settings: Pick<LogDrainSettings, "logArchiveTransitionDays" | "logArchiveStorageClass" | "logArchiveExpirationDays">): LifecycleRule[] {
+export function archiveLifecycleRules(
+    settings: Pick<LogDrainSettings, "logArchiveTransitionDays" | "logArchiveStorageClass" | "logArchiveExpirationDays">,
+): LifecycleRule[] {
     return [
         {
             id: "logs",
@@ -223,6 +225,11 @@ export function matchesJsonEquality(pattern: string, line: string): boolean {
     if (event === null || typeof event !== "object" || Array.isArray(event)) return false;
     const actual = (event as Record<string, unknown>)[key!];
     if (typeof actual !== "string") return false;
-    const wildcard = new RegExp(`^${expected!.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    const wildcard = new RegExp(
+        `^${expected!
+            .split("*")
+            .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+    );
     return wildcard.test(actual);
 }

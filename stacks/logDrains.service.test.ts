@@ -8,7 +8,9 @@ import { deliveryPermissions } from "./logDrainRules.js";
 
 const ENDPOINT = "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input";
 // Not a real key: an obviously fake placeholder.
-const settings = stagingSettings({ logDrains: { logService: { endpoint: ENDPOINT, accessKey: pulumi.secret("not-a-real-api-key") }, logServiceRetrySeconds: 7200 } });
+const settings = stagingSettings({
+    logDrains: { logService: { endpoint: ENDPOINT, accessKey: pulumi.secret("not-a-real-api-key") }, logServiceRetrySeconds: 7200 },
+});
 const BUCKET_ARN = "arn:aws:s3:::hotelgenius-ops-staging-logs";
 const KEY_ARN = `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT}:key/logs-key`;
 const ROLE_ARN = `arn:aws:iam::${MOCK_ACCOUNT}:role/hotelgenius-ops-staging-log-delivery`;
@@ -91,7 +93,13 @@ describe("LogDrains with a log service (staging settings)", () => {
                 serviceKeySecretArn: SECRET_ARN,
             }),
         );
-        expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual(["WriteArchive", "EncryptArchive", "LogDeliveryErrors", "ReadServiceKey", "DecryptServiceKey"]);
+        expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual([
+            "WriteArchive",
+            "EncryptArchive",
+            "LogDeliveryErrors",
+            "ReadServiceKey",
+            "DecryptServiceKey",
+        ]);
     });
 
     it("writes one error log stream per destination and backup of each stream", () => {
@@ -105,7 +113,11 @@ describe("LogDrains with a log service (staging settings)", () => {
     });
 
     it("drains no log group when neither the backup job's nor an app's is given, and protects nothing in staging", () => {
-        expect(run.resources.filter((resource) => resource.type.startsWith("aws:cloudwatch/logSubscriptionFilter") || resource.type.startsWith("aws:cloudwatch/logMetricFilter"))).toEqual([]);
+        expect(
+            run.resources.filter(
+                (resource) => resource.type.startsWith("aws:cloudwatch/logSubscriptionFilter") || resource.type.startsWith("aws:cloudwatch/logMetricFilter"),
+            ),
+        ).toEqual([]);
         expect(run.resources.filter((resource) => resource.protect || resource.retainOnDelete)).toEqual([]);
     });
 });

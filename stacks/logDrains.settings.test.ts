@@ -42,7 +42,11 @@ describe("log drain settings", () => {
     });
 
     it("take a log service endpoint with its key as a secret", async () => {
-        const settings = parse({ [key("logServiceEndpoint")]: ENDPOINT, [key("logServiceAccessKey")]: API_KEY, [key("appLogGroups")]: JSON.stringify(["/hotelgenius/prod/app"]) });
+        const settings = parse({
+            [key("logServiceEndpoint")]: ENDPOINT,
+            [key("logServiceAccessKey")]: API_KEY,
+            [key("appLogGroups")]: JSON.stringify(["/hotelgenius/prod/app"]),
+        });
         expect(settings.logDrains.logService?.endpoint).toBe(ENDPOINT);
         expect(await pulumi.isSecret(settings.logDrains.logService!.accessKey)).toBe(true);
         expect(await outputValue(settings.logDrains.logService!.accessKey)).toBe(API_KEY);
@@ -64,7 +68,11 @@ describe("log drain settings", () => {
             },
         ]);
         expect(problems({ [key("logServiceAccessKey")]: API_KEY })).toEqual([
-            { key: key("logServiceAccessKey"), value: "[secret]", allowed: `is set but ${key("logServiceEndpoint")} is not: set the endpoint too, or remove the key` },
+            {
+                key: key("logServiceAccessKey"),
+                value: "[secret]",
+                allowed: `is set but ${key("logServiceEndpoint")} is not: set the endpoint too, or remove the key`,
+            },
         ]);
     });
 
@@ -95,12 +103,20 @@ describe("log drain settings", () => {
 
     it("refuse an archive expiration at or before its transition", () => {
         expect(problems({ [key("logArchiveTransitionDays")]: "400" })).toEqual([
-            { key: key("logArchiveExpirationDays"), value: "400", allowed: "must be greater than the last transition (400 days): S3 rejects an expiration at or before a transition" },
+            {
+                key: key("logArchiveExpirationDays"),
+                value: "400",
+                allowed: "must be greater than the last transition (400 days): S3 rejects an expiration at or before a transition",
+            },
         ]);
     });
 
     it("refuse malformed and repeated app log groups", () => {
-        expect(problems({ [key("appLogGroups")]: JSON.stringify(["/app", "my app"]) })[0]!.allowed).toBe('"my app" is not a CloudWatch Logs log group name: 1-512 characters of letters, digits and . - _ / #');
-        expect(problems({ [key("appLogGroups")]: JSON.stringify(["/app", "/app"]) })[0]!.allowed).toBe("must not repeat a log group (/app): each group gets exactly one subscription filter");
+        expect(problems({ [key("appLogGroups")]: JSON.stringify(["/app", "my app"]) })[0]!.allowed).toBe(
+            '"my app" is not a CloudWatch Logs log group name: 1-512 characters of letters, digits and . - _ / #',
+        );
+        expect(problems({ [key("appLogGroups")]: JSON.stringify(["/app", "/app"]) })[0]!.allowed).toBe(
+            "must not repeat a log group (/app): each group gets exactly one subscription filter",
+        );
     });
 });

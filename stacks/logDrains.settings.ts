@@ -20,7 +20,8 @@ export const logDrainsArea = defineArea({
         logServiceEndpoint: text({
             optional: true,
             check: checkLogServiceEndpoint,
-            allowed: "an https:// URL of a Firehose HTTP endpoint intake (Better Stack, Datadog, ...), without credentials; unset: logs go to the S3 archive only",
+            allowed:
+                "an https:// URL of a Firehose HTTP endpoint intake (Better Stack, Datadog, ...), without credentials; unset: logs go to the S3 archive only",
             description: "HTTPS intake URL of the log service the drain delivers to; unset delivers to the S3 log archive only.",
             why: "No default: the intake URL depends on the chosen service and account (Datadog EU: `https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input`; Better Stack gives one per source). Unset, every line is still archived in S3.",
         }),
@@ -29,7 +30,7 @@ export const logDrainsArea = defineArea({
             secret: true,
             allowed: "the log service's API key or source token, as a secret; required when `logServiceEndpoint` is set",
             description: "API key or source token of the log service; stored in Secrets Manager for Firehose. Required with logServiceEndpoint.",
-            why: "Firehose reads it from Secrets Manager (`{\"api_key\": ...}`), so it never appears in the delivery stream's configuration or the plan.",
+            why: 'Firehose reads it from Secrets Manager (`{"api_key": ...}`), so it never appears in the delivery stream\'s configuration or the plan.',
         }),
         logBufferingSizeMb: integer({
             default: 1,
@@ -89,7 +90,8 @@ export const logDrainsArea = defineArea({
             item: checkLogGroupName,
             check: checkLogGroupList,
             allowed: "a list of existing CloudWatch Logs log group names, distinct; each may have at most one other subscription filter",
-            description: "CloudWatch Logs log groups of the app, besides the backup job's, drained to the log service and archive and counted by the level metric filters.",
+            description:
+                "CloudWatch Logs log groups of the app, besides the backup job's, drained to the log service and archive and counted by the level metric filters.",
             why: "Unset: only the backup job's log group is drained from CloudWatch; the Railway app ships its own lines through the Vector forwarder (deploy/vector/).",
         }),
     },
@@ -111,7 +113,10 @@ export const logDrainsArea = defineArea({
                 allowed: `is set but ${context.keyOf("logServiceEndpoint")} is not: set the endpoint too, or remove the key`,
             });
         }
-        const order = lifecycleOrderProblems({ transitionToArchiveDays: values.logArchiveTransitionDays, expirationDays: values.logArchiveExpirationDays }, context.keyOf);
+        const order = lifecycleOrderProblems(
+            { transitionToArchiveDays: values.logArchiveTransitionDays, expirationDays: values.logArchiveExpirationDays },
+            context.keyOf,
+        );
         for (const problem of order) problems.push({ ...problem, setting: "logArchiveExpirationDays" });
         return problems;
     },
@@ -127,6 +132,9 @@ export interface LogDrainSettings extends Omit<LogDrainValues, "logServiceEndpoi
 
 export function logDrainSettings(values: LogDrainValues, secret: (value: string) => pulumi.Output<string>): LogDrainSettings {
     const { logServiceEndpoint, logServiceAccessKey, appLogGroups, ...rest } = values;
-    const logService = logServiceEndpoint !== undefined && logServiceAccessKey !== undefined ? { endpoint: logServiceEndpoint, accessKey: secret(logServiceAccessKey) } : undefined;
+    const logService =
+        logServiceEndpoint !== undefined && logServiceAccessKey !== undefined
+            ? { endpoint: logServiceEndpoint, accessKey: secret(logServiceAccessKey) }
+            : undefined;
     return { ...rest, ...(logService ? { logService } : {}), appLogGroups: appLogGroups ?? [] };
 }

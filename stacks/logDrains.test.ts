@@ -81,7 +81,13 @@ describe("LogDrains without a log service (prod settings)", () => {
         expect(named("logs-archive-ownership").inputs).toEqual({ bucket: BUCKET, rule: { objectOwnership: "BucketOwnerEnforced" } });
         expect(named("logs-archive-encryption").inputs).toEqual({
             bucket: BUCKET,
-            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN }, bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] }],
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN },
+                    bucketKeyEnabled: true,
+                    blockedEncryptionTypes: ["SSE-C"],
+                },
+            ],
         });
         expect(named("logs-archive-versioning").inputs).toEqual({ bucket: BUCKET, versioningConfiguration: { status: "Enabled" } });
     });
@@ -111,8 +117,18 @@ describe("LogDrains without a log service (prod settings)", () => {
     });
 
     it("protects and retains exactly the archive bucket and its key", () => {
-        expect(run.resources.filter((resource) => resource.protect).map((resource) => resource.name).sort()).toEqual(["logs-archive-bucket", "logs-key"]);
-        expect(run.resources.filter((resource) => resource.retainOnDelete).map((resource) => resource.name).sort()).toEqual(["logs-archive-bucket", "logs-key"]);
+        expect(
+            run.resources
+                .filter((resource) => resource.protect)
+                .map((resource) => resource.name)
+                .sort(),
+        ).toEqual(["logs-archive-bucket", "logs-key"]);
+        expect(
+            run.resources
+                .filter((resource) => resource.retainOnDelete)
+                .map((resource) => resource.name)
+                .sort(),
+        ).toEqual(["logs-archive-bucket", "logs-key"]);
     });
 
     it("delivers both streams straight to the archive: encrypted, date-partitioned, gzip'd, logging their errors", () => {
@@ -162,9 +178,18 @@ describe("LogDrains without a log service (prod settings)", () => {
         expect(json("logs-delivery-role", "assumeRolePolicy").Statement[0].Condition).toEqual({ StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } });
         expect(named("logs-delivery-policy").inputs["role"]).toBe("logs-delivery-role-id");
         expect(json("logs-delivery-policy", "policy")).toEqual(
-            deliveryPermissions({ region: "eu-west-1", bucketArn: BUCKET_ARN, keyArn: KEY_ARN, errorLogGroupArn: `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT}:log-group:${ERROR_LOG_GROUP}` }),
+            deliveryPermissions({
+                region: "eu-west-1",
+                bucketArn: BUCKET_ARN,
+                keyArn: KEY_ARN,
+                errorLogGroupArn: `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT}:log-group:${ERROR_LOG_GROUP}`,
+            }),
         );
-        expect(json("logs-delivery-policy", "policy").Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual(["WriteArchive", "EncryptArchive", "LogDeliveryErrors"]);
+        expect(json("logs-delivery-policy", "policy").Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual([
+            "WriteArchive",
+            "EncryptArchive",
+            "LogDeliveryErrors",
+        ]);
     });
 
     it("subscribes the backup job's and the app's log groups to the CloudWatch stream, through a role scoped to it", () => {

@@ -28,13 +28,7 @@ import {
 } from "./logDrainRules.js";
 import type { LogDrainSettings } from "./logDrains.settings.js";
 import { logDrainNames, type LogDrainNames } from "./naming.js";
-import {
-    checkLogGroupList,
-    checkLogGroupName,
-    checkLogRetentionDays,
-    checkLogServiceEndpoint,
-    lifecycleOrderProblems,
-} from "./settings/validators.js";
+import { checkLogGroupList, checkLogGroupName, checkLogRetentionDays, checkLogServiceEndpoint, lifecycleOrderProblems } from "./settings/validators.js";
 
 export const LOG_DRAINS_TYPE = "hotelgenius:ops:LogDrains";
 
@@ -76,7 +70,8 @@ function checkArgs(args: LogDrainsArgs): { names: LogDrainNames; groups: SourceG
         ["logArchiveExpirationDays", 1, 36_500],
     ] as const;
     for (const [key, min, max] of ranges) {
-        if (!inRange(settings[key], min, max)) problems.push(`logDrains.${key} is ${settings[key]}; allowed: a whole number from ${min} to ${max} (the Firehose and S3 limits)`);
+        if (!inRange(settings[key], min, max))
+            problems.push(`logDrains.${key} is ${settings[key]}; allowed: a whole number from ${min} to ${max} (the Firehose and S3 limits)`);
     }
     const retention = checkLogRetentionDays(settings.logRetentionDays);
     if (retention !== undefined) problems.push(`logDrains.logRetentionDays is ${settings.logRetentionDays}; ${retention}`);
@@ -94,14 +89,20 @@ function checkArgs(args: LogDrainsArgs): { names: LogDrainNames; groups: SourceG
     }
     const duplicates = checkLogGroupList([...settings.appLogGroups, ...(typeof args.backupJobLogGroupName === "string" ? [args.backupJobLogGroupName] : [])]);
     if (duplicates !== undefined) problems.push(`logDrains.appLogGroups and backupJobLogGroupName ${duplicates}`);
-    if (!inRange(args.kmsDeletionWindowDays, 7, 30)) problems.push(`kmsDeletionWindowDays is ${args.kmsDeletionWindowDays}; allowed: a whole number from 7 to 30 (the KMS limits)`);
+    if (!inRange(args.kmsDeletionWindowDays, 7, 30))
+        problems.push(`kmsDeletionWindowDays is ${args.kmsDeletionWindowDays}; allowed: a whole number from 7 to 30 (the KMS limits)`);
 
     const groups: SourceGroup[] = args.backupJobLogGroupName === undefined ? [] : [{ id: "backup-job", name: args.backupJobLogGroupName }];
     for (const name of settings.appLogGroups) {
-        const id = `app-${name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase()}`;
+        const id = `app-${name
+            .replace(/[^A-Za-z0-9]+/g, "-")
+            .replace(/^-|-$/g, "")
+            .toLowerCase()}`;
         const clash = groups.find((group) => group.id === id);
         if (clash !== undefined) {
-            problems.push(`logDrains.appLogGroups "${name}" and "${String(clash.name)}" derive the same resource name ${id}; allowed: names that differ in more than punctuation or case`);
+            problems.push(
+                `logDrains.appLogGroups "${name}" and "${String(clash.name)}" derive the same resource name ${id}; allowed: names that differ in more than punctuation or case`,
+            );
         }
         groups.push({ id, name });
     }
@@ -168,7 +169,11 @@ export class LogDrains extends pulumi.ComponentResource {
             configurationOptions: child,
         });
 
-        const errorLogGroup = new aws.cloudwatch.LogGroup(`${name}-delivery-errors`, { name: names.errorLogGroup, retentionInDays: settings.logRetentionDays }, child);
+        const errorLogGroup = new aws.cloudwatch.LogGroup(
+            `${name}-delivery-errors`,
+            { name: names.errorLogGroup, retentionInDays: settings.logRetentionDays },
+            child,
+        );
         const errorLogGroupArn = pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:${errorLogGroup.name}`;
 
         const secret = settings.logService === undefined ? undefined : this.serviceKeySecret(name, names, settings.logService.accessKey, key);
@@ -188,11 +193,15 @@ export class LogDrains extends pulumi.ComponentResource {
                 name: "deliver-logs",
                 role: deliveryRole.id,
                 policy: pulumi.jsonStringify(
-                    pulumi
-                        .all([bucket.arn, key.arn, errorLogGroupArn, secret?.arn])
-                        .apply(([bucketArn, keyArn, logGroupArn, secretArn]) =>
-                            deliveryPermissions({ region, bucketArn, keyArn, errorLogGroupArn: logGroupArn, ...(secretArn ? { serviceKeySecretArn: secretArn } : {}) }),
-                        ),
+                    pulumi.all([bucket.arn, key.arn, errorLogGroupArn, secret?.arn]).apply(([bucketArn, keyArn, logGroupArn, secretArn]) =>
+                        deliveryPermissions({
+                            region,
+                            bucketArn,
+                            keyArn,
+                            errorLogGroupArn: logGroupArn,
+                            ...(secretArn ? { serviceKeySecretArn: secretArn } : {}),
+                        }),
+                    ),
                 ),
             },
             child,
@@ -215,7 +224,12 @@ export class LogDrains extends pulumi.ComponentResource {
                     ...(service === undefined
                         ? {
                               destination: "extended_s3",
-                              extendedS3Configuration: { ...archive, ...buffering, ...processing(archiveProcessors), cloudwatchLoggingOptions: logging("archive") },
+                              extendedS3Configuration: {
+                                  ...archive,
+                                  ...buffering,
+                                  ...processing(archiveProcessors),
+                                  cloudwatchLoggingOptions: logging("archive"),
+                              },
                           }
                         : {
                               destination: "http_endpoint",
@@ -266,7 +280,12 @@ export class LogDrains extends pulumi.ComponentResource {
             for (const filter of levelMetricFilters()) {
                 new aws.cloudwatch.LogMetricFilter(
                     `${name}-${group.id}-${filter.level}-lines`,
-                    { name: `${names.filter}-${filter.level}-lines`, logGroupName: group.name, pattern: filter.pattern, metricTransformation: filter.metricTransformation },
+                    {
+                        name: `${names.filter}-${filter.level}-lines`,
+                        logGroupName: group.name,
+                        pattern: filter.pattern,
+                        metricTransformation: filter.metricTransformation,
+                    },
                     child,
                 );
             }

@@ -74,7 +74,9 @@ export const monitoringArea = defineArea({
         const { sentrySlackWorkspaceId: workspace, sentrySlackChannel: channel } = values;
         if ((workspace === undefined) !== (channel === undefined)) {
             const [setting, value, other] =
-                workspace === undefined ? ["sentrySlackChannel", channel, "sentrySlackWorkspaceId"] : ["sentrySlackWorkspaceId", workspace, "sentrySlackChannel"];
+                workspace === undefined
+                    ? ["sentrySlackChannel", channel, "sentrySlackWorkspaceId"]
+                    : ["sentrySlackWorkspaceId", workspace, "sentrySlackChannel"];
             problems.push({ setting, value, allowed: `must be set together with ${other}: Sentry needs both the integration and the channel to post` });
         }
         return problems;

@@ -12,7 +12,12 @@ beforeAll(async () => {
         stack: "staging",
         config: {},
         load: async () => {
-            new Monitoring("monitoring", { project: settings.project, stack: settings.stack, settings: settings.monitoring, runbookBaseUrl: settings.alerts.runbookBaseUrl });
+            new Monitoring("monitoring", {
+                project: settings.project,
+                stack: settings.stack,
+                settings: settings.monitoring,
+                runbookBaseUrl: settings.alerts.runbookBaseUrl,
+            });
             return {};
         },
     });
@@ -32,7 +37,9 @@ describe("Monitoring (staging settings)", () => {
             expect(rule.inputs["name"]).toContain("(staging). Runbook: ");
         }
         for (const rule of rules.filter((r) => r.type.endsWith(":SentryIssueAlert"))) {
-            expect(rule.inputs["actions"]).toEqual([{ id: "sentry.mail.actions.NotifyEmailAction", targetType: "Team", targetIdentifier: "monitoring-team-id" }]);
+            expect(rule.inputs["actions"]).toEqual([
+                { id: "sentry.mail.actions.NotifyEmailAction", targetType: "Team", targetIdentifier: "monitoring-team-id" },
+            ]);
         }
     });
 });

@@ -16,8 +16,18 @@ beforeAll(async () => {
         stack: "prod",
         config: {},
         load: async () => {
-            const monitoring = new Monitoring("monitoring", { project: settings.project, stack: settings.stack, settings: settings.monitoring, runbookBaseUrl: BASE });
-            return { serverDsn: monitoring.serverDsn, clientDsn: monitoring.clientDsn, environment: monitoring.environment, serverProject: monitoring.serverProjectSlug };
+            const monitoring = new Monitoring("monitoring", {
+                project: settings.project,
+                stack: settings.stack,
+                settings: settings.monitoring,
+                runbookBaseUrl: BASE,
+            });
+            return {
+                serverDsn: monitoring.serverDsn,
+                clientDsn: monitoring.clientDsn,
+                environment: monitoring.environment,
+                serverProject: monitoring.serverProjectSlug,
+            };
         },
     });
 });
@@ -52,7 +62,12 @@ describe("Monitoring (prod settings, with Slack)", () => {
             teams: ["hotelgenius-ops-prod"],
             resolveAge: 720,
         });
-        expect(named("monitoring-client").inputs).toMatchObject({ slug: "hotelgenius-ops-prod-client", platform: "javascript-react", teams: ["hotelgenius-ops-prod"], resolveAge: 720 });
+        expect(named("monitoring-client").inputs).toMatchObject({
+            slug: "hotelgenius-ops-prod-client",
+            platform: "javascript-react",
+            teams: ["hotelgenius-ops-prod"],
+            resolveAge: 720,
+        });
     });
 
     it("gives each project one key limited to 600 events a minute, and exports the DSNs as secrets", () => {
@@ -73,7 +88,9 @@ describe("Monitoring (prod settings, with Slack)", () => {
             const conditions: Record<string, unknown> = {
                 "new-issue": [{ id: "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition" }],
                 regression: [{ id: "sentry.rules.conditions.regression_event.RegressionEventCondition" }],
-                "error-burst": [{ id: "sentry.rules.conditions.event_frequency.EventFrequencyCondition", value: "100", comparisonType: "count", interval: "1h" }],
+                "error-burst": [
+                    { id: "sentry.rules.conditions.event_frequency.EventFrequencyCondition", value: "100", comparisonType: "count", interval: "1h" },
+                ],
             };
             const runbooks: Record<string, string> = { "new-issue": "sentry-new-issue", regression: "sentry-regression", "error-burst": "sentry-error-burst" };
             for (const rule of ["new-issue", "regression", "error-burst"]) {

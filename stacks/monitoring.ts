@@ -74,12 +74,19 @@ export class Monitoring extends pulumi.ComponentResource {
             );
         }
 
-        const ruleName = (title: string, runbook: Runbook) => withRunbook(`${title} (${settings.sentryEnvironment}).`, args.runbookBaseUrl, runbook, MAX_SENTRY_RULE_NAME);
+        const ruleName = (title: string, runbook: Runbook) =>
+            withRunbook(`${title} (${settings.sentryEnvironment}).`, args.runbookBaseUrl, runbook, MAX_SENTRY_RULE_NAME);
         const emailTeam = { id: "sentry.mail.actions.NotifyEmailAction", targetType: "Team", targetIdentifier: team.teamId };
         const slack =
             settings.sentrySlackWorkspaceId === undefined || settings.sentrySlackChannel === undefined
                 ? []
-                : [{ id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction", workspace: settings.sentrySlackWorkspaceId, channel: settings.sentrySlackChannel }];
+                : [
+                      {
+                          id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
+                          workspace: settings.sentrySlackWorkspaceId,
+                          channel: settings.sentrySlackChannel,
+                      },
+                  ];
         const issueRules: [string, string, Runbook, Record<string, string>][] = [
             ["new-issue", "New issue", RUNBOOKS.sentryNewIssue, { id: "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition" }],
             ["regression", "Resolved issue came back", RUNBOOKS.sentryRegression, { id: "sentry.rules.conditions.regression_event.RegressionEventCondition" }],
@@ -87,7 +94,12 @@ export class Monitoring extends pulumi.ComponentResource {
                 "error-burst",
                 `One issue seen more than ${settings.sentryErrorBurstCount} times in an hour`,
                 RUNBOOKS.sentryErrorBurst,
-                { id: "sentry.rules.conditions.event_frequency.EventFrequencyCondition", value: String(settings.sentryErrorBurstCount), comparisonType: "count", interval: "1h" },
+                {
+                    id: "sentry.rules.conditions.event_frequency.EventFrequencyCondition",
+                    value: String(settings.sentryErrorBurstCount),
+                    comparisonType: "count",
+                    interval: "1h",
+                },
             ],
         ];
         for (const role of Object.keys(SENTRY_PLATFORMS) as ProjectRole[]) {

@@ -23,9 +23,7 @@ describe("backupStorageNames", () => {
     });
 
     it("lowercases the stack so names stay valid for S3", () => {
-        expect(backupStorageNames({ project: "hotelgenius-ops", stack: "Staging2" }, "eu-west-1").bucket).toBe(
-            "hotelgenius-ops-staging2-backups",
-        );
+        expect(backupStorageNames({ project: "hotelgenius-ops", stack: "Staging2" }, "eu-west-1").bucket).toBe("hotelgenius-ops-staging2-backups");
     });
 
     it("rejects a stack whose replica bucket name would exceed 63 characters, naming the name and the rule", () => {

@@ -227,9 +227,7 @@ describe("bucketPolicy", () => {
         expect(denied("s3:GetObject", { "aws:SecureTransport": "false" })).toEqual(["DenyInsecureTransport"]);
         expect(denied("s3:PutObject", { ...tls, [sse]: "AES256" })).toEqual(["DenyEncryptionOtherThanKms"]);
         expect(denied("s3:PutObject", { ...tls, [sse]: "aws:kms" })).toEqual(["DenyKmsWithoutKeyId"]);
-        expect(denied("s3:PutObject", { ...tls, [sse]: "aws:kms", [sseKey]: "arn:aws:kms:eu-west-1:000000000000:key/other" })).toEqual([
-            "DenyOtherKmsKeys",
-        ]);
+        expect(denied("s3:PutObject", { ...tls, [sse]: "aws:kms", [sseKey]: "arn:aws:kms:eu-west-1:000000000000:key/other" })).toEqual(["DenyOtherKmsKeys"]);
     });
 
     it("has only Deny statements: access is granted by IAM, never by the bucket", () => {
@@ -309,7 +307,10 @@ describe("replication", () => {
                     "s3:GetObjectRetention",
                     "s3:GetObjectLegalHold",
                 ],
-                Resource: ["arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/dumps/*", "arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/manifests/*"],
+                Resource: [
+                    "arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/dumps/*",
+                    "arn:aws:s3:::hotelgenius-ops-prod-backups/hotelgenius/manifests/*",
+                ],
             },
             {
                 Sid: "WriteReplicaBackups",

@@ -114,7 +114,9 @@ export function storageSettingsProblems(settings: BackupStorageSettings): string
         problems.push(`storage.archiveStorageClass is "${settings.archiveStorageClass}"; allowed: ${ARCHIVE_STORAGE_CLASSES.join(", ")}`);
     }
     if (settings.transitionToIaDays < MIN_DAYS_IN_STANDARD) {
-        problems.push(`storage.transitionToIaDays is ${settings.transitionToIaDays}; allowed: at least ${MIN_DAYS_IN_STANDARD} (the S3 minimum for Standard-IA)`);
+        problems.push(
+            `storage.transitionToIaDays is ${settings.transitionToIaDays}; allowed: at least ${MIN_DAYS_IN_STANDARD} (the S3 minimum for Standard-IA)`,
+        );
     }
     for (const order of lifecycleOrderProblems(settings, (setting) => `storage.${setting}`)) {
         problems.push(`storage.${order.setting} is ${order.value}; ${order.allowed}`);

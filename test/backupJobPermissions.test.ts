@@ -51,7 +51,10 @@ function iamCallsOf(method: string, rawUrl: string): IamCall[] {
     const kms = (...actions: string[]) => actions.map((action) => ({ action, resource: KEY_ARN }));
     if (key === "") {
         // HeadBucket and ListObjects; other bucket-level calls (uploads, versions, policy...) are not expected.
-        if (method === "HEAD" || (method === "GET" && ![...q.keys()].some((name) => !["prefix", "marker", "delimiter", "max-keys", "encoding-type"].includes(name)))) {
+        if (
+            method === "HEAD" ||
+            (method === "GET" && ![...q.keys()].some((name) => !["prefix", "marker", "delimiter", "max-keys", "encoding-type"].includes(name)))
+        ) {
             const prefix = q.get("prefix");
             return [{ action: "s3:ListBucket", resource: bucketArn, ...(prefix === null ? {} : { prefix }) }];
         }
@@ -78,7 +81,10 @@ function iamCallsOf(method: string, rawUrl: string): IamCall[] {
 }
 
 function glob(pattern: string, value: string): boolean {
-    const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const source = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
     return new RegExp(`^${source}$`).test(value);
 }
 
@@ -182,7 +188,9 @@ describe("the task roles allow exactly what the job's commands call", () => {
         backupCalls.push(...(await callsOf(["backup", "--database-url", pg.url("bulk"), "--to", TARGET, "--part-size-mib", "5"])).calls);
         s3.failUploadPartsAfter(1);
         try {
-            backupCalls.push(...(await callsOf(["backup", "--database-url", pg.url("bulk"), "--to", TARGET, "--part-size-mib", "5", "--name", "failing"], 6)).calls);
+            backupCalls.push(
+                ...(await callsOf(["backup", "--database-url", pg.url("bulk"), "--to", TARGET, "--part-size-mib", "5", "--name", "failing"], 6)).calls,
+            );
         } finally {
             s3.clearFaults();
         }
@@ -251,7 +259,9 @@ describe("iamCallsOf", () => {
     });
 
     it("reads the list prefix and refuses requests it does not know", () => {
-        expect(iamCallsOf("GET", "/b?prefix=postgres%2Fdumps%2F&marker=k")).toEqual([{ action: "s3:ListBucket", resource: "arn:aws:s3:::b", prefix: "postgres/dumps/" }]);
+        expect(iamCallsOf("GET", "/b?prefix=postgres%2Fdumps%2F&marker=k")).toEqual([
+            { action: "s3:ListBucket", resource: "arn:aws:s3:::b", prefix: "postgres/dumps/" },
+        ]);
         expect(() => iamCallsOf("GET", "/b?uploads")).toThrow(/unexpected bucket request/);
         expect(() => iamCallsOf("DELETE", "/b")).toThrow(/unexpected bucket request/);
     });
@@ -263,7 +273,9 @@ describe("the task definitions' commands and environment run the real job", () =
     const container = () => ({ ...env, AWS_REGION: "us-east-1", BACKUP_TARGET: TARGET, BACKUP_MAX_RUNTIME_SECONDS: "7200" });
 
     it("backup: command [backup], the database URL from the DATABASE_URL secret, everything else from the environment", async () => {
-        const result = await runCli(["backup"], { env: { ...container(), DATABASE_URL: pg.url("hotel"), BACKUP_SCHEDULE: "0 2 * * *", BACKUP_SCHEDULE_TIMEZONE: "UTC" } });
+        const result = await runCli(["backup"], {
+            env: { ...container(), DATABASE_URL: pg.url("hotel"), BACKUP_SCHEDULE: "0 2 * * *", BACKUP_SCHEDULE_TIMEZONE: "UTC" },
+        });
         expect(result.code, result.stdout + result.stderr).toBe(0);
         expect(result.logs.some((line) => line.message === "backup complete")).toBe(true);
     });

@@ -33,7 +33,11 @@ describe("import rules", () => {
     it("no program or tool imports from a test folder", () => {
         const offenders = trackedSources()
             .filter((file) => !isTestCode(file))
-            .flatMap((file) => relativeImports(file).filter(isTestCode).map((target) => `${file} imports ${target}`));
+            .flatMap((file) =>
+                relativeImports(file)
+                    .filter(isTestCode)
+                    .map((target) => `${file} imports ${target}`),
+            );
         expect(offenders).toEqual([]);
     });
 

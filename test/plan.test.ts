@@ -114,7 +114,10 @@ const stacks = stackNames(ROOT);
 /** Both stack files still carry placeholder recipients and health URLs: warnings only (pulumi up refuses them). */
 function expectOnlyPlaceholderWarnings(stderr: string): void {
     const lines = stderr.split("\n").filter((line) => line !== "");
-    expect(lines.every((line) => line.startsWith("warning: [runtime] ") && line.endsWith("(an error on pulumi up)")), stderr).toBe(true);
+    expect(
+        lines.every((line) => line.startsWith("warning: [runtime] ") && line.endsWith("(an error on pulumi up)")),
+        stderr,
+    ).toBe(true);
 }
 
 describe.concurrent("committed plans", () => {
@@ -252,7 +255,14 @@ describe.concurrent("the log drain in the plan", () => {
 
     it("prod without a log service: archive, streams to S3, roles, the forwarder's identity and no secret", () => {
         const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
-        expect(drainTypes(prod)).toEqual(expect.arrayContaining(["aws:s3/bucket:Bucket", "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "aws:iam/role:Role", "aws:iam/user:User"]));
+        expect(drainTypes(prod)).toEqual(
+            expect.arrayContaining([
+                "aws:s3/bucket:Bucket",
+                "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+                "aws:iam/role:Role",
+                "aws:iam/user:User",
+            ]),
+        );
         expect(drainTypes(prod)).not.toContain("aws:secretsmanager/secret:Secret");
         for (const stream of ["logs-cloudwatch", "logs-railway"]) expect(resource(prod, stream).inputs["destination"]).toBe("extended_s3");
         expect(prod.outputs["logForwarderSecretAccessKey"]).toBe("[secret]");
@@ -266,7 +276,11 @@ describe.concurrent("the log drain in the plan", () => {
         for (const stream of ["logs-cloudwatch", "logs-railway"]) {
             const inputs = resource(withService, stream).inputs as { destination: string; httpEndpointConfiguration: Record<string, unknown> };
             expect(inputs.destination).toBe("http_endpoint");
-            expect(inputs.httpEndpointConfiguration).toMatchObject({ url: LOG_SERVICE_ENDPOINT, s3BackupMode: "AllData", requestConfiguration: { contentEncoding: "GZIP" } });
+            expect(inputs.httpEndpointConfiguration).toMatchObject({
+                url: LOG_SERVICE_ENDPOINT,
+                s3BackupMode: "AllData",
+                requestConfiguration: { contentEncoding: "GZIP" },
+            });
         }
         expect(resource(withService, "logs-service-key-value").inputs["secretString"]).toBe("[secret]");
         expect(result.stdout).not.toContain("not-a-real-ciphertext");
@@ -312,14 +326,18 @@ describe("the scheduled backup job in the real stacks' plans", () => {
             "aws:scheduler/schedule:Schedule": 2,
         });
         const schedules = job.filter((resource) => resource.type === "aws:scheduler/schedule:Schedule");
-        expect(schedules.map((schedule) => [schedule.inputs["name"], schedule.inputs["scheduleExpression"], schedule.inputs["scheduleExpressionTimezone"]])).toEqual([
+        expect(
+            schedules.map((schedule) => [schedule.inputs["name"], schedule.inputs["scheduleExpression"], schedule.inputs["scheduleExpressionTimezone"]]),
+        ).toEqual([
             [`hotelgenius-ops-${stack}-backup`, "cron(0 2 * * ? *)", "UTC"],
             [`hotelgenius-ops-${stack}-restore-drill`, "cron(0 5 ? * MON *)", "UTC"],
         ]);
         for (const version of job.filter((resource) => resource.type === "aws:secretsmanager/secretVersion:SecretVersion")) {
             expect(version.inputs["secretString"]).toBe("[secret]");
         }
-        expect(plan.outputs["runBackupCommand"]).toMatch(new RegExp(`^aws ecs run-task --region eu-west-3 --cluster hotelgenius-ops-${stack}-backup --launch-type FARGATE `));
+        expect(plan.outputs["runBackupCommand"]).toMatch(
+            new RegExp(`^aws ecs run-task --region eu-west-3 --cluster hotelgenius-ops-${stack}-backup --launch-type FARGATE `),
+        );
     });
 });
 
@@ -418,9 +436,13 @@ describe.concurrent("plan command line", () => {
         expect(result.code).toBe(3);
         expect(result.stdout).toBe("");
         expect(result.stderr.trim().split("\n")).toEqual([
-            expect.stringMatching(/^hotelgenius-ops:jobMemory: "1536"; is not a memory size Fargate accepts with cpu 1024; allowed: 2048-8192 in steps of 1024 MiB$/),
+            expect.stringMatching(
+                /^hotelgenius-ops:jobMemory: "1536"; is not a memory size Fargate accepts with cpu 1024; allowed: 2048-8192 in steps of 1024 MiB$/,
+            ),
             expect.stringMatching(/^hotelgenius-ops:jobAssignPublicIp: "false"; must be true in the default VPC/),
-            expect.stringMatching(/^hotelgenius-ops:backupSchedule: "cron\(30 2 \* \* \? \*\)"; fires at 02:30 Europe\/Paris, which does not exist on \d{4}-03-\d\d/),
+            expect.stringMatching(
+                /^hotelgenius-ops:backupSchedule: "cron\(30 2 \* \* \? \*\)"; fires at 02:30 Europe\/Paris, which does not exist on \d{4}-03-\d\d/,
+            ),
         ]);
     });
 

@@ -46,7 +46,10 @@ describe("Pulumi.yaml", () => {
         expect(declared.description).toBe(setting.description);
         if (declared.type === "array") expect(declared.items).toEqual({ type: "string" });
         expect(declared.secret ?? false).toBe(setting.secret ?? false);
-        if (setting.optional) expect(declared.default, "optional: an empty default, read as unset (the CLI refuses a typed key with no value)").toEqual(setting.type === "array" ? [] : "");
+        if (setting.optional)
+            expect(declared.default, "optional: an empty default, read as unset (the CLI refuses a typed key with no value)").toEqual(
+                setting.type === "array" ? [] : "",
+            );
         else if (setting.default === undefined) expect(declared).not.toHaveProperty("default");
         else expect(declared.default).toEqual(setting.default);
     });

@@ -34,7 +34,10 @@ describe("runbooks/", () => {
         expect(text).toMatch(/^# \S/);
         expect(text).toContain("**Fires from:**");
         const positions = SECTIONS.map((section) => text.indexOf(`\n${section}\n`));
-        expect(positions.every((position) => position > 0), `missing sections in ${file}`).toBe(true);
+        expect(
+            positions.every((position) => position > 0),
+            `missing sections in ${file}`,
+        ).toBe(true);
         expect(positions).toEqual([...positions].sort((a, b) => a - b));
         expect(text.slice(text.indexOf("## First three actions")).match(/^[1-3]\. /gm)).toHaveLength(3);
     });

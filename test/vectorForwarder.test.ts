@@ -35,7 +35,12 @@ const referenced = [...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)[^}]*\}/g)].map((mat
 describe("deploy/vector/vector.yaml", () => {
     it("receives the app's log lines as newline-delimited JSON over HTTP on every address of the private network", () => {
         expect(Object.keys(config.sources)).toEqual(["app"]);
-        expect(config.sources["app"]).toEqual({ type: "http_server", address: "[::]:9000", framing: { method: "newline_delimited" }, decoding: { codec: "json" } });
+        expect(config.sources["app"]).toEqual({
+            type: "http_server",
+            address: "[::]:9000",
+            framing: { method: "newline_delimited" },
+            decoding: { codec: "json" },
+        });
         expect(config.schema?.log_namespace).toBe(true);
         expect(config.transforms).toBeUndefined();
     });

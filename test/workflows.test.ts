@@ -33,7 +33,9 @@ interface Workflow {
     jobs: Record<string, Job>;
 }
 
-const files = readdirSync(DIR).filter((file) => file.endsWith(".yml")).sort();
+const files = readdirSync(DIR)
+    .filter((file) => file.endsWith(".yml"))
+    .sort();
 const text = (file: string) => readFileSync(path.join(DIR, file), "utf8");
 const workflow = (file: string) => parse(text(file)) as Workflow;
 const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
@@ -43,15 +45,38 @@ const pulumiSteps = (job: Job) => job.steps.filter((step) => step.uses?.startsWi
 const ACTION_INPUTS: Record<string, string[]> = {
     "actions/checkout": ["repository", "ref", "token", "ssh-key", "persist-credentials", "path", "clean", "fetch-depth", "fetch-tags", "lfs", "submodules"],
     "actions/setup-node": [
-        "node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token", "cache", "package-manager-cache",
+        "node-version",
+        "node-version-file",
+        "architecture",
+        "check-latest",
+        "registry-url",
+        "scope",
+        "token",
+        "cache",
+        "package-manager-cache",
         "cache-dependency-path",
     ],
     "aws-actions/configure-aws-credentials": ["aws-region", "role-to-assume", "role-session-name", "role-duration-seconds", "audience", "mask-aws-account-id"],
     "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"],
     "actions/download-artifact": ["name", "artifact-ids", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id"],
     "pulumi/actions": [
-        "command", "stack-name", "pulumi-version", "work-dir", "comment-on-pr", "comment-on-summary", "edit-pr-comment", "always-include-summary",
-        "diff", "refresh", "expect-no-changes", "policyPacks", "policyPackConfigs", "plan", "message", "suppress-outputs", "cloud-url",
+        "command",
+        "stack-name",
+        "pulumi-version",
+        "work-dir",
+        "comment-on-pr",
+        "comment-on-summary",
+        "edit-pr-comment",
+        "always-include-summary",
+        "diff",
+        "refresh",
+        "expect-no-changes",
+        "policyPacks",
+        "policyPackConfigs",
+        "plan",
+        "message",
+        "suppress-outputs",
+        "cloud-url",
     ],
 };
 
@@ -224,14 +249,20 @@ describe("deploy.yml", () => {
     });
 
     it("every `up` runs in its stack's environment with the deploy role and applies a plan previewed in this run", () => {
-        const ups = Object.entries(document.jobs).flatMap(([name, job]) => pulumiSteps(job).filter((step) => step.with?.["command"] === "up").map((step) => ({ name, job, step })));
+        const ups = Object.entries(document.jobs).flatMap(([name, job]) =>
+            pulumiSteps(job)
+                .filter((step) => step.with?.["command"] === "up")
+                .map((step) => ({ name, job, step })),
+        );
         expect(ups.map(({ step }) => step.with?.["stack-name"])).toEqual(["staging", "prod"]);
         for (const { name, job, step } of ups) {
             expect(environmentOf(job), name).toBe(step.with?.["stack-name"]);
             const role = job.steps.find((candidate) => candidate.uses?.startsWith("aws-actions/configure-aws-credentials@"));
             expect(role?.with?.["role-to-assume"]).toBe("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
             const plan = step.with?.["plan"];
-            const previews = Object.values(document.jobs).flatMap((candidate) => pulumiSteps(candidate)).filter((candidate) => candidate.with?.["command"] === "preview");
+            const previews = Object.values(document.jobs)
+                .flatMap((candidate) => pulumiSteps(candidate))
+                .filter((candidate) => candidate.with?.["command"] === "preview");
             expect(previews.some((preview) => preview.with?.["plan"] === plan && preview.with?.["stack-name"] === step.with?.["stack-name"])).toBe(true);
         }
         expect(document.env?.["PULUMI_EXPERIMENTAL"]).toBe("true");
@@ -241,7 +272,9 @@ describe("deploy.yml", () => {
     });
 
     it("previews never use the deploy role", () => {
-        expect(document.jobs["preview-prod"]!.steps.find((step) => step.uses?.startsWith("aws-actions/"))?.with?.["role-to-assume"]).toBe("${{ vars.AWS_PREVIEW_ROLE_ARN }}");
+        expect(document.jobs["preview-prod"]!.steps.find((step) => step.uses?.startsWith("aws-actions/"))?.with?.["role-to-assume"]).toBe(
+            "${{ vars.AWS_PREVIEW_ROLE_ARN }}",
+        );
     });
 });
 

@@ -31,7 +31,9 @@ describe("benchmark statistics", () => {
     });
     it("parses options and names bad values", () => {
         expect(parseBenchArgs([])).toEqual({ sizeGb: 1, runs: 3, keepDb: false, backupArgs: [] });
-        expect(parseBenchArgs(["--size-gb", "0.1", "--runs=5", "--keep-db", "--backup-arg=--part-size-mib=8", "--backup-arg", "--upload-queue-size=2"])).toEqual({
+        expect(
+            parseBenchArgs(["--size-gb", "0.1", "--runs=5", "--keep-db", "--backup-arg=--part-size-mib=8", "--backup-arg", "--upload-queue-size=2"]),
+        ).toEqual({
             sizeGb: 0.1,
             runs: 5,
             keepDb: true,

@@ -23,8 +23,42 @@ export function copyEscape(value: string): string {
     return value.replace(/[\\\t\n\r]/g, (ch) => (ch === "\\" ? "\\\\" : ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : "\\r"));
 }
 
-const SYLLABLES = ["ka", "lo", "ren", "ti", "mar", "sa", "vel", "do", "ni", "quor", "bel", "xi", "ut", "pra", "es", "on", "gru", "mi", "sta", "ze", "hal", "ber", "tin", "ro", "ash", "fen", "lu", "cor", "dra", "wey"];
-const COMMON = "the a to and of in for is on with at by room guest stay night late early check in out breakfast parking please thanks would like request arrival departure booking rate upgrade view quiet floor bed extra towel airport transfer dinner table spa pool pet allergy baby cot invoice payment card deposit cancel change date".split(" ");
+const SYLLABLES = [
+    "ka",
+    "lo",
+    "ren",
+    "ti",
+    "mar",
+    "sa",
+    "vel",
+    "do",
+    "ni",
+    "quor",
+    "bel",
+    "xi",
+    "ut",
+    "pra",
+    "es",
+    "on",
+    "gru",
+    "mi",
+    "sta",
+    "ze",
+    "hal",
+    "ber",
+    "tin",
+    "ro",
+    "ash",
+    "fen",
+    "lu",
+    "cor",
+    "dra",
+    "wey",
+];
+const COMMON =
+    "the a to and of in for is on with at by room guest stay night late early check in out breakfast parking please thanks would like request arrival departure booking rate upgrade view quiet floor bed extra towel airport transfer dinner table spa pool pet allergy baby cot invoice payment card deposit cancel change date".split(
+        " ",
+    );
 
 export interface TextSource {
     word(): string;
@@ -124,8 +158,17 @@ export const BENCH_TABLES: readonly BenchTable[] = [
                 notes: t.sentence(3, 12),
                 allergies: Array.from({ length: t.int(0, 3) }, () => t.word()),
             };
-            return [id, name, `${name.replace(/ /g, ".").toLowerCase()}${id}@example.test`, `+${t.int(1, 99)} ${t.int(100000000, 999999999)}`,
-                t.pick(COUNTRIES), JSON.stringify(preferences), isoTime(EPOCH, t.int(0, 90_000_000))].map((v) => copyEscape(String(v))).join("\t");
+            return [
+                id,
+                name,
+                `${name.replace(/ /g, ".").toLowerCase()}${id}@example.test`,
+                `+${t.int(1, 99)} ${t.int(100000000, 999999999)}`,
+                t.pick(COUNTRIES),
+                JSON.stringify(preferences),
+                isoTime(EPOCH, t.int(0, 90_000_000)),
+            ]
+                .map((v) => copyEscape(String(v)))
+                .join("\t");
         },
     },
     {
@@ -141,10 +184,22 @@ export const BENCH_TABLES: readonly BenchTable[] = [
                 addons: Array.from({ length: t.int(0, 4) }, () => ({ code: t.word(), price: t.int(5, 120) + t.int(0, 99) / 100 })),
                 source_ref: t.bytes(8).toString("hex"),
             };
-            return [id, t.int(1, 5_000_000), t.int(1, 40), `${t.int(1, 12)}${String(t.int(1, 40)).padStart(2, "0")}`,
-                isoTime(EPOCH, t.int(0, 94_000_000)).slice(0, 10), t.int(1, 14), t.pick(STATUSES), (t.int(4000, 60000) / 100).toFixed(2),
-                t.pick(["EUR", "USD", "GBP", "CHF"]), t.pick(CHANNELS), t.random() < 0.6 ? t.paragraph(20, 400) : "\\N", JSON.stringify(extras)]
-                .map((v) => (v === "\\N" ? v : copyEscape(String(v)))).join("\t");
+            return [
+                id,
+                t.int(1, 5_000_000),
+                t.int(1, 40),
+                `${t.int(1, 12)}${String(t.int(1, 40)).padStart(2, "0")}`,
+                isoTime(EPOCH, t.int(0, 94_000_000)).slice(0, 10),
+                t.int(1, 14),
+                t.pick(STATUSES),
+                (t.int(4000, 60000) / 100).toFixed(2),
+                t.pick(["EUR", "USD", "GBP", "CHF"]),
+                t.pick(CHANNELS),
+                t.random() < 0.6 ? t.paragraph(20, 400) : "\\N",
+                JSON.stringify(extras),
+            ]
+                .map((v) => (v === "\\N" ? v : copyEscape(String(v))))
+                .join("\t");
         },
     },
     {
@@ -153,8 +208,9 @@ export const BENCH_TABLES: readonly BenchTable[] = [
         ddl: `CREATE TABLE guest_messages (id bigint PRIMARY KEY, reservation_id bigint NOT NULL, sent_at timestamptz NOT NULL,
             direction text NOT NULL, subject text NOT NULL, body text NOT NULL)`,
         row(id, t) {
-            return [id, t.int(1, 10_000_000), isoTime(EPOCH, t.int(0, 94_000_000)), t.pick(["inbound", "outbound"]), t.sentence(3, 9),
-                t.paragraph(200, 2400)].map((v) => copyEscape(String(v))).join("\t");
+            return [id, t.int(1, 10_000_000), isoTime(EPOCH, t.int(0, 94_000_000)), t.pick(["inbound", "outbound"]), t.sentence(3, 9), t.paragraph(200, 2400)]
+                .map((v) => copyEscape(String(v)))
+                .join("\t");
         },
     },
     {
@@ -172,7 +228,8 @@ export const BENCH_TABLES: readonly BenchTable[] = [
                 tags: Array.from({ length: t.int(0, 5) }, () => t.word()),
             };
             return [id, isoTime(EPOCH, t.int(0, 94_000_000)), `user:${t.int(1, 900)}`, t.pick(ACTIONS), JSON.stringify(payload)]
-                .map((v) => copyEscape(String(v))).join("\t");
+                .map((v) => copyEscape(String(v)))
+                .join("\t");
         },
     },
     {
@@ -222,11 +279,29 @@ export async function generateRows(
 
 /** COPYs generated rows into `table` of `database` through psql, which the benchmark also uses for the server's own tools. */
 async function copyInto(cluster: PgCluster, database: string, table: BenchTable, targetBytes: number, seed: number, firstId: number): Promise<GeneratedTable> {
-    const psql = spawn(join(cluster.binDir, "psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(cluster.port),
-        "-U", cluster.superuser, "-d", database, "-c", `COPY ${table.name} FROM STDIN`], {
-        env: { ...process.env, PGPASSWORD: cluster.password },
-        stdio: ["pipe", "ignore", "pipe"],
-    });
+    const psql = spawn(
+        join(cluster.binDir, "psql"),
+        [
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            String(cluster.port),
+            "-U",
+            cluster.superuser,
+            "-d",
+            database,
+            "-c",
+            `COPY ${table.name} FROM STDIN`,
+        ],
+        {
+            env: { ...process.env, PGPASSWORD: cluster.password },
+            stdio: ["pipe", "ignore", "pipe"],
+        },
+    );
     let stderr = "";
     psql.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => psql.once("close", (code) => resolve(code)));

@@ -34,7 +34,13 @@ function problemsOf(overrides: Record<string, string | undefined>, secretKeys?: 
 }
 
 /** Asserts exactly one problem, for `key`, showing `value` and an `allowed` text matching the pattern. */
-function expectOnlyProblem(overrides: Record<string, string | undefined>, key: string, value: string | undefined, allowed: RegExp, secretKeys?: Iterable<string>): SettingsProblem {
+function expectOnlyProblem(
+    overrides: Record<string, string | undefined>,
+    key: string,
+    value: string | undefined,
+    allowed: RegExp,
+    secretKeys?: Iterable<string>,
+): SettingsProblem {
     const error = problemsOf(overrides, secretKeys);
     expect(error.problems).toHaveLength(1);
     const [problem] = error.problems;
@@ -77,7 +83,15 @@ describe("parseSettings: valid settings", () => {
     });
 
     it("the defaults alone, plus the required settings, form valid prod settings", () => {
-        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "breakGlassRoleArn", "databaseUrl", "scratchDatabaseUrl", "sentryOrganization", "runbookBaseUrl", "healthCheckUrl"]);
+        expect(REQUIRED_SETTINGS).toEqual([
+            "alertEmails",
+            "breakGlassRoleArn",
+            "databaseUrl",
+            "scratchDatabaseUrl",
+            "sentryOrganization",
+            "runbookBaseUrl",
+            "healthCheckUrl",
+        ]);
         expect(() => parse()).not.toThrow();
     });
 
@@ -100,8 +114,21 @@ describe("parseSettings: valid settings", () => {
         });
         expect(settings.owner).toBe("data-team");
         expect(settings.alertEmails).toEqual(["a@hotelgenius.example", "b+ops@hotelgenius.example"]);
-        expect(settings.storage.layout).toEqual({ root: "hotelgenius/postgres", dumpPrefix: "hotelgenius/postgres/dumps/", manifestPrefix: "hotelgenius/postgres/manifests/" });
-        expect(settings.storage).toMatchObject({ objectLockMode: "GOVERNANCE", objectLockDays: 14, transitionToIaDays: 45, transitionToArchiveDays: 75, archiveStorageClass: "DEEP_ARCHIVE", expirationDays: 400, protectData: false, replicationTimeControl: true });
+        expect(settings.storage.layout).toEqual({
+            root: "hotelgenius/postgres",
+            dumpPrefix: "hotelgenius/postgres/dumps/",
+            manifestPrefix: "hotelgenius/postgres/manifests/",
+        });
+        expect(settings.storage).toMatchObject({
+            objectLockMode: "GOVERNANCE",
+            objectLockDays: 14,
+            transitionToIaDays: 45,
+            transitionToArchiveDays: 75,
+            archiveStorageClass: "DEEP_ARCHIVE",
+            expirationDays: 400,
+            protectData: false,
+            replicationTimeControl: true,
+        });
         expect(settings.schedule).toEqual({ expression: "cron(30 3 ? * MON-FRI *)", timezone: "Europe/Paris" });
         expect(settings.job.crontab).toBe("30 3 * * 1-5");
     });
@@ -135,7 +162,9 @@ describe("parseSettings: valid settings", () => {
     });
 
     it("lets provider settings pass untouched", () => {
-        expect(() => parse({ "aws:profile": "hotelgenius", "sentry:token": "x", "pulumi:disable-default-providers": '["*"]' }, [DB_KEY, SCRATCH_KEY, "sentry:token"])).not.toThrow();
+        expect(() =>
+            parse({ "aws:profile": "hotelgenius", "sentry:token": "x", "pulumi:disable-default-providers": '["*"]' }, [DB_KEY, SCRATCH_KEY, "sentry:token"]),
+        ).not.toThrow();
     });
 });
 
@@ -183,7 +212,12 @@ describe("parseSettings: each bad input names the key, the value and what is all
     it("break-glass role that is not one IAM role", () => {
         const wildcard = "arn:aws:iam::123456789012:role/admin-*";
         expectOnlyProblem({ [key("breakGlassRoleArn")]: wildcard }, key("breakGlassRoleArn"), wildcard, /ARN of one IAM role.*without wildcards/);
-        expectOnlyProblem({ [key("breakGlassRoleArn")]: undefined }, key("breakGlassRoleArn"), undefined, /required: set it with `pulumi config set breakGlassRoleArn <value>`/);
+        expectOnlyProblem(
+            { [key("breakGlassRoleArn")]: undefined },
+            key("breakGlassRoleArn"),
+            undefined,
+            /required: set it with `pulumi config set breakGlassRoleArn <value>`/,
+        );
     });
 
     it("missing alert emails", () => {
@@ -195,11 +229,21 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("cron with both day fields set", () => {
-        expectOnlyProblem({ [key("backupSchedule")]: "cron(0 3 * * MON *)" }, key("backupSchedule"), "cron(0 3 * * MON *)", /exactly one of day-of-month and day-of-week must be \?/);
+        expectOnlyProblem(
+            { [key("backupSchedule")]: "cron(0 3 * * MON *)" },
+            key("backupSchedule"),
+            "cron(0 3 * * MON *)",
+            /exactly one of day-of-month and day-of-week must be \?/,
+        );
     });
 
     it("five-field Unix cron", () => {
-        expectOnlyProblem({ [key("backupSchedule")]: "0 3 * * *" }, key("backupSchedule"), "0 3 * * *", /cron\(minutes hours day-of-month month day-of-week year\)/);
+        expectOnlyProblem(
+            { [key("backupSchedule")]: "0 3 * * *" },
+            key("backupSchedule"),
+            "0 3 * * *",
+            /cron\(minutes hours day-of-month month day-of-week year\)/,
+        );
     });
 
     it("invalid rate expression", () => {
@@ -211,11 +255,21 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("Standard-IA transition before day 30", () => {
-        expectOnlyProblem({ [key("transitionToIaDays")]: "29" }, key("transitionToIaDays"), "29", /from 30 to .*S3 refuses Standard-IA transitions before day 30/);
+        expectOnlyProblem(
+            { [key("transitionToIaDays")]: "29" },
+            key("transitionToIaDays"),
+            "29",
+            /from 30 to .*S3 refuses Standard-IA transitions before day 30/,
+        );
     });
 
     it("archive transition less than 30 days after Standard-IA", () => {
-        expectOnlyProblem({ [key("transitionToIaDays")]: "60", [key("transitionToArchiveDays")]: "80" }, key("transitionToArchiveDays"), "80", /at least 90.*transitionToIaDays is 60/);
+        expectOnlyProblem(
+            { [key("transitionToIaDays")]: "60", [key("transitionToArchiveDays")]: "80" },
+            key("transitionToArchiveDays"),
+            "80",
+            /at least 90.*transitionToIaDays is 60/,
+        );
     });
 
     it("expiration at the last transition", () => {
@@ -235,11 +289,21 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("object-lock mode outside GOVERNANCE and COMPLIANCE", () => {
-        expectOnlyProblem({ [key("objectLockMode")]: "governance" }, key("objectLockMode"), "governance", /one of GOVERNANCE, COMPLIANCE \(did you mean GOVERNANCE\?\)/);
+        expectOnlyProblem(
+            { [key("objectLockMode")]: "governance" },
+            key("objectLockMode"),
+            "governance",
+            /one of GOVERNANCE, COMPLIANCE \(did you mean GOVERNANCE\?\)/,
+        );
     });
 
     it("unknown archive storage class", () => {
-        expectOnlyProblem({ [key("archiveStorageClass")]: "STANDARD_IA" }, key("archiveStorageClass"), "STANDARD_IA", /one of GLACIER_IR, GLACIER, DEEP_ARCHIVE/);
+        expectOnlyProblem(
+            { [key("archiveStorageClass")]: "STANDARD_IA" },
+            key("archiveStorageClass"),
+            "STANDARD_IA",
+            /one of GLACIER_IR, GLACIER, DEEP_ARCHIVE/,
+        );
     });
 
     it("KMS deletion window outside 7-30 days", () => {
@@ -255,7 +319,12 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("replica region equal to the primary region", () => {
-        expectOnlyProblem({ [key("replicaRegion")]: "eu-west-3" }, key("replicaRegion"), "eu-west-3", /must differ from the primary region aws:region \(eu-west-3\)/);
+        expectOnlyProblem(
+            { [key("replicaRegion")]: "eu-west-3" },
+            key("replicaRegion"),
+            "eu-west-3",
+            /must differ from the primary region aws:region \(eu-west-3\)/,
+        );
     });
 
     it("replica region that does not exist", () => {
@@ -284,7 +353,12 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("Neon pooled endpoint", () => {
-        expectOnlyProblem({ [DB_KEY]: DIRECT_URL.replace("-000000.", "-000000-pooler.") }, DB_KEY, OFFLINE_SECRET, /connection pooler host .*Use the direct endpoint/);
+        expectOnlyProblem(
+            { [DB_KEY]: DIRECT_URL.replace("-000000.", "-000000-pooler.") },
+            DB_KEY,
+            OFFLINE_SECRET,
+            /connection pooler host .*Use the direct endpoint/,
+        );
     });
 
     it("database URL with another scheme", () => {
@@ -322,7 +396,12 @@ describe("parseSettings: the backup job's settings", () => {
 
     it("schedule in the hour Paris skips in spring", () => {
         const value = "cron(30 2 * * ? *)";
-        const problem = expectOnlyProblem({ [key("backupSchedule")]: value, [key("backupScheduleTimezone")]: "Europe/Paris" }, key("backupSchedule"), value, /02:30 Europe\/Paris/);
+        const problem = expectOnlyProblem(
+            { [key("backupSchedule")]: value, [key("backupScheduleTimezone")]: "Europe/Paris" },
+            key("backupSchedule"),
+            value,
+            /02:30 Europe\/Paris/,
+        );
         expect(problem.allowed).toMatch(/clocks skip 02:00-03:00.*EventBridge Scheduler would skip that run/);
     });
 
@@ -367,7 +446,11 @@ describe("parseSettings: the backup job's settings", () => {
 
     it("no public IP in the default VPC", () => {
         expectOnlyProblem({ [key("jobAssignPublicIp")]: "false" }, key("jobAssignPublicIp"), "false", /must be true in the default VPC: .*no NAT gateway/);
-        const own = parse({ [key("jobAssignPublicIp")]: "false", [key("jobVpcId")]: "vpc-0123456789abcdef0", [key("jobSubnetIds")]: JSON.stringify(["subnet-0123456789abcdef0"]) });
+        const own = parse({
+            [key("jobAssignPublicIp")]: "false",
+            [key("jobVpcId")]: "vpc-0123456789abcdef0",
+            [key("jobSubnetIds")]: JSON.stringify(["subnet-0123456789abcdef0"]),
+        });
         expect(own.job).toMatchObject({ assignPublicIp: false, network: { vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"] } });
     });
 
@@ -408,7 +491,12 @@ describe("parseSettings: reporting", () => {
     });
 
     it("never echoes a secret value, whatever is wrong with it", () => {
-        const urls = [DIRECT_URL.replace("-000000.", "-000000-pooler."), DIRECT_URL.replace("postgresql:", "http:"), `postgresql://backup:${PASSWORD}@`, DIRECT_URL];
+        const urls = [
+            DIRECT_URL.replace("-000000.", "-000000-pooler."),
+            DIRECT_URL.replace("postgresql:", "http:"),
+            `postgresql://backup:${PASSWORD}@`,
+            DIRECT_URL,
+        ];
         for (const url of urls) {
             for (const secretKeys of [[DB_KEY, SCRATCH_KEY], [SCRATCH_KEY]]) {
                 const error = problemsOf({ [DB_KEY]: url, [key("protectData")]: "maybe" }, secretKeys);
@@ -429,11 +517,20 @@ describe("parseSettings: monitoring and alerts", () => {
     it("parses the Sentry and alert settings with their defaults", () => {
         const settings = parse();
         expect(settings.monitoring).toMatchObject({ sentryOrganization: "hotelgenius", sentryEnvironment: "production", sentrySlackChannel: undefined });
-        expect(settings.alerts).toMatchObject({ healthCheckUrl: "https://app.hotelgenius.example/health", backupMissingAfterHours: 25, healthCheckRegions: ["eu-west-1", "us-east-1", "us-west-2"] });
+        expect(settings.alerts).toMatchObject({
+            healthCheckUrl: "https://app.hotelgenius.example/health",
+            backupMissingAfterHours: 25,
+            healthCheckRegions: ["eu-west-1", "us-east-1", "us-west-2"],
+        });
     });
 
     it("health check URL that is not https", () => {
-        expectOnlyProblem({ [key("healthCheckUrl")]: "http://app.hotelgenius.eu/health" }, key("healthCheckUrl"), "http://app.hotelgenius.eu/health", /must use https:\/\//);
+        expectOnlyProblem(
+            { [key("healthCheckUrl")]: "http://app.hotelgenius.eu/health" },
+            key("healthCheckUrl"),
+            "http://app.hotelgenius.eu/health",
+            /must use https:\/\//,
+        );
     });
 
     it("runbook base URL so long that alert texts would be cut", () => {
@@ -447,7 +544,12 @@ describe("parseSettings: monitoring and alerts", () => {
     });
 
     it("backup-missing window shorter than the schedule's longest gap plus the margin", () => {
-        expectOnlyProblem({ [key("backupMissingAfterHours")]: "24" }, key("backupMissingAfterHours"), "24", /at least 25: backupSchedule cron\(0 2 \* \* \? \*\) leaves up to 24 hours/);
+        expectOnlyProblem(
+            { [key("backupMissingAfterHours")]: "24" },
+            key("backupMissingAfterHours"),
+            "24",
+            /at least 25: backupSchedule cron\(0 2 \* \* \? \*\) leaves up to 24 hours/,
+        );
         expectOnlyProblem(
             { [key("backupSchedule")]: "cron(0 3 ? * MON *)", [key("backupMissingAfterHours")]: "168" },
             key("backupMissingAfterHours"),
@@ -458,7 +560,12 @@ describe("parseSettings: monitoring and alerts", () => {
     });
 
     it("database name for the metrics that differs from the one in databaseUrl, without echoing the URL", () => {
-        const problem = expectOnlyProblem({ [key("backupDatabaseName")]: "neondb" }, key("backupDatabaseName"), "neondb", /must be the database named in databaseUrl/);
+        const problem = expectOnlyProblem(
+            { [key("backupDatabaseName")]: "neondb" },
+            key("backupDatabaseName"),
+            "neondb",
+            /must be the database named in databaseUrl/,
+        );
         expect(JSON.stringify(problem)).not.toContain(PASSWORD);
         expect(problem.allowed).not.toContain("hotelgenius");
         // The offline plan cannot read the URL: nothing to compare.
@@ -468,7 +575,9 @@ describe("parseSettings: monitoring and alerts", () => {
     it("a Slack channel without the Slack integration, and the reverse", () => {
         expectOnlyProblem({ [key("sentrySlackChannel")]: "#ops-alerts" }, key("sentrySlackChannel"), "#ops-alerts", /set together with sentrySlackWorkspaceId/);
         expectOnlyProblem({ [key("sentrySlackWorkspaceId")]: "12345" }, key("sentrySlackWorkspaceId"), "12345", /set together with sentrySlackChannel/);
-        expect(parse({ [key("sentrySlackChannel")]: "#ops-alerts", [key("sentrySlackWorkspaceId")]: "12345" }).monitoring.sentrySlackChannel).toBe("#ops-alerts");
+        expect(parse({ [key("sentrySlackChannel")]: "#ops-alerts", [key("sentrySlackWorkspaceId")]: "12345" }).monitoring.sentrySlackChannel).toBe(
+            "#ops-alerts",
+        );
     });
 });
 

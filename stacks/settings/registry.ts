@@ -162,7 +162,11 @@ function parseOne(name: string, setting: Setting<unknown>, given: string | undef
     }
     if (setting.secret) {
         if (!storedAsSecret) {
-            problem(name, given, `is stored as plain text; it must be a secret: \`pulumi config set --secret ${name} <value>\` (or fn::secret in the ESC environment)`);
+            problem(
+                name,
+                given,
+                `is stored as plain text; it must be a secret: \`pulumi config set --secret ${name} <value>\` (or fn::secret in the ESC environment)`,
+            );
             return undefined;
         }
         if (given.trim() === "") {
@@ -210,7 +214,9 @@ export function loadSettings(): Settings {
     // @internal in the typings, but it is how the SDK itself learns which keys the CLI decrypted.
     const isConfigSecret = runtime.isConfigSecret;
     if (typeof isConfigSecret !== "function") {
-        throw new Error("@pulumi/pulumi no longer exposes runtime.isConfigSecret; stacks/settings/registry.ts needs another way to read the secret config keys");
+        throw new Error(
+            "@pulumi/pulumi no longer exposes runtime.isConfigSecret; stacks/settings/registry.ts needs another way to read the secret config keys",
+        );
     }
     const values = pulumi.runtime.allConfig();
     const secretKeys = new Set(Object.keys(values).filter((key) => isConfigSecret(key)));
@@ -225,7 +231,8 @@ export function requiredSecretKeys(project: string): string[] {
 }
 
 function requiredHint(name: string, setting: Setting<unknown>): string {
-    if (setting.secret) return ` secret: set it with \`pulumi config set --secret ${name} <value>\` or from the stack's Pulumi ESC environment (pulumiConfig, fn::secret)`;
+    if (setting.secret)
+        return ` secret: set it with \`pulumi config set --secret ${name} <value>\` or from the stack's Pulumi ESC environment (pulumiConfig, fn::secret)`;
     if (setting.type === "array") return `: set it with \`pulumi config set --path '${name}[0]' <value>\``;
     return `: set it with \`pulumi config set ${name} <value>\``;
 }

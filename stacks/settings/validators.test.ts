@@ -72,17 +72,24 @@ describe("lifecycleOrderProblems", () => {
 
     it("compares expiration with Standard-IA when the archive day was refused already, and names settings the caller's way", () => {
         expect(lifecycleOrderProblems({ transitionToIaDays: 30, transitionToArchiveDays: undefined, expirationDays: 30, objectLockDays: 31 }, nameOf)).toEqual([
-            { setting: "expirationDays", value: 30, allowed: "must be greater than the last transition (30 days): S3 rejects an expiration at or before a transition" },
+            {
+                setting: "expirationDays",
+                value: 30,
+                allowed: "must be greater than the last transition (30 days): S3 rejects an expiration at or before a transition",
+            },
             {
                 setting: "objectLockDays",
                 value: 31,
-                allowed: "must be at most <expirationDays> (30): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends",
+                allowed:
+                    "must be at most <expirationDays> (30): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends",
             },
         ]);
     });
 
     it("reports nothing about settings that are missing", () => {
-        expect(lifecycleOrderProblems({ transitionToIaDays: undefined, transitionToArchiveDays: 10, expirationDays: undefined, objectLockDays: 400 }, nameOf)).toEqual([]);
+        expect(
+            lifecycleOrderProblems({ transitionToIaDays: undefined, transitionToArchiveDays: 10, expirationDays: undefined, objectLockDays: 400 }, nameOf),
+        ).toEqual([]);
     });
 });
 
@@ -97,7 +104,8 @@ describe("small checks", () => {
 
     it("email addresses", () => {
         for (const good of ["ops@hotelgenius.example", "first.last+alerts@mail.hotelgenius.example"]) expect(isEmail(good)).toBe(true);
-        for (const bad of ["ops", "ops@localhost", "ops@@x.example", ".ops@x.example", "o..ps@x.example", "ops @x.example", "ops@-x.example"]) expect(isEmail(bad)).toBe(false);
+        for (const bad of ["ops", "ops@localhost", "ops@@x.example", ".ops@x.example", "o..ps@x.example", "ops @x.example", "ops@-x.example"])
+            expect(isEmail(bad)).toBe(false);
     });
 
     it("database URLs", () => {
@@ -107,7 +115,11 @@ describe("small checks", () => {
         expect(checkDatabaseUrl("postgresql://u:p@db.internal.example")).toMatch(/names no database/);
         expect(checkDatabaseUrl("postgresql://u:p@ep-x-pooler.eu-central-1.aws.neon.tech/app")).toMatch(/-pooler/);
         // What the job refuses, the stack refuses, without quoting the password.
-        for (const bad of ["postgresql://u:pa@ss-0000@db.internal.example/app", "postgresql://u:pa%ss-0000@db.internal.example/app", "postgresql://u:pa#ss-0000@db.internal.example/app"]) {
+        for (const bad of [
+            "postgresql://u:pa@ss-0000@db.internal.example/app",
+            "postgresql://u:pa%ss-0000@db.internal.example/app",
+            "postgresql://u:pa#ss-0000@db.internal.example/app",
+        ]) {
             const reason = checkDatabaseUrl(bad);
             expect(reason, bad).toMatch(/percent|%40|escape/);
             expect(reason).not.toContain("ss-0000");
@@ -324,13 +336,14 @@ describe("checkLogRetentionDays", () => {
 });
 
 describe("checkImageUri", () => {
-    const digest = "sha256:" + "a".repeat(64);
-    it.each([`000000000000.dkr.ecr.eu-west-3.amazonaws.com/backup-job@${digest}`, `ghcr.io/hotelgenius/backup-job:1.2.3@${digest}`, `registry.example:5000/job@${digest}`])(
-        "accepts %s",
-        (uri) => {
-            expect(checkImageUri(uri)).toBeUndefined();
-        },
-    );
+    const digest = `sha256:${"a".repeat(64)}`;
+    it.each([
+        `000000000000.dkr.ecr.eu-west-3.amazonaws.com/backup-job@${digest}`,
+        `ghcr.io/hotelgenius/backup-job:1.2.3@${digest}`,
+        `registry.example:5000/job@${digest}`,
+    ])("accepts %s", (uri) => {
+        expect(checkImageUri(uri)).toBeUndefined();
+    });
 
     it.each(["ghcr.io/hotelgenius/backup-job:latest", "backup-job", `ghcr.io/job@sha256:${"a".repeat(63)}`, `ghcr.io/Job@${digest}`])("refuses %s", (uri) => {
         expect(checkImageUri(uri)).toMatch(/pinned by digest/);
@@ -340,7 +353,12 @@ describe("checkImageUri", () => {
 describe("checkSentryDsn", () => {
     it("accepts a DSN and refuses other URLs without echoing them", () => {
         expect(checkSentryDsn("https://0123abcd@o0.ingest.de.sentry.io/42")).toBeUndefined();
-        for (const bad of ["http://0123abcd@o0.ingest.de.sentry.io/42", "https://o0.ingest.de.sentry.io/42", "https://0123abcd@o0.ingest.de.sentry.io/project", "0123abcd"]) {
+        for (const bad of [
+            "http://0123abcd@o0.ingest.de.sentry.io/42",
+            "https://o0.ingest.de.sentry.io/42",
+            "https://0123abcd@o0.ingest.de.sentry.io/project",
+            "0123abcd",
+        ]) {
             const reason = checkSentryDsn(bad);
             expect(reason).toMatch(/must be a Sentry DSN/);
             expect(reason).not.toContain(bad);

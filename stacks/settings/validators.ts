@@ -230,7 +230,6 @@ export function replicaProtectionProblem(
     };
 }
 
-
 /**
  * Where guests' personal data may be stored. HotelGenius serves European hotels: backups, replicas
  * and log archives stay in AWS regions inside the EU unless `dataResidency` says otherwise.
@@ -301,9 +300,7 @@ export function checkLogGroupList(names: string[]): string | undefined {
 export function checkRoleArn(value: string): string | undefined {
     const pathCharacters = "[\\x21-\\x29\\x2B-\\x3E\\x40-\\x7E]";
     const role = new RegExp(`^arn:aws:iam::\\d{12}:role/(${pathCharacters}{0,510}/)?[\\w+=,.@-]{1,64}$`);
-    return role.test(value)
-        ? undefined
-        : "must be the ARN of one IAM role, arn:aws:iam::<12-digit account>:role/[<path>/]<name>, without wildcards (* or ?)";
+    return role.test(value) ? undefined : "must be the ARN of one IAM role, arn:aws:iam::<12-digit account>:role/[<path>/]<name>, without wildcards (* or ?)";
 }
 
 export function checkHttpsUrl(value: string): string | undefined {
@@ -318,7 +315,16 @@ export function checkHttpsUrl(value: string): string | undefined {
     return undefined;
 }
 
-export const ROUTE53_CHECKER_REGIONS: readonly string[] = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"];
+export const ROUTE53_CHECKER_REGIONS: readonly string[] = [
+    "us-east-1",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "sa-east-1",
+];
 
 export function checkCheckerRegions(regions: string[]): string | undefined {
     const unknown = regions.filter((region) => !ROUTE53_CHECKER_REGIONS.includes(region));
@@ -329,7 +335,9 @@ export function checkCheckerRegions(regions: string[]): string | undefined {
 }
 
 export function checkSentrySlug(value: string): string | undefined {
-    return /^[a-z0-9][a-z0-9_-]{0,49}$/.test(value) ? undefined : "must be a Sentry slug: 1-50 lowercase letters, digits, - and _, starting with a letter or digit";
+    return /^[a-z0-9][a-z0-9_-]{0,49}$/.test(value)
+        ? undefined
+        : "must be a Sentry slug: 1-50 lowercase letters, digits, - and _, starting with a letter or digit";
 }
 
 export function checkSentryEnvironment(value: string): string | undefined {
@@ -450,7 +458,8 @@ function cronFieldValues(field: string, spec: CronField): Set<number> | undefine
     const values = new Set<number>();
     for (const item of field.split(",")) {
         const [base, step] = item.split("/") as [string, string | undefined];
-        const [from, to] = base === "*" ? [spec.min, spec.max] : (base.split("-").map((end) => cronValue(end, spec)) as [number | undefined, number | undefined]);
+        const [from, to] =
+            base === "*" ? [spec.min, spec.max] : (base.split("-").map((end) => cronValue(end, spec)) as [number | undefined, number | undefined]);
         if (from === undefined) return undefined;
         const last = step === undefined && to === undefined ? from : (to ?? spec.max);
         for (let value = from; value <= last; value += step === undefined ? 1 : Number(step)) values.add(value);
@@ -472,7 +481,15 @@ export function checkScheduleDaylightSaving(expression: string, timeZone: string
     const cron = /^cron\((.*)\)$/.exec(expression.trim());
     if (!cron) return undefined;
     const fields = cron[1]!.trim().split(/\s+/);
-    const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" });
+    const format = new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+    });
     const day = 86_400_000;
     const start = Math.floor(from.getTime() / day) * day;
     const end = Date.UTC(from.getUTCFullYear() + DST_CHECK_YEARS, from.getUTCMonth(), from.getUTCDate());
