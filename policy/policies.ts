@@ -232,7 +232,8 @@ export function lifecycleProblem(bucket: PolicyResource, resources: PolicyResour
     );
     return aborts
         ? undefined
-        : `${bucketLabel(bucket)} has no enabled lifecycle rule with abortIncompleteMultipartUpload.daysAfterInitiation > 0; parts of failed uploads would be billed forever`;
+        : `${bucketLabel(bucket)} has no enabled lifecycle rule with abortIncompleteMultipartUpload.daysAfterInitiation > 0; parts of failed uploads would ` +
+              `be billed forever`;
 }
 
 /** Only buckets a BackupStorage component owns must be locked; log archives may legitimately be rewritten. */
@@ -317,7 +318,8 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
                     const found = forbiddenActions(document);
                     if (found.length > 0) {
                         reportViolation(
-                            `${source.type} ${source.name} grants ECS task role ${role.name}: ${found.join(", ")}; allowed: named actions that cannot delete objects`,
+                            `${source.type} ${source.name} grants ECS task role ${role.name}: ${found.join(", ")}; allowed: named actions that cannot delete ` +
+                                `objects`,
                             source.urn,
                         );
                     }

@@ -227,7 +227,9 @@ class Bench {
     async bareDump(database: string): Promise<BudgetedRun> {
         const databaseCpuStart = this.databaseCpu();
         const start = process.hrtime.bigint();
-        const script = `set -o pipefail; "$PG_DUMP" -Fc -Z0 -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" | zstd -${ZSTD_LEVEL} -T${ZSTD_THREADS} -c -q | wc -c`;
+        const script =
+            `set -o pipefail; "$PG_DUMP" -Fc -Z0 -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" | zstd -${ZSTD_LEVEL} -T${ZSTD_THREADS} ` +
+            `-c -q | wc -c`;
         const { stdout, stderr } = await run(
             ...withRusage("bash", ["-c", script]),
             {
@@ -533,29 +535,44 @@ async function main(): Promise<void> {
         const openFiles = [...results.c.filesOpenForWriting, ...c2.usage.filesOpenForWriting];
         const lines = [
             "",
-            `Backup benchmark: ${options.sizeGb} GB of generated data, ${options.runs} runs each, medians${options.backupArgs.length ? `; backup ${options.backupArgs.join(" ")}` : ""}`,
-            `  machine: ${results.machine.cpus} x ${results.machine.cpuModel}, ${formatBytes(results.machine.memory)} RAM, Node ${results.machine.node}, ${results.machine.pgDump}`,
+            `Backup benchmark: ${options.sizeGb} GB of generated data, ${options.runs} runs each, ` +
+                `medians${options.backupArgs.length ? `; backup ${options.backupArgs.join(" ")}` : ""}`,
+            `  machine: ${results.machine.cpus} x ${results.machine.cpuModel}, ${formatBytes(results.machine.memory)} RAM, Node ${results.machine.node}, ` +
+                `${results.machine.pgDump}`,
             `  database: 1x ${formatBytes(size1x)} on disk; 2x ${formatBytes(size2x)}`,
-            `  (a) pg_dump -Fc -Z0 | zstd -${ZSTD_LEVEL}   ${formatSeconds(ma)}${cpuText(results.a.cpuMedian)}  -> ${formatBytes(a[0]?.bytes ?? 0)} (${mibPerSecond(a[0]?.bytes ?? 0, ma).toFixed(1)} MiB/s out)`,
-            `  (b) pg_dump -Fc + upload      ${formatSeconds(mb)}  (dump ${formatSeconds(results.b.dumpMedian)}, upload ${formatSeconds(results.b.uploadMedian)}; temp file ${formatBytes(b[0]?.tempFileBytes ?? 0)})`,
-            `  (c) our backup -> S3          ${formatSeconds(mc)}${cpuText(results.c.cpuMedian)} (+ s3rver CPU ${formatSeconds(results.c.serverCpuMedian)})  -> ${formatBytes(c[0]?.bytes ?? 0)}`,
+            `  (a) pg_dump -Fc -Z0 | zstd -${ZSTD_LEVEL}   ${formatSeconds(ma)}${cpuText(results.a.cpuMedian)}  -> ${formatBytes(a[0]?.bytes ?? 0)} ` +
+                `(${mibPerSecond(a[0]?.bytes ?? 0, ma).toFixed(1)} MiB/s out)`,
+            `  (b) pg_dump -Fc + upload      ${formatSeconds(mb)}  (dump ${formatSeconds(results.b.dumpMedian)}, upload ` +
+                `${formatSeconds(results.b.uploadMedian)}; temp file ${formatBytes(b[0]?.tempFileBytes ?? 0)})`,
+            `  (c) our backup -> S3          ${formatSeconds(mc)}${cpuText(results.c.cpuMedian)} (+ s3rver CPU ${formatSeconds(results.c.serverCpuMedian)})  ` +
+                `-> ${formatBytes(c[0]?.bytes ?? 0)}`,
             `  (c) CPU by process (sampled, last run): ${Object.entries(c.at(-1)?.usage.cpuSecondsByCommand ?? {})
                 .filter(([comm]) => comm !== "time")
                 .map(([comm, sec]) => `${comm} ${formatSeconds(sec)}`)
                 .join(", ")}`,
-            `  (c') our backup -> file:// in RAM (diagnostic: no S3 server on the CPUs) ${formatSeconds(mcFile)}${cpuText(results.cFile.cpuMedian)}; (c')/(a) = ${results.cFile.overA.toFixed(3)}`,
+            `  (c') our backup -> file:// in RAM (diagnostic: no S3 server on the CPUs) ${formatSeconds(mcFile)}${cpuText(results.cFile.cpuMedian)}; ` +
+                `(c')/(a) = ${results.cFile.overA.toFixed(3)}`,
             `  (c)/(a) = ${results.ratios.cOverA.toFixed(3)}  (target <= ${TARGET_RATIO})`,
             ...(budget === undefined
                 ? ["  CPU budget: needs GNU time (/usr/bin/time)"]
                 : [
-                      `  CPU of every process (medians): (a) ${formatSeconds(aAllCpu!)} (its tree ${formatSeconds(results.a.cpuMedian!)} + PostgreSQL ${formatSeconds(results.a.databaseCpuMedian)}); (c) ${formatSeconds(cAllCpu!)} (our tree ${formatSeconds(results.c.cpuMedian!)} + PostgreSQL ${formatSeconds(results.c.databaseCpuMedian)} + s3rver ${formatSeconds(results.c.serverCpuMedian)})`,
-                      `  CPU budget: ${cpus().length} cores x ${TARGET_RATIO} x (a) = ${formatSeconds(budget.capacityAtTarget)} of CPU; (a)'s work + s3rver's alone = ${formatSeconds(budget.limitPlusS3Server)}; (c) cannot end before ${formatSeconds(budget.shortestSeconds)} = ${budget.shortestRatio.toFixed(3)} x (a) on ${cpus().length} cores`,
+                      `  CPU of every process (medians): (a) ${formatSeconds(aAllCpu!)} (its tree ${formatSeconds(results.a.cpuMedian!)} + PostgreSQL ` +
+                          `${formatSeconds(results.a.databaseCpuMedian)}); (c) ${formatSeconds(cAllCpu!)} (our tree ${formatSeconds(results.c.cpuMedian!)} ` +
+                          `+ PostgreSQL ${formatSeconds(results.c.databaseCpuMedian)} + s3rver ${formatSeconds(results.c.serverCpuMedian)})`,
+                      `  CPU budget: ${cpus().length} cores x ${TARGET_RATIO} x (a) = ${formatSeconds(budget.capacityAtTarget)} of CPU; (a)'s work + ` +
+                          `s3rver's alone = ${formatSeconds(budget.limitPlusS3Server)}; (c) cannot end before ${formatSeconds(budget.shortestSeconds)} = ` +
+                          `${budget.shortestRatio.toFixed(3)} x (a) on ${cpus().length} cores`,
                   ]),
             `  (b)/(c) = ${results.ratios.bOverC.toFixed(2)}  (target >= 2)`,
-            `  peak RSS of our node process: ${c.map((r) => formatBytes(r.nodePeakRss)).join(", ")}; 2x database: ${formatBytes(c2.nodePeakRss)}  (target < 200 MiB)`,
-            `  peak RSS of the whole tree (node + pg_dump + zstd, sampled): ${c.map((r) => formatBytes(r.usage.treePeakRss)).join(", ")}; 2x: ${formatBytes(c2.usage.treePeakRss)}`,
-            `  temp disk, ours: write_bytes ${c.map((r) => formatBytes(ourWriteBytes(r.usage))).join(", ")}; 2x: ${formatBytes(ourWriteBytes(c2.usage))}; files open for writing: ${openFiles.length ? openFiles.join(", ") : "none"}; left in its TMPDIR and cwd: ${formatBytes(Math.max(...results.c.leftoverBytes, c2.leftoverBytes))}`,
-            `  temp disk, peer (b): file ${formatBytes(b[0]?.tempFileBytes ?? 0)}; pg_dump write_bytes ${b.map((r) => formatBytes(r.tempWriteBytes)).join(", ")}`,
+            `  peak RSS of our node process: ${c.map((r) => formatBytes(r.nodePeakRss)).join(", ")}; 2x database: ${formatBytes(c2.nodePeakRss)}  (target < ` +
+                `200 MiB)`,
+            `  peak RSS of the whole tree (node + pg_dump + zstd, sampled): ${c.map((r) => formatBytes(r.usage.treePeakRss)).join(", ")}; 2x: ` +
+                `${formatBytes(c2.usage.treePeakRss)}`,
+            `  temp disk, ours: write_bytes ${c.map((r) => formatBytes(ourWriteBytes(r.usage))).join(", ")}; 2x: ${formatBytes(ourWriteBytes(c2.usage))}; ` +
+                `files open for writing: ${openFiles.length ? openFiles.join(", ") : "none"}; left in its TMPDIR and cwd: ` +
+                `${formatBytes(Math.max(...results.c.leftoverBytes, c2.leftoverBytes))}`,
+            `  temp disk, peer (b): file ${formatBytes(b[0]?.tempFileBytes ?? 0)}; pg_dump write_bytes ` +
+                `${b.map((r) => formatBytes(r.tempWriteBytes)).join(", ")}`,
             `  2x database: (a) ${formatSeconds(a2.seconds)}, (c) ${formatSeconds(c2.seconds)}, (c)/(a) ${results.twoX.cOverA.toFixed(3)}`,
             `  total bench time ${formatSeconds(results.totalSeconds)}`,
         ];

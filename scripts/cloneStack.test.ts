@@ -50,7 +50,8 @@ describe("cloneStackFile", () => {
 
     it("never copies a secret or the source's ESC environments, and keeps the clone's own secrets provider settings", () => {
         const secrets =
-            "  hotelgenius-ops:databaseUrl:\n    secure: v1:prod-ciphertext\n  sentry:token:\n    secure: v1:other\n  custom:nested:\n    inner:\n      secure: v1:deep\n";
+            "  hotelgenius-ops:databaseUrl:\n    secure: v1:prod-ciphertext\n  sentry:token:\n    secure: v1:other\n  custom:nested:\n    inner:\n      " +
+            "secure: v1:deep\n";
         const source = `encryptionsalt: v1:clone-salt\nsecretsprovider: awskms://alias/qa\n${PROD_FILE}${secrets}`;
         const result = cloneStackFile(source, options);
         expect(result.text).not.toMatch(/secure:|ciphertext|hotelgenius\/prod|environment:/);
@@ -102,7 +103,8 @@ describe("a clone of prod, planned offline", () => {
         });
         writeFileSync(
             file,
-            `${text}  hotelgenius-ops:databaseUrl:\n    secure: v1:qa-ciphertext\n  hotelgenius-ops:scratchDatabaseUrl:\n    secure: v1:qa-scratch-ciphertext\n`,
+            `${text}  hotelgenius-ops:databaseUrl:\n    secure: v1:qa-ciphertext\n  hotelgenius-ops:scratchDatabaseUrl:\n    secure: ` +
+                `v1:qa-scratch-ciphertext\n`,
         );
         const { stdout } = await promisify(execFile)(
             process.execPath,

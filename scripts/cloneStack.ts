@@ -31,12 +31,16 @@ export const NON_PRODUCTION_OVERRIDES: readonly Override[] = [
     {
         setting: "offSiteReplica",
         value: false,
-        why: "No off-site replica: the clone's dumps hold anonymized data rebuilt at will, so a second region (bucket, key, replication, alerts) only adds cost and teardown work.",
+        why:
+            "No off-site replica: the clone's dumps hold anonymized data rebuilt at will, so a second region (bucket, key, replication, alerts) only adds " +
+            "cost and teardown work.",
     },
     {
         setting: "objectLockMode",
         value: "GOVERNANCE",
-        why: "GOVERNANCE lets an administrator bypass the lock to empty and delete the clone's buckets; COMPLIANCE would block every teardown until the last lock expired.",
+        why:
+            "GOVERNANCE lets an administrator bypass the lock to empty and delete the clone's buckets; COMPLIANCE would block every teardown until the last " +
+            "lock expired.",
     },
     { setting: "objectLockDays", value: 1, why: "One day still exercises Object Lock on every upload without pinning throwaway dumps." },
     {

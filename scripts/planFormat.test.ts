@@ -75,7 +75,8 @@ describe("planToText", () => {
 
     it("expands JSON policy documents into readable structure", () => {
         expect(text).toContain(
-            '      policy:\n          Statement:\n              - [0]:\n                  Effect: "Deny"\n                  Action: ["s3:GetObject","s3:PutObject"]\n',
+            '      policy:\n          Statement:\n              - [0]:\n                  Effect: "Deny"\n                  Action: ' +
+                '["s3:GetObject","s3:PutObject"]\n',
         );
     });
 

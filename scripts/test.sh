@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command (README): prepares a fresh Debian machine, then type-checks and runs every test.
+# The one test command (README): prepares a fresh Debian machine, then type-checks, lints and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,8 @@ fi
 
 npm run --silent setup
 npm run --silent typecheck
+# One formatter and linter for the whole tree (biome.json): a formatting or lint finding fails the run.
+npm run --silent lint
 
 # The JSON report lets this script end on one plain "N passed, N failed" line that any CI can read.
 report_dir="$(mktemp -d)"

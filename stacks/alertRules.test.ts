@@ -45,8 +45,10 @@ describe("placeholderProblems", () => {
 
     it("names every placeholder recipient and a placeholder health URL", () => {
         expect(placeholderProblems(["ops@hotelgenius.example", "oncall@hotelgenius.eu", "b@example.com"], "https://app.hotelgenius.example/health")).toEqual([
-            "alertEmails: ops@hotelgenius.example, b@example.com are on a reserved example domain; alerts sent there reach nobody. Allowed: real addresses (pulumi config set --path 'alertEmails[0]' oncall@your-domain)",
-            "healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain; the uptime check would watch nothing. Allowed: the app's real https health URL",
+            "alertEmails: ops@hotelgenius.example, b@example.com are on a reserved example domain; alerts sent there reach nobody. Allowed: real addresses " +
+                "(pulumi config set --path 'alertEmails[0]' oncall@your-domain)",
+            "healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain; the uptime check would watch nothing. Allowed: the " +
+                "app's real https health URL",
         ]);
         expect(placeholderProblems(["oncall@hotelgenius.eu"], "https://app.hotelgenius.eu/health")).toEqual([]);
     });
@@ -78,7 +80,8 @@ describe("ECS task failure patterns", () => {
 
     it("render a quoted text template with the runbook link for SNS", () => {
         expect(JSON.parse(ecsInputTemplate("The backup task failed", `${BASE}/backup-failed.md`))).toBe(
-            `The backup task failed at <time>: exit code <exitCode>, stop code <stopCode>, reason: <reason>. Task: <task>. Exit codes are listed in docs/backup-job.md. Runbook: ${BASE}/backup-failed.md`,
+            `The backup task failed at <time>: exit code <exitCode>, stop code <stopCode>, reason: <reason>. Task: <task>. Exit codes are listed in ` +
+                `docs/backup-job.md. Runbook: ${BASE}/backup-failed.md`,
         );
     });
 });

@@ -39,7 +39,8 @@ export function withRunbook(summary: string, baseUrl: string, runbook: Runbook, 
     const text = `${summary} Runbook: ${runbookUrl(baseUrl, runbook)}`;
     if (text.length > limit) {
         throw new Error(
-            `the description "${summary.slice(0, 60)}…" with its runbook link is ${text.length} characters; allowed: at most ${limit}. Shorten runbookBaseUrl.`,
+            `the description "${summary.slice(0, 60)}…" with its runbook link is ${text.length} characters; ` +
+                `allowed: at most ${limit}. Shorten runbookBaseUrl.`,
         );
     }
     return text;
@@ -67,7 +68,8 @@ export function placeholderProblems(alertEmails: readonly string[], healthCheckU
     const placeholders = alertEmails.filter((email) => isReservedDomain(email.slice(email.lastIndexOf("@") + 1)));
     if (placeholders.length > 0) {
         problems.push(
-            `alertEmails: ${placeholders.join(", ")} ${placeholders.length === 1 ? "is" : "are"} on a reserved example domain; alerts sent there reach nobody. ` +
+            `alertEmails: ${placeholders.join(", ")} ${placeholders.length === 1 ? "is" : "are"} on a reserved example domain; alerts sent there reach ` +
+                `nobody. ` +
                 "Allowed: real addresses (pulumi config set --path 'alertEmails[0]' oncall@your-domain)",
         );
     }
@@ -114,7 +116,8 @@ export const ECS_INPUT_PATHS = {
 /** The text an on-call person reads in the email: what failed, why ECS says it stopped, and where to start. */
 export function ecsInputTemplate(what: string, runbook: string): string {
     return JSON.stringify(
-        `${what} at <time>: exit code <exitCode>, stop code <stopCode>, reason: <reason>. Task: <task>. Exit codes are listed in docs/backup-job.md. Runbook: ${runbook}`,
+        `${what} at <time>: exit code <exitCode>, stop code <stopCode>, reason: <reason>. Task: <task>. Exit codes are listed in docs/backup-job.md. ` +
+            `Runbook: ${runbook}`,
     );
 }
 
@@ -260,7 +263,9 @@ export function dashboardBody(input: DashboardInput): Record<string, unknown> {
             properties: {
                 title: "Last successful backups (age = now minus the time shown)",
                 region: input.region,
-                query: `SOURCE '${input.jobLogGroup}' | filter message = "backup complete" | fields @timestamp, context.id, context.bytes | sort @timestamp desc | limit 5`,
+                query:
+                    `SOURCE '${input.jobLogGroup}' | filter message = "backup complete" | fields @timestamp, context.id, context.bytes | sort @timestamp ` +
+                    `desc | limit 5`,
                 view: "table",
             },
         });

@@ -35,14 +35,18 @@ export const alertsArea = defineArea({
             check: checkCheckerRegions,
             allowed: "at least 3 distinct Route 53 checker regions",
             description: "Route 53 checker regions the health check runs from (at least 3).",
-            why: "Route 53 needs at least three. Its only EU checker region is Ireland; the others are the nearest to Europe that AWS offers. A check carries no guest data.",
+            why:
+                "Route 53 needs at least three. Its only EU checker region is Ireland; the others are the nearest to Europe that AWS offers. A check " +
+                "carries no guest data.",
         }),
         backupDatabaseName: text({
             default: "neondb",
             check: (value) => (/^[^\s/?#]{1,63}$/.test(value) ? undefined : "must be a PostgreSQL database name (1-63 characters, no spaces, / ? #)"),
             allowed: "the database named in `databaseUrl`",
             description: "Database name in databaseUrl; the backup job reports its metrics with it as the Database dimension.",
-            why: "Neon's default database. The backup alarms watch the job's metrics for this dimension only; `pulumi up` refuses a name that differs from `databaseUrl`'s.",
+            why:
+                "Neon's default database. The backup alarms watch the job's metrics for this dimension only; `pulumi up` refuses a name that differs from " +
+                "`databaseUrl`'s.",
         }),
         backupMissingAfterHours: integer({
             default: 25,
@@ -95,7 +99,8 @@ export const alertsArea = defineArea({
                     setting: "backupMissingAfterHours",
                     value: backupMissingAfterHours,
                     allowed:
-                        `cannot watch backupSchedule ${schedule}: it leaves ${gap / 60} hours between runs, and with the ${BACKUP_MISSING_MARGIN_HOURS}-hour margin ` +
+                        `cannot watch backupSchedule ${schedule}: it leaves ${gap / 60} hours between runs, and with the ${BACKUP_MISSING_MARGIN_HOURS}-hour ` +
+                        `margin ` +
                         "that exceeds the 7 days CloudWatch evaluates; schedule backups more often than weekly",
                 });
             } else if (backupMissingAfterHours < needed) {
@@ -118,7 +123,8 @@ export const alertsArea = defineArea({
                     setting: "backupDatabaseName",
                     value: backupDatabaseName,
                     allowed:
-                        "must be the database named in databaseUrl: the job reports its metrics under that name, and alarms watching another name would page every day",
+                        "must be the database named in databaseUrl: the job reports its metrics under that name, and alarms watching another name would page " +
+                        "every day",
                 });
             }
         }

@@ -73,7 +73,8 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
 
     it("warns about the placeholder recipient in a preview, without registering less", () => {
         expect(warn.mock.calls.map(([message]) => message)).toEqual([
-            "alertEmails: ops@hotelgenius.example is on a reserved example domain; alerts sent there reach nobody. Allowed: real addresses (pulumi config set --path 'alertEmails[0]' oncall@your-domain) (an error on pulumi up)",
+            "alertEmails: ops@hotelgenius.example is on a reserved example domain; alerts sent there reach nobody. Allowed: real addresses (pulumi config " +
+                "set --path 'alertEmails[0]' oncall@your-domain) (an error on pulumi up)",
         ]);
     });
 

@@ -128,7 +128,8 @@ function checkArgs(args: AlertsArgs): void {
     }
     if (given.length === 0 && args.storage.replicationRuleIds.length > 0) {
         problems.push(
-            `storage.replicationRuleIds is ${JSON.stringify(args.storage.replicationRuleIds)} without a replica; allowed: [] when the stack keeps no off-site replica`,
+            `storage.replicationRuleIds is ${JSON.stringify(args.storage.replicationRuleIds)} without a replica; allowed: [] when the stack keeps no ` +
+                `off-site replica`,
         );
     }
     const badLabels = Object.keys(args.errorLogGroups ?? {}).filter((label) => !/^[a-z][a-z0-9-]{0,19}$/.test(label));
@@ -203,7 +204,9 @@ export class Alerts extends pulumi.ComponentResource {
             "backup-missing",
             {
                 runbook: RUNBOOKS.backupMissing,
-                summary: `No successful backup of database ${settings.backupDatabaseName} for ${settings.backupMissingAfterHours} hours (BackupSuccess, missing data breaches).`,
+                summary:
+                    `No successful backup of database ${settings.backupDatabaseName} for ${settings.backupMissingAfterHours} hours (BackupSuccess, ` +
+                    `missing data breaches).`,
                 args: {
                     ...backupMetric("BackupSuccess"),
                     statistic: "Sum",
@@ -259,7 +262,9 @@ export class Alerts extends pulumi.ComponentResource {
             "restore-drill-missing",
             {
                 runbook: RUNBOOKS.drillMissing,
-                summary: `No passed restore drill of ${settings.backupDatabaseName} for ${settings.drillMissingAfterDays} days (VerifySuccess, missing data breaches).`,
+                summary:
+                    `No passed restore drill of ${settings.backupDatabaseName} for ${settings.drillMissingAfterDays} days (VerifySuccess, missing data ` +
+                    `breaches).`,
                 args: {
                     ...backupMetric("VerifySuccess"),
                     statistic: "Sum",
@@ -282,7 +287,9 @@ export class Alerts extends pulumi.ComponentResource {
                     `replication-failed-${ruleId}`,
                     {
                         runbook: RUNBOOKS.replicationFailed,
-                        summary: `Objects of replication rule ${ruleId} failed to reach the off-site replica in ${offSite.region} (OperationsFailedReplication > 0).`,
+                        summary:
+                            `Objects of replication rule ${ruleId} failed to reach the off-site replica in ${offSite.region} ` +
+                            `(OperationsFailedReplication > 0).`,
                         args: {
                             namespace: "AWS/S3",
                             metricName: "OperationsFailedReplication",
@@ -301,7 +308,9 @@ export class Alerts extends pulumi.ComponentResource {
                     `replication-latency-${ruleId}`,
                     {
                         runbook: RUNBOOKS.replicationLatency,
-                        summary: `Replication rule ${ruleId} lags more than ${settings.replicationLatencyMinutes} minutes behind (ReplicationLatency, 3 periods of 5 minutes).`,
+                        summary:
+                            `Replication rule ${ruleId} lags more than ${settings.replicationLatencyMinutes} minutes behind (ReplicationLatency, 3 ` +
+                            `periods of 5 minutes).`,
                         args: {
                             namespace: "AWS/S3",
                             metricName: "ReplicationLatency",
@@ -327,7 +336,9 @@ export class Alerts extends pulumi.ComponentResource {
                 "error-log-rate",
                 {
                     runbook: RUNBOOKS.errorLogRate,
-                    summary: `${settings.errorLogLinesPer5Minutes} or more error log lines in 5 minutes across the drained log groups (${errorLabels.join(", ")}; ErrorLogLines).`,
+                    summary:
+                        `${settings.errorLogLinesPer5Minutes} or more error log lines in 5 minutes across the drained log groups ` +
+                        `(${errorLabels.join(", ")}; ErrorLogLines).`,
                     args: {
                         namespace: LOG_NAMESPACE,
                         metricName: "ErrorLogLines",
@@ -372,7 +383,9 @@ export class Alerts extends pulumi.ComponentResource {
             "site-down",
             {
                 runbook: RUNBOOKS.siteDown,
-                summary: `${settings.healthCheckUrl} fails its health check (no "${settings.healthCheckSearchString}" in the response) from most Route 53 checker regions.`,
+                summary:
+                    `${settings.healthCheckUrl} fails its health check (no "${settings.healthCheckSearchString}" in the response) from most Route 53 ` +
+                    `checker regions.`,
                 args: {
                     namespace: "AWS/Route53",
                     metricName: "HealthCheckStatus",

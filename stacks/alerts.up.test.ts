@@ -21,8 +21,10 @@ describe("Alerts on pulumi up", () => {
         await expect(attempt).rejects.toThrow(
             [
                 "Alerts refuse to deploy with placeholders:",
-                "  - alertEmails: ops@hotelgenius.example is on a reserved example domain; alerts sent there reach nobody. Allowed: real addresses (pulumi config set --path 'alertEmails[0]' oncall@your-domain)",
-                "  - healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain; the uptime check would watch nothing. Allowed: the app's real https health URL",
+                "  - alertEmails: ops@hotelgenius.example is on a reserved example domain; alerts sent there reach nobody. Allowed: real addresses (pulumi " +
+                    "config set --path 'alertEmails[0]' oncall@your-domain)",
+                "  - healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain; the uptime check would watch nothing. Allowed: " +
+                    "the app's real https health URL",
             ].join("\n"),
         );
     });

@@ -29,9 +29,13 @@ export const backupJobArea = defineArea({
             default: "cron(0 2 * * ? *)",
             check: (value) => checkScheduleExpression(value) ?? checkCrontabEquivalent(value),
             allowed:
-                "EventBridge Scheduler `cron(min hour day-of-month month day-of-week *)` with exactly one of the day fields `?`, and a form a 5-field crontab can express (the Sentry monitor's schedule is derived from it): no `rate()`, no year other than `*`, no `L`, `W` or `#`. In a zone with daylight saving, not in the hour the clocks skip or repeat.",
+                "EventBridge Scheduler `cron(min hour day-of-month month day-of-week *)` with exactly one of the day fields `?`, and a form a 5-field " +
+                "crontab can express (the Sentry monitor's schedule is derived from it): no `rate()`, no year other than `*`, no `L`, `W` or `#`. In a " +
+                "zone with daylight saving, not in the hour the clocks skip or repeat.",
             description: "EventBridge Scheduler cron expression for the nightly backup, cron(min hour dom month dow *).",
-            why: "Daily at 02:00 UTC, the original cron job's `0 2 * * *`: 03:00 or 04:00 in Paris, before the hotels' day starts. The Sentry monitor's crontab is derived from it, so the schedule is declared once.",
+            why:
+                "Daily at 02:00 UTC, the original cron job's `0 2 * * *`: 03:00 or 04:00 in Paris, before the hotels' day starts. The Sentry monitor's " +
+                "crontab is derived from it, so the schedule is declared once.",
         }),
         backupScheduleTimezone: text({
             default: "UTC",
@@ -45,14 +49,16 @@ export const backupJobArea = defineArea({
             check: checkDatabaseUrl,
             allowed: "a `postgres://` or `postgresql://` URL with host and database, on Neon's direct endpoint (not a `-pooler` host); must be a secret",
             description:
-                "postgres:// URL of the database to back up, on its direct (not -pooler) endpoint; from the stack's ESC environment or `pulumi config set --secret`.",
+                "postgres:// URL of the database to back up, on its direct (not -pooler) endpoint; from the stack's ESC environment or `pulumi config set " +
+                "--secret`.",
             why: "What the backup job dumps. pg_dump's session settings break a transaction-mode PgBouncer, so the pooled endpoint is refused.",
         }),
         restoreDrillSchedule: text({
             default: "cron(0 5 ? * MON *)",
             check: checkScheduleExpression,
             allowed:
-                "an EventBridge Scheduler `cron(...)` or `rate(...)` expression (as `backupSchedule`); in a zone with daylight saving, not in the hour the clocks skip or repeat",
+                "an EventBridge Scheduler `cron(...)` or `rate(...)` expression (as `backupSchedule`); in a zone with daylight saving, not in the hour the " +
+                "clocks skip or repeat",
             description: "EventBridge Scheduler expression for the weekly restore drill (`verify` into a scratch database).",
             why: "Mondays at 05:00 UTC: three hours after the nightly backup starts, so the drill restores that night's dump, and before the working day.",
         }),
@@ -60,10 +66,13 @@ export const backupJobArea = defineArea({
             secret: true,
             check: checkDatabaseUrl,
             allowed:
-                "a `postgres://` URL of an existing database on another server than `databaseUrl`, whose role may CREATEDB; must be a secret. The offline plan cannot decrypt secrets, so it cannot compare the two servers: `pulumi preview` does",
+                "a `postgres://` URL of an existing database on another server than `databaseUrl`, whose role may CREATEDB; must be a secret. The offline " +
+                "plan cannot decrypt secrets, so it cannot compare the two servers: `pulumi preview` does",
             description:
                 "postgres:// URL of a database on a scratch server (not the production one) where the weekly drill creates, fills and drops a database.",
-            why: "The drill proves every week that the latest backup restores and holds the row counts of its manifest. It needs its own server: on the production one it would copy guests' data next to the live database and load it.",
+            why:
+                "The drill proves every week that the latest backup restores and holds the row counts of its manifest. It needs its own server: on the " +
+                "production one it would copy guests' data next to the live database and load it.",
         }),
         backupSentryDsn: text({
             secret: true,
@@ -78,14 +87,18 @@ export const backupJobArea = defineArea({
             min: 1,
             max: 1440,
             description: "Minutes a backup may start late before Sentry counts it missed; also how long the scheduler retries a failed start.",
-            why: "Covers a Fargate start (about a minute) and the scheduler's retries of a start that failed, which last as long; a run later than that is reported.",
+            why:
+                "Covers a Fargate start (about a minute) and the scheduler's retries of a start that failed, which last as long; a run later than that is " +
+                "reported.",
         }),
         jobMaxRuntimeMinutes: integer({
             default: 120,
             min: 10,
             max: 1440,
             description: "Minutes after which a backup or drill aborts, cleans up and exits with its own code (Fargate has no run timeout).",
-            why: "A hung connection must not hold a task, its snapshot and its billing forever. Two hours is many times the few minutes a backup of the current database takes.",
+            why:
+                "A hung connection must not hold a task, its snapshot and its billing forever. Two hours is many times the few minutes a backup of the " +
+                "current database takes.",
         }),
         jobImageUri: text({
             optional: true,
@@ -121,7 +134,9 @@ export const backupJobArea = defineArea({
             max: 122_880,
             allowed: "MiB Fargate accepts with `jobCpu` (1024: 2048-8192 in steps of 1024; 256: 512, 1024, 2048; ...)",
             description: "Memory (MiB) of the backup task; must be a pair Fargate accepts with jobCpu.",
-            why: "The job peaks at about 130 MiB with its default part size; the rest is for pg_dump, zstd and larger --part-size-mib values. 2048 is the least Fargate gives one vCPU.",
+            why:
+                "The job peaks at about 130 MiB with its default part size; the rest is for pg_dump, zstd and larger --part-size-mib values. 2048 is the " +
+                "least Fargate gives one vCPU.",
         }),
         jobLogRetentionDays: integer({
             default: 90,
@@ -143,7 +158,9 @@ export const backupJobArea = defineArea({
             check: checkVpcId,
             allowed: "a VPC id, vpc-…; set together with `jobSubnetIds`",
             description: "VPC of the backup task; unset = the account's default VPC (with jobSubnetIds unset too).",
-            why: "Unset, the task runs in the region's default VPC, found by lookup at deploy time (an account without one must set this). Set it with `jobSubnetIds` to run in your own VPC.",
+            why:
+                "Unset, the task runs in the region's default VPC, found by lookup at deploy time (an account without one must set this). Set it with " +
+                "`jobSubnetIds` to run in your own VPC.",
         }),
         jobSubnetIds: list({
             optional: true,
@@ -156,7 +173,9 @@ export const backupJobArea = defineArea({
         jobAssignPublicIp: flag({
             default: true,
             description: "Give the backup task a public IP, which it needs to reach ECR, S3 and Neon from a subnet without a NAT gateway.",
-            why: "The default VPC's subnets are public and have no NAT gateway: without a public IP the task cannot even pull its image. Turn it off in private subnets behind a NAT gateway. The security group accepts no inbound traffic either way.",
+            why:
+                "The default VPC's subnets are public and have no NAT gateway: without a public IP the task cannot even pull its image. Turn it off in " +
+                "private subnets behind a NAT gateway. The security group accepts no inbound traffic either way.",
         }),
         jobImagesKept: integer({
             default: 10,
@@ -181,7 +200,8 @@ export const backupJobArea = defineArea({
                 setting: "jobAssignPublicIp",
                 value: false,
                 allowed:
-                    "must be true in the default VPC: its subnets have no NAT gateway, so without a public IP the task cannot pull its image or reach S3 and Neon",
+                    "must be true in the default VPC: its subnets have no NAT gateway, so without a public IP the task cannot pull its image or reach S3 and " +
+                    "Neon",
             });
         }
         if (zone !== undefined) {

@@ -153,7 +153,7 @@ describe("BackupJob (prod settings)", () => {
         expect(JSON.stringify(json("backup-job-key", "policy"))).toContain(`"kms:EncryptionContext:aws:logs:arn":"${LOG_GROUP_ARN}"`);
     });
 
-    it("builds the image for ARM64 from job/Dockerfile, not on preview, pushed under its content tag to an immutable, scanned repository keeping 10 images", () => {
+    it("builds the image for ARM64 from job/Dockerfile, not on preview, under its content tag, into an immutable scanned repository keeping 10", () => {
         expect(named("backup-job-repository").inputs).toEqual({
             name: REPOSITORY,
             imageTagMutability: "IMMUTABLE",
@@ -261,49 +261,55 @@ describe("BackupJob (prod settings)", () => {
         });
     });
 
-    it("schedules the nightly backup and the weekly drill with EventBridge Scheduler: no flexible window, retries within the check-in margin, failures to the DLQ", () => {
-        const target = (taskDefinitionArn: string) => ({
-            arn: CLUSTER_ARN,
-            roleArn: roleArn("backup-scheduler"),
-            ecsParameters: {
-                taskDefinitionArn,
-                launchType: "FARGATE",
-                platformVersion: "LATEST",
-                taskCount: 1,
-                networkConfiguration: { subnets: DEFAULT_SUBNETS, securityGroups: ["sg-backup-job-security-group"], assignPublicIp: true },
-            },
-            retryPolicy: { maximumEventAgeInSeconds: 1800, maximumRetryAttempts: 10 },
-            deadLetterConfig: { arn: DLQ_ARN },
-        });
-        expect(named("backup-job-backup-schedule").inputs).toEqual({
-            name: `${STEM}-backup`,
-            description: "Nightly backup of hotelgenius-ops prod",
-            scheduleExpression: "cron(15 3 * * ? *)",
-            scheduleExpressionTimezone: "Europe/Paris",
-            flexibleTimeWindow: { mode: "OFF" },
-            state: "ENABLED",
-            target: target(BACKUP_DEFINITION_ARN),
-        });
-        expect(named("backup-job-drill-schedule").inputs).toEqual({
-            name: `${STEM}-restore-drill`,
-            description: "Weekly restore drill of hotelgenius-ops prod",
-            scheduleExpression: "cron(0 5 ? * MON *)",
-            scheduleExpressionTimezone: "Europe/Paris",
-            flexibleTimeWindow: { mode: "OFF" },
-            state: "ENABLED",
-            target: target(DRILL_DEFINITION_ARN),
-        });
-        for (const name of ["backup-job-backup-schedule", "backup-job-drill-schedule"])
-            expect(named(name).dependsOn).toContain(named("backup-job-scheduler-policy").urn);
-        expect(named("backup-job-dead-letters").inputs).toEqual({
-            name: `${STEM}-backup-schedule-dlq`,
-            sqsManagedSseEnabled: true,
-            messageRetentionSeconds: 1_209_600,
-        });
-    });
+    it(
+        "schedules the nightly backup and the weekly drill with EventBridge Scheduler: no flexible window, retries within the check-in margin, failures to " +
+            "the DLQ",
+        () => {
+            const target = (taskDefinitionArn: string) => ({
+                arn: CLUSTER_ARN,
+                roleArn: roleArn("backup-scheduler"),
+                ecsParameters: {
+                    taskDefinitionArn,
+                    launchType: "FARGATE",
+                    platformVersion: "LATEST",
+                    taskCount: 1,
+                    networkConfiguration: { subnets: DEFAULT_SUBNETS, securityGroups: ["sg-backup-job-security-group"], assignPublicIp: true },
+                },
+                retryPolicy: { maximumEventAgeInSeconds: 1800, maximumRetryAttempts: 10 },
+                deadLetterConfig: { arn: DLQ_ARN },
+            });
+            expect(named("backup-job-backup-schedule").inputs).toEqual({
+                name: `${STEM}-backup`,
+                description: "Nightly backup of hotelgenius-ops prod",
+                scheduleExpression: "cron(15 3 * * ? *)",
+                scheduleExpressionTimezone: "Europe/Paris",
+                flexibleTimeWindow: { mode: "OFF" },
+                state: "ENABLED",
+                target: target(BACKUP_DEFINITION_ARN),
+            });
+            expect(named("backup-job-drill-schedule").inputs).toEqual({
+                name: `${STEM}-restore-drill`,
+                description: "Weekly restore drill of hotelgenius-ops prod",
+                scheduleExpression: "cron(0 5 ? * MON *)",
+                scheduleExpressionTimezone: "Europe/Paris",
+                flexibleTimeWindow: { mode: "OFF" },
+                state: "ENABLED",
+                target: target(DRILL_DEFINITION_ARN),
+            });
+            for (const name of ["backup-job-backup-schedule", "backup-job-drill-schedule"])
+                expect(named(name).dependsOn).toContain(named("backup-job-scheduler-policy").urn);
+            expect(named("backup-job-dead-letters").inputs).toEqual({
+                name: `${STEM}-backup-schedule-dlq`,
+                sqsManagedSseEnabled: true,
+                messageRetentionSeconds: 1_209_600,
+            });
+        },
+    );
 
     it("outputs ready run-task commands with the scheduled network", () => {
-        const network = `--network-configuration 'awsvpcConfiguration={subnets=[${DEFAULT_SUBNETS.join(",")}],securityGroups=[sg-backup-job-security-group],assignPublicIp=ENABLED}'`;
+        const network =
+            `--network-configuration ` +
+            `'awsvpcConfiguration={subnets=[${DEFAULT_SUBNETS.join(",")}],securityGroups=[sg-backup-job-security-group],assignPublicIp=ENABLED}'`;
         expect(run.outputs["runBackupCommand"]).toBe(
             `aws ecs run-task --region ${REGION} --cluster ${STEM}-backup --launch-type FARGATE --task-definition ${BACKUP_DEFINITION_ARN} ${network}`,
         );

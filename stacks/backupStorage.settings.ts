@@ -37,14 +37,20 @@ export const backupStorageArea = defineArea({
             default: "eu-central-1",
             allowed: "an AWS region code other than `aws:region`; an EU region while `dataResidency` is `eu`",
             description: "AWS region of the off-site backup replica; must differ from aws:region.",
-            why: "The off-site copy of the 3-2-1 rule: Frankfurt, about 500 km from Paris, so one regional outage cannot take both copies, and still in the EU.",
+            why:
+                "The off-site copy of the 3-2-1 rule: Frankfurt, about 500 km from Paris, so one regional outage cannot take both copies, and still in the " +
+                "EU.",
         }),
         offSiteReplica: flag({
             default: true,
             allowed: "`true`; `false` only while `protectData` is `false`",
             description:
-                "Replicate the backups to an equally hardened bucket in replicaRegion; false (non-production clones only) creates no replica, replication or replica alerts.",
-            why: "The off-site copy of the 3-2-1 rule: without it one regional outage, or one stolen set of primary credentials, can take every backup. `false` is for non-production clones (staging), whose anonymized dumps are rebuilt at will and need no second region: no replica bucket, key, replication or replica alerts, and `replicaRegion` goes unused.",
+                "Replicate the backups to an equally hardened bucket in replicaRegion; false (non-production clones only) creates no replica, replication or " +
+                "replica alerts.",
+            why:
+                "The off-site copy of the 3-2-1 rule: without it one regional outage, or one stolen set of primary credentials, can take every backup. " +
+                "`false` is for non-production clones (staging), whose anonymized dumps are rebuilt at will and need no second region: no replica bucket, " +
+                "key, replication or replica alerts, and `replicaRegion` goes unused.",
         }),
         backupRoot: text({
             default: "postgres",
@@ -84,13 +90,17 @@ export const backupStorageArea = defineArea({
             // works on any dump without a separate thaw step.
             default: "GLACIER_IR" as ArchiveStorageClass,
             description: "Archive storage class, GLACIER_IR, GLACIER or DEEP_ARCHIVE.",
-            why: "Glacier Instant Retrieval is read by a plain GetObject, so `restore` works on a dump of any age. `GLACIER` and `DEEP_ARCHIVE` cost less, but each dump first needs a RestoreObject request and a wait of minutes to hours.",
+            why:
+                "Glacier Instant Retrieval is read by a plain GetObject, so `restore` works on a dump of any age. `GLACIER` and `DEEP_ARCHIVE` cost less, " +
+                "but each dump first needs a RestoreObject request and a wait of minutes to hours.",
         }),
         expirationDays: days({
             default: 365,
             allowed: "greater than the last transition (S3 rule)",
             description: "Days after creation a backup expires; after the last transition.",
-            why: "A year of history, which covers a full booking season and yearly audits. Keep at least the class's minimum storage duration after the archive transition (90 days for `GLACIER_IR` and `GLACIER`, 180 for `DEEP_ARCHIVE`), or S3 charges early deletion.",
+            why:
+                "A year of history, which covers a full booking season and yearly audits. Keep at least the class's minimum storage duration after the " +
+                "archive transition (90 days for `GLACIER_IR` and `GLACIER`, 180 for `DEEP_ARCHIVE`), or S3 charges early deletion.",
         }),
         noncurrentExpirationDays: days({
             default: 30,
@@ -108,24 +118,33 @@ export const backupStorageArea = defineArea({
             max: 30,
             rangeReason: " (the window AWS KMS allows)",
             description: "Waiting period (7-30 days) before a scheduled KMS key deletion takes effect.",
-            why: "Deleting the key makes every backup unreadable, lock or no lock. The longest window gives the most time to notice and cancel. The key policy refuses any shorter window, to everyone.",
+            why:
+                "Deleting the key makes every backup unreadable, lock or no lock. The longest window gives the most time to notice and cancel. The key " +
+                "policy refuses any shorter window, to everyone.",
         }),
         breakGlassRoleArn: text({
             check: checkRoleArn,
             allowed: "the ARN of one IAM role in the account that owns the backups, `arn:aws:iam::<account>:role/[<path>/]<name>`, without wildcards",
             description: "ARN of the IAM role, in the backups' account, that alone may disable the backup KMS keys or change their key policy.",
-            why: "No default: a guessed role that does not exist could be created by any IAM administrator, and one in another account could never act. See [The KMS key policy](#the-kms-key-policy).",
+            why:
+                "No default: a guessed role that does not exist could be created by any IAM administrator, and one in another account could never act. See " +
+                "[The KMS key policy](#the-kms-key-policy).",
         }),
         replicationTimeControl: flag({
             default: false,
             description: "Turn on S3 Replication Time Control (15-minute replication SLA, billed per GB replicated) on both replication rules.",
-            why: "Replication metrics are always on, so failed replication alarms without it. The 15-minute SLA and its missed-threshold events matter when data changes all day; one nightly dump whose recovery point is a day old does not need them, and RTC adds a charge per GB replicated.",
+            why:
+                "Replication metrics are always on, so failed replication alarms without it. The 15-minute SLA and its missed-threshold events matter when " +
+                "data changes all day; one nightly dump whose recovery point is a day old does not need them, and RTC adds a charge per GB replicated.",
         }),
         protectData: flag({
             default: true,
             description:
                 "Protect every backup storage resource from deletion (and retain it if unprotected); false lets pulumi destroy empty and delete the buckets.",
-            why: "Every resource whose loss weakens the backups (buckets, keys, bucket policies, encryption, versioning, Object Lock, lifecycle, replication) is `protect`ed, so neither `pulumi destroy` nor a refactor can delete it. `false` (staging) also sets `forceDestroy`: see [Tearing staging down](#tearing-staging-down).",
+            why:
+                "Every resource whose loss weakens the backups (buckets, keys, bucket policies, encryption, versioning, Object Lock, lifecycle, " +
+                "replication) is `protect`ed, so neither `pulumi destroy` nor a refactor can delete it. `false` (staging) also sets `forceDestroy`: see " +
+                "[Tearing staging down](#tearing-staging-down).",
         }),
     },
     relations: (values, context) => {

@@ -382,7 +382,8 @@ describe("BackupStorage argument checks", () => {
             [
                 "BackupStorage arguments are invalid:",
                 "  - storage.transitionToIaDays is 10; allowed: at least 30 (the S3 minimum for Standard-IA)",
-                "  - storage.objectLockDays is 500; must be at most storage.expirationDays (400): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends",
+                "  - storage.objectLockDays is 500; must be at most storage.expirationDays (400): a retention longer than the backups' lifetime keeps " +
+                    "expired dumps, and their cost, until the lock ends",
                 '  - storage.replicaRegion is "eu-central-1", the primary region; allowed: any other region, or the copy is not off-site',
                 "  - replicaProvider is not an aws.Provider; allowed: the provider for storage.replicaRegion (createProviders(settings).replica)",
             ].join("\n"),
@@ -395,7 +396,8 @@ describe("BackupStorage argument checks", () => {
             [
                 "BackupStorage arguments are invalid:",
                 "  - replicaProvider is not an aws.Provider; allowed: the provider for storage.replicaRegion (createProviders(settings).replica)",
-                '  - S3 bucket name "hotelgenius-ops-feature_branch-backups" derived from project "hotelgenius-ops" and stack "Feature_Branch" contains characters other than lowercase letters, digits and hyphens;',
+                '  - S3 bucket name "hotelgenius-ops-feature_branch-backups" derived from project "hotelgenius-ops" and stack "Feature_Branch" contains ' +
+                    "characters other than lowercase letters, digits and hyphens;",
             ].join("\n"),
         );
     });

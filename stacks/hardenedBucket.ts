@@ -35,7 +35,8 @@ export interface HardenedBucket {
 export function hardenedBucket(args: HardenedBucketArgs): HardenedBucket {
     if (args.forceDestroy && args.bucketOptions.protect) {
         throw new Error(
-            `hardenedBucket ${args.namePrefix}: forceDestroy is true but the bucket is protected; allowed: forceDestroy only for a bucket whose data is not protected`,
+            `hardenedBucket ${args.namePrefix}: forceDestroy is true but the bucket is protected; allowed: forceDestroy only for a bucket whose data is not ` +
+                `protected`,
         );
     }
     const id = args.namePrefix;

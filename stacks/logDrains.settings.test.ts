@@ -64,7 +64,9 @@ describe("log drain settings", () => {
             {
                 key: key("logServiceAccessKey"),
                 value: undefined,
-                allowed: `required when ${key("logServiceEndpoint")} is set: \`pulumi config set --secret logServiceAccessKey <key>\` (Firehose reads it from Secrets Manager)`,
+                allowed:
+                    `required when ${key("logServiceEndpoint")} is set: \`pulumi config set --secret logServiceAccessKey <key>\` (Firehose reads it ` +
+                    `from Secrets Manager)`,
             },
         ]);
         expect(problems({ [key("logServiceAccessKey")]: API_KEY })).toEqual([

@@ -23,7 +23,10 @@ export const logDrainsArea = defineArea({
             allowed:
                 "an https:// URL of a Firehose HTTP endpoint intake (Better Stack, Datadog, ...), without credentials; unset: logs go to the S3 archive only",
             description: "HTTPS intake URL of the log service the drain delivers to; unset delivers to the S3 log archive only.",
-            why: "No default: the intake URL depends on the chosen service and account (Datadog EU: `https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input`; Better Stack gives one per source). Unset, every line is still archived in S3.",
+            why:
+                "No default: the intake URL depends on the chosen service and account (Datadog EU: " +
+                "`https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input`; Better Stack gives one per source). Unset, every line is still archived in " +
+                "S3.",
         }),
         logServiceAccessKey: text({
             optional: true,
@@ -46,7 +49,9 @@ export const logDrainsArea = defineArea({
             max: 900,
             rangeReason: " (Firehose's limit)",
             description: "Seconds Firehose buffers before delivering a batch of log lines (0-900).",
-            why: "A minute from a log line to the log service and the archive, at about 1,440 archive objects a day per stream; Firehose's own default, 300 s, makes incidents wait five minutes for their logs.",
+            why:
+                "A minute from a log line to the log service and the archive, at about 1,440 archive objects a day per stream; Firehose's own default, 300 " +
+                "s, makes incidents wait five minutes for their logs.",
         }),
         logServiceRetrySeconds: integer({
             default: 3600,
@@ -54,7 +59,9 @@ export const logDrainsArea = defineArea({
             max: 7200,
             rangeReason: " (Firehose's limit)",
             description: "Seconds Firehose keeps retrying the log service before writing a batch to the archive's error prefix (0-7200).",
-            why: "Rides out an hour-long log service outage. Every line is archived in S3 anyway (all records are backed up), so retries only decide whether the service receives it late or never.",
+            why:
+                "Rides out an hour-long log service outage. Every line is archived in S3 anyway (all records are backed up), so retries only decide whether " +
+                "the service receives it late or never.",
         }),
         logArchiveTransitionDays: integer({
             default: 90,
@@ -74,7 +81,9 @@ export const logDrainsArea = defineArea({
             max: MAX_DAYS,
             allowed: "a whole number from 1 to 36500, greater than `logArchiveTransitionDays`",
             description: "Days after creation an archived log object is deleted; after logArchiveTransitionDays.",
-            why: "A year and a month: a full booking season plus the yearly audit. Logs hold guests' personal data, so they are not kept longer than needed (GDPR storage limitation).",
+            why:
+                "A year and a month: a full booking season plus the yearly audit. Logs hold guests' personal data, so they are not kept longer than needed " +
+                "(GDPR storage limitation).",
         }),
         logRetentionDays: integer({
             default: 90,
@@ -91,8 +100,11 @@ export const logDrainsArea = defineArea({
             check: checkLogGroupList,
             allowed: "a list of existing CloudWatch Logs log group names, distinct; each may have at most one other subscription filter",
             description:
-                "CloudWatch Logs log groups of the app, besides the backup job's, drained to the log service and archive and counted by the level metric filters.",
-            why: "Unset: only the backup job's log group is drained from CloudWatch; the Railway app ships its own lines through the Vector forwarder (deploy/vector/).",
+                "CloudWatch Logs log groups of the app, besides the backup job's, drained to the log service and archive and counted by the level metric " +
+                "filters.",
+            why:
+                "Unset: only the backup job's log group is drained from CloudWatch; the Railway app ships its own lines through the Vector forwarder " +
+                "(deploy/vector/).",
         }),
     },
     relations: (values, context) => {
@@ -103,7 +115,9 @@ export const logDrainsArea = defineArea({
             problems.push({
                 setting: "logServiceAccessKey",
                 value: undefined,
-                allowed: `required when ${context.keyOf("logServiceEndpoint")} is set: \`pulumi config set --secret logServiceAccessKey <key>\` (Firehose reads it from Secrets Manager)`,
+                allowed:
+                    `required when ${context.keyOf("logServiceEndpoint")} is set: \`pulumi config set --secret logServiceAccessKey <key>\` (Firehose ` +
+                    `reads it from Secrets Manager)`,
             });
         }
         if (key !== undefined && !context.isSet("logServiceEndpoint")) {

@@ -294,9 +294,11 @@ describe("LogDrains argument checks", () => {
                 "  - logDrains.logBufferingIntervalSeconds is 901; allowed: a whole number from 0 to 900 (the Firehose and S3 limits)",
                 "  - logDrains.logServiceRetrySeconds is -1; allowed: a whole number from 0 to 7200 (the Firehose and S3 limits)",
                 `  - logDrains.logRetentionDays is 45; must be one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")} (nearest: 30)`,
-                "  - logDrains.logArchiveExpirationDays is 90; must be greater than the last transition (90 days): S3 rejects an expiration at or before a transition",
+                "  - logDrains.logArchiveExpirationDays is 90; must be greater than the last transition (90 days): S3 rejects an expiration at or before a " +
+                    "transition",
                 '  - logDrains.appLogGroups item "/bad group" is not a CloudWatch Logs log group name: 1-512 characters of letters, digits and . - _ / #',
-                `  - logDrains.appLogGroups and backupJobLogGroupName must not repeat a log group (${BACKUP_JOB_GROUP}): each group gets exactly one subscription filter`,
+                `  - logDrains.appLogGroups and backupJobLogGroupName must not repeat a log group (${BACKUP_JOB_GROUP}): each group gets exactly one ` +
+                    `subscription filter`,
                 "  - kmsDeletionWindowDays is 6; allowed: a whole number from 7 to 30 (the KMS limits)",
             ].join("\n"),
         );
@@ -308,7 +310,8 @@ describe("LogDrains argument checks", () => {
         expect(() => new LogDrains("bad", bad)).toThrow(
             [
                 "  - logDrains.logService.endpoint must use https:// (Firehose delivers only over TLS); got http://",
-                '  - logDrains.appLogGroups "/app-web" and "/app/web" derive the same resource name app-app-web; allowed: names that differ in more than punctuation or case',
+                '  - logDrains.appLogGroups "/app-web" and "/app/web" derive the same resource name app-app-web; allowed: names that differ in more than ' +
+                    "punctuation or case",
             ].join("\n"),
         );
     });

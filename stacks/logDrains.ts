@@ -101,7 +101,8 @@ function checkArgs(args: LogDrainsArgs): { names: LogDrainNames; groups: SourceG
         const clash = groups.find((group) => group.id === id);
         if (clash !== undefined) {
             problems.push(
-                `logDrains.appLogGroups "${name}" and "${String(clash.name)}" derive the same resource name ${id}; allowed: names that differ in more than punctuation or case`,
+                `logDrains.appLogGroups "${name}" and "${String(clash.name)}" derive the same resource name ${id}; allowed: names that differ in more than ` +
+                    `punctuation or case`,
             );
         }
         groups.push({ id, name });

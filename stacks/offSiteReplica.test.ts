@@ -125,7 +125,8 @@ describe("the replica's arguments, all or none", () => {
     it("Alerts refuses a replica bucket without its key, region and provider, and replication rule ids without a replica", () => {
         const args = alertsArgs(settings, providers, ["staging-alerts@hotelgenius.eu"]);
         expect(() => new Alerts("bad", { ...args, storage: { ...args.storage, replicaBucketName: "replica", replicationRuleIds: [] } })).toThrow(
-            "storage.replicaKeyArn, replicaRegion, replicaProvider not given while storage.replicaBucketName are; allowed: all of them (the off-site replica) or none (offSiteReplica false)",
+            "storage.replicaKeyArn, replicaRegion, replicaProvider not given while storage.replicaBucketName are; allowed: all of them (the off-site " +
+                "replica) or none (offSiteReplica false)",
         );
         expect(() => new Alerts("bad", { ...args, storage: { ...args.storage, replicationRuleIds: ["dumps-off-site"] } })).toThrow(
             'storage.replicationRuleIds is ["dumps-off-site"] without a replica; allowed: [] when the stack keeps no off-site replica',
@@ -138,7 +139,8 @@ describe("the replica's arguments, all or none", () => {
             "replicaProvider is given but storage.offSiteReplica is false; allowed: no replicaProvider, or storage.offSiteReplica true",
         );
         expect(() => new BackupStorage("bad", { ...base, settings: { ...settings.storage, protectData: true } })).toThrow(
-            "storage.offSiteReplica is false; must be true while storage.protectData is true: a stack whose data is protected is a production stack and keeps its off-site copy",
+            "storage.offSiteReplica is false; must be true while storage.protectData is true: a stack whose data is protected is a production stack and " +
+                "keeps its off-site copy",
         );
     });
 });

@@ -33,7 +33,8 @@ describe("storageSettingsProblems", () => {
 
     it("rejects an archive transition less than 30 days after Standard-IA", () => {
         expect(storageSettingsProblems(storage({ transitionToIaDays: 30, transitionToArchiveDays: 59 }))).toEqual([
-            "storage.transitionToArchiveDays is 59; must be at least 60: S3 keeps objects 30 days in Standard-IA before a later tier, and storage.transitionToIaDays is 30",
+            "storage.transitionToArchiveDays is 59; must be at least 60: S3 keeps objects 30 days in Standard-IA before a later tier, and " +
+                "storage.transitionToIaDays is 30",
         ]);
     });
 
@@ -46,7 +47,8 @@ describe("storageSettingsProblems", () => {
 
     it("rejects object lock retention longer than expiration", () => {
         expect(storageSettingsProblems(storage({ objectLockDays: 400, expirationDays: 365 }))).toEqual([
-            "storage.objectLockDays is 400; must be at most storage.expirationDays (365): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends",
+            "storage.objectLockDays is 400; must be at most storage.expirationDays (365): a retention longer than the backups' lifetime keeps expired dumps, " +
+                "and their cost, until the lock ends",
         ]);
     });
 
@@ -66,7 +68,8 @@ describe("storageSettingsProblems", () => {
 
     it("rejects a break-glass role ARN that could match more than one role", () => {
         expect(storageSettingsProblems(storage({ breakGlassRoleArn: "arn:aws:iam::000000000000:role/*" }))).toEqual([
-            'storage.breakGlassRoleArn is "arn:aws:iam::000000000000:role/*"; must be the ARN of one IAM role, arn:aws:iam::<12-digit account>:role/[<path>/]<name>, without wildcards (* or ?)',
+            'storage.breakGlassRoleArn is "arn:aws:iam::000000000000:role/*"; must be the ARN of one IAM role, arn:aws:iam::<12-digit ' +
+                "account>:role/[<path>/]<name>, without wildcards (* or ?)",
         ]);
     });
 
@@ -87,7 +90,8 @@ describe("storageSettingsProblems", () => {
             'storage.layout.manifestPrefix is "pg/manifests"; allowed: a folder under the root, "pg/<name>/"',
         ]);
         expect(storageSettingsProblems(storage({ layout: { root: "pg", dumpPrefix: "pg/dumps/", manifestPrefix: "pg/dumps/manifests/" } }))).toEqual([
-            'storage.layout.dumpPrefix "pg/dumps/" and storage.layout.manifestPrefix "pg/dumps/manifests/" overlap; allowed: two distinct folders, neither inside the other',
+            'storage.layout.dumpPrefix "pg/dumps/" and storage.layout.manifestPrefix "pg/dumps/manifests/" overlap; allowed: two distinct folders, neither ' +
+                "inside the other",
         ]);
     });
 });

@@ -84,7 +84,8 @@ function layoutProblems(layout: BackupLayout): string[] {
     // Overlapping prefixes would put manifests under the dump rule (archive transitions, replication).
     if (dumpPrefix.startsWith(manifestPrefix) || manifestPrefix.startsWith(dumpPrefix)) {
         problems.push(
-            `storage.layout.dumpPrefix "${dumpPrefix}" and storage.layout.manifestPrefix "${manifestPrefix}" overlap; allowed: two distinct folders, neither inside the other`,
+            `storage.layout.dumpPrefix "${dumpPrefix}" and storage.layout.manifestPrefix "${manifestPrefix}" overlap; allowed: two distinct folders, neither ` +
+                `inside the other`,
         );
     }
     return problems;

@@ -219,19 +219,26 @@ describe("what the real stack settings plan", () => {
         expect(prod.resources.filter((resource) => resource.provider === "aws-replica").map((resource) => resource.name)).toContain("backups-replica-bucket");
     });
 
-    it("prod gives every data key (backups, replica, log archive) the guarded key policy: no deletion window under 30 days, disabling and policy changes for the break-glass role only", () => {
-        const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key" && /^(backups|logs)-/.test(resource.name));
-        expect(keys.map((key) => key.name)).toEqual(["backups-key", "backups-replica-key", "logs-key"]);
-        for (const key of keys) {
-            const statements = (JSON.parse(key.inputs["policy"] as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
-            expect(statements.map((statement) => [statement.Sid, statement.Condition])).toEqual([
-                ["DelegateToIam", undefined],
-                ["DenyShortDeletionWindow", { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } }],
-                ["DenyDisableAndPolicyChanges", { ArnNotEquals: { "aws:PrincipalArn": "arn:aws:iam::000000000000:role/security/hotelgenius-break-glass" } }],
-            ]);
-            expect(key.inputs["bypassPolicyLockoutSafetyCheck"]).toBe(true);
-        }
-    });
+    it(
+        "prod gives every data key (backups, replica, log archive) the guarded key policy: no deletion window under 30 days, disabling and policy changes for " +
+            "the break-glass role only",
+        () => {
+            const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key" && /^(backups|logs)-/.test(resource.name));
+            expect(keys.map((key) => key.name)).toEqual(["backups-key", "backups-replica-key", "logs-key"]);
+            for (const key of keys) {
+                const statements = (JSON.parse(key.inputs["policy"] as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
+                expect(statements.map((statement) => [statement.Sid, statement.Condition])).toEqual([
+                    ["DelegateToIam", undefined],
+                    ["DenyShortDeletionWindow", { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } }],
+                    [
+                        "DenyDisableAndPolicyChanges",
+                        { ArnNotEquals: { "aws:PrincipalArn": "arn:aws:iam::000000000000:role/security/hotelgenius-break-glass" } },
+                    ],
+                ]);
+                expect(key.inputs["bypassPolicyLockoutSafetyCheck"]).toBe(true);
+            }
+        },
+    );
 
     it("prod locks backups in compliance mode and keeps the replica in another region", () => {
         const prod = load("prod");
@@ -418,33 +425,39 @@ describe.concurrent("plan command line", () => {
         expect(result.code).toBe(3);
         expect(result.stdout).toBe("");
         expect(result.stderr.split("\n").filter((line) => line !== "")).toEqual([
-            'hotelgenius-ops:healthCheckUrl: "http://app.hotelgenius.eu/health"; must use https://, not http://: the check must prove the certificate and TLS work too',
-            'hotelgenius-ops:healthCheckRegions: "[\\"eu-west-1\\",\\"eu-west-3\\"]"; must name Route 53 checker regions only (us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1); not: eu-west-3',
+            'hotelgenius-ops:healthCheckUrl: "http://app.hotelgenius.eu/health"; must use https://, not http://: the check must prove the certificate and ' +
+                "TLS work too",
+            'hotelgenius-ops:healthCheckRegions: "[\\"eu-west-1\\",\\"eu-west-3\\"]"; must name Route 53 checker regions only (us-east-1, us-west-1, ' +
+                "us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1); not: eu-west-3",
             'hotelgenius-ops:backupMissingAfterHours: "500"; must be a whole number from 2 to 168 (CloudWatch evaluates at most 7 days)',
         ]);
     });
 
-    it("refuses the backup task's bad settings before planning: a Fargate size that does not exist, a run in the skipped hour, no public IP in the default VPC", async () => {
-        const file = prodWith({
-            "hotelgenius-ops:jobCpu": 1024,
-            "hotelgenius-ops:jobMemory": 1536,
-            "hotelgenius-ops:backupSchedule": "cron(30 2 * * ? *)",
-            "hotelgenius-ops:backupScheduleTimezone": "Europe/Paris",
-            "hotelgenius-ops:jobAssignPublicIp": false,
-        });
-        const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
-        expect(result.code).toBe(3);
-        expect(result.stdout).toBe("");
-        expect(result.stderr.trim().split("\n")).toEqual([
-            expect.stringMatching(
-                /^hotelgenius-ops:jobMemory: "1536"; is not a memory size Fargate accepts with cpu 1024; allowed: 2048-8192 in steps of 1024 MiB$/,
-            ),
-            expect.stringMatching(/^hotelgenius-ops:jobAssignPublicIp: "false"; must be true in the default VPC/),
-            expect.stringMatching(
-                /^hotelgenius-ops:backupSchedule: "cron\(30 2 \* \* \? \*\)"; fires at 02:30 Europe\/Paris, which does not exist on \d{4}-03-\d\d/,
-            ),
-        ]);
-    });
+    it(
+        "refuses the backup task's bad settings before planning: a Fargate size that does not exist, a run in the skipped hour, no public IP in the default " +
+            "VPC",
+        async () => {
+            const file = prodWith({
+                "hotelgenius-ops:jobCpu": 1024,
+                "hotelgenius-ops:jobMemory": 1536,
+                "hotelgenius-ops:backupSchedule": "cron(30 2 * * ? *)",
+                "hotelgenius-ops:backupScheduleTimezone": "Europe/Paris",
+                "hotelgenius-ops:jobAssignPublicIp": false,
+            });
+            const result = await plan(["--stack", "prod", "--config-file", file, "--json"]);
+            expect(result.code).toBe(3);
+            expect(result.stdout).toBe("");
+            expect(result.stderr.trim().split("\n")).toEqual([
+                expect.stringMatching(
+                    /^hotelgenius-ops:jobMemory: "1536"; is not a memory size Fargate accepts with cpu 1024; allowed: 2048-8192 in steps of 1024 MiB$/,
+                ),
+                expect.stringMatching(/^hotelgenius-ops:jobAssignPublicIp: "false"; must be true in the default VPC/),
+                expect.stringMatching(
+                    /^hotelgenius-ops:backupSchedule: "cron\(30 2 \* \* \? \*\)"; fires at 02:30 Europe\/Paris, which does not exist on \d{4}-03-\d\d/,
+                ),
+            ]);
+        },
+    );
 
     it("names a settings file that is not valid YAML", async () => {
         const file = path.join(scratch, "Pulumi.broken.yaml");

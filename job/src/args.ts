@@ -307,7 +307,8 @@ export function checkUploadMemory(partSizeMiB: number, queueSize: number, memory
     if (needed >= memoryBytes) {
         const fits = Math.floor(memoryBytes / 2 / MiB / (queueSize + 1));
         throw usageError(
-            `--part-size-mib ${partSizeMiB} x (--upload-queue-size ${queueSize} + 1) = ${needed / MiB} MiB of part buffers does not fit in this machine's ${Math.floor(memoryBytes / MiB)} MiB of memory: use a --part-size-mib of at most ${Math.max(5, fits)} or a smaller --upload-queue-size`,
+            `--part-size-mib ${partSizeMiB} x (--upload-queue-size ${queueSize} + 1) = ${needed / MiB} MiB of part buffers does not fit in this machine's ` +
+                `${Math.floor(memoryBytes / MiB)} MiB of memory: use a --part-size-mib of at most ${Math.max(5, fits)} or a smaller --upload-queue-size`,
         );
     }
 }

@@ -86,7 +86,8 @@ describe("bounds on waiting and memory", () => {
         const oneGiB = 1024 * 1024 * 1024;
         expect(() => checkUploadMemory(64, 2, oneGiB)).not.toThrow();
         expect(messageOf(() => checkUploadMemory(512, 2, oneGiB))).toBe(
-            "--part-size-mib 512 x (--upload-queue-size 2 + 1) = 1536 MiB of part buffers does not fit in this machine's 1024 MiB of memory: use a --part-size-mib of at most 170 or a smaller --upload-queue-size",
+            "--part-size-mib 512 x (--upload-queue-size 2 + 1) = 1536 MiB of part buffers does not fit in this machine's 1024 MiB of memory: use a " +
+                "--part-size-mib of at most 170 or a smaller --upload-queue-size",
         );
         expect(exitOf(() => parseCli([...base, "--part-size-mib", "512"], {}, "/", oneGiB))).toBe(ExitCode.Usage);
     });

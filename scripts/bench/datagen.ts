@@ -56,9 +56,9 @@ const SYLLABLES = [
     "wey",
 ];
 const COMMON =
-    "the a to and of in for is on with at by room guest stay night late early check in out breakfast parking please thanks would like request arrival departure booking rate upgrade view quiet floor bed extra towel airport transfer dinner table spa pool pet allergy baby cot invoice payment card deposit cancel change date".split(
-        " ",
-    );
+    "the a to and of in for is on with at by room guest stay night late early check in out breakfast parking please thanks would like request arrival " +
+    "departure booking rate upgrade view quiet floor bed extra towel airport transfer dinner table spa pool pet allergy baby cot invoice payment card " +
+    "deposit cancel change date".split(" ");
 
 export interface TextSource {
     word(): string;

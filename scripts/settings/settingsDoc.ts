@@ -15,7 +15,9 @@ export function renderSettingsTable(): string {
     const rows = [
         "| Key | Type | Default | Allowed | Why this default |",
         "|---|---|---|---|---|",
-        `| \`aws:region\` | string | required | an AWS region code; one of ${EU_REGIONS.map((r) => `\`${r}\``).join(", ")} while \`dataResidency\` is \`eu\` | The primary region: Paris (\`eu-west-3\`) in both stacks, next to the hotels and their guests' data. Keep the Neon database in a nearby region so dumps do not cross the continent. |`,
+        `| \`aws:region\` | string | required | an AWS region code; one of ${EU_REGIONS.map((r) => `\`${r}\``).join(", ")} while \`dataResidency\` is \`eu\` ` +
+            `| The primary region: Paris (\`eu-west-3\`) in both stacks, next to the hotels and their guests' data. Keep the Neon database in a nearby ` +
+            `region so dumps do not cross the continent. |`,
     ];
     for (const [name, setting] of Object.entries(SETTINGS)) {
         const type = `${setting.type}${setting.secret ? " (secret)" : ""}`;

@@ -25,7 +25,9 @@ export const coreArea = defineArea({
         dataResidency: oneOf(DATA_RESIDENCIES, {
             default: "eu" as DataResidency,
             description: "Where data may be stored: eu (EU regions only) or unrestricted (any region, needs the DPO's approval).",
-            why: "HotelGenius serves European hotels and its database holds guests' personal data (GDPR): backups, replicas and log archives stay in EU regions. `unrestricted` is a deliberate, reviewable exception.",
+            why:
+                "HotelGenius serves European hotels and its database holds guests' personal data (GDPR): backups, replicas and log archives stay in EU " +
+                "regions. `unrestricted` is a deliberate, reviewable exception.",
         }),
     },
 });

@@ -190,7 +190,9 @@ describe("parseSettings: each bad input names the key, the value and what is all
     });
 
     it("offSiteReplica false while protectData is true (the default): a protected stack keeps its off-site copy", () => {
-        const expected = `${key("offSiteReplica")}: "false"; must be true while ${key("protectData")} is true: a stack whose data is protected is a production stack and keeps its off-site copy; set ${key("protectData")} to false too for a non-production clone`;
+        const expected =
+            `${key("offSiteReplica")}: "false"; must be true while ${key("protectData")} is true: a stack whose data is protected is a ` +
+            `production stack and keeps its off-site copy; set ${key("protectData")} to false too for a non-production clone`;
         expect(problemsOf({ [key("offSiteReplica")]: "false" }).message).toBe(expected);
         expect(problemsOf({ [key("offSiteReplica")]: "false", [key("protectData")]: "true" }).message).toBe(expected);
         expect(parse({ [key("offSiteReplica")]: "false", [key("protectData")]: "false" }).storage).toMatchObject({ offSiteReplica: false, protectData: false });

@@ -81,7 +81,8 @@ describe("lifecycleOrderProblems", () => {
                 setting: "objectLockDays",
                 value: 31,
                 allowed:
-                    "must be at most <expirationDays> (30): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends",
+                    "must be at most <expirationDays> (30): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the " +
+                    "lock ends",
             },
         ]);
     });

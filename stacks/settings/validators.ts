@@ -34,7 +34,10 @@ export function checkPrefixRoot(value: string): string | undefined {
     const segment = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
     const segments = value.split("/");
     if (value.length > 200 || !segments.every((part) => segment.test(part))) {
-        return "must be a key prefix such as postgres or hotelgenius/postgres: segments of letters, digits, . _ - separated by single /, no leading or trailing /, at most 200 characters";
+        return (
+            "must be a key prefix such as postgres or hotelgenius/postgres: segments of letters, digits, . _ - separated by single /, no leading or " +
+            "trailing /, at most 200 characters"
+        );
     }
     return undefined;
 }
@@ -191,7 +194,9 @@ export function lifecycleOrderProblems(days: LifecycleDays, nameOf: (setting: ke
         problems.push({
             setting: "transitionToArchiveDays",
             value: archive,
-            allowed: `must be at least ${ia + MIN_DAYS_IN_IA}: S3 keeps objects ${MIN_DAYS_IN_IA} days in Standard-IA before a later tier, and ${nameOf("transitionToIaDays")} is ${ia}`,
+            allowed:
+                `must be at least ${ia + MIN_DAYS_IN_IA}: S3 keeps objects ${MIN_DAYS_IN_IA} days in Standard-IA before a later tier, and ` +
+                `${nameOf("transitionToIaDays")} is ${ia}`,
         });
     }
     const lastTransition = archive ?? ia;
@@ -206,7 +211,9 @@ export function lifecycleOrderProblems(days: LifecycleDays, nameOf: (setting: ke
         problems.push({
             setting: "objectLockDays",
             value: lock,
-            allowed: `must be at most ${nameOf("expirationDays")} (${expiration}): a retention longer than the backups' lifetime keeps expired dumps, and their cost, until the lock ends`,
+            allowed:
+                `must be at most ${nameOf("expirationDays")} (${expiration}): a retention longer than the backups' lifetime keeps expired dumps, and ` +
+                `their cost, until the lock ends`,
         });
     }
     return problems;
@@ -242,7 +249,10 @@ export type DataResidency = (typeof DATA_RESIDENCIES)[number];
 export function checkDataRegion(region: string, residency: DataResidency | undefined): string | undefined {
     if (!AWS_REGIONS.includes(region)) return `must be an AWS region code${suggestion(region, AWS_REGIONS)}`;
     if (residency === "eu" && !EU_REGIONS.includes(region)) {
-        return `must be an EU region (${EU_REGIONS.join(", ")}): it holds guests' personal data and dataResidency is "eu"; set dataResidency to "unrestricted" only with the data protection officer's approval`;
+        return (
+            `must be an EU region (${EU_REGIONS.join(", ")}): it holds guests' personal data and dataResidency is "eu"; set dataResidency to ` +
+            `"unrestricted" only with the data protection officer's approval`
+        );
     }
     return undefined;
 }
@@ -515,7 +525,8 @@ export function checkScheduleDaylightSaving(expression: string, timeZone: string
             const time = `${String(clock.hour).padStart(2, "0")}:${String(clock.minute).padStart(2, "0")}`;
             const what = skipped
                 ? `does not exist on ${date} (clocks skip ${wallTime(windowStart)}-${wallTime(windowEnd)}), so EventBridge Scheduler would skip that run`
-                : `happens twice on ${date} (clocks repeat ${wallTime(windowStart)}-${wallTime(windowEnd)}), so EventBridge Scheduler would run it once at an ambiguous instant`;
+                : `happens twice on ${date} (clocks repeat ${wallTime(windowStart)}-${wallTime(windowEnd)}), so EventBridge Scheduler would run it once at ` +
+                  `an ambiguous instant`;
             return `fires at ${time} ${timeZone}, which ${what}; move it outside the clock change or read it in UTC`;
         }
         previous = offset;

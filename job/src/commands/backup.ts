@@ -33,7 +33,8 @@ export function dumpTooLargeError(maxBytes: number, partSizeMiB: number, target:
             : `--part-size-mib is already at its maximum of ${MAX_PART_SIZE_MIB}: the dump is too large for one S3 object of streamed parts`;
     return new JobError(
         ExitCode.Storage,
-        `the compressed dump grew past ${formatBytes(maxBytes)}, the most ${target} can take in 10,000 multipart parts of --part-size-mib ${partSizeMiB}: ${advice}`,
+        `the compressed dump grew past ${formatBytes(maxBytes)}, the most ${target} can take in 10,000 multipart parts of --part-size-mib ${partSizeMiB}: ` +
+            `${advice}`,
         {
             maxBytes,
             partSizeMiB,
@@ -59,7 +60,8 @@ export function lockedTables(pgDumpStderr: string): string | undefined {
 export function lockTimeoutError(what: string, tables: string | undefined, seconds: number, context: Record<string, unknown>): JobError {
     return new JobError(
         ExitCode.LockTimeout,
-        `${what} could not lock ${tables === undefined ? "a table" : `table ${tables}`} within --lock-wait-timeout ${seconds} s: another session holds a conflicting lock (e.g. a migration holding ACCESS EXCLUSIVE); retry the backup once it has finished`,
+        `${what} could not lock ${tables === undefined ? "a table" : `table ${tables}`} within --lock-wait-timeout ${seconds} s: another session holds a ` +
+            `conflicting lock (e.g. a migration holding ACCESS EXCLUSIVE); retry the backup once it has finished`,
         { ...context, ...(tables === undefined ? {} : { table: tables }), lockWaitTimeoutSeconds: seconds, retryable: true },
     );
 }
@@ -126,7 +128,8 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         if (!isToolNewEnough(dumpVersion, server)) {
             throw new JobError(
                 ExitCode.Version,
-                `pg_dump ${dumpVersion.number} (${pgDump}) is older than the server's PostgreSQL ${server.number}: pg_dump major ${majorLabel(dumpVersion)} < server major ${majorLabel(server)}. Install a pg_dump of major ${majorLabel(server)} or newer, or point --pg-bin at one`,
+                `pg_dump ${dumpVersion.number} (${pgDump}) is older than the server's PostgreSQL ${server.number}: pg_dump major ${majorLabel(dumpVersion)} ` +
+                    `< server major ${majorLabel(server)}. Install a pg_dump of major ${majorLabel(server)} or newer, or point --pg-bin at one`,
                 { pgDump: dumpVersion.text, server: server.text },
             );
         }

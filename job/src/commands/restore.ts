@@ -30,7 +30,9 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
             const sample = objects.slice(0, 5).map((o) => `${o.kind} ${o.name}`);
             throw new JobError(
                 ExitCode.Refused,
-                `refusing to restore into ${display}: it already holds ${objects.length} user object(s) (${sample.join(", ")}${objects.length > 5 ? ", ..." : ""}); restore into an empty database, or pass --clean to drop everything in it and restore, both in one transaction`,
+                `refusing to restore into ${display}: it already holds ${objects.length} user object(s) ` +
+                    `(${sample.join(", ")}${objects.length > 5 ? ", ..." : ""}); restore into an empty database, or pass --clean to drop everything in it ` +
+                    `and restore, both in one transaction`,
                 { database: display, objects: objects.length },
             );
         }

@@ -51,5 +51,8 @@ export function renderProgressBar(label: string, state: ProgressState, width = 3
     if (f.percent === undefined || f.total === undefined) return `${label} ${formatBytes(f.bytes)}  ${rate}`;
     const filled = Math.round((f.percent / 100) * width);
     const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
-    return `${label} ${bar} ${f.percent.toFixed(1).padStart(5)}%  ${formatBytes(f.bytes)} / ${formatBytes(f.total)}  ${rate}  ETA ${formatDuration(f.etaSeconds ?? NaN)}`;
+    return (
+        `${label} ${bar} ${f.percent.toFixed(1).padStart(5)}%  ${formatBytes(f.bytes)} / ${formatBytes(f.total)}  ${rate}  ETA ` +
+        `${formatDuration(f.etaSeconds ?? NaN)}`
+    );
 }

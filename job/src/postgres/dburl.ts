@@ -20,7 +20,8 @@ const ENCODE_HINT = "percent-encode these characters in the user name, password 
 function decodePart(text: string, part: string, option: string): string {
     const bad = () =>
         usageError(
-            `${option} has a "%" in the ${part} that is not a valid percent escape: write % itself as %25; an escape is % and two hex digits, e.g. %40 for @ ${NOT_SHOWN}`,
+            `${option} has a "%" in the ${part} that is not a valid percent escape: write % itself as %25; an escape is % and two hex digits, e.g. %40 for @ ` +
+                `${NOT_SHOWN}`,
         );
     if (/%(?![0-9A-Fa-f]{2})/.test(text)) throw bad();
     try {
@@ -53,7 +54,8 @@ export function parseDatabaseUrl(raw: string, option: string): DatabaseUrl {
     const at = authority.lastIndexOf("@");
     if (authority.indexOf("@") !== at) {
         throw usageError(
-            `${option} has more than one "@" before the host: @ in the password (or user name) must be written %40, as libpq reads up to the first @ ${NOT_SHOWN}`,
+            `${option} has more than one "@" before the host: @ in the password (or user name) must be written %40, as libpq reads up to the first @ ` +
+                `${NOT_SHOWN}`,
         );
     }
     const userinfo = at === -1 ? "" : authority.slice(0, at);
@@ -111,7 +113,8 @@ export function refusePoolerHost(db: DatabaseUrl, option: string): void {
     const direct = directEndpointFor(db.host);
     if (direct !== undefined) {
         throw usageError(
-            `${option} points at the connection pooler host "${db.host}": pg_dump and pg_restore need a session, which a transaction-mode pooler breaks. Use the direct endpoint "${direct}" instead`,
+            `${option} points at the connection pooler host "${db.host}": pg_dump and pg_restore need a session, which a transaction-mode pooler breaks. Use ` +
+                `the direct endpoint "${direct}" instead`,
             { host: db.host, directHost: direct },
         );
     }

@@ -38,7 +38,8 @@ export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: R
     if (gate.bytes !== manifest.bytes || gate.digest !== manifest.sha256) {
         throw new JobError(
             ExitCode.Verification,
-            `checksum mismatch for backup "${manifest.id}": the manifest says ${manifest.bytes} bytes with sha256 ${manifest.sha256}, the stored dump has ${gate.bytes} bytes with sha256 ${gate.digest}; nothing was restored`,
+            `checksum mismatch for backup "${manifest.id}": the manifest says ${manifest.bytes} bytes with sha256 ${manifest.sha256}, the stored dump has ` +
+                `${gate.bytes} bytes with sha256 ${gate.digest}; nothing was restored`,
             { backup: manifest.id, expectedSha256: manifest.sha256, actualSha256: gate.digest, expectedBytes: manifest.bytes, actualBytes: gate.bytes },
         );
     }
@@ -170,7 +171,8 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         if (gate.digest !== r.manifest.sha256 || gate.bytes !== r.manifest.bytes) {
             throw new JobError(
                 ExitCode.Verification,
-                `the dump of "${r.manifest.id}" changed while it was being restored (${gate.bytes} bytes, sha256 ${gate.digest}; the manifest says ${r.manifest.bytes} bytes, sha256 ${r.manifest.sha256}); nothing was committed`,
+                `the dump of "${r.manifest.id}" changed while it was being restored (${gate.bytes} bytes, sha256 ${gate.digest}; the manifest says ` +
+                    `${r.manifest.bytes} bytes, sha256 ${r.manifest.sha256}); nothing was committed`,
                 {
                     backup: r.manifest.id,
                     expectedSha256: r.manifest.sha256,

@@ -49,7 +49,8 @@ export function checkRestoreVersion(restoreVersion: PgVersion, pgRestore: string
     if (!isToolNewEnough(restoreVersion, dumpVersion)) {
         throw new JobError(
             ExitCode.Version,
-            `pg_restore ${restoreVersion.number} (${pgRestore}) is older than pg_dump ${dumpVersion.number}, which wrote backup "${manifest.id}": pg_restore major ${majorLabel(restoreVersion)} < ${majorLabel(dumpVersion)}. Use a pg_restore of major ${majorLabel(dumpVersion)} or newer (--pg-bin)`,
+            `pg_restore ${restoreVersion.number} (${pgRestore}) is older than pg_dump ${dumpVersion.number}, which wrote backup "${manifest.id}": pg_restore ` +
+                `major ${majorLabel(restoreVersion)} < ${majorLabel(dumpVersion)}. Use a pg_restore of major ${majorLabel(dumpVersion)} or newer (--pg-bin)`,
             { pgRestore: restoreVersion.text, pgDump: manifest.pgDumpVersion },
         );
     }

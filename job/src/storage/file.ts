@@ -114,7 +114,8 @@ export class FileStorage implements Storage {
     private taken(id: string, file: string): JobError {
         return new JobError(
             ExitCode.Storage,
-            `backup "${id}" is already being written or exists in ${this.display} (${path.relative(this.dir, file)}): another run with the same --name started in the same second; this run wrote nothing (pass another --name or run again)`,
+            `backup "${id}" is already being written or exists in ${this.display} (${path.relative(this.dir, file)}): another run with the same --name ` +
+                `started in the same second; this run wrote nothing (pass another --name or run again)`,
             { target: this.display, id },
         );
     }

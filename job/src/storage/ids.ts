@@ -24,7 +24,8 @@ export function isValidName(name: string): boolean {
 export function validateName(name: string, source: string): string {
     if (!isValidName(name)) {
         throw usageError(
-            `${source} "${name}" cannot be used as a backup name: allowed are 1-100 characters of letters, digits, "_", "." and "-", starting with a letter or digit (pass --name to choose one)`,
+            `${source} "${name}" cannot be used as a backup name: allowed are 1-100 characters of letters, digits, "_", "." and "-", starting with a letter ` +
+                `or digit (pass --name to choose one)`,
         );
     }
     return name;

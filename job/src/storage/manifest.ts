@@ -110,7 +110,8 @@ export function parseManifest(text: string, where: string, expectedId: string): 
     if (manifest.id !== expectedId) {
         throw new JobError(
             ExitCode.Verification,
-            `manifest ${where} is stored as backup "${expectedId}" but its own id is "${manifest.id}": it was copied or renamed, so it does not describe "${expectedId}"`,
+            `manifest ${where} is stored as backup "${expectedId}" but its own id is "${manifest.id}": it was copied or renamed, so it does not describe ` +
+                `"${expectedId}"`,
             { manifest: where, backup: expectedId, manifestId: manifest.id },
         );
     }

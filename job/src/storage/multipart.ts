@@ -200,7 +200,8 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
             await withDeadline(`S3 AbortMultipartUpload of ${where}`, abortMs, (abortSignal) => client.send(abort, { abortSignal })).catch(
                 (abortError: unknown) => {
                     target.logger.warn(
-                        "could not abort the multipart upload: its parts stay stored (and billed) until the bucket's abort-incomplete-uploads lifecycle rule removes them",
+                        "could not abort the multipart upload: its parts stay stored (and billed) until the bucket's abort-incomplete-uploads lifecycle rule " +
+                            "removes them",
                         {
                             target: where,
                             uploadId,

@@ -25,7 +25,8 @@ export function kmsKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
     if (raw === undefined || raw.trim() === "") return undefined;
     if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(raw.trim())) {
         throw usageError(
-            `BACKUP_KMS_KEY_ARN "${raw}" is not a KMS key ARN: use arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias or bare key id is not accepted by the bucket policy)`,
+            `BACKUP_KMS_KEY_ARN "${raw}" is not a KMS key ARN: use arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias or bare key id is not accepted by the ` +
+                `bucket policy)`,
         );
     }
     return raw.trim();

@@ -129,7 +129,10 @@ export function guardBody(body: Readable, what: string, expectedBytes: number | 
 }
 
 function alreadyWritten(id: string, display: string): string {
-    return `backup "${id}" already exists in ${display}: another run with the same --name started in the same second and wrote it first; this run's dump is not listed (pass another --name or run again)`;
+    return (
+        `backup "${id}" already exists in ${display}: another run with the same --name started in the same second and wrote it first; this run's dump is ` +
+        `not listed (pass another --name or run again)`
+    );
 }
 
 /** Reads a small body whole; rejects as soon as `signal` aborts (the body's socket is then destroyed). */

@@ -28,7 +28,8 @@ export function parseTarget(raw: string, option: string, cwd: string): Target {
             rest = decodeURIComponent(value.slice("file://".length));
         } catch {
             throw usageError(
-                `${option} "${raw}" has a "%" that is not a valid percent escape: write % itself as %25 (an escape is % and two hex digits, e.g. %20 for a space)`,
+                `${option} "${raw}" has a "%" that is not a valid percent escape: write % itself as %25 (an escape is % and two hex digits, e.g. %20 for a ` +
+                    `space)`,
             );
         }
         if (rest === "") throw usageError(`${option} "${raw}" has no directory: use file://DIR, e.g. file://./backups or file:///var/backups`);

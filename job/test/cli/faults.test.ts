@@ -139,7 +139,8 @@ describe("preflight faults", () => {
             expect(result.code).toBe(4);
             expect(errorOf(result).message).toMatch(
                 new RegExp(
-                    `^pg_dump ${pg.serverMajor - 1}\\.13 \\(.*/pg_dump\\) is older than the server's PostgreSQL ${pg.serverMajor}\\.\\d+: pg_dump major ${pg.serverMajor - 1} < server major ${pg.serverMajor}\\.`,
+                    `^pg_dump ${pg.serverMajor - 1}\\.13 \\(.*/pg_dump\\) is older than the server's PostgreSQL ${pg.serverMajor}\\.\\d+: pg_dump major ` +
+                        `${pg.serverMajor - 1} < server major ${pg.serverMajor}\\.`,
                 ),
             );
             expect(filesUnder(dir)).toEqual([]);
@@ -288,7 +289,8 @@ describe("restore faults", () => {
         expect(
             await pg.query(
                 "read_only_target",
-                "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+                "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', " +
+                    "'information_schema', 'pg_toast')",
             ),
         ).toEqual([{ n: 0 }]);
     });

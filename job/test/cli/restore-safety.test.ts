@@ -183,7 +183,8 @@ afterAll(async () => {
 async function userRelations(database: string): Promise<number> {
     const [row] = await pg.query<{ n: number }>(
         database,
-        "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
+        "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') " +
+            "AND n.nspname NOT LIKE 'pg_toast%'",
     );
     return row!.n;
 }
@@ -209,7 +210,8 @@ describe("restore safety", () => {
             (
                 await pg.query(
                     "postgres",
-                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_restore' AND datname = 'sigterm_target' AND xact_start IS NOT NULL",
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_restore' AND datname = 'sigterm_target' AND xact_start " +
+                        "IS NOT NULL",
                 )
             ).length === 0
         ) {

@@ -15,7 +15,8 @@ describe("S3 part limit", () => {
         const error = dumpTooLargeError(maxMultipartBytes(8 * 1024 * 1024), 8, "s3://bkt/prod");
         expect(error.exitCode).toBe(ExitCode.Storage);
         expect(error.message).toBe(
-            `the compressed dump grew past 78.1 GiB, the most s3://bkt/prod can take in 10,000 multipart parts of --part-size-mib 8: run the backup again with a larger --part-size-mib (e.g. 16; allowed 5-${MAX_PART_SIZE_MIB}, memory is part size x (queue size + 1))`,
+            `the compressed dump grew past 78.1 GiB, the most s3://bkt/prod can take in 10,000 multipart parts of --part-size-mib 8: run the backup again ` +
+                `with a larger --part-size-mib (e.g. 16; allowed 5-${MAX_PART_SIZE_MIB}, memory is part size x (queue size + 1))`,
         );
         // Never suggests a value the option refuses.
         expect(dumpTooLargeError(maxMultipartBytes(3000 * 1024 * 1024), 3000, "s3://b").message).toContain(`e.g. ${MAX_PART_SIZE_MIB};`);
@@ -28,7 +29,8 @@ describe("S3 part limit", () => {
 describe("lock wait", () => {
     it("reads the locked table from pg_dump's stderr, and nothing from other failures", () => {
         const stderr =
-            "pg_dump: error: query failed: ERROR:  canceling statement due to statement timeout\npg_dump: detail: Query was: LOCK TABLE public.guests IN ACCESS SHARE MODE";
+            "pg_dump: error: query failed: ERROR:  canceling statement due to statement timeout\npg_dump: detail: Query was: LOCK TABLE public.guests IN " +
+            "ACCESS SHARE MODE";
         expect(lockedTables(stderr)).toBe("public.guests");
         expect(
             lockedTables(

@@ -72,7 +72,8 @@ describe("userObjects", () => {
 
     it("counts an event trigger", async () => {
         const found = await objectsAfter(
-            "CREATE FUNCTION public.log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$; CREATE EVENT TRIGGER log_ddl ON ddl_command_start EXECUTE FUNCTION public.log_ddl()",
+            "CREATE FUNCTION public.log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$; CREATE EVENT TRIGGER log_ddl ON ddl_command_start " +
+                "EXECUTE FUNCTION public.log_ddl()",
         );
         expect(found).toContainEqual({ kind: "event trigger", name: "log_ddl" });
     });

@@ -159,7 +159,8 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Run
                         done();
                         reject(
                             new Error(
-                                `waitForLog: the CLI exited (${child.exitCode ?? child.signalCode}) before a matching log line; stdout:\n${stdout}\nstderr:\n${stderr}`,
+                                `waitForLog: the CLI exited (${child.exitCode ?? child.signalCode}) before a matching log line; ` +
+                                    `stdout:\n${stdout}\nstderr:\n${stderr}`,
                             ),
                         );
                     }
