@@ -220,8 +220,8 @@ describe("what the real stack settings plan", () => {
     });
 
     it(
-        "prod gives every data key (backups, replica, log archive) the guarded key policy: no deletion window under 30 days, disabling and policy changes for " +
-            "the break-glass role only",
+        "prod gives every data key (backups, replica, log archive) the guarded key policy: " +
+            "no deletion window under 30 days, disabling and policy changes for the break-glass role only",
         () => {
             const keys = load("prod").resources.filter((resource) => resource.type === "aws:kms/key:Key" && /^(backups|logs)-/.test(resource.name));
             expect(keys.map((key) => key.name)).toEqual(["backups-key", "backups-replica-key", "logs-key"]);
