@@ -309,7 +309,6 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
             await Promise.all([dumpDone, zstdDone, counting]);
             if (failure !== undefined) throw failure;
         },
-        false,
         maxBytes === undefined ? undefined : { maxBytes, error: () => dumpTooLargeError(maxBytes, opts.partSizeMiB, s.storage.display) },
     );
     zstd.process.stdout!.pipe(gate);

@@ -11,18 +11,13 @@ export class HashingGate extends Transform {
     bytes = 0;
     digest: string | undefined;
 
-    private held: Buffer | undefined;
-
     /**
-     * holdLast: keep the most recent chunk back until the gate has passed, so the consumer cannot
-     * reach the end of the data (e.g. pg_restore cannot finish and commit) before the hash is checked.
      * limit: fail the stream (with limit.error()) as soon as more than limit.maxBytes arrive, before
      * passing the excess on; the upload of a dump too large for its target is stopped with a clear
      * cause instead of failing later inside the storage client.
      */
     constructor(
         private readonly gate: (digest: string, bytes: number) => Promise<void> = async () => undefined,
-        private readonly holdLast = false,
         private readonly limit?: { maxBytes: number; error: () => Error },
     ) {
         super({ highWaterMark: 1024 * 1024 });
@@ -35,19 +30,13 @@ export class HashingGate extends Transform {
             callback(this.limit.error());
             return;
         }
-        if (!this.holdLast) {
-            callback(null, chunk);
-            return;
-        }
-        const previous = this.held;
-        this.held = chunk;
-        callback(null, previous);
+        callback(null, chunk);
     }
 
     override _flush(callback: TransformCallback): void {
         this.digest = this.hash.digest("hex");
         this.gate(this.digest, this.bytes).then(
-            () => callback(null, this.held),
+            () => callback(),
             (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
         );
     }
