@@ -7,55 +7,14 @@ import { LogDrains } from "./stacks/logDrains.js";
 import { Monitoring } from "./stacks/monitoring.js";
 import { createProviders } from "./stacks/providers.js";
 import { loadSettings } from "./stacks/settings/registry.js";
+import { backupJobArgs, backupStorageArgs, logDrainsArgs } from "./stacks/wiring.js";
 
 const settings = loadSettings();
 const providers = createProviders(settings);
 
-const backups = new BackupStorage(
-    "backups",
-    {
-        project: settings.project,
-        stack: settings.stack,
-        region: settings.region,
-        settings: settings.storage,
-        replicaProvider: providers.replica,
-    },
-    { provider: providers.primary },
-);
-
-const job = new BackupJob(
-    "backup-job",
-    {
-        project: settings.project,
-        stack: settings.stack,
-        protectData: settings.storage.protectData,
-        region: settings.region,
-        settings: settings.job,
-        schedule: settings.schedule,
-        databaseUrl: settings.databaseUrl,
-        sentryDsn: settings.job.sentryDsn,
-        bucketName: backups.bucketName,
-        bucketArn: backups.bucketArn,
-        backupKeyArn: backups.keyArn,
-        layout: backups.layout,
-    },
-    { provider: providers.primary },
-);
-
-const logs = new LogDrains(
-    "logs",
-    {
-        project: settings.project,
-        stack: settings.stack,
-        region: settings.region,
-        settings: settings.logDrains,
-        protectData: settings.storage.protectData,
-        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
-        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
-        backupJobLogGroupName: job.logGroupName,
-    },
-    { provider: providers.primary },
-);
+const backups = new BackupStorage("backups", backupStorageArgs(settings, providers), { provider: providers.primary });
+const job = new BackupJob("backup-job", backupJobArgs(settings, backups), { provider: providers.primary });
+const logs = new LogDrains("logs", logDrainsArgs(settings, job.logGroupName), { provider: providers.primary });
 
 const monitoring = new Monitoring("monitoring", {
     project: settings.project,

@@ -13,6 +13,7 @@ import { createProviders, type Providers } from "../stacks/providers.js";
 import type { AlertsArgs } from "../stacks/alerts.js";
 import { MOCK_ACCOUNT } from "../scripts/mockRuntime.js";
 import { crontabOf } from "../stacks/settings/validators.js";
+import { backupJobArgs, backupStorageArgs, logDrainsArgs } from "../stacks/wiring.js";
 
 export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "job" | "logDrains" | "monitoring" | "alerts">> {
     storage?: Partial<BackupStorageSettings>;
@@ -186,11 +187,7 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
 export function backupStorageProgram(settings: Settings): () => Promise<Record<string, unknown>> {
     return async () => {
         const providers = createProviders(settings);
-        const storage = new BackupStorage(
-            "backups",
-            { project: settings.project, stack: settings.stack, region: settings.region, settings: settings.storage, replicaProvider: providers.replica },
-            { provider: providers.primary },
-        );
+        const storage = new BackupStorage("backups", backupStorageArgs(settings, providers), { provider: providers.primary });
         return {
             bucketName: storage.bucketName,
             bucketArn: storage.bucketArn,
@@ -209,20 +206,7 @@ export function backupStorageProgram(settings: Settings): () => Promise<Record<s
 export function logDrainsProgram(settings: Settings, backupJobLogGroupName?: string): () => Promise<Record<string, unknown>> {
     return async () => {
         const providers = createProviders(settings);
-        const drains = new LogDrains(
-            "logs",
-            {
-                project: settings.project,
-                stack: settings.stack,
-                region: settings.region,
-                settings: settings.logDrains,
-                protectData: settings.storage.protectData,
-                kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
-                breakGlassRoleArn: settings.storage.breakGlassRoleArn,
-                ...(backupJobLogGroupName === undefined ? {} : { backupJobLogGroupName }),
-            },
-            { provider: providers.primary },
-        );
+        const drains = new LogDrains("logs", logDrainsArgs(settings, backupJobLogGroupName), { provider: providers.primary });
         return {
             archiveBucketName: drains.archiveBucketName,
             archiveBucketArn: drains.archiveBucketArn,
@@ -277,29 +261,8 @@ export function alertsArgs(settings: Settings, providers: Providers, alertEmails
 export function backupJobProgram(settings: Settings): () => Promise<Record<string, unknown>> {
     return async () => {
         const providers = createProviders(settings);
-        const storage = new BackupStorage(
-            "backups",
-            { project: settings.project, stack: settings.stack, region: settings.region, settings: settings.storage, replicaProvider: providers.replica },
-            { provider: providers.primary },
-        );
-        const job = new BackupJob(
-            "backup-job",
-            {
-                project: settings.project,
-                stack: settings.stack,
-                protectData: settings.storage.protectData,
-                region: settings.region,
-                settings: settings.job,
-                schedule: settings.schedule,
-                databaseUrl: settings.databaseUrl,
-                sentryDsn: settings.job.sentryDsn,
-                bucketName: storage.bucketName,
-                bucketArn: storage.bucketArn,
-                backupKeyArn: storage.keyArn,
-                layout: storage.layout,
-            },
-            { provider: providers.primary },
-        );
+        const storage = new BackupStorage("backups", backupStorageArgs(settings, providers), { provider: providers.primary });
+        const job = new BackupJob("backup-job", backupJobArgs(settings, storage), { provider: providers.primary });
         return { image: job.image, runBackupCommand: job.runBackupCommand, runDrillCommand: job.runDrillCommand, clusterArn: job.clusterArn };
     };
 }
