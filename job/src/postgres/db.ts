@@ -140,6 +140,24 @@ export async function countLargeObjects(client: pg.Client): Promise<number> {
     return Number(res.rows[0]!.n);
 }
 
+/** Object classes that live in a schema: [kind, catalog, name column, schema column]. */
+const SCHEMA_OBJECT_CLASSES: readonly [string, string, string, string][] = [
+    ["function", "pg_proc", "proname", "pronamespace"],
+    ["collation", "pg_collation", "collname", "collnamespace"],
+    ["conversion", "pg_conversion", "conname", "connamespace"],
+    ["operator", "pg_operator", "oprname", "oprnamespace"],
+    ["operator class", "pg_opclass", "opcname", "opcnamespace"],
+    ["operator family", "pg_opfamily", "opfname", "opfnamespace"],
+    ["text search configuration", "pg_ts_config", "cfgname", "cfgnamespace"],
+    ["text search dictionary", "pg_ts_dict", "dictname", "dictnamespace"],
+    ["text search parser", "pg_ts_parser", "prsname", "prsnamespace"],
+    ["text search template", "pg_ts_template", "tmplname", "tmplnamespace"],
+];
+
+const NAMESPACED_OBJECTS = SCHEMA_OBJECT_CLASSES.map(
+    ([kind, catalog, name, namespace]) => `SELECT '${kind}', n.nspname || '.' || x.${name} FROM ${catalog} x JOIN user_ns n ON n.oid = x.${namespace}`,
+).join("\n  UNION ALL\n  ");
+
 /**
  * User objects that make a database "not empty" for restore: every object class pg_dump can write,
  * outside the system schemas and beyond what initdb creates (oid >= 16384, FirstNormalObjectId, for
@@ -154,29 +172,11 @@ WITH user_ns AS (
 SELECT kind, name FROM (
   SELECT 'relation' AS kind, n.nspname || '.' || c.relname AS name FROM pg_class c JOIN user_ns n ON n.oid = c.relnamespace
   UNION ALL
-  SELECT 'function', n.nspname || '.' || p.proname FROM pg_proc p JOIN user_ns n ON n.oid = p.pronamespace
+  ${NAMESPACED_OBJECTS}
   UNION ALL
   SELECT 'type', n.nspname || '.' || t.typname FROM pg_type t JOIN user_ns n ON n.oid = t.typnamespace
     WHERE (t.typtype IN ('b', 'd', 'e', 'p', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))
       AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
-  UNION ALL
-  SELECT 'collation', n.nspname || '.' || c.collname FROM pg_collation c JOIN user_ns n ON n.oid = c.collnamespace
-  UNION ALL
-  SELECT 'conversion', n.nspname || '.' || c.conname FROM pg_conversion c JOIN user_ns n ON n.oid = c.connamespace
-  UNION ALL
-  SELECT 'operator', n.nspname || '.' || o.oprname FROM pg_operator o JOIN user_ns n ON n.oid = o.oprnamespace
-  UNION ALL
-  SELECT 'operator class', n.nspname || '.' || o.opcname FROM pg_opclass o JOIN user_ns n ON n.oid = o.opcnamespace
-  UNION ALL
-  SELECT 'operator family', n.nspname || '.' || o.opfname FROM pg_opfamily o JOIN user_ns n ON n.oid = o.opfnamespace
-  UNION ALL
-  SELECT 'text search configuration', n.nspname || '.' || t.cfgname FROM pg_ts_config t JOIN user_ns n ON n.oid = t.cfgnamespace
-  UNION ALL
-  SELECT 'text search dictionary', n.nspname || '.' || t.dictname FROM pg_ts_dict t JOIN user_ns n ON n.oid = t.dictnamespace
-  UNION ALL
-  SELECT 'text search parser', n.nspname || '.' || t.prsname FROM pg_ts_parser t JOIN user_ns n ON n.oid = t.prsnamespace
-  UNION ALL
-  SELECT 'text search template', n.nspname || '.' || t.tmplname FROM pg_ts_template t JOIN user_ns n ON n.oid = t.tmplnamespace
   UNION ALL
   SELECT 'schema', nspname FROM user_ns WHERE nspname <> 'public'
   UNION ALL
