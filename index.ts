@@ -1,13 +1,15 @@
 // The whole ops setup of one stack. Settings are validated before anything is registered, so a
 // bad value stops `pulumi up` (and the offline plan) with every problem listed and nothing created.
-import { Alerts } from "./stacks/alerts.js";
-import { BackupJob } from "./stacks/backupJob.js";
-import { BackupStorage } from "./stacks/backupStorage.js";
-import { LogDrains } from "./stacks/logDrains.js";
-import { Monitoring } from "./stacks/monitoring.js";
-import { createProviders } from "./stacks/providers.js";
+import { Alerts } from "./stacks/alerts/component.js";
+import { BackupJob } from "./stacks/backupJob/component.js";
+import { BackupStorage } from "./stacks/storage/component.js";
+import { LogDrains } from "./stacks/logDrains/component.js";
+import { Monitoring } from "./stacks/sentry/component.js";
+import { createProviders } from "./stacks/shared/providers.js";
 import { loadSettings } from "./stacks/settings/registry.js";
-import { backupJobArgs, backupStorageArgs, logDrainsArgs } from "./stacks/wiring.js";
+import { backupJobArgs } from "./stacks/backupJob/args.js";
+import { backupStorageArgs } from "./stacks/storage/args.js";
+import { logDrainsArgs } from "./stacks/logDrains/args.js";
 
 const settings = loadSettings();
 const providers = createProviders(settings);

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isScalar, parseDocument, type YAMLMap } from "yaml";
 import { SETTINGS } from "../stacks/settings/registry.js";
-import { checkEmail, checkHttpsUrl } from "../stacks/settings/validators.js";
+import { checkEmail, checkHttpsUrl } from "../stacks/settings/checks.js";
 import { PROJECT } from "./mockRuntime.js";
 
 export interface Override {

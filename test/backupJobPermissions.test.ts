@@ -11,9 +11,9 @@ import { baseEnv, CLI_ENTRY, parseOutput, REPO_ROOT, runCli, type CliResult } fr
 import { createVariedDatabase } from "../job/test/support/fixtures.js";
 import { startPostgres, type PgCluster } from "../job/tools/servers/postgres.js";
 import { startS3, type S3Server } from "../job/tools/servers/s3.js";
-import { DRILL_SHELL_COMMAND } from "../stacks/backupJob.js";
-import { backupTaskPermissions, drillTaskPermissions, type BackupObjects } from "../stacks/backupJobPolicies.js";
-import type { PolicyDocument } from "../stacks/storageRules.js";
+import { DRILL_SHELL_COMMAND } from "../stacks/backupJob/component.js";
+import { backupTaskPermissions, drillTaskPermissions, type BackupObjects } from "../stacks/backupJob/policies.js";
+import type { PolicyDocument } from "../stacks/shared/iam.js";
 
 const BUCKET = "permission-backups";
 const ROOT = "postgres";
@@ -268,7 +268,7 @@ describe("iamCallsOf", () => {
 });
 
 describe("the task definitions' commands and environment run the real job", () => {
-    // What stacks/backupJob.ts gives the containers (its mock test pins the same names), with the
+    // What stacks/backupJob/component.ts gives the containers (its mock test pins the same names), with the
     // test servers in place of AWS.
     const container = () => ({ ...env, AWS_REGION: "us-east-1", BACKUP_TARGET: TARGET, BACKUP_MAX_RUNTIME_SECONDS: "7200" });
 

@@ -2,18 +2,22 @@
 // and a staging-like one, each taking overrides (storage and schedule merge field by field); and the
 // small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
-import { BackupJob } from "../stacks/backupJob.js";
-import { BackupStorage } from "../stacks/backupStorage.js";
-import { LogDrains } from "../stacks/logDrains.js";
-import type { BackupJobSettings } from "../stacks/backupJob.settings.js";
-import type { BackupStorageSettings } from "../stacks/backupStorage.settings.js";
-import type { LogDrainSettings } from "../stacks/logDrains.settings.js";
-import type { AlertsSettings, BackupScheduleSettings, MonitoringSettings, Settings } from "../stacks/settings/registry.js";
-import { createProviders, type Providers } from "../stacks/providers.js";
-import type { AlertsArgs } from "../stacks/alerts.js";
+import { BackupJob } from "../stacks/backupJob/component.js";
+import { BackupStorage } from "../stacks/storage/component.js";
+import { LogDrains } from "../stacks/logDrains/component.js";
+import type { BackupJobSettings } from "../stacks/backupJob/settings.js";
+import type { BackupStorageSettings } from "../stacks/storage/settings.js";
+import type { LogDrainSettings } from "../stacks/logDrains/settings.js";
+import type { AlertsSettings } from "../stacks/alerts/settings.js";
+import { type BackupScheduleSettings, crontabOf } from "../stacks/backupJob/schedule.js";
+import type { MonitoringSettings } from "../stacks/sentry/settings.js";
+import type { Settings } from "../stacks/settings/registry.js";
+import { createProviders, type Providers } from "../stacks/shared/providers.js";
+import type { AlertsArgs } from "../stacks/alerts/component.js";
 import { MOCK_ACCOUNT } from "../scripts/mockRuntime.js";
-import { crontabOf } from "../stacks/settings/validators.js";
-import { backupJobArgs, backupStorageArgs, logDrainsArgs } from "../stacks/wiring.js";
+import { backupJobArgs } from "../stacks/backupJob/args.js";
+import { backupStorageArgs } from "../stacks/storage/args.js";
+import { logDrainsArgs } from "../stacks/logDrains/args.js";
 
 export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "job" | "logDrains" | "monitoring" | "alerts">> {
     storage?: Partial<BackupStorageSettings>;

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Plan } from "../scripts/planFormat.js";
 import { readStackFile } from "../scripts/stackFile.js";
-import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, MAX_SENTRY_RULE_NAME, RUNBOOKS } from "../stacks/alertRules.js";
+import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, MAX_SENTRY_RULE_NAME, RUNBOOKS } from "../stacks/alerts/rules.js";
 import { parseSettings } from "../stacks/settings/registry.js";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -1,6 +1,6 @@
 // Settings every area shares: who owns the resources, where alerts go, where data may live.
 import { defineArea, list, oneOf, text } from "./spec.js";
-import { checkEmail, checkEmailList, DATA_RESIDENCIES, type DataResidency } from "./validators.js";
+import { checkEmail, checkEmailList, DATA_RESIDENCIES, type DataResidency } from "./checks.js";
 
 export const coreArea = defineArea({
     name: "core",

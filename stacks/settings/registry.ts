@@ -2,14 +2,15 @@
 // before any resource is registered, each naming the key, the value given (never a secret's) and
 // what is allowed. Pulumi.yaml's schema and docs/settings.md are checked against this registry.
 import * as pulumi from "@pulumi/pulumi";
-import { alertsArea } from "../alerts.settings.js";
-import { backupJobArea, backupJobSettings, type BackupJobSettings } from "../backupJob.settings.js";
-import { backupStorageArea, backupStorageSettings, type BackupStorageSettings } from "../backupStorage.settings.js";
-import { logDrainsArea, logDrainSettings, type LogDrainSettings } from "../logDrains.settings.js";
-import { monitoringArea, type MonitoringSettings } from "../monitoring.settings.js";
+import { alertsArea, type AlertsSettings } from "../alerts/settings.js";
+import { backupJobArea, backupJobSettings, type BackupJobSettings } from "../backupJob/settings.js";
+import { backupStorageArea, backupStorageSettings, type BackupStorageSettings } from "../storage/settings.js";
+import { logDrainsArea, logDrainSettings, type LogDrainSettings } from "../logDrains/settings.js";
+import { monitoringArea, type MonitoringSettings } from "../sentry/settings.js";
 import { coreArea } from "./core.js";
 import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, suggestion, type Values } from "./spec.js";
-import { checkDataRegion, type DataResidency } from "./validators.js";
+import { checkDataRegion, type DataResidency } from "./checks.js";
+import type { BackupScheduleSettings } from "../backupJob/schedule.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: areas differ in their settings' value types.
 type AnyArea = Area<Record<string, Setting<any>>>;
@@ -26,15 +27,6 @@ export const PROVIDER_NAMESPACES: readonly string[] = ["aws", "sentry", "pulumi"
 
 type CoreValues = Values<typeof coreArea.settings>;
 type JobValues = Values<typeof backupJobArea.settings>;
-export type { MonitoringSettings };
-export type AlertsSettings = Values<typeof alertsArea.settings>;
-
-export interface BackupScheduleSettings {
-    /** EventBridge Scheduler expression: cron(m h dom mon dow y) or rate(n unit). */
-    expression: string;
-    /** IANA time zone the cron expression is read in. */
-    timezone: string;
-}
 
 export interface Settings {
     project: string;

@@ -1,0 +1,538 @@
+// What runs the backup job: its image, an ECS Fargate cluster and two task definitions (the nightly
+// backup and the weekly restore drill), their secrets, logs, least-privilege roles, network, and the
+// EventBridge Scheduler schedules that start them, with a dead-letter queue for failed starts.
+import * as aws from "@pulumi/aws";
+import * as dockerBuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupJobSettings } from "./settings.js";
+import type { BackupLayout } from "../storage/settings.js";
+import {
+    backupTaskPermissions,
+    drillTaskPermissions,
+    ecsTasksTrustPolicy,
+    executionPermissions,
+    jobKeyPolicy,
+    schedulerPermissions,
+    schedulerTrustPolicy,
+} from "./policies.js";
+import { JOB_CONTEXT, JOB_DIR, jobImageTag } from "./image.js";
+import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
+import type { BackupScheduleSettings } from "./schedule.js";
+import { checkFargateSize, checkImageUri } from "./task.js";
+import type { PolicyDocument } from "../shared/iam.js";
+
+export const BACKUP_JOB_TYPE = "hotelgenius:ops:BackupJob";
+/** The container's name in both task definitions. */
+export const CONTAINER_NAME = "backup-job";
+/** The Sentry cron monitor the backup's check-ins create and update (one per organisation; stacks are its environments). */
+export const SENTRY_MONITOR_SLUG = "database-backup";
+/** Fargate's longest stop timeout: the job needs about 20 s to abort its upload and report after SIGTERM. */
+export const STOP_TIMEOUT_SECONDS = 120;
+/** Sentry marks a run failed this long after the job's own maximum runtime, which it reports itself. */
+const SENTRY_RUNTIME_MARGIN_MINUTES = 5;
+/** The scheduler's retries of a failed RunTask; how long it keeps trying is the check-in margin. */
+const SCHEDULE_RETRY_ATTEMPTS = 10;
+/** SQS's longest retention: two weeks to look at a failed start. */
+const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+/** The drill's command: the job reads the scratch URL only from its option, and ECS does not expand variables in a command. */
+export const DRILL_SHELL_COMMAND = 'exec node /app/dist/cli.js verify --scratch-database-url "$SCRATCH_DATABASE_URL"';
+
+export interface BackupJobArgs {
+    project: string;
+    stack: string;
+    /** Protect and retain the key of the job's logs and secrets (prod): without it they cannot be read. */
+    protectData: boolean;
+    /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
+    region: string;
+    settings: BackupJobSettings;
+    schedule: BackupScheduleSettings;
+    /** The database to back up; stored in Secrets Manager, never in the task definition. */
+    databaseUrl: pulumi.Input<string>;
+    /**
+     * The backup's Sentry check-ins; undefined: none. index.ts passes the `backupSentryDsn` setting; a DSN
+     * of a Sentry key the stack itself creates can be passed instead. Stored like the database URL.
+     */
+    sentryDsn?: pulumi.Input<string> | undefined;
+    /** The backup bucket, its KMS key and the prefixes the job writes (BackupStorage's outputs). */
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    backupKeyArn: pulumi.Input<string>;
+    layout: BackupLayout;
+}
+
+/** Every problem with the arguments, found before any resource is registered. */
+function checkArgs(args: BackupJobArgs): BackupJobNames {
+    const { settings } = args;
+    const problems: string[] = [];
+    const size = checkFargateSize(settings.cpu, settings.memory);
+    if (size !== undefined) problems.push(`settings.memory ${settings.memory} ${size}`);
+    if (settings.network === undefined && !settings.assignPublicIp) {
+        problems.push("settings.assignPublicIp is false in the default VPC; allowed: true, or settings.network with subnets behind a NAT gateway");
+    }
+    if (settings.network !== undefined && settings.network.subnetIds.length === 0)
+        problems.push("settings.network.subnetIds is empty; allowed: at least one subnet id");
+    const image = settings.imageUri === undefined ? undefined : checkImageUri(settings.imageUri);
+    if (image !== undefined) problems.push(`settings.imageUri "${settings.imageUri}" ${image}`);
+    if (!args.layout.dumpPrefix.startsWith(`${args.layout.root}/`) || !args.layout.manifestPrefix.startsWith(`${args.layout.root}/`)) {
+        problems.push(`layout prefixes "${args.layout.dumpPrefix}" and "${args.layout.manifestPrefix}" must both be under the root "${args.layout.root}/"`);
+    }
+    let names: BackupJobNames | undefined;
+    try {
+        names = backupJobNames({ project: args.project, stack: args.stack });
+    } catch (error) {
+        problems.push((error as Error).message);
+    }
+    if (names === undefined || problems.length > 0) throw new Error(`BackupJob arguments are invalid:\n  - ${problems.join("\n  - ")}`);
+    return names;
+}
+
+/** The ECR repository ARN of an image in ECR, for the pull permission; undefined for another registry. */
+export function ecrRepositoryArn(imageUri: string): string | undefined {
+    const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(imageUri);
+    return match ? `arn:aws:ecr:${match[2]}:${match[1]}:repository/${match[3]}` : undefined;
+}
+
+interface TaskSpec {
+    family: string;
+    /** Stream prefix in the log group: backup/… or restore-drill/…. */
+    streamPrefix: string;
+    entryPoint?: string[];
+    command: string[];
+    environment: Record<string, pulumi.Input<string>>;
+    /** Variable name to Secrets Manager secret ARN. */
+    secrets: Record<string, pulumi.Input<string>>;
+}
+
+export class BackupJob extends pulumi.ComponentResource {
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterArn: pulumi.Output<string>;
+    public readonly backupTaskDefinitionArn: pulumi.Output<string>;
+    public readonly drillTaskDefinitionArn: pulumi.Output<string>;
+    /** Task families: ECS Task State Change events name them in `group` (family:NAME), which the alerts match. */
+    public readonly backupTaskFamily: pulumi.Output<string>;
+    public readonly drillTaskFamily: pulumi.Output<string>;
+    public readonly backupScheduleName: pulumi.Output<string>;
+    public readonly drillScheduleName: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    public readonly deadLetterQueueUrl: pulumi.Output<string>;
+    /** For an alarm on failed starts (AWS/SQS metrics are dimensioned by QueueName). */
+    public readonly deadLetterQueueName: pulumi.Output<string>;
+    /** The image the tasks run, by digest. */
+    public readonly image: pulumi.Output<string>;
+    public readonly backupTaskRoleArn: pulumi.Output<string>;
+    public readonly drillTaskRoleArn: pulumi.Output<string>;
+    /** `aws ecs run-task …` starting a backup now, with the scheduled task's network. */
+    public readonly runBackupCommand: pulumi.Output<string>;
+    /** `aws ecs run-task …` starting a restore drill now. */
+    public readonly runDrillCommand: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const names = checkArgs(args);
+        super(BACKUP_JOB_TYPE, name, {}, opts);
+        const { settings, region, layout } = args;
+        const child = { parent: this };
+        const accountId = aws.getCallerIdentityOutput({}, child).accountId;
+        const logGroupArn = pulumi.interpolate`arn:aws:logs:${region}:${accountId}:log-group:${names.logGroup}`;
+
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Backup job logs and secrets of ${args.project} ${args.stack}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: jsonPolicy(pulumi.all([accountId, logGroupArn]).apply(([account, arn]) => jobKeyPolicy(account, region, arn))),
+            },
+            { ...child, protect: args.protectData, retainOnDelete: args.protectData },
+        );
+        new aws.kms.Alias(`${name}-key-alias`, { name: names.keyAlias, targetKeyId: key.keyId }, child);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { name: names.logGroup, retentionInDays: settings.logRetentionDays, kmsKeyId: key.arn },
+            // CloudWatch Logs checks the key policy when the log group is created with the key.
+            { ...child, dependsOn: [key] },
+        );
+
+        const secret = (id: string, description: string, value: pulumi.Input<string>) => {
+            const stored = new aws.secretsmanager.Secret(`${name}-${id}`, { namePrefix: `${names.secretPrefix}${id}-`, description, kmsKeyId: key.arn }, child);
+            new aws.secretsmanager.SecretVersion(`${name}-${id}-value`, { secretId: stored.id, secretString: pulumi.secret(value) }, child);
+            return stored.arn;
+        };
+        const databaseUrlArn = secret("database-url", `URL of the database the ${args.stack} backup job dumps`, args.databaseUrl);
+        const scratchUrlArn = secret(
+            "scratch-database-url",
+            `URL of the scratch server the ${args.stack} restore drill restores into`,
+            settings.scratchDatabaseUrl,
+        );
+        const sentryDsnArn =
+            args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);
+
+        const { image, repositoryArn } = this.jobImage(name, names, settings);
+
+        const cluster = new aws.ecs.Cluster(
+            `${name}-cluster`,
+            { name: names.cluster, settings: [{ name: "containerInsights", value: settings.containerInsights ? "enabled" : "disabled" }] },
+            child,
+        );
+
+        const objects = pulumi.all([args.bucketArn, args.backupKeyArn]).apply(([bucketArn, keyArn]) => ({ bucketArn, keyArn, region, layout }));
+        const executionRole = (id: string, roleName: string, secretArns: pulumi.Input<string>[]) =>
+            this.role(
+                `${name}-${id}`,
+                roleName,
+                `Starts the ${args.stack} ${id.replace("-execution", "")} task: pulls its image, reads its secrets, writes its logs`,
+                accountId.apply((account) => ecsTasksTrustPolicy(account, region)),
+                pulumi
+                    .all([repositoryArn, logGroup.arn, pulumi.all(secretArns), key.arn])
+                    .apply(([repository, logs, secrets, keyArn]) =>
+                        executionPermissions({ repositoryArn: repository, logGroupArn: logs, secretArns: secrets, secretsKeyArn: keyArn, region }),
+                    ),
+            );
+        const taskRole = (id: string, roleName: string, description: string, permissions: (o: pulumi.Unwrap<typeof objects>) => PolicyDocument) =>
+            this.role(
+                `${name}-${id}`,
+                roleName,
+                description,
+                accountId.apply((account) => ecsTasksTrustPolicy(account, region)),
+                objects.apply(permissions),
+            );
+
+        const backupExecution = executionRole(
+            "backup-execution",
+            names.backupExecutionRole,
+            sentryDsnArn === undefined ? [databaseUrlArn] : [databaseUrlArn, sentryDsnArn],
+        );
+        const backupTask = taskRole(
+            "backup-task",
+            names.backupTaskRole,
+            `The ${args.stack} backup job: writes dumps and manifests, deletes nothing`,
+            backupTaskPermissions,
+        );
+        const drillExecution = executionRole("drill-execution", names.drillExecutionRole, [scratchUrlArn]);
+        const drillTask = taskRole("drill-task", names.drillTaskRole, `The ${args.stack} restore drill: reads backups, writes nothing`, drillTaskPermissions);
+
+        const target = pulumi.interpolate`s3://${args.bucketName}/${layout.root}`;
+        const common = { AWS_REGION: region, BACKUP_TARGET: target, BACKUP_MAX_RUNTIME_SECONDS: String(settings.maxRuntimeMinutes * 60) };
+        const backupTaskDefinition = this.taskDefinition(
+            name,
+            "backup-task-definition",
+            settings,
+            image,
+            logGroup.name,
+            region,
+            backupExecution.arn,
+            backupTask.arn,
+            {
+                family: names.backupFamily,
+                streamPrefix: "backup",
+                command: ["backup"],
+                environment: {
+                    ...common,
+                    BACKUP_KMS_KEY_ARN: args.backupKeyArn,
+                    BACKUP_SCHEDULE: settings.crontab,
+                    BACKUP_SCHEDULE_TIMEZONE: args.schedule.timezone,
+                    SENTRY_MONITOR_SLUG,
+                    SENTRY_ENVIRONMENT: args.stack,
+                    SENTRY_CHECKIN_MARGIN_MINUTES: String(settings.checkinMarginMinutes),
+                    SENTRY_MAX_RUNTIME_MINUTES: String(settings.maxRuntimeMinutes + SENTRY_RUNTIME_MARGIN_MINUTES),
+                },
+                secrets: sentryDsnArn === undefined ? { DATABASE_URL: databaseUrlArn } : { DATABASE_URL: databaseUrlArn, SENTRY_DSN: sentryDsnArn },
+            },
+        );
+        const drillTaskDefinition = this.taskDefinition(
+            name,
+            "drill-task-definition",
+            settings,
+            image,
+            logGroup.name,
+            region,
+            drillExecution.arn,
+            drillTask.arn,
+            {
+                family: names.drillFamily,
+                streamPrefix: "restore-drill",
+                entryPoint: ["sh", "-c"],
+                command: [DRILL_SHELL_COMMAND],
+                environment: common,
+                secrets: { SCRATCH_DATABASE_URL: scratchUrlArn },
+            },
+        );
+
+        const vpcId = settings.network?.vpcId ?? aws.ec2.getVpcOutput({ default: true }, child).id;
+        const subnetIds =
+            settings.network === undefined
+                ? aws.ec2.getSubnetsOutput(
+                      {
+                          filters: [
+                              { name: "vpc-id", values: [vpcId] },
+                              { name: "default-for-az", values: ["true"] },
+                          ],
+                      },
+                      child,
+                  ).ids
+                : [...settings.network.subnetIds];
+        const securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-security-group`,
+            {
+                name: names.securityGroup,
+                description: `Backup job of ${args.project} ${args.stack}: no inbound; outbound HTTPS (ECR, S3, Secrets Manager, logs, Sentry) and PostgreSQL`,
+                vpcId,
+                ingress: [],
+                egress: [
+                    {
+                        description: "HTTPS: ECR, S3, Secrets Manager, CloudWatch Logs, Sentry",
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrBlocks: ["0.0.0.0/0"],
+                    },
+                    {
+                        description: "PostgreSQL: the database and the scratch server",
+                        protocol: "tcp",
+                        fromPort: 5432,
+                        toPort: 5432,
+                        cidrBlocks: ["0.0.0.0/0"],
+                    },
+                ],
+            },
+            child,
+        );
+
+        const deadLetterQueue = new aws.sqs.Queue(
+            `${name}-dead-letters`,
+            // SQS-managed encryption: the messages name a schedule and an error, and the scheduler role needs no key grant.
+            { name: names.deadLetterQueue, sqsManagedSseEnabled: true, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS },
+            child,
+        );
+        const scheduler = this.role(
+            `${name}-scheduler`,
+            names.schedulerRole,
+            `EventBridge Scheduler: starts the ${args.stack} backup and restore drill tasks`,
+            accountId.apply(schedulerTrustPolicy),
+            pulumi
+                .all([
+                    cluster.arn,
+                    backupTaskDefinition.arn,
+                    drillTaskDefinition.arn,
+                    backupExecution.arn,
+                    backupTask.arn,
+                    drillExecution.arn,
+                    drillTask.arn,
+                    deadLetterQueue.arn,
+                ])
+                .apply(([clusterArn, backupDefinition, drillDefinition, ...rest]) =>
+                    schedulerPermissions({
+                        clusterArn,
+                        taskDefinitionArns: [backupDefinition, drillDefinition],
+                        passRoleArns: rest.slice(0, 4),
+                        deadLetterQueueArn: rest[4]!,
+                    }),
+                ),
+        );
+        const network = { subnets: subnetIds, securityGroups: [securityGroup.id], assignPublicIp: settings.assignPublicIp };
+        const schedule = (id: string, scheduleName: string, description: string, expression: string, taskDefinitionArn: pulumi.Input<string>) =>
+            new aws.scheduler.Schedule(
+                `${name}-${id}`,
+                {
+                    name: scheduleName,
+                    description,
+                    scheduleExpression: expression,
+                    scheduleExpressionTimezone: args.schedule.timezone,
+                    flexibleTimeWindow: { mode: "OFF" },
+                    state: "ENABLED",
+                    target: {
+                        arn: cluster.arn,
+                        roleArn: scheduler.arn,
+                        ecsParameters: { taskDefinitionArn, launchType: "FARGATE", platformVersion: "LATEST", taskCount: 1, networkConfiguration: network },
+                        retryPolicy: { maximumEventAgeInSeconds: settings.checkinMarginMinutes * 60, maximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS },
+                        deadLetterConfig: { arn: deadLetterQueue.arn },
+                    },
+                },
+                // The scheduler checks its role when the schedule is created: the permissions must be in place.
+                { ...child, dependsOn: [scheduler.policy] },
+            );
+        const stackName = `${args.project} ${args.stack}`;
+        const backupSchedule = schedule(
+            "backup-schedule",
+            names.backupSchedule,
+            `Nightly backup of ${stackName}`,
+            args.schedule.expression,
+            backupTaskDefinition.arn,
+        );
+        const drillSchedule = schedule(
+            "drill-schedule",
+            names.drillSchedule,
+            `Weekly restore drill of ${stackName}`,
+            settings.drillSchedule,
+            drillTaskDefinition.arn,
+        );
+
+        const publicIp = settings.assignPublicIp ? "ENABLED" : "DISABLED";
+        const runTask = (definition: pulumi.Output<string>) =>
+            pulumi
+                .all([cluster.name, definition, pulumi.output(subnetIds), securityGroup.id])
+                .apply(
+                    ([clusterName, taskDefinition, subnets, group]) =>
+                        `aws ecs run-task --region ${region} --cluster ${clusterName} --launch-type FARGATE --task-definition ${taskDefinition} ` +
+                        `--network-configuration 'awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${group}],assignPublicIp=${publicIp}}'`,
+                );
+
+        this.clusterName = cluster.name;
+        this.clusterArn = cluster.arn;
+        this.backupTaskDefinitionArn = backupTaskDefinition.arn;
+        this.drillTaskDefinitionArn = drillTaskDefinition.arn;
+        this.backupTaskFamily = backupTaskDefinition.family;
+        this.drillTaskFamily = drillTaskDefinition.family;
+        this.backupScheduleName = backupSchedule.name;
+        this.drillScheduleName = drillSchedule.name;
+        this.logGroupName = logGroup.name;
+        this.deadLetterQueueUrl = deadLetterQueue.url;
+        this.deadLetterQueueName = deadLetterQueue.name;
+        this.image = image;
+        this.backupTaskRoleArn = backupTask.arn;
+        this.drillTaskRoleArn = drillTask.arn;
+        this.runBackupCommand = runTask(backupTaskDefinition.arn);
+        this.runDrillCommand = runTask(drillTaskDefinition.arn);
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            clusterArn: this.clusterArn,
+            backupTaskDefinitionArn: this.backupTaskDefinitionArn,
+            drillTaskDefinitionArn: this.drillTaskDefinitionArn,
+            backupTaskFamily: this.backupTaskFamily,
+            drillTaskFamily: this.drillTaskFamily,
+            backupScheduleName: this.backupScheduleName,
+            drillScheduleName: this.drillScheduleName,
+            logGroupName: this.logGroupName,
+            deadLetterQueueUrl: this.deadLetterQueueUrl,
+            deadLetterQueueName: this.deadLetterQueueName,
+            image: this.image,
+            backupTaskRoleArn: this.backupTaskRoleArn,
+            drillTaskRoleArn: this.drillTaskRoleArn,
+            runBackupCommand: this.runBackupCommand,
+            runDrillCommand: this.runDrillCommand,
+        });
+    }
+
+    /**
+     * The image from settings, or job/Dockerfile built for the task's architecture and pushed to the
+     * stack's repository under its content tag. Not built on preview: a preview (CI's on every pull
+     * request) needs no Docker daemon, BuildKit or emulator for ARM64, and shows the image as changing
+     * when its tag does; `pulumi up` builds it.
+     */
+    private jobImage(name: string, names: BackupJobNames, settings: BackupJobSettings) {
+        if (settings.imageUri !== undefined)
+            return { image: pulumi.output(settings.imageUri), repositoryArn: pulumi.output(ecrRepositoryArn(settings.imageUri)) };
+        const child = { parent: this };
+        const repository = new aws.ecr.Repository(
+            `${name}-repository`,
+            {
+                name: names.repository,
+                imageTagMutability: "IMMUTABLE",
+                imageScanningConfiguration: { scanOnPush: true },
+                // Images are rebuilt from the repository's sources: a stack teardown may delete them.
+                forceDelete: true,
+            },
+            child,
+        );
+        new aws.ecr.LifecyclePolicy(
+            `${name}-repository-lifecycle`,
+            {
+                repository: repository.name,
+                policy: JSON.stringify({
+                    rules: [
+                        {
+                            rulePriority: 1,
+                            description: `Keep the last ${settings.imagesKept} images`,
+                            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: settings.imagesKept },
+                            action: { type: "expire" },
+                        },
+                    ],
+                }),
+            },
+            child,
+        );
+        const buildArgs = { PG_MAJOR: String(settings.postgresMajor) };
+        const platform = settings.architecture === "ARM64" ? dockerBuild.Platform.Linux_arm64 : dockerBuild.Platform.Linux_amd64;
+        const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, child);
+        const built = new dockerBuild.Image(
+            `${name}-image`,
+            {
+                context: { location: JOB_CONTEXT },
+                dockerfile: { location: `${JOB_CONTEXT}/Dockerfile` },
+                platforms: [platform],
+                buildArgs,
+                buildOnPreview: false,
+                push: true,
+                tags: [pulumi.interpolate`${repository.repositoryUrl}:${jobImageTag(JOB_DIR, { ...buildArgs, platform })}`],
+                registries: [{ address: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) }],
+            },
+            child,
+        );
+        return {
+            image: pulumi.interpolate`${repository.repositoryUrl}@${built.digest}`,
+            repositoryArn: repository.arn.apply((arn): string | undefined => arn),
+        };
+    }
+
+    private role(id: string, roleName: string, description: string, trust: pulumi.Input<PolicyDocument>, permissions: pulumi.Input<PolicyDocument>) {
+        const role = new aws.iam.Role(id, { name: roleName, description, assumeRolePolicy: jsonPolicy(trust) }, { parent: this });
+        const policy = new aws.iam.RolePolicy(`${id}-policy`, { name: "least-privilege", role: role.id, policy: jsonPolicy(permissions) }, { parent: this });
+        return { arn: role.arn, policy };
+    }
+
+    private taskDefinition(
+        name: string,
+        id: string,
+        settings: BackupJobSettings,
+        image: pulumi.Input<string>,
+        logGroupName: pulumi.Input<string>,
+        region: string,
+        executionRoleArn: pulumi.Input<string>,
+        taskRoleArn: pulumi.Input<string>,
+        spec: TaskSpec,
+    ): aws.ecs.TaskDefinition {
+        const environment = Object.entries(spec.environment)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([variable, value]) => ({ name: variable, value }));
+        const secrets = Object.entries(spec.secrets).map(([variable, valueFrom]) => ({ name: variable, valueFrom }));
+        return new aws.ecs.TaskDefinition(
+            `${name}-${id}`,
+            {
+                family: spec.family,
+                requiresCompatibilities: ["FARGATE"],
+                networkMode: "awsvpc",
+                cpu: String(settings.cpu),
+                memory: String(settings.memory),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: settings.architecture },
+                executionRoleArn,
+                taskRoleArn,
+                // A read-only root filesystem still needs a writable /tmp for the tools that expect one.
+                volumes: [{ name: "tmp" }],
+                containerDefinitions: pulumi.jsonStringify([
+                    {
+                        name: CONTAINER_NAME,
+                        image,
+                        essential: true,
+                        ...(spec.entryPoint === undefined ? {} : { entryPoint: spec.entryPoint }),
+                        command: spec.command,
+                        // The image's unprivileged user, stated here too so no image can run the task as root.
+                        user: "node",
+                        readonlyRootFilesystem: true,
+                        stopTimeout: STOP_TIMEOUT_SECONDS,
+                        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+                        environment,
+                        secrets,
+                        logConfiguration: {
+                            logDriver: "awslogs",
+                            options: { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": spec.streamPrefix },
+                        },
+                    },
+                ]),
+            },
+            { parent: this },
+        );
+    }
+}
+
+function jsonPolicy(document: pulumi.Input<PolicyDocument>): pulumi.Output<string> {
+    return pulumi.jsonStringify(pulumi.output(document));
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { guardedKeyPolicy, roleAccount } from "./guardedKey.js";
+
+const BREAK_GLASS = "arn:aws:iam::123456789012:role/security/break-glass";
+const policy = guardedKeyPolicy(BREAK_GLASS, 30);
+const statement = (sid: string) => policy.Statement.find((candidate) => candidate.Sid === sid);
+
+describe("guardedKeyPolicy", () => {
+    it("has exactly the IAM delegation and the two denies, in this order", () => {
+        expect(policy.Version).toBe("2012-10-17");
+        expect(policy.Statement.map((candidate) => [candidate.Sid, candidate.Effect])).toEqual([
+            ["DelegateToIam", "Allow"],
+            ["DenyShortDeletionWindow", "Deny"],
+            ["DenyDisableAndPolicyChanges", "Deny"],
+        ]);
+    });
+
+    it("keeps the default policy's delegation to IAM in the break-glass role's account, so IAM-granted use and administration keep working", () => {
+        expect(statement("DelegateToIam")).toEqual({
+            Sid: "DelegateToIam",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::123456789012:root" },
+            Action: "kms:*",
+            Resource: "*",
+        });
+    });
+
+    it("refuses to everyone a deletion window shorter than the stack's own", () => {
+        expect(statement("DenyShortDeletionWindow")).toEqual({
+            Sid: "DenyShortDeletionWindow",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "kms:ScheduleKeyDeletion",
+            Resource: "*",
+            Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } },
+        });
+        expect(guardedKeyPolicy(BREAK_GLASS, 7).Statement[1]!.Condition).toEqual({ NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "7" } });
+    });
+
+    it("refuses disabling the key and changing its policy to every principal but the break-glass role", () => {
+        expect(statement("DenyDisableAndPolicyChanges")).toEqual({
+            Sid: "DenyDisableAndPolicyChanges",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["kms:DisableKey", "kms:PutKeyPolicy"],
+            Resource: "*",
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": BREAK_GLASS } },
+        });
+    });
+
+    it("denies nothing the backups need: no deny names encryption, decryption, data keys or grants", () => {
+        const denied = policy.Statement.filter((candidate) => candidate.Effect === "Deny").flatMap((candidate) => [candidate.Action].flat());
+        expect(denied.sort()).toEqual(["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]);
+    });
+});
+
+describe("roleAccount", () => {
+    it("reads the account of a role ARN, path or not", () => {
+        expect(roleAccount(BREAK_GLASS)).toBe("123456789012");
+        expect(roleAccount("arn:aws:iam::000000000000:role/ops")).toBe("000000000000");
+    });
+
+    it("refuses what is not a role ARN, naming it", () => {
+        expect(() => roleAccount("arn:aws:iam::123456789012:user/alice")).toThrow(
+            '"arn:aws:iam::123456789012:user/alice" is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>',
+        );
+    });
+});

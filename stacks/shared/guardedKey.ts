@@ -1,0 +1,58 @@
+// The key policy of the keys that guard data (both backup keys, the log archive key). Deleting or disabling a key makes every dump under it
+// unreadable, Object Lock or not, so the policy keeps IAM in charge of using and administering the
+// keys but takes the three fatal moves away from IAM: a short deletion window, disabling, and
+// rewriting this policy. docs/settings.md says what it stops and what it cannot.
+import type { PolicyDocument } from "./iam.js";
+
+/** The account a role ARN (arn:aws:iam::<account>:role/...) belongs to. */
+export function roleAccount(roleArn: string): string {
+    const account = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+    if (account === undefined) throw new Error(`"${roleArn}" is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>`);
+    return account;
+}
+
+/**
+ * The policy of a backup key in the break-glass role's account. The break-glass role must live in
+ * the account that owns the keys (a role elsewhere gets nothing from this account's IAM), so its ARN
+ * names that account without a lookup; KMS refuses a policy whose principal account does not exist.
+ *
+ * - DelegateToIam is the default key policy's statement: the account's IAM policies keep granting
+ *   the keys' use (the backup job's role, the replication role, S3 bucket keys acting for them) and
+ *   their administration. Without it the keys would be usable by nobody.
+ * - DenyShortDeletionWindow refuses `kms:ScheduleKeyDeletion` with a pending window under
+ *   `minDeletionWindowDays`, for every principal: the stack's own deletion window, so `pulumi
+ *   destroy` of an unprotected stack still works, and nobody can go shorter.
+ * - DenyDisableAndPolicyChanges refuses `kms:DisableKey` and `kms:PutKeyPolicy` to every principal
+ *   but the break-glass role, the account root user and the role `pulumi up` runs as included.
+ *   `aws:PrincipalArn` is the role's ARN (path included) for any session of that role.
+ */
+export function guardedKeyPolicy(breakGlassRoleArn: string, minDeletionWindowDays: number): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DelegateToIam",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${roleAccount(breakGlassRoleArn)}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "DenyShortDeletionWindow",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "kms:ScheduleKeyDeletion",
+                Resource: "*",
+                Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": String(minDeletionWindowDays) } },
+            },
+            {
+                Sid: "DenyDisableAndPolicyChanges",
+                Effect: "Deny",
+                Principal: "*",
+                Action: ["kms:DisableKey", "kms:PutKeyPolicy"],
+                Resource: "*",
+                Condition: { ArnNotEquals: { "aws:PrincipalArn": breakGlassRoleArn } },
+            },
+        ],
+    };
+}
