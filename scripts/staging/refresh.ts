@@ -1,0 +1,69 @@
+// The steps every staging refresh shares, whatever the target (a dump-and-restore seed, a Neon
+// branch): connect, refuse while anything is unclassified, sample, anonymize in place.
+import pg from "pg";
+import { pgClientConfig } from "../../job/src/postgres/dburl.js";
+import { registerSecret } from "../../job/src/observability/redact.js";
+import { applyRules, prepareSession, sampleOriginals, type Samples } from "./anonymize.js";
+import { type Classification, classify, type DatabaseInventory, readInventory, refusal } from "./catalog.js";
+import type { Rules } from "./rules.js";
+
+/** Exit codes of the staging tools beyond the backup job's own (which the seed passes through). */
+export const StagingExit = { Usage: 2, Unclassified: 11, SurvivorsFound: 12 } as const;
+
+export class StagingError extends Error {
+    constructor(
+        message: string,
+        readonly exitCode: number,
+    ) {
+        super(message);
+    }
+}
+
+export const APPLICATION_NAME = "hotelgenius-staging-anonymize";
+
+/** A client for a database URL (parsed the backup job's way: the password is registered for redaction first). */
+export async function connectTo(url: string): Promise<pg.Client> {
+    const client = new pg.Client({ ...pgClientConfig(url), application_name: APPLICATION_NAME, connectionTimeoutMillis: 15_000 });
+    client.on("error", () => undefined);
+    await client.connect();
+    return client;
+}
+
+export interface Checked {
+    inventory: DatabaseInventory;
+    classification: Classification;
+}
+
+/** Reads the database's catalog and matches the rules; throws the refusal (exit 11) naming every unclassified column. */
+export async function checkClassification(client: pg.Client, rules: Rules, rulesPath: string, log: (line: string) => void): Promise<Checked> {
+    const inventory = await readInventory(client);
+    const classification = classify(rules, inventory);
+    for (const stale of classification.stale) log(`warning: ${rulesPath} has a rule for ${stale}`);
+    const refused = refusal(classification, rulesPath);
+    if (refused) throw new StagingError(`refused: ${refused}`, StagingExit.Unclassified);
+    const rewritten = classification.plan.reduce((sum, table) => sum + table.columns.length, 0);
+    log(
+        `classification: all ${inventory.columns.length} columns that can hold personal data have a rule ` +
+            `(${rewritten} rewritten, ${classification.plan.filter((table) => table.truncate).length} tables emptied, the rest declared safe)`,
+    );
+    return { inventory, classification };
+}
+
+/**
+ * Anonymizes the database in place: refuses first (nothing is changed then), samples the originals
+ * for the self-check, then applies every rule in one transaction.
+ */
+export async function anonymizeInPlace(
+    client: pg.Client,
+    rules: Rules,
+    rulesPath: string,
+    key: string,
+    options: { sampleRows: number; log: (line: string) => void },
+): Promise<Samples> {
+    registerSecret(key);
+    const { inventory, classification } = await checkClassification(client, rules, rulesPath, options.log);
+    const samples = await sampleOriginals(client, classification.plan, options.sampleRows);
+    await prepareSession(client, key);
+    for (const line of await applyRules(client, classification.plan, inventory, rules)) options.log(line);
+    return samples;
+}
