@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { type Column, type DatabaseInventory, qualifiedName, quoteIdent, type TablePlan } from "./catalog.js";
+import { StagingError, StagingExit } from "./errors.js";
 import type { ColumnRule, Rules } from "./rules.js";
 
 export const MIN_KEY_LENGTH = 16;
@@ -21,9 +22,17 @@ export function hmacPads(key: string): { inner: Buffer; outer: Buffer } {
 /** The key from ANONYMIZATION_KEY, checked; the message never quotes it. */
 export function anonymizationKey(env: NodeJS.ProcessEnv): string {
     const key = env["ANONYMIZATION_KEY"];
-    if (!key) throw new Error(`ANONYMIZATION_KEY is not set; allowed: at least ${MIN_KEY_LENGTH} random characters (the same key gives the same fakes)`);
+    if (!key) {
+        throw new StagingError(
+            `ANONYMIZATION_KEY is not set; allowed: at least ${MIN_KEY_LENGTH} random characters (the same key gives the same fakes)`,
+            StagingExit.Usage,
+        );
+    }
     if (key.length < MIN_KEY_LENGTH) {
-        throw new Error(`ANONYMIZATION_KEY is ${key.length} characters long (not shown); allowed: at least ${MIN_KEY_LENGTH} random characters`);
+        throw new StagingError(
+            `ANONYMIZATION_KEY is ${key.length} characters long (not shown); allowed: at least ${MIN_KEY_LENGTH} random characters`,
+            StagingExit.Usage,
+        );
     }
     return key;
 }

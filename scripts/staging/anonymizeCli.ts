@@ -7,7 +7,8 @@ import { readInventory } from "./catalog.js";
 import { classify } from "./catalog.js";
 import { draftYaml } from "./draft.js";
 import { DEFAULT_RULES, parseOptions, required, runTool, wholeNumber } from "./options.js";
-import { anonymizeInPlace, checkClassification, connectTo, StagingError, StagingExit } from "./refresh.js";
+import { StagingError, StagingExit } from "./errors.js";
+import { anonymizeInPlace, checkClassification, connectTo } from "./refresh.js";
 import { loadRules, type Rules } from "./rules.js";
 
 const USAGE = `usage: npm run --silent anonymize -- <command> --database-url URL [--rules FILE]

@@ -2,8 +2,7 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { redact } from "../../job/src/observability/redact.js";
-import { StagingError, StagingExit } from "./refresh.js";
-import { RulesError } from "./rules.js";
+import { StagingError, StagingExit } from "./errors.js";
 
 /** The reviewed rules file, relative to the repository root. */
 export const DEFAULT_RULES = join(resolve(__dirname, "..", ".."), "scripts", "staging", "anonymization.yaml");
@@ -32,14 +31,14 @@ export function required(values: Record<string, unknown>, names: string[], usage
     if (missing.length) throw new StagingError(`missing ${missing.map((name) => `--${name}`).join(" ")}\n${usage}`, StagingExit.Usage);
 }
 
-/** Runs a tool's main: its error to stderr (secrets masked), its exit code (2 for a bad rules file). */
+/** Runs a tool's main: its error to stderr (secrets masked), its exit code. */
 export function runTool(main: () => Promise<number>): void {
     main().then(
         (code) => {
             process.exitCode = code;
         },
         (error: unknown) => {
-            const exitCode = error instanceof StagingError ? error.exitCode : error instanceof RulesError ? StagingExit.Usage : 1;
+            const exitCode = error instanceof StagingError ? error.exitCode : 1;
             process.stderr.write(`${redact(error instanceof Error ? error.message : String(error))}\n`);
             process.exitCode = exitCode;
         },

@@ -5,19 +5,8 @@ import { pgClientConfig } from "../../job/src/postgres/dburl.js";
 import { registerSecret } from "../../job/src/observability/redact.js";
 import { applyRules, prepareSession, sampleOriginals, type Samples } from "./anonymize.js";
 import { type Classification, classify, type DatabaseInventory, readInventory, refusal } from "./catalog.js";
+import { StagingError, StagingExit } from "./errors.js";
 import type { Rules } from "./rules.js";
-
-/** Exit codes of the staging tools beyond the backup job's own (which the seed passes through). */
-export const StagingExit = { Usage: 2, Unclassified: 11, SurvivorsFound: 12 } as const;
-
-export class StagingError extends Error {
-    constructor(
-        message: string,
-        readonly exitCode: number,
-    ) {
-        super(message);
-    }
-}
 
 export const APPLICATION_NAME = "hotelgenius-staging-anonymize";
 

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
+import { StagingError, StagingExit } from "./errors.js";
 
 /**
  * What a column's (element) type can carry, from its base type after domains and arrays. Numbers,
@@ -68,9 +69,6 @@ const rulesFile = z
         schemas: z.record(z.string(), z.record(z.string(), z.union([z.literal("truncate"), z.record(z.string(), z.unknown())]))),
     })
     .strict();
-
-/** A rules file that cannot be read or is not valid: a usage error (exit 2). */
-export class RulesError extends Error {}
 
 /** One column's rule with its options, normalized. */
 export interface ColumnRule {
@@ -139,18 +137,19 @@ export function parseRules(text: string, source: string): Rules {
     try {
         document = parse(text);
     } catch (error) {
-        throw new RulesError(`${source} is not valid YAML: ${(error as Error).message}`);
+        throw new StagingError(`${source} is not valid YAML: ${(error as Error).message}`, StagingExit.Usage);
     }
     const parsed = rulesFile.safeParse(document);
     if (!parsed.success) {
         const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
-        throw new RulesError(
+        throw new StagingError(
             `${source} is not a valid rules file:\n${problems.join("\n")}\n` +
                 `allowed rules: ${RULE_NAMES.join(", ")}, or "truncate" for a whole table (docs/staging-anonymization.md)`,
+            StagingExit.Usage,
         );
     }
     if (parsed.data.draft) {
-        throw new RulesError(`${source} is a draft (draft: true): review every suggested rule, then remove the "draft: true" line`);
+        throw new StagingError(`${source} is a draft (draft: true): review every suggested rule, then remove the "draft: true" line`, StagingExit.Usage);
     }
     const schemas: Rules["schemas"] = new Map();
     const problems: string[] = [];
@@ -171,7 +170,7 @@ export function parseRules(text: string, source: string): Rules {
         }
         schemas.set(schema, byTable);
     }
-    if (problems.length) throw new RulesError(`${source} is not a valid rules file:\n${problems.join("\n")}`);
+    if (problems.length) throw new StagingError(`${source} is not a valid rules file:\n${problems.join("\n")}`, StagingExit.Usage);
     return { ...(parsed.data.largeObjects ? { largeObjects: parsed.data.largeObjects } : {}), schemas };
 }
 
@@ -180,7 +179,7 @@ export function loadRules(path: string): Rules {
     try {
         text = readFileSync(path, "utf8");
     } catch (error) {
-        throw new RulesError(`cannot read the rules file ${path}: ${(error as Error).message}`);
+        throw new StagingError(`cannot read the rules file ${path}: ${(error as Error).message}`, StagingExit.Usage);
     }
     return parseRules(text, path);
 }

@@ -13,7 +13,8 @@ import { withDatabase } from "../../job/src/postgres/dburl.js";
 import { anonymizationKey, findSurvivors } from "./anonymize.js";
 import { quoteIdent } from "./catalog.js";
 import { DEFAULT_RULES, parseOptions, required, runTool, wholeNumber } from "./options.js";
-import { anonymizeInPlace, connectTo, StagingError, StagingExit } from "./refresh.js";
+import { StagingError, StagingExit } from "./errors.js";
+import { anonymizeInPlace, connectTo } from "./refresh.js";
 import { loadRules } from "./rules.js";
 
 const REPO_ROOT = resolve(__dirname, "..", "..");
