@@ -95,10 +95,10 @@ const GENERATED_TYPES: { type: string; rule: unknown; value: (m: string, i: numb
     { type: "json", rule: "json-strings", value: (m) => `'{"deep": {"x": "${m}"}}'`, dumped: (m) => m },
     { type: "text[]", rule: "phone", value: (m) => `ARRAY['${m}', 'other ${m}']`, dumped: (m) => m },
     { type: "inet", rule: "ip", value: (_m, i) => `'81.17.${i % 250}.${(i * 7) % 250}'`, dumped: (_m, i) => `81.17.${i % 250}.${(i * 7) % 250}` },
-    { type: "bytea", rule: "null", value: (m) => `convert_to('${m}', 'UTF8')`, dumped: (m) => Buffer.from(m).toString("hex") },
+    { type: "bytea", rule: "set-null", value: (m) => `convert_to('${m}', 'UTF8')`, dumped: (m) => Buffer.from(m).toString("hex") },
     {
         type: "macaddr",
-        rule: "null",
+        rule: "set-null",
         value: (_m, i) => `'0a:1b:2c:3d:${(i % 200).toString(16).padStart(2, "0")}:ee'`,
         dumped: (_m, i) => `0a:1b:2c:3d:${(i % 200).toString(16).padStart(2, "0")}:ee`,
     },
@@ -113,7 +113,7 @@ const GENERATED_TYPES: { type: string; rule: unknown; value: (m: string, i: numb
         dumped: (m) => m.slice(-12),
     },
     { type: "xml", rule: { rule: "constant", value: "<gone/>" }, value: (m) => `'<p>${m}</p>'`, dumped: (m) => m },
-    { type: "tsvector", rule: "null", value: (m) => `to_tsvector('simple', '${m}')`, dumped: (m) => m },
+    { type: "tsvector", rule: "set-null", value: (m) => `to_tsvector('simple', '${m}')`, dumped: (m) => m },
     { type: "url_text", rule: "url", value: (m) => `'https://${m}.example.org/hook'`, dumped: (m) => m },
 ];
 
@@ -463,7 +463,7 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
         writeFileSync(badRules, stringify({ version: 1, schemas: { public: { guests: { email: "scramble" } } } }));
         const bad = script(seedArgs(["--rules", badRules]));
         expect(bad.status).toBe(2);
-        expect(bad.stderr).toContain('schemas.public.guests.email: rule "scramble" is unknown; allowed: safe, null, constant');
+        expect(bad.stderr).toContain('schemas.public.guests.email: rule "scramble" is unknown; allowed: safe, set-null, constant');
         const missing = script(["--from", "file:///nowhere"]);
         expect(missing.status).toBe(2);
         expect(missing.stderr).toContain("missing --database-url --scratch-url");

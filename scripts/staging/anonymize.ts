@@ -126,7 +126,7 @@ function valueSql(rule: ColumnRule, v: string, column: Column): string {
             return document;
         }
         case "safe":
-        case "null":
+        case "set-null":
         case "constant":
             throw new Error(`rule ${rule.rule} sets the whole column, not each value`);
     }
@@ -135,7 +135,7 @@ function valueSql(rule: ColumnRule, v: string, column: Column): string {
 /** The new value of the column: the rule applied to the value, or to each element of an array (order kept). */
 export function assignmentSql(column: Column, rule: ColumnRule): string {
     const name = quoteIdent(column.column);
-    if (rule.rule === "null") return `${name} = NULL`;
+    if (rule.rule === "set-null") return `${name} = NULL`;
     if (rule.rule === "constant") {
         const text = typeof rule.value === "string" ? rule.value : JSON.stringify(rule.value);
         return `${name} = ${literal(text)}::${column.type}`;
@@ -194,7 +194,7 @@ export async function applyRules(client: pg.Client, plan: TablePlan[], inventory
 }
 
 /** Rules whose output can equal an original by design (a date moved a few days, a value from a short list, a fixed value). */
-const NOT_COMPARABLE = new Set(["safe", "null", "constant", "shift-date", "choice"]);
+const NOT_COMPARABLE = new Set(["safe", "set-null", "constant", "shift-date", "choice"]);
 
 /** SQL listing the values (as text) the rule rewrites in this column: each element of an array, each string leaf under the paths. */
 function valuesSql(column: Column, rule: ColumnRule, rows?: number): string {

@@ -193,8 +193,8 @@ export function classify(rules: Rules, inventory: DatabaseInventory): Classifica
             problems.push(`${label} (${column.type}): rule ${rule.rule} does not apply to this type; allowed: ${allowed.join(", ")}`);
             continue;
         }
-        if (rule.rule === "null" && !column.nullable) {
-            problems.push(`${label} (${column.type}): rule null on a NOT NULL column; use constant or a rewriting rule`);
+        if (rule.rule === "set-null" && !column.nullable) {
+            problems.push(`${label} (${column.type}): rule set-null on a NOT NULL column; use constant or a rewriting rule`);
             continue;
         }
         if (rule.rule !== "safe") planFor(column.schema, column.table, column.partitioned, false).columns.push({ column, rule });

@@ -38,7 +38,9 @@ export function suggest(column: Column): Suggestion {
         case "json":
             return { rule: "json-strings", why: `${type}: every string leaf replaced; narrow with paths if some must stay` };
         case "bytea":
-            return column.nullable ? { rule: "null", why: `${type}: documents and scans dropped` } : { rule: "{ rule: constant, value: '\\x' }", why: type };
+            return column.nullable
+                ? { rule: "set-null", why: `${type}: documents and scans dropped` }
+                : { rule: "{ rule: constant, value: '\\x' }", why: type };
         case "network":
             return { rule: "ip", why: type };
         case "date":
@@ -51,7 +53,9 @@ export function suggest(column: Column): Suggestion {
         case "text":
             return CODE_NAME.test(name) ? { rule: "safe", why: `${type}, named like a code` } : { rule: "text", why: `${type}: unknown text is replaced` };
         case "other":
-            return column.nullable ? { rule: "null", why: `${type}: unknown content` } : { rule: "safe", why: `${type}: NOT NULL, unknown content: CHECK IT` };
+            return column.nullable
+                ? { rule: "set-null", why: `${type}: unknown content` }
+                : { rule: "safe", why: `${type}: NOT NULL, unknown content: CHECK IT` };
     }
 }
 

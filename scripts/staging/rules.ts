@@ -15,7 +15,7 @@ export type ColumnKind = "text" | "json" | "date" | "time" | "network" | "bytea"
 
 export const RULE_NAMES = [
     "safe",
-    "null",
+    "set-null",
     "constant",
     "text",
     "email",
@@ -40,7 +40,7 @@ const TEXT: readonly ColumnKind[] = ["text"];
 /** Which column kinds each rule can rewrite, and what it does (shown in errors and the draft). */
 export const RULES: Record<RuleName, { kinds: readonly ColumnKind[]; does: string }> = {
     safe: { kinds: ANY_KIND, does: "declared free of personal data and secrets: copied as it is" },
-    null: { kinds: ANY_KIND, does: "set to NULL (the column must be nullable)" },
+    "set-null": { kinds: ANY_KIND, does: "set to NULL (the column must be nullable)" },
     constant: { kinds: ANY_KIND, does: "set to `value` (read as the column's type) in every row" },
     text: { kinds: TEXT, does: "free text replaced whole by filler text of the same length" },
     email: { kinds: TEXT, does: "guest-<keyed hash>@example.invalid (stable: the same address gives the same fake)" },
