@@ -1,10 +1,12 @@
 // The rules file, the classification and the draft, without a database: what is refused and why.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type Column, classify, type DatabaseInventory, kindOf, refusal, resolveType } from "./catalog.js";
 import { draftYaml, suggest } from "./draft.js";
 import { StagingExit } from "./errors.js";
-import { parseRules } from "./rules.js";
+import { parseRules, RULES } from "./rules.js";
 
 const column = (overrides: Partial<Column>): Column => ({
     schema: "public",
@@ -193,5 +195,18 @@ describe("draft", () => {
             largeObjects: "drop",
             schemas: { 'S "x"': { "T Ü": { true: "text", "notes: 1": "text" } }, public: { staff: { password_hash: "password-hash" } } },
         });
+    });
+});
+
+describe("docs/staging-anonymization.md", () => {
+    it("has a row for every rule, with the column types it applies to", () => {
+        const doc = readFileSync(join(__dirname, "..", "..", "docs", "staging-anonymization.md"), "utf8");
+        for (const [name, spec] of Object.entries(RULES)) {
+            const row = doc.split("\n").find((line) => line.startsWith(`| \`${name}\``));
+            expect(row, name).toBeDefined();
+            if (spec.kinds.length < 9)
+                for (const kind of spec.kinds)
+                    expect(row, `${name}: ${kind}`).toMatch(new RegExp(kind === "date" ? "date" : kind === "network" ? "inet" : kind));
+        }
     });
 });
