@@ -457,6 +457,19 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
         expect(tooShort.stderr).not.toContain("short-key");
     });
 
+    it("SIGTERM during the raw restore stops the job and still drops the scratch database", async () => {
+        const child = spawn(SCRIPT, seedArgs(["--clean"]), { env: env() });
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+            stderr += chunk;
+            if (stderr.includes("created; the backup job restores into it") && child.signalCode === null && !child.killed) child.kill("SIGTERM");
+        });
+        const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
+        expect(status, stderr).toBe(143);
+        expect(stderr).not.toContain("2/5");
+        expect(await scratchDatabases()).toEqual([]);
+    });
+
     it("refuses a non-empty target without --clean (the job's exit 9), a rules file naming an unknown rule, and missing options", async () => {
         expect(script(seedArgs()).status).toBe(9);
         const badRules = join(work, "bad.yaml");

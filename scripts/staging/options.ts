@@ -13,7 +13,8 @@ export function parseOptions<T extends OptionSpec>(argv: string[], spec: T, usag
     try {
         return parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values;
     } catch (error) {
-        throw new StagingError(`${(error as Error).message}\n${usage}`, StagingExit.Usage);
+        const allowed = Object.keys(spec).map((name) => `--${name}`);
+        throw new StagingError(`${(error as Error).message}; allowed: ${allowed.join(", ")}\n${usage}`, StagingExit.Usage);
     }
 }
 

@@ -47,7 +47,7 @@ function backupJob(args: string[], running: Set<ChildProcess>): Promise<void> {
         child.once("close", (code, signal) => {
             running.delete(child);
             if (code === 0) done();
-            else fail(new StagingError(`the backup job's ${args[0]} failed (exit ${code ?? signal})`, code ?? 1));
+            else fail(new StagingError(`the backup job's ${args[0]} failed (exit ${code ?? signal})`, code ?? (signal === "SIGINT" ? 130 : 143)));
         });
     });
 }
@@ -87,20 +87,27 @@ async function main(argv: string[]): Promise<number> {
 
     const scratchName = `seed_anonymize_${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${process.pid}`;
     const scratchUrl = withDatabase(scratchServer, scratchName);
-    const work = mkdtempSync(join(tmpdir(), "seed-staging-"));
     const running = new Set<ChildProcess>();
-    const clients = new Set<pg.Client>();
+    const sessions = new Set<pg.Client>();
+    let interrupted: NodeJS.Signals | undefined;
+    /** Between steps: a signal received during the last one ends the run here, through the cleanup. */
+    const step = (line: string) => {
+        if (interrupted) throw new StagingError(`stopped by ${interrupted}`, interrupted === "SIGINT" ? 130 : 143);
+        log(line);
+    };
     const open = async (url: string) => {
         const client = await connectTo(url);
-        clients.add(client);
+        sessions.add(client);
         return client;
     };
     const close = async (client: pg.Client) => {
-        clients.delete(client);
+        sessions.delete(client);
         await client.end().catch(() => undefined);
     };
-    // On SIGINT/SIGTERM: stop the job's process group and close the sessions, so the cleanup below still drops the scratch copy.
+    // On SIGINT/SIGTERM: stop the job's process group and end the data sessions (their open transaction rolls back).
+    // The admin session is left to finish its statement, so the cleanup knows whether the scratch database exists.
     const stop = (signal: NodeJS.Signals) => {
+        interrupted = signal;
         for (const child of running) {
             try {
                 if (child.pid) process.kill(-child.pid, signal);
@@ -108,29 +115,31 @@ async function main(argv: string[]): Promise<number> {
                 // It ended meanwhile.
             }
         }
-        for (const client of clients) void close(client);
+        for (const client of sessions) void close(client);
     };
-    process.once("SIGINT", stop).once("SIGTERM", stop);
+    process.on("SIGINT", stop).on("SIGTERM", stop);
 
-    const admin = await open(scratchServer);
+    const admin = await connectTo(scratchServer);
+    const work = mkdtempSync(join(tmpdir(), "seed-staging-"));
     let created = false;
     try {
-        log(`1/5 restoring ${from} (${backup}) into scratch database ${scratchName}`);
+        step(`1/5 restoring ${from} (${backup}) into scratch database ${scratchName}`);
         await admin.query(`CREATE DATABASE ${quoteIdent(scratchName)}`);
         created = true;
+        step(`    ${scratchName} created; the backup job restores into it`);
         await backupJob(["restore", "--from", from, "--backup", backup, "--database-url", scratchUrl], running);
 
-        log(`2/5 checking the rules (${rulesPath}) and anonymizing the scratch copy`);
+        step(`2/5 checking the rules (${rulesPath}) and anonymizing the scratch copy`);
         const scratch = await open(scratchUrl);
         const samples = await anonymizeInPlace(scratch, rules, rulesPath, key, { sampleRows, log }).finally(() => close(scratch));
 
-        log("3/5 backing up the anonymized copy");
+        step("3/5 backing up the anonymized copy");
         await backupJob(["backup", "--database-url", scratchUrl, "--to", `file://${work}`, "--name", "anonymized"], running);
 
-        log("4/5 restoring the anonymized copy into the target");
+        step("4/5 restoring the anonymized copy into the target");
         await backupJob(["restore", "--from", `file://${work}`, "--backup", "latest", "--database-url", target, ...(values.clean ? ["--clean"] : [])], running);
 
-        log("5/5 looking for the source's original values in the target");
+        step("5/5 looking for the source's original values in the target");
         const seeded = await open(target);
         const check = await findSurvivors(seeded, samples, seconds).finally(() => close(seeded));
         for (const line of check.report) log(line);
@@ -140,17 +149,12 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`seeded the target with an anonymized copy of ${from} (${backup})\n`);
         return 0;
     } finally {
-        // A fresh session: the admin one may have been closed by a signal.
-        const cleanup = await connectTo(scratchServer).catch(() => undefined);
         if (created) {
-            await cleanup
-                ?.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratchName)} WITH (FORCE)`)
-                .then(() => undefined)
+            await admin
+                .query(`DROP DATABASE IF EXISTS ${quoteIdent(scratchName)} WITH (FORCE)`)
                 .catch(() => log(`could not drop scratch database ${scratchName}; drop it by hand`));
-            if (!cleanup) log(`could not drop scratch database ${scratchName}; drop it by hand`);
         }
-        await cleanup?.end().catch(() => undefined);
-        await close(admin);
+        await admin.end().catch(() => undefined);
         rmSync(work, { recursive: true, force: true });
     }
 }
