@@ -50,7 +50,7 @@ export async function prepareSession(client: pg.Client, key: string): Promise<vo
     for (const setting of ["log_statement = 'none'", "log_min_duration_statement = -1", "log_parameter_max_length = 0"]) {
         await client.query(`SET ${setting}`).catch(() => undefined);
     }
-    await client.query("SET log_parameter_max_length_on_error = 0; SET standard_conforming_strings = on; SET statement_timeout = 0");
+    await client.query("SET log_parameter_max_length_on_error = 0; SET statement_timeout = 0");
     const { inner, outer } = hmacPads(key);
     await client.query("CREATE TEMP TABLE anon_key (inner_pad bytea NOT NULL, outer_pad bytea NOT NULL)");
     await client.query("INSERT INTO pg_temp.anon_key VALUES ($1, $2)", [inner, outer]);

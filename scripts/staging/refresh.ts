@@ -10,11 +10,15 @@ import type { Rules } from "./rules.js";
 
 export const APPLICATION_NAME = "hotelgenius-staging-anonymize";
 
-/** A client for a database URL (parsed the backup job's way: the password is registered for redaction first). */
+/**
+ * A client for a database URL (parsed the backup job's way: the password is registered for redaction
+ * first). Literals in the generated SQL double their quotes only, which is right with standard strings.
+ */
 export async function connectTo(url: string): Promise<pg.Client> {
     const client = new pg.Client({ ...pgClientConfig(url), application_name: APPLICATION_NAME, connectionTimeoutMillis: 15_000 });
     client.on("error", () => undefined);
     await client.connect();
+    await client.query("SET standard_conforming_strings = on");
     return client;
 }
 
