@@ -11,6 +11,9 @@ import { parse, stringify } from "yaml";
 import { baseEnv, REPO_ROOT, runCli } from "../job/test/support/cli.js";
 import { fingerprint } from "../job/test/support/fixtures.js";
 import { startPostgres, type PgCluster } from "../job/tools/servers/postgres.js";
+import { findSurvivors, hmacPads, sampleOriginals } from "./staging/anonymize.js";
+import { checkClassification, connectTo } from "./staging/refresh.js";
+import { loadRules } from "./staging/rules.js";
 
 const SCRIPT = join(REPO_ROOT, "scripts", "seed-staging-data.sh");
 const ANONYMIZE_CLI = join(REPO_ROOT, "scripts", "staging", "anonymizeCli.ts");
@@ -238,7 +241,7 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
     let rulesPath: string;
     let generated: Generated;
     const planted: Planted = { values: [], emails: [], dobs: new Map() };
-    let seed: { status: number | null; stdout: string; stderr: string; cmdlines: string[] };
+    let seed: { status: number | null; stdout: string; stderr: string; cmdlines: string[]; jobEnvironments: string[] };
 
     const env = (extra: Record<string, string> = {}) => ({ ...baseEnv(), PATH: `${cluster.binDir}:${process.env["PATH"]}`, ANONYMIZATION_KEY: KEY, ...extra });
     const backupsUrl = () => `file://${join(work, "prod-backups")}`;
@@ -265,19 +268,24 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
         return dump.stdout;
     };
 
-    /** Runs the seed while watching every process's command line for the key. */
+    /** Runs the seed while recording every process's command line, and the environment of the backup job and its tools. */
     const seedWatchingProcesses = (args: string[]) =>
         new Promise<typeof seed>((resolve) => {
             const child = spawn(SCRIPT, args, { env: env() });
             let stdout = "";
             let stderr = "";
             const cmdlines = new Set<string>();
+            const jobEnvironments = new Set<string>();
             child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
             child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
             const watch = setInterval(() => {
                 for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
                     try {
-                        cmdlines.add(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "));
+                        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+                        cmdlines.add(cmdline);
+                        if (/job\/src\/cli\.ts|backup-job|pg_dump|pg_restore|psql/.test(cmdline)) {
+                            jobEnvironments.add(readFileSync(`/proc/${pid}/environ`, "utf8").replaceAll("\0", "\n"));
+                        }
                     } catch {
                         // The process ended between the listing and the read.
                     }
@@ -285,12 +293,12 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
             }, 25);
             child.once("close", (status) => {
                 clearInterval(watch);
-                resolve({ status, stdout, stderr, cmdlines: [...cmdlines] });
+                resolve({ status, stdout, stderr, cmdlines: [...cmdlines], jobEnvironments: [...jobEnvironments] });
             });
         });
 
     beforeAll(async () => {
-        cluster = await startPostgres();
+        cluster = await startPostgres({ settings: { log_statement: "all" } });
         work = mkdtempSync(join(tmpdir(), "seed-staging-"));
         await cluster.createDatabase("prod");
         await cluster.query("prod", HOTEL_SQL);
@@ -336,11 +344,18 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
         expect(await cluster.query("staging", "SELECT oid FROM pg_largeobject_metadata")).toEqual([]);
     });
 
-    it("the key reaches no output and no process's command line", () => {
+    it("the key reaches no output, no process's command line, no environment of the backup job or its tools, and no server log", () => {
         expect(seed.stdout + seed.stderr).not.toContain(KEY);
         expect(seed.cmdlines.length).toBeGreaterThan(10);
         expect(seed.cmdlines.some((line) => line.includes("pg_restore") || line.includes("psql") || line.includes("pg_dump"))).toBe(true);
         expect(seed.cmdlines.filter((line) => line.includes(KEY))).toEqual([]);
+        expect(seed.jobEnvironments.length).toBeGreaterThan(0);
+        expect(seed.jobEnvironments.filter((environment) => environment.includes("ANONYMIZATION_KEY") || environment.includes(KEY))).toEqual([]);
+        // The server logs every statement (log_statement=all): the anonymization's session turns that off before sending HMAC's pads.
+        const serverLog = readFileSync(cluster.logFile, "utf8");
+        expect(serverLog).toMatch(/statement: \s*CREATE EXTENSION citext;\s*CREATE SCHEMA crm/);
+        const { inner, outer } = hmacPads(KEY);
+        for (const secret of [KEY, inner.toString("hex"), outer.toString("hex")]) expect(serverLog).not.toContain(secret);
     });
 
     it("fakes are keyed HMACs: stable, so an email copied into reservations still matches its guest", async () => {
@@ -455,6 +470,22 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
         expect(tooShort.code).toBe(2);
         expect(tooShort.stderr).toContain("ANONYMIZATION_KEY is 9 characters long (not shown); allowed: at least 16");
         expect(tooShort.stderr).not.toContain("short-key");
+    });
+
+    it("the self-check finds the originals where they survive: every compared column of the raw source, with counts and no value", async () => {
+        const source = await connectTo(cluster.url("prod"));
+        try {
+            const { classification } = await checkClassification(source, loadRules(rulesPath), rulesPath, () => undefined);
+            const samples = await sampleOriginals(source, classification.plan, 20);
+            expect(samples.columns.length).toBeGreaterThan(20);
+            const check = await findSurvivors(source, samples, 60);
+            expect(check.survivors.length).toBe(samples.columns.length);
+            expect(check.survivors).toContain("public.reservations.notes: 20 of 20 sampled original values are still there");
+            expect(check.report[0]).toContain("(FOUND SOME)");
+            expect(planted.values.filter((value) => check.report.join("\n").includes(value))).toEqual([]);
+        } finally {
+            await source.end();
+        }
     });
 
     it("SIGTERM during the raw restore stops the job and still drops the scratch database", async () => {
