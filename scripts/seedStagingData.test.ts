@@ -325,7 +325,9 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
     it("with a rule for every column, seeds staging, says what it checked and leaves no scratch database", async () => {
         expect(seed.status, seed.stderr).toBe(0);
         expect(seed.stdout).toContain("seeded the target with an anonymized copy");
-        expect(seed.stderr).toMatch(/classification: all \d+ columns that can hold personal data have a rule/);
+        expect(seed.stderr).toMatch(
+            /classification: all \d+ columns that can hold personal data have a rule: \d+ rewritten, 3 in 1 emptied tables, 6 declared safe/,
+        );
         expect(seed.stderr).toMatch(
             /self-check: [1-9]\d* original values from the first 200 rows of \d+ anonymized columns, looked for in the result \(none found\)/,
         );

@@ -3,8 +3,7 @@
 // is unclassified, the check alone, or the whole anonymization in place (for a copy that is already
 // where staging will read it, such as a Neon branch) followed by its self-check.
 import { anonymizationKey, findSurvivors } from "./anonymize.js";
-import { readInventory } from "./catalog.js";
-import { classify } from "./catalog.js";
+import { classify, readInventory } from "./catalog.js";
 import { draftYaml } from "./draft.js";
 import { DEFAULT_RULES, parseOptions, required, runTool, wholeNumber } from "./options.js";
 import { StagingError, StagingExit } from "./errors.js";

@@ -35,9 +35,11 @@ export async function checkClassification(client: pg.Client, rules: Rules, rules
     const refused = refusal(classification, rulesPath);
     if (refused) throw new StagingError(`refused: ${refused}`, StagingExit.Unclassified);
     const rewritten = classification.plan.reduce((sum, table) => sum + table.columns.length, 0);
+    const emptied = classification.plan.filter((table) => table.truncate);
+    const inEmptied = inventory.columns.filter((column) => emptied.some((table) => table.schema === column.schema && table.table === column.table)).length;
     log(
-        `classification: all ${inventory.columns.length} columns that can hold personal data have a rule ` +
-            `(${rewritten} rewritten, ${classification.plan.filter((table) => table.truncate).length} tables emptied, the rest declared safe)`,
+        `classification: all ${inventory.columns.length} columns that can hold personal data have a rule: ` +
+            `${rewritten} rewritten, ${inEmptied} in ${emptied.length} emptied tables, ${inventory.columns.length - rewritten - inEmptied} declared safe`,
     );
     return { inventory, classification };
 }
