@@ -71,12 +71,14 @@ schemas:
       note: { rule: constant }
       dob: { rule: shift-date, maxDays: 0 }
       tags: { rule: text, paths: [a] }
+    sessions: truncat
 `);
         expect(error.exitCode).toBe(StagingExit.Usage);
         expect(error.message).toContain('schemas.public.guests.email: rule "scramble" is unknown; allowed: safe, set-null, constant, text, email');
         expect(error.message).toContain("schemas.public.guests.note: rule constant needs value");
         expect(error.message).toContain("schemas.public.guests.dob: maxDays of rule shift-date must be a whole number of days from 1 to 3650, not 0");
         expect(error.message).toContain("schemas.public.guests.tags: rule text takes no option paths; allowed: none");
+        expect(error.message).toContain('schemas.public.sessions: "truncat" is not a table\'s rules; allowed: truncate, or a map of column: rule');
     });
 
     it("refuses an unreviewed draft, an unknown version and unknown top-level keys", () => {

@@ -66,7 +66,7 @@ const rulesFile = z
         version: z.literal(1),
         draft: z.literal(true).optional(),
         largeObjects: z.enum(["keep", "drop"]).optional(),
-        schemas: z.record(z.string(), z.record(z.string(), z.union([z.literal("truncate"), z.record(z.string(), z.unknown())]))),
+        schemas: z.record(z.string(), z.record(z.string(), z.unknown())),
     })
     .strict();
 
@@ -158,6 +158,10 @@ export function parseRules(text: string, source: string): Rules {
         for (const [table, rules] of Object.entries(tables)) {
             if (rules === "truncate") {
                 byTable.set(table, "truncate");
+                continue;
+            }
+            if (typeof rules !== "object" || rules === null || Array.isArray(rules)) {
+                problems.push(`  schemas.${schema}.${table}: ${JSON.stringify(rules)} is not a table's rules; allowed: truncate, or a map of column: rule`);
                 continue;
             }
             const byColumn = new Map<string, ColumnRule>();
