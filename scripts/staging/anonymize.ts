@@ -3,11 +3,11 @@
 // (sha256, PostgreSQL 11+), so no extension is created in a database that is then dumped elsewhere.
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import { type Column, type DatabaseInventory, qualifiedName, quoteIdent, type TablePlan } from "./catalog.js";
+import { type Column, columnLabel, type DatabaseInventory, qualifiedName, quoteIdent, type TablePlan } from "./catalog.js";
 import { StagingError, StagingExit } from "./errors.js";
 import type { ColumnRule, Rules } from "./rules.js";
 
-export const MIN_KEY_LENGTH = 16;
+const MIN_KEY_LENGTH = 16;
 const HMAC_BLOCK = 64;
 
 /** HMAC's inner and outer keys (RFC 2104): the server finishes the HMAC with sha256, so the key itself never travels. */
@@ -37,7 +37,7 @@ export function anonymizationKey(env: NodeJS.ProcessEnv): string {
     return key;
 }
 
-export function literal(value: string): string {
+function literal(value: string): string {
     return `'${value.replaceAll("'", "''")}'`;
 }
 
@@ -247,11 +247,10 @@ export async function findSurvivors(client: pg.Client, samples: Samples, seconds
     const report: string[] = [];
     const survivors: string[] = [];
     let checkedValues = 0;
-    const label = (column: Column) => `${column.schema}.${column.table}.${column.column}`;
     for (const { column, rule, values } of samples.columns) {
         const left = deadline - Date.now();
         if (left <= 0) {
-            report.push(`  ${label(column)} (${rule.rule}): not checked, out of time`);
+            report.push(`  ${columnLabel(column)} (${rule.rule}): not checked, out of time`);
             continue;
         }
         await client.query(`SET statement_timeout = ${Math.max(1, left)}`);
@@ -262,15 +261,15 @@ export async function findSurvivors(client: pg.Client, samples: Samples, seconds
             );
             const count = Number(found.rows[0]?.count ?? 0);
             checkedValues += values.length;
-            report.push(`  ${label(column)} (${rule.rule}): ${values.length} original values, ${count} found`);
-            if (count > 0) survivors.push(`${label(column)}: ${count} of ${values.length} sampled original values are still there`);
+            report.push(`  ${columnLabel(column)} (${rule.rule}): ${values.length} original values, ${count} found`);
+            if (count > 0) survivors.push(`${columnLabel(column)}: ${count} of ${values.length} sampled original values are still there`);
         } catch (error) {
             if ((error as { code?: string }).code !== "57014") throw error;
-            report.push(`  ${label(column)} (${rule.rule}): not checked, out of time`);
+            report.push(`  ${columnLabel(column)} (${rule.rule}): not checked, out of time`);
         }
     }
     await client.query("SET statement_timeout = 0");
-    for (const { column, rule } of samples.notCompared) report.push(`  ${label(column)} (${rule}): not compared, the rule may keep a value by design`);
+    for (const { column, rule } of samples.notCompared) report.push(`  ${columnLabel(column)} (${rule}): not compared, the rule may keep a value by design`);
     report.unshift(
         `self-check: ${checkedValues} original values from the first ${samples.rows} rows of ${samples.columns.length} anonymized columns, looked for in the result` +
             ` (${survivors.length ? "FOUND SOME" : "none found"}):`,

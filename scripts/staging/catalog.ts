@@ -15,8 +15,6 @@ export interface Column {
     /** The element's type as SQL when the column (or the domain it uses) is an array. */
     elementType?: string;
     kind: ColumnKind;
-    /** The element's base type name (after domains), e.g. `varchar`, `timestamptz`, `uuid`. */
-    baseType: string;
     nullable: boolean;
 }
 
@@ -112,7 +110,6 @@ export async function readInventory(client: pg.Client): Promise<DatabaseInventor
             type: row.type,
             ...(element ? { elementType: `${quoteIdent(element.nspname)}.${quoteIdent(element.typname)}` } : {}),
             kind,
-            baseType: base.typname,
             nullable: row.nullable,
         });
     }

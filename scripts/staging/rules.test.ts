@@ -15,7 +15,6 @@ const column = (overrides: Partial<Column>): Column => ({
     column: "email",
     type: "text",
     kind: "text",
-    baseType: "text",
     nullable: true,
     ...overrides,
 });
