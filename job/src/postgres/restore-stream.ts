@@ -59,6 +59,8 @@ export interface RestoreInto {
     /** --clean: SQL that empties the target, run in the restore's own transaction. */
     cleanSql: string | undefined;
     pgBin: string | undefined;
+    /** Bounds every lock wait of the restore's session (the --clean drops wait on the application's sessions). */
+    lockWaitTimeoutSeconds?: number;
 }
 
 /** Marks the reading pipeline's failure when zstd stopped reading: the exit statuses tell why. */
@@ -151,7 +153,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         program: pgProgram(r.pgBin, "psql"),
         dbname: r.target.withoutPassword,
         env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME),
-        prelude: r.cleanSql ?? "",
+        prelude: `${r.lockWaitTimeoutSeconds === undefined ? "" : `SET LOCAL lock_timeout = '${r.lockWaitTimeoutSeconds}s';\n`}${r.cleanSql ?? ""}`,
         onEarlyExit: stop,
     });
     const onAbort = () => stop(rt.signal.reason);
