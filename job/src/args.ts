@@ -60,6 +60,8 @@ export interface RestoreOptions extends Common {
     databaseUrl: string;
     clean: boolean;
     lockWaitTimeoutSeconds: number;
+    skipDatabaseSettings: boolean;
+    grants: boolean;
 }
 
 export interface VerifyOptions extends Common {
@@ -206,7 +208,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         options: [target("from"), { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" }, requestTimeout, help],
     },
     restore: {
-        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean]",
+        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean] [--grants] [--skip-database-settings]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
             urlFile("database-url"),
@@ -219,6 +221,16 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                     "allow a non-empty database: drop all its schemas, extensions, large objects, publications and foreign servers and restore, in one transaction (all or nothing)",
             },
             lockWaitTimeout("give up when a lock (the --clean drops) is not granted within S seconds; the sessions holding locks are logged"),
+            {
+                kind: "flag",
+                name: "skip-database-settings",
+                description: "do not bring back the backed-up database's ALTER DATABASE ... SET settings (brought back by default)",
+            },
+            {
+                kind: "flag",
+                name: "grants",
+                description: "bring back grants (on the database and its objects); the roles they name must exist on the target. Default: none, as --no-acl",
+            },
             requestTimeout,
             maxRuntime("the run", 0),
             connectAttempts("connection attempts"),
@@ -462,6 +474,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 ),
                 clean: flag("clean"),
                 lockWaitTimeoutSeconds: int("lock-wait-timeout"),
+                skipDatabaseSettings: flag("skip-database-settings"),
+                grants: flag("grants"),
             };
         case "verify":
             return {

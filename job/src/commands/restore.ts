@@ -3,6 +3,7 @@ import type { RestoreOptions } from "../args.js";
 import { ExitCode, JobError } from "../errors.js";
 import { redactUrl } from "../observability/redact.js";
 import { cleanPreludeSql, planClean, undroppableObjects } from "../postgres/clean.js";
+import { databaseGrantsSql, databaseSettingsSql } from "../postgres/database-state.js";
 import { connect, lockHolders, quoteIdent, userObjects, type LockHolder } from "../postgres/db.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
 import { streamRestore, verifyChecksum } from "../postgres/restore-stream.js";
@@ -59,7 +60,17 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     await verifyChecksum(storage, manifest, rt);
     try {
         await streamRestore(
-            { storage, manifest, target, targetDisplay: display, cleanSql, pgBin: opts.pgBin, lockWaitTimeoutSeconds: opts.lockWaitTimeoutSeconds },
+            {
+                storage,
+                manifest,
+                target,
+                targetDisplay: display,
+                cleanSql,
+                databaseSql: databaseStateSql(manifest, target.database, opts, rt),
+                keepAcl: opts.grants,
+                pgBin: opts.pgBin,
+                lockWaitTimeoutSeconds: opts.lockWaitTimeoutSeconds,
+            },
             rt,
         );
     } catch (error) {
@@ -67,6 +78,27 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
         throw await lockWaitError(opts, display, error, rt);
     }
     return manifest;
+}
+
+/**
+ * What the restore brings back beside the dump: the database's settings unless --skip-database-settings,
+ * its grants with --grants. A backup written before they were recorded has neither: said, not guessed.
+ */
+function databaseStateSql(manifest: Manifest, database: string, opts: RestoreOptions, rt: Runtime): string {
+    let sql = "";
+    const missing: string[] = [];
+    if (!opts.skipDatabaseSettings) {
+        if (manifest.databaseSettings === undefined) missing.push("database settings");
+        else sql += databaseSettingsSql(database, manifest.databaseSettings);
+    }
+    if (opts.grants) {
+        if (manifest.databaseGrants === undefined) missing.push("database grants");
+        else sql += databaseGrantsSql(database, manifest.databaseGrants);
+    }
+    if (missing.length > 0) {
+        rt.logger.warn(`backup "${manifest.id}" was written before ${missing.join(" and ")} were recorded: they are not brought back`, { backup: manifest.id });
+    }
+    return sql;
 }
 
 /**
