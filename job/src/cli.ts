@@ -114,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
         // The monitor starts before the rest is parsed, so a misconfigured nightly run reports an error check-in.
         const isBackup = command === "backup" && !argv.includes("--help") && !argv.includes("-h");
         const settings = isBackup ? monitorSettingsFromEnv(process.env) : undefined;
-        if (settings) monitor = await startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`);
+        if (settings) monitor = await startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`, logger);
         const parsed: Parsed = parseCli(argv, process.env, callerDirectory(process.env, process.cwd()));
         if (parsed.command === "help") {
             process.stdout.write(`${parsed.text}\n`);
