@@ -144,8 +144,9 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
+/** Runs the CLI as the whole process: the exit code is the process's. Called by job/bin/backup-job.cjs too. */
+export function run(argv: string[]): void {
+    main(argv).then(
         (code) => {
             process.exitCode = code;
             // Lingering sockets (S3 keep-alive, Sentry) must not hold a finished job open, but output
@@ -158,3 +159,5 @@ if (require.main === module) {
         },
     );
 }
+
+if (require.main === module) run(process.argv.slice(2));

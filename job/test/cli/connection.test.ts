@@ -1,7 +1,7 @@
 // One reading of the connection, no leaks: URL query parameters and libpq's environment variables
 // that could aim pg_dump/psql elsewhere than the job's own checks are refused; secrets never reach a
 // child's command line; a URL without a password works with PGPASSWORD, PGPASSFILE or ~/.pgpass.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pgDriver from "pg";
@@ -10,7 +10,7 @@ import { ExitCode } from "../../src/errors.js";
 import { REFUSED_PG_VARIABLES } from "../../src/postgres/dburl.js";
 import { errorOf, runCli, spawnCli, type CliResult } from "../support/cli.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
-import { descendants } from "../../tools/servers/proc.js";
+import { descendantCommandLines, waitForCommandLine } from "../../tools/servers/proc.js";
 
 const ROLE = "conn_app";
 const PASSWORD = "Vq3-conn-secret-Zx8";
@@ -202,25 +202,6 @@ describe("a URL without its password", () => {
     });
 });
 
-/** The command lines of the CLI's descendants, read from /proc while they run. */
-function childCommandLines(pid: number): string[] {
-    return descendants(pid).flatMap((p) => {
-        try {
-            return [readFileSync(`/proc/${p.pid}/cmdline`, "utf8").split("\0").join(" ")];
-        } catch {
-            return [];
-        }
-    });
-}
-
-async function waitForCommandLine(pid: number, pattern: RegExp): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!childCommandLines(pid).some((line) => pattern.test(line))) {
-        if (Date.now() > deadline) throw new Error(`no child of ${pid} runs ${pattern}; children: ${JSON.stringify(childCommandLines(pid))}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-}
-
 describe("secrets never on a child's command line", () => {
     it("pg_dump, zstd and psql, read from /proc while they run (held up by a lock)", async () => {
         const from = `file://${join(work, "argv")}`;
@@ -248,7 +229,7 @@ describe("secrets never on a child's command line", () => {
             ]);
             // Not the `psql --version` of the preflight: the session that waits for the lock.
             await waitForCommandLine(restoring.child.pid!, /psql .*--dbname=/);
-            const lines = [...childCommandLines(running.child.pid!), ...childCommandLines(restoring.child.pid!)];
+            const lines = [...descendantCommandLines(running.child.pid!), ...descendantCommandLines(restoring.child.pid!)].map((c) => c.line);
             expect(lines.some((l) => l.includes("zstd"))).toBe(true);
             expect(lines.some((l) => /psql .*--dbname=/.test(l))).toBe(true);
             expect(lines.filter((l) => l.includes(PASSWORD))).toEqual([]);
