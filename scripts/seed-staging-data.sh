@@ -34,7 +34,7 @@ missing=()
 if ((${#missing[@]})); then echo "missing ${missing[*]}" >&2; echo "$usage" >&2; exit 2; fi
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-job() { npm --prefix "$repo_root" run --silent backup-job -- "$@"; }
+job() { "$repo_root/node_modules/.bin/backup-job" "$@"; }
 
 if [[ -z "${ANONYMIZATION_KEY:-}" ]]; then
     ANONYMIZATION_KEY="$(head -c 24 /dev/urandom | base64 | tr -d '\n')"
