@@ -1,7 +1,9 @@
 import { constants as bufferConstants } from "node:buffer";
+import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.js";
+import { refuseAmbientConnectionSettings } from "./postgres/dburl.js";
 import { validateName } from "./storage/ids.js";
 import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
 
@@ -57,6 +59,9 @@ export interface RestoreOptions extends Common {
     backup: string;
     databaseUrl: string;
     clean: boolean;
+    lockWaitTimeoutSeconds: number;
+    skipDatabaseSettings: boolean;
+    grants: boolean;
 }
 
 export interface VerifyOptions extends Common {
@@ -136,6 +141,23 @@ const maxRuntime = (what: string, fallback: number): IntOption => ({
 });
 const connectAttempts = (description: string): IntOption => ({ kind: "int", name: "connect-attempts", value: "N", description, min: 1, max: 20, fallback: 5 });
 const pgBin = (programs: string): TextOption => ({ kind: "text", name: "pg-bin", value: "DIR", description: `take ${programs} from DIR instead of PATH` });
+const lockWaitTimeout = (description: string): IntOption => ({
+    kind: "int",
+    name: "lock-wait-timeout",
+    value: "S",
+    description,
+    min: 1,
+    max: 86_400,
+    env: "BACKUP_LOCK_WAIT_TIMEOUT_SECONDS",
+    fallback: DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS,
+    note: "exit 10",
+});
+const urlFile = (option: string): TextOption => ({
+    kind: "text",
+    name: `${option}-file`,
+    value: "PATH|-",
+    description: `read --${option} from a file (first line), or from standard input with -, instead of the command line`,
+});
 const help: FlagOption = { kind: "flag", name: "help", description: "print this help" };
 
 interface CommandDecl {
@@ -148,6 +170,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         usage: "backup-job backup [--database-url URL] [--to TARGET] [options]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to dump", env: "DATABASE_URL" },
+            urlFile("database-url"),
             target("to"),
             { kind: "text", name: "name", value: "NAME", description: "backup name, the id prefix", shownDefault: "the database name" },
             { kind: "int", name: "compression-level", value: "N", description: "zstd level", min: 1, max: 19, fallback: 3 },
@@ -172,17 +195,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 fallback: DEFAULT_UPLOAD_QUEUE_SIZE,
             },
             { kind: "int", name: "progress-interval", value: "S", description: "seconds between progress log lines", min: 1, max: 3600, fallback: 30 },
-            {
-                kind: "int",
-                name: "lock-wait-timeout",
-                value: "S",
-                description: "give up when a table lock is not granted within S seconds",
-                min: 1,
-                max: 86_400,
-                env: "BACKUP_LOCK_WAIT_TIMEOUT_SECONDS",
-                fallback: DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS,
-                note: "exit 10",
-            },
+            lockWaitTimeout("give up when a table lock is not granted within S seconds"),
             requestTimeout,
             maxRuntime("the run", DEFAULT_MAX_RUNTIME_SECONDS),
             connectAttempts("connection attempts for a cold-starting server"),
@@ -195,15 +208,28 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         options: [target("from"), { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" }, requestTimeout, help],
     },
     restore: {
-        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean]",
+        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean] [--grants] [--skip-database-settings]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
+            urlFile("database-url"),
             target("from"),
             backupRefOption,
             {
                 kind: "flag",
                 name: "clean",
-                description: "allow a non-empty database: drop all its schemas, extensions and large objects and restore, in one transaction (all or nothing)",
+                description:
+                    "allow a non-empty database: drop all its schemas, extensions, large objects, publications and foreign servers and restore, in one transaction (all or nothing)",
+            },
+            lockWaitTimeout("give up when a lock (the --clean drops) is not granted within S seconds; the sessions holding locks are logged"),
+            {
+                kind: "flag",
+                name: "skip-database-settings",
+                description: "do not bring back the backed-up database's ALTER DATABASE ... SET settings (brought back by default)",
+            },
+            {
+                kind: "flag",
+                name: "grants",
+                description: "bring back grants (on the database and its objects); the roles they name must exist on the target. Default: none, as --no-acl",
             },
             requestTimeout,
             maxRuntime("the run", 0),
@@ -221,6 +247,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 value: "URL",
                 description: "an existing database on the server used for the drill; a new uniquely named database is created next to it and always dropped",
             },
+            urlFile("scratch-database-url"),
             target("from"),
             backupRefOption,
             requestTimeout,
@@ -281,8 +308,8 @@ Commands:
 Run "backup-job <command> --help" for the options of a command.
 Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authentication,
 4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
-9 refused (target database not empty), 10 lock wait timed out (retryable), 124 maximum runtime
-reached, 130/143 interrupted by SIGINT/SIGTERM.`;
+9 refused (restore target not empty, read-only or a template), 10 lock wait timed out
+(retryable), 124 maximum runtime reached, 130/143 interrupted by SIGINT/SIGTERM.`;
 
 function intOption(raw: string, label: string, option: IntOption): number {
     if (!/^\d+$/.test(raw.trim()) || Number(raw) < option.min || Number(raw) > option.max) {
@@ -322,6 +349,19 @@ function translateParseError(command: CommandName, error: unknown): never {
         throw usageError(`unexpected argument ${option ? `"${option}"` : ""} for "${command}": options are ${allowed}`);
     if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw usageError(`${e.message ?? "invalid option value"} (command "${command}")`);
     throw error;
+}
+
+/** The first line of PATH, or of standard input for "-": a URL kept off the command line (and out of ps). */
+function readUrlFile(path: string, option: string): string {
+    let content: string;
+    try {
+        content = fs.readFileSync(path === "-" ? 0 : path, "utf8");
+    } catch (error) {
+        throw usageError(`${option} "${path}" cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const url = content.split(/\r?\n/)[0]!.trim();
+    if (url === "") throw usageError(`${option} "${path}" is empty: its first line must be the database URL`);
+    return url;
 }
 
 function required(value: string | undefined, option: string, hint: string): string {
@@ -376,6 +416,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
         const fromEnv = variable === undefined ? undefined : env[variable];
         return fromEnv === undefined ? undefined : { value: fromEnv, label: variable! };
     };
+    // --X or --X-file (never both), else X's variable.
+    const url = (name: string): string | undefined => {
+        const file = str(`${name}-file`);
+        if (file === undefined) return text(name)?.value;
+        if (str(name) !== undefined) throw usageError(`--${name} and --${name}-file are both given: use one`);
+        return readUrlFile(file, `--${name}-file`);
+    };
     const targetOf = (key: "to" | "from") => {
         const source = text(key);
         return parseTarget(source?.value ?? DEFAULT_TARGET, source?.label ?? `--${key}`, cwd);
@@ -389,6 +436,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
         requestTimeoutSeconds,
         maxRuntimeSeconds: int("max-runtime"),
     };
+    refuseAmbientConnectionSettings(env);
     if (common.pgBin !== undefined && common.pgBin.trim() === "")
         throw usageError(`--pg-bin "" is not allowed: name a directory holding pg_dump, pg_restore and psql`);
 
@@ -401,7 +449,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
             return {
                 command,
                 ...common,
-                databaseUrl: required(text("database-url")?.value, "--database-url", "pass --database-url URL or set DATABASE_URL"),
+                databaseUrl: required(url("database-url"), "--database-url", "pass --database-url URL or --database-url-file PATH, or set DATABASE_URL"),
                 target: targetOf("to"),
                 name: name === undefined ? undefined : validateName(name, "--name"),
                 compressionLevel: int("compression-level"),
@@ -420,11 +468,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 backup: backupRef(text("backup")?.value),
                 // Its declaration has no variable: a restore target must be named on purpose, never taken from DATABASE_URL.
                 databaseUrl: required(
-                    text("database-url")?.value,
+                    url("database-url"),
                     "--database-url",
-                    "name the database to restore into (DATABASE_URL is not used for restore)",
+                    "name the database to restore into with --database-url or --database-url-file (DATABASE_URL is not used for restore)",
                 ),
                 clean: flag("clean"),
+                lockWaitTimeoutSeconds: int("lock-wait-timeout"),
+                skipDatabaseSettings: flag("skip-database-settings"),
+                grants: flag("grants"),
             };
         case "verify":
             return {
@@ -433,7 +484,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 from: targetOf("from"),
                 backup: backupRef(text("backup")?.value),
                 scratchDatabaseUrl: required(
-                    text("scratch-database-url")?.value,
+                    url("scratch-database-url"),
                     "--scratch-database-url",
                     "name a database on the server where a scratch database may be created",
                 ),

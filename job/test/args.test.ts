@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { COMMAND_OPTIONS, COMMANDS, MAX_PART_SIZE_MIB, checkUploadMemory, commandHelp, parseCli, type CommandName } from "../src/args.js";
 import { ExitCode } from "../src/errors.js";
 import { constants as bufferConstants } from "node:buffer";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { exitOf, messageOf } from "./support/errors.js";
 
 describe("cli arguments", () => {
@@ -28,7 +31,7 @@ describe("cli arguments", () => {
             '--compression-level "25" is not allowed: use a whole number from 1 to 19',
         );
         expect(messageOf(() => parseCli(["backup", "--bogus"], env, "/"))).toMatch(
-            /unknown option "--bogus" for "backup": allowed are --database-url, --to, --name, /,
+            /unknown option "--bogus" for "backup": allowed are --database-url, --database-url-file, --to, --name, /,
         );
         expect(messageOf(() => parseCli(["frobnicate"], env, "/"))).toBe('unknown command "frobnicate": allowed are backup, restore, verify, list');
         expect(messageOf(() => parseCli(["restore", "--database-url", "postgresql://u@h/db", "--backup", "nope"], env, "/"))).toMatch(
@@ -93,6 +96,9 @@ describe("bounds on waiting and memory", () => {
     });
 });
 
+const URL_FILE = join(mkdtempSync(join(tmpdir(), "job-args-")), "url");
+writeFileSync(URL_FILE, "postgresql://u@h/db\n");
+
 describe("help generated from the option declarations", () => {
     // One valid value for each option that takes text: a new text option must bring its own here.
     const samples: Record<string, string> = {
@@ -103,6 +109,8 @@ describe("help generated from the option declarations", () => {
         name: "hotel",
         backup: "latest",
         "pg-bin": "/usr/lib/postgresql/15/bin",
+        "database-url-file": URL_FILE,
+        "scratch-database-url-file": URL_FILE,
     };
     const required: Record<CommandName, string[]> = {
         backup: ["--database-url", "postgresql://u@h/db"],
@@ -131,7 +139,9 @@ describe("help generated from the option declarations", () => {
                 }
                 if (option.kind === "text") {
                     expect(samples[option.name], `a sample value for --${option.name}`).toBeDefined();
-                    expect(parseCli([command, ...required[command], `--${option.name}`, samples[option.name]!], {}, "/", manyBytes)).toMatchObject({ command });
+                    // A URL file stands in for the URL option, never beside it.
+                    const base = option.name.endsWith("-url-file") ? [] : required[command];
+                    expect(parseCli([command, ...base, `--${option.name}`, samples[option.name]!], {}, "/", manyBytes)).toMatchObject({ command });
                     continue;
                 }
                 expect(line).toContain(`, ${option.min}-${option.max} (`);

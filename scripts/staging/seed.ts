@@ -5,7 +5,7 @@
 // is backed up and restored into the target; a self-check then looks for sampled originals in it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type pg from "pg";
@@ -36,16 +36,27 @@ const USAGE = `usage: scripts/seed-staging-data.sh --from s3://PROD-BUCKET/PREFI
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** The backup job, run the way an operator runs it: the ONLY place this tool invokes it. Its output goes to stderr. */
-function backupJob(args: string[], running: Set<ChildProcess>): Promise<void> {
+/**
+ * The backup job, run the way the README teaches (the workspace's bin, so a signal reaches the job itself):
+ * the ONLY place this tool invokes it. The database URL reaches it through a private file, never its
+ * argv, which every local user can read in `ps`. Its output goes to stderr.
+ */
+function backupJob(args: string[], databaseUrl: string, work: string, running: Set<ChildProcess>): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env, PAGER: "cat", PSQL_PAGER: "cat" };
     delete env["ANONYMIZATION_KEY"];
-    const child = spawn("npm", ["--prefix", REPO_ROOT, "run", "--silent", "backup-job", "--", ...args], { stdio: ["ignore", 2, 2], env, detached: true });
+    const urlFile = join(mkdtempSync(join(work, "url-")), "database-url");
+    writeFileSync(urlFile, databaseUrl, { mode: 0o600 });
+    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "backup-job"), [...args, "--database-url-file", urlFile], {
+        stdio: ["ignore", 2, 2],
+        env,
+        detached: true,
+    });
     running.add(child);
     return new Promise((done, fail) => {
         child.once("error", fail);
         child.once("close", (code, signal) => {
             running.delete(child);
+            rmSync(urlFile, { force: true });
             if (code === 0) done();
             else fail(new StagingError(`the backup job's ${args[0]} failed (exit ${code ?? signal})`, code ?? (signal === "SIGINT" ? 130 : 143)));
         });
@@ -127,17 +138,22 @@ async function main(argv: string[]): Promise<number> {
         await admin.query(`CREATE DATABASE ${quoteIdent(scratchName)}`);
         created = true;
         step(`    ${scratchName} created; the backup job restores into it`);
-        await backupJob(["restore", "--from", from, "--backup", backup, "--database-url", scratchUrl], running);
+        await backupJob(["restore", "--from", from, "--backup", backup], scratchUrl, work, running);
 
         step(`2/5 checking the rules (${rulesPath}) and anonymizing the scratch copy`);
         const scratch = await open(scratchUrl);
         const samples = await anonymizeInPlace(scratch, rules, rulesPath, key, { sampleRows, log }).finally(() => close(scratch));
 
         step("3/5 backing up the anonymized copy");
-        await backupJob(["backup", "--database-url", scratchUrl, "--to", `file://${work}`, "--name", "anonymized"], running);
+        await backupJob(["backup", "--to", `file://${join(work, "dump")}`, "--name", "anonymized"], scratchUrl, work, running);
 
         step("4/5 restoring the anonymized copy into the target");
-        await backupJob(["restore", "--from", `file://${work}`, "--backup", "latest", "--database-url", target, ...(values.clean ? ["--clean"] : [])], running);
+        await backupJob(
+            ["restore", "--from", `file://${join(work, "dump")}`, "--backup", "latest", ...(values.clean ? ["--clean"] : [])],
+            target,
+            work,
+            running,
+        );
 
         step("5/5 looking for the source's original values in the target");
         const seeded = await open(target);

@@ -1,5 +1,6 @@
 import { MAX_PART_SIZE_MIB, type BackupOptions } from "../args.js";
 import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "../postgres/db.js";
+import { readDatabaseState } from "../postgres/database-state.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
 import { emfRecord, round3, stageMetrics } from "../observability/emf.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
@@ -140,6 +141,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         stages["Preflight"] = (performance.now() - t) / 1000;
         log.info("preflight passed", { id, serverVersion: server.text, pgDumpVersion: dumpVersion.text, target: storage.display });
 
+        const databaseState = await readDatabaseState(client);
         const snapshot = await beginSnapshotTransaction(client);
         // The row counts take the same table locks as pg_dump: their wait is bounded the same way.
         await client.query(`SET LOCAL lock_timeout = '${opts.lockWaitTimeoutSeconds}s'`);
@@ -176,6 +178,8 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
             tables: counts,
             largeObjects,
             tool,
+            databaseSettings: databaseState.settings,
+            databaseGrants: databaseState.grants,
         };
         t = performance.now();
         try {

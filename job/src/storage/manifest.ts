@@ -1,4 +1,5 @@
 import { ExitCode, JobError } from "../errors.js";
+import type { DatabaseGrant } from "../postgres/database-state.js";
 import { isBackupId } from "./ids.js";
 import { idFromDumpName } from "./target.js";
 
@@ -29,6 +30,10 @@ export interface Manifest {
     tables: TableCount[];
     largeObjects: number;
     tool: { name: string; version: string };
+    /** `ALTER DATABASE ... SET` settings ("name=value"); absent from manifests written before they were recorded. */
+    databaseSettings?: string[];
+    /** Grants on the database itself, but the owner's; absent from older manifests. */
+    databaseGrants?: DatabaseGrant[];
 }
 
 type Check = (value: unknown) => boolean;
@@ -87,6 +92,20 @@ export function manifestProblems(value: unknown): string[] {
         "tool",
         (v) => typeof v === "object" && v !== null && isString((v as Manifest["tool"]).name) && isString((v as Manifest["tool"]).version),
         "{ name, version }",
+    );
+    const optional = (key: string, check: Check, what: string) => {
+        if (m[key] !== undefined) need(key, check, what);
+    };
+    optional("databaseSettings", (v) => Array.isArray(v) && v.every((s) => typeof s === "string" && /^[^=]+=/.test(s)), 'an array of "name=value"');
+    optional(
+        "databaseGrants",
+        (v) =>
+            Array.isArray(v) &&
+            v.every(
+                (g: Partial<DatabaseGrant>) =>
+                    isString(g?.grantee) && /^(CREATE|CONNECT|TEMPORARY)$/.test(String(g?.privilege)) && typeof g?.grantable === "boolean",
+            ),
+        "an array of { grantee, privilege: CREATE|CONNECT|TEMPORARY, grantable }",
     );
     // Manifests written before run tokens existed name dumps/<id>.pgdump.zst; newer S3 ones add .<8 hex digits>.
     if (problems.length === 0 && idFromDumpName(String(m["dump"]).slice("dumps/".length)) !== m["id"])

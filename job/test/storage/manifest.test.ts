@@ -27,6 +27,19 @@ describe("manifest", () => {
         expect(manifestProblems({ ...m, dump: "dumps/other_20260101T000000Z.0badf00d.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
         expect(manifestProblems({ ...m, dump: `dumps/${m.id}.NOTHEX00.pgdump.zst` })).toEqual([expect.stringMatching(/does not match id/)]);
     });
+    it("database settings and grants are optional, and checked when present", () => {
+        const m = sampleManifest({
+            databaseSettings: ["TimeZone=UTC"],
+            databaseGrants: [{ grantee: "PUBLIC", privilege: "CONNECT", grantable: false }],
+        });
+        expect(manifestProblems(m)).toEqual([]);
+        expect(
+            manifestProblems({ ...m, databaseSettings: ["no equals sign"], databaseGrants: [{ grantee: "app", privilege: "SELECT", grantable: false }] }),
+        ).toEqual([
+            expect.stringMatching(/^databaseSettings must be an array of "name=value"/),
+            expect.stringMatching(/^databaseGrants must be an array of \{ grantee, privilege: CREATE\|CONNECT\|TEMPORARY, grantable \}/),
+        ]);
+    });
     it("sorts newest first by start time, not by key", () => {
         const a = sampleManifest({ id: "zeta_20260101T000000Z", startedAt: "2026-01-01T00:00:00.000Z" });
         const b = sampleManifest({ id: "alpha_20260102T000000Z", startedAt: "2026-01-02T00:00:00.000Z" });
