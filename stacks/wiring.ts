@@ -27,6 +27,7 @@ export function backupJobArgs(settings: Settings, backups: BackupStorage): Backu
         settings: settings.job,
         schedule: settings.schedule,
         databaseUrl: settings.databaseUrl,
+        backupName: settings.alerts.backupDatabaseName,
         sentryDsn: settings.job.sentryDsn,
         bucketName: backups.bucketName,
         bucketArn: backups.bucketArn,

@@ -103,7 +103,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     const adminDisplay = redactUrl(opts.scratchDatabaseUrl);
     const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const restoreVersion = await requireRestoreTools(opts.pgBin);
-    const manifest: Manifest = await resolveBackup(storage, opts.backup, rt);
+    const manifest: Manifest = await resolveBackup(storage, opts.backup, opts.name, rt);
     setDatabase(manifest.database);
     rt.logger.info("verify starting", { backup: manifest.id, from: storage.display, server: adminDisplay });
     checkRestoreVersion(restoreVersion, pgProgram(opts.pgBin, "pg_restore"), manifest);
