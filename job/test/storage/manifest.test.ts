@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/errors.js";
 import { formatListTable } from "../../src/commands/list.js";
-import { manifestProblems, parseManifest, serializeManifest, sortNewestFirst } from "../../src/storage/manifest.js";
-import { exitOf } from "../support/errors.js";
+import { MANIFEST_VERSION, manifestProblems, parseManifest, serializeManifest, sortNewestFirst } from "../../src/storage/manifest.js";
+import { exitOf, failure } from "../support/errors.js";
 import { sampleManifest } from "../support/manifests.js";
 
 describe("manifest", () => {
@@ -26,6 +26,24 @@ describe("manifest", () => {
         expect(manifestProblems({ ...m, dump: `dumps/${m.id}.pgdump.zst` })).toEqual([]);
         expect(manifestProblems({ ...m, dump: "dumps/other_20260101T000000Z.0badf00d.pgdump.zst" })).toEqual([expect.stringMatching(/does not match id/)]);
         expect(manifestProblems({ ...m, dump: `dumps/${m.id}.NOTHEX00.pgdump.zst` })).toEqual([expect.stringMatching(/does not match id/)]);
+    });
+    it("refuses a format version it does not read (exit 7), naming it, the versions it reads and who wrote it", () => {
+        expect(MANIFEST_VERSION).toBe(1);
+        const future = { ...sampleManifest(), manifestVersion: 2, tool: { name: "@hotelgenius/backup-job", version: "9.0.0" }, dump: "elsewhere" };
+        const error = failure(() => parseManifest(JSON.stringify(future), "manifests/hotel_20261124T030000Z.json", future.id));
+        expect(error.exitCode).toBe(ExitCode.Verification);
+        expect(error.message).toBe(
+            "manifest manifests/hotel_20261124T030000Z.json cannot be read: manifestVersion 2 (written by @hotelgenius/backup-job 9.0.0) is a manifest " +
+                "format this job does not read: it reads 1. Use a backup job at least as new as the one that wrote it",
+        );
+        expect(error.context).toMatchObject({ manifestVersion: 2, readable: [1] });
+        // Its other fields are not judged: a newer format may define them otherwise.
+        expect(manifestProblems(future)).toHaveLength(1);
+        for (const version of [undefined, "1", 1.5, 0]) {
+            expect(manifestProblems({ ...sampleManifest(), manifestVersion: version })).toEqual([
+                `manifestVersion must be one of 1 (got ${JSON.stringify(version)})`,
+            ]);
+        }
     });
     it("sorts newest first by start time, not by key", () => {
         const a = sampleManifest({ id: "zeta_20260101T000000Z", startedAt: "2026-01-01T00:00:00.000Z" });
