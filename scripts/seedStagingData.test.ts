@@ -68,7 +68,16 @@ describe("scripts/seed-staging-data.sh", () => {
         });
         expect(backup.code, backup.stderr).toBe(0);
         await cluster.createDatabase("staging");
-        seed = script(["--from", `file://${join(work, "prod-backups")}`, "--database-url", cluster.url("staging"), "--scratch-url", cluster.url("postgres")]);
+        seed = script([
+            "--from",
+            `file://${join(work, "prod-backups")}`,
+            "--name",
+            "prod",
+            "--database-url",
+            cluster.url("staging"),
+            "--scratch-url",
+            cluster.url("postgres"),
+        ]);
     }, 300_000);
     afterAll(async () => {
         rmSync(work, { recursive: true, force: true });
