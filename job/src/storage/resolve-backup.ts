@@ -16,7 +16,7 @@ export function couldBeNewer(damaged: DamagedManifest, newest: Manifest | undefi
 }
 
 /** Whether a damaged manifest may be one of backup name `name`'s: its key names that name, or no name at all. */
-export function couldBeOfName(damaged: DamagedManifest, name: string): boolean {
+export function couldBeOfName(damaged: DamagedManifest, name: string | undefined): boolean {
     const parsed = parseBackupId(damaged.id);
     return parsed === undefined || parsed.name === name;
 }
@@ -53,7 +53,8 @@ export function chooseLatest(listing: Pick<ListResult, "manifests" | "damaged">,
     const names = backupNames(listing.manifests, listing.damaged);
     const name = latestName(requested, names, display);
     const newest = sortNewestFirst(listing.manifests.filter((m) => m.name === name))[0];
-    const damaged = name === undefined ? listing.damaged : listing.damaged.filter((d) => couldBeOfName(d, name));
+    // With no name at all, no damaged key names one either (it would be in `names`): every one could be "latest".
+    const damaged = listing.damaged.filter((d) => couldBeOfName(d, name));
     const suspects = damaged.filter((d) => couldBeNewer(d, newest));
     if (suspects.length > 0) {
         const than = newest === undefined ? "there is no valid backup to fall back to" : `it may be newer than the newest valid backup "${newest.id}"`;

@@ -87,6 +87,7 @@ describe("latest: the newest backup of one backup name", () => {
         expect(choose({ manifests: [hotelOld, hotelNew], damaged: [] }, undefined).id).toBe(hotelNew.id);
         const refused = failure(() => choose(interleaved, undefined));
         expect(refused.exitCode).toBe(ExitCode.Usage);
+        expect(refused.context).toEqual({ target: "file:///backups", names: ["hotel", "spa"] });
         expect(refused.message).toBe(
             '"latest" is ambiguous in file:///backups: it holds backups of 2 names (hotel, spa); pass --name NAME to restore the newest backup of one ' +
                 'of them, or --backup ID (see "list")',
@@ -99,6 +100,7 @@ describe("latest: the newest backup of one backup name", () => {
         const missing = failure(() => choose(interleaved, "bar"));
         expect(missing.exitCode).toBe(ExitCode.Storage);
         expect(missing.message).toBe('no backups (manifests) named "bar" found in file:///backups; names found: hotel, spa');
+        expect(missing.context).toEqual({ target: "file:///backups", name: "bar", names: ["hotel", "spa"] });
         expect(failure(() => choose({ manifests: [], damaged: [] }, undefined)).message).toBe("no backups (manifests) found in file:///backups");
     });
 
@@ -109,9 +111,26 @@ describe("latest: the newest backup of one backup name", () => {
         expect(failure(() => choose({ ...interleaved, damaged: [damaged("notes")] }, "hotel")).message).toMatch(
             /manifest manifests\/notes.json is damaged and it may be newer than the newest valid backup "hotel_20261122T030000Z"/,
         );
+        expect(failure(() => choose(otherName, "spa")).context).toEqual({
+            target: "file:///backups",
+            damaged: [damaged("spa_20261130T030000Z")],
+            newestValid: spaNew.id,
+        });
+        const onlyDamaged = failure(() => choose({ manifests: [], damaged: [damaged("notes")] }, undefined));
+        expect(onlyDamaged.exitCode).toBe(ExitCode.Verification);
+        expect(onlyDamaged.message).toBe(
+            '"latest" is not decidable in file:///backups: manifest manifests/notes.json is damaged and there is no valid backup to fall back to ' +
+                '(manifest is not valid JSON). Repair or remove it, or pass --backup ID to choose an older backup on purpose (see "list")',
+        );
         lines.length = 0;
         expect(choose({ ...interleaved, damaged: [damaged("hotel_20261101T030000Z")] }, "hotel").id).toBe(hotelNew.id);
-        expect(lines.map((l) => JSON.parse(l).message)).toEqual(["ignoring a damaged manifest older than the latest backup"]);
+        expect(lines.map((l) => JSON.parse(l))).toEqual([
+            expect.objectContaining({
+                level: "warn",
+                message: "ignoring a damaged manifest older than the latest backup",
+                context: { target: "file:///backups", ...damaged("hotel_20261101T030000Z") },
+            }),
+        ]);
     });
 
     it("reads backup names from manifests and from damaged manifests' keys", () => {
