@@ -248,6 +248,8 @@ describe("scripts/seed-staging-data.sh and npm run anonymize", () => {
     const seedArgs = (extra: string[] = []) => [
         "--from",
         backupsUrl(),
+        "--name",
+        "prod",
         "--database-url",
         cluster.url("staging"),
         "--scratch-url",

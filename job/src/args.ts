@@ -4,7 +4,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.js";
 import { refuseAmbientConnectionSettings } from "./postgres/dburl.js";
-import { validateName } from "./storage/ids.js";
+import { parseBackupId, validateName } from "./storage/ids.js";
 import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
 
 /**
@@ -57,6 +57,8 @@ export interface RestoreOptions extends Common {
     command: "restore";
     from: Target;
     backup: string;
+    /** The backup name "latest" is taken from; undefined: the target's only one. */
+    name: string | undefined;
     databaseUrl: string;
     clean: boolean;
     lockWaitTimeoutSeconds: number;
@@ -68,12 +70,16 @@ export interface VerifyOptions extends Common {
     command: "verify";
     from: Target;
     backup: string;
+    /** As RestoreOptions.name. */
+    name: string | undefined;
     scratchDatabaseUrl: string;
 }
 
 export interface ListOptions {
     command: "list";
     from: Target;
+    /** Only this backup name's backups; undefined: all. */
+    name: string | undefined;
     json: boolean;
     requestTimeoutSeconds: number;
 }
@@ -117,7 +123,20 @@ const target = (name: "to" | "from"): TextOption => ({
     env: "BACKUP_TARGET",
     shownDefault: DEFAULT_TARGET,
 });
-const backupRefOption: TextOption = { kind: "text", name: "backup", value: "ID|latest", description: 'backup id from "list"', shownDefault: "latest" };
+const backupRefOption: TextOption = {
+    kind: "text",
+    name: "backup",
+    value: "ID|latest",
+    description: 'backup id from "list", or the newest backup of --name',
+    shownDefault: "latest",
+};
+const nameFilter = (what: string): TextOption => ({
+    kind: "text",
+    name: "name",
+    value: "NAME",
+    description: what,
+    shownDefault: "the target's only backup name; a target holding several is refused (exit 2)",
+});
 const requestTimeout: IntOption = {
     kind: "int",
     name: "request-timeout",
@@ -204,15 +223,22 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         ],
     },
     list: {
-        usage: "backup-job list [--from TARGET] [--json]",
-        options: [target("from"), { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" }, requestTimeout, help],
+        usage: "backup-job list [--from TARGET] [--name NAME] [--json]",
+        options: [
+            target("from"),
+            { kind: "text", name: "name", value: "NAME", description: "only the backups of this backup name", shownDefault: "all" },
+            { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" },
+            requestTimeout,
+            help,
+        ],
     },
     restore: {
-        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean] [--grants] [--skip-database-settings]",
+        usage: "backup-job restore --database-url URL [--from TARGET] [--name NAME] [--backup ID|latest] [--clean] [--grants] [--skip-database-settings]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
             urlFile("database-url"),
             target("from"),
+            nameFilter('backup name whose newest backup "latest" restores'),
             backupRefOption,
             {
                 kind: "flag",
@@ -239,7 +265,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         ],
     },
     verify: {
-        usage: "backup-job verify --scratch-database-url URL [--from TARGET] [--backup ID|latest]",
+        usage: "backup-job verify --scratch-database-url URL [--from TARGET] [--name NAME] [--backup ID|latest]",
         options: [
             {
                 kind: "text",
@@ -249,6 +275,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
             },
             urlFile("scratch-database-url"),
             target("from"),
+            nameFilter('backup name whose newest backup "latest" verifies'),
             backupRefOption,
             requestTimeout,
             maxRuntime("the drill", DEFAULT_MAX_RUNTIME_SECONDS),
@@ -306,7 +333,8 @@ Commands:
   verify    restore drill: restore into a scratch database, compare row counts, drop it
 
 Run "backup-job <command> --help" for the options of a command.
-Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authentication,
+Exit codes: 0 ok, 1 internal error, 2 usage/configuration (also "latest" without --name in a
+target holding several backup names), 3 connection/authentication,
 4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
 9 refused (restore target not empty, read-only or a template), 10 lock wait timed out
 (retryable), 124 maximum runtime reached, 130/143 interrupted by SIGINT/SIGTERM.`;
@@ -369,12 +397,18 @@ function required(value: string | undefined, option: string, hint: string): stri
     return value;
 }
 
-function backupRef(raw: string | undefined): string {
-    const value = raw ?? "latest";
-    if (value !== "latest" && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}_\d{8}T\d{6}Z$/.test(value)) {
-        throw usageError(`--backup "${value}" is not allowed: use "latest" or a backup id such as mydb_20260101T030000Z (see "list")`);
+/** --backup and --name together: an id already names its backup name, so a different --name is a contradiction, not a filter. */
+function backupRef(raw: string | undefined, name: string | undefined): { backup: string; name: string | undefined } {
+    const backup = raw ?? "latest";
+    if (backup === "latest") return { backup, name };
+    const parsed = parseBackupId(backup);
+    if (parsed === undefined) {
+        throw usageError(`--backup "${backup}" is not allowed: use "latest" or a backup id such as mydb_20260101T030000Z (see "list")`);
     }
-    return value;
+    if (name !== undefined && name !== parsed.name) {
+        throw usageError(`--backup "${backup}" is a backup of name "${parsed.name}", not of --name "${name}": pass one of them, or matching ones`);
+    }
+    return { backup, name: parsed.name };
 }
 
 /** The container's memory limit when there is one (cgroup), else the machine's memory. */
@@ -428,7 +462,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
         return parseTarget(source?.value ?? DEFAULT_TARGET, source?.label ?? `--${key}`, cwd);
     };
     const requestTimeoutSeconds = int("request-timeout");
-    if (command === "list") return { command, from: targetOf("from"), json: flag("json"), requestTimeoutSeconds };
+    const givenName = text("name")?.value;
+    const name = givenName === undefined ? undefined : validateName(givenName, "--name");
+    if (command === "list") return { command, from: targetOf("from"), name, json: flag("json"), requestTimeoutSeconds };
 
     const common: Common = {
         pgBin: text("pg-bin")?.value,
@@ -442,7 +478,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
 
     switch (command) {
         case "backup": {
-            const name = text("name")?.value;
             const partSizeMiB = int("part-size-mib");
             const uploadQueueSize = int("upload-queue-size");
             checkUploadMemory(partSizeMiB, uploadQueueSize, memoryBytes);
@@ -451,7 +486,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 ...common,
                 databaseUrl: required(url("database-url"), "--database-url", "pass --database-url URL or --database-url-file PATH, or set DATABASE_URL"),
                 target: targetOf("to"),
-                name: name === undefined ? undefined : validateName(name, "--name"),
+                name,
                 compressionLevel: int("compression-level"),
                 compressionThreads: int("compression-threads"),
                 partSizeMiB,
@@ -465,7 +500,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 command,
                 ...common,
                 from: targetOf("from"),
-                backup: backupRef(text("backup")?.value),
+                ...backupRef(text("backup")?.value, name),
                 // Its declaration has no variable: a restore target must be named on purpose, never taken from DATABASE_URL.
                 databaseUrl: required(
                     url("database-url"),
@@ -482,7 +517,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 command,
                 ...common,
                 from: targetOf("from"),
-                backup: backupRef(text("backup")?.value),
+                ...backupRef(text("backup")?.value, name),
                 scratchDatabaseUrl: required(
                     url("scratch-database-url"),
                     "--scratch-database-url",

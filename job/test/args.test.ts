@@ -40,6 +40,20 @@ describe("cli arguments", () => {
         expect(exitOf(() => parseCli(["backup"], env, "/"))).toBe(ExitCode.Usage);
         expect(exitOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--name", "bad name"], env, "/"))).toBe(ExitCode.Usage);
     });
+    it("takes --name for restore, verify and list; an id names its own backup name, so another --name is refused", () => {
+        const url = "postgresql://u@h/db";
+        expect(parseCli(["restore", "--database-url", url, "--name", "hotel"], env, "/")).toMatchObject({ backup: "latest", name: "hotel" });
+        expect(parseCli(["verify", "--scratch-database-url", url, "--name", "hotel"], env, "/")).toMatchObject({ backup: "latest", name: "hotel" });
+        expect(parseCli(["list", "--name", "hotel"], env, "/")).toMatchObject({ name: "hotel" });
+        expect(parseCli(["restore", "--database-url", url], env, "/")).toMatchObject({ backup: "latest", name: undefined });
+        expect(parseCli(["restore", "--database-url", url, "--backup", "hotel_20261124T030000Z"], env, "/")).toMatchObject({ name: "hotel" });
+        expect(messageOf(() => parseCli(["restore", "--database-url", url, "--backup", "hotel_20261124T030000Z", "--name", "spa"], env, "/"))).toBe(
+            '--backup "hotel_20261124T030000Z" is a backup of name "hotel", not of --name "spa": pass one of them, or matching ones',
+        );
+        expect(messageOf(() => parseCli(["list", "--name", "a/b"], env, "/"))).toMatch(/^--name "a\/b" cannot be used as a backup name/);
+        // A time that does not exist is no backup id.
+        expect(exitOf(() => parseCli(["verify", "--scratch-database-url", url, "--backup", "hotel_20261324T030000Z"], env, "/"))).toBe(ExitCode.Usage);
+    });
     it("never takes the restore target from DATABASE_URL", () => {
         expect(messageOf(() => parseCli(["restore"], { DATABASE_URL: "postgresql://u@h/prod" }, "/"))).toMatch(/--database-url is required/);
     });

@@ -19,13 +19,15 @@ import { loadRules } from "./rules.js";
 
 const REPO_ROOT = resolve(__dirname, "..", "..");
 
-const USAGE = `usage: scripts/seed-staging-data.sh --from s3://PROD-BUCKET/PREFIX --database-url TARGET_URL --scratch-url SERVER_URL [--backup ID|latest] [--clean]
+const USAGE = `usage: scripts/seed-staging-data.sh --from s3://PROD-BUCKET/PREFIX --database-url TARGET_URL --scratch-url SERVER_URL [--name NAME] [--backup ID|latest] [--clean]
                                    [--rules FILE] [--check-rows N] [--check-seconds S]
   --from           where production's backups are (the prod stack's output backupBucketName + /postgres)
   --database-url   the database to seed (staging's own; never production's)
   --scratch-url    a database on a server you trust (e.g. postgresql://localhost/postgres), role with CREATEDB:
                    a scratch database is created there for the raw restore and dropped at the end
-  --backup         backup id to seed from (default: latest)
+  --name           backup name to seed from (the prod stack's backupDatabaseName); needed for latest when
+                   the target holds backups of more than one name
+  --backup         backup id to seed from (default: latest, the newest backup of --name)
   --clean          replace the target's contents (without it, a non-empty target is refused, exit 9)
   --rules          the anonymization rules (default: scripts/staging/anonymization.yaml); every column that can hold
                    personal data needs one, else the run stops (exit 11) before the target is touched
@@ -70,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
             from: { type: "string" },
             "database-url": { type: "string" },
             "scratch-url": { type: "string" },
+            name: { type: "string" },
             backup: { type: "string", default: "latest" },
             clean: { type: "boolean" },
             rules: { type: "string", default: DEFAULT_RULES },
@@ -135,10 +138,16 @@ async function main(argv: string[]): Promise<number> {
     let created = false;
     try {
         step(`1/5 restoring ${from} (${backup}) into scratch database ${scratchName}`);
-        await admin.query(`CREATE DATABASE ${quoteIdent(scratchName)}`);
+        // template0: nothing added to template1 on that server can collide with the restored objects.
+        await admin.query(`CREATE DATABASE ${quoteIdent(scratchName)} TEMPLATE template0`);
         created = true;
         step(`    ${scratchName} created; the backup job restores into it`);
-        await backupJob(["restore", "--from", from, "--backup", backup], scratchUrl, work, running);
+        await backupJob(
+            ["restore", "--from", from, ...(values.name === undefined ? [] : ["--name", values.name]), "--backup", backup],
+            scratchUrl,
+            work,
+            running,
+        );
 
         step(`2/5 checking the rules (${rulesPath}) and anonymizing the scratch copy`);
         const scratch = await open(scratchUrl);
@@ -149,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
 
         step("4/5 restoring the anonymized copy into the target");
         await backupJob(
-            ["restore", "--from", `file://${join(work, "dump")}`, "--backup", "latest", ...(values.clean ? ["--clean"] : [])],
+            ["restore", "--from", `file://${join(work, "dump")}`, "--name", "anonymized", "--backup", "latest", ...(values.clean ? ["--clean"] : [])],
             target,
             work,
             running,

@@ -6,7 +6,7 @@ import { emfRecord, round3, stageMetrics } from "../observability/emf.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { HashingGate } from "../storage/hashing.js";
 import { formatBackupId, validateName } from "../storage/ids.js";
-import type { Manifest, TableCount } from "../storage/manifest.js";
+import { MANIFEST_VERSION, type Manifest, type TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
 import { describeExit, pgProgram, requireZstd, startChild, succeeded } from "../process/proc.js";
 import { redactUrl } from "../observability/redact.js";
@@ -159,7 +159,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
             throw rt.signal.reason;
         }
         const manifest: Manifest = {
-            manifestVersion: 1,
+            manifestVersion: MANIFEST_VERSION,
             id,
             name: ctx.name,
             database: db.database,

@@ -20,8 +20,16 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const display = redactUrl(opts.databaseUrl);
     const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const restoreVersion = await requireRestoreTools(opts.pgBin);
-    const manifest = await resolveBackup(storage, opts.backup, rt);
+    const manifest = await resolveBackup(storage, opts.backup, opts.name, rt);
     rt.logger.info("restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
+    // Legitimate (a disaster restore, a scratch copy), but with --clean over the wrong database it replaces it with another's data.
+    if (manifest.database !== target.database) {
+        rt.logger.warn(`restoring a backup of database "${manifest.database}" into database "${target.database}": check that this is the backup you mean`, {
+            backup: manifest.id,
+            backupDatabase: manifest.database,
+            database: target.database,
+        });
+    }
     checkRestoreVersion(restoreVersion, pgProgram(opts.pgBin, "pg_restore"), manifest);
 
     const connectOptions = { attempts: opts.connectAttempts, signal: rt.signal, logger: rt.logger, display };
