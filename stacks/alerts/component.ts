@@ -1,6 +1,7 @@
 // Everything that pages someone: KMS-encrypted SNS topics with the on-call emails, EventBridge rules
 // for failed backup tasks and tampering with the backups' protection, CloudWatch alarms on the
 // backup job's metrics, replication, error logs and uptime, and the ops dashboard.
+import { METRIC_DIMENSION, METRIC_NAMESPACE, type MetricName } from "../../job/src/contract.js";
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -29,8 +30,6 @@ import { nameStem } from "../shared/naming.js";
 import type { AlertsSettings } from "./settings.js";
 
 export const ALERTS_TYPE = "hotelgenius:ops:Alerts";
-/** The backup job's CloudWatch Embedded Metric Format namespace (job/src/observability/emf.ts METRIC_NAMESPACE). */
-export const BACKUP_NAMESPACE = "HotelGenius/Backup";
 /** The log-drains area's metric filters count error lines here, across every drained log group. */
 export const LOG_NAMESPACE = "HotelGenius/Logs";
 
@@ -196,7 +195,11 @@ export class Alerts extends pulumi.ComponentResource {
             return created;
         };
 
-        const backupMetric = (metricName: string) => ({ namespace: BACKUP_NAMESPACE, metricName, dimensions: { Database: settings.backupDatabaseName } });
+        const backupMetric = (metricName: MetricName) => ({
+            namespace: METRIC_NAMESPACE,
+            metricName,
+            dimensions: { [METRIC_DIMENSION]: settings.backupDatabaseName },
+        });
 
         // Dead-man's switch: hourly sums, and every one of the last N hours without a success (missing
         // data counts) fires it. A failed run reports 0, so it counts as missing too.
