@@ -18,7 +18,6 @@ import {
 } from "./policies.js";
 import { JOB_CONTEXT, JOB_DIR, jobImageTag } from "./image.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
-import type { BackupScheduleSettings } from "./schedule.js";
 import { checkFargateSize, checkImageUri } from "./task.js";
 import type { PolicyDocument } from "../shared/iam.js";
 
@@ -44,7 +43,6 @@ export interface BackupJobArgs {
     /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
     region: string;
     settings: BackupJobSettings;
-    schedule: BackupScheduleSettings;
     /** The database to back up; stored in Secrets Manager, never in the task definition. */
     databaseUrl: pulumi.Input<string>;
     /**
@@ -231,8 +229,8 @@ export class BackupJob extends pulumi.ComponentResource {
                 environment: {
                     ...common,
                     [JOB_ENV.kmsKeyArn]: args.backupKeyArn,
-                    [JOB_ENV.schedule]: settings.crontab,
-                    [JOB_ENV.scheduleTimezone]: args.schedule.timezone,
+                    [JOB_ENV.schedule]: settings.schedule.crontab,
+                    [JOB_ENV.scheduleTimezone]: settings.schedule.timezone,
                     [JOB_ENV.sentryMonitorSlug]: SENTRY_MONITOR_SLUG,
                     [JOB_ENV.sentryEnvironment]: args.stack,
                     [JOB_ENV.sentryCheckinMarginMinutes]: String(settings.checkinMarginMinutes),
@@ -342,7 +340,7 @@ export class BackupJob extends pulumi.ComponentResource {
                     name: scheduleName,
                     description,
                     scheduleExpression: expression,
-                    scheduleExpressionTimezone: args.schedule.timezone,
+                    scheduleExpressionTimezone: settings.schedule.timezone,
                     flexibleTimeWindow: { mode: "OFF" },
                     state: "ENABLED",
                     target: {
@@ -361,7 +359,7 @@ export class BackupJob extends pulumi.ComponentResource {
             "backup-schedule",
             names.backupSchedule,
             `Nightly backup of ${stackName}`,
-            args.schedule.expression,
+            settings.schedule.expression,
             backupTaskDefinition.arn,
         );
         const drillSchedule = schedule(
