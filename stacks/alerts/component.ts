@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    accountOf,
     bucketTamperingPattern,
     dashboardBody,
     ECS_INPUT_PATHS,
@@ -29,6 +28,7 @@ import {
 import { nameStem } from "../shared/naming.js";
 import type { AlertsSettings } from "./settings.js";
 import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type SummaryFacts, TASK_RULES } from "./table.js";
+import { accountOf } from "../shared/iam.js";
 
 export const ALERTS_TYPE = "hotelgenius:ops:Alerts";
 
