@@ -210,7 +210,14 @@ describe("the task roles allow exactly what the job's commands call", () => {
         // A run that fails after storing its dump (the "no-manifest" run above) leaves the dump to expire:
         // the job sends no DeleteObject, and the role does not allow one.
         const policy = backupTaskPermissions(OBJECTS);
-        expect(actionsOf(backupCalls)).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+        expect(actionsOf(backupCalls)).toEqual([
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+            "s3:AbortMultipartUpload",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:PutObject",
+        ]);
         expect(policyActions(policy)).toEqual(actionsOf(backupCalls));
         expect(backupCalls.filter((call) => !allows(policy, call))).toEqual([]);
         expect(unusedGrants(policy, backupCalls)).toEqual([]);

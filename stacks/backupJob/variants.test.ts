@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupJobProgram, stagingSettings } from "../../test/fixtures.js";
-import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/offlinePlan/mockRuntime.js";
 import { BackupJob, ecrRepositoryArn } from "./component.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc.js";
 import * as settings from "@pulumi/pulumi/runtime/settings.js";
-import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
+import { OFFLINE_SECRET } from "../../stacks/settings/spec.js";
 
 // waitForRPCs is marked @internal in the typings but is the runtime's own "all registrations done" barrier.
 const waitForRPCs: () => Promise<void> = (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
