@@ -27,6 +27,7 @@ import type { AlertsSettings } from "./settings.js";
 import { alertsTopic } from "./topic.js";
 import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type SummaryFacts, TASK_RULES } from "./table.js";
 import { accountOf } from "../shared/iam.js";
+import { checkEmailList } from "../settings/checks.js";
 
 export const ALERTS_TYPE = "hotelgenius:ops:Alerts";
 
@@ -151,7 +152,9 @@ function checkArgs(args: AlertsArgs): void {
         problems.push("replicaProvider is not an aws.Provider; allowed: createProviders(settings).replica");
     }
     if (!(args.usEast1Provider instanceof aws.Provider)) problems.push("usEast1Provider is not an aws.Provider; allowed: createProviders(settings).usEast1");
-    if (args.alertEmails.length === 0) problems.push("alertEmails is empty; allowed: at least one address, or alerts reach nobody");
+    // The settings layer's own check of the recipients, so a component built without it refuses the same lists.
+    const recipients = checkEmailList([...args.alertEmails]);
+    if (recipients !== undefined) problems.push(`alertEmails ${recipients}`);
     if (given.length > 0 && args.storage.replicationRuleIds.length === 0) {
         problems.push("storage.replicationRuleIds is empty; allowed: the ids of the backup replication rules");
     }
