@@ -1,8 +1,8 @@
 // What runs the backup job: its image, an ECS Fargate cluster and two task definitions (the nightly
 // backup and the weekly restore drill), their secrets, logs, least-privilege roles, network, and the
 // EventBridge Scheduler schedules that start them, with a dead-letter queue for failed starts.
+import { JOB_ENV, SENTRY_MONITOR_SLUG } from "../../job/src/contract.js";
 import * as aws from "@pulumi/aws";
-import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupJobSettings } from "./settings.js";
 import type { BackupLayout } from "../storage/settings.js";
@@ -16,19 +16,13 @@ import {
     schedulerTrustPolicy,
 } from "./policies.js";
 import { isValidName } from "../../job/src/storage/ids.js";
-import { JOB_CONTEXT, JOB_DIR, jobImageTag } from "./image.js";
+import { jobImage } from "./image.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
-import type { BackupScheduleSettings } from "./schedule.js";
-import { checkFargateSize, checkImageUri } from "./task.js";
+import { checkFargateSize, checkImageUri, taskDefinition } from "./task.js";
+import { jobNetwork } from "./network.js";
 import type { PolicyDocument } from "../shared/iam.js";
 
 export const BACKUP_JOB_TYPE = "hotelgenius:ops:BackupJob";
-/** The container's name in both task definitions. */
-export const CONTAINER_NAME = "backup-job";
-/** The Sentry cron monitor the backup's check-ins create and update (one per organisation; stacks are its environments). */
-export const SENTRY_MONITOR_SLUG = "database-backup";
-/** Fargate's longest stop timeout: the job needs about 20 s to abort its upload and report after SIGTERM. */
-export const STOP_TIMEOUT_SECONDS = 120;
 /** Sentry marks a run failed this long after the job's own maximum runtime, which it reports itself. */
 const SENTRY_RUNTIME_MARGIN_MINUTES = 5;
 /** The scheduler's retries of a failed RunTask; how long it keeps trying is the check-in margin. */
@@ -45,7 +39,7 @@ export function backupCommand(backupName: string): string[] {
  * name is letters, digits, "_", "." and "-" (validateName), so single quotes keep it one word.
  */
 export function drillShellCommand(backupName: string): string {
-    return `exec node /app/dist/cli.js verify --name '${backupName}' --scratch-database-url "$SCRATCH_DATABASE_URL"`;
+    return `exec node /app/dist/cli.js verify --name '${backupName}' --scratch-database-url "$${JOB_ENV.scratchDatabaseUrl}"`;
 }
 
 export interface BackupJobArgs {
@@ -56,7 +50,6 @@ export interface BackupJobArgs {
     /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
     region: string;
     settings: BackupJobSettings;
-    schedule: BackupScheduleSettings;
     /** The database to back up; stored in Secrets Manager, never in the task definition. */
     databaseUrl: pulumi.Input<string>;
     /** The backups' name (the database named in databaseUrl): the backup writes it, the drill verifies its newest backup. */
@@ -101,23 +94,6 @@ function checkArgs(args: BackupJobArgs): BackupJobNames {
     }
     if (names === undefined || problems.length > 0) throw new Error(`BackupJob arguments are invalid:\n  - ${problems.join("\n  - ")}`);
     return names;
-}
-
-/** The ECR repository ARN of an image in ECR, for the pull permission; undefined for another registry. */
-export function ecrRepositoryArn(imageUri: string): string | undefined {
-    const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(imageUri);
-    return match ? `arn:aws:ecr:${match[2]}:${match[1]}:repository/${match[3]}` : undefined;
-}
-
-interface TaskSpec {
-    family: string;
-    /** Stream prefix in the log group: backup/… or restore-drill/…. */
-    streamPrefix: string;
-    entryPoint?: string[];
-    command: string[];
-    environment: Record<string, pulumi.Input<string>>;
-    /** Variable name to Secrets Manager secret ARN. */
-    secrets: Record<string, pulumi.Input<string>>;
 }
 
 export class BackupJob extends pulumi.ComponentResource {
@@ -183,7 +159,7 @@ export class BackupJob extends pulumi.ComponentResource {
         const sentryDsnArn =
             args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);
 
-        const { image, repositoryArn } = this.jobImage(name, names, settings);
+        const { image, repositoryArn } = jobImage(this, name, names, settings);
 
         const cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
@@ -228,8 +204,13 @@ export class BackupJob extends pulumi.ComponentResource {
         const drillTask = taskRole("drill-task", names.drillTaskRole, `The ${args.stack} restore drill: reads backups, writes nothing`, drillTaskPermissions);
 
         const target = pulumi.interpolate`s3://${args.bucketName}/${layout.root}`;
-        const common = { AWS_REGION: region, BACKUP_TARGET: target, BACKUP_MAX_RUNTIME_SECONDS: String(settings.maxRuntimeMinutes * 60) };
-        const backupTaskDefinition = this.taskDefinition(
+        const common = {
+            [JOB_ENV.awsRegion]: region,
+            [JOB_ENV.target]: target,
+            [JOB_ENV.maxRuntimeSeconds]: String(settings.maxRuntimeMinutes * 60),
+        };
+        const backupTaskDefinition = taskDefinition(
+            this,
             name,
             "backup-task-definition",
             settings,
@@ -244,18 +225,22 @@ export class BackupJob extends pulumi.ComponentResource {
                 command: backupCommand(args.backupName),
                 environment: {
                     ...common,
-                    BACKUP_KMS_KEY_ARN: args.backupKeyArn,
-                    BACKUP_SCHEDULE: settings.crontab,
-                    BACKUP_SCHEDULE_TIMEZONE: args.schedule.timezone,
-                    SENTRY_MONITOR_SLUG,
-                    SENTRY_ENVIRONMENT: args.stack,
-                    SENTRY_CHECKIN_MARGIN_MINUTES: String(settings.checkinMarginMinutes),
-                    SENTRY_MAX_RUNTIME_MINUTES: String(settings.maxRuntimeMinutes + SENTRY_RUNTIME_MARGIN_MINUTES),
+                    [JOB_ENV.kmsKeyArn]: args.backupKeyArn,
+                    [JOB_ENV.schedule]: settings.schedule.crontab,
+                    [JOB_ENV.scheduleTimezone]: settings.schedule.timezone,
+                    [JOB_ENV.sentryMonitorSlug]: SENTRY_MONITOR_SLUG,
+                    [JOB_ENV.sentryEnvironment]: args.stack,
+                    [JOB_ENV.sentryCheckinMarginMinutes]: String(settings.checkinMarginMinutes),
+                    [JOB_ENV.sentryMaxRuntimeMinutes]: String(settings.maxRuntimeMinutes + SENTRY_RUNTIME_MARGIN_MINUTES),
                 },
-                secrets: sentryDsnArn === undefined ? { DATABASE_URL: databaseUrlArn } : { DATABASE_URL: databaseUrlArn, SENTRY_DSN: sentryDsnArn },
+                secrets:
+                    sentryDsnArn === undefined
+                        ? { [JOB_ENV.databaseUrl]: databaseUrlArn }
+                        : { [JOB_ENV.databaseUrl]: databaseUrlArn, [JOB_ENV.sentryDsn]: sentryDsnArn },
             },
         );
-        const drillTaskDefinition = this.taskDefinition(
+        const drillTaskDefinition = taskDefinition(
+            this,
             name,
             "drill-task-definition",
             settings,
@@ -270,49 +255,11 @@ export class BackupJob extends pulumi.ComponentResource {
                 entryPoint: ["sh", "-c"],
                 command: [drillShellCommand(args.backupName)],
                 environment: common,
-                secrets: { SCRATCH_DATABASE_URL: scratchUrlArn },
+                secrets: { [JOB_ENV.scratchDatabaseUrl]: scratchUrlArn },
             },
         );
 
-        const vpcId = settings.network?.vpcId ?? aws.ec2.getVpcOutput({ default: true }, child).id;
-        const subnetIds =
-            settings.network === undefined
-                ? aws.ec2.getSubnetsOutput(
-                      {
-                          filters: [
-                              { name: "vpc-id", values: [vpcId] },
-                              { name: "default-for-az", values: ["true"] },
-                          ],
-                      },
-                      child,
-                  ).ids
-                : [...settings.network.subnetIds];
-        const securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-security-group`,
-            {
-                name: names.securityGroup,
-                description: `Backup job of ${args.project} ${args.stack}: no inbound; outbound HTTPS (ECR, S3, Secrets Manager, logs, Sentry) and PostgreSQL`,
-                vpcId,
-                ingress: [],
-                egress: [
-                    {
-                        description: "HTTPS: ECR, S3, Secrets Manager, CloudWatch Logs, Sentry",
-                        protocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        cidrBlocks: ["0.0.0.0/0"],
-                    },
-                    {
-                        description: "PostgreSQL: the database and the scratch server",
-                        protocol: "tcp",
-                        fromPort: 5432,
-                        toPort: 5432,
-                        cidrBlocks: ["0.0.0.0/0"],
-                    },
-                ],
-            },
-            child,
-        );
+        const { subnetIds, securityGroup } = jobNetwork(this, name, names.securityGroup, args);
 
         const deadLetterQueue = new aws.sqs.Queue(
             `${name}-dead-letters`,
@@ -353,7 +300,7 @@ export class BackupJob extends pulumi.ComponentResource {
                     name: scheduleName,
                     description,
                     scheduleExpression: expression,
-                    scheduleExpressionTimezone: args.schedule.timezone,
+                    scheduleExpressionTimezone: settings.schedule.timezone,
                     flexibleTimeWindow: { mode: "OFF" },
                     state: "ENABLED",
                     target: {
@@ -372,7 +319,7 @@ export class BackupJob extends pulumi.ComponentResource {
             "backup-schedule",
             names.backupSchedule,
             `Nightly backup of ${stackName}`,
-            args.schedule.expression,
+            settings.schedule.expression,
             backupTaskDefinition.arn,
         );
         const drillSchedule = schedule(
@@ -429,124 +376,10 @@ export class BackupJob extends pulumi.ComponentResource {
         });
     }
 
-    /**
-     * The image from settings, or job/Dockerfile built for the task's architecture and pushed to the
-     * stack's repository under its content tag. Not built on preview: a preview (CI's on every pull
-     * request) needs no Docker daemon, BuildKit or emulator for ARM64, and shows the image as changing
-     * when its tag does; `pulumi up` builds it.
-     */
-    private jobImage(name: string, names: BackupJobNames, settings: BackupJobSettings) {
-        if (settings.imageUri !== undefined)
-            return { image: pulumi.output(settings.imageUri), repositoryArn: pulumi.output(ecrRepositoryArn(settings.imageUri)) };
-        const child = { parent: this };
-        const repository = new aws.ecr.Repository(
-            `${name}-repository`,
-            {
-                name: names.repository,
-                imageTagMutability: "IMMUTABLE",
-                imageScanningConfiguration: { scanOnPush: true },
-                // Images are rebuilt from the repository's sources: a stack teardown may delete them.
-                forceDelete: true,
-            },
-            child,
-        );
-        new aws.ecr.LifecyclePolicy(
-            `${name}-repository-lifecycle`,
-            {
-                repository: repository.name,
-                policy: JSON.stringify({
-                    rules: [
-                        {
-                            rulePriority: 1,
-                            description: `Keep the last ${settings.imagesKept} images`,
-                            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: settings.imagesKept },
-                            action: { type: "expire" },
-                        },
-                    ],
-                }),
-            },
-            child,
-        );
-        const buildArgs = { PG_MAJOR: String(settings.postgresMajor) };
-        const platform = settings.architecture === "ARM64" ? dockerBuild.Platform.Linux_arm64 : dockerBuild.Platform.Linux_amd64;
-        const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, child);
-        const built = new dockerBuild.Image(
-            `${name}-image`,
-            {
-                context: { location: JOB_CONTEXT },
-                dockerfile: { location: `${JOB_CONTEXT}/Dockerfile` },
-                platforms: [platform],
-                buildArgs,
-                buildOnPreview: false,
-                push: true,
-                tags: [pulumi.interpolate`${repository.repositoryUrl}:${jobImageTag(JOB_DIR, { ...buildArgs, platform })}`],
-                registries: [{ address: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) }],
-            },
-            child,
-        );
-        return {
-            image: pulumi.interpolate`${repository.repositoryUrl}@${built.digest}`,
-            repositoryArn: repository.arn.apply((arn): string | undefined => arn),
-        };
-    }
-
     private role(id: string, roleName: string, description: string, trust: pulumi.Input<PolicyDocument>, permissions: pulumi.Input<PolicyDocument>) {
         const role = new aws.iam.Role(id, { name: roleName, description, assumeRolePolicy: jsonPolicy(trust) }, { parent: this });
         const policy = new aws.iam.RolePolicy(`${id}-policy`, { name: "least-privilege", role: role.id, policy: jsonPolicy(permissions) }, { parent: this });
         return { arn: role.arn, policy };
-    }
-
-    private taskDefinition(
-        name: string,
-        id: string,
-        settings: BackupJobSettings,
-        image: pulumi.Input<string>,
-        logGroupName: pulumi.Input<string>,
-        region: string,
-        executionRoleArn: pulumi.Input<string>,
-        taskRoleArn: pulumi.Input<string>,
-        spec: TaskSpec,
-    ): aws.ecs.TaskDefinition {
-        const environment = Object.entries(spec.environment)
-            .sort(([a], [b]) => (a < b ? -1 : 1))
-            .map(([variable, value]) => ({ name: variable, value }));
-        const secrets = Object.entries(spec.secrets).map(([variable, valueFrom]) => ({ name: variable, valueFrom }));
-        return new aws.ecs.TaskDefinition(
-            `${name}-${id}`,
-            {
-                family: spec.family,
-                requiresCompatibilities: ["FARGATE"],
-                networkMode: "awsvpc",
-                cpu: String(settings.cpu),
-                memory: String(settings.memory),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: settings.architecture },
-                executionRoleArn,
-                taskRoleArn,
-                // A read-only root filesystem still needs a writable /tmp for the tools that expect one.
-                volumes: [{ name: "tmp" }],
-                containerDefinitions: pulumi.jsonStringify([
-                    {
-                        name: CONTAINER_NAME,
-                        image,
-                        essential: true,
-                        ...(spec.entryPoint === undefined ? {} : { entryPoint: spec.entryPoint }),
-                        command: spec.command,
-                        // The image's unprivileged user, stated here too so no image can run the task as root.
-                        user: "node",
-                        readonlyRootFilesystem: true,
-                        stopTimeout: STOP_TIMEOUT_SECONDS,
-                        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
-                        environment,
-                        secrets,
-                        logConfiguration: {
-                            logDriver: "awslogs",
-                            options: { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": spec.streamPrefix },
-                        },
-                    },
-                ]),
-            },
-            { parent: this },
-        );
     }
 }
 
