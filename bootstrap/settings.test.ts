@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { ACCOUNT_DOC_PATH, ACCOUNT_REGION_WHY, ACCOUNT_SETTINGS, renderSettingsTable, withTable } from "../scripts/settings/settingsDoc.js";
 import { readStackFile } from "../scripts/stackFile.js";
 import { ACCOUNT_PROJECT } from "../stacks/shared/account.js";
 import { SettingsError } from "../stacks/settings/registry.js";
@@ -98,5 +99,13 @@ describe("the account stack's settings", () => {
                 [key("githubRepositoryId")]: "456789",
             }),
         ).toEqual([]);
+    });
+});
+
+describe("docs/account.md", () => {
+    it("holds the account settings table generated from the declarations (npm run docs:settings)", () => {
+        const docs = readFileSync(ACCOUNT_DOC_PATH, "utf8");
+        expect(Object.keys(ACCOUNT_SETTINGS)).toEqual(Object.keys(SETTINGS));
+        expect(docs).toBe(withTable(docs, renderSettingsTable(ACCOUNT_SETTINGS, ACCOUNT_REGION_WHY)));
     });
 });
