@@ -316,6 +316,31 @@ describe("the trail", () => {
         });
     });
 
+    it("CloudTrail may write and make data keys for this trail only (AWS evaluation, another trail as the control)", async () => {
+        const other = `arn:aws:cloudtrail:eu-west-3:${MOCK_ACCOUNT}:trail/someone-elses-trail`;
+        const key = `arn:aws:kms:eu-west-3:${MOCK_ACCOUNT}:key/account-trail-key`;
+        const asCloudTrail = (action: string, resource: string, resourcePolicy: unknown, context: Record<string, string>) =>
+            evaluate({ principal: "cloudtrail.amazonaws.com", action, resource, account: MOCK_ACCOUNT, context, resourcePolicy });
+        const bucketPolicy = document("account-trail-logs-policy", "policy");
+        const object = `arn:aws:s3:::hotelgenius-account-account-trail-logs/AWSLogs/${MOCK_ACCOUNT}/CloudTrail/eu-west-3/2026/12/06/x.json.gz`;
+        const write = (sourceArn: string) =>
+            asCloudTrail("s3:PutObject", object, bucketPolicy, {
+                "aws:SourceArn": sourceArn,
+                "aws:SecureTransport": "true",
+                "s3:x-amz-acl": "bucket-owner-full-control",
+                "s3:x-amz-server-side-encryption": "aws:kms",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": key,
+            });
+        expect(await write(trailArn)).toBe("Allowed");
+        expect(await write(other)).toBe("ImplicitlyDenied");
+        const keyPolicy = document("account-trail-key", "policy");
+        const dataKey = (sourceArn: string, context: string) =>
+            asCloudTrail("kms:GenerateDataKey", key, keyPolicy, { "aws:SourceArn": sourceArn, "kms:EncryptionContext:aws:cloudtrail:arn": context });
+        expect(await dataKey(trailArn, trailArn)).toBe("Allowed");
+        expect(await dataKey(other, other)).toBe("ImplicitlyDenied");
+        expect(await dataKey(trailArn, other)).toBe("ImplicitlyDenied");
+    });
+
     it("guards its key like the backup keys (break-glass only for policy changes) and lets CloudTrail encrypt for this trail only", async () => {
         const policy = document("account-trail-key", "policy");
         expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual([
