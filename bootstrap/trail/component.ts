@@ -42,12 +42,12 @@ export class AccountTrail extends pulumi.ComponentResource {
     public readonly keyArn: pulumi.Output<string>;
 
     constructor(name: string, args: AccountTrailArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(ACCOUNT_TRAIL_TYPE, name, {}, opts);
         if (args.expirationDays < args.objectLockDays) {
             throw new Error(
                 `AccountTrail ${name}: expirationDays ${args.expirationDays} is shorter than objectLockDays ${args.objectLockDays}; allowed: at least the lock`,
             );
         }
+        super(ACCOUNT_TRAIL_TYPE, name, {}, opts);
         const child: pulumi.CustomResourceOptions = { parent: this };
         const kept: pulumi.CustomResourceOptions = { ...child, protect: args.protect, retainOnDelete: args.protect };
         const identity = pulumi.output(args.account).apply((account) => ({ account, region: args.region, name: TRAIL_NAME }));
