@@ -1,13 +1,12 @@
 // The deploy roles against what the main program really creates: for every named resource in
-// plans/prod.json and plans/staging.json, the create call on its ARN, judged by AWS's evaluation
-// logic with the role's policy and its boundary. Its own environment's role may; the other's may not
+// plans/prod.json and plans/staging.json, the create call on its ARN (with the permissions boundary
+// the plan gives a role or user), judged by AWS's evaluation logic with the role's policy and its boundary. Its own environment's role may; the other's may not
 // (the control: a role allowed everything would fail it).
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT } from "../scripts/mockRuntime.js";
 import type { Plan, PlannedResource } from "../scripts/planFormat.js";
-import { deployBoundaryPolicyArn } from "../stacks/shared/account.js";
 import { evaluate } from "../test/iamEvaluation.js";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -15,7 +14,12 @@ const load = (file: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "pl
 const account = load("bootstrap-account.json");
 const policyOf = (name: string) => JSON.parse(account.resources.find((resource) => resource.name === name)!.inputs["policy"] as string);
 const boundary = policyOf("ci-deploy-boundary");
-const BOUNDARY_ARN = deployBoundaryPolicyArn(MOCK_ACCOUNT);
+
+/** The boundary the main program puts on a role or user, as CreateRole/CreateUser sees it: none when it sets none, which the deploy roles refuse. */
+function boundaryGiven(resource: PlannedResource): Record<string, string> {
+    const boundary = resource.inputs["permissionsBoundary"];
+    return typeof boundary === "string" ? { "iam:PermissionsBoundary": boundary } : {};
+}
 
 interface CreateCall {
     action: string;
@@ -31,9 +35,9 @@ function createCall(resource: PlannedResource, region: string): CreateCall | und
         case "aws:s3/bucket:Bucket":
             return { action: "s3:CreateBucket", resource: `arn:aws:s3:::${resource.inputs["bucket"]}` };
         case "aws:iam/role:Role":
-            return { action: "iam:CreateRole", resource: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}`, context: { "iam:PermissionsBoundary": BOUNDARY_ARN } };
+            return { action: "iam:CreateRole", resource: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}`, context: boundaryGiven(resource) };
         case "aws:iam/user:User":
-            return { action: "iam:CreateUser", resource: `arn:aws:iam::${MOCK_ACCOUNT}:user/${name}`, context: { "iam:PermissionsBoundary": BOUNDARY_ARN } };
+            return { action: "iam:CreateUser", resource: `arn:aws:iam::${MOCK_ACCOUNT}:user/${name}`, context: boundaryGiven(resource) };
         case "aws:sns/topic:Topic":
             return { action: "sns:CreateTopic", resource: `arn:aws:sns:${at}:${name}` };
         case "aws:sqs/queue:Queue":

@@ -20,6 +20,7 @@ import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
 import type { BackupScheduleSettings } from "./schedule.js";
 import { checkFargateSize, checkImageUri } from "./task.js";
 import type { PolicyDocument } from "../shared/iam.js";
+import { boundaryOf } from "../shared/account.js";
 
 export const BACKUP_JOB_TYPE = "hotelgenius:ops:BackupJob";
 /** The container's name in both task definitions. */
@@ -40,6 +41,8 @@ export const DRILL_SHELL_COMMAND = 'exec node /app/dist/cli.js verify --scratch-
 export interface BackupJobArgs {
     project: string;
     stack: string;
+    /** The deploy roles' permissions boundary (bootstrap/), which every role and user they create must carry. */
+    permissionsBoundary?: string;
     /** Protect and retain the key of the job's logs and secrets (prod): without it they cannot be read. */
     protectData: boolean;
     /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
@@ -104,6 +107,8 @@ interface TaskSpec {
 }
 
 export class BackupJob extends pulumi.ComponentResource {
+    /** Carried by every role this component creates (args.permissionsBoundary). */
+    private readonly permissionsBoundary?: string;
     public readonly clusterName: pulumi.Output<string>;
     public readonly clusterArn: pulumi.Output<string>;
     public readonly backupTaskDefinitionArn: pulumi.Output<string>;
@@ -129,6 +134,7 @@ export class BackupJob extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const names = checkArgs(args);
         super(BACKUP_JOB_TYPE, name, {}, opts);
+        this.permissionsBoundary = args.permissionsBoundary;
         const { settings, region, layout } = args;
         const child = { parent: this };
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
@@ -474,7 +480,11 @@ export class BackupJob extends pulumi.ComponentResource {
     }
 
     private role(id: string, roleName: string, description: string, trust: pulumi.Input<PolicyDocument>, permissions: pulumi.Input<PolicyDocument>) {
-        const role = new aws.iam.Role(id, { name: roleName, description, assumeRolePolicy: jsonPolicy(trust) }, { parent: this });
+        const role = new aws.iam.Role(
+            id,
+            { name: roleName, description, assumeRolePolicy: jsonPolicy(trust), ...boundaryOf({ permissionsBoundary: this.permissionsBoundary }) },
+            { parent: this },
+        );
         const policy = new aws.iam.RolePolicy(`${id}-policy`, { name: "least-privilege", role: role.id, policy: jsonPolicy(permissions) }, { parent: this });
         return { arn: role.arn, policy };
     }

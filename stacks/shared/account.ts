@@ -25,3 +25,8 @@ export function breakGlassRoleArn(account: string): string {
 export function deployBoundaryPolicyArn(account: string): string {
     return `arn:aws:iam::${account}:policy/${DEPLOY_BOUNDARY_POLICY_NAME}`;
 }
+
+/** The `permissionsBoundary` input of a role or user the deploy roles create, when a boundary is given. */
+export function boundaryOf(args: { permissionsBoundary?: string }): { permissionsBoundary?: string } {
+    return args.permissionsBoundary === undefined ? {} : { permissionsBoundary: args.permissionsBoundary };
+}
