@@ -171,6 +171,18 @@ describe("what CI's roles may do", () => {
         );
     });
 
+    it("a deploy role tags a key it creates with its own stack, and cannot claim another stack's key by retagging it", async () => {
+        const staging = "hotelgenius-account-ci-deploy-staging";
+        const request = { "aws:RequestTag/project": "hotelgenius-ops", "aws:RequestTag/stack": "staging" };
+        expect(await asRole(staging, "kms:CreateKey", "*", request, boundary())).toBe("Allowed");
+        expect(await asRole(staging, "kms:CreateKey", "*", { ...request, "aws:RequestTag/stack": "prod" }, boundary())).toBe("ImplicitlyDenied");
+        expect(await asRole(staging, "kms:TagResource", prodKey, request, boundary())).toBe("Allowed");
+        expect(await asRole(staging, "kms:TagResource", prodKey, { ...request, ...prodKeyTags }, boundary())).toBe("ImplicitlyDenied");
+        const group = `arn:aws:ec2:eu-west-3:${MOCK_ACCOUNT}:security-group/sg-backup-job`;
+        expect(await asRole(staging, "ec2:CreateTags", group, request, boundary())).toBe("Allowed");
+        expect(await asRole(staging, "ec2:CreateTags", group, { ...request, ...prodKeyTags }, boundary())).toBe("ImplicitlyDenied");
+    });
+
     it("deploy-prod creates its stack's roles only with the boundary on them", async () => {
         const deploy = "hotelgenius-account-ci-deploy-prod";
         const role = roleArn("hotelgenius-ops-prod-backup-task");

@@ -188,7 +188,8 @@ export function deployPolicy(scope: Scope, environment: DeployEnvironment): Poli
                 Effect: "Allow",
                 Action: ["kms:CreateKey", "kms:TagResource"],
                 Resource: "*",
-                Condition: { StringEquals: requestTagged },
+                // A key being created has no tags yet; an existing key keeps its stack: no claiming another stack's key by retagging it.
+                Condition: { StringEquals: requestTagged, StringEqualsIfExists: { "aws:ResourceTag/stack": environment } },
             },
             {
                 Sid: "ManageOwnKeys",
@@ -279,10 +280,18 @@ export function deployPolicy(scope: Scope, environment: DeployEnvironment): Poli
                 Resource: "arn:aws:route53:::healthcheck/*",
             },
             {
-                Sid: "CreateTaggedSecurityGroups",
+                Sid: "CreateSecurityGroups",
                 Effect: "Allow",
-                Action: ["ec2:CreateSecurityGroup", "ec2:CreateTags"],
+                Action: "ec2:CreateSecurityGroup",
                 Resource: [`arn:aws:ec2:*:${scope.account}:security-group/*`, `arn:aws:ec2:*:${scope.account}:vpc/*`],
+            },
+            {
+                Sid: "TagOwnSecurityGroups",
+                Effect: "Allow",
+                Action: "ec2:CreateTags",
+                Resource: `arn:aws:ec2:*:${scope.account}:security-group/*`,
+                // As for keys: tags at creation, or on a group already this stack's.
+                Condition: { StringEquals: requestTagged, StringEqualsIfExists: { "aws:ResourceTag/stack": environment } },
             },
             {
                 Sid: "ManageOwnSecurityGroups",
