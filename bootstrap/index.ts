@@ -3,8 +3,10 @@
 // and the repository's delivery settings. Settings are validated before anything is registered.
 import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT_PROJECT, TRAIL_NAME } from "../stacks/shared/account.js";
 import { defaultTags, nameStem } from "../stacks/shared/naming.js";
+import { ciUpdateRefusal } from "./administratorOnly.js";
 import { BreakGlass } from "./breakGlass/component.js";
 import { CiAccess } from "./ciAccess/component.js";
 import { RepositorySettings } from "./repository/component.js";
@@ -12,6 +14,8 @@ import { loadAccountSettings } from "./settings.js";
 import { AccountTrail } from "./trail/component.js";
 import { stateObjectsOf } from "./ciAccess/backend.js";
 
+const refusal = ciUpdateRefusal(process.env, pulumi.runtime.isDryRun());
+if (refusal !== undefined) throw new Error(refusal);
 const settings = loadAccountSettings();
 const { ciAccess } = settings;
 const tags = defaultTags({ project: settings.project, stack: settings.stack, owner: settings.account.owner });
