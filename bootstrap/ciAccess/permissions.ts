@@ -22,7 +22,6 @@ export const READ_ACTIONS: readonly string[] = [
     "s3:GetEncryptionConfiguration",
     "s3:GetLifecycleConfiguration",
     "s3:GetReplicationConfiguration",
-    "s3:GetObjectLockConfiguration",
     "s3:GetIntelligentTieringConfiguration",
     "s3:GetInventoryConfiguration",
     "s3:GetMetricsConfiguration",
