@@ -16,6 +16,7 @@ export function backupJobArgs(settings: Settings, backups: BackupStorage): Backu
         region: settings.region,
         settings: settings.job,
         schedule: settings.schedule,
+        backupName: settings.alerts.backupDatabaseName,
         databaseUrl: settings.databaseUrl,
         sentryDsn: settings.job.sentryDsn,
         bucketName: backups.bucketName,
