@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
     test: {
-        include: ["stacks/**/*.test.ts", "test/**/*.test.ts", "job/test/**/*.test.ts", "policy/**/*.test.ts", "scripts/**/*.test.ts"],
+        include: ["stacks/**/*.test.ts", "bootstrap/**/*.test.ts", "test/**/*.test.ts", "job/test/**/*.test.ts", "policy/**/*.test.ts", "scripts/**/*.test.ts"],
         // Real PostgreSQL and S3 servers start per test file; two cores cannot run many at once.
         fileParallelism: true,
         maxWorkers: 2,

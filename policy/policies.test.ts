@@ -86,8 +86,15 @@ function alarmWith(inputs: Record<string, unknown>): (resources: PlannedResource
 }
 
 describe("the committed plans", () => {
-    it.each(["prod", "staging"])("%s passes every policy", (stack) => {
+    it.each(["prod", "staging", "bootstrap-account"])("%s passes every policy", (stack) => {
         expect(planViolations(committedPlan(stack))).toEqual([]);
+    });
+
+    it("the account program's plan is judged by the same rules: its trail bucket without versioning or its key policy fails", () => {
+        const account = committedPlan("bootstrap-account");
+        const without = (name: string): Plan => ({ ...account, resources: account.resources.filter((resource) => resource.name !== name) });
+        expect(firedPolicies(without("account-trail-logs-versioning"))).toEqual(["s3-versioning-enabled"]);
+        expect(firedPolicies(without("account-trail-logs-policy"))).toEqual(["s3-tls-only"]);
     });
 
     it("a well-formed task role, task definition, log group and alarm pass too (the crafted cases below break one thing each)", () => {

@@ -473,3 +473,59 @@ describe.concurrent("plan command line", () => {
         expect(result.stderr).toContain("hotelgenius-ops:databaseUrl: [secret]; must not be empty");
     });
 });
+
+describe.concurrent("the account program's plan (bootstrap/)", () => {
+    const accountWith = (overrides: Record<string, unknown>, label: string): string => {
+        const document = parse(readFileSync(path.join(ROOT, "bootstrap", "Pulumi.account.yaml"), "utf8"));
+        for (const [key, value] of Object.entries(overrides)) document.config[key] = value;
+        const file = path.join(scratch, `Pulumi.account-${label}.yaml`);
+        writeFileSync(file, stringify(document));
+        return file;
+    };
+
+    it("plans/bootstrap-account.json matches the program (run `npm run plan:update` when this fails)", async () => {
+        const result = await plan(["--program", "bootstrap", "--stack", "account", "--json"]);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+        const committed = readFileSync(path.join(ROOT, "plans", "bootstrap-account.json"), "utf8");
+        expect(result.stdout === committed, "plans/bootstrap-account.json is stale: run npm run plan:update and commit it").toBe(true);
+    });
+
+    it("an account whose organization trail is named gets no trail, bucket or trail key, and reports that trail", async () => {
+        const orgTrail = "arn:aws:cloudtrail:eu-west-1:111111111111:trail/org-trail";
+        const result = await plan([
+            "--program",
+            "bootstrap",
+            "--stack",
+            "account",
+            "--config-file",
+            accountWith({ "hotelgenius-account:organizationTrailArn": orgTrail }, "org-trail"),
+            "--json",
+        ]);
+        expect(result.code).toBe(0);
+        const withOrgTrail: Plan = JSON.parse(result.stdout);
+        const own: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "bootstrap-account.json"), "utf8"));
+        const trailResources = (document: Plan) => document.resources.filter((resource) => resource.name.startsWith("account-trail")).length;
+        expect(trailResources(own)).toBeGreaterThan(0);
+        expect(trailResources(withOrgTrail)).toBe(0);
+        expect(withOrgTrail.resources.filter((resource) => /cloudtrail|s3\/|kms\//.test(resource.type))).toEqual([]);
+        expect([withOrgTrail.outputs["trailName"], withOrgTrail.outputs["trailArn"]]).toEqual([orgTrail, orgTrail]);
+    });
+
+    it("refuses bad account settings before planning, exit 3, each by key, value and what is allowed", async () => {
+        const file = accountWith({ "hotelgenius-account:githubRepository": "a/b", "hotelgenius-account:trailObjectLockDays": 0 }, "bad");
+        const result = await plan(["--program", "bootstrap", "--stack", "account", "--config-file", file, "--json"]);
+        expect(result.code).toBe(3);
+        expect(result.stdout).toBe("");
+        expect(result.stderr.trim().split("\n")).toEqual([
+            'hotelgenius-account:trailObjectLockDays: "0"; must be a whole number from 1 to 3650',
+            'hotelgenius-account:githubRepository: "a/b"; must be a repository name (1-100 letters, digits, . _ -)',
+        ]);
+    });
+
+    it("names the programs when --program is not one of them", async () => {
+        const result = await plan(["--program", "account", "--stack", "account"]);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain('--program "account" is not a program; allowed: main, bootstrap');
+    });
+});

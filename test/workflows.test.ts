@@ -151,7 +151,7 @@ describe("every workflow", () => {
             const permissions = job.permissions as Record<string, string>;
             expect(permissions["id-token"] === "write").toBe(assumes);
             for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
-                expect(step.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.AWS_(PREVIEW|DEPLOY)_ROLE_ARN \}\}$/);
+                expect(step.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.AWS_(PREVIEW|DRIFT|DEPLOY)_ROLE_ARN \}\}$/);
             }
         }
     });
@@ -287,6 +287,15 @@ describe("drift.yml", () => {
         const [pulumi] = pulumiSteps(document.jobs["drift"]!);
         expect(pulumi!.with).toMatchObject({ command: "preview", "stack-name": "prod", refresh: true, "expect-no-changes": true });
         expect(document.jobs["drift"]!.permissions).toEqual({ contents: "read", "id-token": "write" });
+    });
+
+    it("refreshes as the drift role (trusted for main only, it reads secret values), never as the preview role pull requests get", () => {
+        const roles = (file: string) =>
+            Object.values(workflow(file).jobs).flatMap((job) =>
+                job.steps.filter((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@")).map((step) => step.with?.["role-to-assume"]),
+            );
+        expect(roles("drift.yml")).toEqual(["${{ vars.AWS_DRIFT_ROLE_ARN }}"]);
+        expect(files.filter((file) => file !== "drift.yml" && roles(file).includes("${{ vars.AWS_DRIFT_ROLE_ARN }}"))).toEqual([]);
     });
 
     it("notifies by issue when the check fails, from a job that may only write issues", () => {

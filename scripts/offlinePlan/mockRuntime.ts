@@ -1,4 +1,4 @@
-// The one mock-runtime harness: unit tests and the offline plan (scripts/plan.ts) both run the
+// The one mock-runtime harness: unit tests and the offline plan (scripts/offlinePlan/plan.ts) both run the
 // Pulumi program through it, so what the tests assert is exactly what a reviewer reads in plans/.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -47,6 +47,8 @@ export interface OfflineRunOptions {
      * offline plan is a preview. False runs it as `pulumi up` would.
      */
     preview?: boolean;
+    /** The Pulumi project the program belongs to; default the main program's. */
+    project?: string;
     /** Imports the program; called only after config and mocks are in place. */
     load: () => Promise<Record<string, unknown>>;
 }
@@ -127,6 +129,12 @@ function typeSpecificState(type: string, name: string, inputs: Record<string, an
             return { url: `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT}/${physical}` };
         case "aws:scheduler/schedule:Schedule":
             return { arn: `arn:aws:scheduler:${at}:schedule/default/${physical}` };
+        case "aws:iam/role:Role":
+            return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role${inputs["path"] ?? "/"}${physical}` };
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${String(inputs["url"]).replace(/^https:\/\//, "")}` };
+        case "aws:cloudtrail/trail:Trail":
+            return { arn: `arn:aws:cloudtrail:${at}:trail/${physical}` };
         case "aws:ec2/securityGroup:SecurityGroup":
             return { id: `sg-${name}` };
         case "docker-build:index:Image":
@@ -182,7 +190,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
                 return invokeResult(args.token, args.inputs, (providerName && providerRegions.get(providerName)) ?? defaultRegion);
             },
         },
-        PROJECT,
+        options.project ?? PROJECT,
         options.stack,
         options.preview ?? true,
     );

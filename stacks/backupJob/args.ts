@@ -1,6 +1,8 @@
 // How a stack's settings and the components' outputs become the backup job component's arguments: written
 // once for index.ts and for the mock-runtime programs the tests run, so both wire it alike.
 import type { Settings } from "../settings/registry.js";
+import { deployBoundaryPolicyArn } from "../shared/account.js";
+import { roleAccount } from "../shared/guardedKey.js";
 import type { BackupStorage } from "../storage/component.js";
 import type { BackupJobArgs } from "./component.js";
 
@@ -9,6 +11,7 @@ export function backupJobArgs(settings: Settings, backups: BackupStorage): Backu
     return {
         project: settings.project,
         stack: settings.stack,
+        permissionsBoundary: deployBoundaryPolicyArn(roleAccount(settings.storage.breakGlassRoleArn)),
         protectData: settings.storage.protectData,
         region: settings.region,
         settings: settings.job,

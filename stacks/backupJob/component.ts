@@ -21,6 +21,7 @@ import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
 import { checkFargateSize, checkImageUri, taskDefinition } from "./task.js";
 import { jobNetwork } from "./network.js";
 import type { PolicyDocument } from "../shared/iam.js";
+import { boundaryOf } from "../shared/account.js";
 
 export const BACKUP_JOB_TYPE = "hotelgenius:ops:BackupJob";
 /** Sentry marks a run failed this long after the job's own maximum runtime, which it reports itself. */
@@ -45,6 +46,8 @@ export function drillShellCommand(backupName: string): string {
 export interface BackupJobArgs {
     project: string;
     stack: string;
+    /** The deploy roles' permissions boundary (bootstrap/), which every role and user they create must carry. */
+    permissionsBoundary?: string;
     /** Protect and retain the key of the job's logs and secrets (prod): without it they cannot be read. */
     protectData: boolean;
     /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
@@ -97,6 +100,8 @@ function checkArgs(args: BackupJobArgs): BackupJobNames {
 }
 
 export class BackupJob extends pulumi.ComponentResource {
+    /** Carried by every role this component creates (args.permissionsBoundary). */
+    private readonly permissionsBoundary?: string;
     public readonly clusterName: pulumi.Output<string>;
     public readonly clusterArn: pulumi.Output<string>;
     public readonly backupTaskDefinitionArn: pulumi.Output<string>;
@@ -122,6 +127,7 @@ export class BackupJob extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const names = checkArgs(args);
         super(BACKUP_JOB_TYPE, name, {}, opts);
+        this.permissionsBoundary = args.permissionsBoundary;
         const { settings, region, layout } = args;
         const child = { parent: this };
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
@@ -377,7 +383,11 @@ export class BackupJob extends pulumi.ComponentResource {
     }
 
     private role(id: string, roleName: string, description: string, trust: pulumi.Input<PolicyDocument>, permissions: pulumi.Input<PolicyDocument>) {
-        const role = new aws.iam.Role(id, { name: roleName, description, assumeRolePolicy: jsonPolicy(trust) }, { parent: this });
+        const role = new aws.iam.Role(
+            id,
+            { name: roleName, description, assumeRolePolicy: jsonPolicy(trust), ...boundaryOf({ permissionsBoundary: this.permissionsBoundary }) },
+            { parent: this },
+        );
         const policy = new aws.iam.RolePolicy(`${id}-policy`, { name: "least-privilege", role: role.id, policy: jsonPolicy(permissions) }, { parent: this });
         return { arn: role.arn, policy };
     }

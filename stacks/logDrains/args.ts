@@ -1,6 +1,8 @@
 // How a stack's settings and the components' outputs become the log drains component's arguments: written
 // once for index.ts and for the mock-runtime programs the tests run, so both wire it alike.
 import type * as pulumi from "@pulumi/pulumi";
+import { deployBoundaryPolicyArn } from "../shared/account.js";
+import { roleAccount } from "../shared/guardedKey.js";
 import type { Settings } from "../settings/registry.js";
 import type { LogDrainsArgs } from "./component.js";
 
@@ -9,6 +11,7 @@ export function logDrainsArgs(settings: Settings, backupJobLogGroupName?: pulumi
     return {
         project: settings.project,
         stack: settings.stack,
+        permissionsBoundary: deployBoundaryPolicyArn(roleAccount(settings.storage.breakGlassRoleArn)),
         region: settings.region,
         settings: settings.logDrains,
         protectData: settings.storage.protectData,

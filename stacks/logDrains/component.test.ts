@@ -233,8 +233,11 @@ describe("LogDrains without a log service (prod settings)", () => {
         }
     });
 
-    it("gives the Railway forwarder a user that may only put into and describe the Railway stream", () => {
-        expect(named("logs-railway-ingest").inputs).toEqual({ name: "hotelgenius-ops-prod-railway-log-ingest" });
+    it("gives the Railway forwarder a user that may only put into and describe the Railway stream, under the deploy boundary", () => {
+        expect(named("logs-railway-ingest").inputs).toEqual({
+            name: "hotelgenius-ops-prod-railway-log-ingest",
+            permissionsBoundary: "arn:aws:iam::000000000000:policy/hotelgenius-account-deploy-boundary",
+        });
         expect(named("logs-railway-ingest-policy").inputs["user"]).toBe("hotelgenius-ops-prod-railway-log-ingest");
         expect(json("logs-railway-ingest-policy", "policy")).toEqual(ingestPermissions(STREAM_ARN("railway")));
         expect(named("logs-railway-ingest-key").inputs).toEqual({ user: "hotelgenius-ops-prod-railway-log-ingest" });

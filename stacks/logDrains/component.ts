@@ -6,6 +6,7 @@
 //
 // Two streams because a stream that decompresses CloudWatch Logs records fails every other record.
 import { hardenedBucket } from "../shared/hardenedBucket.js";
+import { boundaryOf } from "../shared/account.js";
 import { guardedKey } from "../shared/guardedKey.js";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -37,6 +38,8 @@ export const LOG_DRAINS_TYPE = "hotelgenius:ops:LogDrains";
 export interface LogDrainsArgs {
     project: string;
     stack: string;
+    /** The deploy roles' permissions boundary (bootstrap/), which every role and user they create must carry. */
+    permissionsBoundary?: string;
     /** Region of the provider the component is given: the archive stays next to the backups. */
     region: string;
     settings: LogDrainSettings;
@@ -184,6 +187,7 @@ export class LogDrains extends pulumi.ComponentResource {
                 name: names.deliveryRole,
                 description: `Firehose delivery of ${args.project} ${args.stack} logs to the archive${settings.logService ? " and the log service" : ""}`,
                 assumeRolePolicy: pulumi.jsonStringify(account.apply(deliveryTrustPolicy)),
+                ...boundaryOf(args),
             },
             child,
         );
@@ -262,6 +266,7 @@ export class LogDrains extends pulumi.ComponentResource {
                 name: names.subscriptionRole,
                 description: `CloudWatch Logs subscriptions of ${args.project} ${args.stack} into the log drain`,
                 assumeRolePolicy: pulumi.jsonStringify(account.apply((id) => subscriptionTrustPolicy(region, id))),
+                ...boundaryOf(args),
             },
             child,
         );
@@ -291,7 +296,7 @@ export class LogDrains extends pulumi.ComponentResource {
             }
         }
 
-        const ingestUser = new aws.iam.User(`${name}-railway-ingest`, { name: names.ingestUser }, child);
+        const ingestUser = new aws.iam.User(`${name}-railway-ingest`, { name: names.ingestUser, ...boundaryOf(args) }, child);
         new aws.iam.UserPolicy(
             `${name}-railway-ingest-policy`,
             { name: `${names.ingestUser}-put-records`, user: ingestUser.name, policy: pulumi.jsonStringify(railway.arn.apply(ingestPermissions)) },

@@ -12,7 +12,7 @@ import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, s
 import { checkDataRegion, type DataResidency } from "./checks.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: areas differ in their settings' value types.
-type AnyArea = Area<Record<string, Setting<any>>>;
+export type AnyArea = Area<Record<string, Setting<any>>>;
 
 /** In the order docs/settings.md lists them. */
 export const AREAS: readonly AnyArea[] = [coreArea, backupStorageArea, backupJobArea, logDrainsArea, monitoringArea, alertsArea];
@@ -81,43 +81,14 @@ export interface ParseSettingsInput {
 
 /** Validates a stack's raw settings; throws SettingsError listing every problem at once. */
 export function parseSettings(input: ParseSettingsInput): Settings {
-    const { project, stack, values: raw, secretKeys } = input;
-    const problems: SettingsProblem[] = [];
-    const keyOf = (name: string) => `${project}:${name}`;
-    const shown = (name: string, value: string) => (secretKeys.has(keyOf(name)) || SETTINGS[name]?.secret ? OFFLINE_SECRET : value);
-    const problem = (name: string, value: string | undefined, allowed: string) =>
-        problems.push({ key: name.includes(":") ? name : keyOf(name), value: value === undefined ? undefined : shown(name, value), allowed });
-
-    checkKeys(project, raw, problem);
-    const residency = raw[keyOf("dataResidency")];
-    const region = checkedRegion(raw["aws:region"], residency === undefined || residency === "eu" ? "eu" : undefined, problem);
-
-    // The Pulumi CLI refuses a typed setting with neither a stack value nor a default, so Pulumi.yaml gives each
-    // optional setting an empty default ("" or []), which means unset.
-    const given = (name: string): string | undefined => {
-        const value = raw[keyOf(name)];
-        return SETTINGS[name]?.optional && (value === "" || value === "[]") ? undefined : value;
-    };
-    const parsed: Record<string, unknown> = {};
-    for (const [name, setting] of Object.entries(SETTINGS)) {
-        const value = parseOne(name, setting, given(name), secretKeys.has(keyOf(name)), problem);
-        if (value !== undefined) parsed[name] = value;
-    }
-    const context: AreaContext = { project, stack, region, keyOf, isSet: (name) => given(name) !== undefined };
-    for (const area of AREAS) {
-        for (const relation of area.relations?.(parsed, context) ?? []) {
-            problem(relation.setting, relation.value === undefined ? undefined : String(relation.value), relation.allowed);
-            delete parsed[relation.setting];
-        }
-    }
-    if (problems.length > 0) throw new SettingsError(problems);
-
+    const { parsed, region } = checkedAreaValues(AREAS, input);
+    const { project, stack } = input;
     const core = parsed as CoreValues;
     const job = parsed as JobValues;
     return deepFreeze<Settings>({
         project,
         stack,
-        region: region!,
+        region,
         owner: core.owner,
         alertEmails: core.alertEmails,
         dataResidency: core.dataResidency,
@@ -128,6 +99,46 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         alerts: valuesOf(alertsArea, parsed),
         job: backupJobSettings(valuesOf(backupJobArea, parsed)),
     });
+}
+
+/**
+ * Checks raw settings against `areas` (the keys, aws:region, each setting, then the areas'
+ * relations) and returns what parsed; throws SettingsError listing every problem at once. The main
+ * program and the account program (bootstrap/) each pass their own areas.
+ */
+export function checkedAreaValues(areas: readonly AnyArea[], input: ParseSettingsInput): { parsed: Record<string, unknown>; region: string } {
+    const { project, stack, values: raw, secretKeys } = input;
+    const settings: Record<string, Setting<unknown>> = Object.fromEntries(areas.flatMap((area) => Object.entries(area.settings)));
+    const problems: SettingsProblem[] = [];
+    const keyOf = (name: string) => `${project}:${name}`;
+    const shown = (name: string, value: string) => (secretKeys.has(keyOf(name)) || settings[name]?.secret ? OFFLINE_SECRET : value);
+    const problem = (name: string, value: string | undefined, allowed: string) =>
+        problems.push({ key: name.includes(":") ? name : keyOf(name), value: value === undefined ? undefined : shown(name, value), allowed });
+
+    checkKeys(project, Object.keys(settings), raw, problem);
+    const residency = raw[keyOf("dataResidency")];
+    const region = checkedRegion(raw["aws:region"], residency === undefined || residency === "eu" ? "eu" : undefined, problem);
+
+    // The Pulumi CLI refuses a typed setting with neither a stack value nor a default, so Pulumi.yaml gives each
+    // optional setting an empty default ("" or []), which means unset.
+    const given = (name: string): string | undefined => {
+        const value = raw[keyOf(name)];
+        return settings[name]?.optional && (value === "" || value === "[]") ? undefined : value;
+    };
+    const parsed: Record<string, unknown> = {};
+    for (const [name, setting] of Object.entries(settings)) {
+        const value = parseOne(name, setting, given(name), secretKeys.has(keyOf(name)), problem);
+        if (value !== undefined) parsed[name] = value;
+    }
+    const context: AreaContext = { project, stack, region, keyOf, isSet: (name) => given(name) !== undefined };
+    for (const area of areas) {
+        for (const relation of area.relations?.(parsed, context) ?? []) {
+            problem(relation.setting, relation.value === undefined ? undefined : String(relation.value), relation.allowed);
+            delete parsed[relation.setting];
+        }
+    }
+    if (problems.length > 0) throw new SettingsError(problems);
+    return { parsed, region: region! };
 }
 
 /** The parsed values of one area's settings only. */
@@ -199,6 +210,11 @@ function coerce(setting: Setting<unknown>, given: string): unknown {
  * them. Call it before registering any resource, so bad settings stop the update up front.
  */
 export function loadSettings(): Settings {
+    return parseSettings(runtimeSettings());
+}
+
+/** The running program's raw settings, as the Pulumi CLI handed them over, and which of them are secret. */
+export function runtimeSettings(): ParseSettingsInput {
     const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
     // @internal in the typings, but it is how the SDK itself learns which keys the CLI decrypted.
     const isConfigSecret = runtime.isConfigSecret;
@@ -209,7 +225,7 @@ export function loadSettings(): Settings {
     }
     const values = pulumi.runtime.allConfig();
     const secretKeys = new Set(Object.keys(values).filter((key) => isConfigSecret(key)));
-    return parseSettings({ project: pulumi.getProject(), stack: pulumi.getStack(), values, secretKeys });
+    return { project: pulumi.getProject(), stack: pulumi.getStack(), values, secretKeys };
 }
 
 /** Full keys of the settings a stack's Pulumi ESC environment must provide when it imports one. */
@@ -226,8 +242,8 @@ function requiredHint(name: string, setting: Setting<unknown>): string {
     return `: set it with \`pulumi config set ${name} <value>\``;
 }
 
-function checkKeys(project: string, values: Readonly<Record<string, string>>, problem: AddProblem): void {
-    const known = SETTING_NAMES.map((name) => `${project}:${name}`);
+function checkKeys(project: string, names: readonly string[], values: Readonly<Record<string, string>>, problem: AddProblem): void {
+    const known = names.map((name) => `${project}:${name}`);
     const namespaces = [project, ...PROVIDER_NAMESPACES];
     for (const key of Object.keys(values)) {
         const colon = key.indexOf(":");

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
 import { bucketPolicy, hardenedBucket } from "./hardenedBucket.js";
+import type { PolicyStatement } from "./iam.js";
 import type { LifecycleRule } from "./lifecycle.js";
 
 const RULES: LifecycleRule[] = [
@@ -16,6 +17,13 @@ const RULES: LifecycleRule[] = [
         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
     },
 ];
+const SERVICE_GRANT: PolicyStatement = {
+    Sid: "AllowServiceWrite",
+    Effect: "Allow",
+    Principal: { Service: "cloudtrail.amazonaws.com" },
+    Action: "s3:PutObject",
+    Resource: "arn:aws:s3:::hotelgenius-test-locked/AWSLogs/*",
+};
 const CHAIN = ["public-access", "policy", "ownership", "encryption", "versioning"];
 
 let run: OfflineRun;
@@ -35,6 +43,7 @@ beforeAll(async () => {
                 lifecycleRules: RULES,
                 objectLock: { mode: "COMPLIANCE", days: 35 },
                 forceDestroy: false,
+                policyStatements: [SERVICE_GRANT],
                 bucketOptions: guarded,
                 configurationOptions: guarded,
             });
@@ -104,6 +113,12 @@ describe("hardenedBucket", () => {
         expect(JSON.parse(named("plain-policy").inputs["policy"] as string)).toEqual(bucketPolicy("arn:aws:s3:::hotelgenius-test-plain", keyArn));
         expect(named("plain-versioning").inputs).toEqual({ bucket: "hotelgenius-test-plain", versioningConfiguration: { status: "Enabled" } });
         expect(named("plain-lifecycle").inputs).toEqual({ bucket: "hotelgenius-test-plain", rules: RULES });
+    });
+
+    it("appends a service's grants after the hardening's denies, which still apply to it", () => {
+        const keyArn = `arn:aws:kms:eu-west-3:${MOCK_ACCOUNT}:key/data-key`;
+        const hardening = bucketPolicy("arn:aws:s3:::hotelgenius-test-locked", keyArn);
+        expect(JSON.parse(named("locked-policy").inputs["policy"] as string)).toEqual({ ...hardening, Statement: [...hardening.Statement, SERVICE_GRANT] });
     });
 
     it("writes each configuration after the one before it (409 OperationAborted), the lock before the lifecycle", () => {

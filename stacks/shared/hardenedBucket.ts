@@ -18,6 +18,8 @@ export interface HardenedBucketArgs {
     objectLock?: { mode: ObjectLockMode; days: number };
     /** Empty the bucket on delete (bypassing GOVERNANCE retention), so that `pulumi destroy` can remove it. */
     forceDestroy: boolean;
+    /** Grants a service needs on this bucket (CloudTrail's writes), after the hardening's denies. */
+    policyStatements?: pulumi.Input<PolicyStatement[]>;
     /** Options of the bucket itself: parent, provider, and protect/retainOnDelete where it holds data to keep. */
     bucketOptions: pulumi.CustomResourceOptions;
     /** Options of each configuration resource; the builder adds the dependsOn that orders them. */
@@ -57,7 +59,15 @@ export function hardenedBucket(args: HardenedBucketArgs): HardenedBucket {
     );
     const policy = new aws.s3.BucketPolicy(
         `${id}-policy`,
-        { bucket: bucket.id, policy: pulumi.jsonStringify(pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) => bucketPolicy(bucketArn, keyArn))) },
+        {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify(
+                pulumi.all([bucket.arn, key.arn, args.policyStatements ?? []]).apply(([bucketArn, keyArn, extra]) => {
+                    const hardening = bucketPolicy(bucketArn, keyArn);
+                    return { ...hardening, Statement: [...hardening.Statement, ...extra] };
+                }),
+            ),
+        },
         after(publicAccess),
     );
     const ownership = new aws.s3.BucketOwnershipControls(

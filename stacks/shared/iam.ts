@@ -3,9 +3,10 @@
 export interface PolicyStatement {
     Sid: string;
     Effect: "Allow" | "Deny";
-    Principal?: "*" | { Service: string | string[] } | { AWS: string };
+    Principal?: "*" | { Service: string | string[] } | { AWS: string | string[] } | { Federated: string };
     Action: string | string[];
     Resource?: string | string[];
+    NotResource?: string | string[];
     Condition?: Record<string, Record<string, string | string[]>>;
 }
 

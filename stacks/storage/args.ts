@@ -1,6 +1,8 @@
 // How a stack's settings and the components' outputs become the backup storage component's arguments: written
 // once for index.ts and for the mock-runtime programs the tests run, so both wire it alike.
 import type { Providers } from "../shared/providers.js";
+import { deployBoundaryPolicyArn } from "../shared/account.js";
+import { roleAccount } from "../shared/guardedKey.js";
 import type { Settings } from "../settings/registry.js";
 import type { BackupStorageArgs } from "./component.js";
 
@@ -8,6 +10,7 @@ export function backupStorageArgs(settings: Settings, providers: Providers): Bac
     return {
         project: settings.project,
         stack: settings.stack,
+        permissionsBoundary: deployBoundaryPolicyArn(roleAccount(settings.storage.breakGlassRoleArn)),
         region: settings.region,
         settings: settings.storage,
         replicaProvider: providers.replica,

@@ -2,6 +2,7 @@
 // region and are replicated, re-encrypted under a second key, to an equally hardened bucket in
 // another region (unless settings.offSiteReplica is off: non-production clones only).
 import * as aws from "@pulumi/aws";
+import { boundaryOf } from "../shared/account.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupLayout, BackupStorageSettings } from "./settings.js";
 import { hardenedBucket, type HardenedBucket } from "../shared/hardenedBucket.js";
@@ -23,6 +24,8 @@ export const BACKUP_STORAGE_TYPE = "hotelgenius:ops:BackupStorage";
 export interface BackupStorageArgs {
     project: string;
     stack: string;
+    /** The deploy roles' permissions boundary (bootstrap/), which every role and user they create must carry. */
+    permissionsBoundary?: string;
     /** Region of the primary bucket: the region of the provider the component is given (or the default one). */
     region: string;
     settings: BackupStorageSettings;
@@ -119,6 +122,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                     name: names.replicationRole,
                     description: `S3 replication of ${args.project} ${args.stack} backups to ${settings.replicaRegion}`,
                     assumeRolePolicy: pulumi.jsonStringify(replicationTrustPolicy()),
+                    ...boundaryOf(args),
                 },
                 guarded,
             );
