@@ -37,6 +37,7 @@ const alerts = new Alerts(
         // A stack without an off-site copy (offSiteReplica false) gets no replica topic, rules or replication alarms.
         ...(settings.storage.offSiteReplica ? { replicaRegion: settings.storage.replicaRegion, replicaProvider: providers.replica } : {}),
         usEast1Provider: providers.usEast1,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
         storage: {
             bucketName: backups.bucketName,
             keyArn: backups.keyArn,
