@@ -1,8 +1,10 @@
 // Everything that pages someone: per region, a KMS-encrypted SNS topic with the on-call emails and
 // an independent pager topic (the second channel); EventBridge rules for failed backup tasks and for
 // tampering with the backups' protection or with the alerting itself; CloudWatch alarms on the
-// backup job's metrics, the restore-time budget, replication, error logs and uptime; watchers on
-// every rule's and topic's failed deliveries; the alarm drill's rule; and the ops dashboard.
+// backup job's metrics, the restore-time budget, replication, error logs, the app's errors and
+// uptime; watchers on every rule's and topic's failed deliveries; the alarm drill's rule; and the
+// ops dashboard. Alarms and rules are rows of the alert table (table.ts).
+import { METRIC_DIMENSION } from "../../job/src/contract.js";
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,8 +20,6 @@ import {
     MAX_ALARM_DESCRIPTION,
     MAX_RULE_DESCRIPTION,
     placeholderProblems,
-    type Runbook,
-    RUNBOOKS,
     runbookUrl,
     taskFailedPattern,
     taskFailedToStartPattern,
@@ -37,17 +37,11 @@ import {
 } from "./tampering.js";
 import { pagerProtocol } from "./checks.js";
 import { DEPLOY_ROLE_NAME, deployRoleArn, roleName } from "../shared/account.js";
-import { APP_ERROR_METRICS } from "../logDrains/rules.js";
 import { backupJobNames, backupStorageNames, nameStem } from "../shared/naming.js";
-import { RESTORE_TIME_WARNING_SHARE, type AlertsSettings } from "./settings.js";
+import type { AlertsSettings } from "./settings.js";
+import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type EventRuleRow, type SummaryFacts, TASK_RULES } from "./table.js";
 
 export const ALERTS_TYPE = "hotelgenius:ops:Alerts";
-/** The backup job's CloudWatch Embedded Metric Format namespace (job/src/observability/emf.ts METRIC_NAMESPACE). */
-export const BACKUP_NAMESPACE = "HotelGenius/Backup";
-/** The log-drains area's metric filters count error lines here, across every drained log group; the Railway forwarder counts the app's here too. */
-export const LOG_NAMESPACE = "HotelGenius/Logs";
-/** Connection-timeout error lines of the app in 5 minutes that page: one is a blip (a Neon compute waking), three are an outage starting. */
-export const DATABASE_TIMEOUT_LINES_PER_5_MINUTES = 3;
 
 export interface BackupStorageRefs {
     bucketName: pulumi.Input<string>;
@@ -96,25 +90,51 @@ export interface AlertsArgs {
     errorLogGroups?: Record<string, pulumi.Input<string>>;
 }
 
-/**
- * `page`: the alert emails and the pager (the second channel) — someone must act now. `notify`: the
- * alert emails only — someone must look today.
- */
-export type Severity = "page" | "notify";
-
-interface AlarmSpec {
-    runbook: Runbook;
-    summary: string;
-    severity: Severity;
-    args: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmDescription" | "alarmActions" | "okActions">;
-}
-
 /** One region's two independent channels, and the provider options that put resources in that region. */
 interface Channels {
     region: string;
     alerts: aws.sns.Topic;
     pager: aws.sns.Topic;
     opts: pulumi.CustomResourceOptions;
+}
+
+/** One place an alarm row is instantiated: its dimensions' values, its region's channels, what its summary mentions. */
+interface AlarmInstance {
+    /** What replaces the `<…>` placeholder in the row's name: the replication rule, the watched rule or topic. */
+    part?: string;
+    dimensions: Record<string, pulumi.Input<string>>;
+    where: Channels;
+    facts: SummaryFacts;
+    /** Instead of the row's severity's channels: a topic's watcher notifies the region's other topic. */
+    actions?: pulumi.Output<string>[];
+}
+
+/** A table row as MetricAlarm arguments (without name, description and actions). */
+export function metricAlarmArgs(
+    row: AlarmRow,
+    settings: AlertsSettings,
+    dimensions: Record<string, pulumi.Input<string>>,
+): Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmDescription" | "alarmActions" | "okActions"> {
+    const evaluationPeriods = amountOf(row.evaluationPeriods, settings);
+    const common = {
+        comparisonOperator: row.comparison,
+        evaluationPeriods,
+        ...(row.everyPeriod ? { datapointsToAlarm: evaluationPeriods } : {}),
+        treatMissingData: row.missingData,
+    };
+    const metric = { namespace: row.namespace, metricName: row.metric, ...(Object.keys(dimensions).length === 0 ? {} : { dimensions }) };
+    if (typeof row.threshold === "object" && "anomalyBand" in row.threshold) {
+        const { anomalyBand, metricId, bandLabel } = row.threshold;
+        return {
+            ...common,
+            thresholdMetricId: "band",
+            metricQueries: [
+                { id: metricId, returnData: true, metric: { ...metric, stat: row.statistic, period: row.period } },
+                { id: "band", returnData: true, expression: `ANOMALY_DETECTION_BAND(${metricId}, ${settings[anomalyBand]})`, label: bandLabel },
+            ],
+        };
+    }
+    return { ...common, ...metric, statistic: row.statistic, period: row.period, threshold: amountOf(row.threshold, settings) };
 }
 
 interface OffSiteRefs {
@@ -197,7 +217,7 @@ export class Alerts extends pulumi.ComponentResource {
     public readonly pagerTopicArn: pulumi.Output<string>;
     public readonly healthCheckId: pulumi.Output<string>;
     public readonly dashboardName: pulumi.Output<string>;
-    /** What `npm run alarm-drill` needs: the drill rule's event source and detail type, and the regions holding this stack's alarms. */
+    /** What `npm run alarm-drill` needs: the drill rule's event source and detail type, and where this stack's alarms are. */
     public readonly drill: { source: string; detailType: string; alarmNamePrefix: string; regions: string[] };
 
     private readonly prefix: string;
@@ -205,8 +225,10 @@ export class Alerts extends pulumi.ComponentResource {
     private readonly protectData: boolean;
     private readonly baseUrl: string;
     private readonly account: pulumi.Output<string>;
+    /** Each topic's key: tampering with it silences the topic, so the region's key rule watches it. */
+    private readonly topicKeys = new Map<aws.sns.Topic, aws.kms.Key>();
     /** Every rule that notifies, for its FailedInvocations watcher. */
-    private readonly rules: { id: string; rule: aws.cloudwatch.EventRule; channels: Channels }[] = [];
+    private readonly rules: { id: string; rule: aws.cloudwatch.EventRule; where: Channels }[] = [];
 
     constructor(name: string, args: AlertsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         checkArgs(args);
@@ -222,266 +244,18 @@ export class Alerts extends pulumi.ComponentResource {
         const offSite = offSiteOf(args);
 
         const emails = args.alertEmails.map((email) => ({ protocol: "email", endpoint: email }));
-        const pagerSubscription = [{ protocol: pagerProtocol(settings.pagerEndpoint) as string, endpoint: settings.pagerEndpoint }];
+        const pager = [{ protocol: pagerProtocol(settings.pagerEndpoint) as string, endpoint: settings.pagerEndpoint }];
         const channels = (ids: [alerts: string, pager: string], region: string, extra: pulumi.CustomResourceOptions, alertsTopic = "alerts"): Channels => ({
             region,
             alerts: this.topic(`${name}-${ids[0]}`, `${this.stem}-${alertsTopic}`, emails, extra),
-            pager: this.topic(`${name}-${ids[1]}`, `${this.stem}-pager`, pagerSubscription, extra),
+            pager: this.topic(`${name}-${ids[1]}`, `${this.stem}-pager`, pager, extra),
             opts: extra,
         });
         const primary = channels(["topic", "pager-topic"], args.region, {});
         const replica = offSite && channels(["replica-topic", "replica-pager-topic"], offSite.region, { provider: offSite.provider });
         // us-east-1: the uptime alarm (Route 53's metrics) and the IAM rule (IAM's CloudTrail events), each with its own email topic.
         const usEast1 = channels(["uptime-topic", "us-east-1-pager-topic"], "us-east-1", { provider: args.usEast1Provider }, "uptime");
-        const iam = { ...usEast1, alerts: this.topic(`${name}-iam-topic`, `${this.stem}-iam`, emails, usEast1.opts) };
-
-        const alarms: aws.cloudwatch.MetricAlarm[] = [];
-        const alarm = (id: string, spec: AlarmSpec, where: Channels, actions?: pulumi.Output<string>[]) => {
-            const targets = actions ?? (spec.severity === "page" ? [where.alerts.arn, where.pager.arn] : [where.alerts.arn]);
-            const created = new aws.cloudwatch.MetricAlarm(
-                `${name}-${id}`,
-                {
-                    name: `${this.stem}-${id}`,
-                    alarmDescription: withRunbook(spec.summary, this.baseUrl, spec.runbook, MAX_ALARM_DESCRIPTION),
-                    // OK notifications too: the runbooks' "verify recovery" step starts from them.
-                    alarmActions: targets,
-                    okActions: targets,
-                    ...spec.args,
-                },
-                { parent: this, ...where.opts },
-            );
-            if (where.opts.provider === undefined) alarms.push(created);
-            return created;
-        };
-
-        const backupMetric = (metricName: string) => ({ namespace: BACKUP_NAMESPACE, metricName, dimensions: { Database: settings.backupDatabaseName } });
-
-        // Dead-man's switch: hourly sums, and every one of the last N hours without a success (missing
-        // data counts) fires it. A failed run reports 0, so it counts as missing too.
-        alarm(
-            "backup-missing",
-            {
-                runbook: RUNBOOKS.backupMissing,
-                severity: "page",
-                summary:
-                    `No successful backup of database ${settings.backupDatabaseName} for ${settings.backupMissingAfterHours} hours (BackupSuccess, ` +
-                    `missing data breaches).`,
-                args: {
-                    ...backupMetric("BackupSuccess"),
-                    statistic: "Sum",
-                    period: 3600,
-                    evaluationPeriods: settings.backupMissingAfterHours,
-                    datapointsToAlarm: settings.backupMissingAfterHours,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    treatMissingData: "breaching",
-                },
-            },
-            primary,
-        );
-        alarm(
-            "backup-size-anomaly",
-            {
-                runbook: RUNBOOKS.backupSizeAnomaly,
-                severity: "notify",
-                summary:
-                    `A backup of ${settings.backupDatabaseName} is smaller than usual: BackupBytes fell under its anomaly band ` +
-                    `(${settings.backupSizeAnomalyBand} standard deviations).`,
-                args: {
-                    comparisonOperator: "LessThanLowerThreshold",
-                    evaluationPeriods: 1,
-                    thresholdMetricId: "band",
-                    // Days without a backup are the backup-missing alarm's concern.
-                    treatMissingData: "notBreaching",
-                    metricQueries: [
-                        { id: "size", returnData: true, metric: { ...backupMetric("BackupBytes"), stat: "Maximum", period: 86400 } },
-                        { id: "band", returnData: true, expression: `ANOMALY_DETECTION_BAND(size, ${settings.backupSizeAnomalyBand})`, label: "expected size" },
-                    ],
-                },
-            },
-            primary,
-        );
-        alarm(
-            "restore-drill-failed",
-            {
-                runbook: RUNBOOKS.drillFailed,
-                severity: "notify",
-                summary: `A restore drill (verify) of ${settings.backupDatabaseName} failed: VerifySuccess was 0.`,
-                args: {
-                    ...backupMetric("VerifySuccess"),
-                    statistic: "Minimum",
-                    period: 3600,
-                    evaluationPeriods: 1,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    treatMissingData: "notBreaching",
-                },
-            },
-            primary,
-        );
-        alarm(
-            "restore-drill-missing",
-            {
-                runbook: RUNBOOKS.drillMissing,
-                severity: "notify",
-                summary:
-                    `No passed restore drill of ${settings.backupDatabaseName} for ${settings.drillMissingAfterDays} days (VerifySuccess, missing data ` +
-                    `breaches).`,
-                args: {
-                    ...backupMetric("VerifySuccess"),
-                    statistic: "Sum",
-                    period: 86400,
-                    evaluationPeriods: settings.drillMissingAfterDays,
-                    datapointsToAlarm: settings.drillMissingAfterDays,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    treatMissingData: "breaching",
-                },
-            },
-            primary,
-        );
-        // The drill restores the dump a disaster would: its duration is the restore-time promise's measure.
-        // It runs weekly, so "ignore" keeps each verdict until the next drill reports.
-        const budgetSeconds = settings.restoreTimeObjectiveMinutes * 60;
-        for (const [id, share, what] of [
-            ["restore-time-warning", RESTORE_TIME_WARNING_SHARE, `${RESTORE_TIME_WARNING_SHARE * 100}% of`],
-            ["restore-time-exceeded", 1, "more than"],
-        ] as const) {
-            alarm(
-                id,
-                {
-                    runbook: RUNBOOKS.restoreTime,
-                    severity: "notify",
-                    summary:
-                        `The restore drill of ${settings.backupDatabaseName} took ${what} the ${settings.restoreTimeObjectiveMinutes}-minute restore-time ` +
-                        `budget (VerifyDuration > ${Math.round(budgetSeconds * share)} s).`,
-                    args: {
-                        ...backupMetric("VerifyDuration"),
-                        statistic: "Maximum",
-                        period: 3600,
-                        evaluationPeriods: 1,
-                        comparisonOperator: "GreaterThanThreshold",
-                        threshold: Math.round(budgetSeconds * share),
-                        treatMissingData: "ignore",
-                    },
-                },
-                primary,
-            );
-        }
-
-        // S3 publishes replication metrics only while objects replicate: missing data says nothing (AWS advises "ignore").
-        if (offSite !== undefined) {
-            for (const ruleId of storage.replicationRuleIds) {
-                const dimensions = { SourceBucket: storage.bucketName, DestinationBucket: offSite.bucketName, RuleId: ruleId };
-                alarm(
-                    `replication-failed-${ruleId}`,
-                    {
-                        runbook: RUNBOOKS.replicationFailed,
-                        severity: "notify",
-                        summary:
-                            `Objects of replication rule ${ruleId} failed to reach the off-site replica in ${offSite.region} ` +
-                            `(OperationsFailedReplication > 0).`,
-                        args: {
-                            namespace: "AWS/S3",
-                            metricName: "OperationsFailedReplication",
-                            dimensions,
-                            statistic: "Sum",
-                            period: 300,
-                            evaluationPeriods: 1,
-                            comparisonOperator: "GreaterThanThreshold",
-                            threshold: 0,
-                            treatMissingData: "ignore",
-                        },
-                    },
-                    primary,
-                );
-                alarm(
-                    `replication-latency-${ruleId}`,
-                    {
-                        runbook: RUNBOOKS.replicationLatency,
-                        severity: "notify",
-                        summary:
-                            `Replication rule ${ruleId} lags more than ${settings.replicationLatencyMinutes} minutes behind (ReplicationLatency, 3 ` +
-                            `periods of 5 minutes).`,
-                        args: {
-                            namespace: "AWS/S3",
-                            metricName: "ReplicationLatency",
-                            dimensions,
-                            statistic: "Maximum",
-                            period: 300,
-                            evaluationPeriods: 3,
-                            comparisonOperator: "GreaterThanThreshold",
-                            threshold: settings.replicationLatencyMinutes * 60,
-                            treatMissingData: "ignore",
-                        },
-                    },
-                    primary,
-                );
-            }
-        }
-
-        // A metric filter's dimensions can only come from the log line's own fields, and the log group's
-        // name is not one: the drained groups add up into one dimensionless ErrorLogLines metric.
-        const errorLabels = Object.keys(args.errorLogGroups ?? {});
-        if (errorLabels.length > 0) {
-            alarm(
-                "error-log-rate",
-                {
-                    runbook: RUNBOOKS.errorLogRate,
-                    severity: "page",
-                    summary:
-                        `${settings.errorLogLinesPer5Minutes} or more error log lines in 5 minutes across the drained log groups ` +
-                        `(${errorLabels.join(", ")}; ErrorLogLines).`,
-                    args: {
-                        namespace: LOG_NAMESPACE,
-                        metricName: "ErrorLogLines",
-                        statistic: "Sum",
-                        period: 300,
-                        evaluationPeriods: 1,
-                        comparisonOperator: "GreaterThanOrEqualToThreshold",
-                        threshold: settings.errorLogLinesPer5Minutes,
-                        treatMissingData: "notBreaching",
-                    },
-                },
-                primary,
-            );
-        }
-        // The app's lines reach Firehose through the Railway forwarder, which no metric filter sees: the
-        // forwarder counts them itself (deploy/vector/vector.yaml) into these two dimensionless metrics.
-        const appLines = (metricName: string, threshold: number) => ({
-            namespace: LOG_NAMESPACE,
-            metricName,
-            statistic: "Sum",
-            period: 300,
-            evaluationPeriods: 1,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            threshold,
-            treatMissingData: "notBreaching",
-        });
-        alarm(
-            "app-error-rate",
-            {
-                runbook: RUNBOOKS.appErrorRate,
-                severity: "page",
-                summary: `${settings.appErrorLinesPer5Minutes} or more of the app's error log lines in 5 minutes (AppErrorLines, counted by the Railway forwarder).`,
-                args: appLines(APP_ERROR_METRICS.errors, settings.appErrorLinesPer5Minutes),
-            },
-            primary,
-        );
-        alarm(
-            "database-connection-timeout",
-            {
-                runbook: RUNBOOKS.databaseConnectionTimeout,
-                severity: "page",
-                summary:
-                    `${DATABASE_TIMEOUT_LINES_PER_5_MINUTES} or more of the app's error lines in 5 minutes say the database connection timed out or was ` +
-                    `refused (DatabaseTimeoutLines, counted by the Railway forwarder).`,
-                args: appLines(APP_ERROR_METRICS.databaseTimeouts, DATABASE_TIMEOUT_LINES_PER_5_MINUTES),
-            },
-            primary,
-        );
-
-        if (args.backupJob !== undefined) this.backupJobAlerts(args.backupJob, primary, alarm);
+        const iam: Channels = { ...usEast1, alerts: this.topic(`${name}-iam-topic`, `${this.stem}-iam`, emails, usEast1.opts) };
 
         // CloudTrail events reach EventBridge only in the region of the call: one set of rules per region.
         this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary, deployRole);
@@ -489,25 +263,23 @@ export class Alerts extends pulumi.ComponentResource {
             this.tamperingRules("replica-tampering", [offSite.keyArn], [offSite.bucketName], replica, deployRole);
         }
         // IAM is global: its events reach EventBridge in us-east-1 only.
-        const jobRoles = args.backupJob === undefined ? [] : Object.values(pickRoles(backupJobNames({ project: args.project, stack: args.stack })));
-        const replicationRole = offSite === undefined ? [] : [backupStorageNames({ project: args.project, stack: args.stack }, offSite.region).replicationRole];
+        const naming = { project: args.project, stack: args.stack };
+        const jobRoles = args.backupJob === undefined ? [] : jobRoleNames(backupJobNames(naming));
+        const replicationRole = offSite === undefined ? [] : [backupStorageNames(naming, offSite.region).replicationRole];
         const watchedRoles = [...jobRoles, ...replicationRole, roleName(args.breakGlassRoleArn), DEPLOY_ROLE_NAME];
         this.rule(
-            "tampering-roles",
-            "Someone but the deploy role changed, created or deleted a role the backups or the alerts rely on, or the break-glass role (CloudTrail).",
-            RUNBOOKS.roleTampering,
+            alertRow("event rule", "tampering-roles"),
             deployRole.apply((deployer) => roleTamperingPattern(watchedRoles, deployer)),
-            this.tamperingTransformer("IAM role changed", RUNBOOKS.roleTampering),
+            this.tamperingTransformer("IAM role changed", alertRow("event rule", "tampering-roles")),
             iam,
         );
-
-        // The drill's rule is built like the real ones (an event pattern, an input transformer, both channels), so its delivery proves theirs.
+        if (args.backupJob !== undefined) this.taskRules(args.backupJob, primary);
+        // The drill's rule is built like the real ones (a pattern, an input transformer, both channels), so its delivery proves theirs.
+        const drillRow = alertRow("event rule", "alarm-drill");
         this.rule(
-            "alarm-drill",
-            "The monthly alarm drill (npm run alarm-drill): a test event sent through EventBridge to both channels.",
-            RUNBOOKS.alarmDrill,
+            drillRow,
             drillPattern(this.stem),
-            { inputPaths: DRILL_INPUT_PATHS, inputTemplate: drillInputTemplate(runbookUrl(this.baseUrl, RUNBOOKS.alarmDrill)) },
+            { inputPaths: DRILL_INPUT_PATHS, inputTemplate: drillInputTemplate(runbookUrl(this.baseUrl, drillRow.runbook)) },
             primary,
         );
 
@@ -528,64 +300,76 @@ export class Alerts extends pulumi.ComponentResource {
             },
             { parent: this, provider: args.usEast1Provider },
         );
-        alarm(
-            "site-down",
-            {
-                runbook: RUNBOOKS.siteDown,
-                severity: "page",
-                summary:
-                    `${settings.healthCheckUrl} fails its health check (no "${settings.healthCheckSearchString}" in the response) from most Route 53 ` +
-                    `checker regions.`,
-                args: {
-                    namespace: "AWS/Route53",
-                    metricName: "HealthCheckStatus",
-                    dimensions: { HealthCheckId: healthCheck.id },
-                    statistic: "Minimum",
-                    period: 60,
-                    evaluationPeriods: 1,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    // A check that stops reporting cannot show the site is up.
-                    treatMissingData: "breaching",
-                },
-            },
-            usEast1,
-        );
 
-        // Watch the watchers, through CloudWatch's own path to SNS (a different principal from EventBridge's):
-        // a rule whose deliveries fail pages both channels; a topic whose deliveries fail pages the other one.
-        for (const { id, rule, channels: where } of this.rules) {
-            alarm(
-                `${id}-failed-invocations`,
-                {
-                    runbook: RUNBOOKS.alertDeliveryFailed,
-                    severity: "page",
-                    summary: `EventBridge could not deliver what rule ${this.stem}-${id} matched to its topics (FailedInvocations > 0): that alert never arrived.`,
-                    args: anyIn5Minutes("AWS/Events", "FailedInvocations", { RuleName: rule.name }),
-                },
+        // Each scope's instances: its dimensions, its region's channels and the facts its summaries mention.
+        const errorLabels = Object.keys(args.errorLogGroups ?? {});
+        const noFacts: SummaryFacts = { ruleId: "", replicaRegion: "", errorLabels, watched: "", region: args.region };
+        const regions = [primary, ...(replica === undefined ? [] : [replica]), usEast1];
+        const instances: Record<AlarmScope, AlarmInstance[]> = {
+            backup: [{ dimensions: { [METRIC_DIMENSION]: settings.backupDatabaseName }, where: primary, facts: noFacts }],
+            replication:
+                offSite === undefined
+                    ? []
+                    : storage.replicationRuleIds.map((ruleId) => ({
+                          part: ruleId,
+                          dimensions: { SourceBucket: storage.bucketName, DestinationBucket: offSite.bucketName, RuleId: ruleId },
+                          where: primary,
+                          facts: { ...noFacts, ruleId, replicaRegion: offSite.region },
+                      })),
+            errorLogs: errorLabels.length === 0 ? [] : [{ dimensions: {}, where: primary, facts: noFacts }],
+            appLogs: [{ dimensions: {}, where: primary, facts: noFacts }],
+            scheduler:
+                args.backupJob === undefined
+                    ? []
+                    : [{ dimensions: { QueueName: args.backupJob.schedulerDeadLetterQueueName }, where: primary, facts: noFacts }],
+            uptime: [{ dimensions: { HealthCheckId: healthCheck.id }, where: usEast1, facts: noFacts }],
+            // Watch the watchers through CloudWatch's own path to SNS (a different principal from EventBridge's).
+            ruleDelivery: this.rules.map(({ id, rule, where }) => ({
+                part: id,
+                dimensions: { RuleName: rule.name },
                 where,
-            );
-        }
-        const regionsChannels = [primary, ...(replica === undefined ? [] : [replica]), usEast1];
-        for (const where of regionsChannels) {
-            const label = where === primary ? "" : where === usEast1 ? "us-east-1-" : "replica-";
-            const topics: [string, aws.sns.Topic, aws.sns.Topic][] = [
-                [where === usEast1 ? "uptime" : "alerts", where.alerts, where.pager],
-                ["pager", where.pager, where.alerts],
-                ...(where === usEast1 ? ([["iam", iam.alerts, where.pager]] as [string, aws.sns.Topic, aws.sns.Topic][]) : []),
-            ];
-            for (const [topicId, topic, other] of topics) {
-                alarm(
-                    `${label}${topicId}-notifications-failed`,
-                    {
-                        runbook: RUNBOOKS.alertDeliveryFailed,
-                        severity: "page",
-                        summary: `SNS could not deliver notifications of topic ${this.stem}-${topicId} in ${where.region} to a subscriber (NumberOfNotificationsFailed > 0).`,
-                        args: anyIn5Minutes("AWS/SNS", "NumberOfNotificationsFailed", { TopicName: topic.name }),
-                    },
+                facts: { ...noFacts, watched: `${this.stem}-${id}`, region: where.region },
+            })),
+            // A topic whose deliveries fail pages the region's other topic.
+            topicDelivery: regions.flatMap((where) => {
+                const label = where === primary ? "" : where === usEast1 ? "us-east-1-" : "replica-";
+                const topics: [string, aws.sns.Topic, aws.sns.Topic][] = [
+                    [where === usEast1 ? "uptime" : "alerts", where.alerts, where.pager],
+                    ["pager", where.pager, where.alerts],
+                    ...(where === usEast1 ? ([["iam", iam.alerts, where.pager]] as [string, aws.sns.Topic, aws.sns.Topic][]) : []),
+                ];
+                return topics.map(([topicId, topic, other]) => ({
+                    part: `${label}${topicId}`,
+                    dimensions: { TopicName: topic.name },
                     where,
-                    [other.arn],
-                );
+                    facts: { ...noFacts, watched: `${this.stem}-${topicId}`, region: where.region },
+                    actions: [other.arn],
+                }));
+            }),
+        };
+        // Only the primary region's alarms go on its dashboard, in the table's order.
+        const alarms: aws.cloudwatch.MetricAlarm[] = [];
+        for (const scope of Object.keys(instances) as AlarmScope[]) {
+            for (const instance of instances[scope]) {
+                for (const row of ALARMS.filter((candidate) => candidate.scope === scope)) {
+                    const id = instance.part === undefined ? row.name : row.name.replace(/<[a-z]+>/, instance.part);
+                    const { where } = instance;
+                    // Page: the emails and the pager. Next business day: the emails.
+                    const actions = instance.actions ?? (row.severity === "page" ? [where.alerts.arn, where.pager.arn] : [where.alerts.arn]);
+                    const created = new aws.cloudwatch.MetricAlarm(
+                        `${name}-${id}`,
+                        {
+                            name: `${this.stem}-${id}`,
+                            alarmDescription: withRunbook(row.summary(settings, instance.facts), this.baseUrl, row.runbook, MAX_ALARM_DESCRIPTION),
+                            // OK notifications too: the runbooks' "verify recovery" step starts from them.
+                            alarmActions: actions,
+                            okActions: actions,
+                            ...metricAlarmArgs(row, settings, instance.dimensions),
+                        },
+                        { parent: this, ...where.opts },
+                    );
+                    if (where === primary) alarms.push(created);
+                }
             }
         }
 
@@ -608,7 +392,7 @@ export class Alerts extends pulumi.ComponentResource {
                                 alarmArns,
                                 logGroups,
                                 healthCheckId,
-                                restoreTimeBudgetSeconds: budgetSeconds,
+                                restoreTimeBudgetSeconds: settings.restoreTimeObjectiveMinutes * 60,
                                 ...(jobLogGroup === undefined ? {} : { jobLogGroup }),
                             }),
                         ),
@@ -624,7 +408,7 @@ export class Alerts extends pulumi.ComponentResource {
         this.pagerTopicArn = primary.pager.arn;
         this.healthCheckId = healthCheck.id;
         this.dashboardName = dashboard.dashboardName;
-        this.drill = { ...drillEvent(this.stem), alarmNamePrefix: `${this.stem}-`, regions: regionsChannels.map((where) => where.region) };
+        this.drill = { ...drillEvent(this.stem), alarmNamePrefix: `${this.stem}-`, regions: regions.map((where) => where.region) };
         this.registerOutputs({
             topicArn: this.topicArn,
             replicaTopicArn: this.replicaTopicArn,
@@ -672,145 +456,97 @@ export class Alerts extends pulumi.ComponentResource {
         return topic;
     }
 
-    /** Each topic's key: tampering with it silences the topic, so the region's key rule watches it. */
-    private readonly topicKeys = new Map<aws.sns.Topic, aws.kms.Key>();
-
-    /** An EventBridge rule sending what it matches, as the readable text of `transformer`, to the region's alert emails (and pager, to page). */
+    /** The row's EventBridge rule, sending what it matches as the readable text of `transformer` to the region's emails, and to its pager when it pages. */
     private rule(
-        id: string,
-        description: string,
-        runbook: Runbook,
+        row: EventRuleRow,
         pattern: pulumi.Input<Record<string, unknown>>,
         transformer: aws.types.input.cloudwatch.EventTargetInputTransformer,
         where: Channels,
-        severity: Severity = "page",
     ): void {
         const child = { ...where.opts, parent: this };
         const rule = new aws.cloudwatch.EventRule(
-            `${this.prefix}-${id}`,
+            `${this.prefix}-${row.name}`,
             {
-                name: `${this.stem}-${id}`,
-                description: withRunbook(description, this.baseUrl, runbook, MAX_RULE_DESCRIPTION),
+                name: `${this.stem}-${row.name}`,
+                description: withRunbook(row.description, this.baseUrl, row.runbook, MAX_RULE_DESCRIPTION),
                 eventPattern: pulumi.jsonStringify(pattern),
                 state: "ENABLED",
             },
             child,
         );
-        new aws.cloudwatch.EventTarget(`${this.prefix}-${id}-target`, { rule: rule.name, arn: where.alerts.arn, inputTransformer: transformer }, child);
-        if (severity === "page") {
+        new aws.cloudwatch.EventTarget(`${this.prefix}-${row.name}-target`, { rule: rule.name, arn: where.alerts.arn, inputTransformer: transformer }, child);
+        if (row.severity === "page") {
             new aws.cloudwatch.EventTarget(
-                `${this.prefix}-${id}-pager-target`,
+                `${this.prefix}-${row.name}-pager-target`,
                 { rule: rule.name, arn: where.pager.arn, inputTransformer: transformer },
                 child,
             );
         }
-        this.rules.push({ id, rule, channels: where });
+        this.rules.push({ id: row.name, rule, where });
     }
 
-    /** Task failures of the backup and the drill, and the scheduler's dead letters. */
-    private backupJobAlerts(job: BackupJobRefs, where: Channels, alarm: (id: string, spec: AlarmSpec, where: Channels) => unknown): void {
-        // A failed backup pages; a failed drill can wait for the next business day (the backups themselves are still made).
-        for (const [id, family, what, runbook, severity] of [
-            ["backup", job.backupTaskFamily, "The backup task", RUNBOOKS.backupFailed, "page"],
-            ["restore-drill", job.drillTaskFamily, "The restore drill task", RUNBOOKS.drillFailed, "notify"],
-        ] as const) {
+    /** Failed and never-started backup and drill tasks. */
+    private taskRules(job: BackupJobRefs, where: Channels): void {
+        for (const { task, what, runbook } of TASK_RULES) {
+            const family = task === "backup" ? job.backupTaskFamily : job.drillTaskFamily;
             const link = runbookUrl(this.baseUrl, runbook);
             this.rule(
-                `${id}-task-failed`,
-                `${what} stopped with a non-zero exit code.`,
-                runbook,
+                alertRow("event rule", `${task}-task-failed`),
                 pulumi.all([job.clusterArn, family]).apply(([cluster, taskFamily]) => taskFailedPattern(cluster, taskFamily)),
                 { inputPaths: ECS_INPUT_PATHS, inputTemplate: ecsInputTemplate(`${what} failed`, link) },
                 where,
-                severity,
             );
             this.rule(
-                `${id}-task-failed-to-start`,
-                `${what} never started (TaskFailedToStart: image, secrets, network or capacity).`,
-                runbook,
+                alertRow("event rule", `${task}-task-failed-to-start`),
                 pulumi.all([job.clusterArn, family]).apply(([cluster, taskFamily]) => taskFailedToStartPattern(cluster, taskFamily)),
                 { inputPaths: ECS_INPUT_PATHS, inputTemplate: ecsInputTemplate(`${what} failed to start`, link) },
                 where,
-                severity,
             );
         }
-        // Messages *sent* per period, not messages visible: the queue keeps a message 14 days, so a
-        // visible-count alarm stays in ALARM after the first failure and every later one is silent.
-        // Scheduler puts its dead letters with SendMessage, which this metric counts.
-        alarm(
-            "scheduler-dead-letters",
-            {
-                runbook: RUNBOOKS.schedulerDeadLetters,
-                severity: "page",
-                summary:
-                    "EventBridge Scheduler could not start a backup or drill task: it sent the attempt to its dead-letter queue (NumberOfMessagesSent > 0).",
-                args: anyIn5Minutes("AWS/SQS", "NumberOfMessagesSent", { QueueName: job.schedulerDeadLetterQueueName }),
-            },
-            where,
-        );
     }
 
-    private tamperingTransformer(what: string, runbook: Runbook): aws.types.input.cloudwatch.EventTargetInputTransformer {
-        return { inputPaths: TAMPERING_INPUT_PATHS, inputTemplate: tamperingInputTemplate(what, runbookUrl(this.baseUrl, runbook)) };
+    private tamperingTransformer(what: string, row: EventRuleRow): aws.types.input.cloudwatch.EventTargetInputTransformer {
+        return { inputPaths: TAMPERING_INPUT_PATHS, inputTemplate: tamperingInputTemplate(what, runbookUrl(this.baseUrl, row.runbook)) };
     }
 
-    /** One region's rules: the backups' key and bucket, and what silences detection or delivery there. */
+    /** One region's rules: the backups' (and the topics') keys, the backups' buckets, and what silences detection or delivery there. */
     private tamperingRules(
-        id: string,
+        id: "tampering" | "replica-tampering",
         keyArns: pulumi.Input<string>[],
         bucketNames: pulumi.Input<string>[],
         where: Channels,
         deployRole: pulumi.Output<string>,
     ): void {
+        const keys = alertRow("event rule", `${id}-keys`);
+        const buckets = alertRow("event rule", `${id}-buckets`);
+        const alerting = alertRow("event rule", `${id}-alerting`);
         const topicKeys = [where.alerts, where.pager].map((topic) => this.topicKeys.get(topic)!.arn);
         this.rule(
-            `${id}-keys`,
-            "Someone but the deploy role deleted, disabled, re-granted, re-aliased or changed the policy or rotation of a backup or alerts KMS key (CloudTrail).",
-            RUNBOOKS.tampering,
-            pulumi.all([pulumi.all([...keyArns, ...topicKeys]), deployRole]).apply(([keys, deployer]) => keyTamperingPattern(keys, deployer)),
-            this.tamperingTransformer("Backup or alert key changed", RUNBOOKS.tampering),
+            keys,
+            pulumi.all([pulumi.all([...keyArns, ...topicKeys]), deployRole]).apply(([arns, deployer]) => keyTamperingPattern(arns, deployer)),
+            this.tamperingTransformer("Backup or alert key changed", keys),
             where,
         );
         this.rule(
-            `${id}-buckets`,
-            "Someone but the deploy role changed the policy, lifecycle, replication, lock, versioning, encryption, ownership or public access of a backup bucket.",
-            RUNBOOKS.tampering,
-            pulumi.all([pulumi.all(bucketNames), deployRole]).apply(([buckets, deployer]) => bucketTamperingPattern(buckets, deployer)),
-            this.tamperingTransformer("Backup protection changed", RUNBOOKS.tampering),
+            buckets,
+            pulumi.all([pulumi.all(bucketNames), deployRole]).apply(([names, deployer]) => bucketTamperingPattern(names, deployer)),
+            this.tamperingTransformer("Backup protection changed", buckets),
             where,
         );
         this.rule(
-            `${id}-alerting`,
-            "Someone but the deploy role stopped a trail or changed this stack's rules, topics, subscriptions, alarms or schedules (CloudTrail).",
-            RUNBOOKS.alertTampering,
+            alerting,
             pulumi
                 .all([this.account, deployRole])
                 .apply(([account, deployer]) =>
                     watcherTamperingPattern({ namePrefix: `${this.stem}-`, topicArnPrefix: `arn:aws:sns:${where.region}:${account}:${this.stem}-` }, deployer),
                 ),
-            this.tamperingTransformer("Alerting changed", RUNBOOKS.alertTampering),
+            this.tamperingTransformer("Alerting changed", alerting),
             where,
         );
     }
 }
 
-/** A count that must stay 0: any occurrence in 5 minutes fires; no occurrence is no data, which is fine. */
-function anyIn5Minutes(namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>): AlarmSpec["args"] {
-    return {
-        namespace,
-        metricName,
-        dimensions,
-        statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 0,
-        treatMissingData: "notBreaching",
-    };
-}
-
-/** The job's roles the IAM rule watches (the execution roles can read its secrets, the task roles its backups, the scheduler's can run it). */
-function pickRoles(names: ReturnType<typeof backupJobNames>): Record<string, string> {
-    const { backupExecutionRole, backupTaskRole, drillExecutionRole, drillTaskRole, schedulerRole } = names;
-    return { backupExecutionRole, backupTaskRole, drillExecutionRole, drillTaskRole, schedulerRole };
+/** The job's roles the IAM rule watches: the execution roles can read its secrets, the task roles its backups, the scheduler's can run it. */
+function jobRoleNames(names: ReturnType<typeof backupJobNames>): string[] {
+    return [names.backupExecutionRole, names.backupTaskRole, names.drillExecutionRole, names.drillTaskRole, names.schedulerRole];
 }

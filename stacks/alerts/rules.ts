@@ -1,5 +1,6 @@
 // The alerts' pure logic: runbook links, event patterns, input templates, the topic's and its key's
 // policies, the placeholder-recipient check and the dashboard. Tested without mocks (rules.test.ts).
+import { ExitCode, METRIC_DIMENSION, METRIC_NAMESPACE, type MetricName } from "../../job/src/contract.js";
 import type { PolicyDocument } from "../shared/iam.js";
 import { RESTORE_TIME_WARNING_SHARE } from "./settings.js";
 import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../logDrains/rules.js";
@@ -108,7 +109,7 @@ export function taskFailedPattern(clusterArn: string, family: string): Record<st
     return {
         source: ["aws.ecs"],
         "detail-type": ["ECS Task State Change"],
-        detail: { ...stoppedTasks(clusterArn, family), containers: { exitCode: [{ "anything-but": 0 }] } },
+        detail: { ...stoppedTasks(clusterArn, family), containers: { exitCode: [{ "anything-but": ExitCode.Ok }] } },
     };
 }
 
@@ -227,7 +228,7 @@ export interface DashboardInput {
 
 /** The ops dashboard: alarm states, the last backup, backup size/duration trends, drills, error-log rate, uptime. */
 export function dashboardBody(input: DashboardInput): Record<string, unknown> {
-    const backup = (metric: string, stat: string) => ["HotelGenius/Backup", metric, "Database", input.database, { stat, period: 86400 }];
+    const backup = (metric: MetricName, stat: string) => [METRIC_NAMESPACE, metric, METRIC_DIMENSION, input.database, { stat, period: 86400 }];
     const metricWidget = (title: string, metrics: unknown[], extra: Record<string, unknown> = {}) => ({
         type: "metric",
         width: 12,

@@ -87,7 +87,6 @@ describe("BackupJob argument checks", () => {
             protectData: false,
             region: bad.region,
             settings: bad.job,
-            schedule: bad.schedule,
             databaseUrl: bad.databaseUrl,
             bucketName: "b",
             bucketArn: "arn:aws:s3:::b",
