@@ -10,6 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     accountOf,
+    alertRegions,
     dashboardBody,
     DRILL_INPUT_PATHS,
     drillEvent,
@@ -408,7 +409,7 @@ export class Alerts extends pulumi.ComponentResource {
         this.pagerTopicArn = primary.pager.arn;
         this.healthCheckId = healthCheck.id;
         this.dashboardName = dashboard.dashboardName;
-        this.drill = { ...drillEvent(this.stem), alarmNamePrefix: `${this.stem}-`, regions: regions.map((where) => where.region) };
+        this.drill = { ...drillEvent(this.stem), alarmNamePrefix: `${this.stem}-`, regions: alertRegions(args.region, offSite?.region) };
         this.registerOutputs({
             topicArn: this.topicArn,
             replicaTopicArn: this.replicaTopicArn,

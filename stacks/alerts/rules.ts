@@ -143,6 +143,11 @@ export function drillEvent(stem: string): { source: string; detailType: string }
     return { source: `${stem}.alarm-drill`, detailType: "Alarm drill" };
 }
 
+/** Where a stack's alarms live: the primary region, the replica's (with an off-site replica), and us-east-1 (uptime, IAM). */
+export function alertRegions(primaryRegion: string, replicaRegion: string | undefined): string[] {
+    return [primaryRegion, ...(replicaRegion === undefined ? [] : [replicaRegion]), "us-east-1"];
+}
+
 export function drillPattern(stem: string): Record<string, unknown> {
     const { source, detailType } = drillEvent(stem);
     return { source: [source], "detail-type": [detailType] };
