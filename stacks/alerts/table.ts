@@ -106,6 +106,8 @@ export interface SentryRuleRow {
     event: string;
     runbook: Runbook;
     severity: Severity;
+    /** An issue alert of the server project only (issue alerts are otherwise on both projects; metric alerts are the server's). */
+    serverOnly?: true;
 }
 
 export type AlertRow = AlarmRow | EventRuleRow | SentryRuleRow;
@@ -518,7 +520,8 @@ export const SENTRY_RULES: readonly SentryRuleRow[] = [
     {
         kind: "sentry issue alert",
         name: "database-timeout",
-        event: "server project only: a driver's connection-timeout text (stacks/shared/databaseTimeouts.ts) in a new, regressed or bursting issue",
+        event: "a driver's connection-timeout text (stacks/shared/databaseTimeouts.ts) in a new, regressed or bursting issue (more than 2 events in 5 minutes)",
+        serverOnly: true,
         runbook: RUNBOOKS.databaseConnectionTimeout,
         severity: "page",
     },
