@@ -420,7 +420,7 @@ const BUCKET_TAMPERING = `CloudTrail ${names(BUCKET_TAMPERING_EVENTS)} on a back
 const ALERTING_TAMPERING =
     `CloudTrail ${names(TRAIL_TAMPERING_EVENTS)} on any trail; ${names(RULE_TAMPERING_EVENTS)}, \`RemoveTargets\`, \`PutTargets\` on the stack's rules; ` +
     "`DeleteTopic`, `SetTopicAttributes`, `RemovePermission`, `Unsubscribe` on its topics; `DeleteAlarms`, `DisableAlarmActions`, " +
-    `\`PutMetricAlarm\` on its alarms; \`DeleteSchedule\`, \`UpdateSchedule\` on its schedules; ${NOT_DEPLOY}`;
+    `\`PutMetricAlarm\` on its alarms; \`DeleteSchedule\`, \`UpdateSchedule\` on any schedule of the region; ${NOT_DEPLOY}`;
 
 /** Task rules, once per task: the backup's and the restore drill's. */
 export const TASK_RULES = [
@@ -480,7 +480,8 @@ export const EVENT_RULES: readonly EventRuleRow[] = [
             name: `${prefix}-alerting`,
             when,
             event: ALERTING_TAMPERING,
-            description: "Someone but the deploy role stopped a trail or changed this stack's rules, topics, subscriptions, alarms or schedules (CloudTrail).",
+            description:
+                "Someone but the deploy role stopped a trail or changed this stack's rules, topics, subscriptions or alarms, or a schedule (CloudTrail).",
             runbook: RUNBOOKS.alertTampering,
             severity: "page",
         },

@@ -216,11 +216,12 @@ describe("watcher tampering (trail, rules, topics, alarms, schedules)", () => {
         expectPagesForAllButDeploy(pattern, { service: "monitoring", eventName: "PutMetricAlarm", requestParameters: { alarmName: `${STEM}-site-down` } });
     });
 
-    it.each(SCHEDULE_TAMPERING_EVENTS)("Scheduler %s of the stack's schedules pages", (eventName) => {
+    it.each(SCHEDULE_TAMPERING_EVENTS)("Scheduler %s of any schedule of the region pages, whatever field names it", (eventName) => {
         expectPagesForAllButDeploy(pattern, { service: "scheduler", eventName, requestParameters: { name: `${STEM}-backup`, groupName: "default" } });
+        expectPagesForAllButDeploy(pattern, { service: "scheduler", eventName, requestParameters: { Name: "another-schedule", GroupName: "default" } });
     });
 
-    it("ignores other stacks' and apps' rules, topics, alarms and schedules, and a service's fields under another service", () => {
+    it("ignores other stacks' and apps' rules, topics and alarms, reading a schedule, and a service's fields under another service", () => {
         expectNeverPages(pattern, { service: "events", eventName: "DeleteRule", requestParameters: { name: "other-app-rule" } });
         expectNeverPages(pattern, {
             service: "sns",
@@ -228,7 +229,7 @@ describe("watcher tampering (trail, rules, topics, alarms, schedules)", () => {
             requestParameters: { topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:other-topic` },
         });
         expectNeverPages(pattern, { service: "monitoring", eventName: "DeleteAlarms", requestParameters: { alarmNames: ["other-alarm"] } });
-        expectNeverPages(pattern, { service: "scheduler", eventName: "DeleteSchedule", requestParameters: { name: "other-schedule" } });
+        expectNeverPages(pattern, { service: "scheduler", eventName: "GetSchedule", requestParameters: { name: `${STEM}-backup` } });
         expectNeverPages(pattern, { service: "sns", eventName: "DeleteRule", requestParameters: { name: `${STEM}-tampering-keys` } });
         expectNeverPages(pattern, { service: "cloudtrail", eventName: "LookupEvents" });
     });
