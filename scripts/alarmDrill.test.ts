@@ -8,7 +8,7 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DrillClients, type DrillTarget, drillTarget, reportText, runDrill } from "./alarmDrill.js";
-import type { Plan } from "./planFormat.js";
+import type { Plan } from "./offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const ACCOUNT = "000000000000";

@@ -13,8 +13,8 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsResultEntry } from "
 import { alertRegions, drillEvent } from "../stacks/alerts/rules.js";
 import { nameStem } from "../stacks/shared/naming.js";
 import { parseSettings, SettingsError } from "../stacks/settings/registry.js";
-import { stackNames } from "./planFormat.js";
-import { readStackFile, StackFileError } from "./stackFile.js";
+import { stackNames } from "./offlinePlan/planFormat.js";
+import { readStackFile, StackFileError } from "./offlinePlan/stackFile.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROJECT = "hotelgenius-ops";

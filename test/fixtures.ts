@@ -14,7 +14,7 @@ import type { MonitoringSettings } from "../stacks/sentry/settings.js";
 import type { Settings } from "../stacks/settings/registry.js";
 import { createProviders, type Providers } from "../stacks/shared/providers.js";
 import type { AlertsArgs } from "../stacks/alerts/component.js";
-import { MOCK_ACCOUNT } from "../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT } from "../scripts/offlinePlan/mockRuntime.js";
 import { backupJobArgs } from "../stacks/backupJob/args.js";
 import { backupStorageArgs } from "../stacks/storage/args.js";
 import { logDrainsArgs } from "../stacks/logDrains/args.js";

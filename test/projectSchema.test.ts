@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { isMap, isScalar, parse, parseDocument } from "yaml";
 import { NON_PRODUCTION_OVERRIDES } from "../scripts/cloneStack.js";
 import { renderSettingsTable, withTable } from "../scripts/docs/settingsDoc.js";
-import { readStackFile } from "../scripts/stackFile.js";
+import { readStackFile } from "../scripts/offlinePlan/stackFile.js";
 import { AREAS, parseSettings, SETTING_NAMES, SETTINGS } from "../stacks/settings/registry.js";
 import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
 

@@ -2,8 +2,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Plan } from "../scripts/planFormat.js";
-import { readStackFile } from "../scripts/stackFile.js";
+import type { Plan } from "../scripts/offlinePlan/planFormat.js";
+import { readStackFile } from "../scripts/offlinePlan/stackFile.js";
 import { MONITORING_DOC, renderAlertsTable, withAlertsTable } from "../scripts/docs/alertsDoc.js";
 import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, MAX_SENTRY_RULE_NAME } from "../stacks/alerts/rules.js";
 import { ALERT_TABLE } from "../stacks/alerts/table.js";

@@ -5,11 +5,9 @@
 // uptime; watchers on every rule's and topic's failed deliveries; the alarm drill's rule; and the
 // ops dashboard. Alarms and rules are rows of the alert table (table.ts).
 import { METRIC_DIMENSION } from "../../job/src/contract.js";
-import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    accountOf,
     alertRegions,
     dashboardBody,
     DRILL_INPUT_PATHS,
@@ -24,10 +22,11 @@ import {
     runbookUrl,
     taskFailedPattern,
     taskFailedToStartPattern,
-    topicKeyPolicy,
-    topicPolicy,
     withRunbook,
 } from "./rules.js";
+import { alertsTopic, type Subscription } from "./topic.js";
+import { accountOf } from "../shared/iam.js";
+import { checkEmailList } from "../settings/checks.js";
 import {
     bucketTamperingPattern,
     keyTamperingPattern,
@@ -175,7 +174,9 @@ function checkArgs(args: AlertsArgs): void {
         problems.push("replicaProvider is not an aws.Provider; allowed: createProviders(settings).replica");
     }
     if (!(args.usEast1Provider instanceof aws.Provider)) problems.push("usEast1Provider is not an aws.Provider; allowed: createProviders(settings).usEast1");
-    if (args.alertEmails.length === 0) problems.push("alertEmails is empty; allowed: at least one address, or alerts reach nobody");
+    // The settings layer's own check of the recipients, so a component built without it refuses the same lists.
+    const recipients = checkEmailList([...args.alertEmails]);
+    if (recipients !== undefined) problems.push(`alertEmails ${recipients}`);
     if (pagerProtocol(args.settings.pagerEndpoint) === undefined) {
         problems.push(
             `settings.pagerEndpoint "${args.settings.pagerEndpoint}" is not a pager endpoint; allowed: an https:// URL, an E.164 number or an email address`,
@@ -223,7 +224,6 @@ export class Alerts extends pulumi.ComponentResource {
 
     private readonly prefix: string;
     private readonly stem: string;
-    private readonly protectData: boolean;
     private readonly baseUrl: string;
     private readonly account: pulumi.Output<string>;
     /** Each topic's key: tampering with it silences the topic, so the region's key rule watches it. */
@@ -238,25 +238,29 @@ export class Alerts extends pulumi.ComponentResource {
         const { settings, storage } = args;
         this.prefix = name;
         this.stem = nameStem({ project: args.project, stack: args.stack });
-        this.protectData = args.protectData;
         this.baseUrl = settings.runbookBaseUrl;
         this.account = pulumi.output(storage.keyArn).apply(accountOf);
         const deployRole = this.account.apply(deployRoleArn);
         const offSite = offSiteOf(args);
 
-        const emails = args.alertEmails.map((email) => ({ protocol: "email", endpoint: email }));
+        const emails: Subscription[] = args.alertEmails.map((email) => ({ protocol: "email", endpoint: email }));
         const pager = [{ protocol: pagerProtocol(settings.pagerEndpoint) as string, endpoint: settings.pagerEndpoint }];
+        const topic = (id: string, topicName: string, subscriptions: Subscription[], extra: pulumi.CustomResourceOptions) => {
+            const created = alertsTopic(this, args.protectData, `${name}-${id}`, `${this.stem}-${topicName}`, subscriptions, this.account, extra);
+            this.topicKeys.set(created.topic, created.key);
+            return created.topic;
+        };
         const channels = (ids: [alerts: string, pager: string], region: string, extra: pulumi.CustomResourceOptions, alertsTopic = "alerts"): Channels => ({
             region,
-            alerts: this.topic(`${name}-${ids[0]}`, `${this.stem}-${alertsTopic}`, emails, extra),
-            pager: this.topic(`${name}-${ids[1]}`, `${this.stem}-pager`, pager, extra),
+            alerts: topic(ids[0], alertsTopic, emails, extra),
+            pager: topic(ids[1], "pager", pager, extra),
             opts: extra,
         });
         const primary = channels(["topic", "pager-topic"], args.region, {});
         const replica = offSite && channels(["replica-topic", "replica-pager-topic"], offSite.region, { provider: offSite.provider });
         // us-east-1: the uptime alarm (Route 53's metrics) and the IAM rule (IAM's CloudTrail events), each with its own email topic.
         const usEast1 = channels(["uptime-topic", "us-east-1-pager-topic"], "us-east-1", { provider: args.usEast1Provider }, "uptime");
-        const iam: Channels = { ...usEast1, alerts: this.topic(`${name}-iam-topic`, `${this.stem}-iam`, emails, usEast1.opts) };
+        const iam: Channels = { ...usEast1, alerts: topic("iam-topic", "iam", emails, usEast1.opts) };
 
         // CloudTrail events reach EventBridge only in the region of the call: one set of rules per region.
         this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary, deployRole);
@@ -420,41 +424,6 @@ export class Alerts extends pulumi.ComponentResource {
             dashboardName: this.dashboardName,
             drill: this.drill,
         });
-    }
-
-    /** A KMS-encrypted topic only this account's EventBridge rules and CloudWatch alarms may publish to, with its subscriptions. */
-    private topic(id: string, topicName: string, subscriptions: { protocol: string; endpoint: string }[], extra: pulumi.CustomResourceOptions): aws.sns.Topic {
-        const child = { ...extra, parent: this };
-        const key = new aws.kms.Key(
-            `${id}-key`,
-            {
-                description: `Encrypts the ${topicName} alerts topic`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: pulumi.jsonStringify(this.account.apply(topicKeyPolicy)),
-            },
-            { ...child, protect: this.protectData, retainOnDelete: this.protectData },
-        );
-        const topic = new aws.sns.Topic(id, { name: topicName, kmsMasterKeyId: key.arn }, child);
-        const policy = pulumi.all([topic.arn, this.account]).apply(([arn, owner]) => topicPolicy(arn, owner));
-        new aws.sns.TopicPolicy(`${id}-policy`, { arn: topic.arn, policy: pulumi.jsonStringify(policy) }, child);
-        for (const { protocol, endpoint } of subscriptions) {
-            // Named by a hash of the endpoint, so reordering the list does not resubscribe (and re-confirm) anyone.
-            const digest = createHash("sha256").update(endpoint.toLowerCase()).digest("hex").slice(0, 8);
-            new aws.sns.TopicSubscription(
-                `${id}-${protocol}-${digest}`,
-                {
-                    topic: topic.arn,
-                    protocol,
-                    endpoint,
-                    // On-call services confirm their SNS subscriptions themselves; one that does not fails `pulumi up` instead of staying pending.
-                    ...(protocol === "https" ? { endpointAutoConfirms: true } : {}),
-                },
-                child,
-            );
-        }
-        this.topicKeys.set(topic, key);
-        return topic;
     }
 
     /** The row's EventBridge rule, sending what it matches as the readable text of `transformer` to the region's emails, and to its pager when it pages. */

@@ -162,15 +162,6 @@ export function drillInputTemplate(runbook: string): string {
     );
 }
 
-/** The account id in an ARN (arn:partition:service:region:account:resource). */
-export function accountOf(arn: string): string {
-    const account = arn.split(":")[4];
-    if (account === undefined || !/^\d{12}$/.test(account)) {
-        throw new Error(`"${arn}" is not an ARN with an account id; allowed: arn:aws:<service>:<region>:<12 digits>:<resource>`);
-    }
-    return account;
-}
-
 /** Who may publish to an alerts topic: EventBridge rules and CloudWatch alarms of this account only. */
 export function topicPolicy(topicArn: string, account: string): PolicyDocument {
     return {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { JOB_ENV } from "../../job/src/contract.js";
 import { backupJobProgram, prodSettings } from "../../test/fixtures.js";
-import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
 import { BACKUP_JOB_TYPE, DRILL_SHELL_COMMAND } from "./component.js";
 import {
     backupTaskPermissions,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { outputValue } from "../../scripts/mockRuntime.js";
+import { outputValue } from "../../scripts/offlinePlan/mockRuntime.js";
 import { DIRECT_URL, FAKE_PASSWORD, REQUIRED_RAW_SETTINGS, REQUIRED_SECRET_KEYS, SCRATCH_URL } from "../../test/fixtures.js";
 import { loadSettings, parseSettings, SETTINGS, SettingsError, type SettingsProblem } from "./registry.js";
 import { OFFLINE_SECRET } from "./spec.js";
