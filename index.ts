@@ -61,3 +61,7 @@ export const sentryClientDsn = monitoring.clientDsn;
 export const alertsTopicArn = alerts.topicArn;
 export const uptimeTopicArn = alerts.uptimeTopicArn;
 export const opsDashboardName = alerts.dashboardName;
+export const pagerTopicArn = alerts.pagerTopicArn;
+export const iamAlertsTopicArn = alerts.iamTopicArn;
+/** What `npm run alarm-drill` sends and where it sets alarms (it derives the same from the stack file; a test compares). */
+export const alarmDrill = alerts.drill;

@@ -98,6 +98,7 @@ function monitoringSettings(environment: string): MonitoringSettings {
 function alertsSettings(healthCheckUrl: string): AlertsSettings {
     return {
         runbookBaseUrl: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
+        pagerEndpoint: "https://oncall.hotelgenius.eu/integrations/sns",
         healthCheckUrl,
         healthCheckSearchString: "ok",
         healthCheckRegions: ["eu-west-1", "us-east-1", "us-west-2"],
@@ -105,8 +106,10 @@ function alertsSettings(healthCheckUrl: string): AlertsSettings {
         backupMissingAfterHours: 25,
         drillMissingAfterDays: 7,
         backupSizeAnomalyBand: 2,
+        restoreTimeObjectiveMinutes: 60,
         replicationLatencyMinutes: 60,
         errorLogLinesPer5Minutes: 10,
+        appErrorLinesPer5Minutes: 10,
     };
 }
 
@@ -233,6 +236,7 @@ export function alertsArgs(settings: Settings, providers: Providers, alertEmails
         settings: settings.alerts,
         alertEmails,
         usEast1Provider: providers.usEast1,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
         ...(settings.storage.offSiteReplica ? { replicaRegion: settings.storage.replicaRegion, replicaProvider: providers.replica } : {}),
         storage: {
             bucketName: `hotelgenius-ops-${settings.stack}-backups`,
@@ -282,6 +286,7 @@ export const REQUIRED_RAW_SETTINGS: Readonly<Record<string, string>> = {
     [PROJECT_KEY("sentryOrganization")]: "hotelgenius",
     [PROJECT_KEY("runbookBaseUrl")]: "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks",
     [PROJECT_KEY("healthCheckUrl")]: "https://app.hotelgenius.example/health",
+    [PROJECT_KEY("pagerEndpoint")]: "https://oncall.hotelgenius.example/integrations/sns",
     // The database DIRECT_URL names: the job's metrics carry it.
     [PROJECT_KEY("backupDatabaseName")]: "hotelgenius",
 };

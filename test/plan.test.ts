@@ -98,11 +98,12 @@ function prodWithBadSettings(): string {
 
 const LOG_SERVICE_ENDPOINT = "https://aws-kinesis-http-intake.logs.datadoghq.eu/v1/input";
 
-/** Prod with real alert recipients and health URL (so no warning) and a log service: one plan serves the tests of both. */
+/** Prod with real alert recipients, pager and health URL (so no warning) and a log service: one plan serves the tests of both. */
 function prodWithRealRecipientsAndLogService(): string {
     return prodWith({
         "hotelgenius-ops:alertEmails": ["oncall@hotelgenius.eu"],
         "hotelgenius-ops:healthCheckUrl": "https://app.hotelgenius.eu/health",
+        "hotelgenius-ops:pagerEndpoint": "https://oncall.hotelgenius.eu/integrations/sns",
         "hotelgenius-ops:logServiceEndpoint": LOG_SERVICE_ENDPOINT,
         "hotelgenius-ops:logServiceAccessKey": { secure: "v1:not-a-real-ciphertext" },
         "hotelgenius-ops:appLogGroups": ["/hotelgenius/prod/app"],
@@ -362,6 +363,9 @@ describe.concurrent("plan command line", () => {
         expect(result.code).toBe(0);
         expect(result.stderr).toContain("warning: [runtime] alertEmails: ops@hotelgenius.example is on a reserved example domain");
         expect(result.stderr).toContain("warning: [runtime] healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain");
+        expect(result.stderr).toContain(
+            "warning: [runtime] pagerEndpoint: https://oncall.hotelgenius.example/integrations/sns is on a reserved example domain",
+        );
         const clean = await plan(["--stack", "prod", "--config-file", prodWithRealRecipientsAndLogService(), "--json"]);
         expect(clean.code).toBe(0);
         expect(clean.stderr).toBe("");

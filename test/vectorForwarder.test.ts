@@ -5,6 +5,8 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Plan } from "../scripts/offlinePlan/planFormat.js";
+import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../stacks/logDrains/rules.js";
+import { timeoutPatternSource } from "../stacks/shared/databaseTimeouts.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const FOLDER = path.join(ROOT, "deploy", "vector");
@@ -24,6 +26,7 @@ interface VectorConfig {
             auth?: Record<string, string>;
             encoding?: { codec: string };
             acknowledgements?: { enabled: boolean };
+            default_namespace?: string;
         }
     >;
 }
@@ -42,11 +45,39 @@ describe("deploy/vector/vector.yaml", () => {
             decoding: { codec: "json" },
         });
         expect(config.schema?.log_namespace).toBe(true);
-        expect(config.transforms).toBeUndefined();
+    });
+
+    it("counts the app's error lines, and among them the database timeouts, as the metrics the alarms watch", () => {
+        const pattern = timeoutPatternSource();
+        expect(config.transforms).toEqual({
+            app_errors: { type: "filter", inputs: ["app"], condition: '.level == "error"' },
+            database_timeouts: {
+                type: "filter",
+                inputs: ["app_errors"],
+                condition: `match(to_string(.message) ?? "", r'${pattern}') || match(encode_json(.context), r'${pattern}')`,
+            },
+            error_counts: {
+                type: "log_to_metric",
+                inputs: ["app_errors"],
+                metrics: [{ type: "counter", field: "level", name: APP_ERROR_METRICS.errors, namespace: LOG_METRIC_NAMESPACE }],
+            },
+            timeout_counts: {
+                type: "log_to_metric",
+                inputs: ["database_timeouts"],
+                metrics: [{ type: "counter", field: "level", name: APP_ERROR_METRICS.databaseTimeouts, namespace: LOG_METRIC_NAMESPACE }],
+            },
+        });
+        expect(config.sinks["error_metrics"]).toEqual({
+            type: "aws_cloudwatch_metrics",
+            inputs: ["error_counts", "timeout_counts"],
+            default_namespace: LOG_METRIC_NAMESPACE,
+            region: "${AWS_REGION}",
+            auth: { access_key_id: "${AWS_ACCESS_KEY_ID}", secret_access_key: "${AWS_SECRET_ACCESS_KEY}" },
+        });
     });
 
     it("puts them into the Firehose stream and region named by the environment, as JSON, acknowledging only delivered lines", () => {
-        expect(Object.keys(config.sinks)).toEqual(["drain"]);
+        expect(Object.keys(config.sinks)).toEqual(["drain", "error_metrics"]);
         expect(config.sinks["drain"]).toEqual({
             type: "aws_kinesis_firehose",
             inputs: ["app"],

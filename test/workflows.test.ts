@@ -101,8 +101,8 @@ function satisfies(version: string, range: string): boolean {
 }
 
 describe("every workflow", () => {
-    it("the four workflows exist", () => {
-        expect(files).toEqual(["deploy.yml", "drift.yml", "preview.yml", "test.yml"]);
+    it("the five workflows exist", () => {
+        expect(files).toEqual(["alarm-drill.yml", "deploy.yml", "drift.yml", "preview.yml", "test.yml"]);
     });
 
     it.each(files)("%s is valid for GitHub's workflow schema", (file) => {
@@ -304,5 +304,28 @@ describe("drift.yml", () => {
         expect(notify.if).toBe("failure()");
         expect(notify.permissions).toEqual({ issues: "write" });
         expect(notify.steps[0]!.run).toContain("gh issue create --label drift");
+    });
+});
+
+describe("alarm-drill.yml", () => {
+    const document = workflow("alarm-drill.yml");
+    const drill = document.jobs["drill"]!;
+
+    it("runs monthly (and by hand) behind the prod environment, one at a time, and changes nothing through Pulumi", () => {
+        expect(Object.keys(document.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+        expect((document.on["schedule"] as { cron: string }[])[0]!.cron).toMatch(/^\d+ \d+ 1 \* \*$/);
+        expect(environmentOf(drill)).toBe("prod");
+        expect(pulumiSteps(drill)).toEqual([]);
+        expect(drill.permissions).toEqual({ contents: "read", "id-token": "write" });
+    });
+
+    it("runs the drill command on prod after installing the dependencies and assuming the role", () => {
+        const runs = drill.steps.map((step) => step.run ?? step.uses?.split("@")[0]);
+        expect(runs.slice(-3)).toEqual([
+            "npm ci --no-audit --no-fund",
+            "aws-actions/configure-aws-credentials",
+            "npm run --silent alarm-drill -- --stack prod",
+        ]);
+        expect(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts["alarm-drill"]).toBe("tsx scripts/alarmDrill.ts");
     });
 });

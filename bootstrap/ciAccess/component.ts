@@ -2,7 +2,7 @@
 // per environment (with the permissions boundary every role it creates must carry).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ACCOUNT_PROJECT, DEPLOY_BOUNDARY_POLICY_NAME, DEPLOY_ENVIRONMENTS, type DeployEnvironment } from "../../stacks/shared/account.js";
+import { ACCOUNT_PROJECT, DEPLOY_BOUNDARY_POLICY_NAME, DEPLOY_ENVIRONMENTS, type DeployEnvironment, deployRoleName } from "../../stacks/shared/account.js";
 import { deployBoundary, deployPolicy, driftPolicy, previewPolicy, type Scope } from "./permissions.js";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubTrustPolicy, type Repository, subjects } from "./trust.js";
 
@@ -12,7 +12,7 @@ export const CI_ACCESS_TYPE = "hotelgenius:account:CiAccess";
 export const CI_ROLE_NAMES = {
     preview: `${ACCOUNT_PROJECT}-ci-preview`,
     drift: `${ACCOUNT_PROJECT}-ci-drift`,
-    deploy: (environment: DeployEnvironment) => `${ACCOUNT_PROJECT}-ci-deploy-${environment}`,
+    deploy: deployRoleName,
 };
 
 export interface CiAccessArgs {

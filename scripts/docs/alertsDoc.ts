@@ -48,7 +48,7 @@ export function renderAlertsTable(): string {
                 : row.kind === "event rule"
                   ? [`${row.name} (${row.when})`, "EventBridge rule", row.event, "at once", "—", "—"]
                   : [
-                        `${row.name} (${row.kind === "sentry issue alert" ? "server and client" : "server"})`,
+                        `${row.name} (${row.kind === "sentry issue alert" && !row.serverOnly ? "server and client" : "server"})`,
                         `Sentry ${row.kind.replace("sentry ", "")}`,
                         row.event,
                         "at once",

@@ -18,6 +18,7 @@ export function alertsArgs(settings: Settings, providers: Providers, backups: Ba
         // A stack without an off-site copy (offSiteReplica false) gets no replica topic, rules or replication alarms.
         ...(settings.storage.offSiteReplica ? { replicaRegion: settings.storage.replicaRegion, replicaProvider: providers.replica } : {}),
         usEast1Provider: providers.usEast1,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
         storage: {
             bucketName: backups.bucketName,
             keyArn: backups.keyArn,

@@ -8,13 +8,30 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
 import { alertsArgs, prodSettings } from "../../test/fixtures.js";
 import { ALERTS_TYPE, Alerts } from "./component.js";
+import { bucketTamperingPattern, keyTamperingPattern, roleTamperingPattern, watcherTamperingPattern } from "./tampering.js";
 import { createProviders } from "../shared/providers.js";
+import { roleName } from "../shared/account.js";
 
 const settings = prodSettings();
 const BASE = settings.alerts.runbookBaseUrl;
 const TOPIC = `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT}:hotelgenius-ops-prod-alerts`;
 const REPLICA_TOPIC = `arn:aws:sns:eu-central-1:${MOCK_ACCOUNT}:hotelgenius-ops-prod-alerts`;
 const UPTIME_TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:hotelgenius-ops-prod-uptime`;
+const IAM_TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:hotelgenius-ops-prod-iam`;
+const PAGER = `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT}:hotelgenius-ops-prod-pager`;
+const REPLICA_PAGER = `arn:aws:sns:eu-central-1:${MOCK_ACCOUNT}:hotelgenius-ops-prod-pager`;
+const US_EAST_1_PAGER = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:hotelgenius-ops-prod-pager`;
+/** A count that must stay 0: any occurrence in 5 minutes fires. */
+const ANY_IN_5_MINUTES = {
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 1,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    treatMissingData: "notBreaching",
+};
+// The prod stack is deployed by prod's deploy role (the account program names it).
+const DEPLOY_ROLE = `arn:aws:iam::${MOCK_ACCOUNT}:role/hotelgenius-account-ci-deploy-prod`;
 const CLUSTER = `arn:aws:ecs:eu-west-1:${MOCK_ACCOUNT}:cluster/hotelgenius-ops-prod-backups`;
 const KEY = `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT}:key/backups-key`;
 const REPLICA_KEY = `arn:aws:kms:eu-central-1:${MOCK_ACCOUNT}:key/backups-replica-key`;
@@ -31,7 +48,14 @@ beforeAll(async () => {
             const alerts = new Alerts("alerts", alertsArgs(settings, providers, ["oncall@hotelgenius.eu", "ops@hotelgenius.example"]), {
                 provider: providers.primary,
             });
-            return { topicArn: alerts.topicArn, uptimeTopicArn: alerts.uptimeTopicArn, dashboardName: alerts.dashboardName };
+            return {
+                topicArn: alerts.topicArn,
+                uptimeTopicArn: alerts.uptimeTopicArn,
+                pagerTopicArn: alerts.pagerTopicArn,
+                iamTopicArn: alerts.iamTopicArn,
+                dashboardName: alerts.dashboardName,
+                drill: alerts.drill,
+            };
         },
     });
 });
@@ -41,10 +65,10 @@ const named = (name: string): RecordedResource => onlyResourceNamed(run, name);
 const ofType = (type: string) => run.resources.filter((resource) => resource.type === type);
 const providerOf = (resource: RecordedResource) => resource.provider?.split("::")[3];
 
-/** What every alarm shares: its name, its actions on its topic, its runbook link at the end of its description. */
-function expectAlarm(id: string, runbook: string, topic: string, exact: Record<string, unknown>): void {
+/** What every alarm shares: its name, its actions on its topics, its runbook link at the end of its description. */
+function expectAlarm(id: string, runbook: string, topics: string[], exact: Record<string, unknown>): void {
     const { alarmDescription, ...inputs } = named(`alerts-${id}`).inputs;
-    expect(inputs).toEqual({ name: `hotelgenius-ops-prod-${id}`, alarmActions: [topic], okActions: [topic], ...exact });
+    expect(inputs).toEqual({ name: `hotelgenius-ops-prod-${id}`, alarmActions: topics, okActions: topics, ...exact });
     expect(alarmDescription).toMatch(new RegExp(` Runbook: ${BASE}/${runbook}\\.md$`));
     expect((alarmDescription as string).length).toBeLessThanOrEqual(1024);
 }
@@ -56,13 +80,18 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
         expect(counts).toEqual({
             "pulumi:providers:aws": 3,
             [ALERTS_TYPE]: 1,
-            "aws:kms/key:Key": 3,
-            "aws:sns/topic:Topic": 3,
-            "aws:sns/topicPolicy:TopicPolicy": 3,
-            "aws:sns/topicSubscription:TopicSubscription": 6,
-            "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
-            "aws:cloudwatch/eventRule:EventRule": 8,
-            "aws:cloudwatch/eventTarget:EventTarget": 8,
+            // Per region (primary, replica, us-east-1) an email topic and a pager topic, plus the IAM rule's email topic in us-east-1.
+            "aws:kms/key:Key": 7,
+            "aws:sns/topic:Topic": 7,
+            "aws:sns/topicPolicy:TopicPolicy": 7,
+            // Two addresses on the four email topics, the pager endpoint on the three pager topics.
+            "aws:sns/topicSubscription:TopicSubscription": 11,
+            // 13 on metrics, 12 on the rules' failed invocations, 7 on the topics' failed notifications.
+            "aws:cloudwatch/metricAlarm:MetricAlarm": 32,
+            // 4 task failures, 3 tampering rules in each of 2 regions, the IAM rule, the drill.
+            "aws:cloudwatch/eventRule:EventRule": 12,
+            // Each to its region's emails, and to its pager but for the drill task's two.
+            "aws:cloudwatch/eventTarget:EventTarget": 22,
             "aws:route53/healthCheck:HealthCheck": 1,
             "aws:cloudwatch/dashboard:Dashboard": 1,
         });
@@ -83,6 +112,10 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
             ["alerts-topic", "hotelgenius-ops-prod-alerts", "aws-primary"],
             ["alerts-replica-topic", "hotelgenius-ops-prod-alerts", "aws-replica"],
             ["alerts-uptime-topic", "hotelgenius-ops-prod-uptime", "aws-us-east-1"],
+            ["alerts-iam-topic", "hotelgenius-ops-prod-iam", "aws-us-east-1"],
+            ["alerts-pager-topic", "hotelgenius-ops-prod-pager", "aws-primary"],
+            ["alerts-replica-pager-topic", "hotelgenius-ops-prod-pager", "aws-replica"],
+            ["alerts-us-east-1-pager-topic", "hotelgenius-ops-prod-pager", "aws-us-east-1"],
         ] as const) {
             const topic = named(id);
             const region = { "aws-primary": "eu-west-1", "aws-replica": "eu-central-1", "aws-us-east-1": "us-east-1" }[provider];
@@ -97,14 +130,22 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
         }
     });
 
-    it("subscribes every recipient by email to every topic", () => {
+    it("subscribes every recipient by email to every email topic, and the pager endpoint (https, confirmed by the service) to every pager topic", () => {
         const subscriptions = ofType("aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs["topic"], s.inputs["protocol"], s.inputs["endpoint"]]);
         const emails = ["oncall@hotelgenius.eu", "ops@hotelgenius.example"];
-        expect(subscriptions.sort()).toEqual([TOPIC, REPLICA_TOPIC, UPTIME_TOPIC].flatMap((topic) => emails.map((email) => [topic, "email", email])).sort());
+        const pager = settings.alerts.pagerEndpoint;
+        expect(subscriptions.sort()).toEqual(
+            [
+                ...[TOPIC, REPLICA_TOPIC, UPTIME_TOPIC, IAM_TOPIC].flatMap((topic) => emails.map((email) => [topic, "email", email])),
+                ...[PAGER, REPLICA_PAGER, US_EAST_1_PAGER].map((topic) => [topic, "https", pager]),
+            ].sort(),
+        );
+        const httpsSubscriptions = ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs["protocol"] === "https");
+        expect(httpsSubscriptions.every((subscription) => subscription.inputs["endpointAutoConfirms"] === true)).toBe(true);
     });
 
     it("backup missing: hourly sums of BackupSuccess, all of the last 25 hours below 1, missing data breaching", () => {
-        expectAlarm("backup-missing", "backup-missing", TOPIC, {
+        expectAlarm("backup-missing", "backup-missing", [TOPIC, PAGER], {
             namespace: "HotelGenius/Backup",
             metricName: "BackupSuccess",
             dimensions: { Database: "hotelgenius" },
@@ -119,7 +160,7 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
     });
 
     it("backup size anomaly: the daily BackupBytes under its 2-deviation anomaly band", () => {
-        expectAlarm("backup-size-anomaly", "backup-size-anomaly", TOPIC, {
+        expectAlarm("backup-size-anomaly", "backup-size-anomaly", [TOPIC], {
             comparisonOperator: "LessThanLowerThreshold",
             evaluationPeriods: 1,
             thresholdMetricId: "band",
@@ -149,14 +190,14 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
             comparisonOperator: "LessThanThreshold",
             threshold: 1,
         };
-        expectAlarm("restore-drill-failed", "restore-drill-failed", TOPIC, {
+        expectAlarm("restore-drill-failed", "restore-drill-failed", [TOPIC], {
             ...verify,
             statistic: "Minimum",
             period: 3600,
             evaluationPeriods: 1,
             treatMissingData: "notBreaching",
         });
-        expectAlarm("restore-drill-missing", "restore-drill-missing", TOPIC, {
+        expectAlarm("restore-drill-missing", "restore-drill-missing", [TOPIC], {
             ...verify,
             statistic: "Sum",
             period: 86400,
@@ -172,7 +213,7 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
             DestinationBucket: "hotelgenius-ops-prod-backups-replica-eu-central-1",
             RuleId: "dumps-off-site",
         };
-        expectAlarm("replication-failed-dumps-off-site", "replication-failed", TOPIC, {
+        expectAlarm("replication-failed-dumps-off-site", "replication-failed", [TOPIC], {
             namespace: "AWS/S3",
             metricName: "OperationsFailedReplication",
             dimensions,
@@ -183,7 +224,7 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
             threshold: 0,
             treatMissingData: "ignore",
         });
-        expectAlarm("replication-latency-dumps-off-site", "replication-latency", TOPIC, {
+        expectAlarm("replication-latency-dumps-off-site", "replication-latency", [TOPIC], {
             namespace: "AWS/S3",
             metricName: "ReplicationLatency",
             dimensions,
@@ -197,7 +238,7 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
     });
 
     it("error-log rate: 10 error lines in 5 minutes across the drained log groups, on the log-drains area's dimensionless metric", () => {
-        expectAlarm("error-log-rate", "error-log-rate", TOPIC, {
+        expectAlarm("error-log-rate", "error-log-rate", [TOPIC, PAGER], {
             namespace: "HotelGenius/Logs",
             metricName: "ErrorLogLines",
             statistic: "Sum",
@@ -209,17 +250,12 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
         });
     });
 
-    it("scheduler dead letters: any message visible in the queue", () => {
-        expectAlarm("scheduler-dead-letters", "scheduler-dead-letters", TOPIC, {
+    it("scheduler dead letters: any message sent to the queue in 5 minutes (not messages visible, which stay for 14 days), paging both channels", () => {
+        expectAlarm("scheduler-dead-letters", "scheduler-dead-letters", [TOPIC, PAGER], {
             namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
+            metricName: "NumberOfMessagesSent",
             dimensions: { QueueName: "hotelgenius-ops-prod-scheduler-dlq" },
-            statistic: "Maximum",
-            period: 300,
-            evaluationPeriods: 1,
-            comparisonOperator: "GreaterThanThreshold",
-            threshold: 0,
-            treatMissingData: "notBreaching",
+            ...ANY_IN_5_MINUTES,
         });
     });
 
@@ -237,7 +273,7 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
             regions: ["eu-west-1", "us-east-1", "us-west-2"],
             tags: { Name: "hotelgenius-ops-prod-uptime" },
         });
-        expectAlarm("site-down", "site-down", UPTIME_TOPIC, {
+        expectAlarm("site-down", "site-down", [UPTIME_TOPIC, US_EAST_1_PAGER], {
             namespace: "AWS/Route53",
             metricName: "HealthCheckStatus",
             dimensions: { HealthCheckId: "alerts-health-check-id" },
@@ -250,10 +286,12 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
         });
         expect(providerOf(named("alerts-site-down"))).toBe("aws-us-east-1");
         expect(providerOf(check)).toBe("aws-us-east-1");
-        // Everything else stays out of us-east-1.
+        // Nothing else lives in us-east-1 but the IAM rule, the channels and their watchers.
         const inUsEast1 = run.resources.filter((resource) => providerOf(resource) === "aws-us-east-1").map((resource) => resource.name);
-        expect(inUsEast1).toHaveLength(7);
-        expect(inUsEast1.every((name) => name === "alerts-health-check" || name === "alerts-site-down" || name.startsWith("alerts-uptime-topic"))).toBe(true);
+        expect(inUsEast1.filter((name) => !/^alerts-(uptime-topic|us-east-1-pager-topic|iam-topic|tampering-roles|us-east-1-)/.test(name))).toEqual([
+            "alerts-health-check",
+            "alerts-site-down",
+        ]);
     });
 
     it("sends failed and never-started backup and drill tasks to the topic, with patterns on the family's group", () => {
@@ -280,6 +318,9 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
                 const target = named(`${rule.name}-target`);
                 expect(target.inputs["rule"]).toBe(rule.inputs["name"]);
                 expect(target.inputs["arn"]).toBe(TOPIC);
+                // A failed backup pages; a failed drill waits for the next business day.
+                if (id === "backup") expect(named(`${rule.name}-pager-target`).inputs).toEqual({ ...target.inputs, arn: PAGER });
+                else expect(run.resources.some((resource) => resource.name === `${rule.name}-pager-target`)).toBe(false);
                 const transformer = target.inputs["inputTransformer"] as { inputPaths: Record<string, string>; inputTemplate: string };
                 expect(transformer.inputPaths).toEqual({
                     time: "$.time",
@@ -293,26 +334,140 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
         }
     });
 
-    it("watches tampering with the keys and buckets in both regions that hold them, each region to its own topic", () => {
-        for (const [prefix, provider, topic, key, bucket] of [
-            ["alerts-tampering", "aws-primary", TOPIC, KEY, "hotelgenius-ops-prod-backups"],
-            ["alerts-replica-tampering", "aws-replica", REPLICA_TOPIC, REPLICA_KEY, "hotelgenius-ops-prod-backups-replica-eu-central-1"],
+    it("watches tampering with the keys (backup and alerts), buckets and alerting in both regions that hold them, each region to its own channels", () => {
+        for (const [prefix, provider, region, topic, pager, key, bucket, topicKeys] of [
+            ["alerts-tampering", "aws-primary", "eu-west-1", TOPIC, PAGER, KEY, "hotelgenius-ops-prod-backups", ["alerts-topic-key", "alerts-pager-topic-key"]],
+            [
+                "alerts-replica-tampering",
+                "aws-replica",
+                "eu-central-1",
+                REPLICA_TOPIC,
+                REPLICA_PAGER,
+                REPLICA_KEY,
+                "hotelgenius-ops-prod-backups-replica-eu-central-1",
+                ["alerts-replica-topic-key", "alerts-replica-pager-topic-key"],
+            ],
         ] as const) {
             const keys = named(`${prefix}-keys`);
             const buckets = named(`${prefix}-buckets`);
-            expect(JSON.parse(keys.inputs["eventPattern"] as string)["detail"]).toEqual({
-                eventSource: ["kms.amazonaws.com"],
-                eventName: ["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"],
-                resources: { ARN: [key] },
-            });
-            expect(JSON.parse(buckets.inputs["eventPattern"] as string)["detail"]["requestParameters"]).toEqual({ bucketName: [bucket] });
-            for (const rule of [keys, buckets]) {
+            const alerting = named(`${prefix}-alerting`);
+            const watchedKeys = [key, ...topicKeys.map((id) => `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${id}`)];
+            expect(JSON.parse(keys.inputs["eventPattern"] as string)).toEqual(keyTamperingPattern(watchedKeys, DEPLOY_ROLE));
+            expect(JSON.parse(buckets.inputs["eventPattern"] as string)).toEqual(bucketTamperingPattern([bucket], DEPLOY_ROLE));
+            expect(JSON.parse(alerting.inputs["eventPattern"] as string)).toEqual(
+                watcherTamperingPattern(
+                    { namePrefix: "hotelgenius-ops-prod-", topicArnPrefix: `arn:aws:sns:${region}:${MOCK_ACCOUNT}:hotelgenius-ops-prod-` },
+                    DEPLOY_ROLE,
+                ),
+            );
+            for (const rule of [keys, buckets, alerting]) {
                 expect(providerOf(rule)).toBe(provider);
-                expect(rule.inputs["description"]).toMatch(new RegExp(` Runbook: ${BASE}/backup-tampering\\.md$`));
+                const runbook = rule === alerting ? "alert-tampering" : "backup-tampering";
+                expect(rule.inputs["description"]).toMatch(new RegExp(` Runbook: ${BASE}/${runbook}\\.md$`));
                 expect(named(`${rule.name}-target`).inputs["arn"]).toBe(topic);
+                expect(named(`${rule.name}-pager-target`).inputs["arn"]).toBe(pager);
                 expect(providerOf(named(`${rule.name}-target`))).toBe(provider);
             }
         }
+    });
+
+    it("watches IAM changes to the job's, the replication, the break-glass and the deploy roles in us-east-1, to the IAM topic and the pager", () => {
+        const rule = named("alerts-tampering-roles");
+        expect(providerOf(rule)).toBe("aws-us-east-1");
+        const roles = ["backup-execution", "backup-task", "drill-execution", "drill-task", "backup-scheduler", "backup-replication"].map(
+            (role) => `hotelgenius-ops-prod-${role}`,
+        );
+        expect(JSON.parse(rule.inputs["eventPattern"] as string)).toEqual(
+            roleTamperingPattern(
+                [...roles, roleName(settings.storage.breakGlassRoleArn), "hotelgenius-account-ci-deploy-staging", "hotelgenius-account-ci-deploy-prod"],
+                DEPLOY_ROLE,
+            ),
+        );
+        expect(rule.inputs["description"]).toMatch(new RegExp(` Runbook: ${BASE}/role-tampering\\.md$`));
+        expect(named("alerts-tampering-roles-target").inputs["arn"]).toBe(IAM_TOPIC);
+        expect(named("alerts-tampering-roles-pager-target").inputs["arn"]).toBe(US_EAST_1_PAGER);
+    });
+
+    it("alarms on every rule's failed invocations, in the rule's region, to both of its region's channels", () => {
+        const rules = ofType("aws:cloudwatch/eventRule:EventRule");
+        expect(rules).toHaveLength(12);
+        for (const rule of rules) {
+            const id = (rule.inputs["name"] as string).replace("hotelgenius-ops-prod-", "");
+            const [alerts, pager] = {
+                "aws-primary": [TOPIC, PAGER],
+                "aws-replica": [REPLICA_TOPIC, REPLICA_PAGER],
+                "aws-us-east-1": [IAM_TOPIC, US_EAST_1_PAGER],
+            }[providerOf(rule)!]!;
+            expectAlarm(`${id}-failed-invocations`, "alert-delivery-failed", [alerts!, pager!], {
+                namespace: "AWS/Events",
+                metricName: "FailedInvocations",
+                dimensions: { RuleName: rule.inputs["name"] },
+                ...ANY_IN_5_MINUTES,
+            });
+            expect(providerOf(named(`alerts-${id}-failed-invocations`))).toBe(providerOf(rule));
+        }
+    });
+
+    it("alarms on every topic's failed notifications, to the other channel of its region", () => {
+        for (const [id, topicName, other, provider] of [
+            ["alerts-notifications-failed", "hotelgenius-ops-prod-alerts", PAGER, "aws-primary"],
+            ["pager-notifications-failed", "hotelgenius-ops-prod-pager", TOPIC, "aws-primary"],
+            ["replica-alerts-notifications-failed", "hotelgenius-ops-prod-alerts", REPLICA_PAGER, "aws-replica"],
+            ["replica-pager-notifications-failed", "hotelgenius-ops-prod-pager", REPLICA_TOPIC, "aws-replica"],
+            ["us-east-1-uptime-notifications-failed", "hotelgenius-ops-prod-uptime", US_EAST_1_PAGER, "aws-us-east-1"],
+            ["us-east-1-pager-notifications-failed", "hotelgenius-ops-prod-pager", UPTIME_TOPIC, "aws-us-east-1"],
+            ["us-east-1-iam-notifications-failed", "hotelgenius-ops-prod-iam", US_EAST_1_PAGER, "aws-us-east-1"],
+        ] as const) {
+            expectAlarm(id, "alert-delivery-failed", [other], {
+                namespace: "AWS/SNS",
+                metricName: "NumberOfNotificationsFailed",
+                dimensions: { TopicName: topicName },
+                ...ANY_IN_5_MINUTES,
+            });
+            expect(providerOf(named(`alerts-${id}`))).toBe(provider);
+        }
+    });
+
+    it("restore time: the drill's VerifyDuration above 80% of the 60-minute budget warns, above it alarms; each verdict holds until the next drill", () => {
+        const duration = {
+            namespace: "HotelGenius/Backup",
+            metricName: "VerifyDuration",
+            dimensions: { Database: "hotelgenius" },
+            statistic: "Maximum",
+            period: 3600,
+            evaluationPeriods: 1,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "ignore",
+        };
+        expectAlarm("restore-time-warning", "restore-time-budget", [TOPIC], { ...duration, threshold: 2880 });
+        expectAlarm("restore-time-exceeded", "restore-time-budget", [TOPIC], { ...duration, threshold: 3600 });
+    });
+
+    it("app errors: the forwarder's AppErrorLines at 10 in 5 minutes, and its DatabaseTimeoutLines at 3, both paging", () => {
+        const lines = {
+            namespace: "HotelGenius/Logs",
+            statistic: "Sum",
+            period: 300,
+            evaluationPeriods: 1,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+            treatMissingData: "notBreaching",
+        };
+        expectAlarm("app-error-rate", "app-error-rate", [TOPIC, PAGER], { ...lines, metricName: "AppErrorLines", threshold: 10 });
+        expectAlarm("database-connection-timeout", "database-connection-timeout", [TOPIC, PAGER], {
+            ...lines,
+            metricName: "DatabaseTimeoutLines",
+            threshold: 3,
+        });
+    });
+
+    it("routes the alarm drill's events, like a real rule, to both channels", () => {
+        const rule = named("alerts-alarm-drill");
+        expect(JSON.parse(rule.inputs["eventPattern"] as string)).toEqual({ source: ["hotelgenius-ops-prod.alarm-drill"], "detail-type": ["Alarm drill"] });
+        expect(named("alerts-alarm-drill-target").inputs["arn"]).toBe(TOPIC);
+        expect(named("alerts-alarm-drill-pager-target").inputs["arn"]).toBe(PAGER);
+        expect(JSON.parse((named("alerts-alarm-drill-target").inputs["inputTransformer"] as { inputTemplate: string }).inputTemplate)).toMatch(
+            /^ALARM DRILL <drill>, not an incident/,
+        );
     });
 
     it("puts every primary-region alarm on the dashboard", () => {
@@ -331,7 +486,7 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
             ...ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) => alarm.inputs["alarmDescription"] as string),
             ...ofType("aws:cloudwatch/eventRule:EventRule").map((rule) => rule.inputs["description"] as string),
         ];
-        expect(texts).toHaveLength(17);
+        expect(texts).toHaveLength(44);
         for (const text of texts) {
             const runbook = new RegExp(`Runbook: ${BASE}/([a-z0-9-]+\\.md)$`).exec(text)?.[1];
             expect(runbook, text).toBeDefined();
@@ -340,7 +495,19 @@ describe("Alerts (prod settings, backup job and log groups wired)", () => {
     });
 
     it("outputs the topics' ARNs", () => {
-        expect(run.outputs).toEqual({ topicArn: TOPIC, uptimeTopicArn: UPTIME_TOPIC, dashboardName: "hotelgenius-ops-prod-ops" });
+        expect(run.outputs).toEqual({
+            topicArn: TOPIC,
+            uptimeTopicArn: UPTIME_TOPIC,
+            pagerTopicArn: PAGER,
+            iamTopicArn: IAM_TOPIC,
+            dashboardName: "hotelgenius-ops-prod-ops",
+            drill: {
+                source: "hotelgenius-ops-prod.alarm-drill",
+                detailType: "Alarm drill",
+                alarmNamePrefix: "hotelgenius-ops-prod-",
+                regions: ["eu-west-1", "eu-central-1", "us-east-1"],
+            },
+        });
     });
 });
 

@@ -1,33 +1,45 @@
-// Everything that pages someone: KMS-encrypted SNS topics with the on-call emails, EventBridge rules
-// for failed backup tasks and tampering with the backups' protection, CloudWatch alarms on the
-// backup job's metrics, replication, error logs and uptime, and the ops dashboard.
+// Everything that pages someone: per region, a KMS-encrypted SNS topic with the on-call emails and
+// an independent pager topic (the second channel); EventBridge rules for failed backup tasks and for
+// tampering with the backups' protection or with the alerting itself; CloudWatch alarms on the
+// backup job's metrics, the restore-time budget, replication, error logs, the app's errors and
+// uptime; watchers on every rule's and topic's failed deliveries; the alarm drill's rule; and the
+// ops dashboard. Alarms and rules are rows of the alert table (table.ts).
 import { METRIC_DIMENSION } from "../../job/src/contract.js";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    bucketTamperingPattern,
+    alertRegions,
     dashboardBody,
+    DRILL_INPUT_PATHS,
+    drillEvent,
+    drillInputTemplate,
+    drillPattern,
     ECS_INPUT_PATHS,
     ecsInputTemplate,
-    keyTamperingPattern,
     MAX_ALARM_DESCRIPTION,
     MAX_RULE_DESCRIPTION,
     placeholderProblems,
-    type Runbook,
-    RUNBOOKS,
     runbookUrl,
-    TAMPERING_INPUT_PATHS,
-    tamperingInputTemplate,
     taskFailedPattern,
     taskFailedToStartPattern,
     withRunbook,
 } from "./rules.js";
-import { nameStem } from "../shared/naming.js";
-import type { AlertsSettings } from "./settings.js";
-import { alertsTopic } from "./topic.js";
-import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type SummaryFacts, TASK_RULES } from "./table.js";
+import { alertsTopic, type Subscription } from "./topic.js";
 import { accountOf } from "../shared/iam.js";
 import { checkEmailList } from "../settings/checks.js";
+import {
+    bucketTamperingPattern,
+    keyTamperingPattern,
+    roleTamperingPattern,
+    TAMPERING_INPUT_PATHS,
+    tamperingInputTemplate,
+    watcherTamperingPattern,
+} from "./tampering.js";
+import { pagerProtocol } from "./checks.js";
+import { DEPLOY_ENVIRONMENTS, deployEnvironmentOf, deployRoleArn, deployRoleName, roleName } from "../shared/account.js";
+import { backupJobNames, backupStorageNames, nameStem } from "../shared/naming.js";
+import type { AlertsSettings } from "./settings.js";
+import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type EventRuleRow, type SummaryFacts, TASK_RULES } from "./table.js";
 
 export const ALERTS_TYPE = "hotelgenius:ops:Alerts";
 
@@ -64,8 +76,10 @@ export interface AlertsArgs {
     replicaRegion?: string;
     /** Tampering with the replica's key and bucket is only seen by rules in its region. Only with the replica's bucket and key. */
     replicaProvider?: aws.Provider;
-    /** Route 53 health-check metrics exist only in us-east-1: the uptime alarm and its topic live there. */
+    /** Route 53 health-check metrics exist only in us-east-1: the uptime alarm and its topic live there, and IAM's CloudTrail events reach EventBridge there only. */
     usEast1Provider: aws.Provider;
+    /** The role the key policies trust by name (storage setting breakGlassRoleArn): anyone creating a role by its name pages. */
+    breakGlassRoleArn: string;
     storage: BackupStorageRefs;
     /** Absent until the scheduled backup job is deployed: then no task-failure rules or scheduler alarm. */
     backupJob?: BackupJobRefs;
@@ -76,15 +90,23 @@ export interface AlertsArgs {
     errorLogGroups?: Record<string, pulumi.Input<string>>;
 }
 
-/** One place an alarm row is instantiated: its dimensions' values, its topic, what its summary mentions. */
+/** One region's two independent channels, and the provider options that put resources in that region. */
+interface Channels {
+    region: string;
+    alerts: aws.sns.Topic;
+    pager: aws.sns.Topic;
+    opts: pulumi.CustomResourceOptions;
+}
+
+/** One place an alarm row is instantiated: its dimensions' values, its region's channels, what its summary mentions. */
 interface AlarmInstance {
-    /** The replication rule replacing `<rule>` in the row's name. */
-    rule?: string;
+    /** What replaces the `<…>` placeholder in the row's name: the replication rule, the watched rule or topic. */
+    part?: string;
     dimensions: Record<string, pulumi.Input<string>>;
-    topicArn: pulumi.Output<string>;
+    where: Channels;
     facts: SummaryFacts;
-    /** Another region's provider: then the alarm is not on the primary region's dashboard. */
-    provider?: aws.Provider;
+    /** Instead of the row's severity's channels: a topic's watcher notifies the region's other topic. */
+    actions?: pulumi.Output<string>[];
 }
 
 /** A table row as MetricAlarm arguments (without name, description and actions). */
@@ -155,6 +177,11 @@ function checkArgs(args: AlertsArgs): void {
     // The settings layer's own check of the recipients, so a component built without it refuses the same lists.
     const recipients = checkEmailList([...args.alertEmails]);
     if (recipients !== undefined) problems.push(`alertEmails ${recipients}`);
+    if (pagerProtocol(args.settings.pagerEndpoint) === undefined) {
+        problems.push(
+            `settings.pagerEndpoint "${args.settings.pagerEndpoint}" is not a pager endpoint; allowed: an https:// URL, an E.164 number or an email address`,
+        );
+    }
     if (given.length > 0 && args.storage.replicationRuleIds.length === 0) {
         problems.push("storage.replicationRuleIds is empty; allowed: the ids of the backup replication rules");
     }
@@ -175,7 +202,7 @@ function checkArgs(args: AlertsArgs): void {
  * stack can still be reviewed; `pulumi up` refuses, so no deployment can page nobody.
  */
 function checkPlaceholders(args: AlertsArgs): void {
-    const problems = placeholderProblems(args.alertEmails, args.settings.healthCheckUrl);
+    const problems = placeholderProblems(args.alertEmails, args.settings.healthCheckUrl, args.settings.pagerEndpoint);
     if (problems.length === 0) return;
     if (!pulumi.runtime.isDryRun()) throw new Error(`Alerts refuse to deploy with placeholders:\n  - ${problems.join("\n  - ")}`);
     for (const problem of problems) void pulumi.log.warn(`${problem} (an error on pulumi up)`);
@@ -186,12 +213,23 @@ export class Alerts extends pulumi.ComponentResource {
     /** Undefined without an off-site replica. */
     public readonly replicaTopicArn?: pulumi.Output<string>;
     public readonly uptimeTopicArn: pulumi.Output<string>;
+    /** The IAM tampering rule's own topic, in us-east-1. */
+    public readonly iamTopicArn: pulumi.Output<string>;
+    /** The second channel's topic in the primary region. */
+    public readonly pagerTopicArn: pulumi.Output<string>;
     public readonly healthCheckId: pulumi.Output<string>;
     public readonly dashboardName: pulumi.Output<string>;
+    /** What `npm run alarm-drill` needs: the drill rule's event source and detail type, and where this stack's alarms are. */
+    public readonly drill: { source: string; detailType: string; alarmNamePrefix: string; regions: string[] };
 
     private readonly prefix: string;
     private readonly stem: string;
     private readonly baseUrl: string;
+    private readonly account: pulumi.Output<string>;
+    /** Each topic's key: tampering with it silences the topic, so the region's key rule watches it. */
+    private readonly topicKeys = new Map<aws.sns.Topic, aws.kms.Key>();
+    /** Every rule that notifies, for its FailedInvocations watcher. */
+    private readonly rules: { id: string; rule: aws.cloudwatch.EventRule; where: Channels }[] = [];
 
     constructor(name: string, args: AlertsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         checkArgs(args);
@@ -201,23 +239,54 @@ export class Alerts extends pulumi.ComponentResource {
         this.prefix = name;
         this.stem = nameStem({ project: args.project, stack: args.stack });
         this.baseUrl = settings.runbookBaseUrl;
-        const account = pulumi.output(storage.keyArn).apply(accountOf);
+        this.account = pulumi.output(storage.keyArn).apply(accountOf);
+        const deployRole = this.account.apply((account) => deployRoleArn(account, deployEnvironmentOf(args.stack)));
         const offSite = offSiteOf(args);
 
-        const primary = alertsTopic(this, args.protectData, `${name}-topic`, `${this.stem}-alerts`, args.alertEmails, account, {});
-        const replica =
-            offSite &&
-            alertsTopic(this, args.protectData, `${name}-replica-topic`, `${this.stem}-alerts`, args.alertEmails, account, { provider: offSite.provider });
-        const uptime = alertsTopic(this, args.protectData, `${name}-uptime-topic`, `${this.stem}-uptime`, args.alertEmails, account, {
-            provider: args.usEast1Provider,
+        const emails: Subscription[] = args.alertEmails.map((email) => ({ protocol: "email", endpoint: email }));
+        const pager = [{ protocol: pagerProtocol(settings.pagerEndpoint) as string, endpoint: settings.pagerEndpoint }];
+        const topic = (id: string, topicName: string, subscriptions: Subscription[], extra: pulumi.CustomResourceOptions) => {
+            const created = alertsTopic(this, args.protectData, `${name}-${id}`, `${this.stem}-${topicName}`, subscriptions, this.account, extra);
+            this.topicKeys.set(created.topic, created.key);
+            return created.topic;
+        };
+        const channels = (ids: [alerts: string, pager: string], region: string, extra: pulumi.CustomResourceOptions, alertsTopic = "alerts"): Channels => ({
+            region,
+            alerts: topic(ids[0], alertsTopic, emails, extra),
+            pager: topic(ids[1], "pager", pager, extra),
+            opts: extra,
         });
+        const primary = channels(["topic", "pager-topic"], args.region, {});
+        const replica = offSite && channels(["replica-topic", "replica-pager-topic"], offSite.region, { provider: offSite.provider });
+        // us-east-1: the uptime alarm (Route 53's metrics) and the IAM rule (IAM's CloudTrail events), each with its own email topic.
+        const usEast1 = channels(["uptime-topic", "us-east-1-pager-topic"], "us-east-1", { provider: args.usEast1Provider }, "uptime");
+        const iam: Channels = { ...usEast1, alerts: topic("iam-topic", "iam", emails, usEast1.opts) };
 
-        // CloudTrail events reach EventBridge only in the region of the call: one pair of rules per region.
-        this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary.arn, {});
+        // CloudTrail events reach EventBridge only in the region of the call: one set of rules per region.
+        this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary, deployRole);
         if (offSite !== undefined && replica !== undefined) {
-            this.tamperingRules("replica-tampering", [offSite.keyArn], [offSite.bucketName], replica.arn, { provider: offSite.provider });
+            this.tamperingRules("replica-tampering", [offSite.keyArn], [offSite.bucketName], replica, deployRole);
         }
-        if (args.backupJob !== undefined) this.taskRules(args.backupJob, primary.arn);
+        // IAM is global: its events reach EventBridge in us-east-1 only.
+        const naming = { project: args.project, stack: args.stack };
+        const jobRoles = args.backupJob === undefined ? [] : jobRoleNames(backupJobNames(naming));
+        const replicationRole = offSite === undefined ? [] : [backupStorageNames(naming, offSite.region).replicationRole];
+        const watchedRoles = [...jobRoles, ...replicationRole, roleName(args.breakGlassRoleArn), ...DEPLOY_ENVIRONMENTS.map(deployRoleName)];
+        this.rule(
+            alertRow("event rule", "tampering-roles"),
+            deployRole.apply((deployer) => roleTamperingPattern(watchedRoles, deployer)),
+            this.tamperingTransformer("IAM role changed", alertRow("event rule", "tampering-roles")),
+            iam,
+        );
+        if (args.backupJob !== undefined) this.taskRules(args.backupJob, primary);
+        // The drill's rule is built like the real ones (a pattern, an input transformer, both channels), so its delivery proves theirs.
+        const drillRow = alertRow("event rule", "alarm-drill");
+        this.rule(
+            drillRow,
+            drillPattern(this.stem),
+            { inputPaths: DRILL_INPUT_PATHS, inputTemplate: drillInputTemplate(runbookUrl(this.baseUrl, drillRow.runbook)) },
+            primary,
+        );
 
         const url = new URL(settings.healthCheckUrl);
         const healthCheck = new aws.route53.HealthCheck(
@@ -237,46 +306,74 @@ export class Alerts extends pulumi.ComponentResource {
             { parent: this, provider: args.usEast1Provider },
         );
 
-        // Each scope's instances: its dimensions, its topic and the facts its summaries mention.
+        // Each scope's instances: its dimensions, its region's channels and the facts its summaries mention.
         const errorLabels = Object.keys(args.errorLogGroups ?? {});
-        const noFacts: SummaryFacts = { ruleId: "", replicaRegion: "", errorLabels };
+        const noFacts: SummaryFacts = { ruleId: "", replicaRegion: "", errorLabels, watched: "", region: args.region };
+        const regions = [primary, ...(replica === undefined ? [] : [replica]), usEast1];
         const instances: Record<AlarmScope, AlarmInstance[]> = {
-            backup: [{ dimensions: { [METRIC_DIMENSION]: settings.backupDatabaseName }, topicArn: primary.arn, facts: noFacts }],
+            backup: [{ dimensions: { [METRIC_DIMENSION]: settings.backupDatabaseName }, where: primary, facts: noFacts }],
             replication:
                 offSite === undefined
                     ? []
                     : storage.replicationRuleIds.map((ruleId) => ({
-                          rule: ruleId,
+                          part: ruleId,
                           dimensions: { SourceBucket: storage.bucketName, DestinationBucket: offSite.bucketName, RuleId: ruleId },
-                          topicArn: primary.arn,
+                          where: primary,
                           facts: { ...noFacts, ruleId, replicaRegion: offSite.region },
                       })),
-            errorLogs: errorLabels.length === 0 ? [] : [{ dimensions: {}, topicArn: primary.arn, facts: noFacts }],
+            errorLogs: errorLabels.length === 0 ? [] : [{ dimensions: {}, where: primary, facts: noFacts }],
+            appLogs: [{ dimensions: {}, where: primary, facts: noFacts }],
             scheduler:
                 args.backupJob === undefined
                     ? []
-                    : [{ dimensions: { QueueName: args.backupJob.schedulerDeadLetterQueueName }, topicArn: primary.arn, facts: noFacts }],
-            uptime: [{ dimensions: { HealthCheckId: healthCheck.id }, topicArn: uptime.arn, facts: noFacts, provider: args.usEast1Provider }],
+                    : [{ dimensions: { QueueName: args.backupJob.schedulerDeadLetterQueueName }, where: primary, facts: noFacts }],
+            uptime: [{ dimensions: { HealthCheckId: healthCheck.id }, where: usEast1, facts: noFacts }],
+            // Watch the watchers through CloudWatch's own path to SNS (a different principal from EventBridge's).
+            ruleDelivery: this.rules.map(({ id, rule, where }) => ({
+                part: id,
+                dimensions: { RuleName: rule.name },
+                where,
+                facts: { ...noFacts, watched: `${this.stem}-${id}`, region: where.region },
+            })),
+            // A topic whose deliveries fail pages the region's other topic.
+            topicDelivery: regions.flatMap((where) => {
+                const label = where === primary ? "" : where === usEast1 ? "us-east-1-" : "replica-";
+                const topics: [string, aws.sns.Topic, aws.sns.Topic][] = [
+                    [where === usEast1 ? "uptime" : "alerts", where.alerts, where.pager],
+                    ["pager", where.pager, where.alerts],
+                    ...(where === usEast1 ? ([["iam", iam.alerts, where.pager]] as [string, aws.sns.Topic, aws.sns.Topic][]) : []),
+                ];
+                return topics.map(([topicId, topic, other]) => ({
+                    part: `${label}${topicId}`,
+                    dimensions: { TopicName: topic.name },
+                    where,
+                    facts: { ...noFacts, watched: `${this.stem}-${topicId}`, region: where.region },
+                    actions: [other.arn],
+                }));
+            }),
         };
         // Only the primary region's alarms go on its dashboard, in the table's order.
         const alarms: aws.cloudwatch.MetricAlarm[] = [];
         for (const scope of Object.keys(instances) as AlarmScope[]) {
             for (const instance of instances[scope]) {
                 for (const row of ALARMS.filter((candidate) => candidate.scope === scope)) {
-                    const id = instance.rule === undefined ? row.name : row.name.replace("<rule>", instance.rule);
+                    const id = instance.part === undefined ? row.name : row.name.replace(/<[a-z]+>/, instance.part);
+                    const { where } = instance;
+                    // Page: the emails and the pager. Next business day: the emails.
+                    const actions = instance.actions ?? (row.severity === "page" ? [where.alerts.arn, where.pager.arn] : [where.alerts.arn]);
                     const created = new aws.cloudwatch.MetricAlarm(
                         `${name}-${id}`,
                         {
                             name: `${this.stem}-${id}`,
                             alarmDescription: withRunbook(row.summary(settings, instance.facts), this.baseUrl, row.runbook, MAX_ALARM_DESCRIPTION),
                             // OK notifications too: the runbooks' "verify recovery" step starts from them.
-                            alarmActions: [instance.topicArn],
-                            okActions: [instance.topicArn],
+                            alarmActions: actions,
+                            okActions: actions,
                             ...metricAlarmArgs(row, settings, instance.dimensions),
                         },
-                        { parent: this, ...(instance.provider === undefined ? {} : { provider: instance.provider }) },
+                        { parent: this, ...where.opts },
                     );
-                    if (instance.provider === undefined) alarms.push(created);
+                    if (where === primary) alarms.push(created);
                 }
             }
         }
@@ -300,6 +397,7 @@ export class Alerts extends pulumi.ComponentResource {
                                 alarmArns,
                                 logGroups,
                                 healthCheckId,
+                                restoreTimeBudgetSeconds: settings.restoreTimeObjectiveMinutes * 60,
                                 ...(jobLogGroup === undefined ? {} : { jobLogGroup }),
                             }),
                         ),
@@ -308,83 +406,117 @@ export class Alerts extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.topicArn = primary.arn;
-        this.replicaTopicArn = replica?.arn;
-        this.uptimeTopicArn = uptime.arn;
+        this.topicArn = primary.alerts.arn;
+        this.replicaTopicArn = replica?.alerts.arn;
+        this.uptimeTopicArn = usEast1.alerts.arn;
+        this.iamTopicArn = iam.alerts.arn;
+        this.pagerTopicArn = primary.pager.arn;
         this.healthCheckId = healthCheck.id;
         this.dashboardName = dashboard.dashboardName;
+        this.drill = { ...drillEvent(this.stem), alarmNamePrefix: `${this.stem}-`, regions: alertRegions(args.region, offSite?.region) };
         this.registerOutputs({
             topicArn: this.topicArn,
             replicaTopicArn: this.replicaTopicArn,
             uptimeTopicArn: this.uptimeTopicArn,
+            iamTopicArn: this.iamTopicArn,
+            pagerTopicArn: this.pagerTopicArn,
             healthCheckId: this.healthCheckId,
             dashboardName: this.dashboardName,
+            drill: this.drill,
         });
     }
 
-    /** An EventBridge rule sending what it matches, as the readable text of `transformer`, to the topic. */
+    /** The row's EventBridge rule, sending what it matches as the readable text of `transformer` to the region's emails, and to its pager when it pages. */
     private rule(
-        id: string,
-        description: string,
-        runbook: Runbook,
+        row: EventRuleRow,
         pattern: pulumi.Input<Record<string, unknown>>,
         transformer: aws.types.input.cloudwatch.EventTargetInputTransformer,
-        topicArn: pulumi.Output<string>,
-        extra: pulumi.CustomResourceOptions,
+        where: Channels,
     ): void {
-        const child = { ...extra, parent: this };
+        const child = { ...where.opts, parent: this };
         const rule = new aws.cloudwatch.EventRule(
-            `${this.prefix}-${id}`,
+            `${this.prefix}-${row.name}`,
             {
-                name: `${this.stem}-${id}`,
-                description: withRunbook(description, this.baseUrl, runbook, MAX_RULE_DESCRIPTION),
+                name: `${this.stem}-${row.name}`,
+                description: withRunbook(row.description, this.baseUrl, row.runbook, MAX_RULE_DESCRIPTION),
                 eventPattern: pulumi.jsonStringify(pattern),
                 state: "ENABLED",
             },
             child,
         );
-        new aws.cloudwatch.EventTarget(`${this.prefix}-${id}-target`, { rule: rule.name, arn: topicArn, inputTransformer: transformer }, child);
+        new aws.cloudwatch.EventTarget(`${this.prefix}-${row.name}-target`, { rule: rule.name, arn: where.alerts.arn, inputTransformer: transformer }, child);
+        if (row.severity === "page") {
+            new aws.cloudwatch.EventTarget(
+                `${this.prefix}-${row.name}-pager-target`,
+                { rule: rule.name, arn: where.pager.arn, inputTransformer: transformer },
+                child,
+            );
+        }
+        this.rules.push({ id: row.name, rule, where });
     }
 
     /** Failed and never-started backup and drill tasks. */
-    private taskRules(job: BackupJobRefs, topicArn: pulumi.Output<string>): void {
+    private taskRules(job: BackupJobRefs, where: Channels): void {
         for (const { task, what, runbook } of TASK_RULES) {
             const family = task === "backup" ? job.backupTaskFamily : job.drillTaskFamily;
             const link = runbookUrl(this.baseUrl, runbook);
-            const failed = alertRow("event rule", `${task}-task-failed`);
             this.rule(
-                failed.name,
-                failed.description,
-                failed.runbook,
+                alertRow("event rule", `${task}-task-failed`),
                 pulumi.all([job.clusterArn, family]).apply(([cluster, taskFamily]) => taskFailedPattern(cluster, taskFamily)),
                 { inputPaths: ECS_INPUT_PATHS, inputTemplate: ecsInputTemplate(`${what} failed`, link) },
-                topicArn,
-                {},
+                where,
             );
-            const notStarted = alertRow("event rule", `${task}-task-failed-to-start`);
             this.rule(
-                notStarted.name,
-                notStarted.description,
-                notStarted.runbook,
+                alertRow("event rule", `${task}-task-failed-to-start`),
                 pulumi.all([job.clusterArn, family]).apply(([cluster, taskFamily]) => taskFailedToStartPattern(cluster, taskFamily)),
                 { inputPaths: ECS_INPUT_PATHS, inputTemplate: ecsInputTemplate(`${what} failed to start`, link) },
-                topicArn,
-                {},
+                where,
             );
         }
     }
 
+    private tamperingTransformer(what: string, row: EventRuleRow): aws.types.input.cloudwatch.EventTargetInputTransformer {
+        return { inputPaths: TAMPERING_INPUT_PATHS, inputTemplate: tamperingInputTemplate(what, runbookUrl(this.baseUrl, row.runbook)) };
+    }
+
+    /** One region's rules: the backups' (and the topics') keys, the backups' buckets, and what silences detection or delivery there. */
     private tamperingRules(
         id: "tampering" | "replica-tampering",
         keyArns: pulumi.Input<string>[],
         bucketNames: pulumi.Input<string>[],
-        topicArn: pulumi.Output<string>,
-        extra: pulumi.CustomResourceOptions,
+        where: Channels,
+        deployRole: pulumi.Output<string>,
     ): void {
         const keys = alertRow("event rule", `${id}-keys`);
         const buckets = alertRow("event rule", `${id}-buckets`);
-        const inputTransformer = { inputPaths: TAMPERING_INPUT_PATHS, inputTemplate: tamperingInputTemplate(runbookUrl(this.baseUrl, RUNBOOKS.tampering)) };
-        this.rule(keys.name, keys.description, keys.runbook, pulumi.all(keyArns).apply(keyTamperingPattern), inputTransformer, topicArn, extra);
-        this.rule(buckets.name, buckets.description, buckets.runbook, pulumi.all(bucketNames).apply(bucketTamperingPattern), inputTransformer, topicArn, extra);
+        const alerting = alertRow("event rule", `${id}-alerting`);
+        const topicKeys = [where.alerts, where.pager].map((topic) => this.topicKeys.get(topic)!.arn);
+        this.rule(
+            keys,
+            pulumi.all([pulumi.all([...keyArns, ...topicKeys]), deployRole]).apply(([arns, deployer]) => keyTamperingPattern(arns, deployer)),
+            this.tamperingTransformer("Backup or alert key changed", keys),
+            where,
+        );
+        this.rule(
+            buckets,
+            pulumi.all([pulumi.all(bucketNames), deployRole]).apply(([names, deployer]) => bucketTamperingPattern(names, deployer)),
+            this.tamperingTransformer("Backup protection changed", buckets),
+            where,
+        );
+        this.rule(
+            alerting,
+            pulumi
+                .all([this.account, deployRole])
+                .apply(([account, deployer]) =>
+                    watcherTamperingPattern({ namePrefix: `${this.stem}-`, topicArnPrefix: `arn:aws:sns:${where.region}:${account}:${this.stem}-` }, deployer),
+                ),
+            this.tamperingTransformer("Alerting changed", alerting),
+            where,
+        );
     }
+}
+
+/** The job's roles the IAM rule watches: the execution roles can read its secrets, the task roles its backups, the scheduler's can run it. */
+function jobRoleNames(names: ReturnType<typeof backupJobNames>): string[] {
+    return [names.backupExecutionRole, names.backupTaskRole, names.drillExecutionRole, names.drillTaskRole, names.schedulerRole];
 }

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
-    bucketTamperingPattern,
     dashboardBody,
     ecsInputTemplate,
     isReservedDomain,
-    keyTamperingPattern,
     MAX_ALARM_DESCRIPTION,
     placeholderProblems,
     RUNBOOKS,
@@ -43,13 +41,26 @@ describe("placeholderProblems", () => {
     });
 
     it("names every placeholder recipient and a placeholder health URL", () => {
-        expect(placeholderProblems(["ops@hotelgenius.example", "oncall@hotelgenius.eu", "b@example.com"], "https://app.hotelgenius.example/health")).toEqual([
+        const pager = "https://oncall.hotelgenius.eu/sns";
+        expect(
+            placeholderProblems(["ops@hotelgenius.example", "oncall@hotelgenius.eu", "b@example.com"], "https://app.hotelgenius.example/health", pager),
+        ).toEqual([
             "alertEmails: ops@hotelgenius.example, b@example.com are on a reserved example domain; alerts sent there reach nobody. Allowed: real addresses " +
                 "(pulumi config set --path 'alertEmails[0]' oncall@your-domain)",
             "healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain; the uptime check would watch nothing. Allowed: the " +
                 "app's real https health URL",
         ]);
-        expect(placeholderProblems(["oncall@hotelgenius.eu"], "https://app.hotelgenius.eu/health")).toEqual([]);
+        expect(placeholderProblems(["oncall@hotelgenius.eu"], "https://app.hotelgenius.eu/health", pager)).toEqual([]);
+    });
+
+    it("names a placeholder second channel, by URL or address; an SMS number has no domain to judge", () => {
+        const pagerProblem = (endpoint: string) =>
+            `pagerEndpoint: ${endpoint} is on a reserved example domain; the second channel would page nobody. Allowed: the on-call service's real SNS ` +
+            "integration URL, an SMS number or a real address";
+        for (const endpoint of ["https://oncall.hotelgenius.example/sns", "pager@example.com"]) {
+            expect(placeholderProblems(["oncall@hotelgenius.eu"], "https://app.hotelgenius.eu/health", endpoint)).toEqual([pagerProblem(endpoint)]);
+        }
+        expect(placeholderProblems(["oncall@hotelgenius.eu"], "https://app.hotelgenius.eu/health", "+33612345678")).toEqual([]);
     });
 });
 
@@ -85,43 +96,6 @@ describe("ECS task failure patterns", () => {
     });
 });
 
-describe("tampering patterns", () => {
-    it("match the key operations on the backup keys by resource ARN", () => {
-        const key = "arn:aws:kms:eu-west-3:000000000000:key/1234";
-        expect(keyTamperingPattern([key])).toEqual({
-            source: ["aws.kms"],
-            "detail-type": ["AWS API Call via CloudTrail"],
-            detail: { eventSource: ["kms.amazonaws.com"], eventName: ["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"], resources: { ARN: [key] } },
-        });
-    });
-
-    it("match the bucket configuration calls, under the names CloudTrail records", () => {
-        expect(bucketTamperingPattern(["hotelgenius-ops-prod-backups"])).toEqual({
-            source: ["aws.s3"],
-            "detail-type": ["AWS API Call via CloudTrail"],
-            detail: {
-                eventSource: ["s3.amazonaws.com"],
-                eventName: [
-                    "PutBucketPolicy",
-                    "DeleteBucketPolicy",
-                    "PutBucketLifecycle",
-                    "DeleteBucketLifecycle",
-                    "PutBucketReplication",
-                    "DeleteBucketReplication",
-                    "PutObjectLockConfiguration",
-                    "PutBucketVersioning",
-                    "PutBucketEncryption",
-                    "DeleteBucketEncryption",
-                    "PutBucketPublicAccessBlock",
-                    "DeleteBucketPublicAccessBlock",
-                    "DeleteBucket",
-                ],
-                requestParameters: { bucketName: ["hotelgenius-ops-prod-backups"] },
-            },
-        });
-    });
-});
-
 describe("topic policies", () => {
     const topic = "arn:aws:sns:eu-west-3:000000000000:hotelgenius-ops-prod-alerts";
 
@@ -149,9 +123,9 @@ describe("topic policies", () => {
 });
 
 describe("dashboardBody", () => {
-    const input = { region: "eu-west-3", database: "hotelgenius", alarmArns: ["arn:a"], logGroups: [], healthCheckId: "hc-1" };
+    const input = { region: "eu-west-3", database: "hotelgenius", alarmArns: ["arn:a"], logGroups: [], healthCheckId: "hc-1", restoreTimeBudgetSeconds: 3600 };
 
-    it("shows alarms, backup trends, drills and uptime (from us-east-1), and skips error logs when there are no log groups", () => {
+    it("shows alarms, backup trends, drills, restore time, app errors and uptime (from us-east-1), and skips error logs without log groups", () => {
         const widgets = dashboardBody(input)["widgets"] as { type: string; properties: Record<string, unknown> }[];
         expect(widgets.map((widget) => widget.properties["title"])).toEqual([
             "Alarms",
@@ -159,9 +133,11 @@ describe("dashboardBody", () => {
             "Backup size (bytes, compressed)",
             "Backup duration (s)",
             "Restore drills (1 = passed, 0 = failed)",
+            "Restore drill duration (s) against the restore-time budget",
+            "App error lines per 5 minutes (Railway forwarder)",
             "Uptime (1 = healthy)",
         ]);
-        expect(widgets[5]!.properties["region"]).toBe("us-east-1");
+        expect(widgets[7]!.properties["region"]).toBe("us-east-1");
         expect(widgets[2]!.properties["metrics"]).toEqual([
             ["HotelGenius/Backup", "BackupBytes", "Database", "hotelgenius", { stat: "Maximum", period: 86400 }],
         ]);
@@ -176,6 +152,22 @@ describe("dashboardBody", () => {
         );
         expect(widgets.find((widget) => widget.properties["title"] === "Error log lines per 5 minutes")!.properties["metrics"]).toEqual([
             ["HotelGenius/Logs", "ErrorLogLines", { stat: "Sum", period: 300 }],
+        ]);
+    });
+
+    it("draws the restore drill's duration trend against the budget and the warning line, and the app's error counts", () => {
+        const widgets = dashboardBody(input)["widgets"] as { properties: Record<string, unknown> }[];
+        const restore = widgets.find((widget) => widget.properties["title"] === "Restore drill duration (s) against the restore-time budget")!.properties;
+        expect(restore["metrics"]).toEqual([["HotelGenius/Backup", "VerifyDuration", "Database", "hotelgenius", { stat: "Maximum", period: 86400 }]]);
+        expect(restore["annotations"]).toEqual({
+            horizontal: [
+                { label: "budget", value: 3600 },
+                { label: "warning", value: 2880 },
+            ],
+        });
+        expect(widgets.find((widget) => widget.properties["title"] === "App error lines per 5 minutes (Railway forwarder)")!.properties["metrics"]).toEqual([
+            ["HotelGenius/Logs", "AppErrorLines", { stat: "Sum", period: 300 }],
+            ["HotelGenius/Logs", "DatabaseTimeoutLines", { stat: "Sum", period: 300 }],
         ]);
     });
 });

@@ -2,6 +2,8 @@
 // policies, the placeholder-recipient check and the dashboard. Tested without mocks (rules.test.ts).
 import { ExitCode, METRIC_DIMENSION, METRIC_NAMESPACE, type MetricName } from "../../job/src/contract.js";
 import type { PolicyDocument } from "../shared/iam.js";
+import { RESTORE_TIME_WARNING_SHARE } from "./settings.js";
+import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../logDrains/rules.js";
 
 /** Every runbook an alarm, event rule or Sentry rule links to: runbooks/<name>.md. */
 export const RUNBOOKS = {
@@ -14,7 +16,14 @@ export const RUNBOOKS = {
     replicationFailed: "replication-failed",
     replicationLatency: "replication-latency",
     tampering: "backup-tampering",
+    alertTampering: "alert-tampering",
+    roleTampering: "role-tampering",
+    alertDeliveryFailed: "alert-delivery-failed",
+    alarmDrill: "alarm-drill",
+    restoreTime: "restore-time-budget",
     errorLogRate: "error-log-rate",
+    appErrorRate: "app-error-rate",
+    databaseConnectionTimeout: "database-connection-timeout",
     siteDown: "site-down",
     sentryNewIssue: "sentry-new-issue",
     sentryRegression: "sentry-regression",
@@ -64,7 +73,7 @@ export function isReservedDomain(host: string): boolean {
  * check would watch nothing. A warning in previews (stacks are cloned with placeholders), an error
  * on `pulumi up`.
  */
-export function placeholderProblems(alertEmails: readonly string[], healthCheckUrl: string): string[] {
+export function placeholderProblems(alertEmails: readonly string[], healthCheckUrl: string, pagerEndpoint: string): string[] {
     const problems: string[] = [];
     const placeholders = alertEmails.filter((email) => isReservedDomain(email.slice(email.lastIndexOf("@") + 1)));
     if (placeholders.length > 0) {
@@ -78,6 +87,13 @@ export function placeholderProblems(alertEmails: readonly string[], healthCheckU
     if (isReservedDomain(host)) {
         problems.push(
             `healthCheckUrl: ${healthCheckUrl} is on a reserved example domain; the uptime check would watch nothing. Allowed: the app's real https health URL`,
+        );
+    }
+    const pagerHost = URL.canParse(pagerEndpoint) ? new URL(pagerEndpoint).hostname : pagerEndpoint.slice(pagerEndpoint.lastIndexOf("@") + 1);
+    if (!pagerEndpoint.startsWith("+") && isReservedDomain(pagerHost)) {
+        problems.push(
+            `pagerEndpoint: ${pagerEndpoint} is on a reserved example domain; the second channel would page nobody. Allowed: the on-call service's real ` +
+                "SNS integration URL, an SMS number or a real address",
         );
     }
     return problems;
@@ -122,60 +138,27 @@ export function ecsInputTemplate(what: string, runbook: string): string {
     );
 }
 
-/** KMS key operations that can make every backup under the key unreadable, or open it to others. */
-export const KEY_TAMPERING_EVENTS = ["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"];
-/**
- * Bucket operations that can expose, shorten or stop protecting the backups. CloudTrail records
- * PutBucketLifecycleConfiguration as PutBucketLifecycle (and its deletion as DeleteBucketLifecycle).
- * Beyond the issue's list: suspending versioning stops replication, and encryption or public access
- * block changes open the bucket up.
- */
-export const BUCKET_TAMPERING_EVENTS = [
-    "PutBucketPolicy",
-    "DeleteBucketPolicy",
-    "PutBucketLifecycle",
-    "DeleteBucketLifecycle",
-    "PutBucketReplication",
-    "DeleteBucketReplication",
-    "PutObjectLockConfiguration",
-    "PutBucketVersioning",
-    "PutBucketEncryption",
-    "DeleteBucketEncryption",
-    "PutBucketPublicAccessBlock",
-    "DeleteBucketPublicAccessBlock",
-    "DeleteBucket",
-];
-
-/** CloudTrail management calls against these keys, matched on the event's resources (the caller may pass an alias). */
-export function keyTamperingPattern(keyArns: string[]): Record<string, unknown> {
-    return {
-        source: ["aws.kms"],
-        "detail-type": ["AWS API Call via CloudTrail"],
-        detail: { eventSource: ["kms.amazonaws.com"], eventName: KEY_TAMPERING_EVENTS, resources: { ARN: keyArns } },
-    };
+/** The alarm drill's events: a source of this stack's own (custom events may not start with `aws.`) and a detail type saying what it is. */
+export function drillEvent(stem: string): { source: string; detailType: string } {
+    return { source: `${stem}.alarm-drill`, detailType: "Alarm drill" };
 }
 
-export function bucketTamperingPattern(bucketNames: string[]): Record<string, unknown> {
-    return {
-        source: ["aws.s3"],
-        "detail-type": ["AWS API Call via CloudTrail"],
-        detail: { eventSource: ["s3.amazonaws.com"], eventName: BUCKET_TAMPERING_EVENTS, requestParameters: { bucketName: bucketNames } },
-    };
+/** Where a stack's alarms live: the primary region, the replica's (with an off-site replica), and us-east-1 (uptime, IAM). */
+export function alertRegions(primaryRegion: string, replicaRegion: string | undefined): string[] {
+    return [primaryRegion, ...(replicaRegion === undefined ? [] : [replicaRegion]), "us-east-1"];
 }
 
-export const TAMPERING_INPUT_PATHS = {
-    time: "$.detail.eventTime",
-    region: "$.region",
-    event: "$.detail.eventName",
-    who: "$.detail.userIdentity.arn",
-    from: "$.detail.sourceIPAddress",
-    error: "$.detail.errorCode",
-};
+export function drillPattern(stem: string): Record<string, unknown> {
+    const { source, detailType } = drillEvent(stem);
+    return { source: [source], "detail-type": [detailType] };
+}
 
-export function tamperingInputTemplate(runbook: string): string {
+export const DRILL_INPUT_PATHS = { time: "$.time", drill: "$.detail.drillId", by: "$.detail.requestedBy" };
+
+export function drillInputTemplate(runbook: string): string {
     return JSON.stringify(
-        `Backup protection changed: <event> at <time> in <region> by <who> from <from> (error code, if refused: <error>). ` +
-            `If nobody on the team did this, treat it as an incident now. Runbook: ${runbook}`,
+        `ALARM DRILL <drill>, not an incident: sent at <time> by <by> through EventBridge to this channel. Reply in the drill thread that it ` +
+            `arrived. Runbook: ${runbook}`,
     );
 }
 
@@ -233,6 +216,8 @@ export interface DashboardInput {
     /** Log groups the log-drains area's ErrorLogLines metric counts (one dimensionless sum across them). */
     logGroups: string[];
     healthCheckId: string;
+    /** The restore-time budget, drawn on the restore duration trend with its warning line. */
+    restoreTimeBudgetSeconds: number;
     /** The job's log group, for the last successful backup; none when the backup job is not wired. */
     jobLogGroup?: string;
 }
@@ -267,10 +252,25 @@ export function dashboardBody(input: DashboardInput): Record<string, unknown> {
         metricWidget("Backup size (bytes, compressed)", [backup("BackupBytes", "Maximum")]),
         metricWidget("Backup duration (s)", [backup("BackupDuration", "Maximum")]),
         metricWidget("Restore drills (1 = passed, 0 = failed)", [backup("VerifySuccess", "Minimum")]),
+        metricWidget("Restore drill duration (s) against the restore-time budget", [backup("VerifyDuration", "Maximum")], {
+            annotations: {
+                horizontal: [
+                    { label: "budget", value: input.restoreTimeBudgetSeconds },
+                    { label: "warning", value: Math.round(input.restoreTimeBudgetSeconds * RESTORE_TIME_WARNING_SHARE) },
+                ],
+            },
+            yAxis: { left: { min: 0 } },
+        }),
     );
     if (input.logGroups.length > 0) {
         widgets.push(metricWidget("Error log lines per 5 minutes", [["HotelGenius/Logs", "ErrorLogLines", { stat: "Sum", period: 300 }]]));
     }
+    widgets.push(
+        metricWidget("App error lines per 5 minutes (Railway forwarder)", [
+            [LOG_METRIC_NAMESPACE, APP_ERROR_METRICS.errors, { stat: "Sum", period: 300 }],
+            [LOG_METRIC_NAMESPACE, APP_ERROR_METRICS.databaseTimeouts, { stat: "Sum", period: 300 }],
+        ]),
+    );
     widgets.push(
         // Route 53 publishes health-check metrics in us-east-1 only.
         metricWidget("Uptime (1 = healthy)", [["AWS/Route53", "HealthCheckStatus", "HealthCheckId", input.healthCheckId, { stat: "Minimum", period: 60 }]], {

@@ -1,13 +1,16 @@
-// The alerts' settings: where runbooks live, what the uptime check requests, and the thresholds of
-// the backup, replication and error-log alarms. Recipients are `alertEmails` (stacks/settings/core.ts).
+// The alerts' settings: where runbooks live, the second channel, what the uptime check requests, and
+// the thresholds of the backup, restore-time, replication and error-log alarms. The first channel's
+// recipients are `alertEmails` (stacks/settings/core.ts).
 import { isValidName } from "../../job/src/storage/ids.js";
 import { defineArea, integer, list, text, type RelationProblem, type Values } from "../settings/spec.js";
-import { checkCheckerRegions } from "./checks.js";
+import { checkCheckerRegions, checkPagerEndpoint, checkPagerIndependent } from "./checks.js";
 import { checkHttpsUrl } from "../settings/checks.js";
 import { longestScheduleGapMinutes } from "../backupJob/schedule.js";
 
 /** One hour on top of the schedule's longest gap: the run itself, a cold Neon compute, a clock change. */
 export const BACKUP_MISSING_MARGIN_HOURS = 1;
+/** The share of the restore-time budget at which the restore-time warning fires: time to act before the budget is spent. */
+export const RESTORE_TIME_WARNING_SHARE = 0.8;
 
 export const alertsArea = defineArea({
     name: "alerts",
@@ -19,6 +22,18 @@ export const alertsArea = defineArea({
             allowed: "an https:// URL of the repository's runbooks/ folder, at most 100 characters",
             description: "https:// URL of the runbooks/ folder; every alarm and Sentry rule links to <runbookBaseUrl>/<runbook>.md.",
             why: "No default: a guessed link that opens nothing is worse than none. Point it at runbooks/ on the default branch of this repository.",
+        }),
+        pagerEndpoint: text({
+            check: checkPagerEndpoint,
+            allowed:
+                "an https:// URL of the on-call service's SNS integration, an SMS number in E.164 form (+33612345678), or an email address on another " +
+                "domain than alertEmails",
+            description:
+                "Second, independent alert channel (one per region: primary, replica, us-east-1): delivery-failure alarms and the most severe alarms and " +
+                "rules notify it.",
+            why:
+                "No default: a page that never arrives is worse than none, and alertEmails alone cannot tell anyone that their own delivery failed. An " +
+                "on-call service's HTTPS integration (PagerDuty, Opsgenie, Better Stack…) is best: it pages a phone and escalates.",
         }),
         healthCheckUrl: text({
             check: checkHttpsUrl,
@@ -81,6 +96,17 @@ export const alertsArea = defineArea({
             description: "Width, in standard deviations, of the anomaly band under which a backup's size raises the size-anomaly alarm.",
             why: "Two standard deviations: a dump that suddenly shrinks (a dropped table, an empty schema, a wrong database) alarms, daily growth does not.",
         }),
+        restoreTimeObjectiveMinutes: integer({
+            default: 60,
+            min: 5,
+            max: 1440,
+            description:
+                "Recovery time budget for the restore itself, in minutes: the restore-time alarm fires when a restore drill's VerifyDuration exceeds it, " +
+                `the restore-time warning at ${RESTORE_TIME_WARNING_SHARE * 100}% of it.`,
+            why:
+                "One hour: front desks can check guests in on paper for about that long, and the restore is only part of a recovery (deciding, repointing " +
+                "the app, checking). The drill restores the same dump a disaster would, so its time is the promise's measure.",
+        }),
         replicationLatencyMinutes: integer({
             default: 60,
             min: 1,
@@ -94,6 +120,13 @@ export const alertsArea = defineArea({
             max: 100_000,
             description: "Error log lines in 5 minutes, across the drained log groups, that raise the error-log rate alarm.",
             why: "A few errors happen (a guest's bad input); ten in five minutes is a pattern worth a look.",
+        }),
+        appErrorLinesPer5Minutes: integer({
+            default: 10,
+            min: 1,
+            max: 100_000,
+            description: "The app's error log lines in 5 minutes, counted by the Railway log forwarder (AppErrorLines), that raise the app-error-rate alarm.",
+            why: "As for the AWS-side logs: a few errors happen, ten in five minutes is a pattern. Tune it from the dashboard after a few weeks.",
         }),
     },
     relations: (values) => {
@@ -122,6 +155,10 @@ export const alertsArea = defineArea({
                 });
             }
         }
+        const alertEmails = values["alertEmails"] as string[] | undefined;
+        const { pagerEndpoint } = values;
+        const dependent = pagerEndpoint === undefined || alertEmails === undefined ? undefined : checkPagerIndependent(pagerEndpoint, alertEmails);
+        if (dependent !== undefined) problems.push({ setting: "pagerEndpoint", value: pagerEndpoint, allowed: dependent });
         const databaseUrl = values["databaseUrl"] as string | undefined;
         const { backupDatabaseName } = values;
         // Only a real preview or update can read the URL; the message names neither value of the secret.

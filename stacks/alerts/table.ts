@@ -5,11 +5,23 @@
 // its rows, and `npm run docs:alerts` writes the table of docs/monitoring.md from them. Adding an
 // alarm is one row here and its runbook.
 import { METRIC_DIMENSION, METRIC_NAMESPACE } from "../../job/src/contract.js";
-import { LOG_METRIC_NAMESPACE } from "../logDrains/rules.js";
+import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../logDrains/rules.js";
 import { type Runbook, RUNBOOKS } from "./rules.js";
-import type { AlertsSettings } from "./settings.js";
+import { RESTORE_TIME_WARNING_SHARE, type AlertsSettings } from "./settings.js";
+import {
+    ACCOUNT_PUBLIC_ACCESS_EVENTS,
+    BUCKET_TAMPERING_EVENTS,
+    KEY_TAMPERING_EVENTS,
+    ROLE_TAMPERING_EVENTS,
+    RULE_TAMPERING_EVENTS,
+    TRAIL_TAMPERING_EVENTS,
+} from "./tampering.js";
 
-/** Page now, or look the next business day (the runbook's "Severity" line says the same). */
+/**
+ * Page now, or look the next business day (the runbook's "Severity" line says the same). A paging
+ * alert notifies both channels of its region (the alert emails and the pager); the others the
+ * emails only.
+ */
 export type Severity = "page" | "next business day";
 export type MissingData = "breaching" | "notBreaching" | "ignore";
 
@@ -18,10 +30,13 @@ export type MissingData = "breaching" | "notBreaching" | "ignore";
  * - backup: the job's metrics of `backupDatabaseName`; always.
  * - replication: one alarm per replication rule (`<rule>` in the name); only with an off-site replica.
  * - errorLogs: the log drains' error-line count across the drained groups; only when some are drained.
+ * - appLogs: the Railway forwarder's counts of the app's error lines; always.
  * - scheduler: the schedules' dead-letter queue; only once the backup job is wired.
  * - uptime: the Route 53 health check; in us-east-1, to the uptime topic.
+ * - ruleDelivery: one alarm per EventBridge rule that notifies (`<rule>` in the name), in its region.
+ * - topicDelivery: one alarm per SNS topic (`<topic>` in the name), in its region, to the region's other topic.
  */
-export type AlarmScope = "backup" | "replication" | "errorLogs" | "scheduler" | "uptime";
+export type AlarmScope = "backup" | "replication" | "errorLogs" | "appLogs" | "scheduler" | "uptime" | "ruleDelivery" | "topicDelivery";
 
 /** A number of the table's own, or a numeric alerts setting (times a factor, e.g. minutes to seconds). */
 export type Amount = number | { setting: NumericSetting; times?: number };
@@ -35,6 +50,10 @@ export interface SummaryFacts {
     replicaRegion: string;
     /** The drained log groups' labels (errorLogs scope). */
     errorLabels: readonly string[];
+    /** The rule's or topic's full name (delivery scopes). */
+    watched: string;
+    /** The region the alarm is in. */
+    region: string;
 }
 
 export interface AlarmRow {
@@ -87,6 +106,8 @@ export interface SentryRuleRow {
     event: string;
     runbook: Runbook;
     severity: Severity;
+    /** An issue alert of the server project only (issue alerts are otherwise on both projects; metric alerts are the server's). */
+    serverOnly?: true;
 }
 
 export type AlertRow = AlarmRow | EventRuleRow | SentryRuleRow;
@@ -167,6 +188,33 @@ export const ALARMS: readonly AlarmRow[] = [
         summary: (settings) =>
             `No passed restore drill of ${settings.backupDatabaseName} for ${settings.drillMissingAfterDays} days (VerifySuccess, missing data breaches).`,
     },
+    ...(
+        [
+            ["restore-time-warning", RESTORE_TIME_WARNING_SHARE, `${RESTORE_TIME_WARNING_SHARE * 100}% of`],
+            ["restore-time-exceeded", 1, "more than"],
+        ] as const
+    ).map(
+        ([name, share, what]): AlarmRow => ({
+            // The drill restores the dump a disaster would: its duration measures the restore-time promise.
+            kind: "alarm",
+            name,
+            scope: "backup",
+            namespace: METRIC_NAMESPACE,
+            metric: "VerifyDuration",
+            statistic: "Maximum",
+            period: 3600,
+            evaluationPeriods: 1,
+            comparison: "GreaterThanThreshold",
+            threshold: { setting: "restoreTimeObjectiveMinutes", times: 60 * share },
+            missingData: "ignore",
+            missingDataWhy: "the drill runs weekly: each verdict holds until the next drill reports",
+            runbook: RUNBOOKS.restoreTime,
+            severity: "next business day",
+            summary: (settings) =>
+                `The restore drill of ${settings.backupDatabaseName} took ${what} the ${settings.restoreTimeObjectiveMinutes}-minute restore-time budget ` +
+                `(VerifyDuration > ${settings.restoreTimeObjectiveMinutes * 60 * share} s).`,
+        }),
+    ),
     {
         kind: "alarm",
         name: "replication-failed-<rule>",
@@ -226,12 +274,53 @@ export const ALARMS: readonly AlarmRow[] = [
             `(${facts.errorLabels.join(", ")}; ErrorLogLines).`,
     },
     {
+        // The app's lines reach Firehose through the Railway forwarder, which no metric filter sees:
+        // the forwarder counts them itself (deploy/vector/vector.yaml) into dimensionless metrics.
+        kind: "alarm",
+        name: "app-error-rate",
+        scope: "appLogs",
+        namespace: LOG_METRIC_NAMESPACE,
+        metric: APP_ERROR_METRICS.errors,
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        comparison: "GreaterThanOrEqualToThreshold",
+        threshold: { setting: "appErrorLinesPer5Minutes" },
+        missingData: "notBreaching",
+        runbook: RUNBOOKS.appErrorRate,
+        severity: "page",
+        summary: (settings) =>
+            `${settings.appErrorLinesPer5Minutes} or more of the app's error log lines in 5 minutes (AppErrorLines, counted by the Railway forwarder).`,
+    },
+    {
+        // One timeout is a blip (a Neon compute waking); three in five minutes are an outage starting.
+        kind: "alarm",
+        name: "database-connection-timeout",
+        scope: "appLogs",
+        namespace: LOG_METRIC_NAMESPACE,
+        metric: APP_ERROR_METRICS.databaseTimeouts,
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        comparison: "GreaterThanOrEqualToThreshold",
+        threshold: 3,
+        missingData: "notBreaching",
+        runbook: RUNBOOKS.databaseConnectionTimeout,
+        severity: "page",
+        summary: () =>
+            "3 or more of the app's error lines in 5 minutes say the database connection timed out or was refused (DatabaseTimeoutLines, counted by " +
+            "the Railway forwarder).",
+    },
+    {
+        // Messages *sent* per period, not messages visible: the queue keeps a message 14 days, so a
+        // visible-count alarm stays in ALARM after the first failure and every later one is silent.
+        // Scheduler puts its dead letters with SendMessage, which this metric counts.
         kind: "alarm",
         name: "scheduler-dead-letters",
         scope: "scheduler",
         namespace: "AWS/SQS",
-        metric: "ApproximateNumberOfMessagesVisible",
-        statistic: "Maximum",
+        metric: "NumberOfMessagesSent",
+        statistic: "Sum",
         period: 300,
         evaluationPeriods: 1,
         comparison: "GreaterThanThreshold",
@@ -239,7 +328,7 @@ export const ALARMS: readonly AlarmRow[] = [
         missingData: "notBreaching",
         runbook: RUNBOOKS.schedulerDeadLetters,
         severity: "page",
-        summary: () => "EventBridge Scheduler could not start a backup or drill task: its dead-letter queue holds messages.",
+        summary: () => "EventBridge Scheduler could not start a backup or drill task: it sent the attempt to its dead-letter queue (NumberOfMessagesSent > 0).",
     },
     {
         kind: "alarm",
@@ -261,6 +350,41 @@ export const ALARMS: readonly AlarmRow[] = [
             `${settings.healthCheckUrl} fails its health check (no "${settings.healthCheckSearchString}" in the response) from most Route 53 ` +
             `checker regions.`,
     },
+    {
+        // Through CloudWatch, a different principal from EventBridge: it reaches the topics when EventBridge cannot.
+        kind: "alarm",
+        name: "<rule>-failed-invocations",
+        scope: "ruleDelivery",
+        namespace: "AWS/Events",
+        metric: "FailedInvocations",
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        comparison: "GreaterThanThreshold",
+        threshold: 0,
+        missingData: "notBreaching",
+        runbook: RUNBOOKS.alertDeliveryFailed,
+        severity: "page",
+        summary: (_settings, facts) =>
+            `EventBridge could not deliver what rule ${facts.watched} matched to its topics in ${facts.region} (FailedInvocations > 0): that alert never arrived.`,
+    },
+    {
+        kind: "alarm",
+        name: "<topic>-notifications-failed",
+        scope: "topicDelivery",
+        namespace: "AWS/SNS",
+        metric: "NumberOfNotificationsFailed",
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        comparison: "GreaterThanThreshold",
+        threshold: 0,
+        missingData: "notBreaching",
+        runbook: RUNBOOKS.alertDeliveryFailed,
+        severity: "page",
+        summary: (_settings, facts) =>
+            `SNS could not deliver notifications of topic ${facts.watched} in ${facts.region} to a subscriber (NumberOfNotificationsFailed > 0).`,
+    },
 ];
 
 /** The dimension names of each scope's alarms, for the docs (the component gives their values). */
@@ -268,8 +392,11 @@ export const SCOPE_DIMENSIONS: Readonly<Record<AlarmScope, readonly string[]>> =
     backup: [METRIC_DIMENSION],
     replication: ["SourceBucket", "DestinationBucket", "RuleId"],
     errorLogs: [],
+    appLogs: [],
     scheduler: ["QueueName"],
     uptime: ["HealthCheckId"],
+    ruleDelivery: ["RuleName"],
+    topicDelivery: ["TopicName"],
 };
 
 /** When each scope's alarms exist, and where, for the docs. */
@@ -277,15 +404,23 @@ export const SCOPE_WHEN: Readonly<Record<AlarmScope, string>> = {
     backup: "always",
     replication: "per replication rule, only with an off-site replica",
     errorLogs: "only when log groups are drained",
+    appLogs: "always (the Railway forwarder's counts)",
     scheduler: "only once the backup job is wired",
     uptime: "always; in us-east-1, to the uptime topic",
+    ruleDelivery: "per EventBridge rule, in its region; to both channels",
+    topicDelivery: "per SNS topic, in its region; to the region's other topic",
 };
 
 const TASK_FAILED = "EventBridge `ECS Task State Change` of the family's group, `STOPPED`, exit code not 0";
 const TASK_FAILED_TO_START = "EventBridge `ECS Task State Change` of the family's group, `stopCode` `TaskFailedToStart`";
-const KEY_TAMPERING = "CloudTrail `ScheduleKeyDeletion`, `DisableKey`, `PutKeyPolicy` on the backup keys";
-const BUCKET_TAMPERING =
-    "CloudTrail changes to a backup bucket's policy, lifecycle, replication, Object Lock, versioning, encryption or public access block, and `DeleteBucket`";
+const names = (events: readonly string[]) => events.map((event) => `\`${event}\``).join(", ");
+const NOT_DEPLOY = "by anyone but the deploy role";
+const KEY_TAMPERING = `CloudTrail ${names(KEY_TAMPERING_EVENTS)} on the backup keys and the region's topic keys, ${NOT_DEPLOY}`;
+const BUCKET_TAMPERING = `CloudTrail ${names(BUCKET_TAMPERING_EVENTS)} on a backup bucket, and ${names(ACCOUNT_PUBLIC_ACCESS_EVENTS)}, ${NOT_DEPLOY}`;
+const ALERTING_TAMPERING =
+    `CloudTrail ${names(TRAIL_TAMPERING_EVENTS)} on any trail; ${names(RULE_TAMPERING_EVENTS)}, \`RemoveTargets\`, \`PutTargets\` on the stack's rules; ` +
+    "`DeleteTopic`, `SetTopicAttributes`, `RemovePermission`, `Unsubscribe` on its topics; `DeleteAlarms`, `DisableAlarmActions`, " +
+    `\`PutMetricAlarm\` on its alarms; \`DeleteSchedule\`, \`UpdateSchedule\` on any schedule of the region; ${NOT_DEPLOY}`;
 
 /** Task rules, once per task: the backup's and the restore drill's. */
 export const TASK_RULES = [
@@ -325,7 +460,8 @@ export const EVENT_RULES: readonly EventRuleRow[] = [
             name: `${prefix}-keys`,
             when,
             event: KEY_TAMPERING,
-            description: "Someone scheduled deletion of, disabled or changed the policy of a backup KMS key (CloudTrail).",
+            description:
+                "Someone but the deploy role deleted, disabled, re-granted, re-aliased or changed the policy or rotation of a backup or alerts KMS key (CloudTrail).",
             runbook: RUNBOOKS.tampering,
             severity: "page",
         },
@@ -335,11 +471,41 @@ export const EVENT_RULES: readonly EventRuleRow[] = [
             when,
             event: BUCKET_TAMPERING,
             description:
-                "Someone changed the policy, lifecycle, replication, Object Lock, versioning, encryption or public access block of a backup bucket (CloudTrail).",
+                "Someone but the deploy role changed the policy, lifecycle, replication, lock, versioning, encryption, ownership or public access of a backup bucket.",
             runbook: RUNBOOKS.tampering,
             severity: "page",
         },
+        {
+            kind: "event rule",
+            name: `${prefix}-alerting`,
+            when,
+            event: ALERTING_TAMPERING,
+            description:
+                "Someone but the deploy role stopped a trail or changed this stack's rules, topics, subscriptions or alarms, or a schedule (CloudTrail).",
+            runbook: RUNBOOKS.alertTampering,
+            severity: "page",
+        },
     ]),
+    {
+        kind: "event rule",
+        name: "tampering-roles",
+        when: "always; in us-east-1 (IAM's events arrive only there), to the `<stack>-iam` topic",
+        event:
+            `CloudTrail ${names(ROLE_TAMPERING_EVENTS)} on the job's roles, the replication role, the break-glass role (by name: creating it too) and ` +
+            `the deploy role, ${NOT_DEPLOY}`,
+        description: "Someone but the deploy role changed, created or deleted a role the backups or the alerts rely on, or the break-glass role (CloudTrail).",
+        runbook: RUNBOOKS.roleTampering,
+        severity: "page",
+    },
+    {
+        kind: "event rule",
+        name: "alarm-drill",
+        when: "always; in the primary region",
+        event: "custom events of source `<stack>.alarm-drill`, detail type `Alarm drill` (sent by `npm run alarm-drill`)",
+        description: "The monthly alarm drill (npm run alarm-drill): a test event sent through EventBridge to both channels.",
+        runbook: RUNBOOKS.alarmDrill,
+        severity: "page",
+    },
 ];
 
 export const SENTRY_RULES: readonly SentryRuleRow[] = [
@@ -350,6 +516,14 @@ export const SENTRY_RULES: readonly SentryRuleRow[] = [
         name: "error-burst",
         event: "one issue seen more than `sentryErrorBurstCount` times in an hour",
         runbook: RUNBOOKS.sentryErrorBurst,
+        severity: "page",
+    },
+    {
+        kind: "sentry issue alert",
+        name: "database-timeout",
+        event: "a driver's connection-timeout text (stacks/shared/databaseTimeouts.ts) in a new, regressed or bursting issue (more than 2 events in 5 minutes)",
+        serverOnly: true,
+        runbook: RUNBOOKS.databaseConnectionTimeout,
         severity: "page",
     },
     {

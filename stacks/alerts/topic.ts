@@ -1,20 +1,29 @@
 // The alerts' SNS topics: each encrypted under its own key (the AWS-managed SNS key would not let
-// EventBridge or CloudWatch publish), with one email subscription per recipient.
+// EventBridge or CloudWatch publish), with its subscriptions: the alert emails, or the pager.
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { topicKeyPolicy, topicPolicy } from "./rules.js";
 
-/** A KMS-encrypted topic only this account's EventBridge rules and CloudWatch alarms may publish to, with one email subscription per recipient. */
+export interface Subscription {
+    /** SNS protocol: `email`, `https` or `sms`. */
+    protocol: string;
+    endpoint: string;
+}
+
+/**
+ * A KMS-encrypted topic only this account's EventBridge rules and CloudWatch alarms may publish to,
+ * with its subscriptions; its key too, which the tampering rules watch.
+ */
 export function alertsTopic(
     parent: pulumi.Resource,
     protectData: boolean,
     id: string,
     topicName: string,
-    emails: readonly string[],
+    subscriptions: readonly Subscription[],
     account: pulumi.Output<string>,
     extra: pulumi.CustomResourceOptions,
-): aws.sns.Topic {
+): { topic: aws.sns.Topic; key: aws.kms.Key } {
     const child = { ...extra, parent };
     const key = new aws.kms.Key(
         `${id}-key`,
@@ -29,10 +38,20 @@ export function alertsTopic(
     const topic = new aws.sns.Topic(id, { name: topicName, kmsMasterKeyId: key.arn }, child);
     const policy = pulumi.all([topic.arn, account]).apply(([arn, owner]) => topicPolicy(arn, owner));
     new aws.sns.TopicPolicy(`${id}-policy`, { arn: topic.arn, policy: pulumi.jsonStringify(policy) }, child);
-    for (const email of emails) {
-        // Named by a hash of the address, so reordering the list does not resubscribe (and re-confirm) anyone.
-        const digest = createHash("sha256").update(email.toLowerCase()).digest("hex").slice(0, 8);
-        new aws.sns.TopicSubscription(`${id}-email-${digest}`, { topic: topic.arn, protocol: "email", endpoint: email }, child);
+    for (const { protocol, endpoint } of subscriptions) {
+        // Named by a hash of the endpoint, so reordering the list does not resubscribe (and re-confirm) anyone.
+        const digest = createHash("sha256").update(endpoint.toLowerCase()).digest("hex").slice(0, 8);
+        new aws.sns.TopicSubscription(
+            `${id}-${protocol}-${digest}`,
+            {
+                topic: topic.arn,
+                protocol,
+                endpoint,
+                // On-call services confirm their SNS subscriptions themselves; one that does not fails `pulumi up` instead of staying pending.
+                ...(protocol === "https" ? { endpointAutoConfirms: true } : {}),
+            },
+            child,
+        );
     }
-    return topic;
+    return { topic, key };
 }

@@ -1,4 +1,4 @@
-// `pulumi up` (not a preview) refuses placeholder recipients and health URLs before creating any alert.
+// `pulumi up` (not a preview) refuses placeholder recipients, pager and health URLs before creating any alert.
 import { describe, expect, it } from "vitest";
 import { runOffline } from "../../scripts/offlinePlan/mockRuntime.js";
 import { alertsArgs, prodSettings } from "../../test/fixtures.js";
@@ -6,8 +6,10 @@ import { Alerts } from "./component.js";
 import { createProviders } from "../shared/providers.js";
 
 describe("Alerts on pulumi up", () => {
-    it("refuses recipients and a health URL on reserved example domains, naming each", async () => {
-        const settings = prodSettings({ alerts: { ...prodSettings().alerts, healthCheckUrl: "https://app.hotelgenius.example/health" } });
+    it("refuses recipients, a pager and a health URL on reserved example domains, naming each", async () => {
+        const settings = prodSettings({
+            alerts: { ...prodSettings().alerts, healthCheckUrl: "https://app.hotelgenius.example/health", pagerEndpoint: "pager@hotelgenius.example" },
+        });
         const attempt = runOffline({
             stack: "prod",
             preview: false,
@@ -25,11 +27,13 @@ describe("Alerts on pulumi up", () => {
                     "config set --path 'alertEmails[0]' oncall@your-domain)",
                 "  - healthCheckUrl: https://app.hotelgenius.example/health is on a reserved example domain; the uptime check would watch nothing. Allowed: " +
                     "the app's real https health URL",
+                "  - pagerEndpoint: pager@hotelgenius.example is on a reserved example domain; the second channel would page nobody. Allowed: the on-call " +
+                    "service's real SNS integration URL, an SMS number or a real address",
             ].join("\n"),
         );
     });
 
-    it("deploys with real recipients and health URL", async () => {
+    it("deploys with real recipients, pager and health URL", async () => {
         const settings = prodSettings();
         const run = await runOffline({
             stack: "prod",
@@ -41,6 +45,6 @@ describe("Alerts on pulumi up", () => {
                 return { topicArn: alerts.topicArn };
             },
         });
-        expect(run.resources.filter((resource) => resource.type === "aws:cloudwatch/metricAlarm:MetricAlarm")).toHaveLength(9);
+        expect(run.resources.filter((resource) => resource.type === "aws:cloudwatch/metricAlarm:MetricAlarm")).toHaveLength(32);
     });
 });

@@ -212,13 +212,20 @@ describe("IAM documents", () => {
         ]);
     });
 
-    it("lets the Railway forwarder put records into its stream and describe it, nothing else", () => {
+    it("lets the Railway forwarder put records into its stream, describe it, and count errors in the logs namespace only, nothing else", () => {
         expect(ingestPermissions(STREAM_ARN).Statement).toEqual([
             {
                 Sid: "ForwardRailwayLogs",
                 Effect: "Allow",
                 Action: ["firehose:PutRecord", "firehose:PutRecordBatch", "firehose:DescribeDeliveryStream"],
                 Resource: STREAM_ARN,
+            },
+            {
+                Sid: "CountAppErrors",
+                Effect: "Allow",
+                Action: "cloudwatch:PutMetricData",
+                Resource: "*",
+                Condition: { StringEquals: { "cloudwatch:namespace": "HotelGenius/Logs" } },
             },
         ]);
     });

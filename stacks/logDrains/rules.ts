@@ -9,6 +9,12 @@ import { type PolicyDocument, serviceTrustPolicy } from "../shared/iam.js";
 export const LOG_METRIC_NAMESPACE = "HotelGenius/Logs";
 export const LOG_LEVEL_METRICS = { error: "ErrorLogLines", warn: "WarnLogLines" } as const;
 export type CountedLevel = keyof typeof LOG_LEVEL_METRICS;
+/**
+ * What the Railway forwarder (deploy/vector/vector.yaml) counts from the app's lines, which no
+ * metric filter sees: its error lines, and among them those saying the database timed out
+ * (stacks/shared/databaseTimeouts.ts). Dimensionless, in the same namespace.
+ */
+export const APP_ERROR_METRICS = { errors: "AppErrorLines", databaseTimeouts: "DatabaseTimeoutLines" } as const;
 
 /** Where each stream writes in the archive bucket. */
 export type LogSource = "cloudwatch" | "railway";
@@ -142,7 +148,11 @@ export function subscriptionPermissions(streamArn: string): PolicyDocument {
     };
 }
 
-/** The Railway forwarder's identity: put records into its own stream; Vector's health check describes it. */
+/**
+ * The Railway forwarder's identity: put records into its own stream (Vector's health check describes
+ * it), and publish the app's error counts. PutMetricData has no resource: the namespace condition is
+ * what keeps the key from writing into any other metric.
+ */
 export function ingestPermissions(streamArn: string): PolicyDocument {
     return {
         Version: "2012-10-17",
@@ -152,6 +162,13 @@ export function ingestPermissions(streamArn: string): PolicyDocument {
                 Effect: "Allow",
                 Action: ["firehose:PutRecord", "firehose:PutRecordBatch", "firehose:DescribeDeliveryStream"],
                 Resource: streamArn,
+            },
+            {
+                Sid: "CountAppErrors",
+                Effect: "Allow",
+                Action: "cloudwatch:PutMetricData",
+                Resource: "*",
+                Condition: { StringEquals: { "cloudwatch:namespace": LOG_METRIC_NAMESPACE } },
             },
         ],
     };

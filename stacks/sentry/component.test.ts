@@ -5,6 +5,7 @@ import { onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/of
 import { OFFLINE_SECRET as SECRET } from "../settings/spec.js";
 import { prodSettings } from "../../test/fixtures.js";
 import { Monitoring, MONITORING_TYPE } from "./component.js";
+import { TIMEOUT_CONDITIONS, timeoutFilters } from "./timeoutAlert.js";
 
 const settings = prodSettings({ monitoring: { ...prodSettings().monitoring, sentrySlackWorkspaceId: "4242", sentrySlackChannel: "#ops-alerts" } });
 const BASE = settings.alerts.runbookBaseUrl;
@@ -46,7 +47,7 @@ describe("Monitoring (prod settings, with Slack)", () => {
             "sentry:index/sentryTeam:SentryTeam": 1,
             "sentry:index/sentryProject:SentryProject": 2,
             "sentry:index/sentryKey:SentryKey": 2,
-            "sentry:index/sentryIssueAlert:SentryIssueAlert": 6,
+            "sentry:index/sentryIssueAlert:SentryIssueAlert": 7,
             "sentry:index/sentryMetricAlert:SentryMetricAlert": 2,
         });
         const component = named("monitoring");
@@ -110,6 +111,22 @@ describe("Monitoring (prod settings, with Slack)", () => {
                 expect((name as string).length).toBeLessThanOrEqual(256);
             }
         }
+    });
+
+    it("routes the server's database connection timeouts to their runbook: any driver's timeout text, new, back or bursting", () => {
+        const { name, ...inputs } = named("monitoring-server-database-timeout").inputs;
+        expect(inputs).toEqual({
+            organization: "hotelgenius",
+            project: "hotelgenius-ops-prod-server",
+            environment: "production",
+            actionMatch: "any",
+            filterMatch: "any",
+            frequency: 30,
+            conditions: TIMEOUT_CONDITIONS,
+            filters: timeoutFilters(),
+            actions: [emailTeam, slack],
+        });
+        expect(name).toBe(`Database connection timeout in the server (production). Runbook: ${BASE}/database-connection-timeout.md`);
     });
 
     it("alerts on server error spikes above 200 an hour and p95 above 2000 ms, by email to the team", () => {

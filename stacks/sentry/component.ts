@@ -1,11 +1,13 @@
 // Error tracking for the app: a Sentry team, the server (Node/Express) and client (React) projects of
-// this stack, one rate-limited client key each (the DSNs the app reads), and the alert rules.
+// this stack, one rate-limited client key each (the DSNs the app reads), and the alert rules (among
+// them the server's database connection timeouts, routed to their own runbook).
 // The backup job's cron monitor is not declared: the job's own check-ins create and update it.
 import * as pulumi from "@pulumi/pulumi";
 import * as sentry from "@pulumiverse/sentry";
 import { MAX_SENTRY_RULE_NAME, type Runbook, withRunbook } from "../alerts/rules.js";
 import { alertRow } from "../alerts/table.js";
 import { nameStem } from "../shared/naming.js";
+import { TIMEOUT_CONDITIONS, timeoutFilters } from "./timeoutAlert.js";
 import type { MonitoringSettings } from "./settings.js";
 
 export const MONITORING_TYPE = "hotelgenius:ops:Monitoring";
@@ -121,6 +123,24 @@ export class Monitoring extends pulumi.ComponentResource {
                 );
             }
         }
+
+        // The server's database connection timeouts go to their own runbook, not to a generic error burst.
+        new sentry.SentryIssueAlert(
+            `${name}-server-database-timeout`,
+            {
+                organization,
+                project: projects.server.slug,
+                name: ruleName("Database connection timeout in the server", alertRow("sentry issue alert", "database-timeout").runbook),
+                environment: settings.sentryEnvironment,
+                actionMatch: "any",
+                filterMatch: "any",
+                frequency: ISSUE_ALERT_FREQUENCY_MINUTES,
+                conditions: TIMEOUT_CONDITIONS,
+                filters: timeoutFilters(),
+                actions: [emailTeam, ...slack],
+            },
+            child,
+        );
 
         const metricAlert = (id: string, title: string, spec: { dataset: string; aggregate: string; query: string; threshold: number }) =>
             new sentry.SentryMetricAlert(

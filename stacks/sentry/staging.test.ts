@@ -31,7 +31,7 @@ describe("Monitoring (staging settings)", () => {
 
     it("filters every rule on the staging environment and only emails the team", () => {
         const rules = run.resources.filter((r) => r.type.endsWith(":SentryIssueAlert") || r.type.endsWith(":SentryMetricAlert"));
-        expect(rules).toHaveLength(8);
+        expect(rules).toHaveLength(9);
         for (const rule of rules) {
             expect(rule.inputs["environment"]).toBe("staging");
             expect(rule.inputs["name"]).toContain("(staging). Runbook: ");

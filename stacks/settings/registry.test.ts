@@ -90,6 +90,7 @@ describe("parseSettings: valid settings", () => {
             "scratchDatabaseUrl",
             "sentryOrganization",
             "runbookBaseUrl",
+            "pagerEndpoint",
             "healthCheckUrl",
         ]);
         expect(() => parse()).not.toThrow();
@@ -534,6 +535,31 @@ describe("parseSettings: monitoring and alerts", () => {
         );
     });
 
+    it("second channel: an https integration, an SMS number or another provider's mailbox, never plain http or the first channel's domain", () => {
+        for (const good of ["https://events.pagerduty.com/integration/abc123/enqueue", "+33612345678", "oncall@hotelgenius-pager.eu"]) {
+            expect(parse({ [key("pagerEndpoint")]: good }).alerts.pagerEndpoint).toBe(good);
+        }
+        expectOnlyProblem(
+            { [key("pagerEndpoint")]: "http://oncall.hotelgenius.eu/sns" },
+            key("pagerEndpoint"),
+            "http://oncall.hotelgenius.eu/sns",
+            /must use https:\/\//,
+        );
+        expectOnlyProblem({ [key("pagerEndpoint")]: "0612345678" }, key("pagerEndpoint"), "0612345678", /E\.164 form such as \+33612345678/);
+        expectOnlyProblem(
+            { [key("pagerEndpoint")]: "pager@hotelgenius.example" },
+            key("pagerEndpoint"),
+            "pager@hotelgenius.example",
+            /must not be on hotelgenius\.example, the domain of alertEmails: the second channel must not fail with the first/,
+        );
+        expectOnlyProblem({ [key("pagerEndpoint")]: undefined }, key("pagerEndpoint"), undefined, /required/);
+    });
+
+    it("restore-time budget out of range", () => {
+        expectOnlyProblem({ [key("restoreTimeObjectiveMinutes")]: "2" }, key("restoreTimeObjectiveMinutes"), "2", /from 5 to 1440/);
+        expect(parse({ [key("restoreTimeObjectiveMinutes")]: "90" }).alerts.restoreTimeObjectiveMinutes).toBe(90);
+    });
+
     it("runbook base URL so long that alert texts would be cut", () => {
         const long = `https://github.com/hotelgenius/${"x".repeat(80)}/runbooks`;
         expectOnlyProblem({ [key("runbookBaseUrl")]: long }, key("runbookBaseUrl"), long, /at most 100 characters/);
@@ -542,6 +568,7 @@ describe("parseSettings: monitoring and alerts", () => {
     it("alarm threshold out of range", () => {
         expectOnlyProblem({ [key("drillMissingAfterDays")]: "8" }, key("drillMissingAfterDays"), "8", /from 1 to 7 \(CloudWatch evaluates at most 7 days\)/);
         expectOnlyProblem({ [key("errorLogLinesPer5Minutes")]: "0" }, key("errorLogLinesPer5Minutes"), "0", /from 1 to 100000/);
+        expectOnlyProblem({ [key("appErrorLinesPer5Minutes")]: "0" }, key("appErrorLinesPer5Minutes"), "0", /from 1 to 100000/);
     });
 
     it("backup-missing window shorter than the schedule's longest gap plus the margin", () => {

@@ -30,3 +30,29 @@ export function deployBoundaryPolicyArn(account: string): string {
 export function boundaryOf(args: { permissionsBoundary?: string }): { permissionsBoundary?: string } {
     return args.permissionsBoundary === undefined ? {} : { permissionsBoundary: args.permissionsBoundary };
 }
+
+/**
+ * The role CI's deploy job assumes in one GitHub environment (its AWS_DEPLOY_ROLE_ARN), at the root path. The tampering
+ * rules expect its calls (PutRule, UpdateSchedule, PutBucket*) and page on anyone else's.
+ */
+export function deployRoleName(environment: DeployEnvironment): string {
+    return `${ACCOUNT_PROJECT}-ci-deploy-${environment}`;
+}
+
+/** The environment whose deploy role updates `stack`: prod's own; staging's for staging and every clone of it. */
+export function deployEnvironmentOf(stack: string): DeployEnvironment {
+    return stack === "prod" ? "prod" : "staging";
+}
+
+/** The deploy role's ARN in `account`: what CloudTrail records as `userIdentity.sessionContext.sessionIssuer.arn` for its sessions. */
+export function deployRoleArn(account: string, environment: DeployEnvironment): string {
+    if (!/^\d{12}$/.test(account)) throw new Error(`account "${account}" is not a 12-digit AWS account id; allowed: the account the stack deploys to`);
+    return `arn:aws:iam::${account}:role/${deployRoleName(environment)}`;
+}
+
+/** The name part of a role ARN (arn:aws:iam::<account>:role/<path/><name>): IAM events name roles without their path. */
+export function roleName(roleArn: string): string {
+    const name = /^arn:aws:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(roleArn)?.[1];
+    if (name === undefined) throw new Error(`"${roleArn}" is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<path/><name>`);
+    return name;
+}

@@ -70,25 +70,25 @@ describe("BackupStorage without an off-site replica (staging-like settings)", ()
 });
 
 describe("Alerts without an off-site replica", () => {
-    it("creates the primary and uptime topics only, and no replication alarm or replica tampering rule", () => {
+    it("creates the primary and us-east-1 channels only, and no replication alarm or replica tampering rule", () => {
         const counts = countsOf(alertsRun);
+        // Topics (each with its key, policy and one subscription): the primary region's alerts and pager, and
+        // us-east-1's uptime, IAM and pager; a replica region would add its own alerts and pager.
         expect(counts).toMatchObject({
             "pulumi:providers:aws": 2,
-            "aws:kms/key:Key": 2,
-            "aws:sns/topic:Topic": 2,
-            "aws:sns/topicPolicy:TopicPolicy": 2,
-            "aws:sns/topicSubscription:TopicSubscription": 2,
-            "aws:cloudwatch/eventRule:EventRule": 6,
-            "aws:cloudwatch/eventTarget:EventTarget": 6,
+            "aws:kms/key:Key": 5,
+            "aws:sns/topic:Topic": 5,
+            "aws:sns/topicPolicy:TopicPolicy": 5,
+            "aws:sns/topicSubscription:TopicSubscription": 5,
+            "aws:cloudwatch/eventRule:EventRule": 9,
+            "aws:cloudwatch/eventTarget:EventTarget": 16,
         });
         const names = alertsRun.resources.map((resource) => resource.name);
         expect(names.filter((name) => /replica|replication/.test(name))).toEqual([]);
-        expect(names.filter((name) => name.includes("tampering-")).sort()).toEqual([
-            "alerts-tampering-buckets",
-            "alerts-tampering-buckets-target",
-            "alerts-tampering-keys",
-            "alerts-tampering-keys-target",
-        ]);
+        const tamperingRules = ["alerting", "buckets", "keys", "roles"].map((rule) => `alerts-tampering-${rule}`);
+        expect(names.filter((name) => name.includes("tampering-")).sort()).toEqual(
+            tamperingRules.flatMap((rule) => [rule, `${rule}-failed-invocations`, `${rule}-pager-target`, `${rule}-target`]).sort(),
+        );
         expect(
             alertsRun.resources
                 .filter((resource) => resource.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -96,13 +96,28 @@ describe("Alerts without an off-site replica", () => {
                 .sort(),
         ).toEqual(
             [
+                "alerts-alarm-drill-failed-invocations",
+                "alerts-alerts-notifications-failed",
+                "alerts-app-error-rate",
                 "alerts-backup-missing",
                 "alerts-backup-size-anomaly",
+                "alerts-backup-task-failed-failed-invocations",
+                "alerts-backup-task-failed-to-start-failed-invocations",
+                "alerts-database-connection-timeout",
                 "alerts-error-log-rate",
+                "alerts-pager-notifications-failed",
                 "alerts-restore-drill-failed",
                 "alerts-restore-drill-missing",
+                "alerts-restore-drill-task-failed-failed-invocations",
+                "alerts-restore-drill-task-failed-to-start-failed-invocations",
+                "alerts-restore-time-exceeded",
+                "alerts-restore-time-warning",
                 "alerts-scheduler-dead-letters",
                 "alerts-site-down",
+                ...tamperingRules.map((rule) => `${rule}-failed-invocations`),
+                "alerts-us-east-1-iam-notifications-failed",
+                "alerts-us-east-1-pager-notifications-failed",
+                "alerts-us-east-1-uptime-notifications-failed",
             ].sort(),
         );
         expect(alertsRun.outputs["replicaTopicArn"]).toBeUndefined();
@@ -112,9 +127,28 @@ describe("Alerts without an off-site replica", () => {
         const dashboard = alertsRun.resources.find((resource) => resource.name === "alerts-dashboard");
         const body = JSON.parse(dashboard?.inputs["dashboardBody"] as string) as { widgets: { type: string; properties: { alarms?: string[] } }[] };
         expect(body.widgets.find((widget) => widget.type === "alarm")?.properties.alarms).toEqual(
-            ["backup-missing", "backup-size-anomaly", "restore-drill-failed", "restore-drill-missing", "error-log-rate", "scheduler-dead-letters"].map(
-                (id) => `arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT}:hotelgenius-ops-staging-${id}`,
-            ),
+            [
+                "backup-missing",
+                "backup-size-anomaly",
+                "restore-drill-failed",
+                "restore-drill-missing",
+                "restore-time-warning",
+                "restore-time-exceeded",
+                "error-log-rate",
+                "app-error-rate",
+                "database-connection-timeout",
+                "scheduler-dead-letters",
+                "tampering-keys-failed-invocations",
+                "tampering-buckets-failed-invocations",
+                "tampering-alerting-failed-invocations",
+                "backup-task-failed-failed-invocations",
+                "backup-task-failed-to-start-failed-invocations",
+                "restore-drill-task-failed-failed-invocations",
+                "restore-drill-task-failed-to-start-failed-invocations",
+                "alarm-drill-failed-invocations",
+                "alerts-notifications-failed",
+                "pager-notifications-failed",
+            ].map((id) => `arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT}:hotelgenius-ops-staging-${id}`),
         );
     });
 });
