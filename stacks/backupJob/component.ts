@@ -15,6 +15,7 @@ import {
     schedulerPermissions,
     schedulerTrustPolicy,
 } from "./policies.js";
+import { EMF_METRICS_VARIABLE } from "../../job/src/observability/emf.js";
 import { isValidName } from "../../job/src/storage/ids.js";
 import { JOB_CONTEXT, JOB_DIR, jobImageTag } from "./image.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
@@ -228,7 +229,14 @@ export class BackupJob extends pulumi.ComponentResource {
         const drillTask = taskRole("drill-task", names.drillTaskRole, `The ${args.stack} restore drill: reads backups, writes nothing`, drillTaskPermissions);
 
         const target = pulumi.interpolate`s3://${args.bucketName}/${layout.root}`;
-        const common = { AWS_REGION: region, BACKUP_TARGET: target, BACKUP_MAX_RUNTIME_SECONDS: String(settings.maxRuntimeMinutes * 60) };
+        // The EMF records (BackupSuccess, VerifySuccess) are written only where this variable says CloudWatch collects them:
+        // without them the backup-missing and drill-missing alarms would page.
+        const common = {
+            AWS_REGION: region,
+            BACKUP_TARGET: target,
+            BACKUP_MAX_RUNTIME_SECONDS: String(settings.maxRuntimeMinutes * 60),
+            [EMF_METRICS_VARIABLE]: "1",
+        };
         const backupTaskDefinition = this.taskDefinition(
             name,
             "backup-task-definition",

@@ -1,5 +1,16 @@
 export const METRIC_NAMESPACE = "HotelGenius/Backup";
 
+/**
+ * The variable that switches the EMF metrics record on. Set only in the ECS task definitions, where
+ * CloudWatch Logs collects it: a person at a terminal has no use for it, and guessing the environment
+ * could silence BackupSuccess (and page the backup-missing alarm every night).
+ */
+export const EMF_METRICS_VARIABLE = "BACKUP_EMF_METRICS";
+
+export function emfMetricsEnabled(env: NodeJS.ProcessEnv): boolean {
+    return env[EMF_METRICS_VARIABLE] === "1";
+}
+
 export type Unit = "Count" | "Seconds" | "Bytes";
 
 export interface Metric {
