@@ -2,7 +2,7 @@ import { constants as bufferConstants } from "node:buffer";
 import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { JobError, usageError } from "./errors.js";
+import { type JobError, usageError } from "./errors.js";
 import { LOG_FORMATS, type LogFormat } from "./observability/log.js";
 import { refuseAmbientConnectionSettings } from "./postgres/dburl.js";
 import { parseBackupId, validateName } from "./storage/ids.js";

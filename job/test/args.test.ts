@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { COMMAND_OPTIONS, COMMANDS, MAX_PART_SIZE_MIB, checkUploadMemory, closest, commandHelp, parseCli, readLogFormat, type CommandName } from "../src/args.js";
+import {
+    COMMAND_OPTIONS,
+    COMMANDS,
+    MAX_PART_SIZE_MIB,
+    checkUploadMemory,
+    closest,
+    commandHelp,
+    parseCli,
+    readLogFormat,
+    type CommandName,
+} from "../src/args.js";
 import { toolInfo } from "../src/runtime.js";
 import { ExitCode } from "../src/errors.js";
 import { constants as bufferConstants } from "node:buffer";

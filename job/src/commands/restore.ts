@@ -137,9 +137,13 @@ async function confirmClean(
             `Type the database's name (${database}) to continue, or anything else to stop (--yes skips this question): `,
     );
     if (answer.trim() !== database) {
-        throw new JobError(ExitCode.Refused, `restore --clean not confirmed: "${answer.trim()}" is not the database's name "${database}"; nothing was changed`, {
-            database: display,
-        });
+        throw new JobError(
+            ExitCode.Refused,
+            `restore --clean not confirmed: "${answer.trim()}" is not the database's name "${database}"; nothing was changed`,
+            {
+                database: display,
+            },
+        );
     }
 }
 

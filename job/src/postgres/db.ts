@@ -90,10 +90,12 @@ export async function connect(connectionString: string, options: ConnectOptions)
             },
         );
     } catch (error) {
-        const what = isAuthError(error) ? "authentication failed" : "cannot connect";
+        const made = `${attempts} attempt${attempts === 1 ? "" : "s"}`;
         throw new JobError(
             ExitCode.Connection,
-            `${what} to ${options.display} (${attempts} attempt${attempts === 1 ? "" : "s"}): ${errorMessage(error)}`,
+            isAuthError(error)
+                ? `authentication failed to ${options.display} (${made}): ${errorMessage(error)}`
+                : `cannot connect to ${options.display} (${made}): ${errorMessage(error)}`,
             { database: options.display, code: (error as { code?: unknown }).code, attempts },
             { cause: error },
         );

@@ -46,7 +46,12 @@ function runSeconds(result: CliResult): number {
 /** Every line the job wrote is JSON: log lines or EMF records, nothing else, and only error lines on stderr. */
 function expectAllJson(result: CliResult): void {
     expect(result.otherLines).toEqual([]);
-    expect(parseOutput(result.stderr).logs.map((line) => line.level)).toEqual(result.stderr.split("\n").filter(Boolean).map(() => "error"));
+    expect(parseOutput(result.stderr).logs.map((line) => line.level)).toEqual(
+        result.stderr
+            .split("\n")
+            .filter(Boolean)
+            .map(() => "error"),
+    );
 }
 
 async function expectNoPgDumpBackend(): Promise<void> {

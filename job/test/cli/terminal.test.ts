@@ -18,6 +18,8 @@ let target: string;
 let backupId: string;
 
 const tsx = pathToFileURL(createRequire(join(REPO_ROOT, "package.json")).resolve("tsx")).href;
+/** The escape character that starts terminal control sequences (colours, erase-line). */
+const ESC = "\u001b";
 const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 
 interface Screen {
@@ -36,9 +38,9 @@ function render(raw: string): string[] {
         .map((line) => {
             let shown = "";
             let column = 0;
-            for (const part of line.split(/(\r|\x1b\[K)/)) {
+            for (const part of line.split(new RegExp(`(\\r|${ESC}\\[K)`))) {
                 if (part === "\r") column = 0;
-                else if (part === "\x1b[K") shown = shown.slice(0, column);
+                else if (part === `${ESC}[K`) shown = shown.slice(0, column);
                 else {
                     shown = shown.slice(0, column) + part + shown.slice(column + part.length);
                     column += part.length;
@@ -49,7 +51,7 @@ function render(raw: string): string[] {
         .filter((line) => line !== "");
 }
 
-const uncoloured = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
+const uncoloured = (text: string) => text.replace(new RegExp(`${ESC}\\[[0-9;]*m`, "g"), "");
 
 /** Runs the CLI on a pseudo-terminal; `input` is what the person types; `shell` is appended to the command line (a redirection). */
 function onTerminal(args: string[], options: { env?: Record<string, string>; input?: string; shell?: string } = {}): Promise<Screen> {
@@ -106,11 +108,13 @@ describe("at a terminal", () => {
         expect(screen.code, screen.raw).toBe(0);
         expect(screen.raw).not.toContain('{"level"');
         expect(screen.raw).not.toContain("_aws");
-        expect(screen.raw).toMatch(/\x1b\[36minfo \x1b\[0m backup complete/);
+        expect(screen.raw).toContain(`${ESC}[36minfo ${ESC}[0m backup complete`);
         const lines = screen.lines.map(uncoloured);
         expect(lines.find((line) => / info {2}backup complete {2}id=hotel_\d{8}T\d{6}Z /.test(line))).toBeDefined();
         // The progress line ends as one line of its own, with bytes, rate and elapsed time.
-        expect(lines.filter((line) => line.startsWith("backup "))).toEqual([expect.stringMatching(/^backup \d+(\.\d)? (B|KiB|MiB) {2}\S+ \S+\/s {2}\d\d:\d\d elapsed$/)]);
+        expect(lines.filter((line) => line.startsWith("backup "))).toEqual([
+            expect.stringMatching(/^backup \d+(\.\d)? (B|KiB|MiB) {2}\S+ \S+\/s {2}\d\d:\d\d elapsed$/),
+        ]);
         // Nothing runs into anything else: every line on the screen is a log line or the progress line.
         expect(lines.filter((line) => !LOG_LINE.test(line) && !line.startsWith("backup "))).toEqual([]);
     });
@@ -118,7 +122,7 @@ describe("at a terminal", () => {
     it("NO_COLOR turns colour off; --log-format json prints JSON lines at a terminal too", async () => {
         const plain = await onTerminal(["list", "--from", target], { env: { NO_COLOR: "1" } });
         expect(plain.code, plain.raw).toBe(0);
-        expect(plain.raw).not.toMatch(/\x1b\[\d+m/);
+        expect(plain.raw).not.toMatch(new RegExp(`${ESC}\\[\\d+m`));
         expect(plain.lines.some((line) => line.startsWith(backupId))).toBe(true);
         const json = await onTerminal(["backup", "--database-url", pg.url("hotel"), "--to", `file://${join(work, "tty-json")}`, "--log-format", "json"]);
         expect(json.code, json.raw).toBe(0);
@@ -143,7 +147,9 @@ describe("at a terminal", () => {
         expect(version.lines).toEqual([expect.stringMatching(/^@?[\w/-]+ \d+\.\d+\.\d+$/)]);
         const typo = await onTerminal(["backup", "--database-url", pg.url("hotel"), "--too", target]);
         expect(typo.code).toBe(ExitCode.Usage);
-        expect(typo.lines.map(uncoloured)).toEqual([expect.stringMatching(/^\d\d:\d\d:\d\d error unknown option "--too" for "backup": did you mean "--to"\? /)]);
+        expect(typo.lines.map(uncoloured)).toEqual([
+            expect.stringMatching(/^\d\d:\d\d:\d\d error unknown option "--too" for "backup": did you mean "--to"\? /),
+        ]);
     });
 
     it("restore --clean asks for the database's name: a wrong answer changes nothing, the right one restores", async () => {
@@ -183,9 +189,13 @@ describe("restore --dry-run", () => {
         expect(result.code, result.stdout + result.stderr).toBe(0);
         const messages = result.logs.map((line) => line.message);
         const would = result.logs.find((line) => line.message.startsWith("dry run: would restore backup"))!;
-        expect(would.message).toMatch(new RegExp(`^dry run: would restore backup ${backupId} \\(\\d+\\.\\d KiB, \\d+ s old, finished \\S+Z\\) into postgresql:`));
+        expect(would.message).toMatch(
+            new RegExp(`^dry run: would restore backup ${backupId} \\(\\d+\\.\\d KiB, \\d+ s old, finished \\S+Z\\) into postgresql:`),
+        );
         expect(would.context).toMatchObject({ backup: backupId, bytes: expect.any(Number), ageSeconds: expect.any(Number) });
-        expect(messages.find((m) => m.startsWith("dry run: --clean would drop everything"))).toMatch(/: 26 user object\(s\) \(function public.audit_guest_change, .*relation ops.Room Types, /);
+        expect(messages.find((m) => m.startsWith("dry run: --clean would drop everything"))).toMatch(
+            /: 26 user object\(s\) \(function public.audit_guest_change, .*relation ops.Room Types, /,
+        );
         expect(messages).toContain("dry run: nothing was changed; the dump's checksum is verified only by a real restore");
         expect(messages).not.toContain("restore complete");
         expect(await fingerprint(pg, "dry_target")).toEqual(before);
@@ -211,6 +221,8 @@ describe("missing AWS credentials", () => {
             env: { HOME: home, AWS_REGION: "eu-west-3", AWS_EC2_METADATA_DISABLED: "true", AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${await freePort()}` },
         });
         expect(result.code, result.stdout + result.stderr).toBe(ExitCode.Storage);
-        expect(errorOf(result).message).toMatch(/no AWS credentials were found: set AWS_PROFILE .*`aws sso login --profile NAME`.*AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+        expect(errorOf(result).message).toMatch(
+            /no AWS credentials were found: set AWS_PROFILE .*`aws sso login --profile NAME`.*AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+        );
     });
 });

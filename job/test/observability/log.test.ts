@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { emfRecord, stageMetrics } from "../../src/observability/emf.js";
 import { ExitCode, toJobError } from "../../src/errors.js";
 import { EventEmitter } from "node:events";
-import { colourWanted, createCliLogger, createLogger, createStatusLine, formatLogLine, formatTextLine, logProcessWarnings } from "../../src/observability/log.js";
+import {
+    colourWanted,
+    createCliLogger,
+    createLogger,
+    createStatusLine,
+    formatLogLine,
+    formatTextLine,
+    logProcessWarnings,
+} from "../../src/observability/log.js";
 import { emfMetricsEnabled } from "../../src/observability/emf.js";
 import { redact, registerSecret } from "../../src/observability/redact.js";
 
