@@ -156,6 +156,14 @@ describe("runbooks are true to the backup job", () => {
         expect(untrueClaims(readFileSync(path.join(RUNBOOK_DIR, file), "utf8"), messages, codes)).toEqual([]);
     });
 
+    it.each(runbookFiles)("%s says how to get access when it runs commands, and bounds psql's connection wait", (file) => {
+        const text = readFileSync(path.join(RUNBOOK_DIR, file), "utf8");
+        if (/`(?:aws |psql |node_modules\/\.bin\/backup-job )/.test(text)) expect(text).toMatch(/\n## Access\n[^#]*\(README\.md#access\)/);
+        for (const [command] of text.matchAll(/^.*\bpsql ".*$/gm)) expect(command).toMatch(/PGCONNECT_TIMEOUT=\d+ psql /);
+        // The job refuses libpq variables: PGCONNECT_TIMEOUT before a job command would make it exit 2.
+        expect(text).not.toMatch(/PGCONNECT_TIMEOUT=\d+ node_modules\/\.bin\/backup-job/);
+    });
+
     it("backup-failed has a section for every exit code the job can return", () => {
         const text = readFileSync(path.join(RUNBOOK_DIR, "backup-failed.md"), "utf8");
         const covered = [...text.matchAll(/^### Exit (.+)$/gm)].flatMap((m) => [...m[1]!.matchAll(/\b\d+\b/g)].map((n) => Number(n[0])));
