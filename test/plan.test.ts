@@ -343,6 +343,13 @@ describe("the scheduled backup job in the real stacks' plans", () => {
         for (const version of job.filter((resource) => resource.type === "aws:secretsmanager/secretVersion:SecretVersion")) {
             expect(version.inputs["secretString"]).toBe("[secret]");
         }
+        // Without the variable the job writes no EMF record: BackupSuccess would vanish and the backup-missing alarm page every night.
+        const taskDefinitions = job.filter((resource) => resource.type === "aws:ecs/taskDefinition:TaskDefinition");
+        for (const definition of taskDefinitions) {
+            const raw = definition.inputs["containerDefinitions"];
+            const containers = (typeof raw === "string" ? JSON.parse(raw) : raw) as { environment: { name: string; value: string }[] }[];
+            expect(containers.map((container) => container.environment.find((variable) => variable.name === "BACKUP_EMF_METRICS")?.value)).toEqual(["1"]);
+        }
         expect(plan.outputs["runBackupCommand"]).toMatch(
             new RegExp(`^aws ecs run-task --region eu-west-3 --cluster hotelgenius-ops-${stack}-backup --launch-type FARGATE `),
         );

@@ -3,10 +3,12 @@ import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { JOB_ENV } from "./contract.js";
-import { usageError } from "./errors.js";
+import { type JobError, usageError } from "./errors.js";
+import { LOG_FORMATS, type LogFormat } from "./observability/log.js";
 import { refuseAmbientConnectionSettings } from "./postgres/dburl.js";
 import { parseBackupId, validateName } from "./storage/ids.js";
 import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
+import { toolInfo } from "./runtime.js";
 
 /**
  * Memory is part size x (queue size + 1) plus the SDK's copies: 8 MiB x 2 in flight kept the node
@@ -56,6 +58,10 @@ export interface BackupOptions extends Common {
 
 export interface RestoreOptions extends Common {
     command: "restore";
+    /** Say what would be restored and dropped, change nothing. */
+    dryRun: boolean;
+    /** --clean without asking the person at the terminal to type the database name. */
+    yes: boolean;
     from: Target;
     backup: string;
     /** The backup name "latest" is taken from; undefined: the target's only one. */
@@ -85,7 +91,8 @@ export interface ListOptions {
     requestTimeoutSeconds: number;
 }
 
-export type Parsed = BackupOptions | RestoreOptions | VerifyOptions | ListOptions | { command: "help"; text: string };
+/** `help` and `version` print their text and exit 0. */
+export type Parsed = BackupOptions | RestoreOptions | VerifyOptions | ListOptions | { command: "help"; text: string } | { command: "version"; text: string };
 
 /** One command-line option, declared once: the parser reads it and the help text is generated from it. */
 interface OptionBase {
@@ -179,6 +186,15 @@ const urlFile = (option: string): TextOption => ({
     description: `read --${option} from a file (first line), or from standard input with -, instead of the command line`,
 });
 const help: FlagOption = { kind: "flag", name: "help", description: "print this help" };
+export const LOG_FORMAT_VARIABLE = "BACKUP_LOG_FORMAT";
+const logFormat: TextOption = {
+    kind: "text",
+    name: "log-format",
+    value: LOG_FORMATS.join("|"),
+    description: "json: one JSON line per event; text: readable lines (colour on a terminal unless NO_COLOR is set)",
+    env: LOG_FORMAT_VARIABLE,
+    shownDefault: "text when standard error is a terminal, else json",
+};
 
 interface CommandDecl {
     usage: string;
@@ -220,6 +236,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
             maxRuntime("the run", DEFAULT_MAX_RUNTIME_SECONDS),
             connectAttempts("connection attempts for a cold-starting server"),
             pgBin("pg_dump"),
+            logFormat,
             help,
         ],
     },
@@ -230,11 +247,14 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
             { kind: "text", name: "name", value: "NAME", description: "only the backups of this backup name", shownDefault: "all" },
             { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" },
             requestTimeout,
+            logFormat,
             help,
         ],
     },
     restore: {
-        usage: "backup-job restore --database-url URL [--from TARGET] [--name NAME] [--backup ID|latest] [--clean] [--grants] [--skip-database-settings]",
+        usage:
+            "backup-job restore --database-url URL [--from TARGET] [--name NAME] [--backup ID|latest] [--clean [--yes]] [--dry-run] [--grants] " +
+            "[--skip-database-settings]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
             urlFile("database-url"),
@@ -246,6 +266,16 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 name: "clean",
                 description:
                     "allow a non-empty database: drop all its schemas, extensions, large objects, publications and foreign servers and restore, in one transaction (all or nothing)",
+            },
+            {
+                kind: "flag",
+                name: "yes",
+                description: "with --clean on a terminal: do not ask to type the database's name (without a terminal nobody is asked)",
+            },
+            {
+                kind: "flag",
+                name: "dry-run",
+                description: "say which backup would be restored (size, age) and what --clean would drop, and change nothing",
             },
             lockWaitTimeout("give up when a lock (the --clean drops) is not granted within S seconds; the sessions holding locks are logged"),
             {
@@ -262,6 +292,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
             maxRuntime("the run", 0),
             connectAttempts("connection attempts"),
             pgBin("pg_restore (and psql, for --clean)"),
+            logFormat,
             help,
         ],
     },
@@ -282,6 +313,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
             maxRuntime("the drill", DEFAULT_MAX_RUNTIME_SECONDS),
             connectAttempts("connection attempts"),
             pgBin("pg_restore"),
+            logFormat,
             help,
         ],
     },
@@ -333,12 +365,12 @@ Commands:
   restore   verify a backup's checksum, then restore it into a database
   verify    restore drill: restore into a scratch database, compare row counts, drop it
 
-Run "backup-job <command> --help" for the options of a command.
+Run "backup-job <command> --help" for the options of a command, "backup-job --version" for the version.
 Exit codes: 0 ok, 1 internal error, 2 usage/configuration (also "latest" without --name in a
 target holding several backup names), 3 connection/authentication,
 4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
-9 refused (restore target not empty, read-only or a template), 10 lock wait timed out
-(retryable), 124 maximum runtime reached, 130/143 interrupted by SIGINT/SIGTERM.`;
+9 refused (restore target not empty, read-only or a template, --clean not confirmed),
+10 lock wait timed out (retryable), 124 maximum runtime reached, 130/143 interrupted by SIGINT/SIGTERM.`;
 
 function intOption(raw: string, label: string, option: IntOption): number {
     if (!/^\d+$/.test(raw.trim()) || Number(raw) < option.min || Number(raw) > option.max) {
@@ -369,11 +401,34 @@ export function checkUploadMemory(partSizeMiB: number, queueSize: number, memory
     }
 }
 
+/** Edits (insert, delete, replace) between two words. */
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+        previous = row;
+    }
+    return previous[b.length]!;
+}
+
+/** The candidate a mistyped word most likely meant: at most two edits away (one for words of up to four letters), else none. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+    const limit = word.length <= 4 ? 1 : 2;
+    const scored = candidates.map((candidate) => ({ candidate, distance: editDistance(word, candidate) })).filter((c) => c.distance <= limit);
+    return scored.sort((a, b) => a.distance - b.distance)[0]?.candidate;
+}
+
+const didYouMean = (guess: string | undefined) => (guess === undefined ? "" : `did you mean "${guess}"? `);
+
 function translateParseError(command: CommandName, error: unknown): never {
     const e = error as { code?: string; message?: string };
-    const allowed = COMMAND_OPTIONS[command].options.map((o) => `--${o.name}`).join(", ");
+    const names = COMMAND_OPTIONS[command].options.map((o) => `--${o.name}`);
+    const allowed = names.join(", ");
     const option = /'([^']+)'/.exec(e.message ?? "")?.[1] ?? "";
-    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw usageError(`unknown option "${option}" for "${command}": allowed are ${allowed}`);
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+        throw usageError(`unknown option "${option}" for "${command}": ${didYouMean(closest(option.split("=")[0]!, names))}allowed are ${allowed}`);
+    }
     if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
         throw usageError(`unexpected argument ${option ? `"${option}"` : ""} for "${command}": options are ${allowed}`);
     if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw usageError(`${e.message ?? "invalid option value"} (command "${command}")`);
@@ -420,8 +475,9 @@ export function availableMemory(): number {
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, memoryBytes = availableMemory()): Parsed {
     const [first, ...rest] = argv;
     if (first === undefined || first === "--help" || first === "-h" || first === "help") return { command: "help", text: MAIN_HELP };
+    if (first === "--version" || first === "-V") return { command: "version", text: `${toolInfo().name} ${toolInfo().version}` };
     if (!(COMMANDS as readonly string[]).includes(first)) {
-        throw usageError(`unknown command "${first}": allowed are ${COMMANDS.join(", ")}`);
+        throw usageError(`unknown command "${first}": ${didYouMean(closest(first, COMMANDS))}allowed are ${COMMANDS.join(", ")}`);
     }
     const command = first as CommandName;
     const options = COMMAND_OPTIONS[command].options;
@@ -509,6 +565,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                     "name the database to restore into with --database-url or --database-url-file (DATABASE_URL is not used for restore)",
                 ),
                 clean: flag("clean"),
+                dryRun: flag("dry-run"),
+                yes: flag("yes"),
                 lockWaitTimeoutSeconds: int("lock-wait-timeout"),
                 skipDatabaseSettings: flag("skip-database-settings"),
                 grants: flag("grants"),
@@ -526,4 +584,23 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 ),
             };
     }
+}
+
+/**
+ * The log format, read before the command line is parsed (the logger reports parse errors too):
+ * --log-format (or --log-format=), else BACKUP_LOG_FORMAT, else text for a person at a terminal.
+ * A bad value is reported with the default format.
+ */
+export function readLogFormat(argv: readonly string[], env: NodeJS.ProcessEnv, terminal: boolean): { format: LogFormat; error?: JobError } {
+    const fallback: LogFormat = terminal ? "text" : "json";
+    let given: { value: string; label: string } | undefined;
+    argv.forEach((arg, i) => {
+        if (arg === "--log-format" && argv[i + 1] !== undefined) given = { value: argv[i + 1]!, label: "--log-format" };
+        else if (arg.startsWith("--log-format=")) given = { value: arg.slice("--log-format=".length), label: "--log-format" };
+    });
+    const fromEnv = env[LOG_FORMAT_VARIABLE];
+    given ??= fromEnv === undefined || fromEnv === "" ? undefined : { value: fromEnv, label: LOG_FORMAT_VARIABLE };
+    if (given === undefined) return { format: fallback };
+    if ((LOG_FORMATS as readonly string[]).includes(given.value)) return { format: given.value as LogFormat };
+    return { format: fallback, error: usageError(`${given.label} "${given.value}" is not allowed: use ${LOG_FORMATS.join(" or ")}`) };
 }

@@ -1,6 +1,8 @@
-import { parseCli, type Parsed } from "./args.js";
+import { createInterface } from "node:readline/promises";
+import { parseCli, readLogFormat, type Parsed } from "./args.js";
 import { ExitCode, JobError, errorMessage, toJobError } from "./errors.js";
-import { createLogger, logProcessWarnings, type Logger } from "./observability/log.js";
+import { emfMetricsEnabled } from "./observability/emf.js";
+import { colourWanted, createCliLogger, createStatusLine, logProcessWarnings, type Logger } from "./observability/log.js";
 import type { Runtime } from "./runtime.js";
 import { toolInfo } from "./runtime.js";
 import { monitorSettingsFromEnv, startCronMonitor, type CronMonitor } from "./observability/sentry.js";
@@ -25,7 +27,7 @@ function write(stream: NodeJS.WriteStream) {
  * Commands (and the AWS SDK and pg they pull in, about half a second of loading) are loaded only once
  * the signal handlers are in place: a SIGTERM in the first second still gets its log line and exit code.
  */
-async function execute(parsed: Exclude<Parsed, { command: "help" }>, rt: Runtime): Promise<void> {
+async function execute(parsed: Exclude<Parsed, { command: "help" | "version" }>, rt: Runtime): Promise<void> {
     switch (parsed.command) {
         case "backup":
             await (await import("./commands/backup.js")).runBackup(parsed, rt, toolInfo());
@@ -79,11 +81,34 @@ function logFailure(logger: Logger, command: string, error: JobError): void {
     });
 }
 
+/** A question on standard error, answered on standard input; a stop request (Ctrl-C) ends the wait. */
+function askOnTerminal(signal: AbortSignal) {
+    return async (question: string): Promise<string> => {
+        // terminal: false leaves Ctrl-C to the terminal, which sends SIGINT to the process as everywhere else.
+        const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+        try {
+            process.stderr.write(question);
+            return await rl.question("", { signal });
+        } finally {
+            rl.close();
+        }
+    };
+}
+
 export async function main(argv: string[]): Promise<number> {
     const started = performance.now();
     const command = argv[0] ?? "";
     // `list` prints its result on stdout; its log lines go to stderr so `--json` stays one JSON document.
-    const logger = createLogger(write(command === "list" ? process.stderr : process.stdout));
+    const logStream = command === "list" ? process.stderr : process.stdout;
+    const terminal = Boolean(logStream.isTTY);
+    const logFormat = readLogFormat(argv, process.env, terminal);
+    const status = process.stderr.isTTY ? createStatusLine(write(process.stderr)) : undefined;
+    const logger = createCliLogger(write(logStream), write(process.stderr), {
+        format: logFormat.format,
+        colour: colourWanted(terminal && Boolean(process.stderr.isTTY), process.env),
+        emf: emfMetricsEnabled(process.env),
+        status,
+    });
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
         const code = signal === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated;
@@ -104,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
         logger,
         signal: controller.signal,
         out: write(process.stdout),
-        tty: process.stderr.isTTY ? write(process.stderr) : undefined,
+        status,
+        ask: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal(controller.signal) : undefined,
     };
 
     let monitor: CronMonitor | undefined;
@@ -115,8 +141,9 @@ export async function main(argv: string[]): Promise<number> {
         const isBackup = command === "backup" && !argv.includes("--help") && !argv.includes("-h");
         const settings = isBackup ? monitorSettingsFromEnv(process.env) : undefined;
         if (settings) monitor = await startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`, logger);
+        if (logFormat.error) throw logFormat.error;
         const parsed: Parsed = parseCli(argv, process.env, callerDirectory(process.env, process.cwd()));
-        if (parsed.command === "help") {
+        if (parsed.command === "help" || parsed.command === "version") {
             process.stdout.write(`${parsed.text}\n`);
             return ExitCode.Ok;
         }

@@ -25,6 +25,8 @@ export const JOB_ENV = {
     sentryCheckinMarginMinutes: "SENTRY_CHECKIN_MARGIN_MINUTES",
     sentryMaxRuntimeMinutes: "SENTRY_MAX_RUNTIME_MINUTES",
     awsRegion: "AWS_REGION",
+    /** "1" where CloudWatch Logs collects the job's Embedded Metric Format records (the task definitions): nowhere else. */
+    emfMetrics: "BACKUP_EMF_METRICS",
 } as const;
 
 /** The CloudWatch namespace of the job's metrics (Embedded Metric Format log lines). */

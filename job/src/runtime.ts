@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Logger } from "./observability/log.js";
+import type { Logger, StatusLine } from "./observability/log.js";
 
 /** What commands need from the process, passed in so they stay testable and signal-aware. */
 export interface Runtime {
@@ -9,8 +9,10 @@ export interface Runtime {
     signal: AbortSignal;
     /** Command output (list table/JSON). */
     out(text: string): void;
-    /** Terminal progress, or undefined when stderr is not a TTY (then progress goes to log lines). */
-    tty: ((line: string) => void) | undefined;
+    /** The terminal's progress line, or undefined when stderr is not a TTY (then progress goes to log lines). */
+    status: StatusLine | undefined;
+    /** Asks the person at the terminal and returns their answer; undefined when no one can answer (stdin or stderr not a TTY). */
+    ask: ((question: string) => Promise<string>) | undefined;
 }
 
 export interface ToolInfo {

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { COMMAND_OPTIONS, COMMANDS, MAX_PART_SIZE_MIB, checkUploadMemory, commandHelp, parseCli, type CommandName } from "../src/args.js";
+import {
+    COMMAND_OPTIONS,
+    COMMANDS,
+    MAX_PART_SIZE_MIB,
+    checkUploadMemory,
+    closest,
+    commandHelp,
+    parseCli,
+    readLogFormat,
+    type CommandName,
+} from "../src/args.js";
+import { toolInfo } from "../src/runtime.js";
 import { ExitCode } from "../src/errors.js";
 import { constants as bufferConstants } from "node:buffer";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -125,6 +136,7 @@ describe("help generated from the option declarations", () => {
         "pg-bin": "/usr/lib/postgresql/15/bin",
         "database-url-file": URL_FILE,
         "scratch-database-url-file": URL_FILE,
+        "log-format": "text",
     };
     const required: Record<CommandName, string[]> = {
         backup: ["--database-url", "postgresql://u@h/db"],
@@ -179,3 +191,45 @@ describe("help generated from the option declarations", () => {
 function camel(name: string): string {
     return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
+
+describe("what a person mistypes", () => {
+    it("--version prints the job's name and version", () => {
+        const expected = { command: "version", text: `${toolInfo().name} ${toolInfo().version}` };
+        expect(parseCli(["--version"], {}, "/")).toEqual(expected);
+        expect(parseCli(["-V"], {}, "/")).toEqual(expected);
+        expect(toolInfo().version).toMatch(/^\d+\.\d+\.\d+/);
+    });
+
+    it("an unknown option or command names the one most likely meant", () => {
+        expect(messageOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--too", "file:///b"], {}, "/"))).toMatch(
+            /^unknown option "--too" for "backup": did you mean "--to"\? allowed are --database-url, /,
+        );
+        expect(messageOf(() => parseCli(["restore", "--claen"], {}, "/"))).toMatch(/did you mean "--clean"\?/);
+        expect(messageOf(() => parseCli(["restore", "--dryrun"], {}, "/"))).toMatch(/did you mean "--dry-run"\?/);
+        expect(messageOf(() => parseCli(["bakup"], {}, "/"))).toBe('unknown command "bakup": did you mean "backup"? allowed are backup, restore, verify, list');
+        // Nothing close: no guess.
+        expect(messageOf(() => parseCli(["list", "--everything"], {}, "/"))).toMatch(/^unknown option "--everything" for "list": allowed are /);
+        expect(closest("--to", ["--to", "--name"])).toBe("--to");
+        expect(closest("--xy", ["--to"])).toBeUndefined();
+    });
+
+    it("a bare path for --to suggests its file:// target", () => {
+        expect(messageOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--to", "/var/backups"], {}, "/"))).toBe(
+            '--to "/var/backups" is not a supported target: did you mean "file:///var/backups"? use s3://BUCKET[/PREFIX] or file://DIR',
+        );
+        expect(messageOf(() => parseCli(["list", "--from", "./backups"], {}, "/"))).toMatch(/did you mean "file:\/\/\.\/backups"\?/);
+        expect(messageOf(() => parseCli(["list", "--from", "gs://bucket"], {}, "/"))).not.toMatch(/did you mean/);
+    });
+
+    it("--log-format: text at a terminal, json elsewhere, the option over BACKUP_LOG_FORMAT, a bad value named", () => {
+        expect(readLogFormat(["backup"], {}, true)).toEqual({ format: "text" });
+        expect(readLogFormat(["backup"], {}, false)).toEqual({ format: "json" });
+        expect(readLogFormat(["backup", "--log-format", "json"], { BACKUP_LOG_FORMAT: "text" }, true)).toEqual({ format: "json" });
+        expect(readLogFormat(["backup", "--log-format=text"], {}, false)).toEqual({ format: "text" });
+        expect(readLogFormat(["list"], { BACKUP_LOG_FORMAT: "text" }, false)).toEqual({ format: "text" });
+        const bad = readLogFormat(["backup", "--log-format", "yaml"], {}, false);
+        expect(bad.format).toBe("json");
+        expect(bad.error?.exitCode).toBe(ExitCode.Usage);
+        expect(bad.error?.message).toBe('--log-format "yaml" is not allowed: use json or text');
+    });
+});

@@ -116,6 +116,7 @@ describe("BackupJob (prod settings)", () => {
         const backup = container("backup-job-backup-task-definition");
         expect(backup.environment).toEqual([
             { name: "AWS_REGION", value: REGION },
+            { name: "BACKUP_EMF_METRICS", value: "1" },
             { name: "BACKUP_KMS_KEY_ARN", value: BACKUP_KEY_ARN },
             { name: "BACKUP_MAX_RUNTIME_SECONDS", value: "7200" },
             { name: "BACKUP_SCHEDULE", value: "15 3 * * *" },
@@ -130,6 +131,7 @@ describe("BackupJob (prod settings)", () => {
         const drill = container("backup-job-drill-task-definition");
         expect(drill.environment).toEqual([
             { name: "AWS_REGION", value: REGION },
+            { name: "BACKUP_EMF_METRICS", value: "1" },
             { name: "BACKUP_MAX_RUNTIME_SECONDS", value: "7200" },
             { name: "BACKUP_TARGET", value: "s3://hotelgenius-ops-prod-backups/hotelgenius" },
         ]);

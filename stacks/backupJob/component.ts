@@ -210,10 +210,13 @@ export class BackupJob extends pulumi.ComponentResource {
         const drillTask = taskRole("drill-task", names.drillTaskRole, `The ${args.stack} restore drill: reads backups, writes nothing`, drillTaskPermissions);
 
         const target = pulumi.interpolate`s3://${args.bucketName}/${layout.root}`;
+        // The EMF records (BackupSuccess, VerifySuccess) are written only where this variable says CloudWatch collects them:
+        // without them the backup-missing and drill-missing alarms would page.
         const common = {
             [JOB_ENV.awsRegion]: region,
             [JOB_ENV.target]: target,
             [JOB_ENV.maxRuntimeSeconds]: String(settings.maxRuntimeMinutes * 60),
+            [JOB_ENV.emfMetrics]: "1",
         };
         const backupTaskDefinition = taskDefinition(
             this,

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { RestoreOptions } from "../args.js";
 import { ExitCode, JobError } from "../errors.js";
+import { formatAge, formatBytes } from "../observability/progress.js";
 import { redactUrl } from "../observability/redact.js";
 import { cleanPreludeSql, planClean, undroppableObjects } from "../postgres/clean.js";
 import { databaseGrantsSql, databaseSettingsSql } from "../postgres/database-state.js";
@@ -21,7 +22,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const restoreVersion = await requireRestoreTools(opts.pgBin);
     const manifest = await resolveBackup(storage, opts.backup, opts.name, rt);
-    rt.logger.info("restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
+    rt.logger.info(opts.dryRun ? "dry run starting" : "restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
     // Legitimate (a disaster restore, a scratch copy), but with --clean over the wrong database it replaces it with another's data.
     if (manifest.database !== target.database) {
         rt.logger.warn(`restoring a backup of database "${manifest.database}" into database "${target.database}": check that this is the backup you mean`, {
@@ -35,9 +36,10 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const connectOptions = { attempts: opts.connectAttempts, signal: rt.signal, logger: rt.logger, display };
     const client = await connect(opts.databaseUrl, connectOptions);
     let cleanSql: string | undefined;
+    let objects: { kind: string; name: string }[];
     try {
         await refuseUnwritableTarget(client, target.database, display);
-        const objects = await userObjects(client);
+        objects = await userObjects(client);
         if (objects.length > 0 && !opts.clean) {
             const sample = objects.slice(0, 5).map((o) => `${o.kind} ${o.name}`);
             throw new JobError(
@@ -65,6 +67,11 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     } finally {
         await client.end().catch(() => undefined);
     }
+    if (opts.dryRun) {
+        reportDryRun(manifest, display, opts.clean ? objects : undefined, rt);
+        return manifest;
+    }
+    if (opts.clean && !opts.yes && rt.ask !== undefined) await confirmClean(rt.ask, manifest, target.database, display, objects);
     await verifyChecksum(storage, manifest, rt);
     try {
         await streamRestore(
@@ -86,6 +93,58 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
         throw await lockWaitError(opts, display, error, rt);
     }
     return manifest;
+}
+
+function describeBackup(manifest: Manifest): string {
+    const ageSeconds = (Date.now() - Date.parse(manifest.finishedAt)) / 1000;
+    return `${manifest.id} (${formatBytes(manifest.bytes)}, ${formatAge(ageSeconds)} old, finished ${manifest.finishedAt})`;
+}
+
+function describeObjects(objects: { kind: string; name: string }[]): string {
+    const sample = objects.slice(0, 5).map((o) => `${o.kind} ${o.name}`);
+    return `${objects.length} user object(s)${objects.length > 0 ? ` (${sample.join(", ")}${objects.length > 5 ? ", ..." : ""})` : ""}`;
+}
+
+/** --dry-run: every check of a real restore has run (backup found, tools, target writable and empty or --clean); nothing was read from the dump or changed. */
+function reportDryRun(manifest: Manifest, display: string, dropped: { kind: string; name: string }[] | undefined, rt: Runtime): void {
+    const ageSeconds = Math.round((Date.now() - Date.parse(manifest.finishedAt)) / 1000);
+    rt.logger.info(`dry run: would restore backup ${describeBackup(manifest)} into ${display}`, {
+        backup: manifest.id,
+        bytes: manifest.bytes,
+        ageSeconds,
+        database: display,
+    });
+    if (dropped === undefined) rt.logger.info(`dry run: ${display} is empty, nothing would be dropped`, { database: display });
+    else {
+        rt.logger.info(`dry run: --clean would drop everything in ${display}: ${describeObjects(dropped)}`, {
+            database: display,
+            objects: dropped.length,
+        });
+    }
+    rt.logger.info("dry run: nothing was changed; the dump's checksum is verified only by a real restore", { backup: manifest.id });
+}
+
+/** --clean at a terminal: the person types the database's name, as for deleting a repository on GitHub. */
+async function confirmClean(
+    ask: (question: string) => Promise<string>,
+    manifest: Manifest,
+    database: string,
+    display: string,
+    objects: { kind: string; name: string }[],
+): Promise<void> {
+    const answer = await ask(
+        `--clean drops everything in ${display}: ${describeObjects(objects)}, and restores backup ${describeBackup(manifest)} in its place.\n` +
+            `Type the database's name (${database}) to continue, or anything else to stop (--yes skips this question): `,
+    );
+    if (answer.trim() !== database) {
+        throw new JobError(
+            ExitCode.Refused,
+            `restore --clean not confirmed: "${answer.trim()}" is not the database's name "${database}"; nothing was changed`,
+            {
+                database: display,
+            },
+        );
+    }
 }
 
 /**

@@ -21,6 +21,15 @@ export function formatDuration(seconds: number): string {
     return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** How old something is, to the unit that matters: `45 s`, `12 min`, `5 h 3 min`, `2 d 4 h`. */
+export function formatAge(seconds: number): string {
+    const s = Math.max(0, Math.round(seconds));
+    if (s < 60) return `${s} s`;
+    if (s < 3600) return `${Math.floor(s / 60)} min`;
+    if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+    return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
 export interface ProgressState {
     bytes: number;
     /** Unknown while dumping: the size is only known at the end. */
@@ -44,10 +53,10 @@ export function progressFigures(state: ProgressState): ProgressFigures {
     return { bytes: state.bytes, total, percent, bytesPerSecond: rate, etaSeconds: eta };
 }
 
-/** One terminal line: `[#####-----]  42.0%  1.2 GiB / 2.9 GiB  85.3 MiB/s  ETA 00:21`. */
+/** One terminal line: `restore [#####-----]  42.0%  1.2 GiB / 2.9 GiB  85.3 MiB/s  00:14 elapsed  ETA 00:21`. */
 export function renderProgressBar(label: string, state: ProgressState, width = 30): string {
     const f = progressFigures(state);
-    const rate = `${formatBytes(Math.round(f.bytesPerSecond))}/s`;
+    const rate = `${formatBytes(Math.round(f.bytesPerSecond))}/s  ${formatDuration(state.elapsedSeconds)} elapsed`;
     if (f.percent === undefined || f.total === undefined) return `${label} ${formatBytes(f.bytes)}  ${rate}`;
     const filled = Math.round((f.percent / 100) * width);
     const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;

@@ -6,17 +6,17 @@ export interface ProgressSource {
     total: number | undefined;
 }
 
-/** Progress bar on a terminal (stderr), else a JSON log line every `intervalSeconds`. Returns stop(). */
+/** Progress line on a terminal (stderr, redrawn in place, log lines printed above it), else a JSON log line every `intervalSeconds`. Returns stop(). */
 export function startProgress(label: string, source: ProgressSource, rt: Runtime, intervalSeconds: number): () => void {
     const started = performance.now();
     const state = () => ({ bytes: source.bytes(), total: source.total, elapsedSeconds: (performance.now() - started) / 1000 });
-    const tty = rt.tty;
-    if (tty) {
-        const timer = setInterval(() => tty(`\r${renderProgressBar(label, state())}\x1b[K`), 250);
+    const status = rt.status;
+    if (status) {
+        const timer = setInterval(() => status.show(renderProgressBar(label, state())), 250);
         timer.unref();
         return () => {
             clearInterval(timer);
-            tty(`\r${renderProgressBar(label, state())}\x1b[K\n`);
+            status.done(renderProgressBar(label, state()));
         };
     }
     const timer = setInterval(() => {

@@ -53,9 +53,12 @@ export interface ConnectOptions {
 }
 
 export async function connect(connectionString: string, options: ConnectOptions): Promise<pg.Client> {
+    // Attempts really made: a refused password or a stop request ends the retries early.
+    let attempts = 0;
     try {
         return await withRetry(
-            async () => {
+            async (attempt) => {
+                attempts = attempt;
                 const client = new pg.Client({
                     ...pgClientConfig(connectionString),
                     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -87,11 +90,13 @@ export async function connect(connectionString: string, options: ConnectOptions)
             },
         );
     } catch (error) {
-        const what = isAuthError(error) ? "authentication failed" : "cannot connect";
+        const made = `${attempts} attempt${attempts === 1 ? "" : "s"}`;
         throw new JobError(
             ExitCode.Connection,
-            `${what} to ${options.display}: ${errorMessage(error)}`,
-            { database: options.display, code: (error as { code?: unknown }).code, attempts: options.attempts },
+            isAuthError(error)
+                ? `authentication failed to ${options.display} (${made}): ${errorMessage(error)}`
+                : `cannot connect to ${options.display} (${made}): ${errorMessage(error)}`,
+            { database: options.display, code: (error as { code?: unknown }).code, attempts },
             { cause: error },
         );
     }

@@ -29,12 +29,18 @@ function isNotFound(error: unknown): boolean {
     return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
 }
 
+/** What a person without AWS credentials should set: the SDK's own message only lists where it looked. */
+const NO_CREDENTIALS_HINT =
+    "no AWS credentials were found: set AWS_PROFILE to a profile of ~/.aws/config (after `aws sso login --profile NAME` for an SSO profile), " +
+    "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
+
 function storageError(message: string, error: unknown, context: Record<string, unknown>): JobError {
     const e = error as { name?: string; code?: string };
     const detail = errorMessage(error) || e?.name || e?.code || "unknown error";
+    const hint = e?.name === "CredentialsProviderError" ? `; ${NO_CREDENTIALS_HINT}` : "";
     return new JobError(
         ExitCode.Storage,
-        `${message}: ${detail}`,
+        `${message}: ${detail}${hint}`,
         { ...context, ...(error instanceof RequestTimeoutError ? { timedOut: true } : {}) },
         { cause: error },
     );

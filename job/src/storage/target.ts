@@ -48,7 +48,13 @@ export function parseTarget(raw: string, option: string, cwd: string): Target {
         }
         return { kind: "s3", bucket, prefix, url: value };
     }
-    throw usageError(`${option} "${raw}" is not a supported target: use s3://BUCKET[/PREFIX] or file://DIR`);
+    throw usageError(`${option} "${raw}" is not a supported target: ${pathSuggestion(value)}use s3://BUCKET[/PREFIX] or file://DIR`);
+}
+
+/** A bare path (`/var/backups`, `./backups`, `backups`) was most likely meant as a file:// target: say which. */
+function pathSuggestion(value: string): string {
+    if (value === "" || /^[a-z][a-z0-9+.-]*:/i.test(value)) return "";
+    return `did you mean "file://${value}"? `;
 }
 
 /**

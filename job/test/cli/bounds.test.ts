@@ -10,7 +10,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { lockedTables } from "../../src/commands/backup.js";
-import { type CliResult, errorOf, runCli, spawnCli } from "../support/cli.js";
+import { type CliResult, errorOf, parseOutput, runCli, spawnCli } from "../support/cli.js";
 import { createVariedDatabase } from "../support/fixtures.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 import { startS3, type S3Server } from "../../tools/servers/s3.js";
@@ -43,10 +43,15 @@ function runSeconds(result: CliResult): number {
     return (Date.parse(errorOf(result).timestamp) - Date.parse(result.logs[0]!.timestamp)) / 1000;
 }
 
-/** Every line the job wrote is JSON: log lines or EMF records, nothing else, not even on stderr. */
+/** Every line the job wrote is JSON: log lines or EMF records, nothing else, and only error lines on stderr. */
 function expectAllJson(result: CliResult): void {
     expect(result.otherLines).toEqual([]);
-    expect(result.stderr).toBe("");
+    expect(parseOutput(result.stderr).logs.map((line) => line.level)).toEqual(
+        result.stderr
+            .split("\n")
+            .filter(Boolean)
+            .map(() => "error"),
+    );
 }
 
 async function expectNoPgDumpBackend(): Promise<void> {

@@ -81,7 +81,8 @@ describe("preflight faults", () => {
         const started = Date.now();
         const result = await runCli(["backup", "--database-url", url, "--to", `file://${dir}`, "--connect-attempts", "3"]);
         expect(result.code).toBe(3);
-        expect(errorOf(result).message).toMatch(/^cannot connect to postgresql:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/hotel: .*ECONNREFUSED/);
+        expect(errorOf(result).message).toMatch(/^cannot connect to postgresql:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/hotel \(3 attempts\): .*ECONNREFUSED/);
+        expect(errorOf(result).context).toMatchObject({ attempts: 3 });
         expect(result.logs.filter((l) => l.message.startsWith("database connection failed, retrying"))).toHaveLength(2);
         expect(Date.now() - started).toBeLessThan(15_000);
         expect(result.stdout).not.toContain("not-a-real-secret");
@@ -104,7 +105,9 @@ describe("preflight faults", () => {
         const url = pg.url("hotel", { password: "wrong-password-123" });
         const result = await runCli(["backup", "--database-url", url, "--to", `file://${dir}`]);
         expect(result.code).toBe(3);
-        expect(errorOf(result).message).toMatch(/^authentication failed to .*password authentication failed for user "harness_admin"/);
+        expect(errorOf(result).message).toMatch(/^authentication failed to .* \(1 attempt\): password authentication failed for user "harness_admin"/);
+        // One attempt was made, not the five --connect-attempts allows.
+        expect(errorOf(result).context).toMatchObject({ attempts: 1 });
         expect(result.logs.filter((l) => l.message.startsWith("database connection failed, retrying"))).toEqual([]);
         expect(result.stdout + result.stderr).not.toContain("wrong-password-123");
         expect(filesUnder(dir)).toEqual([]);

@@ -71,7 +71,7 @@ describe("SIGTERM to the process an operator started", () => {
         const { code, stdout, stderr } = await result;
         expect(code, stdout + stderr).toBe(ExitCode.Terminated);
         expect(
-            parseOutput(stdout)
+            parseOutput(stderr)
                 .logs.filter((l) => l.level === "error")
                 .map((l) => l.message),
         ).toEqual(["interrupted by SIGTERM; cleanup done, no backup was recorded"]);

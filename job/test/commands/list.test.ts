@@ -32,7 +32,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function list(name: string | undefined, json: boolean) {
     const out: string[] = [];
     const logs: string[] = [];
-    const rt: Runtime = { logger: createLogger((line) => logs.push(line)), signal: new AbortController().signal, out: (t) => out.push(t), tty: undefined };
+    const rt: Runtime = {
+        logger: createLogger((line) => logs.push(line)),
+        signal: new AbortController().signal,
+        out: (t) => out.push(t),
+        status: undefined,
+        ask: undefined,
+    };
     const entries = await runList({ command: "list", from: parseTarget(`file://${dir}`, "--from", "/"), name, json, requestTimeoutSeconds: 5 }, rt);
     return { entries, out: out.join(""), logs: logs.map((l) => JSON.parse(l) as { level: string; message: string; context: Record<string, unknown> }) };
 }

@@ -144,10 +144,10 @@ describe("Sentry cron check-ins", () => {
 });
 
 describe("Sentry that cannot be reached or is misconfigured", () => {
-    /** Every stdout line is a JSON log line or metric record, and nothing is on stderr. */
+    /** Every line on stdout and stderr is a JSON log line or metric record, and stderr holds error lines only. */
     function expectOnlyJson(result: CliResult): void {
         expect(result.otherLines).toEqual([]);
-        expect(result.stderr).toBe("");
+        expect(result.logs.filter((line) => line.level === "error").length).toBe(result.stderr.split("\n").filter(Boolean).length);
     }
 
     it.each([

@@ -69,7 +69,13 @@ describe("backup references", () => {
 
 describe("latest: the newest backup of one backup name", () => {
     const lines: string[] = [];
-    const rt: Runtime = { logger: createLogger((line) => lines.push(line)), signal: new AbortController().signal, out: () => undefined, tty: undefined };
+    const rt: Runtime = {
+        logger: createLogger((line) => lines.push(line)),
+        signal: new AbortController().signal,
+        out: () => undefined,
+        status: undefined,
+        ask: undefined,
+    };
     const hotelOld = manifest("hotel_20261120T030000Z", "2026-11-20T03:00:00.000Z");
     const spaOld = manifest("spa_20261121T030000Z", "2026-11-21T03:00:00.000Z");
     const hotelNew = manifest("hotel_20261122T030000Z", "2026-11-22T03:00:00.000Z");

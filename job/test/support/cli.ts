@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { expect } from "vitest";
+import { JOB_ENV } from "../../src/contract.js";
 
 /** The repository root (this file is job/test/support/cli.ts). */
 export const REPO_ROOT = resolve(__dirname, "..", "..", "..");
@@ -30,17 +31,20 @@ export interface CliResult {
     signal: NodeJS.Signals | null;
     stdout: string;
     stderr: string;
-    /** stdout lines that are JSON log lines (level + message). */
+    /** stdout and stderr lines (errors are on stderr) that are JSON log lines (level + message). */
     logs: LogLine[];
-    /** stdout lines that are EMF metric records. */
+    /** stdout and stderr lines that are EMF metric records. */
     metrics: MetricRecord[];
-    /** stdout lines that are neither (e.g. `list` output, or anything malformed). */
+    /** stdout and stderr lines that are neither (e.g. `list` output, or anything malformed). */
     otherLines: string[];
     timedOut: boolean;
 }
 
 export interface CliOptions {
-    /** Added to a minimal base environment (PATH, HOME, locale, TMPDIR): nothing else leaks in from the test runner. */
+    /**
+     * Added to a minimal base environment (PATH, HOME, locale, TMPDIR) and BACKUP_EMF_METRICS=1, as in the
+     * task definitions: nothing else leaks in from the test runner. A key set to undefined is removed.
+     */
     env?: Record<string, string | undefined>;
     /** Written to stdin, which is then closed; without it stdin is /dev/null. */
     input?: string | Buffer;
@@ -105,7 +109,7 @@ function tsxLoaderUrl(): string {
 }
 
 export function spawnCli(args: readonly string[], options: CliOptions = {}): RunningCli {
-    const env: Record<string, string> = baseEnv();
+    const env: Record<string, string> = { ...baseEnv(), [JOB_ENV.emfMetrics]: "1" };
     for (const [key, value] of Object.entries(options.env ?? {})) {
         if (value === undefined) delete env[key];
         else env[key] = value;
@@ -120,12 +124,19 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Run
     let stderr = "";
     let parsed: LogLine[] = [];
     const listeners = new Set<() => void>();
+    const complete = (text: string) => text.slice(0, text.lastIndexOf("\n") + 1);
+    const update = () => {
+        parsed = parseOutput(complete(stdout) + complete(stderr)).logs;
+        for (const listener of listeners) listener();
+    };
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
         stdout += chunk;
-        parsed = parseOutput(stdout.slice(0, stdout.lastIndexOf("\n") + 1)).logs;
-        for (const listener of listeners) listener();
+        update();
     });
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+        update();
+    });
     let timedOut = false;
     let closed = false;
     const timer = setTimeout(() => {
@@ -141,7 +152,7 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Run
             closed = true;
             clearTimeout(timer);
             for (const listener of listeners) listener();
-            resolvePromise({ code, signal, stdout, stderr, ...parseOutput(stdout), timedOut });
+            resolvePromise({ code, signal, stdout, stderr, ...parseOutput(`${stdout}\n${stderr}`), timedOut });
         });
     });
     return {
