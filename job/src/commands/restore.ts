@@ -18,7 +18,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const target = parseDatabaseUrl(opts.databaseUrl, "--database-url");
     refusePoolerHost(target, "--database-url");
     const display = redactUrl(opts.databaseUrl);
-    const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
+    const storage = await openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const restoreVersion = await requireRestoreTools(opts.pgBin);
     const manifest = await resolveBackup(storage, opts.backup, rt);
     rt.logger.info("restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
