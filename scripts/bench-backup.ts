@@ -3,8 +3,9 @@
 // Builds a database of realistic, not trivially compressible data, then, in each round:
 //   backup pair (order alternating): bare `pg_dump -Fc -Z0 | zstd -3 > file` against our `backup` to a
 //     `file://` directory on the same disk (the compiled CLI, as the container runs it);
-//   restore pair (order alternating), each into a fresh database: bare
-//     `zstd -dc file | pg_restore --single-transaction` against our `restore --from file://`;
+//   restore runs (order reversed every other round), each into a fresh database: bare
+//     `zstd -dc file | pg_restore --single-transaction` against our `restore --from file://`, with and
+//     without --skip-checksum-pass;
 //   second table (unless --skip-s3): (a) the bare pipeline to /dev/null, (b) the usual peer pipeline
 //     (`pg_dump -Fc` to a temporary file, then upload it), (c) our `backup` to the local S3 server.
 // Ratios are taken within each pair (the machine's load moves both sides of a pair alike) and printed
@@ -421,10 +422,10 @@ class Bench {
     }
 
     /** Our `restore` of a backup from a file:// target into a fresh database. */
-    async ourRestore(targetDir: string, backupId: string, database: string): Promise<TreeRun & { stages: Record<string, number> }> {
+    async ourRestore(targetDir: string, backupId: string, database: string, extra: string[] = []): Promise<TreeRun & { stages: Record<string, number> }> {
         await this.pg.createDatabase(database);
         try {
-            const args = [this.cliPath, "restore", "--database-url", this.pg.url(database), "--from", `file://${targetDir}`, "--backup", backupId];
+            const args = [this.cliPath, "restore", "--database-url", this.pg.url(database), "--from", `file://${targetDir}`, "--backup", backupId, ...extra];
             const result = await this.treeRun(process.execPath, [...args, "--pg-bin", this.pg.binDir], {
                 env: { PATH: process.env["PATH"], HOME: process.env["HOME"] },
                 what: "our restore",
@@ -524,18 +525,21 @@ function ourWriteBytes(usage: TreeUsage): number {
     return Object.values(usage.writeBytesByCommand).reduce((a, b) => a + b, 0);
 }
 
-/** One round's pair, run in alternating order so that neither side always runs first on a warm cache. */
-async function pair<A, B>(round: number, bare: () => Promise<A>, ours: () => Promise<B>): Promise<[A, B]> {
-    if (round % 2 === 1) {
+/** One round's runs, in reversed order every other round so that no side always runs first on a warm cache. */
+async function inTurn<T>(round: number, runs: (() => Promise<T>)[]): Promise<T[]> {
+    const order = runs.map((_, i) => i);
+    if (round % 2 === 0) order.reverse();
+    const results: T[] = [];
+    for (const i of order) {
         flushWrites();
-        const a = await bare();
-        flushWrites();
-        return [a, await ours()];
+        results[i] = await (runs[i] as () => Promise<T>)();
     }
-    flushWrites();
-    const b = await ours();
-    flushWrites();
-    return [await bare(), b];
+    return results;
+}
+
+async function pair<A, B>(round: number, bare: () => Promise<A>, ours: () => Promise<B>): Promise<[A, B]> {
+    const [a, b] = await inTurn<A | B>(round, [bare, ours]);
+    return [a as A, b as B];
 }
 
 interface PairTable {
@@ -635,6 +639,7 @@ async function main(): Promise<void> {
 
         const backups: { bare: TreeRun[]; ours: OurRun[] } = { bare: [], ours: [] };
         const restores: { bare: TreeRun[]; ours: (TreeRun & { stages: Record<string, number> })[] } = { bare: [], ours: [] };
+        const restoresSingleRead: TreeRun[] = [];
         const a: BudgetedRun[] = [];
         const b: PeerRun[] = [];
         const c: OurRun[] = [];
@@ -649,14 +654,19 @@ async function main(): Promise<void> {
             log(`round ${i}/${options.runs} backup: bare ${formatSeconds(bareBackup.seconds)}, ours ${formatSeconds(ourBackup.seconds)}`);
             const targetDir = bench.diskTarget(`file-${i}`);
             const dumpFile = join(targetDir, String(ourBackup.manifest["dump"]));
-            const [bareRestore, ourRestore] = await pair(
-                i,
+            const backupId = String(ourBackup.manifest["id"]);
+            const [bareRestore, ourRestore, ourSingleRead] = await inTurn<TreeRun & { stages?: Record<string, number> }>(i, [
                 () => bench.bareRestore(dumpFile, "restore_bare"),
-                () => bench.ourRestore(targetDir, String(ourBackup.manifest["id"]), "restore_ours"),
+                () => bench.ourRestore(targetDir, backupId, "restore_ours"),
+                () => bench.ourRestore(targetDir, backupId, "restore_once", ["--skip-checksum-pass"]),
+            ]);
+            restores.bare.push(bareRestore as TreeRun);
+            restores.ours.push(ourRestore as TreeRun & { stages: Record<string, number> });
+            restoresSingleRead.push(ourSingleRead as TreeRun);
+            log(
+                `round ${i}/${options.runs} restore: bare ${formatSeconds(bareRestore!.seconds)}, ours ${formatSeconds(ourRestore!.seconds)}, ` +
+                    `ours --skip-checksum-pass ${formatSeconds(ourSingleRead!.seconds)}`,
             );
-            restores.bare.push(bareRestore);
-            restores.ours.push(ourRestore);
-            log(`round ${i}/${options.runs} restore: bare ${formatSeconds(bareRestore.seconds)}, ours ${formatSeconds(ourRestore.seconds)}`);
             await bench.clear(`file-${i}`);
             if (!options.skipS3) await s3Round(bench, i, options.runs, a, b, c);
         }
@@ -691,6 +701,7 @@ async function main(): Promise<void> {
         const backup = pairSummary(asPairs(backups));
         const backup2x = pairSummary(asPairs(backups2x));
         const restore = pairSummary(restores);
+        const restoreSingleRead = pairSummary({ bare: restores.bare, ours: restoresSingleRead });
         const medianStages = (runs: { stages: Record<string, number> }[]) =>
             Object.fromEntries([...new Set(runs.flatMap((r) => Object.keys(r.stages)))].map((name) => [name, median(runs.map((r) => r.stages[name] ?? 0))]));
         const stageText = (stages: Record<string, number>) =>
@@ -709,6 +720,7 @@ async function main(): Promise<void> {
             backup,
             backup2x,
             restore,
+            restoreSingleRead,
             ourBackupStages: stages,
             ourRestoreStages,
             ourBackupCpuByCommand: backups.ours.map((r) => r.usage.cpuSecondsByCommand),
@@ -733,6 +745,10 @@ async function main(): Promise<void> {
             ...pairLines(`backup 1x: pg_dump -Fc -Z0 | zstd -${ZSTD_LEVEL} > file  vs  our backup --to file://`, backup, { wall: TARGET_RATIO }),
             ...pairLines("backup 2x (twice the data)", backup2x, { wall: TARGET_RATIO_2X }),
             ...pairLines("restore: zstd -dc file | pg_restore --single-transaction  vs  our restore --from file://", restore, {
+                wall: RESTORE_WALL_RATIO,
+                cpu: RESTORE_CPU_RATIO,
+            }),
+            ...pairLines("restore, ours with --skip-checksum-pass (the dump read once), against the same bare runs", restoreSingleRead, {
                 wall: RESTORE_WALL_RATIO,
                 cpu: RESTORE_CPU_RATIO,
             }),

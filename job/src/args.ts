@@ -62,6 +62,7 @@ export interface RestoreOptions extends Common {
     lockWaitTimeoutSeconds: number;
     skipDatabaseSettings: boolean;
     grants: boolean;
+    skipChecksumPass: boolean;
 }
 
 export interface VerifyOptions extends Common {
@@ -208,7 +209,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         options: [target("from"), { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" }, requestTimeout, help],
     },
     restore: {
-        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean] [--grants] [--skip-database-settings]",
+        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean] [--grants] [--skip-database-settings] [--skip-checksum-pass]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
             urlFile("database-url"),
@@ -230,6 +231,13 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 kind: "flag",
                 name: "grants",
                 description: "bring back grants (on the database and its objects); the roles they name must exist on the target. Default: none, as --no-acl",
+            },
+            {
+                kind: "flag",
+                name: "skip-checksum-pass",
+                description:
+                    "read the dump once: no checksum pass before the restore. Its bytes are still checked as they are restored and nothing commits unless they " +
+                    "match the manifest, but a damaged dump is then found only at the end, after the restore's work (and, with --clean, its locks)",
             },
             requestTimeout,
             maxRuntime("the run", 0),
@@ -476,6 +484,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 lockWaitTimeoutSeconds: int("lock-wait-timeout"),
                 skipDatabaseSettings: flag("skip-database-settings"),
                 grants: flag("grants"),
+                skipChecksumPass: flag("skip-checksum-pass"),
             };
         case "verify":
             return {

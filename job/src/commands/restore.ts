@@ -57,7 +57,13 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     } finally {
         await client.end().catch(() => undefined);
     }
-    await verifyChecksum(storage, manifest, rt);
+    if (opts.skipChecksumPass) {
+        rt.logger.info("checksum pass skipped (--skip-checksum-pass): the dump is read once and checked as it is restored, before the COMMIT", {
+            backup: manifest.id,
+        });
+    } else {
+        await verifyChecksum(storage, manifest, rt);
+    }
     try {
         await streamRestore(
             {
@@ -70,6 +76,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
                 keepAcl: opts.grants,
                 pgBin: opts.pgBin,
                 lockWaitTimeoutSeconds: opts.lockWaitTimeoutSeconds,
+                skippedChecksumPass: opts.skipChecksumPass,
             },
             rt,
         );
