@@ -71,6 +71,7 @@ export interface RestoreOptions extends Common {
     lockWaitTimeoutSeconds: number;
     skipDatabaseSettings: boolean;
     grants: boolean;
+    skipChecksumPass: boolean;
 }
 
 export interface VerifyOptions extends Common {
@@ -254,7 +255,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
     restore: {
         usage:
             "backup-job restore --database-url URL [--from TARGET] [--name NAME] [--backup ID|latest] [--clean [--yes]] [--dry-run] [--grants] " +
-            "[--skip-database-settings]",
+            "[--skip-database-settings] [--skip-checksum-pass]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
             urlFile("database-url"),
@@ -287,6 +288,13 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 kind: "flag",
                 name: "grants",
                 description: "bring back grants (on the database and its objects); the roles they name must exist on the target. Default: none, as --no-acl",
+            },
+            {
+                kind: "flag",
+                name: "skip-checksum-pass",
+                description:
+                    "read the dump once: no checksum pass before the restore. Its bytes are still checked as they are restored and nothing commits unless they " +
+                    "match the manifest, but a damaged dump is then found only at the end, after the restore's work (and, with --clean, its locks)",
             },
             requestTimeout,
             maxRuntime("the run", 0),
@@ -570,6 +578,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 lockWaitTimeoutSeconds: int("lock-wait-timeout"),
                 skipDatabaseSettings: flag("skip-database-settings"),
                 grants: flag("grants"),
+                skipChecksumPass: flag("skip-checksum-pass"),
             };
         case "verify":
             return {

@@ -1,8 +1,21 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BENCH_TABLES, copyEscape, generateRows, prng, textSource } from "./datagen.js";
-import { cpuBudget, formatBytes, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT } from "./stats.js";
+import {
+    BENCH_USAGE,
+    cpuBudget,
+    formatBytes,
+    formatSpread,
+    median,
+    mibPerSecond,
+    pairRatios,
+    parseBenchArgs,
+    parseRusage,
+    RUSAGE_FORMAT,
+    spread,
+} from "./stats.js";
 
 async function sample(tableName: string, bytes: number, seed = 7): Promise<string> {
     const table = BENCH_TABLES.find((t) => t.name === tableName);
@@ -24,21 +37,48 @@ describe("benchmark statistics", () => {
         const budget = cpuBudget({ cores: 2, limitSeconds: 10, targetRatio: 1.15, limitCpuSeconds: 18, oursCpuSeconds: 25, s3ServerCpuSeconds: 5 });
         expect(budget).toEqual({ capacityAtTarget: 23, limitPlusS3Server: 23, shortestSeconds: 12.5, shortestRatio: 1.25 });
     });
+    it("takes ratios within each pair, then their median and range", () => {
+        const ratios = pairRatios([11, 30, 9], [10, 20, 10]);
+        expect(ratios).toEqual([1.1, 1.5, 0.9]);
+        expect(spread(ratios)).toEqual({ median: 1.1, min: 0.9, max: 1.5 });
+        expect(formatSpread(spread(ratios))).toBe("1.100 (0.900-1.500)");
+        expect(() => pairRatios([1, 2], [1])).toThrow("pair ratios need as many runs on each side (got 2 and 1)");
+        expect(() => pairRatios([], [])).toThrow(/as many runs/);
+    });
+    it("documents every option it accepts in its help, and prints it for --help without starting anything", () => {
+        for (const option of ["--size-gb", "--runs", "--keep-db", "--skip-s3", "--backup-arg", "--help"]) expect(BENCH_USAGE).toContain(option);
+        const help = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "..", "bench-backup.ts"), "--help"], { encoding: "utf8" });
+        expect({ status: help.status, stdout: help.stdout, stderr: help.stderr }).toEqual({ status: 0, stdout: `${BENCH_USAGE}\n`, stderr: "" });
+    });
     it("formats bytes and throughput", () => {
         expect(formatBytes(512)).toBe("512 B");
         expect(formatBytes(200 * 1024 * 1024)).toBe("200.0 MiB");
         expect(mibPerSecond(10 * 1024 * 1024, 2)).toBe(5);
     });
     it("parses options and names bad values", () => {
-        expect(parseBenchArgs([])).toEqual({ sizeGb: 1, runs: 3, keepDb: false, backupArgs: [] });
+        expect(parseBenchArgs([])).toEqual({ sizeGb: 1, runs: 3, keepDb: false, skipS3: false, backupArgs: [], help: false });
         expect(
-            parseBenchArgs(["--size-gb", "0.1", "--runs=5", "--keep-db", "--backup-arg=--part-size-mib=8", "--backup-arg", "--upload-queue-size=2"]),
+            parseBenchArgs([
+                "--size-gb",
+                "0.1",
+                "--runs=5",
+                "--keep-db",
+                "--skip-s3",
+                "--backup-arg=--part-size-mib=8",
+                "--backup-arg",
+                "--upload-queue-size=2",
+            ]),
         ).toEqual({
             sizeGb: 0.1,
             runs: 5,
             keepDb: true,
+            skipS3: true,
             backupArgs: ["--part-size-mib=8", "--upload-queue-size=2"],
+            help: false,
         });
+        expect(parseBenchArgs(["--help"]).help).toBe(true);
+        expect(parseBenchArgs(["-h"]).help).toBe(true);
+        expect(() => parseBenchArgs(["--skip-s3=yes"])).toThrow("--skip-s3 takes no value (got yes)");
         expect(() => parseBenchArgs(["--backup-arg", "8"])).toThrow(/--backup-arg 8: expected an option of the backup command/);
         expect(() => parseBenchArgs(["--size-gb", "lots"])).toThrow("--size-gb lots: expected a number from 0.01 to 50");
         expect(() => parseBenchArgs(["--runs", "0"])).toThrow("--runs 0: expected a whole number from 1 to 20");

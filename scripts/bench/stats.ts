@@ -27,17 +27,57 @@ export function mibPerSecond(bytes: number, seconds: number): number {
     return seconds > 0 ? bytes / 1024 / 1024 / seconds : 0;
 }
 
+/** Median and range of a set of figures, e.g. the ratios of the alternating pairs. */
+export interface Spread {
+    median: number;
+    min: number;
+    max: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+    return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** ours[i] / baseline[i] for each pair run in the same round: the machine's load cancels within a pair. */
+export function pairRatios(ours: readonly number[], baseline: readonly number[]): number[] {
+    if (ours.length !== baseline.length || ours.length === 0)
+        throw new Error(`pair ratios need as many runs on each side (got ${ours.length} and ${baseline.length})`);
+    return ours.map((value, i) => value / (baseline[i] as number));
+}
+
+/** "1.083 (0.97-1.21)": median of the pairs, then their range. */
+export function formatSpread(s: Spread, digits = 3): string {
+    return `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
+}
+
 export interface BenchOptions {
     sizeGb: number;
     runs: number;
     keepDb: boolean;
+    /** Skip the second table (s3rver and the peer pipeline): only the file:// backup and restore pairs. */
+    skipS3: boolean;
     /** Extra arguments for our `backup` command, e.g. `--part-size-mib=8` for tuning. */
     backupArgs: string[];
+    help: boolean;
 }
+
+export const BENCH_USAGE = `Usage: npm run bench:backup -- [--size-gb N] [--runs N] [--keep-db] [--skip-s3] [--backup-arg=--OPTION[=VALUE] ...]
+
+Times the backup job against bare pipelines in the same run, in alternating pairs, and prints the
+ratios (median of the pairs and their range). A measurement script, not a test.
+
+  --size-gb N      about N GB of generated COPY text in bench_1x (0.01-50; default 1); bench_2x is twice that
+  --runs N         rounds of pairs (1-20; default 3)
+  --keep-db        keep the generated cluster in $TMPDIR/backup-bench-cluster-<N>gb and reuse it next time
+  --skip-s3        only the file:// table (backup and restore pairs): no s3rver, no peer pipeline
+  --backup-arg A   pass option A to our backup runs, e.g. --backup-arg=--part-size-mib=16
+  --help           print this help
+
+(npm itself answers \`npm run bench:backup --help\`: put -- before the benchmark's options.)`;
 
 /** Parses the benchmark's command line; errors name the option, the bad value and what is allowed. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-    const options: BenchOptions = { sizeGb: 1, runs: 3, keepDb: false, backupArgs: [] };
+    const options: BenchOptions = { sizeGb: 1, runs: 3, keepDb: false, skipS3: false, backupArgs: [], help: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i] as string;
         const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -62,8 +102,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
                 break;
             }
             case "--keep-db":
-                if (inline !== undefined) throw new Error(`--keep-db takes no value (got ${inline})`);
-                options.keepDb = true;
+            case "--skip-s3":
+            case "--help":
+            case "-h":
+                if (inline !== undefined) throw new Error(`${name} takes no value (got ${inline})`);
+                if (name === "--keep-db") options.keepDb = true;
+                else if (name === "--skip-s3") options.skipS3 = true;
+                else options.help = true;
                 break;
             case "--backup-arg": {
                 const v = value();
@@ -72,7 +117,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
                 break;
             }
             default:
-                throw new Error(`unknown argument ${arg}: allowed are --size-gb N, --runs N, --keep-db, --backup-arg=--OPTION[=VALUE]`);
+                throw new Error(`unknown argument ${arg}: allowed are --size-gb N, --runs N, --keep-db, --skip-s3, --backup-arg=--OPTION[=VALUE], --help`);
         }
     }
     return options;

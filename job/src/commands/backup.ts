@@ -8,6 +8,7 @@ import { HashingGate } from "../storage/hashing.js";
 import { formatBackupId, validateName } from "../storage/ids.js";
 import { MANIFEST_VERSION, type Manifest, type TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
+import type { Storage } from "../storage/storage.js";
 import { describeExit, pgProgram, requireZstd, startChild, succeeded } from "../process/proc.js";
 import { redactUrl } from "../observability/redact.js";
 import { formatBytes } from "../observability/progress.js";
@@ -110,7 +111,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
     const { db, stages } = ctx;
     const log = rt.logger;
     const id = formatBackupId(ctx.name, ctx.startedAt);
-    const storage = openStorage(opts.target, {
+    const storage = await openStorage(opts.target, {
         partSizeBytes: opts.partSizeMiB * 1024 * 1024,
         queueSize: opts.uploadQueueSize,
         requestTimeoutSeconds: opts.requestTimeoutSeconds,
@@ -207,7 +208,7 @@ interface StreamContext {
     client: Parameters<typeof countAllRows>[0];
     db: ReturnType<typeof parseDatabaseUrl>;
     pgDump: string;
-    storage: ReturnType<typeof openStorage>;
+    storage: Storage;
     stages: Record<string, number>;
 }
 

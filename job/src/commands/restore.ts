@@ -19,7 +19,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const target = parseDatabaseUrl(opts.databaseUrl, "--database-url");
     refusePoolerHost(target, "--database-url");
     const display = redactUrl(opts.databaseUrl);
-    const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
+    const storage = await openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const restoreVersion = await requireRestoreTools(opts.pgBin);
     const manifest = await resolveBackup(storage, opts.backup, opts.name, rt);
     rt.logger.info(opts.dryRun ? "dry run starting" : "restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });
@@ -72,7 +72,13 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
         return manifest;
     }
     if (opts.clean && !opts.yes && rt.ask !== undefined) await confirmClean(rt.ask, manifest, target.database, display, objects);
-    await verifyChecksum(storage, manifest, rt);
+    if (opts.skipChecksumPass) {
+        rt.logger.info("checksum pass skipped (--skip-checksum-pass): the dump is read once and checked as it is restored, before the COMMIT", {
+            backup: manifest.id,
+        });
+    } else {
+        await verifyChecksum(storage, manifest, rt);
+    }
     try {
         await streamRestore(
             {
@@ -85,6 +91,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
                 keepAcl: opts.grants,
                 pgBin: opts.pgBin,
                 lockWaitTimeoutSeconds: opts.lockWaitTimeoutSeconds,
+                skippedChecksumPass: opts.skipChecksumPass,
             },
             rt,
         );

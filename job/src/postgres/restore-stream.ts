@@ -65,6 +65,8 @@ export interface RestoreInto {
     keepAcl?: boolean;
     /** Bounds every lock wait of the restore's session (the --clean drops wait on the application's sessions). */
     lockWaitTimeoutSeconds?: number;
+    /** --skip-checksum-pass: this read is the first, so a mismatch means a damaged dump, not one that changed since the checksum pass. */
+    skippedChecksumPass?: boolean;
 }
 
 /** Marks the reading pipeline's failure when zstd stopped reading: the exit statuses tell why. */
@@ -175,9 +177,10 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     try {
         if (failure !== undefined) throw failure;
         if (gate.digest !== r.manifest.sha256 || gate.bytes !== r.manifest.bytes) {
+            const what = r.skippedChecksumPass ? "does not match its manifest" : "changed while it was being restored";
             throw new JobError(
                 ExitCode.Verification,
-                `the dump of "${r.manifest.id}" changed while it was being restored (${gate.bytes} bytes, sha256 ${gate.digest}; the manifest says ` +
+                `the dump of "${r.manifest.id}" ${what} (${gate.bytes} bytes, sha256 ${gate.digest}; the manifest says ` +
                     `${r.manifest.bytes} bytes, sha256 ${r.manifest.sha256}); nothing was committed`,
                 {
                     backup: r.manifest.id,

@@ -3,7 +3,6 @@ import { JOB_ENV } from "../contract.js";
 import { usageError } from "../errors.js";
 import type { Logger } from "../observability/log.js";
 import { FileStorage } from "./file.js";
-import { S3Storage } from "./s3.js";
 import type { Storage } from "./storage.js";
 import type { Target } from "./target.js";
 
@@ -33,8 +32,13 @@ export function kmsKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
     return raw.trim();
 }
 
-export function openStorage(target: Target, settings: StorageSettings): Storage {
+/**
+ * The S3 module (and the AWS SDK behind it) is loaded only for an s3:// target: a file:// run does not
+ * pay for loading it (about 70 ms of CPU, far more wall time on a busy machine).
+ */
+export async function openStorage(target: Target, settings: StorageSettings): Promise<Storage> {
     if (target.kind === "file") return new FileStorage(target.dir);
+    const { S3Storage } = await import("./s3.js");
     return new S3Storage(target.bucket, target.prefix, {
         partSizeBytes: settings.partSizeBytes ?? DEFAULT_PART_SIZE_MIB * 1024 * 1024,
         queueSize: settings.queueSize ?? DEFAULT_UPLOAD_QUEUE_SIZE,

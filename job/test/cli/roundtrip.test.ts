@@ -162,6 +162,24 @@ describe("backup to file:// and restore", () => {
             ),
         ).toEqual([{ n: 0 }]);
     });
+
+    it("--skip-checksum-pass: the same corrupted dump is caught by the restore's own read (exit 7), nothing committed", async () => {
+        const copy = join(work, "corrupt-target");
+        const targetUrl = await pg.createDatabase("restored_corrupt_once");
+        const result = await runCli(["restore", "--from", `file://${copy}`, "--database-url", targetUrl, "--skip-checksum-pass"]);
+        expect(result.code, result.stdout + result.stderr).toBe(7);
+        expect(result.logs.map((l) => l.message)).not.toContain("dump checksum verified");
+        expect(result.logs.map((l) => l.message)).toContain(
+            "checksum pass skipped (--skip-checksum-pass): the dump is read once and checked as it is restored, before the COMMIT",
+        );
+        expect(errorLine(result)?.message).toMatch(/^the dump of "hotel_\d{8}T\d{6}Z" does not match its manifest \(.*\); nothing was committed$/);
+        expect(
+            await pg.query(
+                "restored_corrupt_once",
+                "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+            ),
+        ).toEqual([{ n: 0 }]);
+    });
 });
 
 describe("backup to s3:// and restore", () => {
@@ -191,6 +209,17 @@ describe("backup to s3:// and restore", () => {
         expect(await fingerprint(pg, "restored_s3")).toEqual(await fingerprint(pg, "hotel"));
         // The checksum pass and the restore pass each read the object once; nothing else.
         expect(s3.requests.filter((r) => r.operation === "GetObject" && r.key.endsWith(".pgdump.zst"))).toHaveLength(2);
+    });
+
+    it("--skip-checksum-pass reads the dump object once and restores it identically", async () => {
+        const dumpReads = () => s3.requests.filter((r) => r.operation === "GetObject" && r.key.endsWith(".pgdump.zst")).length;
+        const before = dumpReads();
+        const restoreUrl = await pg.createDatabase("restored_s3_once");
+        const restored = await runCli(["restore", "--from", target, "--backup", id, "--database-url", restoreUrl, "--skip-checksum-pass"], { env: s3.env });
+        expect(restored.code, restored.stdout + restored.stderr).toBe(0);
+        expect(restored.logs.map((l) => l.message)).not.toContain("dump checksum verified");
+        expect(await fingerprint(pg, "restored_s3_once")).toEqual(await fingerprint(pg, "hotel"));
+        expect(dumpReads() - before).toBe(1);
     });
 
     it("keeps the archive selectively restorable: zstd -d | pg_restore -t one table", async () => {
