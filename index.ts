@@ -31,6 +31,8 @@ const alerts = new Alerts(
         project: settings.project,
         stack: settings.stack,
         protectData: settings.storage.protectData,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
+        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
         region: settings.region,
         settings: settings.alerts,
         alertEmails: settings.alertEmails,

@@ -234,6 +234,8 @@ export function alertsArgs(settings: Settings, providers: Providers, alertEmails
         project: settings.project,
         stack: settings.stack,
         protectData: settings.storage.protectData,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
+        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
         region: settings.region,
         settings: settings.alerts,
         alertEmails,

@@ -21,10 +21,11 @@ import {
     tamperingInputTemplate,
     taskFailedPattern,
     taskFailedToStartPattern,
-    topicKeyPolicy,
+    topicKeyStatements,
     topicPolicy,
     withRunbook,
 } from "./rules.js";
+import { guardedKey } from "../shared/guardedKey.js";
 import { nameStem } from "../shared/naming.js";
 import type { AlertsSettings } from "./settings.js";
 
@@ -59,6 +60,10 @@ export interface AlertsArgs {
     stack: string;
     /** Protect and retain the topics' keys (prod): like every key, deleting one is a one-way door. */
     protectData: boolean;
+    /** The only principal that may disable the topics' keys or change their policies (stacks/shared/guardedKey.ts). */
+    breakGlassRoleArn: string;
+    /** The topics' keys' deletion window, and the shortest anyone may schedule (7-30 days). */
+    kmsDeletionWindowDays: number;
     /** The primary region: the component's provider's. */
     region: string;
     settings: AlertsSettings;
@@ -160,6 +165,8 @@ export class Alerts extends pulumi.ComponentResource {
     private readonly prefix: string;
     private readonly stem: string;
     private readonly protectData: boolean;
+    private readonly breakGlassRoleArn: string;
+    private readonly kmsDeletionWindowDays: number;
     private readonly baseUrl: string;
 
     constructor(name: string, args: AlertsArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -170,6 +177,8 @@ export class Alerts extends pulumi.ComponentResource {
         this.prefix = name;
         this.stem = nameStem({ project: args.project, stack: args.stack });
         this.protectData = args.protectData;
+        this.breakGlassRoleArn = args.breakGlassRoleArn;
+        this.kmsDeletionWindowDays = args.kmsDeletionWindowDays;
         this.baseUrl = settings.runbookBaseUrl;
         const account = pulumi.output(storage.keyArn).apply(accountOf);
         const offSite = offSiteOf(args);
@@ -453,13 +462,14 @@ export class Alerts extends pulumi.ComponentResource {
         extra: pulumi.CustomResourceOptions,
     ): aws.sns.Topic {
         const child = { ...extra, parent: this };
-        const key = new aws.kms.Key(
+        // Losing a topic key silently ends every page: guarded like the backup keys.
+        const key = guardedKey(
             `${id}-key`,
             {
                 description: `Encrypts the ${topicName} alerts topic`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: pulumi.jsonStringify(account.apply(topicKeyPolicy)),
+                breakGlassRoleArn: this.breakGlassRoleArn,
+                deletionWindowDays: this.kmsDeletionWindowDays,
+                serviceStatements: account.apply(topicKeyStatements),
             },
             { ...child, protect: this.protectData, retainOnDelete: this.protectData },
         );

@@ -10,6 +10,8 @@ export function backupJobArgs(settings: Settings, backups: BackupStorage): Backu
         project: settings.project,
         stack: settings.stack,
         protectData: settings.storage.protectData,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
+        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
         region: settings.region,
         settings: settings.job,
         schedule: settings.schedule,

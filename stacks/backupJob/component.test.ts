@@ -11,11 +11,12 @@ import {
     drillTaskPermissions,
     ecsTasksTrustPolicy,
     executionPermissions,
-    jobKeyPolicy,
+    jobKeyStatements,
     schedulerPermissions,
     schedulerTrustPolicy,
 } from "./policies.js";
 import { jobImageTag, JOB_DIR } from "./image.js";
+import { guardedKeyPolicy } from "../shared/guardedKey.js";
 
 const settings = prodSettings();
 const REGION = settings.region;
@@ -149,7 +150,9 @@ describe("BackupJob (prod settings)", () => {
         expect(named("backup-job-logs").inputs).toEqual({ name: LOG_GROUP, retentionInDays: 90, kmsKeyId: JOB_KEY_ARN });
         expect(named("backup-job-logs").dependsOn).toContain(named("backup-job-key").urn);
         expect(named("backup-job-key").inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
-        expect(json("backup-job-key", "policy")).toEqual(jobKeyPolicy(MOCK_ACCOUNT, REGION, LOG_GROUP_ARN));
+        expect(json("backup-job-key", "policy")).toEqual(
+            guardedKeyPolicy(settings.storage.breakGlassRoleArn, settings.storage.kmsDeletionWindowDays, jobKeyStatements(REGION, LOG_GROUP_ARN)),
+        );
         expect(JSON.stringify(json("backup-job-key", "policy"))).toContain(`"kms:EncryptionContext:aws:logs:arn":"${LOG_GROUP_ARN}"`);
     });
 
@@ -158,8 +161,10 @@ describe("BackupJob (prod settings)", () => {
             name: REPOSITORY,
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
-            forceDelete: true,
+            forceDelete: false,
         });
+        // Prod's scheduled tasks pull from this repository: it is neither force-deletable nor deletable by a refactor.
+        expect([named("backup-job-repository").protect, named("backup-job-repository").retainOnDelete]).toEqual([true, true]);
         expect(json("backup-job-repository-lifecycle", "policy")).toEqual({
             rules: [
                 {

@@ -11,11 +11,12 @@ import {
     drillTaskPermissions,
     ecsTasksTrustPolicy,
     executionPermissions,
-    jobKeyPolicy,
+    jobKeyStatements,
     schedulerPermissions,
     schedulerTrustPolicy,
 } from "./policies.js";
 import { JOB_CONTEXT, JOB_DIR, jobImageTag } from "./image.js";
+import { guardedKey } from "../shared/guardedKey.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
 import type { BackupScheduleSettings } from "./schedule.js";
 import { checkFargateSize, checkImageUri } from "./task.js";
@@ -42,6 +43,10 @@ export interface BackupJobArgs {
     stack: string;
     /** Protect and retain the key of the job's logs and secrets (prod): without it they cannot be read. */
     protectData: boolean;
+    /** The only principal that may disable the job's key or change its policy (stacks/shared/guardedKey.ts). */
+    breakGlassRoleArn: string;
+    /** The job key's deletion window, and the shortest anyone may schedule (7-30 days). */
+    kmsDeletionWindowDays: number;
     /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
     region: string;
     settings: BackupJobSettings;
@@ -134,13 +139,14 @@ export class BackupJob extends pulumi.ComponentResource {
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
         const logGroupArn = pulumi.interpolate`arn:aws:logs:${region}:${accountId}:log-group:${names.logGroup}`;
 
-        const key = new aws.kms.Key(
+        // Without this key the job's logs and secrets cannot be read: guarded like the backup keys.
+        const key = guardedKey(
             `${name}-key`,
             {
                 description: `Backup job logs and secrets of ${args.project} ${args.stack}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: jsonPolicy(pulumi.all([accountId, logGroupArn]).apply(([account, arn]) => jobKeyPolicy(account, region, arn))),
+                breakGlassRoleArn: args.breakGlassRoleArn,
+                deletionWindowDays: args.kmsDeletionWindowDays,
+                serviceStatements: logGroupArn.apply((arn) => jobKeyStatements(region, arn)),
             },
             { ...child, protect: args.protectData, retainOnDelete: args.protectData },
         );
@@ -166,7 +172,7 @@ export class BackupJob extends pulumi.ComponentResource {
         const sentryDsnArn =
             args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);
 
-        const { image, repositoryArn } = this.jobImage(name, names, settings);
+        const { image, repositoryArn } = this.jobImage(name, names, settings, args.protectData);
 
         const cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
@@ -418,7 +424,7 @@ export class BackupJob extends pulumi.ComponentResource {
      * request) needs no Docker daemon, BuildKit or emulator for ARM64, and shows the image as changing
      * when its tag does; `pulumi up` builds it.
      */
-    private jobImage(name: string, names: BackupJobNames, settings: BackupJobSettings) {
+    private jobImage(name: string, names: BackupJobNames, settings: BackupJobSettings, protectData: boolean) {
         if (settings.imageUri !== undefined)
             return { image: pulumi.output(settings.imageUri), repositoryArn: pulumi.output(ecrRepositoryArn(settings.imageUri)) };
         const child = { parent: this };
@@ -428,10 +434,12 @@ export class BackupJob extends pulumi.ComponentResource {
                 name: names.repository,
                 imageTagMutability: "IMMUTABLE",
                 imageScanningConfiguration: { scanOnPush: true },
-                // Images are rebuilt from the repository's sources: a stack teardown may delete them.
-                forceDelete: true,
+                // Images are rebuilt from the repository's sources, so a teardown of an unprotected stack may delete them.
+                // Where data is protected (prod), the scheduled tasks pull their image by digest from here: deleting the
+                // repository stops every backup, so it is protected and refuses to be deleted while it holds images.
+                forceDelete: !protectData,
             },
-            child,
+            { ...child, protect: protectData, retainOnDelete: protectData },
         );
         new aws.ecr.LifecyclePolicy(
             `${name}-repository-lifecycle`,

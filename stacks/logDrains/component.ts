@@ -6,7 +6,7 @@
 //
 // Two streams because a stream that decompresses CloudWatch Logs records fails every other record.
 import { hardenedBucket } from "../shared/hardenedBucket.js";
-import { guardedKeyPolicy } from "../shared/guardedKey.js";
+import { guardedKey } from "../shared/guardedKey.js";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -145,16 +145,14 @@ export class LogDrains extends pulumi.ComponentResource {
         const child: pulumi.CustomResourceOptions = { parent: this };
         const data: pulumi.CustomResourceOptions = { ...child, protect: args.protectData, retainOnDelete: args.protectData };
 
-        // The guarded policy keeps the default delegation to IAM in this account (DelegateToIam), which the delivery role relies on.
-        const key = new aws.kms.Key(
+        // The same guard as the backup keys' (the archive holds guests' personal data too); its delegation to
+        // IAM in this account (DelegateToIam) is what the delivery role relies on.
+        const key = guardedKey(
             `${name}-key`,
             {
                 description: `Log archive of ${args.project} ${args.stack}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: args.kmsDeletionWindowDays,
-                // The same guard as the backup keys': the archive holds guests' personal data too.
-                policy: pulumi.jsonStringify(guardedKeyPolicy(args.breakGlassRoleArn, args.kmsDeletionWindowDays)),
-                bypassPolicyLockoutSafetyCheck: true,
+                breakGlassRoleArn: args.breakGlassRoleArn,
+                deletionWindowDays: args.kmsDeletionWindowDays,
             },
             data,
         );
@@ -169,7 +167,9 @@ export class LogDrains extends pulumi.ComponentResource {
             lifecycleRules: archiveLifecycleRules(settings),
             forceDestroy: !args.protectData,
             bucketOptions: data,
-            configurationOptions: child,
+            // Protected like the backup bucket's: losing the policy, the encryption default, versioning, the
+            // public access block, the lifecycle or the ownership weakens the archive as surely as losing it.
+            configurationOptions: data,
         });
 
         const errorLogGroup = new aws.cloudwatch.LogGroup(

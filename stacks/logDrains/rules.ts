@@ -4,6 +4,7 @@
 import type { LogDrainSettings } from "./settings.js";
 import type { LifecycleRule } from "../shared/lifecycle.js";
 import type { PolicyDocument } from "../shared/iam.js";
+import { serviceTrustPolicy } from "../shared/trustPolicy.js";
 
 /** What the monitoring area alarms on: one metric per level, counted across the drained log groups. */
 export const LOG_METRIC_NAMESPACE = "HotelGenius/Logs";
@@ -73,18 +74,7 @@ export function railwayArchiveProcessors(): Processor[] {
 
 /** Firehose assumes the delivery role, only on behalf of streams in this account. */
 export function deliveryTrustPolicy(accountId: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "FirehoseAssumesForDelivery",
-                Effect: "Allow",
-                Principal: { Service: "firehose.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-        ],
-    };
+    return serviceTrustPolicy({ sid: "FirehoseAssumesForDelivery", service: "firehose.amazonaws.com", account: accountId });
 }
 
 export interface DeliveryResources {
@@ -140,18 +130,12 @@ export function deliveryPermissions(resources: DeliveryResources): PolicyDocumen
 
 /** CloudWatch Logs assumes the subscription role, only for log groups of this account and region. */
 export function subscriptionTrustPolicy(region: string, accountId: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "CloudWatchLogsAssumesForSubscriptions",
-                Effect: "Allow",
-                Principal: { Service: "logs.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringLike: { "aws:SourceArn": `arn:aws:logs:${region}:${accountId}:*` } },
-            },
-        ],
-    };
+    return serviceTrustPolicy({
+        sid: "CloudWatchLogsAssumesForSubscriptions",
+        service: "logs.amazonaws.com",
+        account: accountId,
+        sourceArn: `arn:aws:logs:${region}:${accountId}:*`,
+    });
 }
 
 /** Subscriptions put records into the CloudWatch stream and nothing else. */

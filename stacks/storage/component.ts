@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupLayout, BackupStorageSettings } from "./settings.js";
 import { hardenedBucket, type HardenedBucket } from "../shared/hardenedBucket.js";
-import { guardedKeyPolicy } from "../shared/guardedKey.js";
+import { guardedKey } from "../shared/guardedKey.js";
 import { backupStorageNames, type BackupStorageNames } from "../shared/naming.js";
 import {
     backupLifecycleRules,
@@ -118,7 +118,11 @@ export class BackupStorage extends pulumi.ComponentResource {
                 {
                     name: names.replicationRole,
                     description: `S3 replication of ${args.project} ${args.stack} backups to ${settings.replicaRegion}`,
-                    assumeRolePolicy: pulumi.jsonStringify(replicationTrustPolicy()),
+                    assumeRolePolicy: pulumi.jsonStringify(
+                        pulumi
+                            .all([aws.getCallerIdentityOutput({}, { parent: this }).accountId, primary.bucket.arn])
+                            .apply(([account, bucketArn]) => replicationTrustPolicy(account, bucketArn)),
+                    ),
                 },
                 guarded,
             );
@@ -204,17 +208,9 @@ export class BackupStorage extends pulumi.ComponentResource {
         const guarded = guardedOptions(child, settings);
         const id = spec.logicalName;
 
-        const key = new aws.kms.Key(
+        const key = guardedKey(
             `${id}-key`,
-            {
-                description: spec.description,
-                enableKeyRotation: true,
-                deletionWindowInDays: settings.kmsDeletionWindowDays,
-                policy: pulumi.jsonStringify(guardedKeyPolicy(settings.breakGlassRoleArn, settings.kmsDeletionWindowDays)),
-                // The lockout check refuses a policy that does not let its author change it again;
-                // keeping the role `pulumi up` runs as from changing it is exactly this policy's point.
-                bypassPolicyLockoutSafetyCheck: true,
-            },
+            { description: spec.description, breakGlassRoleArn: settings.breakGlassRoleArn, deletionWindowDays: settings.kmsDeletionWindowDays },
             guarded,
         );
         new aws.kms.Alias(`${id}-key-alias`, { name: spec.keyAlias, targetKeyId: key.keyId }, child);
