@@ -6,13 +6,17 @@ import { BackupStorage } from "./stacks/storage/component.js";
 import { LogDrains } from "./stacks/logDrains/component.js";
 import { Monitoring } from "./stacks/sentry/component.js";
 import { createProviders } from "./stacks/shared/providers.js";
+import { accountCheckPlan, accountChecks as checkedAccount } from "./stacks/shared/accountChecks.js";
 import { loadSettings } from "./stacks/settings/registry.js";
 import { backupJobArgs } from "./stacks/backupJob/args.js";
 import { backupStorageArgs } from "./stacks/storage/args.js";
 import { logDrainsArgs } from "./stacks/logDrains/args.js";
 
 const settings = loadSettings();
-const providers = createProviders(settings);
+// Every region with tampering rules or a topic: the primary, the replica's, and us-east-1 (IAM's events and the uptime topic).
+const accountRegions = [settings.region, ...(settings.storage.offSiteReplica ? [settings.storage.replicaRegion] : []), "us-east-1"];
+const account = checkedAccount(accountCheckPlan(accountRegions, settings.storage.breakGlassRoleArn));
+const providers = createProviders(settings, account);
 
 const backups = new BackupStorage("backups", backupStorageArgs(settings, providers), { provider: providers.primary });
 const job = new BackupJob("backup-job", backupJobArgs(settings, backups), { provider: providers.primary });
@@ -63,6 +67,8 @@ const alerts = new Alerts(
     { provider: providers.primary },
 );
 
+/** What preview and up checked in the account (the offline plan calls nothing: it says what they check). */
+export const accountChecks = account;
 export const backupBucketName = backups.bucketName;
 export const backupBucketArn = backups.bucketArn;
 export const backupKeyArn = backups.keyArn;
