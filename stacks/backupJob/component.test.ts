@@ -85,7 +85,6 @@ describe("BackupJob (prod settings)", () => {
             runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "ARM64" },
             executionRoleArn: roleArn("backup-execution"),
             taskRoleArn: roleArn("backup-task"),
-            volumes: [{ name: "tmp" }],
             containerDefinitions: undefined,
         });
         const backup = container("backup-job-backup-task-definition");
@@ -96,10 +95,11 @@ describe("BackupJob (prod settings)", () => {
             user: "node",
             readonlyRootFilesystem: true,
             stopTimeout: 120,
-            mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
             logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": LOG_GROUP, "awslogs-region": REGION, "awslogs-stream-prefix": "backup" } },
         });
         expect(backup.entryPoint).toBeUndefined();
+        // Nothing writable, and no /tmp volume either: the job writes nowhere (job/test/cli/read-only-root.test.ts).
+        expect(backup.mountPoints).toBeUndefined();
     });
 
     it("references the built image by digest, in the stack's repository", () => {
