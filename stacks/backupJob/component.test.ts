@@ -226,7 +226,7 @@ describe("BackupJob (prod settings)", () => {
         for (const name of ["backup-execution", "backup-task", "drill-execution", "drill-task"]) {
             expect(json(`backup-job-${name}`, "assumeRolePolicy")).toEqual(ecsTasksTrustPolicy(MOCK_ACCOUNT, REGION));
         }
-        expect(json("backup-job-scheduler", "assumeRolePolicy")).toEqual(schedulerTrustPolicy(MOCK_ACCOUNT));
+        expect(json("backup-job-scheduler", "assumeRolePolicy")).toEqual(schedulerTrustPolicy(MOCK_ACCOUNT, REGION));
     });
 
     it("grants no S3 delete of any kind, and nothing but reads to the drill", () => {

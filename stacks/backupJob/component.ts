@@ -313,7 +313,7 @@ export class BackupJob extends pulumi.ComponentResource {
             `${name}-scheduler`,
             names.schedulerRole,
             `EventBridge Scheduler: starts the ${args.stack} backup and restore drill tasks`,
-            accountId.apply(schedulerTrustPolicy),
+            accountId.apply((account) => schedulerTrustPolicy(account, region)),
             pulumi
                 .all([
                     cluster.arn,

@@ -58,13 +58,16 @@ describe("task roles", () => {
                 Condition: { StringEquals: { "aws:SourceAccount": "000000000000" }, ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-3:000000000000:*" } },
             },
         ]);
-        expect(schedulerTrustPolicy("000000000000").Statement).toEqual([
+        expect(schedulerTrustPolicy("000000000000", "eu-west-3").Statement).toEqual([
             {
                 Sid: "SchedulerOfThisAccount",
                 Effect: "Allow",
                 Principal: { Service: "scheduler.amazonaws.com" },
                 Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } },
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": "000000000000" },
+                    ArnLike: { "aws:SourceArn": "arn:aws:scheduler:eu-west-3:000000000000:schedule-group/default" },
+                },
             },
         ]);
     });

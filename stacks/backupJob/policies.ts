@@ -26,9 +26,18 @@ export function ecsTasksTrustPolicy(accountId: string, region: string): PolicyDo
     });
 }
 
-/** Only EventBridge Scheduler, for schedules of this account, may assume the scheduler role. */
-export function schedulerTrustPolicy(accountId: string): PolicyDocument {
-    return serviceTrustPolicy({ sid: "SchedulerOfThisAccount", service: "scheduler.amazonaws.com", account: accountId });
+/**
+ * Only EventBridge Scheduler, for this account's default schedule group (where the job's schedules
+ * live) in this region, may assume the scheduler role. The Scheduler guide's confused-deputy page
+ * scopes aws:SourceArn to the schedule group, never to a schedule.
+ */
+export function schedulerTrustPolicy(accountId: string, region: string): PolicyDocument {
+    return serviceTrustPolicy({
+        sid: "SchedulerOfThisAccount",
+        service: "scheduler.amazonaws.com",
+        account: accountId,
+        sourceArn: `arn:aws:scheduler:${region}:${accountId}:schedule-group/default`,
+    });
 }
 
 export interface ExecutionGrants {

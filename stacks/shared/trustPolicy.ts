@@ -12,8 +12,9 @@ export interface ServiceTrust {
     account: string;
     /**
      * The resources (ARN pattern) that may, as aws:SourceArn; given for the services whose guides document
-     * that key for this role (ECS tasks, CloudWatch Logs subscriptions, S3 replication). A service that does
-     * not send it would then be refused, so it is left out where the service documents only aws:SourceAccount.
+     * that key for this role (ECS tasks, CloudWatch Logs subscriptions, S3 replication, EventBridge
+     * Scheduler's schedule group). A service that does not send it would then be refused, so it is left out
+     * where the service documents only aws:SourceAccount (Firehose's delivery role).
      */
     sourceArn?: string;
 }
