@@ -1,18 +1,14 @@
-// Names of what belongs to the AWS account rather than to a stack: the bootstrap program (bootstrap/,
-// run by an administrator) creates them once per account; every stack of the main program checks at
-// preview and up that they exist (stacks/shared/accountChecks.ts) and its key policies name the
-// break-glass role. One module, so the two programs cannot drift apart on a name.
+// Names fixed by the account-level program (bootstrap/) that the stacks of the main program rely
+// on: one place, so the program that creates them and the stacks that check or trust them agree.
+// (The bootstrap branch adds the same file with more names; these agree with it.)
 
-/** The break-glass role: the only principal the key policies let disable a key or change its policy. */
+/** The account's CloudTrail trail, one per account (bootstrap/ has one stack per account). */
+export const TRAIL_NAME = "hotelgenius-account-trail";
+
+/** The only role the guarded key policies let change a key policy or disable a key. */
 export const BREAK_GLASS_ROLE_NAME = "hotelgenius-break-glass";
-/** IAM path of the break-glass role (the `breakGlassRoleArn` setting includes it). */
 export const BREAK_GLASS_ROLE_PATH = "/security/";
-/** The account's multi-region trail, which feeds the tampering rules' "AWS API Call via CloudTrail" events. */
-export const ACCOUNT_TRAIL_NAME = "hotelgenius-account-trail";
-/** What an administrator runs to create them. */
-export const BOOTSTRAP_INSTRUCTIONS = "run the bootstrap program as an administrator (cd bootstrap && pulumi up --stack <account>)";
 
-/** The break-glass role's ARN in `account`, by the convention above. */
 export function breakGlassRoleArn(account: string): string {
     return `arn:aws:iam::${account}:role${BREAK_GLASS_ROLE_PATH}${BREAK_GLASS_ROLE_NAME}`;
 }

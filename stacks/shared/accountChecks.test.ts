@@ -4,7 +4,7 @@ import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand, type Tr
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { ACCOUNT_TRAIL_NAME, BREAK_GLASS_ROLE_NAME, breakGlassRoleArn } from "./account.js";
+import { TRAIL_NAME, BREAK_GLASS_ROLE_NAME, breakGlassRoleArn } from "./account.js";
 import { type AccountClients, accountCheckPlan, checkAccount } from "./accountChecks.js";
 
 const ACCOUNT = "123456789012";
@@ -13,8 +13,8 @@ const REGIONS = ["eu-west-3", "eu-central-1", "us-east-1"];
 const plan = accountCheckPlan(REGIONS, ROLE_ARN);
 const trailArn = (region: string, name: string) => `arn:aws:cloudtrail:${region}:${ACCOUNT}:trail/${name}`;
 const ACCOUNT_TRAIL: Trail = {
-    Name: ACCOUNT_TRAIL_NAME,
-    TrailARN: trailArn("eu-west-3", ACCOUNT_TRAIL_NAME),
+    Name: TRAIL_NAME,
+    TrailARN: trailArn("eu-west-3", TRAIL_NAME),
     IsMultiRegionTrail: true,
     HomeRegion: "eu-west-3",
 };
@@ -112,7 +112,7 @@ describe("checkAccount", () => {
                 ...REGIONS.map(
                     (region) =>
                         `  - no CloudTrail trail is logging in ${region} (found none), so the tampering rules there can never fire; run the bootstrap program ` +
-                        `as an administrator (cd bootstrap && pulumi up --stack <account>) to create the trail ${ACCOUNT_TRAIL_NAME}, or start logging the ` +
+                        `as an administrator (cd bootstrap && pulumi up --stack account) to create the trail ${TRAIL_NAME}, or start logging the ` +
                         "account's organization trail",
                 ),
             ].join("\n"),
@@ -121,7 +121,7 @@ describe("checkAccount", () => {
 
     it("does not count a trail whose logging is off", async () => {
         expect(await failure({ trails: [ACCOUNT_TRAIL], logging: [], roleArn: ROLE_ARN })).toContain(
-            `no CloudTrail trail is logging in eu-west-3 (found only ${ACCOUNT_TRAIL_NAME} (logging off))`,
+            `no CloudTrail trail is logging in eu-west-3 (found only ${TRAIL_NAME} (logging off))`,
         );
     });
 
@@ -129,7 +129,7 @@ describe("checkAccount", () => {
         expect(await failure({ trails: [ACCOUNT_TRAIL], logging: [ACCOUNT_TRAIL.TrailARN!] })).toBe(
             "The AWS account is not ready for this stack:\n" +
                 `  - the break-glass role ${ROLE_ARN} does not exist, so nobody can change or disable the keys, and whoever creates a role by that name ` +
-                "first holds their admin rights; run the bootstrap program as an administrator (cd bootstrap && pulumi up --stack <account>) to create it",
+                "first holds their admin rights; run the bootstrap program as an administrator (cd bootstrap && pulumi up --stack account) to create it",
         );
         const elsewhere = `arn:aws:iam::${ACCOUNT}:role/${BREAK_GLASS_ROLE_NAME}`;
         expect(await failure({ trails: [ACCOUNT_TRAIL], logging: [ACCOUNT_TRAIL.TrailARN!], roleArn: elsewhere })).toContain(
@@ -158,7 +158,7 @@ describe("accountCheckPlan", () => {
     it("lists each region once, the bootstrap trail, the role and the calls the deploy role needs", () => {
         expect(accountCheckPlan(["eu-west-3", "us-east-1", "eu-west-3"], ROLE_ARN)).toEqual({
             trailLoggingIn: ["eu-west-3", "us-east-1"],
-            expectedTrail: ACCOUNT_TRAIL_NAME,
+            expectedTrail: TRAIL_NAME,
             breakGlassRoleExists: ROLE_ARN,
             calls: ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "iam:GetRole"],
         });

@@ -9,7 +9,10 @@ import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
-import { ACCOUNT_TRAIL_NAME, BOOTSTRAP_INSTRUCTIONS } from "./account.js";
+import { TRAIL_NAME } from "./account.js";
+
+/** What an administrator runs to create the trail and the role (bootstrap/, its stack "account"). */
+export const BOOTSTRAP_INSTRUCTIONS = "run the bootstrap program as an administrator (cd bootstrap && pulumi up --stack account)";
 
 /** What a stack checks; the same object is the stack output `accountChecks`. */
 export interface AccountCheckPlan {
@@ -38,7 +41,7 @@ export const sdkClients: AccountClients = {
 export function accountCheckPlan(regions: readonly string[], breakGlassRoleArn: string): AccountCheckPlan {
     return {
         trailLoggingIn: [...new Set(regions)],
-        expectedTrail: ACCOUNT_TRAIL_NAME,
+        expectedTrail: TRAIL_NAME,
         breakGlassRoleExists: breakGlassRoleArn,
         calls: ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "iam:GetRole"],
     };
@@ -70,7 +73,7 @@ async function trailProblem(client: CloudTrailClient, region: string): Promise<s
     const found = notLogging.length > 0 ? `found only ${notLogging.join(", ")}` : "found none";
     return (
         `no CloudTrail trail is logging in ${region} (${found}), so the tampering rules there can never fire; ${BOOTSTRAP_INSTRUCTIONS} to create ` +
-        `the trail ${ACCOUNT_TRAIL_NAME}, or start logging the account's organization trail`
+        `the trail ${TRAIL_NAME}, or start logging the account's organization trail`
     );
 }
 
