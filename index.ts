@@ -6,6 +6,7 @@ import { BackupStorage } from "./stacks/storage/component.js";
 import { LogDrains } from "./stacks/logDrains/component.js";
 import { Monitoring } from "./stacks/sentry/component.js";
 import { createProviders } from "./stacks/shared/providers.js";
+import { accountCheckPlan, accountChecks as checkedAccount } from "./stacks/shared/accountChecks.js";
 import { loadSettings } from "./stacks/settings/registry.js";
 import { backupJobArgs } from "./stacks/backupJob/args.js";
 import { backupStorageArgs } from "./stacks/storage/args.js";
@@ -14,7 +15,10 @@ import { alertsArgs } from "./stacks/alerts/args.js";
 import { monitoringArgs } from "./stacks/sentry/args.js";
 
 const settings = loadSettings();
-const providers = createProviders(settings);
+// Every region with tampering rules or a topic: the primary, the replica's, and us-east-1 (IAM's events and the uptime topic).
+const accountRegions = [settings.region, ...(settings.storage.offSiteReplica ? [settings.storage.replicaRegion] : []), "us-east-1"];
+const account = checkedAccount(accountCheckPlan(accountRegions, settings.storage.breakGlassRoleArn));
+const providers = createProviders(settings, account);
 
 const backups = new BackupStorage("backups", backupStorageArgs(settings, providers), { provider: providers.primary });
 const job = new BackupJob("backup-job", backupJobArgs(settings, backups), { provider: providers.primary });
@@ -23,6 +27,8 @@ const logs = new LogDrains("logs", logDrainsArgs(settings, job.logGroupName), { 
 const monitoring = new Monitoring("monitoring", monitoringArgs(settings));
 const alerts = new Alerts("alerts", alertsArgs(settings, providers, backups, job), { provider: providers.primary });
 
+/** What preview and up checked in the account (the offline plan calls nothing: it says what they check). */
+export const accountChecks = account;
 export const backupBucketName = backups.bucketName;
 export const backupBucketArn = backups.bucketArn;
 export const backupKeyArn = backups.keyArn;

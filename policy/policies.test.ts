@@ -167,7 +167,12 @@ describe("each rule fires on a resource that breaks it", () => {
         ["s3:*", { Effect: "Allow", Action: "s3:*", Resource: "*" }],
         ["*", { Effect: "Allow", Action: "*", Resource: "*" }],
         ["NotAction", { Effect: "Allow", NotAction: "iam:*", Resource: "*" }],
-    ])("backup-task-no-delete-actions: the task role is granted %s", (_label, statement) => {
+    ])("backup-task-no-delete-actions: the task role is granted %s (on everything, so the backups too)", (_label, statement) => {
+        expect(firedPolicies(prodPlanWith(withTaskRole(statement)))).toEqual(["backup-task-no-delete-actions", "no-destructive-grants-on-data"]);
+    });
+
+    it("backup-task-no-delete-actions: s3:* on another bucket is still refused to a task role, and is no grant on the stack's data", () => {
+        const statement = { Effect: "Allow", Action: "s3:*", Resource: ["arn:aws:s3:::elsewhere", "arn:aws:s3:::elsewhere/*"] };
         expect(firedPolicies(prodPlanWith(withTaskRole(statement)))).toEqual(["backup-task-no-delete-actions"]);
     });
 
@@ -189,7 +194,10 @@ describe("each rule fires on a resource that breaks it", () => {
                 },
             );
         });
-        expect(planViolations(plan)).toEqual([expect.objectContaining({ policy: "backup-task-no-delete-actions", message: expect.stringContaining("wide") })]);
+        expect(planViolations(plan)).toEqual([
+            expect.objectContaining({ policy: "backup-task-no-delete-actions", message: expect.stringContaining("wide") }),
+            expect.objectContaining({ policy: "no-destructive-grants-on-data", message: expect.stringContaining("wide lets aws:iam/role:Role job-task-role") }),
+        ]);
     });
 
     it("backup-task-no-delete-actions: a Deny of deletes is fine (only what is allowed counts)", () => {
@@ -262,6 +270,168 @@ describe("each rule fires on a resource that breaks it", () => {
     });
 });
 
+// A careless or hostile pull request trying to give the backup task, or anyone, destructive rights.
+describe("the pack cannot be walked around", () => {
+    const BACKUPS = "arn:aws:s3:::hotelgenius-ops-prod-backups";
+    const TASK_ROLE = "hotelgenius-ops-prod-crafted-task";
+    const document = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+    const deleteBackups = { Effect: "Allow", Action: "s3:DeleteObjectVersion", Resource: `${BACKUPS}/*` };
+    const resource = (type: string, name: string, inputs: Record<string, unknown>): PlannedResource => ({ ...primary, type, name, inputs });
+    const ownPolicy = (statement: object) => resource("aws:iam/policy:Policy", "crafted-policy", { name: "crafted-policy", policy: document(statement) });
+    const OWN_POLICY_ARN = "arn:aws:iam::000000000000:policy/crafted-policy";
+    const taskRole = (extra: Record<string, unknown> = {}) =>
+        resource("aws:iam/role:Role", "job-task-role", { name: TASK_ROLE, assumeRolePolicy: taskRoleTrust, ...extra });
+    const violations = (...added: PlannedResource[]) => planViolations(prodPlanWith((resources) => resources.push(...added)));
+    const fired = (...added: PlannedResource[]) => [...new Set(violations(...added).map((violation) => violation.policy))].sort();
+
+    it.each([
+        ["RolePolicyAttachment", (arn: string) => resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", { role: TASK_ROLE, policyArn: arn })],
+        ["PolicyAttachment", (arn: string) => resource("aws:iam/policyAttachment:PolicyAttachment", "a", { name: "a", roles: [TASK_ROLE], policyArn: arn })],
+    ])("an AWS managed policy the pack cannot read, through %s, is refused", (_label, attach) => {
+        const found = violations(taskRole(), attach("arn:aws:iam::aws:policy/AmazonS3FullAccess"));
+        expect(found).toEqual([
+            expect.objectContaining({
+                policy: "iam-policies-readable",
+                message: expect.stringContaining("attaches arn:aws:iam::aws:policy/AmazonS3FullAccess to job-task-role, a policy the pack cannot read"),
+            }),
+        ]);
+    });
+
+    it("the role's own managedPolicyArns: an AWS managed policy is refused, the reviewed one passes (negative control)", () => {
+        expect(fired(taskRole({ managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }))).toEqual(["iam-policies-readable"]);
+        expect(fired(taskRole({ managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"] }))).toEqual([]);
+    });
+
+    it("a customer managed policy that is not in the plan is refused, one in the plan is read", () => {
+        const attach = resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {
+            role: TASK_ROLE,
+            policyArn: "arn:aws:iam::000000000000:policy/elsewhere",
+        });
+        expect(fired(taskRole(), attach)).toEqual(["iam-policies-readable"]);
+        expect(fired(taskRole({ managedPolicyArns: [OWN_POLICY_ARN] }), ownPolicy(deleteBackups))).toEqual([
+            "backup-task-no-delete-actions",
+            "no-destructive-grants-on-data",
+        ]);
+        expect(
+            fired(taskRole({ managedPolicyArns: [OWN_POLICY_ARN] }), ownPolicy({ Effect: "Allow", Action: "s3:GetObject", Resource: `${BACKUPS}/*` })),
+        ).toEqual([]);
+    });
+
+    it.each([
+        ["inlinePolicies", () => [taskRole({ inlinePolicies: [{ name: "x", policy: document(deleteBackups) }] })]],
+        [
+            "PolicyAttachment by the role's name",
+            () => [
+                taskRole(),
+                ownPolicy(deleteBackups),
+                resource("aws:iam/policyAttachment:PolicyAttachment", "a", { roles: [TASK_ROLE], policyArn: OWN_POLICY_ARN }),
+            ],
+        ],
+        [
+            "a RolePolicy naming the role by its id",
+            () => [taskRole(), resource("aws:iam/rolePolicy:RolePolicy", "p", { role: "job-task-role-id", policy: document(deleteBackups) })],
+        ],
+    ])("the task role gets a delete through %s", (_label, added) => {
+        expect(fired(...added())).toEqual(["backup-task-no-delete-actions", "no-destructive-grants-on-data"]);
+    });
+
+    it("another principal gets deletes on the backups: a user's own policy, and a group's attached policy reaching its member", () => {
+        const user = resource("aws:iam/user:User", "ops-user", { name: "ops" });
+        expect(fired(user, resource("aws:iam/userPolicy:UserPolicy", "up", { user: "ops", policy: document(deleteBackups) }))).toEqual([
+            "no-destructive-grants-on-data",
+        ]);
+        const group = resource("aws:iam/group:Group", "ops-group", { name: "ops-group" });
+        const membership = resource("aws:iam/groupMembership:GroupMembership", "m", { group: "ops-group", users: ["ops"] });
+        const attach = resource("aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "ga", { group: "ops-group", policyArn: OWN_POLICY_ARN });
+        const found = violations(user, group, membership, attach, ownPolicy({ Effect: "Allow", Action: "s3:Put*", Resource: BACKUPS }));
+        expect(found.map((violation) => violation.message)).toEqual([
+            expect.stringContaining(
+                "lets aws:iam/user:User ops-user destroy backups, archives or their keys: s3:Put* (s3:PutLifecycleConfiguration, s3:PutBucketPolicy)",
+            ),
+            expect.stringContaining("lets aws:iam/group:Group ops-group destroy"),
+        ]);
+    });
+
+    it("a user's delete rights on a bucket outside the stack are not the pack's business (negative control)", () => {
+        const user = resource("aws:iam/user:User", "ops-user", { name: "ops" });
+        const policy = document({ Effect: "Allow", Action: "s3:DeleteObject", Resource: "arn:aws:s3:::elsewhere/*" });
+        expect(fired(user, resource("aws:iam/userPolicy:UserPolicy", "up", { user: "ops", policy }))).toEqual([]);
+    });
+
+    it.each([
+        ["the bucket's own BucketPolicy", "backups-policy", "policy"],
+        ["the bucket resource's legacy policy input", "backups-bucket", "policy"],
+    ])("%s allows another account to delete", (_label, name, input) => {
+        const plan = prodPlanWith((resources) => {
+            const target = named(resources, name);
+            const existing = target.inputs[input] === undefined ? [] : JSON.parse(target.inputs[input] as string).Statement;
+            target.inputs[input] = document(...existing, { ...deleteBackups, Principal: { AWS: "arn:aws:iam::111111111111:root" } });
+        });
+        expect(firedPolicies(plan)).toEqual(["no-destructive-grants-on-data"]);
+    });
+
+    it("an access point policy that allows deletes through the access point (its ARNs are not the bucket's)", () => {
+        const objects = "arn:aws:s3:eu-west-3:000000000000:accesspoint/side-door/object/*";
+        const point = resource("aws:s3/accessPoint:AccessPoint", "ap", {
+            bucket: "hotelgenius-ops-prod-backups",
+            name: "side-door",
+            policy: document({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: objects }),
+        });
+        expect(fired(point)).toEqual([]);
+        point.inputs["policy"] = document({ ...deleteBackups, Principal: "*", Resource: objects });
+        expect(fired(point)).toEqual(["no-destructive-grants-on-data"]);
+    });
+
+    it("a key policy that lets a role schedule the deletion, or drops the guard", () => {
+        const plan = (edit: (statements: Record<string, unknown>[]) => Record<string, unknown>[]) =>
+            prodPlanWith((resources) => {
+                const key = named(resources, "backups-key");
+                key.inputs["policy"] = JSON.stringify({ Version: "2012-10-17", Statement: edit(JSON.parse(key.inputs["policy"] as string).Statement) });
+            });
+        const grant = {
+            Sid: "Ops",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::000000000000:role/ops" },
+            Action: "kms:ScheduleKeyDeletion",
+            Resource: "arn:aws:kms:eu-west-3:000000000000:key/backups-key",
+        };
+        expect(planViolations(plan((statements) => [...statements, grant])).map((violation) => violation.message)).toEqual([
+            "key backups-key: statement Ops allows kms:ScheduleKeyDeletion (kms:ScheduleKeyDeletion)",
+        ]);
+        expect(planViolations(plan((statements) => statements.slice(0, 1))).map((violation) => violation.message)).toEqual([
+            "key backups-key: no Deny of kms:ScheduleKeyDeletion to everyone under a minimum kms:ScheduleKeyDeletionPendingWindowInDays",
+            "key backups-key: no Deny of kms:DisableKey and kms:PutKeyPolicy to everyone but the break-glass role (aws:PrincipalArn)",
+        ]);
+        // Negative control: the guarded policy as planned, whose one kms:* Allow is the delegation to the account's IAM.
+        expect(planViolations(plan((statements) => statements))).toEqual([]);
+    });
+
+    it("a KMS grant on a key, and an ACL on a bucket", () => {
+        expect(
+            fired(
+                resource("aws:kms/grant:Grant", "g", { keyId: "backups-key-id", granteePrincipal: "arn:aws:iam::111111111111:root", operations: ["Decrypt"] }),
+            ),
+        ).toEqual(["no-destructive-grants-on-data"]);
+        expect(fired(resource("aws:s3/bucketAclV2:BucketAclV2", "acl", { bucket: "hotelgenius-ops-prod-backups", acl: "public-read-write" }))).toEqual([
+            "no-destructive-grants-on-data",
+        ]);
+    });
+
+    it.each(["logs-archive-policy", "logs-archive-lifecycle", "backup-job-repository"])("prod-data-protected: %s not protected in prod", (name) => {
+        const unprotect = (resources: PlannedResource[]) => {
+            named(resources, name).protect = false;
+        };
+        expect(firedPolicies(prodPlanWith(unprotect))).toEqual(["prod-data-protected"]);
+    });
+
+    it("prod-data-protected: prod's repository force-deletable", () => {
+        const forceDeletable = (resources: PlannedResource[]) => {
+            named(resources, "backup-job-repository").inputs["forceDelete"] = true;
+        };
+        expect(firedPolicies(prodPlanWith(forceDeletable))).toEqual(["prod-data-protected"]);
+    });
+});
+
 describe("rule helpers", () => {
     it("forbiddenActions: allowed patterns that reach a delete or a whole service", () => {
         const document = {
@@ -325,5 +495,15 @@ describe("TAGGABLE_TYPES agrees with @pulumi/aws", () => {
 
     it.each(awsTypes)("%s", (type) => {
         expect(TAGGABLE_TYPES.has(type), `${type}: add it to (or remove it from) TAGGABLE_TYPES in policy/policies.ts`).toBe(acceptsTags(type));
+    });
+});
+
+describe("the reviewed key administrators", () => {
+    it("are the account program's break-glass and deploy roles, by the names stacks/shared/account.ts fixes", async () => {
+        const { REVIEWED_KEY_ADMINISTRATORS } = await import("./policies.js");
+        const account = await import("../stacks/shared/account.js");
+        expect(Object.keys(REVIEWED_KEY_ADMINISTRATORS).sort()).toEqual(
+            [account.BREAK_GLASS_ROLE_NAME, ...account.DEPLOY_ENVIRONMENTS.map(account.deployRoleName)].sort(),
+        );
     });
 });

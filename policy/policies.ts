@@ -29,8 +29,23 @@ export const BACKUP_STORAGE_COMPONENT = "hotelgenius:ops:BackupStorage";
 
 export const REQUIRED_TAGS = ["project", "stack", "owner", "managed-by"];
 export const PRODUCTION_STACKS = ["prod"];
-/** Resources whose loss loses data: the buckets, the keys that decrypt them, and their lock settings. */
-export const DATA_RESOURCE_TYPES = [BUCKET, "aws:kms/key:Key", OBJECT_LOCK];
+/**
+ * Resources whose loss loses data or weakens its protection: the buckets, every one of their
+ * settings, the keys that decrypt them, and the repository of the image that takes the backups.
+ */
+export const DATA_RESOURCE_TYPES = [
+    BUCKET,
+    "aws:kms/key:Key",
+    OBJECT_LOCK,
+    VERSIONING,
+    ENCRYPTION,
+    PUBLIC_ACCESS,
+    BUCKET_POLICY,
+    LIFECYCLE,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+    "aws:ecr/repository:Repository",
+];
 
 /**
  * AWS types that accept tags, among those this project uses or is about to use. A type missing here
@@ -267,36 +282,194 @@ function bucketPolicy(
 }
 
 // ---------------------------------------------------------------------------------------------
-// IAM: every identity policy that reaches a role ECS tasks assume.
+// IAM: every way a principal of the plan receives permissions, and every resource policy of a
+// bucket or key. A pull request that gives the backup task (or anyone) deletes must show up here,
+// whichever resource type it uses.
+
+const USER = "aws:iam/user:User";
+const GROUP = "aws:iam/group:Group";
+const KEY = "aws:kms/key:Key";
+/** Resource types that give a principal a policy: their type -> [the principal's type, the input naming it]. */
+const INLINE_POLICY_TYPES: Record<string, [string, string]> = {
+    [ROLE_POLICY]: [ROLE, "role"],
+    "aws:iam/userPolicy:UserPolicy": [USER, "user"],
+    "aws:iam/groupPolicy:GroupPolicy": [GROUP, "group"],
+};
+const ATTACHMENT_TYPES: Record<string, [string, string]> = {
+    [ROLE_POLICY_ATTACHMENT]: [ROLE, "role"],
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": [USER, "user"],
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": [GROUP, "group"],
+};
+const POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment";
+/** The principals of the plan, and PolicyAttachment's input listing each kind. */
+const POLICY_ATTACHMENT_KEYS: Record<string, string> = { [ROLE]: "roles", [USER]: "users", [GROUP]: "groups" };
+
+/**
+ * AWS managed policies the pack cannot read but which were reviewed: none grants a delete of any
+ * kind. Keep this list short; every entry is a policy AWS can change without asking.
+ */
+export const REVIEWED_AWS_MANAGED_POLICIES = [
+    // ECR pulls (GetAuthorizationToken, BatchCheckLayerAvailability, GetDownloadUrlForLayer, BatchGetImage) and CreateLogStream/PutLogEvents.
+    "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+];
+
+/**
+ * Roles of the account program whose key rights are their purpose, reviewed: the break-glass role (trusted by named
+ * administrators with MFA) is the one principal the guarded key policies let change a key policy or disable a key; the
+ * deploy roles delete the keys Pulumi replaces, and every key's own policy refuses a window under its
+ * kmsDeletionWindowDays (30 days in prod). Names as stacks/shared/account.ts fixes them (a test compares).
+ */
+export const REVIEWED_KEY_ADMINISTRATORS: Readonly<Record<string, readonly string[]>> = {
+    "hotelgenius-break-glass": ["kms:PutKeyPolicy", "kms:DisableKey"],
+    "hotelgenius-account-ci-deploy-prod": ["kms:ScheduleKeyDeletion"],
+    "hotelgenius-account-ci-deploy-staging": ["kms:ScheduleKeyDeletion"],
+};
+
+/** A policy document that reaches a principal, or the ARN of one the pack cannot read. */
+export type Grant = { source: PolicyResource; document: unknown } | { source: PolicyResource; unreadable: string };
+
+function list(value: unknown): unknown[] {
+    return ([] as unknown[]).concat(jsonOrValue(value) ?? []);
+}
+
+/** The ways resources name a principal: its name, id or ARN. */
+function identifiers(principal: PolicyResource): Set<unknown> {
+    return new Set([principal.props["name"], principal.props["id"], principal.props["arn"]].filter((name) => typeof name === "string"));
+}
+
+/** A managed policy by ARN: the stack's own (its document), a reviewed AWS one (nothing to read), or unreadable. */
+function managedPolicy(source: PolicyResource, arn: unknown, resources: PolicyResource[]): Grant[] {
+    const own = resources.find((resource) => resource.type === MANAGED_POLICY && (resource.props["arn"] === arn || resource.props["id"] === arn));
+    if (own !== undefined) return [{ source: own, document: own.props["policy"] }];
+    if (typeof arn === "string" && REVIEWED_AWS_MANAGED_POLICIES.includes(arn)) return [];
+    return [{ source, unreadable: String(arn) }];
+}
+
+/** The groups a user belongs to, through either membership resource. */
+function groupsOf(user: PolicyResource, resources: PolicyResource[]): PolicyResource[] {
+    const names = identifiers(user);
+    const groupNames = new Set<unknown>();
+    for (const resource of resources) {
+        if (resource.type === "aws:iam/groupMembership:GroupMembership" && list(resource.props["users"]).some((name) => names.has(name))) {
+            groupNames.add(resource.props["group"]);
+        }
+        if (resource.type === "aws:iam/userGroupMembership:UserGroupMembership" && names.has(resource.props["user"])) {
+            for (const group of list(resource.props["groups"])) groupNames.add(group);
+        }
+    }
+    return resources.filter((resource) => resource.type === GROUP && [...identifiers(resource)].some((name) => groupNames.has(name)));
+}
+
+/**
+ * Every identity policy that reaches a role, user or group of the plan: the role's inlinePolicies and
+ * managedPolicyArns, RolePolicy/UserPolicy/GroupPolicy, the three *PolicyAttachment types,
+ * PolicyAttachment (roles, users, groups), and for a user its groups' policies. A managed policy that
+ * is not in the plan and not reviewed comes back unreadable.
+ */
+export function grantsOf(principal: PolicyResource, resources: PolicyResource[]): Grant[] {
+    const names = identifiers(principal);
+    const grants: Grant[] = [];
+    for (const policy of list(principal.props["inlinePolicies"])) grants.push({ source: principal, document: record(policy)["policy"] });
+    for (const arn of list(principal.props["managedPolicyArns"])) grants.push(...managedPolicy(principal, arn, resources));
+    const namesPrincipal = (pair: [string, string] | undefined, resource: PolicyResource) =>
+        pair !== undefined && pair[0] === principal.type && names.has(resource.props[pair[1]]);
+    for (const resource of resources) {
+        if (namesPrincipal(INLINE_POLICY_TYPES[resource.type], resource)) grants.push({ source: resource, document: resource.props["policy"] });
+        if (namesPrincipal(ATTACHMENT_TYPES[resource.type], resource)) grants.push(...managedPolicy(resource, resource.props["policyArn"], resources));
+        const attachmentKey = POLICY_ATTACHMENT_KEYS[principal.type];
+        if (resource.type === POLICY_ATTACHMENT && attachmentKey !== undefined && list(resource.props[attachmentKey]).some((name) => names.has(name))) {
+            grants.push(...managedPolicy(resource, resource.props["policyArn"], resources));
+        }
+    }
+    if (principal.type === USER) for (const group of groupsOf(principal, resources)) grants.push(...grantsOf(group, resources));
+    return grants;
+}
 
 function trustsEcsTasks(role: PolicyResource): boolean {
-    const statements = ([] as unknown[]).concat(record(jsonOrValue(role.props["assumeRolePolicy"]))["Statement"] ?? []).map(record);
+    const statements = list(record(jsonOrValue(role.props["assumeRolePolicy"]))["Statement"]).map(record);
     return statements.some((statement) => {
-        const services = ([] as unknown[]).concat(record(statement["Principal"])["Service"] ?? []);
+        const services = list(record(statement["Principal"])["Service"]);
         return statement["Effect"] === "Allow" && services.includes("ecs-tasks.amazonaws.com");
     });
 }
 
-/**
- * Identity policy documents attached to `role`: inline ones, RolePolicy resources and attached customer managed
- * policies of the stack. AWS managed policies are not in the stack, so their documents cannot be read here.
- */
-export function policyDocumentsOf(role: PolicyResource, resources: PolicyResource[]): { source: PolicyResource; document: unknown }[] {
-    const roleNames = new Set([role.props["name"], role.props["id"], role.props["arn"]].filter((name) => typeof name === "string"));
-    const inline = ([] as unknown[]).concat(role.props["inlinePolicies"] ?? []).map((policy) => ({ source: role, document: record(policy)["policy"] }));
-    const rolePolicies = resources
-        .filter((resource) => resource.type === ROLE_POLICY && roleNames.has(resource.props["role"]))
-        .map((resource) => ({ source: resource, document: resource.props["policy"] }));
-    const attachedArns = new Set(
-        resources
-            .filter((resource) => resource.type === ROLE_POLICY_ATTACHMENT && roleNames.has(resource.props["role"]))
-            .map((resource) => resource.props["policyArn"]),
-    );
-    const managed = resources
-        .filter((resource) => resource.type === MANAGED_POLICY && attachedArns.has(resource.props["arn"]))
-        .map((resource) => ({ source: resource, document: resource.props["policy"] }));
-    return [...inline, ...rolePolicies, ...managed];
+/** Actions that delete backups or archives, or make S3 or KMS delete them (lifecycle, Object Lock bypass, key deletion). */
+export const DESTRUCTIVE_PROBES = [
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutLifecycleConfiguration",
+    "s3:BypassGovernanceRetention",
+    "s3:PutBucketPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+    "kms:PutKeyPolicy",
+];
+
+/** Whether a statement's Resource (or NotResource, which allows everything not listed) can reach one of `targets` (undefined: any resource). */
+function reaches(statement: Record<string, unknown>, targets: readonly string[] | undefined): boolean {
+    if (targets === undefined || statement["NotResource"] !== undefined) return true;
+    const patterns = list(statement["Resource"] ?? "*").map(String);
+    return patterns.some((pattern) => targets.some((target) => globMatches(pattern, target)));
 }
+
+/** Allow statements of `document` granting a destructive action on one of `targets` (undefined: on anything); NotAction always counts. */
+export function destructiveGrants(document: unknown, targets?: readonly string[]): string[] {
+    const found: string[] = [];
+    for (const statement of list(record(jsonOrValue(document))["Statement"]).map(record)) {
+        if (statement["Effect"] !== "Allow" || !reaches(statement, targets)) continue;
+        if (statement["NotAction"] !== undefined) found.push(`NotAction ${JSON.stringify(statement["NotAction"])}`);
+        for (const action of list(statement["Action"]).map(String)) {
+            const probes = DESTRUCTIVE_PROBES.filter((probe) => globMatches(action, probe));
+            if (probes.length > 0) found.push(`${action} (${probes.join(", ")})`);
+        }
+    }
+    return found;
+}
+
+/** The ARNs of the plan's buckets (and their objects) and keys: every one holds or decrypts backups or archives. */
+function dataTargets(resources: PolicyResource[]): string[] {
+    const buckets = resources.filter((resource) => resource.type === BUCKET).map((bucket) => `arn:aws:s3:::${String(bucket.props["bucket"])}`);
+    const keys = resources.filter((resource) => resource.type === KEY).map((key) => String(key.props["arn"]));
+    return [...buckets, ...buckets.map((bucket) => `${bucket}/any-object`), ...keys];
+}
+
+/** The account root of a key policy's IAM delegation (`arn:aws:iam::<account>:root`), the only Allow a guarded key policy may hold for kms:*. */
+function isIamDelegation(statement: Record<string, unknown>): boolean {
+    const principals = list(record(statement["Principal"])["AWS"]).map(String);
+    return principals.length > 0 && principals.every((principal) => /^arn:aws:iam::\d{12}:root$/.test(principal)) && statement["Condition"] === undefined;
+}
+
+/** What a key policy grants that can destroy the key, beyond the delegation to the account's IAM (which identity policies are judged by). */
+export function keyPolicyProblems(policy: unknown): string[] {
+    const statements = list(record(jsonOrValue(policy))["Statement"]).map(record);
+    const problems: string[] = [];
+    for (const statement of statements.filter((candidate) => candidate["Effect"] === "Allow" && !isIamDelegation(candidate))) {
+        if (statement["NotPrincipal"] !== undefined) problems.push(`statement ${String(statement["Sid"] ?? "?")} allows with NotPrincipal`);
+        // A key policy's statements are about this key, whatever their Resource says.
+        const found = destructiveGrants({ Statement: [statement] });
+        if (found.length > 0) problems.push(`statement ${String(statement["Sid"] ?? "?")} allows ${found.join(", ")}`);
+    }
+    const denies = statements.filter((statement) => statement["Effect"] === "Deny" && statement["Principal"] === "*");
+    const denied = (action: string, conditionKey: string) =>
+        denies.some((statement) => list(statement["Action"]).includes(action) && JSON.stringify(statement["Condition"] ?? {}).includes(conditionKey));
+    if (!denied("kms:ScheduleKeyDeletion", "kms:ScheduleKeyDeletionPendingWindowInDays")) {
+        problems.push("no Deny of kms:ScheduleKeyDeletion to everyone under a minimum kms:ScheduleKeyDeletionPendingWindowInDays");
+    }
+    if (!denied("kms:PutKeyPolicy", "aws:PrincipalArn") || !denied("kms:DisableKey", "aws:PrincipalArn")) {
+        problems.push("no Deny of kms:DisableKey and kms:PutKeyPolicy to everyone but the break-glass role (aws:PrincipalArn)");
+    }
+    return problems;
+}
+
+/** Resource policies on buckets: BucketPolicy and a bucket's own `policy` input, judged on the stack's buckets and keys. */
+const BUCKET_POLICY_TYPES = [BUCKET_POLICY, BUCKET];
+/**
+ * Access point policies name the access point's ARNs, not the bucket's, and an access point may be
+ * given any bucket: a destructive Allow in any of them is refused, whatever its Resource.
+ */
+const ACCESS_POINT_POLICY_TYPES = ["aws:s3/accessPoint:AccessPoint", "aws:s3control/accessPointPolicy:AccessPointPolicy"];
 
 // ---------------------------------------------------------------------------------------------
 // The policies.
@@ -310,19 +483,85 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     bucketPolicy("s3-backup-object-lock", "Backup buckets keep S3 Object Lock with a default retention.", objectLockProblem),
     {
         name: "backup-task-no-delete-actions",
-        description: "No IAM policy of a role ECS tasks assume grants s3:Delete* or wildcard (*, service:*) actions.",
+        description:
+            "No IAM policy of a role ECS tasks assume, however attached, grants s3:Delete* or wildcard (*, service:*) actions; no AWS managed policy " +
+            "the pack cannot read, unless reviewed.",
         enforcementLevel: "mandatory",
         validateStack: (args, reportViolation) => {
             for (const role of args.resources.filter((resource) => resource.type === ROLE && trustsEcsTasks(resource))) {
-                for (const { source, document } of policyDocumentsOf(role, args.resources)) {
-                    const found = forbiddenActions(document);
+                for (const grant of grantsOf(role, args.resources)) {
+                    if ("unreadable" in grant) continue;
+                    const found = forbiddenActions(grant.document);
                     if (found.length > 0) {
                         reportViolation(
-                            `${source.type} ${source.name} grants ECS task role ${role.name}: ${found.join(", ")}; allowed: named actions that cannot delete ` +
-                                `objects`,
-                            source.urn,
+                            `${grant.source.type} ${grant.source.name} grants ECS task role ${role.name}: ${found.join(", ")}; allowed: named actions that ` +
+                                `cannot delete objects`,
+                            grant.source.urn,
                         );
                     }
+                }
+            }
+        },
+    },
+    {
+        name: "iam-policies-readable",
+        description: "Every managed policy attached to a role, user or group of the stack is the stack's own, or a reviewed AWS managed policy.",
+        enforcementLevel: "mandatory",
+        validateStack: (args, reportViolation) => {
+            for (const principal of args.resources.filter((resource) => POLICY_ATTACHMENT_KEYS[resource.type] !== undefined)) {
+                for (const grant of grantsOf(principal, args.resources)) {
+                    if (!("unreadable" in grant)) continue;
+                    reportViolation(
+                        `${grant.source.type} ${grant.source.name} attaches ${grant.unreadable} to ${principal.name}, a policy the pack cannot read; allowed: ` +
+                            `a policy of this stack, or a reviewed AWS managed policy (${REVIEWED_AWS_MANAGED_POLICIES.join(", ")})`,
+                        grant.source.urn,
+                    );
+                }
+            }
+        },
+    },
+    {
+        name: "no-destructive-grants-on-data",
+        description:
+            "No identity policy of the stack, bucket policy, access point policy or key policy allows deleting backups or archives (objects, buckets, " +
+            "lifecycle, Object Lock bypass) or destroying their keys; every key keeps the guard; no KMS grants or bucket ACLs on them.",
+        enforcementLevel: "mandatory",
+        validateStack: (args, reportViolation) => {
+            const targets = dataTargets(args.resources);
+            for (const principal of args.resources.filter((resource) => POLICY_ATTACHMENT_KEYS[resource.type] !== undefined)) {
+                for (const grant of grantsOf(principal, args.resources)) {
+                    if ("unreadable" in grant) continue;
+                    const reviewed = REVIEWED_KEY_ADMINISTRATORS[String(principal.props["name"])] ?? [];
+                    const found = destructiveGrants(grant.document, targets).filter((finding) => !reviewed.some((action) => finding.startsWith(`${action} `)));
+                    if (found.length > 0) {
+                        reportViolation(
+                            `${grant.source.type} ${grant.source.name} lets ${principal.type} ${principal.name} destroy backups, archives or their keys: ` +
+                                `${found.join("; ")}; allowed: no such action on the stack's buckets and keys`,
+                            grant.source.urn,
+                        );
+                    }
+                }
+            }
+            for (const resource of args.resources) {
+                const scope = BUCKET_POLICY_TYPES.includes(resource.type) ? targets : ACCESS_POINT_POLICY_TYPES.includes(resource.type) ? undefined : null;
+                const document = resource.props["policy"];
+                if (scope !== null && document !== undefined && document !== null && document !== "") {
+                    const found = destructiveGrants(document, scope);
+                    if (found.length > 0) {
+                        reportViolation(
+                            `${resource.type} ${resource.name} allows ${found.join("; ")} on the stack's data; allowed: Deny statements only`,
+                            resource.urn,
+                        );
+                    }
+                }
+                if (resource.type === KEY) {
+                    for (const problem of keyPolicyProblems(resource.props["policy"])) reportViolation(`key ${resource.name}: ${problem}`, resource.urn);
+                }
+                if (resource.type === "aws:kms/grant:Grant") {
+                    reportViolation(`KMS grant ${resource.name}: grants bypass the key policy's review; allowed: IAM policies of the stack`, resource.urn);
+                }
+                if (resource.type === "aws:s3/bucketAclV2:BucketAclV2" || resource.type === "aws:s3/bucketAcl:BucketAcl") {
+                    reportViolation(`bucket ACL ${resource.name}: the buckets enforce bucket-owner ownership and take no ACLs`, resource.urn);
                 }
             }
         },
@@ -399,6 +638,11 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
             }>();
             if (!dataTypes.includes(args.type) || !productionStacks.includes(stackOfUrn(args.urn))) return;
             if (!args.opts.protect) reportViolation(`${args.type} ${args.name} holds data in production stack ${stackOfUrn(args.urn)} but is not protect-ed`);
+            if (args.props["forceDelete"] === true || args.props["forceDestroy"] === true) {
+                reportViolation(
+                    `${args.type} ${args.name} in production stack ${stackOfUrn(args.urn)} is force-deletable; allowed: forceDelete/forceDestroy false`,
+                );
+            }
         },
     },
 ];

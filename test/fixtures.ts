@@ -232,11 +232,12 @@ export function alertsArgs(settings: Settings, providers: Providers, alertEmails
         project: settings.project,
         stack: settings.stack,
         protectData: settings.storage.protectData,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
+        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
         region: settings.region,
         settings: settings.alerts,
         alertEmails,
         usEast1Provider: providers.usEast1,
-        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
         ...(settings.storage.offSiteReplica ? { replicaRegion: settings.storage.replicaRegion, replicaProvider: providers.replica } : {}),
         storage: {
             bucketName: `hotelgenius-ops-${settings.stack}-backups`,

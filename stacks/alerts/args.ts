@@ -19,6 +19,7 @@ export function alertsArgs(settings: Settings, providers: Providers, backups: Ba
         ...(settings.storage.offSiteReplica ? { replicaRegion: settings.storage.replicaRegion, replicaProvider: providers.replica } : {}),
         usEast1Provider: providers.usEast1,
         breakGlassRoleArn: settings.storage.breakGlassRoleArn,
+        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
         storage: {
             bucketName: backups.bucketName,
             keyArn: backups.keyArn,

@@ -68,6 +68,13 @@ export interface AlertsArgs {
     stack: string;
     /** Protect and retain the topics' keys (prod): like every key, deleting one is a one-way door. */
     protectData: boolean;
+    /**
+     * The only principal that may disable the topics' keys or change their policies (stacks/shared/guardedKey.ts), and the
+     * role they trust by name: anyone creating a role by its name pages.
+     */
+    breakGlassRoleArn: string;
+    /** The topics' keys' deletion window, and the shortest anyone may schedule (7-30 days). */
+    kmsDeletionWindowDays: number;
     /** The primary region: the component's provider's. */
     region: string;
     settings: AlertsSettings;
@@ -78,8 +85,6 @@ export interface AlertsArgs {
     replicaProvider?: aws.Provider;
     /** Route 53 health-check metrics exist only in us-east-1: the uptime alarm and its topic live there, and IAM's CloudTrail events reach EventBridge there only. */
     usEast1Provider: aws.Provider;
-    /** The role the key policies trust by name (storage setting breakGlassRoleArn): anyone creating a role by its name pages. */
-    breakGlassRoleArn: string;
     storage: BackupStorageRefs;
     /** Absent until the scheduled backup job is deployed: then no task-failure rules or scheduler alarm. */
     backupJob?: BackupJobRefs;
@@ -243,10 +248,12 @@ export class Alerts extends pulumi.ComponentResource {
         const deployRole = this.account.apply((account) => deployRoleArn(account, deployEnvironmentOf(args.stack)));
         const offSite = offSiteOf(args);
 
+        // Losing a topic key silently ends every page: guarded like the backup keys.
+        const keyGuard = { protectData: args.protectData, breakGlassRoleArn: args.breakGlassRoleArn, deletionWindowDays: args.kmsDeletionWindowDays };
         const emails: Subscription[] = args.alertEmails.map((email) => ({ protocol: "email", endpoint: email }));
         const pager = [{ protocol: pagerProtocol(settings.pagerEndpoint) as string, endpoint: settings.pagerEndpoint }];
         const topic = (id: string, topicName: string, subscriptions: Subscription[], extra: pulumi.CustomResourceOptions) => {
-            const created = alertsTopic(this, args.protectData, `${name}-${id}`, `${this.stem}-${topicName}`, subscriptions, this.account, extra);
+            const created = alertsTopic(this, keyGuard, `${name}-${id}`, `${this.stem}-${topicName}`, subscriptions, this.account, extra);
             this.topicKeys.set(created.topic, created.key);
             return created.topic;
         };

@@ -9,7 +9,7 @@ import {
     runbookUrl,
     taskFailedPattern,
     taskFailedToStartPattern,
-    topicKeyPolicy,
+    topicKeyStatements,
     topicPolicy,
     withRunbook,
 } from "./rules.js";
@@ -107,13 +107,19 @@ describe("topic policies", () => {
         ]);
     });
 
-    it("let the publishers make data keys and keep administration with the account's IAM", () => {
-        expect(topicKeyPolicy("000000000000").Statement).toEqual([
-            { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "kms:*", Resource: "*" },
+    it("let EventBridge use the key with the statement the SNS and EventBridge guides give, and CloudWatch alarms of this account only", () => {
+        expect(topicKeyStatements("000000000000")).toEqual([
             {
-                Sid: "PublishersEncryptAlerts",
+                Sid: "EventBridgeEncryptsAlerts",
                 Effect: "Allow",
-                Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+                Principal: { Service: "events.amazonaws.com" },
+                Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                Resource: "*",
+            },
+            {
+                Sid: "CloudWatchEncryptsAlerts",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
                 Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
                 Resource: "*",
                 Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } },

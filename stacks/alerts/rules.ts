@@ -1,7 +1,7 @@
 // The alerts' pure logic: runbook links, event patterns, input templates, the topic's and its key's
 // policies, the placeholder-recipient check and the dashboard. Tested without mocks (rules.test.ts).
 import { ExitCode, METRIC_DIMENSION, METRIC_NAMESPACE, type MetricName } from "../../job/src/contract.js";
-import type { PolicyDocument } from "../shared/iam.js";
+import type { PolicyDocument, PolicyStatement } from "../shared/iam.js";
 import { RESTORE_TIME_WARNING_SHARE } from "./settings.js";
 import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../logDrains/rules.js";
 
@@ -188,25 +188,34 @@ export function topicPolicy(topicArn: string, account: string): PolicyDocument {
 }
 
 /**
- * The topic key's policy. The AWS-managed SNS key cannot be used: EventBridge and CloudWatch may
- * not use it, so encrypted alerts would be dropped silently. The account keeps IAM-delegated
- * administration, and the two publishers may only make and use data keys.
+ * What the publishers may do with a topic's key, on top of the guarded key policy
+ * (stacks/shared/guardedKey.ts). The AWS-managed SNS key cannot be used: EventBridge and CloudWatch
+ * may not use it, so encrypted alerts would be dropped silently.
+ * - EventBridge's statement is the one the SNS and EventBridge guides give for an encrypted target
+ *   topic, word for word: no condition. Whether EventBridge's KMS calls carry `aws:SourceAccount` is
+ *   undocumented, and a refused call only shows as the rule's FailedInvocations. The confused-deputy
+ *   guard stays on the topic policy (topicPolicy), where SNS documents it: without sns:Publish there,
+ *   a data key is worth nothing.
+ * - CloudWatch alarms publish under their own principal, limited to this account's alarms.
  */
-export function topicKeyPolicy(account: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
-            {
-                Sid: "PublishersEncryptAlerts",
-                Effect: "Allow",
-                Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
-                Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-                Resource: "*",
-                Condition: { StringEquals: { "aws:SourceAccount": account } },
-            },
-        ],
-    };
+export function topicKeyStatements(account: string): PolicyStatement[] {
+    return [
+        {
+            Sid: "EventBridgeEncryptsAlerts",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
+        },
+        {
+            Sid: "CloudWatchEncryptsAlerts",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": account } },
+        },
+    ];
 }
 
 export interface DashboardInput {

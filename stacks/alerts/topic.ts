@@ -3,7 +3,16 @@
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { topicKeyPolicy, topicPolicy } from "./rules.js";
+import { guardedKey } from "../shared/guardedKey.js";
+import { topicKeyStatements, topicPolicy } from "./rules.js";
+
+/** How a topic's key is kept: protected where data is, and under the guarded key policy. */
+export interface TopicKeyGuard {
+    protectData: boolean;
+    /** The only principal that may disable the key or change its policy (stacks/shared/guardedKey.ts). */
+    breakGlassRoleArn: string;
+    deletionWindowDays: number;
+}
 
 export interface Subscription {
     /** SNS protocol: `email`, `https` or `sms`. */
@@ -17,7 +26,7 @@ export interface Subscription {
  */
 export function alertsTopic(
     parent: pulumi.Resource,
-    protectData: boolean,
+    guard: TopicKeyGuard,
     id: string,
     topicName: string,
     subscriptions: readonly Subscription[],
@@ -25,16 +34,15 @@ export function alertsTopic(
     extra: pulumi.CustomResourceOptions,
 ): { topic: aws.sns.Topic; key: aws.kms.Key } {
     const child = { ...extra, parent };
-    const key = new aws.kms.Key(
-        `${id}-key`,
-        {
-            description: `Encrypts the ${topicName} alerts topic`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            policy: pulumi.jsonStringify(account.apply(topicKeyPolicy)),
-        },
-        { ...child, protect: protectData, retainOnDelete: protectData },
-    );
+    const key = guardedKey({
+        id,
+        description: `Encrypts the ${topicName} alerts topic`,
+        breakGlassRoleArn: guard.breakGlassRoleArn,
+        deletionWindowDays: guard.deletionWindowDays,
+        // EventBridge's statement as the SNS and EventBridge guides give it, shipped with the guard that freezes it.
+        serviceStatements: account.apply(topicKeyStatements),
+        keyOptions: { ...child, protect: guard.protectData, retainOnDelete: guard.protectData },
+    });
     const topic = new aws.sns.Topic(id, { name: topicName, kmsMasterKeyId: key.arn }, child);
     const policy = pulumi.all([topic.arn, account]).apply(([arn, owner]) => topicPolicy(arn, owner));
     new aws.sns.TopicPolicy(`${id}-policy`, { arn: topic.arn, policy: pulumi.jsonStringify(policy) }, child);

@@ -13,6 +13,8 @@ export function backupJobArgs(settings: Settings, backups: BackupStorage): Backu
         stack: settings.stack,
         permissionsBoundary: deployBoundaryPolicyArn(roleAccount(settings.storage.breakGlassRoleArn)),
         protectData: settings.storage.protectData,
+        breakGlassRoleArn: settings.storage.breakGlassRoleArn,
+        kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
         region: settings.region,
         settings: settings.job,
         backupName: settings.alerts.backupDatabaseName,

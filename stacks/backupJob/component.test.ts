@@ -14,11 +14,12 @@ import {
     drillTaskPermissions,
     ecsTasksTrustPolicy,
     executionPermissions,
-    jobKeyPolicy,
+    jobKeyStatements,
     schedulerPermissions,
     schedulerTrustPolicy,
 } from "./policies.js";
 import { jobImageTag, JOB_DIR } from "./image.js";
+import { guardedKeyPolicy } from "../shared/guardedKey.js";
 
 const settings = prodSettings();
 const REGION = settings.region;
@@ -87,7 +88,6 @@ describe("BackupJob (prod settings)", () => {
             runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "ARM64" },
             executionRoleArn: roleArn("backup-execution"),
             taskRoleArn: roleArn("backup-task"),
-            volumes: [{ name: "tmp" }],
             containerDefinitions: undefined,
         });
         const backup = container("backup-job-backup-task-definition");
@@ -98,10 +98,11 @@ describe("BackupJob (prod settings)", () => {
             user: "node",
             readonlyRootFilesystem: true,
             stopTimeout: 120,
-            mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
             logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": LOG_GROUP, "awslogs-region": REGION, "awslogs-stream-prefix": "backup" } },
         });
         expect(backup.entryPoint).toBeUndefined();
+        // Nothing writable, and no /tmp volume either: the job writes nowhere (job/test/cli/read-only-root.test.ts).
+        expect(backup.mountPoints).toBeUndefined();
     });
 
     it("references the built image by digest, in the stack's repository", () => {
@@ -177,7 +178,9 @@ describe("BackupJob (prod settings)", () => {
         expect(named("backup-job-logs").inputs).toEqual({ name: LOG_GROUP, retentionInDays: 90, kmsKeyId: JOB_KEY_ARN });
         expect(named("backup-job-logs").dependsOn).toContain(named("backup-job-key").urn);
         expect(named("backup-job-key").inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
-        expect(json("backup-job-key", "policy")).toEqual(jobKeyPolicy(MOCK_ACCOUNT, REGION, LOG_GROUP_ARN));
+        expect(json("backup-job-key", "policy")).toEqual(
+            guardedKeyPolicy(settings.storage.breakGlassRoleArn, settings.storage.kmsDeletionWindowDays, jobKeyStatements(REGION, LOG_GROUP_ARN)),
+        );
         expect(JSON.stringify(json("backup-job-key", "policy"))).toContain(`"kms:EncryptionContext:aws:logs:arn":"${LOG_GROUP_ARN}"`);
     });
 
@@ -186,8 +189,10 @@ describe("BackupJob (prod settings)", () => {
             name: REPOSITORY,
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
-            forceDelete: true,
+            forceDelete: false,
         });
+        // Prod's scheduled tasks pull from this repository: it is neither force-deletable nor deletable by a refactor.
+        expect([named("backup-job-repository").protect, named("backup-job-repository").retainOnDelete]).toEqual([true, true]);
         expect(json("backup-job-repository-lifecycle", "policy")).toEqual({
             rules: [
                 {
@@ -249,7 +254,7 @@ describe("BackupJob (prod settings)", () => {
         for (const name of ["backup-execution", "backup-task", "drill-execution", "drill-task"]) {
             expect(json(`backup-job-${name}`, "assumeRolePolicy")).toEqual(ecsTasksTrustPolicy(MOCK_ACCOUNT, REGION));
         }
-        expect(json("backup-job-scheduler", "assumeRolePolicy")).toEqual(schedulerTrustPolicy(MOCK_ACCOUNT));
+        expect(json("backup-job-scheduler", "assumeRolePolicy")).toEqual(schedulerTrustPolicy(MOCK_ACCOUNT, REGION));
     });
 
     it("grants no S3 delete of any kind, and nothing but reads to the drill", () => {

@@ -11,12 +11,13 @@ import {
     drillTaskPermissions,
     ecsTasksTrustPolicy,
     executionPermissions,
-    jobKeyPolicy,
+    jobKeyStatements,
     schedulerPermissions,
     schedulerTrustPolicy,
 } from "./policies.js";
 import { isValidName } from "../../job/src/storage/ids.js";
 import { jobImage } from "./image.js";
+import { guardedKey } from "../shared/guardedKey.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
 import { checkFargateSize, checkImageUri, taskDefinition } from "./task.js";
 import { jobNetwork } from "./network.js";
@@ -50,6 +51,10 @@ export interface BackupJobArgs {
     permissionsBoundary?: string;
     /** Protect and retain the key of the job's logs and secrets (prod): without it they cannot be read. */
     protectData: boolean;
+    /** The only principal that may disable the job's key or change its policy (stacks/shared/guardedKey.ts). */
+    breakGlassRoleArn: string;
+    /** The job key's deletion window, and the shortest anyone may schedule (7-30 days). */
+    kmsDeletionWindowDays: number;
     /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
     region: string;
     settings: BackupJobSettings;
@@ -133,17 +138,17 @@ export class BackupJob extends pulumi.ComponentResource {
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
         const logGroupArn = pulumi.interpolate`arn:aws:logs:${region}:${accountId}:log-group:${names.logGroup}`;
 
-        const key = new aws.kms.Key(
-            `${name}-key`,
-            {
-                description: `Backup job logs and secrets of ${args.project} ${args.stack}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: jsonPolicy(pulumi.all([accountId, logGroupArn]).apply(([account, arn]) => jobKeyPolicy(account, region, arn))),
-            },
-            { ...child, protect: args.protectData, retainOnDelete: args.protectData },
-        );
-        new aws.kms.Alias(`${name}-key-alias`, { name: names.keyAlias, targetKeyId: key.keyId }, child);
+        // Without this key the job's logs and secrets cannot be read: guarded like the backup keys.
+        const key = guardedKey({
+            id: name,
+            description: `Backup job logs and secrets of ${args.project} ${args.stack}`,
+            alias: names.keyAlias,
+            breakGlassRoleArn: args.breakGlassRoleArn,
+            deletionWindowDays: args.kmsDeletionWindowDays,
+            serviceStatements: logGroupArn.apply((arn) => jobKeyStatements(region, arn)),
+            keyOptions: { ...child, protect: args.protectData, retainOnDelete: args.protectData },
+            aliasOptions: child,
+        });
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
             { name: names.logGroup, retentionInDays: settings.logRetentionDays, kmsKeyId: key.arn },
@@ -165,7 +170,7 @@ export class BackupJob extends pulumi.ComponentResource {
         const sentryDsnArn =
             args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);
 
-        const { image, repositoryArn } = jobImage(this, name, names, settings);
+        const { image, repositoryArn } = jobImage(this, name, names, settings, args.protectData);
 
         const cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
@@ -280,7 +285,7 @@ export class BackupJob extends pulumi.ComponentResource {
             `${name}-scheduler`,
             names.schedulerRole,
             `EventBridge Scheduler: starts the ${args.stack} backup and restore drill tasks`,
-            accountId.apply(schedulerTrustPolicy),
+            accountId.apply((account) => schedulerTrustPolicy(account, region)),
             pulumi
                 .all([
                     cluster.arn,

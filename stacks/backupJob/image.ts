@@ -54,7 +54,7 @@ export function ecrRepositoryArn(imageUri: string): string | undefined {
  * request) needs no Docker daemon, BuildKit or emulator for ARM64, and shows the image as changing
  * when its tag does; `pulumi up` builds it.
  */
-export function jobImage(parent: pulumi.Resource, name: string, names: BackupJobNames, settings: BackupJobSettings) {
+export function jobImage(parent: pulumi.Resource, name: string, names: BackupJobNames, settings: BackupJobSettings, protectData: boolean) {
     if (settings.imageUri !== undefined) return { image: pulumi.output(settings.imageUri), repositoryArn: pulumi.output(ecrRepositoryArn(settings.imageUri)) };
     const child = { parent };
     const repository = new aws.ecr.Repository(
@@ -63,10 +63,12 @@ export function jobImage(parent: pulumi.Resource, name: string, names: BackupJob
             name: names.repository,
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
-            // Images are rebuilt from the repository's sources: a stack teardown may delete them.
-            forceDelete: true,
+            // Images are rebuilt from the repository's sources, so a teardown of an unprotected stack may delete them.
+            // Where data is protected (prod), the scheduled tasks pull their image by digest from here: deleting the
+            // repository stops every backup, so it is protected and refuses to be deleted while it holds images.
+            forceDelete: !protectData,
         },
-        child,
+        { ...child, protect: protectData, retainOnDelete: protectData },
     );
     new aws.ecr.LifecyclePolicy(
         `${name}-repository-lifecycle`,

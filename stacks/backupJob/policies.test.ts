@@ -4,7 +4,7 @@ import {
     drillTaskPermissions,
     ecsTasksTrustPolicy,
     executionPermissions,
-    jobKeyPolicy,
+    jobKeyStatements,
     schedulerPermissions,
     schedulerTrustPolicy,
 } from "./policies.js";
@@ -58,13 +58,16 @@ describe("task roles", () => {
                 Condition: { StringEquals: { "aws:SourceAccount": "000000000000" }, ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-3:000000000000:*" } },
             },
         ]);
-        expect(schedulerTrustPolicy("000000000000").Statement).toEqual([
+        expect(schedulerTrustPolicy("000000000000", "eu-west-3").Statement).toEqual([
             {
                 Sid: "SchedulerOfThisAccount",
                 Effect: "Allow",
                 Principal: { Service: "scheduler.amazonaws.com" },
                 Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } },
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": "000000000000" },
+                    ArnLike: { "aws:SourceArn": "arn:aws:scheduler:eu-west-3:000000000000:schedule-group/default" },
+                },
             },
         ]);
     });
@@ -133,11 +136,10 @@ describe("schedulerPermissions", () => {
     });
 });
 
-describe("jobKeyPolicy", () => {
-    it("keeps the key manageable through IAM and lets CloudWatch Logs of this region use it for the job's log group only", () => {
+describe("jobKeyStatements", () => {
+    it("let CloudWatch Logs of this region use the key for the job's log group only", () => {
         const logGroup = "arn:aws:logs:eu-west-3:000000000000:log-group:/ecs/x";
-        expect(jobKeyPolicy("000000000000", "eu-west-3", logGroup).Statement).toEqual([
-            { Sid: "AccountManagesKeyThroughIam", Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "kms:*", Resource: "*" },
+        expect(jobKeyStatements("eu-west-3", logGroup)).toEqual([
             {
                 Sid: "CloudWatchLogsEncryptsJobLogs",
                 Effect: "Allow",

@@ -4,7 +4,8 @@
 // No statement here allows s3:Delete* of any kind: under versioning and Object Lock a delete only
 // adds a delete marker, and a dump without a manifest is already ignored and expires by lifecycle.
 import type { BackupLayout } from "../storage/settings.js";
-import { type PolicyDocument, type PolicyStatement, serviceTrustPolicy } from "../shared/iam.js";
+import type { PolicyDocument, PolicyStatement } from "../shared/iam.js";
+import { serviceTrustPolicy } from "../shared/trustPolicy.js";
 
 /** Where the backups live and the key that encrypts them. */
 export interface BackupObjects {
@@ -17,15 +18,26 @@ export interface BackupObjects {
 
 /** Only ECS tasks of this account and region may assume a task or execution role (no confused deputy). */
 export function ecsTasksTrustPolicy(accountId: string, region: string): PolicyDocument {
-    return serviceTrustPolicy("EcsTasksOfThisAccount", "ecs-tasks.amazonaws.com", {
-        StringEquals: { "aws:SourceAccount": accountId },
-        ArnLike: { "aws:SourceArn": `arn:aws:ecs:${region}:${accountId}:*` },
+    return serviceTrustPolicy({
+        sid: "EcsTasksOfThisAccount",
+        service: "ecs-tasks.amazonaws.com",
+        account: accountId,
+        sourceArn: `arn:aws:ecs:${region}:${accountId}:*`,
     });
 }
 
-/** Only EventBridge Scheduler, for schedules of this account, may assume the scheduler role. */
-export function schedulerTrustPolicy(accountId: string): PolicyDocument {
-    return serviceTrustPolicy("SchedulerOfThisAccount", "scheduler.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } });
+/**
+ * Only EventBridge Scheduler, for this account's default schedule group (where the job's schedules
+ * live) in this region, may assume the scheduler role. The Scheduler guide's confused-deputy page
+ * scopes aws:SourceArn to the schedule group, never to a schedule.
+ */
+export function schedulerTrustPolicy(accountId: string, region: string): PolicyDocument {
+    return serviceTrustPolicy({
+        sid: "SchedulerOfThisAccount",
+        service: "scheduler.amazonaws.com",
+        account: accountId,
+        sourceArn: `arn:aws:scheduler:${region}:${accountId}:schedule-group/default`,
+    });
 }
 
 export interface ExecutionGrants {
@@ -158,23 +170,19 @@ export function schedulerPermissions(grants: SchedulerGrants): PolicyDocument {
 }
 
 /**
- * The job's own key (log group, secrets). The account statement keeps the key manageable through
- * IAM, as the default key policy does; CloudWatch Logs may use it only for this log group, which
- * it names in the encryption context of every call.
+ * What CloudWatch Logs may do with the job's own key (log group, secrets), on top of the guarded key
+ * policy (stacks/shared/guardedKey.ts): use it only for this log group, which it names in the
+ * encryption context of every call.
  */
-export function jobKeyPolicy(accountId: string, region: string, logGroupArn: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            { Sid: "AccountManagesKeyThroughIam", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
-            {
-                Sid: "CloudWatchLogsEncryptsJobLogs",
-                Effect: "Allow",
-                Principal: { Service: `logs.${region}.amazonaws.com` },
-                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                Resource: "*",
-                Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
-            },
-        ],
-    };
+export function jobKeyStatements(region: string, logGroupArn: string): PolicyStatement[] {
+    return [
+        {
+            Sid: "CloudWatchLogsEncryptsJobLogs",
+            Effect: "Allow",
+            Principal: { Service: `logs.${region}.amazonaws.com` },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
+        },
+    ];
 }

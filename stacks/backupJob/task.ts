@@ -78,8 +78,6 @@ export function taskDefinition(
             runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: settings.architecture },
             executionRoleArn,
             taskRoleArn,
-            // A read-only root filesystem still needs a writable /tmp for the tools that expect one.
-            volumes: [{ name: "tmp" }],
             containerDefinitions: pulumi.jsonStringify([
                 {
                     name: CONTAINER_NAME,
@@ -89,9 +87,11 @@ export function taskDefinition(
                     command: spec.command,
                     // The image's unprivileged user, stated here too so no image can run the task as root.
                     user: "node",
+                    // Nothing is writable and nothing needs to be: the job, pg_dump, psql and zstd stream between the
+                    // database and S3 (job/test/cli/read-only-root.test.ts runs them as nobody with read-only /tmp,
+                    // cwd and HOME). A /tmp volume would not help anyway: Fargate mounts it root-owned.
                     readonlyRootFilesystem: true,
                     stopTimeout: STOP_TIMEOUT_SECONDS,
-                    mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
                     environment,
                     secrets,
                     logConfiguration: {

@@ -86,6 +86,8 @@ describe("BackupJob argument checks", () => {
             project: bad.project,
             stack: bad.stack,
             protectData: false,
+            breakGlassRoleArn: bad.storage.breakGlassRoleArn,
+            kmsDeletionWindowDays: bad.storage.kmsDeletionWindowDays,
             region: bad.region,
             settings: bad.job,
             databaseUrl: bad.databaseUrl,

@@ -116,19 +116,29 @@ describe("LogDrains without a log service (prod settings)", () => {
         expect(lifecycle.dependsOn).toContain(named("logs-archive-versioning").urn);
     });
 
-    it("protects and retains exactly the archive bucket and its key", () => {
+    it("protects and retains exactly the archive bucket, every one of its settings, and its key, as the backup bucket's", () => {
+        const guarded = [
+            "logs-archive-bucket",
+            "logs-archive-encryption",
+            "logs-archive-lifecycle",
+            "logs-archive-ownership",
+            "logs-archive-policy",
+            "logs-archive-public-access",
+            "logs-archive-versioning",
+            "logs-key",
+        ];
         expect(
             run.resources
                 .filter((resource) => resource.protect)
                 .map((resource) => resource.name)
                 .sort(),
-        ).toEqual(["logs-archive-bucket", "logs-key"]);
+        ).toEqual(guarded);
         expect(
             run.resources
                 .filter((resource) => resource.retainOnDelete)
                 .map((resource) => resource.name)
                 .sort(),
-        ).toEqual(["logs-archive-bucket", "logs-key"]);
+        ).toEqual(guarded);
     });
 
     it("delivers both streams straight to the archive: encrypted, date-partitioned, gzip'd, logging their errors", () => {

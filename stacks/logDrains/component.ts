@@ -148,8 +148,8 @@ export class LogDrains extends pulumi.ComponentResource {
         const child: pulumi.CustomResourceOptions = { parent: this };
         const data: pulumi.CustomResourceOptions = { ...child, protect: args.protectData, retainOnDelete: args.protectData };
 
-        // The guarded policy keeps the default delegation to IAM in this account (DelegateToIam), which the delivery role relies on.
-        // The same guard as the backup keys': the archive holds guests' personal data too.
+        // The same guard as the backup keys' (the archive holds guests' personal data too); its delegation to
+        // IAM in this account (DelegateToIam) is what the delivery role relies on.
         const key = guardedKey({
             id: name,
             description: `Log archive of ${args.project} ${args.stack}`,
@@ -169,7 +169,9 @@ export class LogDrains extends pulumi.ComponentResource {
             lifecycleRules: archiveLifecycleRules(settings),
             forceDestroy: !args.protectData,
             bucketOptions: data,
-            configurationOptions: child,
+            // Protected like the backup bucket's: losing the policy, the encryption default, versioning, the
+            // public access block, the lifecycle or the ownership weakens the archive as surely as losing it.
+            configurationOptions: data,
         });
 
         const errorLogGroup = new aws.cloudwatch.LogGroup(

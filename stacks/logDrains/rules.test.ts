@@ -204,7 +204,7 @@ describe("IAM documents", () => {
                 Effect: "Allow",
                 Principal: { Service: "logs.amazonaws.com" },
                 Action: "sts:AssumeRole",
-                Condition: { StringLike: { "aws:SourceArn": `arn:aws:logs:eu-west-3:${ACCOUNT}:*` } },
+                Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:logs:eu-west-3:${ACCOUNT}:*` } },
             },
         ]);
         expect(subscriptionPermissions(STREAM_ARN).Statement).toEqual([

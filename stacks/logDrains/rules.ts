@@ -3,7 +3,8 @@
 // plain data out, unit-tested without any Pulumi runtime.
 import type { LogDrainSettings } from "./settings.js";
 import type { LifecycleRule } from "../shared/lifecycle.js";
-import { type PolicyDocument, serviceTrustPolicy } from "../shared/iam.js";
+import type { PolicyDocument } from "../shared/iam.js";
+import { serviceTrustPolicy } from "../shared/trustPolicy.js";
 
 /** What the monitoring area alarms on: one metric per level, counted across the drained log groups. */
 export const LOG_METRIC_NAMESPACE = "HotelGenius/Logs";
@@ -79,7 +80,7 @@ export function railwayArchiveProcessors(): Processor[] {
 
 /** Firehose assumes the delivery role, only on behalf of streams in this account. */
 export function deliveryTrustPolicy(accountId: string): PolicyDocument {
-    return serviceTrustPolicy("FirehoseAssumesForDelivery", "firehose.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } });
+    return serviceTrustPolicy({ sid: "FirehoseAssumesForDelivery", service: "firehose.amazonaws.com", account: accountId });
 }
 
 export interface DeliveryResources {
@@ -135,8 +136,11 @@ export function deliveryPermissions(resources: DeliveryResources): PolicyDocumen
 
 /** CloudWatch Logs assumes the subscription role, only for log groups of this account and region. */
 export function subscriptionTrustPolicy(region: string, accountId: string): PolicyDocument {
-    return serviceTrustPolicy("CloudWatchLogsAssumesForSubscriptions", "logs.amazonaws.com", {
-        StringLike: { "aws:SourceArn": `arn:aws:logs:${region}:${accountId}:*` },
+    return serviceTrustPolicy({
+        sid: "CloudWatchLogsAssumesForSubscriptions",
+        service: "logs.amazonaws.com",
+        account: accountId,
+        sourceArn: `arn:aws:logs:${region}:${accountId}:*`,
     });
 }
 

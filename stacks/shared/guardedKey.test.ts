@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { guardedKeyPolicy, roleAccount } from "./guardedKey.js";
+import committedBeforeEveryKeyWasGuarded from "./guardedKey.committed.json";
 
 const BREAK_GLASS = "arn:aws:iam::123456789012:role/security/break-glass";
 const policy = guardedKeyPolicy(BREAK_GLASS, 30);
@@ -48,6 +51,26 @@ describe("guardedKeyPolicy", () => {
         });
     });
 
+    it("adds a key's service statements after the delegation and before the denies, and refuses a Deny or a guard Sid among them", () => {
+        const logs = {
+            Sid: "LogsUseIt",
+            Effect: "Allow" as const,
+            Principal: { Service: "logs.eu-west-3.amazonaws.com" },
+            Action: "kms:Decrypt*",
+            Resource: "*",
+        };
+        expect(guardedKeyPolicy(BREAK_GLASS, 30, [logs]).Statement.map((candidate) => candidate.Sid)).toEqual([
+            "DelegateToIam",
+            "LogsUseIt",
+            "DenyShortDeletionWindow",
+            "DenyDisableAndPolicyChanges",
+        ]);
+        expect(() => guardedKeyPolicy(BREAK_GLASS, 30, [{ ...logs, Effect: "Deny" }])).toThrow(
+            "service statement LogsUseIt (Deny) is refused; allowed: Allow statements whose Sid is not one of the guard's own",
+        );
+        expect(() => guardedKeyPolicy(BREAK_GLASS, 30, [{ ...logs, Sid: "DenyShortDeletionWindow" }])).toThrow(/DenyShortDeletionWindow \(Allow\) is refused/);
+    });
+
     it("denies nothing the backups need: no deny names encryption, decryption, data keys or grants", () => {
         const denied = policy.Statement.filter((candidate) => candidate.Effect === "Deny").flatMap((candidate) => [candidate.Action].flat());
         expect(denied.sort()).toEqual(["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]);
@@ -64,5 +87,31 @@ describe("roleAccount", () => {
         expect(() => roleAccount("arn:aws:iam::123456789012:user/alice")).toThrow(
             '"arn:aws:iam::123456789012:user/alice" is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>',
         );
+    });
+});
+
+// The guard denies kms:PutKeyPolicy to the deploy itself: a policy that once shipped guarded can only
+// change through the break-glass procedure (docs/settings.md). So the keys guarded before every key
+// was (both backup keys, the log archive key) must keep their policies to the byte; the documents
+// below are what the committed plans held then.
+describe("the keys guarded before every key was", () => {
+    const BEFORE = committedBeforeEveryKeyWasGuarded as Record<string, Record<string, string>>;
+    const ROLE = "arn:aws:iam::000000000000:role/security/hotelgenius-break-glass";
+
+    it.each(Object.entries(BEFORE).flatMap(([stack, keys]) => Object.keys(keys).map((key) => [stack, key])))(
+        "%s %s: the builder writes the same bytes",
+        (stack, key) => {
+            expect(JSON.stringify(guardedKeyPolicy(ROLE, 30))).toBe(BEFORE[stack]![key]);
+        },
+    );
+
+    it.each(Object.keys(BEFORE))("%s: the committed plan still holds those bytes", (stack) => {
+        const plan = JSON.parse(readFileSync(path.resolve(__dirname, "../../plans", `${stack}.json`), "utf8")) as {
+            resources: { type: string; name: string; inputs: Record<string, unknown> }[];
+        };
+        const policies = Object.fromEntries(
+            plan.resources.filter((resource) => resource.name in BEFORE[stack]!).map((resource) => [resource.name, resource.inputs["policy"]]),
+        );
+        expect(policies).toEqual(BEFORE[stack]);
     });
 });

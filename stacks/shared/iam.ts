@@ -15,22 +15,6 @@ export interface PolicyDocument {
     Statement: PolicyStatement[];
 }
 
-/** One AWS service may assume the role, under `condition` (whom it acts for: no confused deputy). */
-export function serviceTrustPolicy(sid: string, service: string, condition?: PolicyStatement["Condition"]): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: sid,
-                Effect: "Allow",
-                Principal: { Service: service },
-                Action: "sts:AssumeRole",
-                ...(condition === undefined ? {} : { Condition: condition }),
-            },
-        ],
-    };
-}
-
 /** The account id in an ARN (`arn:partition:service:region:account:resource`). */
 export function accountOf(arn: string): string {
     const account = arn.split(":")[4];

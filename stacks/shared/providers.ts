@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../settings/registry.js";
 import { defaultTags } from "./naming.js";
 
@@ -17,20 +18,22 @@ export interface Providers {
 /**
  * Explicit providers for the primary and replica regions. Tags ride on the providers' defaultTags
  * rather than a stack transform: transforms do not run under the mock runtime, so the offline plan
- * and the tests would not show them.
+ * and the tests would not show them. `ready`: the providers (and so every AWS resource) wait for it,
+ * and none is registered when it fails (the account checks, stacks/shared/accountChecks.ts).
  */
-export function createProviders(settings: Pick<Settings, "project" | "stack" | "owner" | "region" | "storage">): Providers {
+export function createProviders(settings: Pick<Settings, "project" | "stack" | "owner" | "region" | "storage">, ready?: pulumi.Output<unknown>): Providers {
     if (settings.storage.replicaRegion === settings.region) {
         throw new Error(
             `storage.replicaRegion is "${settings.storage.replicaRegion}", the primary region; allowed: any other region, or the copy is not off-site`,
         );
     }
     const tags = defaultTags({ project: settings.project, stack: settings.stack, owner: settings.owner });
+    const region = (name: string): pulumi.Input<string> => (ready === undefined ? name : ready.apply(() => name));
     return {
-        primary: new aws.Provider("aws-primary", { region: settings.region, defaultTags: { tags } }),
+        primary: new aws.Provider("aws-primary", { region: region(settings.region), defaultTags: { tags } }),
         ...(settings.storage.offSiteReplica
-            ? { replica: new aws.Provider("aws-replica", { region: settings.storage.replicaRegion, defaultTags: { tags } }) }
+            ? { replica: new aws.Provider("aws-replica", { region: region(settings.storage.replicaRegion), defaultTags: { tags } }) }
             : {}),
-        usEast1: new aws.Provider("aws-us-east-1", { region: "us-east-1", defaultTags: { tags } }),
+        usEast1: new aws.Provider("aws-us-east-1", { region: region("us-east-1"), defaultTags: { tags } }),
     };
 }

@@ -243,7 +243,19 @@ describe("BackupStorage (prod settings)", () => {
         expect(role.inputs["name"]).toBe("hotelgenius-ops-prod-backup-replication");
         expect(JSON.parse(role.inputs["assumeRolePolicy"] as string)).toEqual({
             Version: "2012-10-17",
-            Statement: [{ Sid: "S3AssumesForReplication", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            Statement: [
+                {
+                    Sid: "S3AssumesForReplication",
+                    Effect: "Allow",
+                    Principal: { Service: "s3.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    // Only S3 replicating this stack's backup bucket, in this account: no confused deputy.
+                    Condition: {
+                        StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
+                        ArnLike: { "aws:SourceArn": "arn:aws:s3:::hotelgenius-ops-prod-backups" },
+                    },
+                },
+            ],
         });
         expect(named("backups-replication-policy").inputs["role"]).toBe("backups-replication-role-id");
         const statements = policyStatements("backups-replication-policy") as {

@@ -121,7 +121,11 @@ export class BackupStorage extends pulumi.ComponentResource {
                 {
                     name: names.replicationRole,
                     description: `S3 replication of ${args.project} ${args.stack} backups to ${settings.replicaRegion}`,
-                    assumeRolePolicy: pulumi.jsonStringify(replicationTrustPolicy()),
+                    assumeRolePolicy: pulumi.jsonStringify(
+                        pulumi
+                            .all([aws.getCallerIdentityOutput({}, { parent: this }).accountId, primary.bucket.arn])
+                            .apply(([account, bucketArn]) => replicationTrustPolicy(account, bucketArn)),
+                    ),
                     ...boundaryOf(args),
                 },
                 guarded,

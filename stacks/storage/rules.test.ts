@@ -287,9 +287,15 @@ describe("replication", () => {
         expect(ids).toEqual(["dumps-off-site", "manifests-off-site"]);
     });
 
-    it("lets only S3 assume the role", () => {
-        expect(replicationTrustPolicy().Statement).toEqual([
-            { Sid: "S3AssumesForReplication", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" },
+    it("lets only S3, replicating this account's source bucket, assume the role (no confused deputy)", () => {
+        expect(replicationTrustPolicy("000000000000", "arn:aws:s3:::source-bucket").Statement).toEqual([
+            {
+                Sid: "S3AssumesForReplication",
+                Effect: "Allow",
+                Principal: { Service: "s3.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": "000000000000" }, ArnLike: { "aws:SourceArn": "arn:aws:s3:::source-bucket" } },
+            },
         ]);
     });
 

@@ -4,7 +4,8 @@
 import { ARCHIVE_STORAGE_CLASSES, lifecycleOrderProblems, type LifecycleRule, MIN_DAYS_IN_STANDARD, OBJECT_LOCK_MODES } from "../shared/lifecycle.js";
 import type { BackupLayout, BackupStorageSettings } from "./settings.js";
 import { checkRoleArn, replicaProtectionProblem } from "./checks.js";
-import { type PolicyDocument, serviceTrustPolicy } from "../shared/iam.js";
+import type { PolicyDocument } from "../shared/iam.js";
+import { serviceTrustPolicy } from "../shared/trustPolicy.js";
 
 export interface ReplicationRule {
     id: string;
@@ -196,9 +197,12 @@ export function replicationMetricDimensions(sourceBucket: string, destinationBuc
     return REPLICATION_RULE_IDS.map((RuleId) => ({ SourceBucket: sourceBucket, DestinationBucket: destinationBucket, RuleId }));
 }
 
-/** Only S3 may assume the replication role; iam:PassRole on it stays with this account. */
-export function replicationTrustPolicy(): PolicyDocument {
-    return serviceTrustPolicy("S3AssumesForReplication", "s3.amazonaws.com");
+/**
+ * Only S3, replicating this account's backup bucket, may assume the replication role: without the
+ * source conditions any bucket owner who can name the role could make S3 replicate with it.
+ */
+export function replicationTrustPolicy(accountId: string, sourceBucketArn: string): PolicyDocument {
+    return serviceTrustPolicy({ sid: "S3AssumesForReplication", service: "s3.amazonaws.com", account: accountId, sourceArn: sourceBucketArn });
 }
 
 /**
