@@ -69,13 +69,14 @@ function jobSettings(stack: string, schedule: BackupScheduleSettings): BackupJob
     };
 }
 
-function build(base: Omit<Settings, "databaseUrl" | "job">, overrides: SettingsOverrides): Settings {
+function build(base: Omit<Settings, "databaseUrl" | "job" | "neon">, overrides: SettingsOverrides): Settings {
     const { storage, schedule, job, logDrains, monitoring, alerts, ...rest } = overrides;
     const fullSchedule = { ...base.schedule, ...schedule };
     return {
         ...base,
         // A syntactically real URL with an obviously fake host and password; never a real credential.
         databaseUrl: pulumi.secret(`postgres://backup:not-a-password@db.${base.stack}.example.invalid:5432/hotelgenius?sslmode=require`),
+        neon: undefined,
         ...rest,
         storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
         schedule: fullSchedule,

@@ -48,6 +48,8 @@ export interface BackupJobArgs {
     schedule: BackupScheduleSettings;
     /** The database to back up; stored in Secrets Manager, never in the task definition. */
     databaseUrl: pulumi.Input<string>;
+    /** The restore drill's scratch server (a database whose role may CREATEDB); stored like the database URL. */
+    scratchDatabaseUrl: pulumi.Input<string>;
     /**
      * The backup's Sentry check-ins; undefined: none. index.ts passes the `backupSentryDsn` setting; a DSN
      * of a Sentry key the stack itself creates can be passed instead. Stored like the database URL.
@@ -161,7 +163,7 @@ export class BackupJob extends pulumi.ComponentResource {
         const scratchUrlArn = secret(
             "scratch-database-url",
             `URL of the scratch server the ${args.stack} restore drill restores into`,
-            settings.scratchDatabaseUrl,
+            args.scratchDatabaseUrl,
         );
         const sentryDsnArn =
             args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);

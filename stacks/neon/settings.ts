@@ -124,6 +124,16 @@ export const neonArea = defineArea({
                 }
             }
         }
+        const protectData = values["protectData"] as boolean | undefined;
+        if (context.isSet("neonProjectId") && protectData === false) {
+            problems.push({
+                setting: "neonProjectId",
+                value: values.neonProjectId,
+                allowed:
+                    "must be unset while protectData is false: an adopted project holds data the stack did not create, and `pulumi destroy` of an " +
+                    "unprotected stack would delete it (a clone creates its own project)",
+            });
+        }
         const { neonRegion, neonPostgresMajor, neonHistoryRetentionHours, neonPlan } = values;
         const residency = values["dataResidency"] as DataResidency | undefined;
         const regionProblem = neonRegion === undefined ? undefined : checkNeonRegion(neonRegion, residency);
@@ -131,7 +141,6 @@ export const neonArea = defineArea({
         const jobMajor = values["jobPostgresMajor"] as number | undefined;
         const majorProblem = neonPostgresMajor === undefined || jobMajor === undefined ? undefined : checkPostgresMajor(neonPostgresMajor, jobMajor);
         if (majorProblem !== undefined) problems.push({ setting: "neonPostgresMajor", value: neonPostgresMajor, allowed: majorProblem });
-        const protectData = values["protectData"] as boolean | undefined;
         const retentionProblem =
             neonHistoryRetentionHours === undefined || neonPlan === undefined
                 ? undefined
