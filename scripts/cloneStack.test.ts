@@ -137,6 +137,18 @@ describe("a clone of prod, planned offline", () => {
         expect(clone.every((name) => name.includes("qa"))).toBe(true);
     });
 
+    it("creates its own Neon project with a day of history, never adopting prod's", () => {
+        const project = plan.resources.find((resource) => resource.name === "neon-project");
+        expect(project?.inputs).toEqual({
+            __provider: "[dynamic provider code]",
+            name: "hotelgenius-qa",
+            regionId: "aws-eu-central-1",
+            pgVersion: 17,
+            historyRetentionSeconds: 86_400,
+        });
+        expect(project?.protect).toBe(false);
+    });
+
     it("passes the policy pack, with nothing protected and the lighter lock", () => {
         expect(planViolations(plan)).toEqual([]);
         expect(plan.resources.filter((resource) => resource.protect)).toEqual([]);
