@@ -12,7 +12,15 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { NEON_API_URL, type NeonBranchState, type NeonConnection, type NeonEndpointState, neonRequest } from "../stacks/neon/api.js";
+import {
+    defaultBranchOf,
+    directRoleUri,
+    NEON_API_URL,
+    type NeonBranchState,
+    type NeonConnection,
+    type NeonEndpointState,
+    neonRequest,
+} from "../stacks/neon/api.js";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -30,26 +38,15 @@ export interface RefreshSteps {
     copy(sourceUrl: string, targetUrl: string): Promise<void>;
 }
 
-async function defaultBranch(side: NeonSide): Promise<NeonBranchState> {
-    const { branches } = await neonRequest<{ branches: NeonBranchState[] }>(side.connection, "GET", `/projects/${side.projectId}/branches`);
-    const found = branches.find((branch) => branch.default === true);
-    if (found === undefined) throw new Error(`Neon project ${side.projectId} has no default branch`);
-    return found;
-}
-
-async function ownerUrl(side: NeonSide, branchId: string): Promise<string> {
-    const query = new URLSearchParams({ branch_id: branchId, database_name: side.database, role_name: side.ownerRole, pooled: "false" });
-    const { uri } = await neonRequest<{ uri: string }>(side.connection, "GET", `/projects/${side.projectId}/connection_uri?${query}`);
-    return uri;
-}
+const ownerUrl = (side: NeonSide, branchId: string) => directRoleUri(side.connection, side.projectId, branchId, side.database, side.ownerRole);
 
 /** Runs the four steps; the private branch is deleted even when a step fails. Resolves to the branch's name, for the log. */
 export async function refreshFromSource(source: NeonSide, target: NeonSide, steps: RefreshSteps, log: (line: string) => void): Promise<string> {
     if (source.projectId === target.projectId) {
         throw new Error(`--target-project ${target.projectId} is the source project itself: the clone must load into its own project`);
     }
-    const production = await defaultBranch(source);
-    const targetBranch = await defaultBranch(target);
+    const production = await defaultBranchOf(source.connection, source.projectId);
+    const targetBranch = await defaultBranchOf(target.connection, target.projectId);
     const name = `anonymize-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}`;
     const created = await neonRequest<{ branch: NeonBranchState; endpoints: NeonEndpointState[] }>(
         source.connection,

@@ -93,6 +93,20 @@ export async function neonRequestOrMissing<T>(connection: NeonConnection, method
     }
 }
 
+export async function defaultBranchOf(connection: NeonConnection, projectId: string): Promise<NeonBranchState> {
+    const { branches } = await neonRequest<{ branches: NeonBranchState[] }>(connection, "GET", `/projects/${projectId}/branches`);
+    const found = branches.find((branch) => branch.default === true);
+    if (found === undefined) throw new Error(`Neon project ${projectId} has no default branch`);
+    return found;
+}
+
+/** A role's URL on a branch's direct endpoint, as Neon gives it (password included): used at once, never stored. */
+export async function directRoleUri(connection: NeonConnection, projectId: string, branchId: string, database: string, role: string): Promise<string> {
+    const query = new URLSearchParams({ branch_id: branchId, database_name: database, role_name: role, pooled: "false" });
+    const { uri } = await neonRequest<{ uri: string }>(connection, "GET", `/projects/${projectId}/connection_uri?${query}`);
+    return uri;
+}
+
 /** The direct (not `-pooler`) connection URL of a role on an endpoint: pg_dump's session settings break a transaction-mode pooler. */
 export function directConnectionUrl(host: string, role: string, password: string, database: string): string {
     if (/-pooler\./.test(host)) throw new Error(`Neon endpoint host ${host} is the pooled one; the backup needs the direct host`);

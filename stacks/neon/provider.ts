@@ -7,7 +7,9 @@
 // Passwords are outputs the resources mark secret, so the state holds them encrypted.
 import type * as pulumi from "@pulumi/pulumi";
 import {
+    defaultBranchOf,
     directConnectionUrl,
+    directRoleUri,
     type NeonBranchState,
     type NeonConnection,
     type NeonEndpointState,
@@ -69,13 +71,6 @@ export interface ProjectInputs {
 export interface ProjectOutputs extends ProjectInputs {
     projectId: string;
     defaultBranchId: string;
-}
-
-async function defaultBranchOf(connection: NeonConnection, projectId: string): Promise<NeonBranchState> {
-    const { branches } = await neonRequest<{ branches: NeonBranchState[] }>(connection, "GET", `/projects/${projectId}/branches`);
-    const found = branches.find((branch) => branch.default === true);
-    if (found === undefined) throw new Error(`Neon project ${projectId} has no default branch`);
-    return found;
 }
 
 export class ProjectProvider extends NeonProvider {
@@ -357,8 +352,7 @@ export class BackupRoleProvider extends NeonProvider {
     }
 
     private async withOwner<T>(inputs: SqlRoleInputs, run: (client: import("pg").Client) => Promise<T>): Promise<T> {
-        const query = new URLSearchParams({ branch_id: inputs.branchId, database_name: inputs.database, role_name: inputs.ownerRole, pooled: "false" });
-        const { uri } = await neonRequest<{ uri: string }>(this.connection, "GET", `/projects/${inputs.projectId}/connection_uri?${query}`);
+        const uri = await directRoleUri(this.connection, inputs.projectId, inputs.branchId, inputs.database, inputs.ownerRole);
         // require, not import(): Pulumi's closure serializer cannot follow a dynamic import, and it
         // serializes a require of an installed package as the same require in the provider's process.
         const pg: typeof import("pg") = require("pg");
