@@ -6,7 +6,7 @@ set -euo pipefail
 usage="usage: scripts/backup-db.sh [--database-url URL] [--to s3://BUCKET/PREFIX | file://DIR] [--name NAME] [other backup options]
   The database comes from --database-url or DATABASE_URL; the target from --to or BACKUP_TARGET,
   else ./backups under the current directory. Relative file:// targets resolve against the
-  current directory too. Exit codes: see \`npm run backup-job -- --help\`."
+  current directory too. Exit codes: see \`node_modules/.bin/backup-job --help\`."
 
 for arg in "$@"; do
     case "$arg" in
@@ -16,6 +16,6 @@ done
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# npm runs the job from the repository root and tells it the caller's directory in INIT_CWD, where
-# the default file://./backups and any relative file:// target resolve.
-exec npm --prefix "$repo_root" run --silent backup-job -- backup "$@"
+# exec: the job replaces this shell, so a SIGTERM sent to the script reaches the job itself. It runs
+# in the caller's directory, where the default file://./backups and any relative file:// target resolve.
+exec "$repo_root/node_modules/.bin/backup-job" backup "$@"

@@ -11,7 +11,7 @@ import { baseEnv, CLI_ENTRY, parseOutput, REPO_ROOT, runCli, type CliResult } fr
 import { createVariedDatabase } from "../job/test/support/fixtures.js";
 import { startPostgres, type PgCluster } from "../job/tools/servers/postgres.js";
 import { startS3, type S3Server } from "../job/tools/servers/s3.js";
-import { DRILL_SHELL_COMMAND } from "../stacks/backupJob/component.js";
+import { backupCommand, drillShellCommand } from "../stacks/backupJob/component.js";
 import { backupTaskPermissions, drillTaskPermissions, type BackupObjects } from "../stacks/backupJob/policies.js";
 import type { PolicyDocument } from "../stacks/shared/iam.js";
 
@@ -201,9 +201,9 @@ describe("the task roles allow exactly what the job's commands call", () => {
             failManifestWrites = false;
         }
         drillCalls.push(...(await callsOf(["list", "--from", TARGET, "--json"])).calls);
-        drillCalls.push(...(await callsOf(["verify", "--from", TARGET, "--scratch-database-url", pg.url("postgres")])).calls);
+        drillCalls.push(...(await callsOf(["verify", "--from", TARGET, "--name", "hotel", "--scratch-database-url", pg.url("postgres")])).calls);
         const target = await pg.createDatabase("restored");
-        restoreCalls.push(...(await callsOf(["restore", "--from", TARGET, "--backup", "latest", "--database-url", target])).calls);
+        restoreCalls.push(...(await callsOf(["restore", "--from", TARGET, "--name", "hotel", "--backup", "latest", "--database-url", target])).calls);
     });
 
     it("backup: ListBucket, GetObject (HeadObject on its manifest), PutObject, AbortMultipartUpload, KMS GenerateDataKey and Decrypt", () => {
@@ -272,17 +272,18 @@ describe("the task definitions' commands and environment run the real job", () =
     // test servers in place of AWS.
     const container = () => ({ ...env, AWS_REGION: "us-east-1", BACKUP_TARGET: TARGET, BACKUP_MAX_RUNTIME_SECONDS: "7200" });
 
-    it("backup: command [backup], the database URL from the DATABASE_URL secret, everything else from the environment", async () => {
-        const result = await runCli(["backup"], {
+    it("backup: the stack's command, the database URL from the DATABASE_URL secret, everything else from the environment", async () => {
+        const result = await runCli(backupCommand("hotel"), {
             env: { ...container(), DATABASE_URL: pg.url("hotel"), BACKUP_SCHEDULE: "0 2 * * *", BACKUP_SCHEDULE_TIMEZONE: "UTC" },
         });
         expect(result.code, result.stdout + result.stderr).toBe(0);
         expect(result.logs.some((line) => line.message === "backup complete")).toBe(true);
     });
 
-    it("drill: the shell command verifies the latest backup into the scratch server named by the SCRATCH_DATABASE_URL secret", async () => {
-        const command = DRILL_SHELL_COMMAND.replace("node /app/dist/cli.js", `"${process.execPath}" --import tsx "${CLI_ENTRY}"`);
-        expect(command).not.toBe(DRILL_SHELL_COMMAND);
+    it("drill: the shell command verifies the backup's latest into the scratch server named by the SCRATCH_DATABASE_URL secret", async () => {
+        // The bucket also holds the backups of "bulk": without --name the drill would be refused.
+        const command = drillShellCommand("hotel").replace("node /app/dist/cli.js", `"${process.execPath}" --import tsx "${CLI_ENTRY}"`);
+        expect(command).not.toBe(drillShellCommand("hotel"));
         // Asynchronously: the S3 server and the recording proxy run in this process.
         const { stdout } = await promisify(execFile)("sh", ["-c", command], {
             cwd: REPO_ROOT,

@@ -1,8 +1,10 @@
 import { constants as bufferConstants } from "node:buffer";
+import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.js";
-import { validateName } from "./storage/ids.js";
+import { refuseAmbientConnectionSettings } from "./postgres/dburl.js";
+import { parseBackupId, validateName } from "./storage/ids.js";
 import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
 
 /**
@@ -55,20 +57,29 @@ export interface RestoreOptions extends Common {
     command: "restore";
     from: Target;
     backup: string;
+    /** The backup name "latest" is taken from; undefined: the target's only one. */
+    name: string | undefined;
     databaseUrl: string;
     clean: boolean;
+    lockWaitTimeoutSeconds: number;
+    skipDatabaseSettings: boolean;
+    grants: boolean;
 }
 
 export interface VerifyOptions extends Common {
     command: "verify";
     from: Target;
     backup: string;
+    /** As RestoreOptions.name. */
+    name: string | undefined;
     scratchDatabaseUrl: string;
 }
 
 export interface ListOptions {
     command: "list";
     from: Target;
+    /** Only this backup name's backups; undefined: all. */
+    name: string | undefined;
     json: boolean;
     requestTimeoutSeconds: number;
 }
@@ -112,7 +123,20 @@ const target = (name: "to" | "from"): TextOption => ({
     env: "BACKUP_TARGET",
     shownDefault: DEFAULT_TARGET,
 });
-const backupRefOption: TextOption = { kind: "text", name: "backup", value: "ID|latest", description: 'backup id from "list"', shownDefault: "latest" };
+const backupRefOption: TextOption = {
+    kind: "text",
+    name: "backup",
+    value: "ID|latest",
+    description: 'backup id from "list", or the newest backup of --name',
+    shownDefault: "latest",
+};
+const nameFilter = (what: string): TextOption => ({
+    kind: "text",
+    name: "name",
+    value: "NAME",
+    description: what,
+    shownDefault: "the target's only backup name; a target holding several is refused (exit 2)",
+});
 const requestTimeout: IntOption = {
     kind: "int",
     name: "request-timeout",
@@ -136,6 +160,23 @@ const maxRuntime = (what: string, fallback: number): IntOption => ({
 });
 const connectAttempts = (description: string): IntOption => ({ kind: "int", name: "connect-attempts", value: "N", description, min: 1, max: 20, fallback: 5 });
 const pgBin = (programs: string): TextOption => ({ kind: "text", name: "pg-bin", value: "DIR", description: `take ${programs} from DIR instead of PATH` });
+const lockWaitTimeout = (description: string): IntOption => ({
+    kind: "int",
+    name: "lock-wait-timeout",
+    value: "S",
+    description,
+    min: 1,
+    max: 86_400,
+    env: "BACKUP_LOCK_WAIT_TIMEOUT_SECONDS",
+    fallback: DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS,
+    note: "exit 10",
+});
+const urlFile = (option: string): TextOption => ({
+    kind: "text",
+    name: `${option}-file`,
+    value: "PATH|-",
+    description: `read --${option} from a file (first line), or from standard input with -, instead of the command line`,
+});
 const help: FlagOption = { kind: "flag", name: "help", description: "print this help" };
 
 interface CommandDecl {
@@ -148,6 +189,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         usage: "backup-job backup [--database-url URL] [--to TARGET] [options]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to dump", env: "DATABASE_URL" },
+            urlFile("database-url"),
             target("to"),
             { kind: "text", name: "name", value: "NAME", description: "backup name, the id prefix", shownDefault: "the database name" },
             { kind: "int", name: "compression-level", value: "N", description: "zstd level", min: 1, max: 19, fallback: 3 },
@@ -172,17 +214,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 fallback: DEFAULT_UPLOAD_QUEUE_SIZE,
             },
             { kind: "int", name: "progress-interval", value: "S", description: "seconds between progress log lines", min: 1, max: 3600, fallback: 30 },
-            {
-                kind: "int",
-                name: "lock-wait-timeout",
-                value: "S",
-                description: "give up when a table lock is not granted within S seconds",
-                min: 1,
-                max: 86_400,
-                env: "BACKUP_LOCK_WAIT_TIMEOUT_SECONDS",
-                fallback: DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS,
-                note: "exit 10",
-            },
+            lockWaitTimeout("give up when a table lock is not granted within S seconds"),
             requestTimeout,
             maxRuntime("the run", DEFAULT_MAX_RUNTIME_SECONDS),
             connectAttempts("connection attempts for a cold-starting server"),
@@ -191,19 +223,39 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         ],
     },
     list: {
-        usage: "backup-job list [--from TARGET] [--json]",
-        options: [target("from"), { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" }, requestTimeout, help],
+        usage: "backup-job list [--from TARGET] [--name NAME] [--json]",
+        options: [
+            target("from"),
+            { kind: "text", name: "name", value: "NAME", description: "only the backups of this backup name", shownDefault: "all" },
+            { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" },
+            requestTimeout,
+            help,
+        ],
     },
     restore: {
-        usage: "backup-job restore --database-url URL [--from TARGET] [--backup ID|latest] [--clean]",
+        usage: "backup-job restore --database-url URL [--from TARGET] [--name NAME] [--backup ID|latest] [--clean] [--grants] [--skip-database-settings]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
+            urlFile("database-url"),
             target("from"),
+            nameFilter('backup name whose newest backup "latest" restores'),
             backupRefOption,
             {
                 kind: "flag",
                 name: "clean",
-                description: "allow a non-empty database: drop all its schemas, extensions and large objects and restore, in one transaction (all or nothing)",
+                description:
+                    "allow a non-empty database: drop all its schemas, extensions, large objects, publications and foreign servers and restore, in one transaction (all or nothing)",
+            },
+            lockWaitTimeout("give up when a lock (the --clean drops) is not granted within S seconds; the sessions holding locks are logged"),
+            {
+                kind: "flag",
+                name: "skip-database-settings",
+                description: "do not bring back the backed-up database's ALTER DATABASE ... SET settings (brought back by default)",
+            },
+            {
+                kind: "flag",
+                name: "grants",
+                description: "bring back grants (on the database and its objects); the roles they name must exist on the target. Default: none, as --no-acl",
             },
             requestTimeout,
             maxRuntime("the run", 0),
@@ -213,7 +265,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         ],
     },
     verify: {
-        usage: "backup-job verify --scratch-database-url URL [--from TARGET] [--backup ID|latest]",
+        usage: "backup-job verify --scratch-database-url URL [--from TARGET] [--name NAME] [--backup ID|latest]",
         options: [
             {
                 kind: "text",
@@ -221,7 +273,9 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 value: "URL",
                 description: "an existing database on the server used for the drill; a new uniquely named database is created next to it and always dropped",
             },
+            urlFile("scratch-database-url"),
             target("from"),
+            nameFilter('backup name whose newest backup "latest" verifies'),
             backupRefOption,
             requestTimeout,
             maxRuntime("the drill", DEFAULT_MAX_RUNTIME_SECONDS),
@@ -279,10 +333,11 @@ Commands:
   verify    restore drill: restore into a scratch database, compare row counts, drop it
 
 Run "backup-job <command> --help" for the options of a command.
-Exit codes: 0 ok, 1 internal error, 2 usage/configuration, 3 connection/authentication,
+Exit codes: 0 ok, 1 internal error, 2 usage/configuration (also "latest" without --name in a
+target holding several backup names), 3 connection/authentication,
 4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
-9 refused (target database not empty), 10 lock wait timed out (retryable), 124 maximum runtime
-reached, 130/143 interrupted by SIGINT/SIGTERM.`;
+9 refused (restore target not empty, read-only or a template), 10 lock wait timed out
+(retryable), 124 maximum runtime reached, 130/143 interrupted by SIGINT/SIGTERM.`;
 
 function intOption(raw: string, label: string, option: IntOption): number {
     if (!/^\d+$/.test(raw.trim()) || Number(raw) < option.min || Number(raw) > option.max) {
@@ -324,17 +379,36 @@ function translateParseError(command: CommandName, error: unknown): never {
     throw error;
 }
 
+/** The first line of PATH, or of standard input for "-": a URL kept off the command line (and out of ps). */
+function readUrlFile(path: string, option: string): string {
+    let content: string;
+    try {
+        content = fs.readFileSync(path === "-" ? 0 : path, "utf8");
+    } catch (error) {
+        throw usageError(`${option} "${path}" cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const url = content.split(/\r?\n/)[0]!.trim();
+    if (url === "") throw usageError(`${option} "${path}" is empty: its first line must be the database URL`);
+    return url;
+}
+
 function required(value: string | undefined, option: string, hint: string): string {
     if (value === undefined || value.trim() === "") throw usageError(`${option} is required: ${hint}`);
     return value;
 }
 
-function backupRef(raw: string | undefined): string {
-    const value = raw ?? "latest";
-    if (value !== "latest" && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}_\d{8}T\d{6}Z$/.test(value)) {
-        throw usageError(`--backup "${value}" is not allowed: use "latest" or a backup id such as mydb_20260101T030000Z (see "list")`);
+/** --backup and --name together: an id already names its backup name, so a different --name is a contradiction, not a filter. */
+function backupRef(raw: string | undefined, name: string | undefined): { backup: string; name: string | undefined } {
+    const backup = raw ?? "latest";
+    if (backup === "latest") return { backup, name };
+    const parsed = parseBackupId(backup);
+    if (parsed === undefined) {
+        throw usageError(`--backup "${backup}" is not allowed: use "latest" or a backup id such as mydb_20260101T030000Z (see "list")`);
     }
-    return value;
+    if (name !== undefined && name !== parsed.name) {
+        throw usageError(`--backup "${backup}" is a backup of name "${parsed.name}", not of --name "${name}": pass one of them, or matching ones`);
+    }
+    return { backup, name: parsed.name };
 }
 
 /** The container's memory limit when there is one (cgroup), else the machine's memory. */
@@ -376,12 +450,21 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
         const fromEnv = variable === undefined ? undefined : env[variable];
         return fromEnv === undefined ? undefined : { value: fromEnv, label: variable! };
     };
+    // --X or --X-file (never both), else X's variable.
+    const url = (name: string): string | undefined => {
+        const file = str(`${name}-file`);
+        if (file === undefined) return text(name)?.value;
+        if (str(name) !== undefined) throw usageError(`--${name} and --${name}-file are both given: use one`);
+        return readUrlFile(file, `--${name}-file`);
+    };
     const targetOf = (key: "to" | "from") => {
         const source = text(key);
         return parseTarget(source?.value ?? DEFAULT_TARGET, source?.label ?? `--${key}`, cwd);
     };
     const requestTimeoutSeconds = int("request-timeout");
-    if (command === "list") return { command, from: targetOf("from"), json: flag("json"), requestTimeoutSeconds };
+    const givenName = text("name")?.value;
+    const name = givenName === undefined ? undefined : validateName(givenName, "--name");
+    if (command === "list") return { command, from: targetOf("from"), name, json: flag("json"), requestTimeoutSeconds };
 
     const common: Common = {
         pgBin: text("pg-bin")?.value,
@@ -389,21 +472,21 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
         requestTimeoutSeconds,
         maxRuntimeSeconds: int("max-runtime"),
     };
+    refuseAmbientConnectionSettings(env);
     if (common.pgBin !== undefined && common.pgBin.trim() === "")
         throw usageError(`--pg-bin "" is not allowed: name a directory holding pg_dump, pg_restore and psql`);
 
     switch (command) {
         case "backup": {
-            const name = text("name")?.value;
             const partSizeMiB = int("part-size-mib");
             const uploadQueueSize = int("upload-queue-size");
             checkUploadMemory(partSizeMiB, uploadQueueSize, memoryBytes);
             return {
                 command,
                 ...common,
-                databaseUrl: required(text("database-url")?.value, "--database-url", "pass --database-url URL or set DATABASE_URL"),
+                databaseUrl: required(url("database-url"), "--database-url", "pass --database-url URL or --database-url-file PATH, or set DATABASE_URL"),
                 target: targetOf("to"),
-                name: name === undefined ? undefined : validateName(name, "--name"),
+                name,
                 compressionLevel: int("compression-level"),
                 compressionThreads: int("compression-threads"),
                 partSizeMiB,
@@ -417,23 +500,26 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
                 command,
                 ...common,
                 from: targetOf("from"),
-                backup: backupRef(text("backup")?.value),
+                ...backupRef(text("backup")?.value, name),
                 // Its declaration has no variable: a restore target must be named on purpose, never taken from DATABASE_URL.
                 databaseUrl: required(
-                    text("database-url")?.value,
+                    url("database-url"),
                     "--database-url",
-                    "name the database to restore into (DATABASE_URL is not used for restore)",
+                    "name the database to restore into with --database-url or --database-url-file (DATABASE_URL is not used for restore)",
                 ),
                 clean: flag("clean"),
+                lockWaitTimeoutSeconds: int("lock-wait-timeout"),
+                skipDatabaseSettings: flag("skip-database-settings"),
+                grants: flag("grants"),
             };
         case "verify":
             return {
                 command,
                 ...common,
                 from: targetOf("from"),
-                backup: backupRef(text("backup")?.value),
+                ...backupRef(text("backup")?.value, name),
                 scratchDatabaseUrl: required(
-                    text("scratch-database-url")?.value,
+                    url("scratch-database-url"),
                     "--scratch-database-url",
                     "name a database on the server where a scratch database may be created",
                 ),

@@ -114,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
         // The monitor starts before the rest is parsed, so a misconfigured nightly run reports an error check-in.
         const isBackup = command === "backup" && !argv.includes("--help") && !argv.includes("-h");
         const settings = isBackup ? monitorSettingsFromEnv(process.env) : undefined;
-        if (settings) monitor = await startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`);
+        if (settings) monitor = await startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`, logger);
         const parsed: Parsed = parseCli(argv, process.env, callerDirectory(process.env, process.cwd()));
         if (parsed.command === "help") {
             process.stdout.write(`${parsed.text}\n`);
@@ -144,8 +144,9 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
+/** Runs the CLI as the whole process: the exit code is the process's. Called by job/bin/backup-job.cjs too. */
+export function run(argv: string[]): void {
+    main(argv).then(
         (code) => {
             process.exitCode = code;
             // Lingering sockets (S3 keep-alive, Sentry) must not hold a finished job open, but output
@@ -158,3 +159,5 @@ if (require.main === module) {
         },
     );
 }
+
+if (require.main === module) run(process.argv.slice(2));

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { COMMAND_OPTIONS, COMMANDS, MAX_PART_SIZE_MIB, checkUploadMemory, commandHelp, parseCli, type CommandName } from "../src/args.js";
 import { ExitCode } from "../src/errors.js";
 import { constants as bufferConstants } from "node:buffer";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { exitOf, messageOf } from "./support/errors.js";
 
 describe("cli arguments", () => {
@@ -28,7 +31,7 @@ describe("cli arguments", () => {
             '--compression-level "25" is not allowed: use a whole number from 1 to 19',
         );
         expect(messageOf(() => parseCli(["backup", "--bogus"], env, "/"))).toMatch(
-            /unknown option "--bogus" for "backup": allowed are --database-url, --to, --name, /,
+            /unknown option "--bogus" for "backup": allowed are --database-url, --database-url-file, --to, --name, /,
         );
         expect(messageOf(() => parseCli(["frobnicate"], env, "/"))).toBe('unknown command "frobnicate": allowed are backup, restore, verify, list');
         expect(messageOf(() => parseCli(["restore", "--database-url", "postgresql://u@h/db", "--backup", "nope"], env, "/"))).toMatch(
@@ -36,6 +39,20 @@ describe("cli arguments", () => {
         );
         expect(exitOf(() => parseCli(["backup"], env, "/"))).toBe(ExitCode.Usage);
         expect(exitOf(() => parseCli(["backup", "--database-url", "postgresql://u@h/db", "--name", "bad name"], env, "/"))).toBe(ExitCode.Usage);
+    });
+    it("takes --name for restore, verify and list; an id names its own backup name, so another --name is refused", () => {
+        const url = "postgresql://u@h/db";
+        expect(parseCli(["restore", "--database-url", url, "--name", "hotel"], env, "/")).toMatchObject({ backup: "latest", name: "hotel" });
+        expect(parseCli(["verify", "--scratch-database-url", url, "--name", "hotel"], env, "/")).toMatchObject({ backup: "latest", name: "hotel" });
+        expect(parseCli(["list", "--name", "hotel"], env, "/")).toMatchObject({ name: "hotel" });
+        expect(parseCli(["restore", "--database-url", url], env, "/")).toMatchObject({ backup: "latest", name: undefined });
+        expect(parseCli(["restore", "--database-url", url, "--backup", "hotel_20261124T030000Z"], env, "/")).toMatchObject({ name: "hotel" });
+        expect(messageOf(() => parseCli(["restore", "--database-url", url, "--backup", "hotel_20261124T030000Z", "--name", "spa"], env, "/"))).toBe(
+            '--backup "hotel_20261124T030000Z" is a backup of name "hotel", not of --name "spa": pass one of them, or matching ones',
+        );
+        expect(messageOf(() => parseCli(["list", "--name", "a/b"], env, "/"))).toMatch(/^--name "a\/b" cannot be used as a backup name/);
+        // A time that does not exist is no backup id.
+        expect(exitOf(() => parseCli(["verify", "--scratch-database-url", url, "--backup", "hotel_20261324T030000Z"], env, "/"))).toBe(ExitCode.Usage);
     });
     it("never takes the restore target from DATABASE_URL", () => {
         expect(messageOf(() => parseCli(["restore"], { DATABASE_URL: "postgresql://u@h/prod" }, "/"))).toMatch(/--database-url is required/);
@@ -93,6 +110,9 @@ describe("bounds on waiting and memory", () => {
     });
 });
 
+const URL_FILE = join(mkdtempSync(join(tmpdir(), "job-args-")), "url");
+writeFileSync(URL_FILE, "postgresql://u@h/db\n");
+
 describe("help generated from the option declarations", () => {
     // One valid value for each option that takes text: a new text option must bring its own here.
     const samples: Record<string, string> = {
@@ -103,6 +123,8 @@ describe("help generated from the option declarations", () => {
         name: "hotel",
         backup: "latest",
         "pg-bin": "/usr/lib/postgresql/15/bin",
+        "database-url-file": URL_FILE,
+        "scratch-database-url-file": URL_FILE,
     };
     const required: Record<CommandName, string[]> = {
         backup: ["--database-url", "postgresql://u@h/db"],
@@ -131,7 +153,9 @@ describe("help generated from the option declarations", () => {
                 }
                 if (option.kind === "text") {
                     expect(samples[option.name], `a sample value for --${option.name}`).toBeDefined();
-                    expect(parseCli([command, ...required[command], `--${option.name}`, samples[option.name]!], {}, "/", manyBytes)).toMatchObject({ command });
+                    // A URL file stands in for the URL option, never beside it.
+                    const base = option.name.endsWith("-url-file") ? [] : required[command];
+                    expect(parseCli([command, ...base, `--${option.name}`, samples[option.name]!], {}, "/", manyBytes)).toMatchObject({ command });
                     continue;
                 }
                 expect(line).toContain(`, ${option.min}-${option.max} (`);

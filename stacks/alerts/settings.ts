@@ -1,5 +1,6 @@
 // The alerts' settings: where runbooks live, what the uptime check requests, and the thresholds of
 // the backup, replication and error-log alarms. Recipients are `alertEmails` (stacks/settings/core.ts).
+import { isValidName } from "../../job/src/storage/ids.js";
 import { defineArea, integer, list, text, type RelationProblem, type Values } from "../settings/spec.js";
 import { checkCheckerRegions } from "./checks.js";
 import { checkHttpsUrl } from "../settings/checks.js";
@@ -43,9 +44,15 @@ export const alertsArea = defineArea({
         }),
         backupDatabaseName: text({
             default: "neondb",
-            check: (value) => (/^[^\s/?#]{1,63}$/.test(value) ? undefined : "must be a PostgreSQL database name (1-63 characters, no spaces, / ? #)"),
+            // The backup job names its backups after it (validateName): a name it cannot use would fail every backup.
+            check: (value) =>
+                value.length <= 63 && isValidName(value)
+                    ? undefined
+                    : 'must be a database name of 1-63 letters, digits, "_", "." and "-", starting with a letter or digit (the backups are named after it)',
             allowed: "the database named in `databaseUrl`",
-            description: "Database name in databaseUrl; the backup job reports its metrics with it as the Database dimension.",
+            description:
+                "Database name in databaseUrl; the backup job reports its metrics with it as the Database dimension, names its backups after it, and the " +
+                "weekly drill verifies the newest backup of that name.",
             why:
                 "Neon's default database. The backup alarms watch the job's metrics for this dimension only; `pulumi up` refuses a name that differs from " +
                 "`databaseUrl`'s.",

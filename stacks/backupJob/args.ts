@@ -23,6 +23,7 @@ export function backupJobArgs(settings: Settings, backups: BackupStorage, neon?:
         region: settings.region,
         settings: settings.job,
         schedule: settings.schedule,
+        backupName: settings.alerts.backupDatabaseName,
         databaseUrl,
         scratchDatabaseUrl,
         sentryDsn: settings.job.sentryDsn,

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupJobProgram, prodSettings } from "../../test/fixtures.js";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/mockRuntime.js";
-import { BACKUP_JOB_TYPE, DRILL_SHELL_COMMAND } from "./component.js";
+import { BACKUP_JOB_TYPE } from "./component.js";
 import {
     backupTaskPermissions,
     drillTaskPermissions,
@@ -91,7 +91,7 @@ describe("BackupJob (prod settings)", () => {
         expect(backup).toMatchObject({
             name: "backup-job",
             essential: true,
-            command: ["backup"],
+            command: ["backup", "--name", "hotelgenius"],
             user: "node",
             readonlyRootFilesystem: true,
             stopTimeout: 120,
@@ -131,7 +131,12 @@ describe("BackupJob (prod settings)", () => {
             { name: "BACKUP_TARGET", value: "s3://hotelgenius-ops-prod-backups/hotelgenius" },
         ]);
         expect(drill.secrets).toEqual([{ name: "SCRATCH_DATABASE_URL", valueFrom: secretArn("scratch-database-url") }]);
-        expect({ entryPoint: drill.entryPoint, command: drill.command }).toEqual({ entryPoint: ["sh", "-c"], command: [DRILL_SHELL_COMMAND] });
+        // The drill verifies the newest backup of the name the backup writes (the stack's backupDatabaseName), not the bucket's newest.
+        expect(backup.command).toEqual(["backup", "--name", "hotelgenius"]);
+        expect({ entryPoint: drill.entryPoint, command: drill.command }).toEqual({
+            entryPoint: ["sh", "-c"],
+            command: [`exec node /app/dist/cli.js verify --name 'hotelgenius' --scratch-database-url "$SCRATCH_DATABASE_URL"`],
+        });
         // The fixtures' fake password is nowhere in a task definition.
         for (const name of ["backup-job-backup-task-definition", "backup-job-drill-task-definition"]) {
             expect(JSON.stringify(named(name).inputs)).not.toMatch(/not-a-password|postgres:\/\//);

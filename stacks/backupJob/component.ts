@@ -15,6 +15,7 @@ import {
     schedulerPermissions,
     schedulerTrustPolicy,
 } from "./policies.js";
+import { isValidName } from "../../job/src/storage/ids.js";
 import { JOB_CONTEXT, JOB_DIR, jobImageTag } from "./image.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
 import type { BackupScheduleSettings } from "./schedule.js";
@@ -34,8 +35,18 @@ const SENTRY_RUNTIME_MARGIN_MINUTES = 5;
 const SCHEDULE_RETRY_ATTEMPTS = 10;
 /** SQS's longest retention: two weeks to look at a failed start. */
 const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
-/** The drill's command: the job reads the scratch URL only from its option, and ECS does not expand variables in a command. */
-export const DRILL_SHELL_COMMAND = 'exec node /app/dist/cli.js verify --scratch-database-url "$SCRATCH_DATABASE_URL"';
+/** The backup's command: its backups are named `backupName`, the name the drill verifies. */
+export function backupCommand(backupName: string): string[] {
+    return ["backup", "--name", backupName];
+}
+/**
+ * The drill's command: the job reads the scratch URL only from its option, and ECS does not expand variables in a command.
+ * It verifies the newest backup of the backup's own name, never the newest of whatever the bucket holds. A backup
+ * name is letters, digits, "_", "." and "-" (validateName), so single quotes keep it one word.
+ */
+export function drillShellCommand(backupName: string): string {
+    return `exec node /app/dist/cli.js verify --name '${backupName}' --scratch-database-url "$SCRATCH_DATABASE_URL"`;
+}
 
 export interface BackupJobArgs {
     project: string;
@@ -50,6 +61,8 @@ export interface BackupJobArgs {
     databaseUrl: pulumi.Input<string>;
     /** The restore drill's scratch server (a database whose role may CREATEDB); stored like the database URL. */
     scratchDatabaseUrl: pulumi.Input<string>;
+    /** The backups' name (the database named in databaseUrl): the backup writes it, the drill verifies its newest backup. */
+    backupName: string;
     /**
      * The backup's Sentry check-ins; undefined: none. index.ts passes the `backupSentryDsn` setting; a DSN
      * of a Sentry key the stack itself creates can be passed instead. Stored like the database URL.
@@ -73,6 +86,10 @@ function checkArgs(args: BackupJobArgs): BackupJobNames {
     }
     if (settings.network !== undefined && settings.network.subnetIds.length === 0)
         problems.push("settings.network.subnetIds is empty; allowed: at least one subnet id");
+    if (!isValidName(args.backupName))
+        problems.push(
+            `backupName "${args.backupName}" is not a backup name; allowed: 1-100 letters, digits, "_", "." and "-", starting with a letter or digit`,
+        );
     const image = settings.imageUri === undefined ? undefined : checkImageUri(settings.imageUri);
     if (image !== undefined) problems.push(`settings.imageUri "${settings.imageUri}" ${image}`);
     if (!args.layout.dumpPrefix.startsWith(`${args.layout.root}/`) || !args.layout.manifestPrefix.startsWith(`${args.layout.root}/`)) {
@@ -226,7 +243,7 @@ export class BackupJob extends pulumi.ComponentResource {
             {
                 family: names.backupFamily,
                 streamPrefix: "backup",
-                command: ["backup"],
+                command: backupCommand(args.backupName),
                 environment: {
                     ...common,
                     BACKUP_KMS_KEY_ARN: args.backupKeyArn,
@@ -253,7 +270,7 @@ export class BackupJob extends pulumi.ComponentResource {
                 family: names.drillFamily,
                 streamPrefix: "restore-drill",
                 entryPoint: ["sh", "-c"],
-                command: [DRILL_SHELL_COMMAND],
+                command: [drillShellCommand(args.backupName)],
                 environment: common,
                 secrets: { SCRATCH_DATABASE_URL: scratchUrlArn },
             },

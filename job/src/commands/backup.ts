@@ -1,11 +1,12 @@
 import { MAX_PART_SIZE_MIB, type BackupOptions } from "../args.js";
 import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "../postgres/db.js";
+import { readDatabaseState } from "../postgres/database-state.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
 import { emfRecord, round3, stageMetrics } from "../observability/emf.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { HashingGate } from "../storage/hashing.js";
 import { formatBackupId, validateName } from "../storage/ids.js";
-import type { Manifest, TableCount } from "../storage/manifest.js";
+import { MANIFEST_VERSION, type Manifest, type TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
 import { describeExit, pgProgram, requireZstd, startChild, succeeded } from "../process/proc.js";
 import { redactUrl } from "../observability/redact.js";
@@ -140,6 +141,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         stages["Preflight"] = (performance.now() - t) / 1000;
         log.info("preflight passed", { id, serverVersion: server.text, pgDumpVersion: dumpVersion.text, target: storage.display });
 
+        const databaseState = await readDatabaseState(client);
         const snapshot = await beginSnapshotTransaction(client);
         // The row counts take the same table locks as pg_dump: their wait is bounded the same way.
         await client.query(`SET LOCAL lock_timeout = '${opts.lockWaitTimeoutSeconds}s'`);
@@ -157,7 +159,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
             throw rt.signal.reason;
         }
         const manifest: Manifest = {
-            manifestVersion: 1,
+            manifestVersion: MANIFEST_VERSION,
             id,
             name: ctx.name,
             database: db.database,
@@ -176,6 +178,8 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
             tables: counts,
             largeObjects,
             tool,
+            databaseSettings: databaseState.settings,
+            databaseGrants: databaseState.grants,
         };
         t = performance.now();
         try {

@@ -5,6 +5,7 @@ import { openStorage } from "../storage/open.js";
 import { formatBytes } from "../observability/progress.js";
 import type { Runtime } from "../runtime.js";
 import { listBackups, type DamagedManifest } from "../storage/backups.js";
+import { couldBeOfName } from "../storage/resolve-backup.js";
 
 /** One `list --json` entry: a manifest, or a damaged one with only its id, key and `damaged` (the reason). */
 export type ListEntry = Manifest | { id: string; key: string; damaged: string };
@@ -53,9 +54,16 @@ export async function runList(opts: ListOptions, rt: Runtime): Promise<ListEntry
     const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const { manifests, damaged, warnings } = await listBackups(storage);
     for (const w of warnings) rt.logger.warn(w.message, { target: storage.display, ...w.context });
-    const entries = listEntries(manifests, damaged);
+    const { name } = opts;
+    const entries =
+        name === undefined
+            ? listEntries(manifests, damaged)
+            : listEntries(
+                  manifests.filter((m) => m.name === name),
+                  damaged.filter((d) => couldBeOfName(d, name)),
+              );
     for (const d of entries) if ("damaged" in d) rt.logger.warn("damaged manifest", { target: storage.display, id: d.id, key: d.key, reason: d.damaged });
     if (opts.json) rt.out(`${JSON.stringify(entries)}\n`);
-    else rt.out(entries.length === 0 ? `no backups in ${storage.display}\n` : formatListTable(entries));
+    else rt.out(entries.length === 0 ? `no backups${name === undefined ? "" : ` named "${name}"`} in ${storage.display}\n` : formatListTable(entries));
     return entries;
 }

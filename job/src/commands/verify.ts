@@ -18,16 +18,72 @@ export interface TableResult {
     schema: string;
     name: string;
     expected: number;
-    /** undefined: the table is missing after the restore. */
+    /** undefined: not counted (see `error`). */
     actual: number | undefined;
+    /** Why the table could not be counted: missing after the restore, or the count's own error. */
+    error?: string;
     ok: boolean;
 }
 
-export function compareCounts(expected: TableCount[], actual: Map<string, number | undefined>): TableResult[] {
+/** A table's count in the scratch copy, or why there is none. */
+export type Counted = number | { error: string };
+
+export function compareCounts(expected: TableCount[], actual: Map<string, Counted>): TableResult[] {
     return expected.map((t) => {
-        const got = actual.get(tableKey(t));
-        return { schema: t.schema, name: t.name, expected: t.rows, actual: got, ok: got === t.rows };
+        const got = actual.get(tableKey(t)) ?? { error: "not counted" };
+        const base = { schema: t.schema, name: t.name, expected: t.rows };
+        return typeof got === "number" ? { ...base, actual: got, ok: got === t.rows } : { ...base, actual: undefined, error: got.error, ok: false };
     });
+}
+
+/** One mismatch, as the failure message states it. */
+export function describeMismatch(r: TableResult): string {
+    return `${tableKey(r)} expected ${r.expected} rows, ${r.error ?? `got ${r.actual}`}`;
+}
+
+/**
+ * Counts every table of the manifest. A count that fails is reported with its error (a missing table
+ * as such), never as a missing table: "got no table" reads as data loss when the count was refused.
+ */
+export async function countTables(client: pg.Client, tables: readonly TableCount[]): Promise<Map<string, Counted>> {
+    const counts = new Map<string, Counted>();
+    for (const table of tables) {
+        try {
+            counts.set(tableKey(table), await countRows(client, table));
+        } catch (error) {
+            const missing = (error as { code?: string }).code === UNDEFINED_TABLE;
+            counts.set(tableKey(table), { error: missing ? "the table is missing after the restore" : `the count failed: ${errorMessage(error)}` });
+        }
+    }
+    return counts;
+}
+
+const UNDEFINED_TABLE = "42P01";
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+/**
+ * FORCE ROW LEVEL SECURITY applies a table's policies to its owner too, and the drill's role owns every
+ * restored table (pg_restore --no-owner): its counts would show only what the policies let it see.
+ * The scratch copy is the drill's own and is dropped afterwards, so FORCE is lifted there (the owner
+ * then bypasses the policies), and row_security = off makes any count that policies would still
+ * filter fail with an error instead of returning fewer rows. Returns the tables whose FORCE was lifted.
+ */
+export async function seeEveryRow(client: pg.Client): Promise<string[]> {
+    await client.query("SET row_security = off");
+    const forced = await client.query<{ name: string }>(
+        `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relforcerowsecurity AND c.relkind IN ('r', 'p') ORDER BY 1`,
+    );
+    const lifted: string[] = [];
+    for (const { name } of forced.rows) {
+        // format('%I.%I') quoted the name already. Where this fails, the table's count fails too, with row_security's error.
+        const done = await client.query(`ALTER TABLE ${name} NO FORCE ROW LEVEL SECURITY`).then(
+            () => true,
+            () => false,
+        );
+        if (done) lifted.push(name);
+    }
+    return lifted;
 }
 
 export function tableKey(t: { schema: string; name: string }): string {
@@ -103,7 +159,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     const adminDisplay = redactUrl(opts.scratchDatabaseUrl);
     const storage = openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
     const restoreVersion = await requireRestoreTools(opts.pgBin);
-    const manifest: Manifest = await resolveBackup(storage, opts.backup, rt);
+    const manifest: Manifest = await resolveBackup(storage, opts.backup, opts.name, rt);
     setDatabase(manifest.database);
     rt.logger.info("verify starting", { backup: manifest.id, from: storage.display, server: adminDisplay });
     checkRestoreVersion(restoreVersion, pgProgram(opts.pgBin, "pg_restore"), manifest);
@@ -120,13 +176,16 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
         await adminClient.query("SELECT pg_advisory_lock($1::bigint)", [scratchLockKey(scratch)]);
         await dropLeftoverScratch(adminClient, rt);
         try {
-            await adminClient.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
+            // template0: nothing can have been added to it, while an object someone put in template1 would be in every scratch copy.
+            await adminClient.query(`CREATE DATABASE ${quoteIdent(scratch)} TEMPLATE template0`);
             created = true;
         } catch (error) {
+            const sqlstate = (error as { code?: string }).code;
+            const hint = sqlstate === INSUFFICIENT_PRIVILEGE ? " (the role needs CREATEDB)" : "";
             throw new JobError(
                 ExitCode.Restore,
-                `cannot create scratch database "${scratch}" on ${adminDisplay}: ${errorMessage(error)} (the role needs CREATEDB)`,
-                { scratch },
+                `cannot create scratch database "${scratch}" on ${adminDisplay}: ${errorMessage(error)}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ""}${hint}`,
+                { scratch, sqlstate },
             );
         }
         rt.logger.info("scratch database created", { scratch });
@@ -143,12 +202,12 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
         );
 
         const client = await connect(scratchUrl, { ...connectOptions, display: redactUrl(scratchUrl) });
-        const actual = new Map<string, number | undefined>();
+        let actual: Map<string, Counted>;
         let largeObjects: number;
         try {
-            for (const table of manifest.tables) {
-                actual.set(tableKey(table), await countRows(client, table).catch(() => undefined));
-            }
+            const lifted = await seeEveryRow(client);
+            if (lifted.length > 0) rt.logger.info("row-level security FORCE lifted in the scratch copy, so counts see every row", { scratch, tables: lifted });
+            actual = await countTables(client, manifest.tables);
             largeObjects = await countLargeObjects(client);
         } finally {
             await client.end().catch(() => undefined);
@@ -158,7 +217,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
         rt.logger.info("verify table results", { backup: manifest.id, tables: results });
         const loOk = largeObjects === manifest.largeObjects;
         if (bad.length > 0 || !loOk) {
-            const details = bad.map((r) => `${tableKey(r)} expected ${r.expected} rows, got ${r.actual === undefined ? "no table" : r.actual}`);
+            const details = bad.map(describeMismatch);
             if (!loOk) details.push(`large objects expected ${manifest.largeObjects}, got ${largeObjects}`);
             throw new JobError(
                 ExitCode.Verification,

@@ -4,12 +4,12 @@
  * masked literally, which also covers libpq and pg_dump messages that quote them differently.
  */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)@/gi;
-const KEYWORD_PASSWORD = /(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)/gi;
+const KEYWORD_PASSWORD = /(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)/gi;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
  * Shorter values are not masked literally: masking every "ab" would garble the whole log. A short
- * password is still masked where it stands as a password (URL userinfo, `password=`), the only
+ * password is still masked where it stands as a password (URL userinfo, `password=`, `sslpassword=`), the only
  * places the job or PostgreSQL's tools ever print one.
  */
 export const MIN_LITERAL_SECRET_LENGTH = 4;
@@ -47,7 +47,7 @@ export function passwordCandidates(raw: string): string[] {
             candidates.push(rest.slice(colon + 1, rest.indexOf("@", colon)));
         }
     }
-    for (const m of raw.matchAll(/(?:^|[?&\s])password=([^&\s]*)/gi)) candidates.push(m[1]!);
+    for (const m of raw.matchAll(/(?:^|[?&\s])(?:ssl)?password=([^&\s]*)/gi)) candidates.push(m[1]!);
     return candidates.flatMap((c) => [c, safeDecode(c)]).filter((c): c is string => c !== undefined && c !== "");
 }
 

@@ -1,5 +1,7 @@
+import { format } from "node:util";
 import type * as SentryModule from "@sentry/node";
-import { usageError } from "../errors.js";
+import { errorMessage, usageError } from "../errors.js";
+import type { Logger } from "./log.js";
 
 type MonitorConfig = NonNullable<Parameters<typeof SentryModule.captureCheckIn>[1]>;
 
@@ -37,6 +39,22 @@ function positiveMinutes(env: NodeJS.ProcessEnv, variable: string): number | und
     return Number(raw);
 }
 
+/**
+ * The shape @sentry/core accepts (its dsnFromString and validateDsn): http(s)://PUBLIC_KEY@HOST[:PORT]/[PATH/]PROJECT_ID.
+ * The SDK itself takes a malformed DSN with a plain-text console line and then sends nothing at all.
+ */
+const DSN = /^https?:\/\/\w+(?::\w*)?@(?:\[[:.%\w]+\]|[\w.-]+)(?::\d+)?\/(?:[^?#]*\/)?\d+$/;
+
+export function validateDsn(value: string, variable: string): string {
+    if (!DSN.test(value)) {
+        throw usageError(
+            `${variable} is not a Sentry DSN: use the project's DSN as Sentry shows it, https://PUBLIC_KEY@HOST/PROJECT_ID (project settings, Client Keys); ` +
+                "unset it to run without check-ins (the value is not shown)",
+        );
+    }
+    return value;
+}
+
 /** Sentry cron settings from the environment; undefined when SENTRY_DSN is unset (no check-ins). */
 export function monitorSettingsFromEnv(env: NodeJS.ProcessEnv): MonitorSettings | undefined {
     const dsn = env["SENTRY_DSN"];
@@ -53,7 +71,12 @@ export function monitorSettingsFromEnv(env: NodeJS.ProcessEnv): MonitorSettings 
         if (margin !== undefined) config.checkinMargin = margin;
         if (maxRuntime !== undefined) config.maxRuntime = maxRuntime;
     }
-    return { dsn: dsn.trim(), slug: env["SENTRY_MONITOR_SLUG"] || "database-backup", environment: env["SENTRY_ENVIRONMENT"] || undefined, config };
+    return {
+        dsn: validateDsn(dsn.trim(), "SENTRY_DSN"),
+        slug: env["SENTRY_MONITOR_SLUG"] || "database-backup",
+        environment: env["SENTRY_ENVIRONMENT"] || undefined,
+        config,
+    };
 }
 
 export interface CronMonitor {
@@ -61,12 +84,25 @@ export interface CronMonitor {
 }
 
 /**
- * Sends the in_progress check-in; finish() sends ok/error and flushes before the process exits.
- * @sentry/node is loaded here, only when a DSN is set: loading it costs about 0.3 s of CPU, which
- * every run without Sentry (and every restore, verify and list) would otherwise pay.
+ * The SDK writes its diagnostics with console.warn/console.error as plain text (the job itself never
+ * writes to the console): while it is loaded they become JSON warn lines, so every line of a run
+ * parses and a failed run still ends with exactly one error line.
  */
-export async function startCronMonitor(settings: MonitorSettings, release: string): Promise<CronMonitor> {
+function routeConsole(logger: Logger): void {
+    const warn = (...args: unknown[]) => logger.warn(format(...args), { source: "sentry" });
+    for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const) console[method] = warn;
+}
+
+/**
+ * Sends the in_progress check-in; finish() sends ok/error, flushes before the process exits and
+ * logs a warning when a check-in was not delivered (the SDK drops them silently). @sentry/node is
+ * loaded here, only when a DSN is set: loading it costs about 0.3 s of CPU, which every run without
+ * Sentry (and every restore, verify and list) would otherwise pay.
+ */
+export async function startCronMonitor(settings: MonitorSettings, release: string, logger: Logger): Promise<CronMonitor> {
+    routeConsole(logger);
     const Sentry = await import("@sentry/node");
+    const undelivered: string[] = [];
     Sentry.init({
         dsn: settings.dsn,
         release,
@@ -75,12 +111,38 @@ export async function startCronMonitor(settings: MonitorSettings, release: strin
         defaultIntegrations: false,
         enableRuntimeChannelInjection: false,
         tracesSampleRate: 0,
+        transport: (options) => {
+            const transport = Sentry.makeNodeTransport(options);
+            return {
+                ...transport,
+                async send(envelope) {
+                    try {
+                        const response = await transport.send(envelope);
+                        const status = response.statusCode;
+                        if (status !== undefined && (status < 200 || status >= 300)) undelivered.push(`Sentry answered HTTP ${status}`);
+                        return response;
+                    } catch (error) {
+                        undelivered.push(errorMessage(error));
+                        throw error;
+                    }
+                },
+            };
+        },
     });
     const checkInId = Sentry.captureCheckIn({ monitorSlug: settings.slug, status: "in_progress" }, settings.config);
     return {
         async finish(ok, durationSeconds) {
             Sentry.captureCheckIn({ monitorSlug: settings.slug, status: ok ? "ok" : "error", checkInId, duration: durationSeconds }, settings.config);
-            await Sentry.flush(5_000);
+            const flushed = await Sentry.flush(FLUSH_TIMEOUT_MS);
+            if (!flushed) undelivered.push(`not all sent within ${FLUSH_TIMEOUT_MS / 1000} s`);
+            if (undelivered.length > 0) {
+                logger.warn("Sentry check-ins could not be delivered: the cron monitor may show this run as missed", {
+                    monitorSlug: settings.slug,
+                    reasons: undelivered,
+                });
+            }
         },
     };
 }
+
+const FLUSH_TIMEOUT_MS = 5_000;

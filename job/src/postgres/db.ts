@@ -8,6 +8,20 @@ import type { TableCount } from "../storage/manifest.js";
 
 export const APPLICATION_NAME = "hotelgenius-backup";
 
+/**
+ * What each of the job's sessions relies on, sent as startup options (node-postgres `options`,
+ * PGOPTIONS for pg_dump and psql), which outrank ALTER ROLE/DATABASE ... SET (common on Neon and
+ * behind poolers): no role or database setting can cancel a count or a restore statement, end the
+ * session that holds the dump's snapshot or sits in the restore's transaction while the dump streams
+ * in, or resolve a name in another schema (pg_catalog is searched first and alone). Lock waits are
+ * bounded by each command where it takes locks. default_transaction_read_only is left alone on
+ * purpose: it is the operator's guard, and restore refuses a read-only target instead.
+ */
+export const SESSION_OPTIONS = "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c search_path=pg_catalog";
+
+/** transaction_timeout exists from PostgreSQL 17 only, so it cannot be a startup option on older servers. */
+export const TRANSACTION_TIMEOUT_OFF_SQL = "SELECT pg_catalog.set_config(name, '0', false) FROM pg_catalog.pg_settings WHERE name = 'transaction_timeout';";
+
 /** Errors that a cold-starting or briefly unreachable server produces; auth errors are never retried. */
 const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "EPIPE"]);
 const RETRYABLE_SQLSTATES = new Set(["57P03", "53300", "08006", "08001", "08004"]);
@@ -46,11 +60,13 @@ export async function connect(connectionString: string, options: ConnectOptions)
                     ...pgClientConfig(connectionString),
                     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
                     application_name: APPLICATION_NAME,
+                    options: SESSION_OPTIONS,
                 });
                 // A backend killed mid-session emits "error" on the client; without a listener that would crash the process.
                 client.on("error", () => undefined);
                 try {
                     await client.connect();
+                    await client.query(TRANSACTION_TIMEOUT_OFF_SQL);
                     return client;
                 } catch (error) {
                     await client.end().catch(() => undefined);
@@ -209,4 +225,33 @@ ORDER BY kind, name`;
 export async function userObjects(client: pg.Client): Promise<{ kind: string; name: string }[]> {
     const res = await client.query<{ kind: string; name: string }>(USER_OBJECTS_SQL);
     return res.rows;
+}
+
+export interface LockHolder {
+    pid: number;
+    user: string | null;
+    application: string | null;
+    /** null where this role may not see the session's details (neither its own role nor pg_read_all_stats). */
+    state: string | null;
+    /** When its transaction started (ISO 8601), or null. */
+    transactionSince: string | null;
+}
+
+/** Other sessions holding locks on relations of this database: what a DROP would wait for. */
+export async function lockHolders(client: pg.Client): Promise<LockHolder[]> {
+    const res = await client.query<{ pid: number; user: string | null; application: string | null; state: string | null; since: Date | null }>(
+        `SELECT a.pid, a.usename AS user, a.application_name AS application, a.state, a.xact_start AS since
+         FROM pg_stat_activity a
+         WHERE a.pid <> pg_backend_pid()
+           AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted
+                       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+         ORDER BY a.xact_start NULLS LAST, a.pid`,
+    );
+    return res.rows.map((r) => ({
+        pid: r.pid,
+        user: r.user,
+        application: r.application,
+        state: r.state,
+        transactionSince: r.since === null ? null : r.since.toISOString(),
+    }));
 }

@@ -32,6 +32,38 @@ function decodePart(text: string, part: string, option: string): string {
 }
 
 /**
+ * Query parameters that libpq (pg_dump, pg_restore, psql) and node-postgres (the job's own checks and
+ * counts) both read the same way, or that only change how the connection is secured or timed, never
+ * where it goes. `password` is taken out and handed over in PGPASSWORD. Anything else (dbname, host,
+ * hostaddr, port, user, service, options, target_session_attrs...) could make pg_dump or psql reach
+ * another database, server or role than the one the job checked, or is read by only one of the two.
+ */
+export const ALLOWED_URL_PARAMETERS: readonly string[] = ["password", "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout"];
+
+function checkUrlParameters(url: URL, shown: string, option: string): void {
+    const seen = new Set<string>();
+    for (const name of url.searchParams.keys()) {
+        if (seen.has(name)) throw usageError(`${option} "${shown}" sets the parameter "${name}" twice: give it once`);
+        seen.add(name);
+        if (name === "sslpassword") {
+            throw usageError(
+                `${option} "${shown}" has the parameter "sslpassword": the job cannot hand a client key's passphrase to pg_dump and psql without putting it ` +
+                    "on their command line, and its own checks cannot use it; give the job a client key without a passphrase (sslkey=PATH, readable only by " +
+                    `the job's user) ${NOT_SHOWN}`,
+            );
+        }
+        if (!ALLOWED_URL_PARAMETERS.includes(name)) {
+            throw usageError(
+                `${option} "${shown}" has the parameter "${name}", which pg_dump/psql and the job's own checks could read differently (or which could aim ` +
+                    `them at another database, server or role): put the host, port, user and database in the URL itself; allowed parameters are ` +
+                    `${ALLOWED_URL_PARAMETERS.join(", ")}`,
+                { parameter: name },
+            );
+        }
+    }
+}
+
+/**
  * Parses a postgres:// URL. Every reading of the password is registered for redaction from the text
  * as typed, before anything is parsed or any message is built, so no error can quote a fragment of
  * it. The password travels to child processes in PGPASSWORD instead of argv, where any local user
@@ -76,6 +108,10 @@ export function parseDatabaseUrl(raw: string, option: string): DatabaseUrl {
     }
     if (database === "") throw usageError(`${option} "${shown}" names no database: add /DATABASE to the URL`);
     if (url.hostname === "") throw usageError(`${option} "${shown}" names no host`);
+    if (url.hostname.includes(",")) {
+        throw usageError(`${option} "${shown}" names several hosts: the job and its checks must reach one server; name only one host`);
+    }
+    checkUrlParameters(url, shown, option);
     const password = userinfoPassword ?? url.searchParams.get("password") ?? undefined;
     url.password = "";
     if (url.searchParams.has("password")) url.searchParams.delete("password");
@@ -118,4 +154,60 @@ export function refusePoolerHost(db: DatabaseUrl, option: string): void {
             { host: db.host, directHost: direct },
         );
     }
+}
+
+/**
+ * libpq's environment variables that say where or how to connect. pg_dump and psql would obey them
+ * where the URL is silent (and PGOPTIONS, PGSERVICE and PGHOSTADDR even where it is not), while the
+ * job's checks follow the URL: so they are refused, never quietly dropped. Only the credentials are
+ * honoured, by libpq and node-postgres alike: PGPASSWORD and PGPASSFILE (default ~/.pgpass).
+ */
+export const REFUSED_PG_VARIABLES: readonly string[] = [
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGOPTIONS",
+    "PGTARGETSESSIONATTRS",
+    "PGLOADBALANCEHOSTS",
+    "PGREQUIREAUTH",
+    "PGCHANNELBINDING",
+    "PGSSLMODE",
+    "PGREQUIRESSL",
+    "PGSSLNEGOTIATION",
+    "PGSSLCOMPRESSION",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLCERTMODE",
+    "PGSSLROOTCERT",
+    "PGSSLCRL",
+    "PGSSLCRLDIR",
+    "PGSSLSNI",
+    "PGREQUIREPEER",
+    "PGSSLMINPROTOCOLVERSION",
+    "PGSSLMAXPROTOCOLVERSION",
+    "PGGSSENCMODE",
+    "PGKRBSRVNAME",
+    "PGGSSLIB",
+    "PGGSSDELEGATION",
+    "PGCONNECT_TIMEOUT",
+    "PGCLIENTENCODING",
+    "PGDATESTYLE",
+    "PGTZ",
+    "PGGEQO",
+];
+
+export function refuseAmbientConnectionSettings(env: NodeJS.ProcessEnv): void {
+    const set = REFUSED_PG_VARIABLES.filter((name) => env[name] !== undefined);
+    if (set.length === 0) return;
+    throw usageError(
+        `${set.join(", ")} ${set.length === 1 ? "is" : "are"} set in the environment: pg_dump and psql would follow ${set.length === 1 ? "it" : "them"} ` +
+            "where the job's own checks follow the URL. Unset " +
+            `${set.length === 1 ? "it" : "them"} and put the host, port, user, database and SSL settings (?sslmode=...) in the URL; only PGPASSWORD and ` +
+            "PGPASSFILE (or ~/.pgpass) are read from the environment",
+        { variables: set },
+    );
 }

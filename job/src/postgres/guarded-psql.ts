@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Transform, type TransformCallback, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ExitCode, JobError } from "../errors.js";
+import { TRANSACTION_TIMEOUT_OFF_SQL } from "./db.js";
 import { describeExit, startChild, succeeded, type Child, type ExitStatus } from "../process/proc.js";
 
 /**
@@ -128,7 +129,7 @@ export function startGuardedPsql(options: GuardedPsqlOptions): GuardedPsql {
     const stdin = child.process.stdin!;
     stdin.on("error", () => undefined);
     // pg_restore's own BEGIN only warns that a transaction is already open: not worth a stderr line.
-    stdin.write(`BEGIN;\n${commitGuardSql(token)}\n${options.prelude}SET client_min_messages = error;\n`);
+    stdin.write(`BEGIN;\n${TRANSACTION_TIMEOUT_OFF_SQL}\n${commitGuardSql(token)}\n${options.prelude}SET client_min_messages = error;\n`);
     const holder = new TailHolder(HELD_TAIL_BYTES);
     const passing = pipeline(holder, stdin, { end: false });
     passing.catch(() => undefined);

@@ -59,6 +59,12 @@ export interface RestoreInto {
     /** --clean: SQL that empties the target, run in the restore's own transaction. */
     cleanSql: string | undefined;
     pgBin: string | undefined;
+    /** Run after cleanSql, in the same transaction: the database's own settings and grants (restore). */
+    databaseSql?: string;
+    /** Keep the dump's grants (pg_restore without --no-acl). */
+    keepAcl?: boolean;
+    /** Bounds every lock wait of the restore's session (the --clean drops wait on the application's sessions). */
+    lockWaitTimeoutSeconds?: number;
 }
 
 /** Marks the reading pipeline's failure when zstd stopped reading: the exit statuses tell why. */
@@ -131,7 +137,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
     // zstd's stdout fd is handed to pg_restore, not copied through this process. pg_restore writes SQL
     // and connects to nothing: with --single-transaction its script has one BEGIN and one final COMMIT.
-    const pgRestore = startChild(pgProgram(r.pgBin, "pg_restore"), ["--no-owner", "--no-acl", "--single-transaction", "--file=-"], {
+    const pgRestore = startChild(pgProgram(r.pgBin, "pg_restore"), ["--no-owner", ...(r.keepAcl ? [] : ["--no-acl"]), "--single-transaction", "--file=-"], {
         stdio: [zstd.process.stdout!, "pipe", "pipe"],
     });
     zstd.process.stdout!.destroy();
@@ -151,7 +157,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         program: pgProgram(r.pgBin, "psql"),
         dbname: r.target.withoutPassword,
         env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME),
-        prelude: r.cleanSql ?? "",
+        prelude: `${r.lockWaitTimeoutSeconds === undefined ? "" : `SET LOCAL lock_timeout = '${r.lockWaitTimeoutSeconds}s';\n`}${r.cleanSql ?? ""}${r.databaseSql ?? ""}`,
         onEarlyExit: stop,
     });
     const onAbort = () => stop(rt.signal.reason);

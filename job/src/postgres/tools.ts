@@ -2,6 +2,7 @@
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { pgProgram, requireZstd, toolBanner } from "../process/proc.js";
 import type { Manifest } from "../storage/manifest.js";
+import { SESSION_OPTIONS } from "./db.js";
 import { isToolNewEnough, majorLabel, parseToolVersion, type PgVersion } from "./versions.js";
 
 export async function toolVersion(program: string, option: string): Promise<PgVersion> {
@@ -18,8 +19,13 @@ export async function toolVersion(program: string, option: string): Promise<PgVe
     }
 }
 
+/**
+ * pg_dump's, pg_restore's and psql's environment: the password (never on their command line, where
+ * every local user can read it), the session's name and its settings. Every other libpq variable
+ * was refused at start (refuseAmbientConnectionSettings), PGPASSFILE (or ~/.pgpass) is honoured.
+ */
 export function childEnv(password: string | undefined, applicationName: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: applicationName };
+    const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: applicationName, PGOPTIONS: SESSION_OPTIONS };
     if (password !== undefined) env["PGPASSWORD"] = password;
     return env;
 }

@@ -48,6 +48,9 @@ export class FileStorage implements Storage {
         const relative = dumpPath(id);
         const final = this.abs(relative);
         const partial = `${final}.partial`;
+        // A stop that comes while the partial file is still being opened destroys the body before the
+        // loop below reads it: without a listener that 'error' would crash the process (exit 1, not 143).
+        body.on("error", () => undefined);
         const onAbort = () => body.destroy(options.signal.reason as Error);
         if (options.signal.aborted) onAbort();
         else options.signal.addEventListener("abort", onAbort, { once: true });

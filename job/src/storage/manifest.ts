@@ -1,4 +1,5 @@
 import { ExitCode, JobError } from "../errors.js";
+import type { DatabaseGrant } from "../postgres/database-state.js";
 import { isBackupId } from "./ids.js";
 import { idFromDumpName } from "./target.js";
 
@@ -8,8 +9,18 @@ export interface TableCount {
     rows: number;
 }
 
+/**
+ * The manifest format this job writes, and the formats it reads. A field an older job may safely ignore
+ * (context, an optional check) can be added without a new version; anything a job must understand to
+ * restore correctly (another dump format, state a restore must re-apply) needs a new version, which
+ * older jobs then refuse (exit 7) instead of restoring part of it. Every version ever written stays
+ * readable: job/test/fixtures holds a backup of each, restored by the tests.
+ */
+export const MANIFEST_VERSION = 1;
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1];
+
 export interface Manifest {
-    manifestVersion: 1;
+    manifestVersion: typeof MANIFEST_VERSION;
     id: string;
     name: string;
     database: string;
@@ -29,6 +40,10 @@ export interface Manifest {
     tables: TableCount[];
     largeObjects: number;
     tool: { name: string; version: string };
+    /** `ALTER DATABASE ... SET` settings ("name=value"); absent from manifests written before they were recorded. */
+    databaseSettings?: string[];
+    /** Grants on the database itself, but the owner's; absent from older manifests. */
+    databaseGrants?: DatabaseGrant[];
 }
 
 type Check = (value: unknown) => boolean;
@@ -37,15 +52,32 @@ const isCount: Check = (v) => typeof v === "number" && Number.isSafeInteger(v) &
 const isNumber: Check = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0;
 const isIso: Check = (v) => typeof v === "string" && !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}T/.test(v);
 
+/**
+ * Why a manifest's format version cannot be read, when it is newer than every version this job reads
+ * (a newer job wrote it): its other fields are then not judged, as that version may define them otherwise.
+ */
+export function unreadableVersion(value: unknown): string | undefined {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    const { manifestVersion: version, tool } = value as { manifestVersion?: unknown; tool?: { name?: unknown; version?: unknown } };
+    if (!Number.isSafeInteger(version) || (version as number) <= Math.max(...READABLE_MANIFEST_VERSIONS)) return undefined;
+    const writer = typeof tool?.name === "string" && typeof tool.version === "string" ? ` (written by ${tool.name} ${tool.version})` : "";
+    return (
+        `manifestVersion ${String(version)}${writer} is a manifest format this job does not read: it reads ${READABLE_MANIFEST_VERSIONS.join(", ")}. ` +
+        "Use a backup job at least as new as the one that wrote it"
+    );
+}
+
 /** Returns every problem found, so a damaged manifest is described in one message. */
 export function manifestProblems(value: unknown): string[] {
     if (typeof value !== "object" || value === null || Array.isArray(value)) return ["manifest is not a JSON object"];
+    const unreadable = unreadableVersion(value);
+    if (unreadable !== undefined) return [unreadable];
     const m = value as Record<string, unknown>;
     const problems: string[] = [];
     const need = (key: string, check: Check, what: string) => {
         if (!check(m[key])) problems.push(`${key} must be ${what} (got ${JSON.stringify(m[key])})`);
     };
-    need("manifestVersion", (v) => v === 1, "1");
+    need("manifestVersion", (v) => READABLE_MANIFEST_VERSIONS.includes(v as number), `one of ${READABLE_MANIFEST_VERSIONS.join(", ")}`);
     need("id", (v) => typeof v === "string" && isBackupId(v), "a backup id NAME_YYYYMMDDTHHMMSSZ");
     need("name", isString, "a non-empty string");
     need("database", isString, "a non-empty string");
@@ -88,6 +120,20 @@ export function manifestProblems(value: unknown): string[] {
         (v) => typeof v === "object" && v !== null && isString((v as Manifest["tool"]).name) && isString((v as Manifest["tool"]).version),
         "{ name, version }",
     );
+    const optional = (key: string, check: Check, what: string) => {
+        if (m[key] !== undefined) need(key, check, what);
+    };
+    optional("databaseSettings", (v) => Array.isArray(v) && v.every((s) => typeof s === "string" && /^[^=]+=/.test(s)), 'an array of "name=value"');
+    optional(
+        "databaseGrants",
+        (v) =>
+            Array.isArray(v) &&
+            v.every(
+                (g: Partial<DatabaseGrant>) =>
+                    isString(g?.grantee) && /^(CREATE|CONNECT|TEMPORARY)$/.test(String(g?.privilege)) && typeof g?.grantable === "boolean",
+            ),
+        "an array of { grantee, privilege: CREATE|CONNECT|TEMPORARY, grantable }",
+    );
     // Manifests written before run tokens existed name dumps/<id>.pgdump.zst; newer S3 ones add .<8 hex digits>.
     if (problems.length === 0 && idFromDumpName(String(m["dump"]).slice("dumps/".length)) !== m["id"])
         problems.push(`dump "${String(m["dump"])}" does not match id "${String(m["id"])}"`);
@@ -101,6 +147,14 @@ export function parseManifest(text: string, where: string, expectedId: string): 
         value = JSON.parse(text);
     } catch (error) {
         throw new JobError(ExitCode.Verification, `manifest ${where} is not valid JSON: ${(error as Error).message}`, { manifest: where });
+    }
+    const unreadable = unreadableVersion(value);
+    if (unreadable !== undefined) {
+        throw new JobError(ExitCode.Verification, `manifest ${where} cannot be read: ${unreadable}`, {
+            manifest: where,
+            manifestVersion: (value as { manifestVersion: number }).manifestVersion,
+            readable: READABLE_MANIFEST_VERSIONS,
+        });
     }
     const problems = manifestProblems(value);
     if (problems.length > 0) {

@@ -279,16 +279,18 @@ describe("restore faults", () => {
     });
 
     it("pg_restore error: exit 8 and nothing committed", async () => {
-        const url = await pg.createDatabase("read_only_target");
-        await pg.query("postgres", "ALTER DATABASE read_only_target SET default_transaction_read_only = on");
+        // A role that may connect but not create schemas or tables: the dump's first CREATE fails in psql.
+        await pg.createDatabase("no_create_target");
+        await pg.query("postgres", "CREATE ROLE no_create LOGIN PASSWORD 'no-create-pw-71'");
+        const url = pg.url("no_create_target", { user: "no_create", password: "no-create-pw-71" });
         const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", url]);
-        expect(result.code).toBe(8);
+        expect(result.code, result.stdout).toBe(8);
         expect(errorOf(result).message).toMatch(
-            /^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*read-only transaction/s,
+            /^psql ended before the restore could commit, nothing was committed: psql exited with code 3: .*permission denied/s,
         );
         expect(
             await pg.query(
-                "read_only_target",
+                "no_create_target",
                 "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', " +
                     "'information_schema', 'pg_toast')",
             ),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareCounts, isScratchDatabaseName, scratchDatabaseName } from "../../src/commands/verify.js";
+import { compareCounts, describeMismatch, isScratchDatabaseName, scratchDatabaseName } from "../../src/commands/verify.js";
 
 describe("verify helpers", () => {
     it("compares counts and reports missing tables", () => {
@@ -15,7 +15,13 @@ describe("verify helpers", () => {
             ]),
         );
         expect(results.map((r) => r.ok)).toEqual([true, false, false]);
-        expect(results[2]).toMatchObject({ actual: undefined });
+        expect(results[2]).toMatchObject({ actual: undefined, error: "not counted" });
+        expect(results.slice(1).map(describeMismatch)).toEqual(["public.b expected 3 rows, got 4", "ops.c expected 0 rows, not counted"]);
+    });
+    it("reports a count's error as that error, never as a count", () => {
+        const [result] = compareCounts([{ schema: "public", name: "a", rows: 0 }], new Map([["public.a", { error: "the count failed: boom" }]]));
+        expect(result).toEqual({ schema: "public", name: "a", expected: 0, actual: undefined, error: "the count failed: boom", ok: false });
+        expect(describeMismatch(result!)).toBe("public.a expected 0 rows, the count failed: boom");
     });
     it("makes valid scratch database names", () => {
         const name = scratchDatabaseName("A-Very.Long_database_name_that_goes_on_and_on_20261124T030000Z", "deadbeef");

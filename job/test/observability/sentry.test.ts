@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runCli, spawnCli } from "../support/cli.js";
+import { errorOf, runCli, spawnCli, type CliResult } from "../support/cli.js";
 import { createVariedDatabase } from "../support/fixtures.js";
 import { freePort, startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 import { ExitCode } from "../../src/errors.js";
@@ -140,6 +140,83 @@ describe("Sentry cron check-ins", () => {
         const result = await runCli(["backup", "--database-url", sourceUrl, "--to", `file://${join(work, "no-dsn")}`], { env: withoutDsn });
         expect(result.code).toBe(0);
         expect(received).toEqual([]);
+    });
+});
+
+describe("Sentry that cannot be reached or is misconfigured", () => {
+    /** Every stdout line is a JSON log line or metric record, and nothing is on stderr. */
+    function expectOnlyJson(result: CliResult): void {
+        expect(result.otherLines).toEqual([]);
+        expect(result.stderr).toBe("");
+    }
+
+    it.each([
+        ["no public key", "https://o1.ingest.sentry.io/42"],
+        ["no project id", "https://publickey@o1.ingest.sentry.io/"],
+        ["not a URL", "publickey at sentry"],
+        ["another scheme", "ftp://publickey@o1.ingest.sentry.io/42"],
+    ])("a malformed SENTRY_DSN (%s): exit 2 at start naming it, never its value, no plain-text line", async (_what, malformed) => {
+        const result = await runCli(["backup", "--database-url", sourceUrl, "--to", `file://${join(work, "bad-dsn")}`], {
+            env: { ...monitorEnv(), SENTRY_DSN: malformed },
+        });
+        expect(result.code, result.stdout + result.stderr).toBe(ExitCode.Usage);
+        expect(errorOf(result).message).toMatch(/^SENTRY_DSN is not a Sentry DSN: use the project's DSN/);
+        expect(result.stdout).not.toContain(malformed);
+        expect(result.logs.some((l) => l.message === "backup starting")).toBe(false);
+        expectOnlyJson(result);
+    });
+
+    it("nothing listening at the DSN: the backup succeeds, a warning says the check-ins were not delivered, JSON lines only", async () => {
+        const unreachable = `http://publickey@127.0.0.1:${await freePort()}/42`;
+        const result = await runCli(["backup", "--database-url", sourceUrl, "--to", `file://${join(work, "unreachable")}`], {
+            env: { ...monitorEnv(), SENTRY_DSN: unreachable },
+        });
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        const warning = result.logs.find((l) => l.message.startsWith("Sentry check-ins could not be delivered"));
+        expect(warning?.context).toMatchObject({ monitorSlug: "nightly-db-backup", reasons: expect.arrayContaining([expect.stringMatching(/ECONNREFUSED/)]) });
+        expectOnlyJson(result);
+    });
+
+    it("Sentry answering 503: the same warning, naming the status", async () => {
+        const failing = createServer((req, res) => {
+            req.resume();
+            req.on("end", () => {
+                res.writeHead(503);
+                res.end();
+            });
+        });
+        await new Promise<void>((resolve) => failing.listen(0, "127.0.0.1", resolve));
+        try {
+            const result = await runCli(["backup", "--database-url", sourceUrl, "--to", `file://${join(work, "503")}`], {
+                env: { ...monitorEnv(), SENTRY_DSN: `http://publickey@127.0.0.1:${(failing.address() as AddressInfo).port}/42` },
+            });
+            expect(result.code, result.stdout + result.stderr).toBe(0);
+            expect(result.logs.find((l) => l.message.startsWith("Sentry check-ins could not be delivered"))?.context?.["reasons"]).toContain(
+                "Sentry answered HTTP 503",
+            );
+            expectOnlyJson(result);
+        } finally {
+            await new Promise<void>((resolve) => failing.close(() => resolve()));
+        }
+    });
+
+    it("the SDK's own diagnostics (SENTRY_DEBUG=1 makes it talk) become JSON warn lines marked source sentry", async () => {
+        const result = await runCli(["backup", "--database-url", sourceUrl, "--to", `file://${join(work, "sdk-debug")}`], {
+            env: { ...monitorEnv(), SENTRY_DEBUG: "1" },
+        });
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        const fromSdk = result.logs.filter((l) => l.context?.["source"] === "sentry");
+        expect(fromSdk.length).toBeGreaterThan(0);
+        expect(new Set(fromSdk.map((l) => l.level))).toEqual(new Set(["warn"]));
+        expect(fromSdk.some((l) => l.message.startsWith("Sentry Logger"))).toBe(true);
+        expectOnlyJson(result);
+    });
+
+    it("a delivered run logs no such warning", async () => {
+        const result = await runCli(["backup", "--database-url", sourceUrl, "--to", `file://${join(work, "delivered")}`], { env: monitorEnv() });
+        expect(result.code).toBe(0);
+        expect(result.logs.filter((l) => l.level === "warn")).toEqual([]);
+        expectOnlyJson(result);
     });
 });
 

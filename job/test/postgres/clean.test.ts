@@ -2,10 +2,21 @@ import { describe, expect, it } from "vitest";
 import { cleanPreludeSql } from "../../src/postgres/clean.js";
 
 describe("clean prelude", () => {
-    it("empties every schema, extension and large object, then recreates a default public schema", () => {
-        expect(cleanPreludeSql({ schemas: ["ops", "public", 'we"ird'], extensions: ["citext"], serverMajor: 15 }).split("\n")).toEqual([
+    it("empties every schema, extension, large object, publication and foreign server, then recreates a default public schema", () => {
+        const plan = {
+            schemas: ["ops", "public", 'we"ird'],
+            extensions: ["citext"],
+            foreignDataWrappers: ["own_fdw"],
+            foreignServers: ["billing"],
+            publications: ["to_analytics"],
+            serverMajor: 15,
+        };
+        expect(cleanPreludeSql(plan).split("\n")).toEqual([
             "SET client_min_messages = warning;",
             'DROP EXTENSION IF EXISTS "citext" CASCADE;',
+            'DROP FOREIGN DATA WRAPPER IF EXISTS "own_fdw" CASCADE;',
+            'DROP SERVER IF EXISTS "billing" CASCADE;',
+            'DROP PUBLICATION IF EXISTS "to_analytics";',
             'DROP SCHEMA IF EXISTS "ops" CASCADE;',
             'DROP SCHEMA IF EXISTS "public" CASCADE;',
             'DROP SCHEMA IF EXISTS "we""ird" CASCADE;',
@@ -15,7 +26,7 @@ describe("clean prelude", () => {
             "SET client_min_messages = notice;",
             "",
         ]);
-        expect(cleanPreludeSql({ schemas: [], extensions: [], serverMajor: 13 })).toContain(
+        expect(cleanPreludeSql({ schemas: [], extensions: [], foreignDataWrappers: [], foreignServers: [], publications: [], serverMajor: 13 })).toContain(
             "CREATE SCHEMA public;\nGRANT USAGE ON SCHEMA public TO PUBLIC;\nGRANT CREATE ON SCHEMA public TO PUBLIC;",
         );
     });

@@ -187,8 +187,10 @@ export async function fingerprint(cluster: PgCluster, database: string): Promise
             SELECT format('view %I.%I: %s', schemaname, viewname, definition) AS line FROM pg_views
                 WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
             UNION ALL
+            -- Aggregates (an extension's min/max) have no function definition to print.
             SELECT format('function %s: %s', p.oid::regprocedure, md5(pg_get_functiondef(p.oid))) FROM pg_proc p
                 JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                    AND p.prokind <> 'a'
             UNION ALL
             SELECT format('trigger %s on %s: %s', t.tgname, t.tgrelid::regclass, pg_get_triggerdef(t.oid)) FROM pg_trigger t
                 WHERE NOT t.tgisinternal

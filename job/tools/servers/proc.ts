@@ -122,6 +122,25 @@ function indexByParent(): Map<number, ProcInfo[]> {
     return byParent;
 }
 
+/** The command lines of `pid`'s live descendants (arguments joined by spaces), as any local user can read them. */
+export function descendantCommandLines(pid: number): { pid: number; line: string }[] {
+    return descendants(pid).flatMap((p) => {
+        const cmdline = readProc(p.pid, "cmdline");
+        return cmdline === undefined ? [] : [{ pid: p.pid, line: cmdline.split("\0").join(" ").trim() }];
+    });
+}
+
+/** Waits until a descendant of `pid` runs a command line matching `pattern` (not just a program name: `psql --version` is not the restore's psql). */
+export async function waitForCommandLine(pid: number, pattern: RegExp, timeoutMs = 30_000): Promise<{ pid: number; line: string }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const found = descendantCommandLines(pid).find((c) => pattern.test(c.line));
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no descendant of ${pid} runs ${pattern}; running: ${JSON.stringify(descendantCommandLines(pid))}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+}
+
 /** Waits until a descendant of `pid` named `comm` exists (e.g. "pg_dump"), polling every 20 ms. */
 export async function waitForDescendant(pid: number, comm: string, timeoutMs = 30_000): Promise<ProcInfo> {
     const deadline = Date.now() + timeoutMs;

@@ -15,8 +15,8 @@
 //     ("no-read"), or (GetObject) answered with headers and the first `afterBytes` of the body,
 //     then nothing more ("mid-body");
 //   - setFaults({ failAbort: true }): AbortMultipartUpload answers 500 and the upload stays;
-//   - setFaults({ fail: { operation, after } }): requests of one operation (after the first `after`)
-//     are answered 500 InternalError once their body was read.
+//   - setFaults({ fail: { operation, after, status } }): requests of one operation (after the first `after`)
+//     are answered 500 InternalError (or 412 PreconditionFailed) once their body was read.
 // `endpoint` is the proxy; `directEndpoint` is s3rver itself (no abort support), for the benchmark.
 // pendingMultipartUploads(bucket) lists uploads neither completed nor aborted.
 //
@@ -60,6 +60,8 @@ export interface RecordedRequest {
     contentLength?: number;
     contentSha256?: string;
     checksumCrc32?: string;
+    /** The If-None-Match header (conditional write): s3rver ignores it, so only the record shows what was asked. */
+    ifNoneMatch?: string;
 }
 
 export interface S3Faults {
@@ -71,8 +73,11 @@ export interface S3Faults {
     stall?: { operation: S3Operation; after?: number; mode: "no-answer" | "no-read" | "mid-body"; afterBytes?: number };
     /** Answer AbortMultipartUpload with 500 InternalError (the upload is left in place). */
     failAbort?: boolean;
-    /** Answer requests of `operation` with 500 InternalError after the first `after` (default 0) of them went through. */
-    fail?: { operation: S3Operation; after?: number };
+    /**
+     * Answer requests of `operation` with 500 InternalError after the first `after` (default 0) of them went through;
+     * with `status: 412`, with PreconditionFailed instead, as S3 answers a conditional write whose condition fails.
+     */
+    fail?: { operation: S3Operation; after?: number; status?: 500 | 412 };
 }
 
 export interface S3Server {
@@ -155,7 +160,7 @@ function listen(server: Server): Promise<number> {
     });
 }
 
-function bodyHeaders(req: IncomingMessage): Pick<RecordedRequest, "contentLength" | "contentSha256" | "checksumCrc32"> {
+function bodyHeaders(req: IncomingMessage): Pick<RecordedRequest, "contentLength" | "contentSha256" | "checksumCrc32" | "ifNoneMatch"> {
     const header = (name: string) => {
         const value = req.headers[name];
         return typeof value === "string" ? value : undefined;
@@ -165,6 +170,7 @@ function bodyHeaders(req: IncomingMessage): Pick<RecordedRequest, "contentLength
         contentLength: length === undefined ? undefined : Number(length),
         contentSha256: header("x-amz-content-sha256"),
         checksumCrc32: header("x-amz-checksum-crc32"),
+        ifNoneMatch: header("if-none-match"),
     };
 }
 
@@ -226,7 +232,11 @@ export async function startS3(): Promise<S3Server> {
         }
         const stallBody = stall?.mode === "mid-body" && stall.operation === info.operation && stallCandidates > (stall.after ?? 0);
         if (faults.fail !== undefined && faults.fail.operation === info.operation && ++failCandidates > (faults.fail.after ?? 0)) {
-            req.resume().once("end", () => finish(500, xmlError("InternalError", "failure injected by the test proxy"), true));
+            const answer =
+                faults.fail.status === 412
+                    ? ([412, xmlError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")] as const)
+                    : ([500, xmlError("InternalError", "failure injected by the test proxy")] as const);
+            req.resume().once("end", () => finish(answer[0], answer[1], true));
             return;
         }
         if (info.operation === "AbortMultipartUpload" && faults.failAbort) {
