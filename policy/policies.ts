@@ -30,7 +30,9 @@ export const BACKUP_STORAGE_COMPONENT = "hotelgenius:ops:BackupStorage";
 export const REQUIRED_TAGS = ["project", "stack", "owner", "managed-by"];
 export const PRODUCTION_STACKS = ["prod"];
 /** Resources whose loss loses data: the buckets, the keys that decrypt them, and their lock settings. */
-export const DATA_RESOURCE_TYPES = [BUCKET, "aws:kms/key:Key", OBJECT_LOCK];
+/** The Neon project (stacks/neon/resources.ts) holds the database and its history, the first copy of the backups. */
+export const NEON_PROJECT = "pulumi-nodejs:dynamic/neon:Project";
+export const DATA_RESOURCE_TYPES = [BUCKET, "aws:kms/key:Key", OBJECT_LOCK, NEON_PROJECT];
 
 /**
  * AWS types that accept tags, among those this project uses or is about to use. A type missing here
