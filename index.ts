@@ -13,6 +13,8 @@ import { backupStorageArgs } from "./stacks/storage/args.js";
 import { logDrainsArgs } from "./stacks/logDrains/args.js";
 import { alertsArgs } from "./stacks/alerts/args.js";
 import { monitoringArgs } from "./stacks/sentry/args.js";
+import { NeonDatabase } from "./stacks/neon/component.js";
+import { neonDatabaseArgs } from "./stacks/neon/args.js";
 
 const settings = loadSettings();
 // Every region with tampering rules or a topic: the primary, the replica's, and us-east-1 (IAM's events and the uptime topic).
@@ -20,8 +22,12 @@ const accountRegions = [settings.region, ...(settings.storage.offSiteReplica ? [
 const account = checkedAccount(accountCheckPlan(accountRegions, settings.storage.breakGlassRoleArn));
 const providers = createProviders(settings, account);
 
+// Neon: the database's own history and the backup job's database access, when the stack manages its Neon project.
+const neonArgs = neonDatabaseArgs(settings);
+const neon = neonArgs === undefined ? undefined : new NeonDatabase("neon", neonArgs);
+
 const backups = new BackupStorage("backups", backupStorageArgs(settings, providers), { provider: providers.primary });
-const job = new BackupJob("backup-job", backupJobArgs(settings, backups), { provider: providers.primary });
+const job = new BackupJob("backup-job", backupJobArgs(settings, backups, neon), { provider: providers.primary });
 const logs = new LogDrains("logs", logDrainsArgs(settings, job.logGroupName), { provider: providers.primary });
 
 const monitoring = new Monitoring("monitoring", monitoringArgs(settings));
@@ -60,6 +66,10 @@ export const logForwarder = logs.forwarder;
 export const logForwarderAccessKeyId = logs.ingestAccessKeyId;
 export const logForwarderSecretAccessKey = logs.ingestSecretAccessKey;
 export const logMetrics = logs.logMetrics;
+
+export const neonProjectId = neon?.projectId;
+export const neonProductionBranchId = neon?.productionBranchId;
+export const neonHistoryRetentionSeconds = neon?.historyRetentionSeconds;
 
 export const sentryEnvironment = monitoring.environment;
 export const sentryServerDsn = monitoring.serverDsn;

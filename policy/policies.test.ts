@@ -256,7 +256,7 @@ describe("each rule fires on a resource that breaks it", () => {
         ]);
     });
 
-    it.each(["backups-bucket", "backups-key", "backups-object-lock"])("prod-data-protected: %s not protected in prod", (name) => {
+    it.each(["backups-bucket", "backups-key", "backups-object-lock", "neon-project"])("prod-data-protected: %s not protected in prod", (name) => {
         const unprotect = (resources: PlannedResource[]) => {
             named(resources, name).protect = false;
         };

@@ -29,9 +29,11 @@ export const BACKUP_STORAGE_COMPONENT = "hotelgenius:ops:BackupStorage";
 
 export const REQUIRED_TAGS = ["project", "stack", "owner", "managed-by"];
 export const PRODUCTION_STACKS = ["prod"];
+/** The Neon project (stacks/neon/resources.ts) holds the database and its history, the first copy of the backups. */
+export const NEON_PROJECT = "pulumi-nodejs:dynamic/neon:Project";
 /**
  * Resources whose loss loses data or weakens its protection: the buckets, every one of their
- * settings, the keys that decrypt them, and the repository of the image that takes the backups.
+ * settings, the keys that decrypt them, the repository of the image that takes the backups, and the Neon project.
  */
 export const DATA_RESOURCE_TYPES = [
     BUCKET,
@@ -45,6 +47,7 @@ export const DATA_RESOURCE_TYPES = [
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
     "aws:ecr/repository:Repository",
+    NEON_PROJECT,
 ];
 
 /**

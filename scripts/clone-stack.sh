@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Creates a non-production stack from another one (prod by default): the same settings, minus the
 # source's secrets and ESC environments, plus the non-production overrides of scripts/cloneStack.ts
-# (deletable data, GOVERNANCE lock of one day, shorter retention, its own alert recipients). Its own
-# database URL is asked for and stored as a secret; the source's is never copied.
+# (deletable data, GOVERNANCE lock of one day, shorter retention, its own alert recipients). When the
+# source manages a Neon project, the clone gets its own (docs/neon.md, Staging) and its own Neon API
+# key is asked for; otherwise its own database URL. Either is stored as a secret; the source's is never copied.
 set -euo pipefail
 
 usage="usage: scripts/clone-stack.sh NAME [--from prod] [--alert-email ADDRESS]... [--health-check-url URL]
   Creates stack NAME with \`pulumi stack init NAME --copy-config-from SOURCE\`, then rewrites
-  Pulumi.NAME.yaml through scripts/cloneStack.ts and asks for NAME's own database URL (Neon direct
-  endpoint of NAME's branch), read without echo; CLONE_DATABASE_URL in the environment answers it.
+  Pulumi.NAME.yaml through scripts/cloneStack.ts and asks, read without echo, for NAME's own Neon API
+  key when SOURCE manages a Neon project (CLONE_NEON_API_KEY answers it; NAME's project is created by
+  its first \`pulumi up\` and loaded by scripts/neon-refresh.sh), else for NAME's own database URL
+  (CLONE_DATABASE_URL answers it).
   Refuses a NAME that already exists. Needs the Pulumi CLI, logged in, able to decrypt SOURCE.
   Alert recipients: --alert-email (repeatable), else asked for; never the source's.
   The clone's app health URL (its uptime check): --health-check-url, else asked for."
@@ -55,19 +58,31 @@ fi
 if [[ -z "$health_url" ]]; then
     read -r -p "Health URL of $name's app (https://...; not $from's): " health_url
 fi
-database_url="${CLONE_DATABASE_URL:-}"
-if [[ -z "$database_url" ]]; then
-    read -r -s -p "Database URL for $name (postgresql://...; its own database, never $from's): " database_url
+# A source that manages its Neon project hands the clone a project of its own: what the clone needs is a key, not a URL.
+if grep -Eq "^  ($project:)?neonProjectName: *[^ ]" "Pulumi.$from.yaml" 2>/dev/null; then
+    secret_key="$project:neonApiKey" secret_what="Neon API key" secret_value="${CLONE_NEON_API_KEY:-}"
+    prompt="Neon API key for $name (a key of $name's own Neon project or organization, never $from's): "
+else
+    secret_key="$project:databaseUrl" secret_what="database URL" secret_value="${CLONE_DATABASE_URL:-}"
+    prompt="Database URL for $name (postgresql://...; its own database, never $from's): "
+fi
+if [[ -z "$secret_value" ]]; then
+    read -r -s -p "$prompt" secret_value
     echo >&2
 fi
-if [[ -z "$database_url" ]]; then echo "no database URL given for $name" >&2; exit 2; fi
-# The source's URL, when readable, must not be the clone's: same host and database is the same data.
-source_url="$(pulumi config get --stack "$from" "$project:databaseUrl" 2>/dev/null || true)"
-if [[ -n "$source_url" ]] && SOURCE_URL="$source_url" CLONE_URL="$database_url" node -e '
+if [[ -z "$secret_value" ]]; then echo "no $secret_what given for $name" >&2; exit 2; fi
+# The source's value, when readable, must not be the clone's: the same key acts on the source's Neon project;
+# the same host and database is the same data.
+source_value="$(pulumi config get --stack "$from" "$secret_key" 2>/dev/null || true)"
+if [[ -n "$source_value" ]] && SOURCE_VALUE="$source_value" CLONE_VALUE="$secret_value" node -e '
 const key = (text) => { try { const url = new URL(text); return url.hostname.toLowerCase() + url.pathname; } catch { return text; } };
-process.exit(key(process.env.SOURCE_URL) === key(process.env.CLONE_URL) ? 0 : 1);
+process.exit(key(process.env.SOURCE_VALUE) === key(process.env.CLONE_VALUE) ? 0 : 1);
 '; then
-    echo "the database URL given for $name points at $from's database (same host and database): refusing" >&2
+    if [[ "$secret_what" == "database URL" ]]; then
+        echo "the database URL given for $name points at $from's database (same host and database): refusing" >&2
+    else
+        echo "the Neon API key given for $name is $from's: it would let $name act on $from's project; refusing" >&2
+    fi
     exit 3
 fi
 
@@ -82,19 +97,24 @@ npx --no-install tsx scripts/cloneStack.ts --file "$scratch" --stack "$name" --f
 
 pulumi stack init "$name" --copy-config-from "$from" --no-select
 summary="$(npx --no-install tsx scripts/cloneStack.ts --file "Pulumi.$name.yaml" --stack "$name" --from "$from" "${clone_args[@]}" --json)"
-printf '%s' "$database_url" | pulumi config set --stack "$name" --secret "$project:databaseUrl"
+printf '%s' "$secret_value" | pulumi config set --stack "$name" --secret "$secret_key"
 
-others="$(SUMMARY="$summary" node -e '
+others="$(SUMMARY="$summary" KEY="$secret_key" node -e '
 const { secretsToSet } = JSON.parse(process.env.SUMMARY);
-console.log(secretsToSet.filter((key) => key !== "hotelgenius-ops:databaseUrl").join(" "));
+console.log(secretsToSet.filter((key) => key !== process.env.KEY).join(" "));
 ')"
+if [[ "$secret_what" == "database URL" ]]; then
+    seed="scripts/seed-staging-data.sh --from s3://<$from backupBucketName>/postgres --database-url <$name database URL> --scratch-url <trusted server>"
+else
+    seed="scripts/neon-refresh.sh --from $from --to $name   # $name's Neon project, loaded with $from's data anonymized on a private branch"
+fi
 cat <<NEXT
-Created stack $name from $from (settings: Pulumi.$name.yaml; its database URL is stored as a secret).
+Created stack $name from $from (settings: Pulumi.$name.yaml; its $secret_what is stored as a secret).
 ${others:+Also set these secrets for $name (they were not copied): $others
 }Next:
   npm run plan -- --stack $name                 # offline: what $name would create
   scripts/preview.sh $name                      # real preview with the policy pack (needs AWS credentials)
   pulumi up --stack $name
-  scripts/seed-staging-data.sh --from s3://<$from backupBucketName>/postgres --database-url <$name database URL> --scratch-url <trusted server>
+  $seed
   git add Pulumi.$name.yaml && git commit       # the settings file holds no plain secret
 NEXT

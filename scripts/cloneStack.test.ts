@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { cloneStackFile, NON_PRODUCTION_OVERRIDES } from "./cloneStack.js";
 import type { Plan } from "./offlinePlan/planFormat.js";
 import { planViolations } from "./offlinePlan/policyCheck.js";
@@ -20,6 +20,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 // Fake URLs on reserved names: never real credentials.
 const PROD_URL = "postgresql://backup:prod-not-a-password@ep-prod.eu-central-1.aws.neon.example.invalid/hotelgenius?sslmode=require";
 const CLONE_URL = "postgresql://backup:qa-not-a-password@ep-qa.eu-central-1.aws.neon.example.invalid/hotelgenius?sslmode=require";
+const PROD_NEON_KEY = "napi_prod_not_a_real_key_000000";
+const CLONE_NEON_KEY = "napi_qa_not_a_real_key_0000000";
 
 /** Physical names that are unique per account (or globally, for buckets): scoped names (inline role policies) left out. */
 function physicalNames(plan: Plan): string[] {
@@ -55,15 +57,29 @@ describe("cloneStackFile", () => {
         const source = `encryptionsalt: v1:clone-salt\nsecretsprovider: awskms://alias/qa\n${PROD_FILE}${secrets}`;
         const result = cloneStackFile(source, options);
         expect(result.text).not.toMatch(/secure:|ciphertext|hotelgenius\/prod|environment:/);
-        expect(result.secretsToSet.sort()).toEqual(["custom:nested", "hotelgenius-ops:databaseUrl", "hotelgenius-ops:scratchDatabaseUrl", "sentry:token"]);
+        expect(result.secretsToSet.sort()).toEqual(["custom:nested", "hotelgenius-ops:databaseUrl", "hotelgenius-ops:neonApiKey", "sentry:token"]);
         expect(result.droppedEnvironments).toEqual(["hotelgenius/prod"]);
         const document = parse(result.text);
         expect(document.encryptionsalt).toBe("v1:clone-salt");
         expect(document.secretsprovider).toBe("awskms://alias/qa");
     });
 
-    it("lists the database URL to set even when the source takes it from ESC (not in its file)", () => {
-        expect(cloneStackFile(PROD_FILE, options).secretsToSet).toEqual(["hotelgenius-ops:databaseUrl", "hotelgenius-ops:scratchDatabaseUrl"]);
+    it("lists the Neon API key to set even when the source takes it from ESC (not in its file)", () => {
+        expect(cloneStackFile(PROD_FILE, options).secretsToSet).toEqual(["hotelgenius-ops:neonApiKey"]);
+    });
+
+    it("gives the clone its own Neon project, named after it, and never adopts the source's", () => {
+        const config = parse(cloneStackFile(PROD_FILE, options).text).config;
+        expect(parse(PROD_FILE).config["hotelgenius-ops:neonProjectId"]).toBeDefined();
+        expect(config["hotelgenius-ops:neonProjectName"]).toBe(`hotelgenius-${options.stack}`);
+        expect(config).not.toHaveProperty("hotelgenius-ops:neonProjectId");
+    });
+
+    it("asks for the database URLs of a source that is not on Neon", () => {
+        const document = parse(PROD_FILE);
+        delete document.config["hotelgenius-ops:neonProjectName"];
+        delete document.config["hotelgenius-ops:neonProjectId"];
+        expect(cloneStackFile(stringify(document), options).secretsToSet).toEqual(["hotelgenius-ops:databaseUrl", "hotelgenius-ops:scratchDatabaseUrl"]);
     });
 
     it("refuses bad options, all at once, naming each", () => {
@@ -101,11 +117,7 @@ describe("a clone of prod, planned offline", () => {
             alertEmails: ["qa-alerts@hotelgenius.example"],
             healthCheckUrl: "https://qa.hotelgenius.eu/health",
         });
-        writeFileSync(
-            file,
-            `${text}  hotelgenius-ops:databaseUrl:\n    secure: v1:qa-ciphertext\n  hotelgenius-ops:scratchDatabaseUrl:\n    secure: ` +
-                `v1:qa-scratch-ciphertext\n`,
-        );
+        writeFileSync(file, `${text}  hotelgenius-ops:neonApiKey:\n    secure: v1:qa-ciphertext\n`);
         const { stdout } = await promisify(execFile)(
             process.execPath,
             ["--import", "tsx", "scripts/offlinePlan/plan.ts", "--stack", "qa", "--config-file", file, "--json"],
@@ -125,6 +137,18 @@ describe("a clone of prod, planned offline", () => {
         expect(clone.every((name) => name.includes("qa"))).toBe(true);
     });
 
+    it("creates its own Neon project with a day of history, never adopting prod's", () => {
+        const project = plan.resources.find((resource) => resource.name === "neon-project");
+        expect(project?.inputs).toEqual({
+            __provider: "[dynamic provider code]",
+            name: "hotelgenius-qa",
+            regionId: "aws-eu-central-1",
+            pgVersion: 17,
+            historyRetentionSeconds: 86_400,
+        });
+        expect(project?.protect).toBe(false);
+    });
+
     it("passes the policy pack, with nothing protected and the lighter lock", () => {
         expect(planViolations(plan)).toEqual([]);
         expect(plan.resources.filter((resource) => resource.protect)).toEqual([]);
@@ -132,7 +156,7 @@ describe("a clone of prod, planned offline", () => {
         expect(lock?.inputs["rule"]).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 1 } });
     });
 
-    it("cannot plan without its own database URL: prod's is not inherited through ESC", async () => {
+    it("cannot plan without its own Neon API key: prod's is not inherited through ESC", async () => {
         const file = path.join(scratch, "Pulumi.nourl.yaml");
         writeFileSync(
             file,
@@ -154,7 +178,7 @@ describe("a clone of prod, planned offline", () => {
             (error: { code: number; stderr: string }) => error,
         );
         expect(result.code).toBe(3);
-        expect(result.stderr).toContain("hotelgenius-ops:databaseUrl");
+        expect(result.stderr).toContain("hotelgenius-ops:neonApiKey: not set; required with neonProjectName");
     });
 });
 
@@ -165,7 +189,7 @@ echo "$*" >> "$FAKE_DIR/calls.log"
 case "$1 $2" in
     "stack ls") echo "$FAKE_STACKS" ;;
     "whoami --verbose") echo "Backend URL: file://fake-backend" ;;
-    "config get") echo "$FAKE_SOURCE_DATABASE_URL" ;;
+    "config get") echo "$FAKE_SOURCE_SECRET" ;;
     "stack init")
         name="$3"; from="$5"
         { echo "encryptionsalt: v1:fake-salt"; cat "Pulumi.$from.yaml"; } > "Pulumi.$name.yaml" ;;
@@ -206,8 +230,8 @@ describe("scripts/clone-stack.sh", () => {
                 HOME: process.env["HOME"] ?? scratch,
                 FAKE_DIR: fakeDir,
                 FAKE_STACKS: JSON.stringify([{ name: "prod" }, { name: "staging" }]),
-                FAKE_SOURCE_DATABASE_URL: PROD_URL,
-                CLONE_DATABASE_URL: CLONE_URL,
+                FAKE_SOURCE_SECRET: PROD_NEON_KEY,
+                CLONE_NEON_API_KEY: CLONE_NEON_KEY,
                 ...env,
             },
         });
@@ -215,24 +239,45 @@ describe("scripts/clone-stack.sh", () => {
         return { ...result, calls };
     };
 
-    it("creates the stack from prod, rewrites its settings, stores its own database URL as a secret, and prints the next steps", () => {
+    it("creates the stack from prod, rewrites its settings, stores its own Neon API key as a secret, and prints the next steps", () => {
         const result = clone(["qa", "--alert-email", "qa-alerts@hotelgenius.example", "--health-check-url", "https://qa.hotelgenius.eu/health"]);
         expect(result.stderr).toBe("");
         expect(result.status).toBe(0);
         expect(result.calls).toEqual([
             "stack ls --json",
-            "config get --stack prod hotelgenius-ops:databaseUrl",
+            "config get --stack prod hotelgenius-ops:neonApiKey",
             "stack init qa --copy-config-from prod --no-select",
-            "config set --stack qa --secret hotelgenius-ops:databaseUrl",
+            "config set --stack qa --secret hotelgenius-ops:neonApiKey",
         ]);
-        expect(readFileSync(path.join(fakeDir, "secret-value"), "utf8")).toBe(CLONE_URL);
+        expect(readFileSync(path.join(fakeDir, "secret-value"), "utf8")).toBe(CLONE_NEON_KEY);
         const file = readFileSync(path.join(repo, "Pulumi.qa.yaml"), "utf8");
         expect(file).not.toContain("hotelgenius/prod");
-        expect(file).not.toContain("not-a-password");
-        expect(parse(file).config["hotelgenius-ops:databaseUrl"]).toEqual({ secure: "v1:fake-ciphertext" });
+        const config = parse(file).config;
+        expect(config["hotelgenius-ops:neonApiKey"]).toEqual({ secure: "v1:fake-ciphertext" });
+        expect(config["hotelgenius-ops:neonProjectName"]).toBe("hotelgenius-qa");
+        expect(config).not.toHaveProperty("hotelgenius-ops:neonProjectId");
         expect(result.stdout).toContain("npm run plan -- --stack qa");
         expect(result.stdout).toContain("scripts/preview.sh qa");
-        expect(result.stdout).not.toContain(CLONE_URL);
+        expect(result.stdout).toContain("scripts/neon-refresh.sh --from prod --to qa");
+        expect(result.stdout).not.toContain(CLONE_NEON_KEY);
+    });
+
+    it("asks a source that is not on Neon for the clone's own database URL instead", () => {
+        const document = parse(readFileSync(path.join(repo, "Pulumi.prod.yaml"), "utf8"));
+        delete document.config["hotelgenius-ops:neonProjectName"];
+        delete document.config["hotelgenius-ops:neonProjectId"];
+        writeFileSync(path.join(repo, "Pulumi.legacy.yaml"), stringify(document));
+        const args = ["urlclone", "--from", "legacy", "--alert-email", "a@hotelgenius.example", "--health-check-url", "https://u.hotelgenius.eu/health"];
+        const env = { FAKE_STACKS: JSON.stringify([{ name: "legacy" }]), FAKE_SOURCE_SECRET: PROD_URL, CLONE_DATABASE_URL: CLONE_URL };
+        const result = clone(args, env);
+        expect(result.stderr).toBe("");
+        expect(result.calls).toContain("config set --stack urlclone --secret hotelgenius-ops:databaseUrl");
+        expect(readFileSync(path.join(fakeDir, "secret-value"), "utf8")).toBe(CLONE_URL);
+        const samePlace = clone(["urlclone2", ...args.slice(1)], { ...env, CLONE_DATABASE_URL: PROD_URL.replace("prod-not-a-password", "other") });
+        expect(samePlace.status).toBe(3);
+        expect(samePlace.stderr).toContain("points at legacy's database");
+        expect(samePlace.stderr).not.toContain("other");
+        expect(samePlace.calls.filter((call) => call.startsWith("stack init"))).toEqual([]);
     });
 
     it("refuses a stack that already exists, as a file or in the backend, before creating anything", () => {
@@ -256,14 +301,13 @@ describe("scripts/clone-stack.sh", () => {
         expect(result.calls).toEqual([]);
     });
 
-    it("refuses prod's database (same host and database, whatever the password)", () => {
-        const samePlace = PROD_URL.replace("prod-not-a-password", "other");
+    it("refuses prod's Neon API key, without printing it", () => {
         const result = clone(["demo2", "--alert-email", "a@hotelgenius.example", "--health-check-url", "https://demo2.hotelgenius.eu/health"], {
-            CLONE_DATABASE_URL: samePlace,
+            CLONE_NEON_API_KEY: PROD_NEON_KEY,
         });
         expect(result.status).toBe(3);
-        expect(result.stderr).toContain("points at prod's database");
-        expect(result.stderr).not.toContain("other");
+        expect(result.stderr).toContain("the Neon API key given for demo2 is prod's");
+        expect(result.stderr).not.toContain(PROD_NEON_KEY);
         expect(result.calls.filter((call) => call.startsWith("stack init"))).toEqual([]);
     });
 

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isScalar, parseDocument, type YAMLMap } from "yaml";
-import { SETTINGS } from "../stacks/settings/registry.js";
+import { requiredSecretKeys, SETTINGS } from "../stacks/settings/registry.js";
 import { checkEmail, checkHttpsUrl } from "../stacks/settings/checks.js";
 import { PROJECT } from "./offlinePlan/mockRuntime.js";
 
@@ -54,6 +54,13 @@ export const NON_PRODUCTION_OVERRIDES: readonly Override[] = [
         why: "Shorter retention: the clone's dumps hold anonymized data and are rebuilt at will; three months covers restore drills of older dumps.",
     },
     { setting: "noncurrentExpirationDays", value: 7, why: "Deleted or overwritten clone dumps need no month of recovery." },
+    {
+        setting: "neonHistoryRetentionHours",
+        value: 24,
+        why:
+            "A day of Neon history: the clone's database is an anonymized copy reloaded at will (docs/neon.md, Staging), and its history never held " +
+            "prod's data.",
+    },
 ];
 
 export interface CloneOptions {
@@ -124,11 +131,14 @@ export function cloneStackFile(sourceText: string, options: CloneOptions): Clone
         if (declaredSecret || holdsSecret(value)) secretsToSet.push(key.includes(":") ? key : `${PROJECT}:${key}`);
         else config[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
     }
+    // Neon: the clone gets its own project, named after it, and never adopts the source's: its
+    // `pulumi destroy` would delete the project it adopted (docs/neon.md, Staging).
+    const neonName = config[`${PROJECT}:neonProjectName`];
+    if (typeof neonName === "string" && neonName !== "") config[`${PROJECT}:neonProjectName`] = `${neonName}-${options.stack}`;
+    delete config[`${PROJECT}:neonProjectId`];
     // Secrets the source takes from its ESC environment are not in its file; the clone needs its own all the same.
-    for (const [name, setting] of Object.entries(SETTINGS)) {
-        const key = `${PROJECT}:${name}`;
-        if (setting.secret && !setting.optional && setting.default === undefined && !secretsToSet.includes(key)) secretsToSet.push(key);
-    }
+    const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    for (const key of requiredSecretKeys(PROJECT, raw)) if (!secretsToSet.includes(key)) secretsToSet.push(key);
     config[`${PROJECT}:alertEmails`] = options.alertEmails;
     // The clone's own app: its health URL, and the environment its NODE_ENV / Vite mode reports to Sentry.
     config[`${PROJECT}:healthCheckUrl`] = options.healthCheckUrl;

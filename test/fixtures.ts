@@ -66,12 +66,13 @@ function jobSettings(stack: string, schedule: BackupSchedule): BackupJobSettings
     };
 }
 
-function build(base: Omit<Settings, "databaseUrl" | "job">, schedule: BackupSchedule, overrides: SettingsOverrides): Settings {
+function build(base: Omit<Settings, "databaseUrl" | "job" | "neon">, schedule: BackupSchedule, overrides: SettingsOverrides): Settings {
     const { storage, job, logDrains, monitoring, alerts, ...rest } = overrides;
     return {
         ...base,
         // A syntactically real URL with an obviously fake host and password; never a real credential.
         databaseUrl: pulumi.secret(`postgres://backup:not-a-password@db.${base.stack}.example.invalid:5432/hotelgenius?sslmode=require`),
+        neon: undefined,
         ...rest,
         storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
         job: { ...jobSettings(base.stack, schedule), ...job },

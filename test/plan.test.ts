@@ -57,15 +57,12 @@ async function npmPlan(args: string[]): Promise<PlanResult> {
     }
 }
 
-/** Prod's settings file as a local or s3:// backend needs it: no ESC `environment:`, the database URL (if any) stored in the file. */
-function prodWithoutEsc(databaseUrl: { secure: string } | undefined): string {
+/** Prod's settings file as a local or s3:// backend needs it: no ESC `environment:`, the Neon API key (if any) stored in the file. */
+function prodWithoutEsc(neonApiKey: { secure: string } | undefined): string {
     const document = parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
     delete document.environment;
-    if (databaseUrl !== undefined) {
-        document.config["hotelgenius-ops:databaseUrl"] = databaseUrl;
-        document.config["hotelgenius-ops:scratchDatabaseUrl"] = databaseUrl;
-    }
-    const file = path.join(scratch, `Pulumi.prod-without-esc-${databaseUrl === undefined ? "no-secret" : "secret"}.yaml`);
+    if (neonApiKey !== undefined) document.config["hotelgenius-ops:neonApiKey"] = neonApiKey;
+    const file = path.join(scratch, `Pulumi.prod-without-esc-${neonApiKey === undefined ? "no-secret" : "secret"}.yaml`);
     writeFileSync(file, stringify(document));
     return file;
 }
@@ -92,7 +89,7 @@ function prodWithBadSettings(): string {
         "hotelgenius-ops:retentionDays": 30,
         "hotelgenius-ops:logServiceEndpoint": "http://intake.example/v1",
         "hotelgenius-ops:logRetentionDays": 45,
-        "hotelgenius-ops:databaseUrl": { secure: "" },
+        "hotelgenius-ops:neonApiKey": { secure: "" },
     });
 }
 
@@ -423,7 +420,9 @@ describe.concurrent("plan command line", () => {
         const result = await plan(["--stack", "prod", "--config-file", prodWithoutEsc(undefined)]);
         expect(result.code).toBe(3);
         expect(result.stdout).toBe("");
-        expect(result.stderr).toContain("hotelgenius-ops:databaseUrl: not set; required secret: set it with `pulumi config set --secret databaseUrl <value>`");
+        expect(result.stderr).toContain(
+            "hotelgenius-ops:neonApiKey: not set; required with neonProjectName: set it with `pulumi config set --secret neonApiKey <value>`",
+        );
     });
 
     it("refuses bad alert settings, each by key, value and what is allowed", async () => {
@@ -478,10 +477,10 @@ describe.concurrent("plan command line", () => {
         expect(result.stderr).toContain(`${file}: invalid YAML`);
     });
 
-    it("refuses an empty required secret without echoing secrets", async () => {
+    it("refuses an empty secret the stack needs (the Neon API key), as not set", async () => {
         const result = await plan(["--stack", "prod", "--config-file", prodWithBadSettings(), "--json"]);
         expect(result.code).toBe(3);
-        expect(result.stderr).toContain("hotelgenius-ops:databaseUrl: [secret]; must not be empty");
+        expect(result.stderr).toContain("hotelgenius-ops:neonApiKey: not set; required with neonProjectName");
     });
 });
 

@@ -17,7 +17,9 @@ const STACKS = ["prod", "staging"] as const;
  * What staging changes from prod: the overrides of every non-production clone, and its own app's
  * health URL and Sentry environment; each needs a comment saying why in Pulumi.staging.yaml.
  */
-const STAGING_OVERRIDES = [...NON_PRODUCTION_OVERRIDES.map((override) => override.setting), "healthCheckUrl", "sentryEnvironment"];
+const STAGING_OVERRIDES = [...NON_PRODUCTION_OVERRIDES.map((override) => override.setting), "healthCheckUrl", "sentryEnvironment", "neonProjectName"];
+/** Prod's settings a clone never copies: staging creates its own Neon project instead of adopting prod's. */
+const STAGING_DROPPED = ["neonProjectId"];
 
 const projectFile = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
     name: string;
@@ -63,11 +65,14 @@ describe("stack files", () => {
         expect(settings.storage.replicaRegion).toBe("eu-central-1");
     });
 
-    it.each(STACKS)("Pulumi.%s.yaml takes the database URL from its own ESC environment, never as plain text", (stack) => {
+    it.each(STACKS)("Pulumi.%s.yaml derives the database URLs from its Neon project, whose API key comes from its own ESC environment", (stack) => {
         const file = readStackFile(stackPath(stack), PROJECT);
         expect(file.environments).toEqual([`hotelgenius/${stack}`]);
-        expect(file.values[`${PROJECT}:databaseUrl`]).toBe(OFFLINE_SECRET);
-        expect(file.secretKeys.has(`${PROJECT}:databaseUrl`)).toBe(true);
+        expect(file.values[`${PROJECT}:neonProjectName`]).toBe(stack === "prod" ? "hotelgenius" : "hotelgenius-staging");
+        expect(file.values[`${PROJECT}:neonApiKey`]).toBe(OFFLINE_SECRET);
+        expect(file.secretKeys.has(`${PROJECT}:neonApiKey`)).toBe(true);
+        expect(file.values).not.toHaveProperty(`${PROJECT}:databaseUrl`);
+        expect(file.values).not.toHaveProperty(`${PROJECT}:scratchDatabaseUrl`);
         expect(readFileSync(stackPath(stack), "utf8")).not.toMatch(/postgres(ql)?:\/\/\w+:[^@\s]+@/);
     });
 
@@ -88,7 +93,7 @@ describe("stack files", () => {
         const staging = effective("staging");
         const keys = new Set([...prod.keys(), ...staging.keys()]);
         const differing = [...keys].filter((key) => prod.get(key) !== staging.get(key));
-        expect(differing.sort()).toEqual(STAGING_OVERRIDES.map((name) => `${PROJECT}:${name}`).sort());
+        expect(differing.sort()).toEqual([...STAGING_OVERRIDES, ...STAGING_DROPPED].map((name) => `${PROJECT}:${name}`).sort());
     });
 
     it("staging explains each override in a comment right above it", () => {

@@ -15,7 +15,7 @@ const ROOT = path.resolve(__dirname, "..");
 const RUNBOOK_DIR = path.join(ROOT, "runbooks");
 const PROJECT = "hotelgenius-ops";
 /** Procedures the alert runbooks lead to; no alert links to them directly. */
-const PROCEDURES = ["restore-database"];
+const PROCEDURES = ["neon-point-in-time-recovery", "restore-database"];
 const SECTIONS = ["## Summary", "## Impact and severity", "## Is it real?", "## First three actions", "## Likely causes", "## Verify recovery", "## Follow-up"];
 
 /** Where each kind of alert keeps its text, and how long that text may be. */

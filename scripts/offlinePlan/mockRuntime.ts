@@ -137,6 +137,19 @@ function typeSpecificState(type: string, name: string, inputs: Record<string, an
             return { arn: `arn:aws:cloudtrail:${at}:trail/${physical}` };
         case "aws:ec2/securityGroup:SecurityGroup":
             return { id: `sg-${name}` };
+        // The Neon dynamic resources (stacks/neon/resources.ts): ids and hosts shaped like Neon's, in the project's region.
+        case "pulumi-nodejs:dynamic/neon:Project":
+            return { projectId: `mock-project-${name}`, defaultBranchId: `br-mock-default-${name}` };
+        case "pulumi-nodejs:dynamic/neon:Branch": {
+            const branchId = inputs["adoptDefault"] ? `br-mock-default-${name}` : `br-mock-${name}`;
+            return { branchId, endpointId: `ep-mock-${name}`, host: `ep-mock-${name}.eu-central-1.aws.neon.tech` };
+        }
+        case "pulumi-nodejs:dynamic/neon:Role":
+        case "pulumi-nodejs:dynamic/neon:BackupRole":
+            return {
+                password: "mock-password",
+                connectionUrl: `postgresql://${inputs["name"]}:mock-password@${inputs["host"]}/${inputs["database"]}?sslmode=require`,
+            };
         case "docker-build:index:Image":
             // A stand-in digest that changes with the image's tag, as a real build's would with its content.
             return {

@@ -49,14 +49,21 @@ function sortKeys(value: unknown): unknown {
     return value;
 }
 
+/**
+ * A dynamic resource's `__provider` input is its provider's serialized code (kilobytes, stored in the
+ * state); the plan shows a marker instead. stacks/neon/component.test.ts checks what that code holds.
+ */
+export const DYNAMIC_PROVIDER_CODE = "[dynamic provider code]";
+
 function plannedResource(resource: RecordedResource, byUrn: Map<string, RecordedResource>): PlannedResource {
     const parent = resource.parent ? byUrn.get(resource.parent) : undefined;
+    const inputs = "__provider" in resource.inputs ? { ...resource.inputs, __provider: DYNAMIC_PROVIDER_CODE } : resource.inputs;
     const planned: PlannedResource = {
         type: resource.type,
         name: resource.name,
         protect: resource.protect,
         retainOnDelete: resource.retainOnDelete,
-        inputs: sortKeys(resource.inputs) as Record<string, unknown>,
+        inputs: sortKeys(inputs) as Record<string, unknown>,
     };
     if (parent && parent.type !== STACK_TYPE) planned.component = parent.name;
     // A provider reference is "<provider urn>::<provider id>": the logical name sits before the id.

@@ -57,7 +57,7 @@ export function parseStackFile(text: string, path: string, project: string): Sta
         if (flat.secret) secretKeys.add(key);
     }
     if (environments.length > 0) {
-        for (const key of requiredSecretKeys(project)) {
+        for (const key of requiredSecretKeys(project, values)) {
             if (!(key in values)) {
                 values[key] = OFFLINE_SECRET;
                 secretKeys.add(key);

@@ -60,6 +60,8 @@ export interface BackupJobArgs {
     settings: BackupJobSettings;
     /** The database to back up; stored in Secrets Manager, never in the task definition. */
     databaseUrl: pulumi.Input<string>;
+    /** The restore drill's scratch server (a database whose role may CREATEDB); stored like the database URL. */
+    scratchDatabaseUrl: pulumi.Input<string>;
     /** The backups' name (the database named in databaseUrl): the backup writes it, the drill verifies its newest backup. */
     backupName: string;
     /**
@@ -165,7 +167,7 @@ export class BackupJob extends pulumi.ComponentResource {
         const scratchUrlArn = secret(
             "scratch-database-url",
             `URL of the scratch server the ${args.stack} restore drill restores into`,
-            settings.scratchDatabaseUrl,
+            args.scratchDatabaseUrl,
         );
         const sentryDsnArn =
             args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);

@@ -42,11 +42,15 @@ export const backupJobArea = defineArea({
         }),
         databaseUrl: text({
             secret: true,
+            // Required unless neonProjectName derives it (stacks/neon/settings.ts checks which).
+            optional: true,
             check: checkDatabaseUrl,
-            allowed: "a `postgres://` or `postgresql://` URL with host and database, on Neon's direct endpoint (not a `-pooler` host); must be a secret",
+            allowed:
+                "a `postgres://` or `postgresql://` URL with host and database, on Neon's direct endpoint (not a `-pooler` host); must be a secret; " +
+                "unset while `neonProjectName` is set",
             description:
                 "postgres:// URL of the database to back up, on its direct (not -pooler) endpoint; from the stack's ESC environment or `pulumi config set " +
-                "--secret`.",
+                "--secret`; unset when neonProjectName derives it.",
             why: "What the backup job dumps. pg_dump's session settings break a transaction-mode PgBouncer, so the pooled endpoint is refused.",
         }),
         restoreDrillSchedule: text({
@@ -60,12 +64,15 @@ export const backupJobArea = defineArea({
         }),
         scratchDatabaseUrl: text({
             secret: true,
+            optional: true,
             check: checkDatabaseUrl,
             allowed:
                 "a `postgres://` URL of an existing database on another server than `databaseUrl`, whose role may CREATEDB; must be a secret. The offline " +
-                "plan cannot decrypt secrets, so it cannot compare the two servers: `pulumi preview` does",
+                "plan cannot decrypt secrets, so it cannot compare the two servers: `pulumi preview` does. Unset while `neonProjectName` is set (the " +
+                "drill's own Neon branch)",
             description:
-                "postgres:// URL of a database on a scratch server (not the production one) where the weekly drill creates, fills and drops a database.",
+                "postgres:// URL of a database on a scratch server (not the production one) where the weekly drill creates, fills and drops a database; " +
+                "unset when neonProjectName derives it.",
             why:
                 "The drill proves every week that the latest backup restores and holds the row counts of its manifest. It needs its own server: on the " +
                 "production one it would copy guests' data next to the live database and load it.",
@@ -221,7 +228,8 @@ export interface BackupJobSettings {
     schedule: BackupSchedule;
     /** EventBridge Scheduler expression of the weekly restore drill, read in the backup schedule's time zone. */
     drillSchedule: string;
-    scratchDatabaseUrl: pulumi.Output<string>;
+    /** Undefined when the Neon project provides the scratch server (NeonDatabase.scratchDatabaseUrl). */
+    scratchDatabaseUrl: pulumi.Output<string> | undefined;
     /** Undefined: no Sentry check-ins. */
     sentryDsn: pulumi.Output<string> | undefined;
     checkinMarginMinutes: number;
@@ -244,7 +252,7 @@ export function backupJobSettings(values: Values<typeof backupJobArea.settings>)
     return {
         schedule: backupSchedule(values.backupSchedule, values.backupScheduleTimezone),
         drillSchedule: values.restoreDrillSchedule,
-        scratchDatabaseUrl: pulumi.secret(values.scratchDatabaseUrl),
+        scratchDatabaseUrl: values.scratchDatabaseUrl === undefined ? undefined : pulumi.secret(values.scratchDatabaseUrl),
         sentryDsn: values.backupSentryDsn === undefined ? undefined : pulumi.secret(values.backupSentryDsn),
         checkinMarginMinutes: values.backupCheckinMarginMinutes,
         maxRuntimeMinutes: values.jobMaxRuntimeMinutes,

@@ -319,7 +319,7 @@ describe("LogDrains argument checks", () => {
     });
 
     it("refuses a plain-HTTP log service and app groups whose resource names would collide", () => {
-        const bad = args({ appLogGroups: ["/app/web", "/app-web"], logService: { endpoint: "http://intake.example/v1", accessKey: settings.databaseUrl } });
+        const bad = args({ appLogGroups: ["/app/web", "/app-web"], logService: { endpoint: "http://intake.example/v1", accessKey: settings.databaseUrl! } });
         expect(() => new LogDrains("bad", bad)).toThrow(
             [
                 "  - logDrains.logService.endpoint must use https:// (Firehose delivers only over TLS); got http://",

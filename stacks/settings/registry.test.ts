@@ -83,16 +83,7 @@ describe("parseSettings: valid settings", () => {
     });
 
     it("the defaults alone, plus the required settings, form valid prod settings", () => {
-        expect(REQUIRED_SETTINGS).toEqual([
-            "alertEmails",
-            "breakGlassRoleArn",
-            "databaseUrl",
-            "scratchDatabaseUrl",
-            "sentryOrganization",
-            "runbookBaseUrl",
-            "pagerEndpoint",
-            "healthCheckUrl",
-        ]);
+        expect(REQUIRED_SETTINGS).toEqual(["alertEmails", "breakGlassRoleArn", "sentryOrganization", "runbookBaseUrl", "pagerEndpoint", "healthCheckUrl"]);
         expect(() => parse()).not.toThrow();
     });
 
@@ -146,13 +137,13 @@ describe("parseSettings: valid settings", () => {
 
     it("wraps the database URL in a secret Output", async () => {
         const settings = parse();
-        expect(await pulumi.isSecret(settings.databaseUrl)).toBe(true);
-        expect(await outputValue(settings.databaseUrl)).toBe(DIRECT_URL);
+        expect(await pulumi.isSecret(settings.databaseUrl!)).toBe(true);
+        expect(await outputValue(settings.databaseUrl!)).toBe(DIRECT_URL);
     });
 
     it("accepts the offline placeholder for a secret without checking its format", async () => {
         const settings = parse({ [DB_KEY]: OFFLINE_SECRET });
-        expect(await outputValue(settings.databaseUrl)).toBe(OFFLINE_SECRET);
+        expect(await outputValue(settings.databaseUrl!)).toBe(OFFLINE_SECRET);
     });
 
     it("reads Pulumi.yaml's empty defaults of optional settings as unset, secret or not", () => {
@@ -345,8 +336,13 @@ describe("parseSettings: each bad input names the key, the value and what is all
         expectOnlyProblem({ [DB_KEY]: undefined }, DB_KEY, undefined, /required secret.*--secret/);
     });
 
-    it("empty required secret", () => {
-        expectOnlyProblem({ [DB_KEY]: "" }, DB_KEY, OFFLINE_SECRET, /must not be empty/);
+    it("empty database URL without a Neon project: read as unset, and required", () => {
+        expectOnlyProblem(
+            { [DB_KEY]: "" },
+            DB_KEY,
+            undefined,
+            /^required secret: set it with `pulumi config set --secret databaseUrl <value>`.*or set neonProjectName/,
+        );
     });
 
     it("secret given as plain text", () => {
@@ -377,8 +373,8 @@ describe("parseSettings: the backup job's settings", () => {
         const settings = parse({ [key("backupSentryDsn")]: "https://0123abcd@o0.ingest.de.sentry.io/42" }, [DB_KEY, SCRATCH_KEY, key("backupSentryDsn")]);
         expect(settings.job.schedule.crontab).toBe("0 2 * * *");
         expect(settings.job.drillSchedule).toBe("cron(0 5 ? * MON *)");
-        expect(await pulumi.isSecret(settings.job.scratchDatabaseUrl)).toBe(true);
-        expect(await outputValue(settings.job.scratchDatabaseUrl)).toBe(SCRATCH_URL);
+        expect(await pulumi.isSecret(settings.job.scratchDatabaseUrl!)).toBe(true);
+        expect(await outputValue(settings.job.scratchDatabaseUrl!)).toBe(SCRATCH_URL);
         expect(await pulumi.isSecret(settings.job.sentryDsn!)).toBe(true);
         expect(parse().job.sentryDsn).toBeUndefined();
         expect(parse().job.network).toBeUndefined();
@@ -622,7 +618,7 @@ describe("loadSettings", () => {
         expect(settings.stack).toBe("staging");
         expect(settings.alertEmails).toEqual(["ops@hotelgenius.example"]);
         expect(Object.isFrozen(settings.storage)).toBe(true);
-        expect(await pulumi.isSecret(settings.databaseUrl)).toBe(true);
+        expect(await pulumi.isSecret(settings.databaseUrl!)).toBe(true);
     });
 
     it("sees a secret the runtime was given as plain text", async () => {

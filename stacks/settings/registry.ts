@@ -7,6 +7,7 @@ import { backupJobArea, backupJobSettings, type BackupJobSettings } from "../bac
 import { backupStorageArea, backupStorageSettings, type BackupStorageSettings } from "../storage/settings.js";
 import { logDrainsArea, logDrainSettings, type LogDrainSettings } from "../logDrains/settings.js";
 import { monitoringArea, type MonitoringSettings } from "../sentry/settings.js";
+import { neonArea, neonSettings, type NeonSettings, requiredDatabaseSecrets } from "../neon/settings.js";
 import { coreArea } from "./core.js";
 import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, suggestion, type Values } from "./spec.js";
 import { checkDataRegion, type DataResidency } from "./checks.js";
@@ -15,7 +16,7 @@ import { checkDataRegion, type DataResidency } from "./checks.js";
 export type AnyArea = Area<Record<string, Setting<any>>>;
 
 /** In the order docs/settings.md lists them. */
-export const AREAS: readonly AnyArea[] = [coreArea, backupStorageArea, backupJobArea, logDrainsArea, monitoringArea, alertsArea];
+export const AREAS: readonly AnyArea[] = [coreArea, backupStorageArea, backupJobArea, neonArea, logDrainsArea, monitoringArea, alertsArea];
 
 /** Every project setting by name (names are unique across areas: a test checks it). */
 export const SETTINGS: Readonly<Record<string, Setting<unknown>>> = Object.fromEntries(AREAS.flatMap((area) => Object.entries(area.settings)));
@@ -39,8 +40,10 @@ export interface Settings {
     storage: BackupStorageSettings;
     monitoring: MonitoringSettings;
     alerts: AlertsSettings;
-    /** Connection string the backup job dumps from; always a secret. */
-    databaseUrl: pulumi.Output<string>;
+    /** Connection string the backup job dumps from; always a secret. Undefined when the Neon project provides it (`neon`). */
+    databaseUrl: pulumi.Output<string> | undefined;
+    /** The stack's Neon project; undefined when its database is not managed on Neon. */
+    neon: NeonSettings | undefined;
     logDrains: LogDrainSettings;
     /** The scheduled backup task: image, size, network, logs, restore drill, Sentry monitor. */
     job: BackupJobSettings;
@@ -93,7 +96,8 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         alertEmails: core.alertEmails,
         dataResidency: core.dataResidency,
         storage: backupStorageSettings(valuesOf(backupStorageArea, parsed)),
-        databaseUrl: pulumi.secret(job.databaseUrl),
+        databaseUrl: job.databaseUrl === undefined ? undefined : pulumi.secret(job.databaseUrl),
+        neon: neonSettings(valuesOf(neonArea, parsed)),
         logDrains: logDrainSettings(valuesOf(logDrainsArea, parsed), (value) => pulumi.secret(value)),
         monitoring: valuesOf(monitoringArea, parsed),
         alerts: valuesOf(alertsArea, parsed),
@@ -228,11 +232,16 @@ export function runtimeSettings(): ParseSettingsInput {
     return { project: pulumi.getProject(), stack: pulumi.getStack(), values, secretKeys };
 }
 
-/** Full keys of the settings a stack's Pulumi ESC environment must provide when it imports one. */
-export function requiredSecretKeys(project: string): string[] {
-    return Object.entries(SETTINGS)
+/**
+ * Full keys of the settings a stack's Pulumi ESC environment must provide when it imports one;
+ * `values` (the stack file's) decides which database secrets: Neon's API key or the job's URLs.
+ */
+export function requiredSecretKeys(project: string, values: Readonly<Record<string, string>> = {}): string[] {
+    const always = Object.entries(SETTINGS)
         .filter(([, setting]) => setting.secret && !setting.optional && setting.default === undefined)
-        .map(([name]) => `${project}:${name}`);
+        .map(([name]) => name);
+    const isSet = (name: string) => !["", "[]", undefined].includes(values[`${project}:${name}`]);
+    return [...always, ...requiredDatabaseSecrets(isSet)].map((name) => `${project}:${name}`);
 }
 
 function requiredHint(name: string, setting: Setting<unknown>): string {

@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, "../..");
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
-const { runOffline } = require("./scripts/mockRuntime.ts");
+const { runOffline } = require("./scripts/offlinePlan/mockRuntime.ts");
 const { prodSettings } = require("./test/fixtures.ts");
 const { createProviders } = require("./stacks/shared/providers.ts");
 process.on("unhandledRejection", (reason) => console.log("FAILED " + String(reason)));
