@@ -191,6 +191,12 @@ describe("test.yml", () => {
         expect(document.jobs["test"]!.permissions).toEqual({ contents: "read" });
     });
 
+    it("resolves the job image's base tag to its digest in a read-only job of its own", () => {
+        const job = document.jobs["base-image"]!;
+        expect(job.permissions).toEqual({ contents: "read" });
+        expect(job.steps.map((step) => step.run).filter(Boolean)).toEqual(["bash scripts/ci/check-base-image.sh"]);
+    });
+
     it("runs the README's test command", () => {
         const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
         const command = /\| the tests [^|]*\| `([^`]+)` \|/.exec(readme)?.[1];
