@@ -19,7 +19,18 @@ import { treeCpuSeconds } from "../job/tools/servers/proc.js";
 import { startS3, type S3Server } from "../job/tools/servers/s3.js";
 import { fillDatabase, type GeneratedTable } from "./bench/datagen.js";
 import { sampleTree, type TreeUsage } from "./bench/sampler.js";
-import { cpuBudget, formatBytes, formatSeconds, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT, type BenchOptions } from "./bench/stats.js";
+import {
+    BENCH_USAGE,
+    cpuBudget,
+    formatBytes,
+    formatSeconds,
+    median,
+    mibPerSecond,
+    parseBenchArgs,
+    parseRusage,
+    RUSAGE_FORMAT,
+    type BenchOptions,
+} from "./bench/stats.js";
 
 const REPO_ROOT = join(__dirname, "..");
 /** The job's defaults, passed explicitly so (a) and (c) compress identically. */
@@ -391,7 +402,18 @@ function ourWriteBytes(usage: TreeUsage): number {
 }
 
 async function main(): Promise<void> {
-    const options = parseBenchArgs(process.argv.slice(2));
+    let options: BenchOptions | "help";
+    try {
+        options = parseBenchArgs(process.argv.slice(2));
+    } catch (error) {
+        process.stderr.write(`bench:backup: ${(error as Error).message}\n${BENCH_USAGE}\n`);
+        process.exitCode = 2;
+        return;
+    }
+    if (options === "help") {
+        process.stdout.write(`${BENCH_USAGE}\n`);
+        return;
+    }
     const bench = new Bench(options);
     // Ctrl-C or a kill must still clean up: process.exit() skips the finally below, so the signal
     // handler runs the same stop() first (then the harness's exit hooks run).

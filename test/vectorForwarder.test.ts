@@ -73,3 +73,20 @@ describe("deploy/vector/vector.yaml", () => {
         expect(readFileSync(path.join(FOLDER, "Dockerfile"), "utf8")).toMatch(/^COPY vector\.yaml \/etc\/vector\/vector\.yaml$/m);
     });
 });
+
+describe("deploy/vector/README.md", () => {
+    it("gives `--replace` the URN Pulumi would give the access key in prod: parent types chained, as the engine builds it", () => {
+        const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const byName = new Map(prod.resources.map((resource) => [resource.name, resource]));
+        const qualifiedType = (name: string): string => {
+            const resource = byName.get(name)!;
+            return resource.component ? `${qualifiedType(resource.component)}$${resource.type}` : resource.type;
+        };
+        const urns = new Set(prod.resources.map((resource) => `urn:pulumi:${prod.stack}::${prod.project}::${qualifiedType(resource.name)}::${resource.name}`));
+        const readme = readFileSync(path.join(FOLDER, "README.md"), "utf8");
+        const replaced = [...readme.matchAll(/--replace '([^']+)'/g)].map((match) => match[1]);
+        expect(replaced).toEqual(["urn:pulumi:prod::hotelgenius-ops::hotelgenius:ops:LogDrains$aws:iam/accessKey:AccessKey::logs-railway-ingest-key"]);
+        expect(urns.has(replaced[0]!)).toBe(true);
+        expect(readme).not.toMatch(/--replace` the/);
+    });
+});

@@ -1,8 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BENCH_TABLES, copyEscape, generateRows, prng, textSource } from "./datagen.js";
-import { cpuBudget, formatBytes, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT } from "./stats.js";
+import { BENCH_USAGE, cpuBudget, formatBytes, median, mibPerSecond, parseBenchArgs, parseRusage, RUSAGE_FORMAT } from "./stats.js";
+
+const ROOT = path.resolve(__dirname, "..", "..");
 
 async function sample(tableName: string, bytes: number, seed = 7): Promise<string> {
     const table = BENCH_TABLES.find((t) => t.name === tableName);
@@ -43,6 +46,20 @@ describe("benchmark statistics", () => {
         expect(() => parseBenchArgs(["--size-gb", "lots"])).toThrow("--size-gb lots: expected a number from 0.01 to 50");
         expect(() => parseBenchArgs(["--runs", "0"])).toThrow("--runs 0: expected a whole number from 1 to 20");
         expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown argument --fast/);
+        expect(parseBenchArgs(["--runs", "2", "--help"])).toBe("help");
+    });
+
+    it("`npm run bench:backup -- --help` prints the usage and starts nothing; a bad option exits 2 with no stack trace", () => {
+        const run = (...args: string[]) =>
+            spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-backup.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+        const help = run("--help");
+        expect(help.status).toBe(0);
+        expect(help.stdout).toBe(`${BENCH_USAGE}\n`);
+        expect(help.stderr).toBe("");
+        const bad = run("--fast");
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toContain("bench:backup: unknown argument --fast: allowed are");
+        expect(bad.stderr).not.toMatch(/\n\s+at /);
     });
 });
 

@@ -35,8 +35,16 @@ export interface BenchOptions {
     backupArgs: string[];
 }
 
-/** Parses the benchmark's command line; errors name the option, the bad value and what is allowed. */
-export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+export const BENCH_USAGE = `usage: npm run bench:backup -- [--size-gb N] [--runs N] [--keep-db] [--backup-arg=--OPTION[=VALUE] ...]
+  --size-gb N       COPY text to generate for the 1x database, 0.01 to 50 (default 1; the 2x database adds as much)
+  --runs N          timed runs of each pipeline, 1 to 20 (default 3)
+  --keep-db         keep the generated PostgreSQL cluster in the OS temp directory for the next run
+  --backup-arg ARG  an option passed to our backup command, e.g. --backup-arg=--part-size-mib=8 (repeatable)
+  --help            print this help
+Times bare pg_dump | zstd, the peer pipeline and the backup job on a generated database (docs/backup-job-benchmark.md).`;
+
+/** Parses the benchmark's command line ("help" for --help); errors name the option, the bad value and what is allowed. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | "help" {
     const options: BenchOptions = { sizeGb: 1, runs: 3, keepDb: false, backupArgs: [] };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i] as string;
@@ -47,6 +55,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
             return v;
         };
         switch (name) {
+            case "--help":
+            case "-h":
+                return "help";
             case "--size-gb": {
                 const v = value();
                 const n = Number(v);
@@ -72,7 +83,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
                 break;
             }
             default:
-                throw new Error(`unknown argument ${arg}: allowed are --size-gb N, --runs N, --keep-db, --backup-arg=--OPTION[=VALUE]`);
+                throw new Error(`unknown argument ${arg}: allowed are --size-gb N, --runs N, --keep-db, --backup-arg=--OPTION[=VALUE], --help`);
         }
     }
     return options;

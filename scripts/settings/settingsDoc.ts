@@ -35,7 +35,17 @@ export function withTable(document: string, table: string): string {
     return `${document.slice(0, start + START.length)}\n${table}\n${document.slice(end)}`;
 }
 
+export const USAGE = `usage: npm run docs:settings
+Rewrites the generated settings table in docs/settings.md from the settings declarations
+(stacks/*/settings.ts); a test fails when the committed table is stale. Takes no arguments.`;
+
 if (require.main === module) {
+    const args = process.argv.slice(2);
+    if (args.length > 0) {
+        const help = args.every((arg) => arg === "--help" || arg === "-h");
+        (help ? process.stdout : process.stderr).write(`${help ? "" : `docs:settings: unknown argument ${args[0]}\n`}${USAGE}\n`);
+        process.exit(help ? 0 : 2);
+    }
     writeFileSync(DOC_PATH, withTable(readFileSync(DOC_PATH, "utf8"), renderSettingsTable()));
     process.stdout.write(`rewrote the settings table in ${path.relative(process.cwd(), DOC_PATH)}\n`);
 }
