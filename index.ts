@@ -10,6 +10,8 @@ import { loadSettings } from "./stacks/settings/registry.js";
 import { backupJobArgs } from "./stacks/backupJob/args.js";
 import { backupStorageArgs } from "./stacks/storage/args.js";
 import { logDrainsArgs } from "./stacks/logDrains/args.js";
+import { alertsArgs } from "./stacks/alerts/args.js";
+import { monitoringArgs } from "./stacks/sentry/args.js";
 
 const settings = loadSettings();
 const providers = createProviders(settings);
@@ -18,48 +20,8 @@ const backups = new BackupStorage("backups", backupStorageArgs(settings, provide
 const job = new BackupJob("backup-job", backupJobArgs(settings, backups), { provider: providers.primary });
 const logs = new LogDrains("logs", logDrainsArgs(settings, job.logGroupName), { provider: providers.primary });
 
-const monitoring = new Monitoring("monitoring", {
-    project: settings.project,
-    stack: settings.stack,
-    settings: settings.monitoring,
-    runbookBaseUrl: settings.alerts.runbookBaseUrl,
-});
-
-const alerts = new Alerts(
-    "alerts",
-    {
-        project: settings.project,
-        stack: settings.stack,
-        protectData: settings.storage.protectData,
-        region: settings.region,
-        settings: settings.alerts,
-        alertEmails: settings.alertEmails,
-        // A stack without an off-site copy (offSiteReplica false) gets no replica topic, rules or replication alarms.
-        ...(settings.storage.offSiteReplica ? { replicaRegion: settings.storage.replicaRegion, replicaProvider: providers.replica } : {}),
-        usEast1Provider: providers.usEast1,
-        storage: {
-            bucketName: backups.bucketName,
-            keyArn: backups.keyArn,
-            replicaBucketName: backups.replicaBucketName,
-            replicaKeyArn: backups.replicaKeyArn,
-            // Their metrics are enabled in the replication rules (destination.metrics), so the alarms see data.
-            replicationRuleIds: settings.storage.offSiteReplica ? ["dumps-off-site", "manifests-off-site"] : [],
-        },
-        backupJob: {
-            clusterArn: job.clusterArn,
-            backupTaskFamily: job.backupTaskFamily,
-            drillTaskFamily: job.drillTaskFamily,
-            schedulerDeadLetterQueueName: job.deadLetterQueueName,
-            logGroupName: job.logGroupName,
-        },
-        // The log drains count error lines on these groups (one dimensionless metric across them).
-        errorLogGroups: {
-            job: job.logGroupName,
-            ...Object.fromEntries(settings.logDrains.appLogGroups.map((group, index) => [`app-${index + 1}`, group])),
-        },
-    },
-    { provider: providers.primary },
-);
+const monitoring = new Monitoring("monitoring", monitoringArgs(settings));
+const alerts = new Alerts("alerts", alertsArgs(settings, providers, backups, job), { provider: providers.primary });
 
 export const backupBucketName = backups.bucketName;
 export const backupBucketArn = backups.bucketArn;

@@ -1,5 +1,5 @@
 // The policy pack's entry point: `pulumi preview|up --policy-pack policy` runs this file, which starts
-// the analyzer server. The rules live in policies.ts, where tests and scripts/policyCheck.ts use them.
+// the analyzer server. The rules live in policies.ts, where tests and scripts/offlinePlan/policyCheck.ts use them.
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 

@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Plan, PlannedResource } from "../scripts/planFormat.js";
-import { planViolations } from "../scripts/policyCheck.js";
+import type { Plan, PlannedResource } from "../scripts/offlinePlan/planFormat.js";
+import { planViolations } from "../scripts/offlinePlan/policyCheck.js";
 import {
     effectiveTags,
     forbiddenActions,

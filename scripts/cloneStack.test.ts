@@ -9,8 +9,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cloneStackFile, NON_PRODUCTION_OVERRIDES } from "./cloneStack.js";
-import type { Plan } from "./planFormat.js";
-import { planViolations } from "./policyCheck.js";
+import type { Plan } from "./offlinePlan/planFormat.js";
+import { planViolations } from "./offlinePlan/policyCheck.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROD_FILE = readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
@@ -108,7 +108,7 @@ describe("a clone of prod, planned offline", () => {
         );
         const { stdout } = await promisify(execFile)(
             process.execPath,
-            ["--import", "tsx", "scripts/plan.ts", "--stack", "qa", "--config-file", file, "--json"],
+            ["--import", "tsx", "scripts/offlinePlan/plan.ts", "--stack", "qa", "--config-file", file, "--json"],
             {
                 cwd: ROOT,
                 maxBuffer: 64 * 1024 * 1024,
@@ -143,9 +143,13 @@ describe("a clone of prod, planned offline", () => {
                 healthCheckUrl: "https://qa.hotelgenius.eu/health",
             }).text,
         );
-        const result = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "nourl", "--config-file", file], {
-            cwd: ROOT,
-        }).then(
+        const result = await promisify(execFile)(
+            process.execPath,
+            ["--import", "tsx", "scripts/offlinePlan/plan.ts", "--stack", "nourl", "--config-file", file],
+            {
+                cwd: ROOT,
+            },
+        ).then(
             () => ({ code: 0, stderr: "" }),
             (error: { code: number; stderr: string }) => error,
         );

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { isScalar, parseDocument, type YAMLMap } from "yaml";
 import { SETTINGS } from "../stacks/settings/registry.js";
 import { checkEmail, checkHttpsUrl } from "../stacks/settings/checks.js";
-import { PROJECT } from "./mockRuntime.js";
+import { PROJECT } from "./offlinePlan/mockRuntime.js";
 
 export interface Override {
     /** A project setting (without the `hotelgenius-ops:` namespace). */

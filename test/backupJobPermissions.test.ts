@@ -207,16 +207,20 @@ describe("the task roles allow exactly what the job's commands call", () => {
     });
 
     it("backup: ListBucket, GetObject (HeadObject on its manifest), PutObject, AbortMultipartUpload, KMS GenerateDataKey and Decrypt", () => {
-        // Today the job still sends DeleteObject for a stored dump whose run then failed (the
-        // "no-manifest" run above); the job is being changed not to (issue 11: under versioning and
-        // Object Lock it only adds a delete marker, and a dump without a manifest is ignored and
-        // expires). The role never allows it, so it is left out of what the role must grant.
-        const calls = backupCalls.filter((call) => call.action !== "s3:DeleteObject");
+        // A run that fails after storing its dump (the "no-manifest" run above) leaves the dump to expire:
+        // the job sends no DeleteObject, and the role does not allow one.
         const policy = backupTaskPermissions(OBJECTS);
-        expect(actionsOf(calls)).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
-        expect(policyActions(policy)).toEqual(actionsOf(calls));
-        expect(calls.filter((call) => !allows(policy, call))).toEqual([]);
-        expect(unusedGrants(policy, calls)).toEqual([]);
+        expect(actionsOf(backupCalls)).toEqual([
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+            "s3:AbortMultipartUpload",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:PutObject",
+        ]);
+        expect(policyActions(policy)).toEqual(actionsOf(backupCalls));
+        expect(backupCalls.filter((call) => !allows(policy, call))).toEqual([]);
+        expect(unusedGrants(policy, backupCalls)).toEqual([]);
         expect(allows(policy, { action: "s3:DeleteObject", resource: `${BUCKET_ARN}/${ROOT}/dumps/x.pgdump.zst` })).toBe(false);
     });
 

@@ -1,5 +1,5 @@
 // Valid settings objects for tests that need a `Settings` without reading Pulumi config: a prod-like
-// and a staging-like one, each taking overrides (storage and schedule merge field by field); and the
+// and a staging-like one, each taking overrides (storage merges field by field); and the
 // small program the backup storage mock tests run.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "../stacks/backupJob/component.js";
@@ -9,19 +9,18 @@ import type { BackupJobSettings } from "../stacks/backupJob/settings.js";
 import type { BackupStorageSettings } from "../stacks/storage/settings.js";
 import type { LogDrainSettings } from "../stacks/logDrains/settings.js";
 import type { AlertsSettings } from "../stacks/alerts/settings.js";
-import { type BackupScheduleSettings, crontabOf } from "../stacks/backupJob/schedule.js";
+import { type BackupSchedule, backupSchedule } from "../stacks/backupJob/schedule.js";
 import type { MonitoringSettings } from "../stacks/sentry/settings.js";
 import type { Settings } from "../stacks/settings/registry.js";
 import { createProviders, type Providers } from "../stacks/shared/providers.js";
 import type { AlertsArgs } from "../stacks/alerts/component.js";
-import { MOCK_ACCOUNT } from "../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT } from "../scripts/offlinePlan/mockRuntime.js";
 import { backupJobArgs } from "../stacks/backupJob/args.js";
 import { backupStorageArgs } from "../stacks/storage/args.js";
 import { logDrainsArgs } from "../stacks/logDrains/args.js";
 
-export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "schedule" | "job" | "logDrains" | "monitoring" | "alerts">> {
+export interface SettingsOverrides extends Partial<Omit<Settings, "storage" | "job" | "logDrains" | "monitoring" | "alerts">> {
     storage?: Partial<BackupStorageSettings>;
-    schedule?: Partial<BackupScheduleSettings>;
     logDrains?: Partial<LogDrainSettings>;
     monitoring?: Partial<MonitoringSettings>;
     alerts?: Partial<AlertsSettings>;
@@ -46,11 +45,9 @@ export const BREAK_GLASS_ROLE_ARN = "arn:aws:iam::000000000000:role/security/hot
 const LAYOUT = { root: "hotelgenius", dumpPrefix: "hotelgenius/dumps/", manifestPrefix: "hotelgenius/manifests/" } as const;
 
 /** The backup task as the stack defaults declare it, in the default VPC, without Sentry. */
-function jobSettings(stack: string, schedule: BackupScheduleSettings): BackupJobSettings {
-    const converted = crontabOf(schedule.expression);
-    if ("reason" in converted) throw new Error(`fixture schedule ${schedule.expression} ${converted.reason}`);
+function jobSettings(stack: string, schedule: BackupSchedule): BackupJobSettings {
     return {
-        crontab: converted.crontab,
+        schedule,
         drillSchedule: "cron(0 5 ? * MON *)",
         scratchDatabaseUrl: pulumi.secret(`postgres://drill:not-a-password@scratch.${stack}.example.invalid:5432/postgres?sslmode=require`),
         sentryDsn: undefined,
@@ -69,17 +66,15 @@ function jobSettings(stack: string, schedule: BackupScheduleSettings): BackupJob
     };
 }
 
-function build(base: Omit<Settings, "databaseUrl" | "job">, overrides: SettingsOverrides): Settings {
-    const { storage, schedule, job, logDrains, monitoring, alerts, ...rest } = overrides;
-    const fullSchedule = { ...base.schedule, ...schedule };
+function build(base: Omit<Settings, "databaseUrl" | "job">, schedule: BackupSchedule, overrides: SettingsOverrides): Settings {
+    const { storage, job, logDrains, monitoring, alerts, ...rest } = overrides;
     return {
         ...base,
         // A syntactically real URL with an obviously fake host and password; never a real credential.
         databaseUrl: pulumi.secret(`postgres://backup:not-a-password@db.${base.stack}.example.invalid:5432/hotelgenius?sslmode=require`),
         ...rest,
         storage: { ...base.storage, layout: { ...base.storage.layout }, ...storage },
-        schedule: fullSchedule,
-        job: { ...jobSettings(base.stack, fullSchedule), ...job },
+        job: { ...jobSettings(base.stack, schedule), ...job },
         logDrains: { ...base.logDrains, ...logDrains },
         monitoring: { ...base.monitoring, ...monitoring },
         alerts: { ...base.alerts, ...alerts },
@@ -142,11 +137,11 @@ export function prodSettings(overrides: SettingsOverrides = {}): Settings {
                 replicationTimeControl: false,
                 protectData: true,
             },
-            schedule: { expression: "cron(15 3 * * ? *)", timezone: "Europe/Paris" },
             logDrains: LOG_DRAINS,
             monitoring: monitoringSettings("production"),
             alerts: alertsSettings("https://app.hotelgenius.eu/health"),
         },
+        backupSchedule("cron(15 3 * * ? *)", "Europe/Paris"),
         overrides,
     );
 }
@@ -178,11 +173,11 @@ export function stagingSettings(overrides: SettingsOverrides = {}): Settings {
                 replicationTimeControl: false,
                 protectData: false,
             },
-            schedule: { expression: "cron(15 4 * * ? *)", timezone: "Europe/Paris" },
             logDrains: LOG_DRAINS,
             monitoring: monitoringSettings("staging"),
             alerts: alertsSettings("https://staging.hotelgenius.eu/health"),
         },
+        backupSchedule("cron(15 4 * * ? *)", "Europe/Paris"),
         overrides,
     );
 }

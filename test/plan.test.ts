@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
-import { type Plan, stackNames } from "../scripts/planFormat.js";
+import { type Plan, stackNames } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const run = promisify(execFile);
@@ -26,7 +26,7 @@ interface PlanResult {
 
 const planRuns = new Map<string, Promise<PlanResult>>();
 
-/** `node --import tsx scripts/plan.ts ARGS`, what `npm run plan` runs, once per distinct command line. */
+/** `node --import tsx scripts/offlinePlan/plan.ts ARGS`, what `npm run plan` runs, once per distinct command line. */
 function plan(args: string[]): Promise<PlanResult> {
     const key = JSON.stringify(args);
     if (!planRuns.has(key)) planRuns.set(key, spawnPlan(args));
@@ -35,7 +35,7 @@ function plan(args: string[]): Promise<PlanResult> {
 
 async function spawnPlan(args: string[]): Promise<PlanResult> {
     try {
-        const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], {
+        const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "scripts/offlinePlan/plan.ts", ...args], {
             cwd: ROOT,
             maxBuffer: 64 * 1024 * 1024,
         });

@@ -6,8 +6,8 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isMap, isScalar, parse, parseDocument } from "yaml";
 import { NON_PRODUCTION_OVERRIDES } from "../scripts/cloneStack.js";
-import { DOC_PATH, renderSettingsTable, USAGE, withTable } from "../scripts/settings/settingsDoc.js";
-import { readStackFile } from "../scripts/stackFile.js";
+import { DOC_PATH, renderSettingsTable, USAGE, withTable } from "../scripts/docs/settingsDoc.js";
+import { readStackFile } from "../scripts/offlinePlan/stackFile.js";
 import { AREAS, parseSettings, SETTING_NAMES, SETTINGS } from "../stacks/settings/registry.js";
 import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
 
@@ -107,7 +107,7 @@ describe("stack files", () => {
 describe("docs/settings.md", () => {
     it("`npm run docs:settings -- --help` prints the usage and leaves the document alone; an unknown argument exits 2", () => {
         const before = statSync(DOC_PATH).mtimeMs;
-        const run = (arg: string) => spawnSync(process.execPath, ["--import", "tsx", "scripts/settings/settingsDoc.ts", arg], { cwd: ROOT, encoding: "utf8" });
+        const run = (arg: string) => spawnSync(process.execPath, ["--import", "tsx", "scripts/docs/settingsDoc.ts", arg], { cwd: ROOT, encoding: "utf8" });
         const help = run("--help");
         expect(help.status).toBe(0);
         expect(help.stdout).toBe(`${USAGE}\n`);

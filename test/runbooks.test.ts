@@ -2,9 +2,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Plan } from "../scripts/planFormat.js";
-import { readStackFile } from "../scripts/stackFile.js";
-import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, MAX_SENTRY_RULE_NAME, RUNBOOKS } from "../stacks/alerts/rules.js";
+import type { Plan } from "../scripts/offlinePlan/planFormat.js";
+import { readStackFile } from "../scripts/offlinePlan/stackFile.js";
+import { MONITORING_DOC, renderAlertsTable, withAlertsTable } from "../scripts/docs/alertsDoc.js";
+import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, MAX_SENTRY_RULE_NAME } from "../stacks/alerts/rules.js";
+import { ALERT_TABLE } from "../stacks/alerts/table.js";
 import { parseSettings } from "../stacks/settings/registry.js";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -26,7 +28,22 @@ const runbookFiles = readdirSync(RUNBOOK_DIR).filter((file) => file.endsWith(".m
 
 describe("runbooks/", () => {
     it("holds exactly one runbook per alert kind plus the procedures", () => {
-        expect(runbookFiles.map((file) => file.replace(/\.md$/, "")).sort()).toEqual([...Object.values(RUNBOOKS), ...PROCEDURES].sort());
+        const runbooks = new Set(ALERT_TABLE.map((row) => row.runbook));
+        expect(runbookFiles.map((file) => file.replace(/\.md$/, "")).sort()).toEqual([...runbooks, ...PROCEDURES].sort());
+    });
+
+    it.each(ALERT_TABLE.map((row) => [row.name, row] as const))("%s: its runbook names it and has its severity", (_name, row) => {
+        const firesFrom = readFileSync(path.join(RUNBOOK_DIR, `${row.runbook}.md`), "utf8")
+            .split("\n")
+            .find((line) => line.startsWith("**Fires from:**"))!;
+        expect(firesFrom).toMatch(new RegExp(`\\*\\*Severity:\\*\\* ${row.severity}$`));
+        // CloudWatch alarms and EventBridge rules are named `<stack>-<name>` in the notification.
+        if (row.kind === "alarm" || row.kind === "event rule") expect(firesFrom).toContain(`\`<stack>-${row.name}\``);
+    });
+
+    it("docs/monitoring.md holds the alerts table generated from the alert table (npm run docs:alerts)", () => {
+        const docs = readFileSync(MONITORING_DOC, "utf8");
+        expect(docs).toBe(withAlertsTable(docs, renderAlertsTable()));
     });
 
     it.each(runbookFiles)("%s follows the template: title, what fires it, then every section in order", (file) => {

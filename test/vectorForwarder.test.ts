@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { Plan } from "../scripts/planFormat.js";
+import type { Plan } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const FOLDER = path.join(ROOT, "deploy", "vector");

@@ -1,6 +1,7 @@
 import { constants as bufferConstants } from "node:buffer";
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { JOB_ENV } from "./contract.js";
 import { usageError } from "./errors.js";
 import { validateName } from "./storage/ids.js";
 import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
@@ -109,7 +110,7 @@ const target = (name: "to" | "from"): TextOption => ({
     name,
     value: "TARGET",
     description: "s3://BUCKET[/PREFIX] or file://DIR",
-    env: "BACKUP_TARGET",
+    env: JOB_ENV.target,
     shownDefault: DEFAULT_TARGET,
 });
 const backupRefOption: TextOption = { kind: "text", name: "backup", value: "ID|latest", description: 'backup id from "list"', shownDefault: "latest" };
@@ -120,7 +121,7 @@ const requestTimeout: IntOption = {
     description: "deadline of each S3 request in seconds",
     min: 1,
     max: 3600,
-    env: "BACKUP_REQUEST_TIMEOUT_SECONDS",
+    env: JOB_ENV.requestTimeoutSeconds,
     fallback: DEFAULT_REQUEST_TIMEOUT_SECONDS,
 };
 const maxRuntime = (what: string, fallback: number): IntOption => ({
@@ -130,7 +131,7 @@ const maxRuntime = (what: string, fallback: number): IntOption => ({
     description: `stop ${what} after S seconds, 0 = never`,
     min: 0,
     max: 604_800,
-    env: "BACKUP_MAX_RUNTIME_SECONDS",
+    env: JOB_ENV.maxRuntimeSeconds,
     fallback,
     note: "exit 124",
 });
@@ -147,7 +148,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
     backup: {
         usage: "backup-job backup [--database-url URL] [--to TARGET] [options]",
         options: [
-            { kind: "text", name: "database-url", value: "URL", description: "database to dump", env: "DATABASE_URL" },
+            { kind: "text", name: "database-url", value: "URL", description: "database to dump", env: JOB_ENV.databaseUrl },
             target("to"),
             { kind: "text", name: "name", value: "NAME", description: "backup name, the id prefix", shownDefault: "the database name" },
             { kind: "int", name: "compression-level", value: "N", description: "zstd level", min: 1, max: 19, fallback: 3 },
@@ -179,7 +180,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 description: "give up when a table lock is not granted within S seconds",
                 min: 1,
                 max: 86_400,
-                env: "BACKUP_LOCK_WAIT_TIMEOUT_SECONDS",
+                env: JOB_ENV.lockWaitTimeoutSeconds,
                 fallback: DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS,
                 note: "exit 10",
             },

@@ -1,24 +1,7 @@
-/** Exit codes of the backup job; the README and alarms depend on these numbers. */
-export const ExitCode = {
-    Ok: 0,
-    Internal: 1,
-    Usage: 2,
-    Connection: 3,
-    Version: 4,
-    Dump: 5,
-    Storage: 6,
-    Verification: 7,
-    Restore: 8,
-    Refused: 9,
-    /** A table lock was not granted within --lock-wait-timeout (a migration?): retry later. */
-    LockTimeout: 10,
-    /** --max-runtime reached; the run was stopped as on SIGTERM. */
-    TimedOut: 124,
-    Interrupted: 130,
-    Terminated: 143,
-} as const;
+import { ExitCode, type ExitCodeValue } from "./contract.js";
 
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+// The exit codes are part of the contract with the stack (contract.ts); every module of the job takes them from here.
+export { ExitCode, type ExitCodeValue };
 
 /** An expected failure: carries the exit code and structured context for the error log line. */
 export class JobError extends Error {

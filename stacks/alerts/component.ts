@@ -1,11 +1,11 @@
 // Everything that pages someone: KMS-encrypted SNS topics with the on-call emails, EventBridge rules
 // for failed backup tasks and tampering with the backups' protection, CloudWatch alarms on the
 // backup job's metrics, replication, error logs and uptime, and the ops dashboard.
+import { METRIC_DIMENSION } from "../../job/src/contract.js";
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    accountOf,
     bucketTamperingPattern,
     dashboardBody,
     ECS_INPUT_PATHS,
@@ -27,12 +27,10 @@ import {
 } from "./rules.js";
 import { nameStem } from "../shared/naming.js";
 import type { AlertsSettings } from "./settings.js";
+import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type SummaryFacts, TASK_RULES } from "./table.js";
+import { accountOf } from "../shared/iam.js";
 
 export const ALERTS_TYPE = "hotelgenius:ops:Alerts";
-/** The backup job's CloudWatch Embedded Metric Format namespace (job/src/observability/emf.ts METRIC_NAMESPACE). */
-export const BACKUP_NAMESPACE = "HotelGenius/Backup";
-/** The log-drains area's metric filters count error lines here, across every drained log group. */
-export const LOG_NAMESPACE = "HotelGenius/Logs";
 
 export interface BackupStorageRefs {
     bucketName: pulumi.Input<string>;
@@ -79,10 +77,43 @@ export interface AlertsArgs {
     errorLogGroups?: Record<string, pulumi.Input<string>>;
 }
 
-interface AlarmSpec {
-    runbook: Runbook;
-    summary: string;
-    args: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmDescription" | "alarmActions" | "okActions">;
+/** One place an alarm row is instantiated: its dimensions' values, its topic, what its summary mentions. */
+interface AlarmInstance {
+    /** The replication rule replacing `<rule>` in the row's name. */
+    rule?: string;
+    dimensions: Record<string, pulumi.Input<string>>;
+    topicArn: pulumi.Output<string>;
+    facts: SummaryFacts;
+    /** Another region's provider: then the alarm is not on the primary region's dashboard. */
+    provider?: aws.Provider;
+}
+
+/** A table row as MetricAlarm arguments (without name, description and actions). */
+export function metricAlarmArgs(
+    row: AlarmRow,
+    settings: AlertsSettings,
+    dimensions: Record<string, pulumi.Input<string>>,
+): Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmDescription" | "alarmActions" | "okActions"> {
+    const evaluationPeriods = amountOf(row.evaluationPeriods, settings);
+    const common = {
+        comparisonOperator: row.comparison,
+        evaluationPeriods,
+        ...(row.everyPeriod ? { datapointsToAlarm: evaluationPeriods } : {}),
+        treatMissingData: row.missingData,
+    };
+    const metric = { namespace: row.namespace, metricName: row.metric, ...(Object.keys(dimensions).length === 0 ? {} : { dimensions }) };
+    if (typeof row.threshold === "object" && "anomalyBand" in row.threshold) {
+        const { anomalyBand, metricId, bandLabel } = row.threshold;
+        return {
+            ...common,
+            thresholdMetricId: "band",
+            metricQueries: [
+                { id: metricId, returnData: true, metric: { ...metric, stat: row.statistic, period: row.period } },
+                { id: "band", returnData: true, expression: `ANOMALY_DETECTION_BAND(${metricId}, ${settings[anomalyBand]})`, label: bandLabel },
+            ],
+        };
+    }
+    return { ...common, ...metric, statistic: row.statistic, period: row.period, threshold: amountOf(row.threshold, settings) };
 }
 
 interface OffSiteRefs {
@@ -178,189 +209,12 @@ export class Alerts extends pulumi.ComponentResource {
         const replica = offSite && this.topic(`${name}-replica-topic`, `${this.stem}-alerts`, args.alertEmails, account, { provider: offSite.provider });
         const uptime = this.topic(`${name}-uptime-topic`, `${this.stem}-uptime`, args.alertEmails, account, { provider: args.usEast1Provider });
 
-        const alarms: aws.cloudwatch.MetricAlarm[] = [];
-        const alarm = (id: string, spec: AlarmSpec, topicArn: pulumi.Output<string>, extra: pulumi.CustomResourceOptions = {}) => {
-            const created = new aws.cloudwatch.MetricAlarm(
-                `${name}-${id}`,
-                {
-                    name: `${this.stem}-${id}`,
-                    alarmDescription: withRunbook(spec.summary, this.baseUrl, spec.runbook, MAX_ALARM_DESCRIPTION),
-                    // OK notifications too: the runbooks' "verify recovery" step starts from them.
-                    alarmActions: [topicArn],
-                    okActions: [topicArn],
-                    ...spec.args,
-                },
-                { parent: this, ...extra },
-            );
-            if (extra.provider === undefined) alarms.push(created);
-            return created;
-        };
-
-        const backupMetric = (metricName: string) => ({ namespace: BACKUP_NAMESPACE, metricName, dimensions: { Database: settings.backupDatabaseName } });
-
-        // Dead-man's switch: hourly sums, and every one of the last N hours without a success (missing
-        // data counts) fires it. A failed run reports 0, so it counts as missing too.
-        alarm(
-            "backup-missing",
-            {
-                runbook: RUNBOOKS.backupMissing,
-                summary:
-                    `No successful backup of database ${settings.backupDatabaseName} for ${settings.backupMissingAfterHours} hours (BackupSuccess, ` +
-                    `missing data breaches).`,
-                args: {
-                    ...backupMetric("BackupSuccess"),
-                    statistic: "Sum",
-                    period: 3600,
-                    evaluationPeriods: settings.backupMissingAfterHours,
-                    datapointsToAlarm: settings.backupMissingAfterHours,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    treatMissingData: "breaching",
-                },
-            },
-            primary.arn,
-        );
-        alarm(
-            "backup-size-anomaly",
-            {
-                runbook: RUNBOOKS.backupSizeAnomaly,
-                summary:
-                    `A backup of ${settings.backupDatabaseName} is smaller than usual: BackupBytes fell under its anomaly band ` +
-                    `(${settings.backupSizeAnomalyBand} standard deviations).`,
-                args: {
-                    comparisonOperator: "LessThanLowerThreshold",
-                    evaluationPeriods: 1,
-                    thresholdMetricId: "band",
-                    // Days without a backup are the backup-missing alarm's concern.
-                    treatMissingData: "notBreaching",
-                    metricQueries: [
-                        { id: "size", returnData: true, metric: { ...backupMetric("BackupBytes"), stat: "Maximum", period: 86400 } },
-                        { id: "band", returnData: true, expression: `ANOMALY_DETECTION_BAND(size, ${settings.backupSizeAnomalyBand})`, label: "expected size" },
-                    ],
-                },
-            },
-            primary.arn,
-        );
-        alarm(
-            "restore-drill-failed",
-            {
-                runbook: RUNBOOKS.drillFailed,
-                summary: `A restore drill (verify) of ${settings.backupDatabaseName} failed: VerifySuccess was 0.`,
-                args: {
-                    ...backupMetric("VerifySuccess"),
-                    statistic: "Minimum",
-                    period: 3600,
-                    evaluationPeriods: 1,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    treatMissingData: "notBreaching",
-                },
-            },
-            primary.arn,
-        );
-        alarm(
-            "restore-drill-missing",
-            {
-                runbook: RUNBOOKS.drillMissing,
-                summary:
-                    `No passed restore drill of ${settings.backupDatabaseName} for ${settings.drillMissingAfterDays} days (VerifySuccess, missing data ` +
-                    `breaches).`,
-                args: {
-                    ...backupMetric("VerifySuccess"),
-                    statistic: "Sum",
-                    period: 86400,
-                    evaluationPeriods: settings.drillMissingAfterDays,
-                    datapointsToAlarm: settings.drillMissingAfterDays,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    treatMissingData: "breaching",
-                },
-            },
-            primary.arn,
-        );
-
-        // S3 publishes replication metrics only while objects replicate: missing data says nothing (AWS advises "ignore").
-        if (offSite !== undefined) {
-            for (const ruleId of storage.replicationRuleIds) {
-                const dimensions = { SourceBucket: storage.bucketName, DestinationBucket: offSite.bucketName, RuleId: ruleId };
-                alarm(
-                    `replication-failed-${ruleId}`,
-                    {
-                        runbook: RUNBOOKS.replicationFailed,
-                        summary:
-                            `Objects of replication rule ${ruleId} failed to reach the off-site replica in ${offSite.region} ` +
-                            `(OperationsFailedReplication > 0).`,
-                        args: {
-                            namespace: "AWS/S3",
-                            metricName: "OperationsFailedReplication",
-                            dimensions,
-                            statistic: "Sum",
-                            period: 300,
-                            evaluationPeriods: 1,
-                            comparisonOperator: "GreaterThanThreshold",
-                            threshold: 0,
-                            treatMissingData: "ignore",
-                        },
-                    },
-                    primary.arn,
-                );
-                alarm(
-                    `replication-latency-${ruleId}`,
-                    {
-                        runbook: RUNBOOKS.replicationLatency,
-                        summary:
-                            `Replication rule ${ruleId} lags more than ${settings.replicationLatencyMinutes} minutes behind (ReplicationLatency, 3 ` +
-                            `periods of 5 minutes).`,
-                        args: {
-                            namespace: "AWS/S3",
-                            metricName: "ReplicationLatency",
-                            dimensions,
-                            statistic: "Maximum",
-                            period: 300,
-                            evaluationPeriods: 3,
-                            comparisonOperator: "GreaterThanThreshold",
-                            threshold: settings.replicationLatencyMinutes * 60,
-                            treatMissingData: "ignore",
-                        },
-                    },
-                    primary.arn,
-                );
-            }
-        }
-
-        // A metric filter's dimensions can only come from the log line's own fields, and the log group's
-        // name is not one: the drained groups add up into one dimensionless ErrorLogLines metric.
-        const errorLabels = Object.keys(args.errorLogGroups ?? {});
-        if (errorLabels.length > 0) {
-            alarm(
-                "error-log-rate",
-                {
-                    runbook: RUNBOOKS.errorLogRate,
-                    summary:
-                        `${settings.errorLogLinesPer5Minutes} or more error log lines in 5 minutes across the drained log groups ` +
-                        `(${errorLabels.join(", ")}; ErrorLogLines).`,
-                    args: {
-                        namespace: LOG_NAMESPACE,
-                        metricName: "ErrorLogLines",
-                        statistic: "Sum",
-                        period: 300,
-                        evaluationPeriods: 1,
-                        comparisonOperator: "GreaterThanOrEqualToThreshold",
-                        threshold: settings.errorLogLinesPer5Minutes,
-                        treatMissingData: "notBreaching",
-                    },
-                },
-                primary.arn,
-            );
-        }
-
-        if (args.backupJob !== undefined) this.backupJobAlerts(args.backupJob, primary.arn, alarm);
-
         // CloudTrail events reach EventBridge only in the region of the call: one pair of rules per region.
         this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary.arn, {});
         if (offSite !== undefined && replica !== undefined) {
             this.tamperingRules("replica-tampering", [offSite.keyArn], [offSite.bucketName], replica.arn, { provider: offSite.provider });
         }
+        if (args.backupJob !== undefined) this.taskRules(args.backupJob, primary.arn);
 
         const url = new URL(settings.healthCheckUrl);
         const healthCheck = new aws.route53.HealthCheck(
@@ -379,29 +233,50 @@ export class Alerts extends pulumi.ComponentResource {
             },
             { parent: this, provider: args.usEast1Provider },
         );
-        alarm(
-            "site-down",
-            {
-                runbook: RUNBOOKS.siteDown,
-                summary:
-                    `${settings.healthCheckUrl} fails its health check (no "${settings.healthCheckSearchString}" in the response) from most Route 53 ` +
-                    `checker regions.`,
-                args: {
-                    namespace: "AWS/Route53",
-                    metricName: "HealthCheckStatus",
-                    dimensions: { HealthCheckId: healthCheck.id },
-                    statistic: "Minimum",
-                    period: 60,
-                    evaluationPeriods: 1,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    // A check that stops reporting cannot show the site is up.
-                    treatMissingData: "breaching",
-                },
-            },
-            uptime.arn,
-            { provider: args.usEast1Provider },
-        );
+
+        // Each scope's instances: its dimensions, its topic and the facts its summaries mention.
+        const errorLabels = Object.keys(args.errorLogGroups ?? {});
+        const noFacts: SummaryFacts = { ruleId: "", replicaRegion: "", errorLabels };
+        const instances: Record<AlarmScope, AlarmInstance[]> = {
+            backup: [{ dimensions: { [METRIC_DIMENSION]: settings.backupDatabaseName }, topicArn: primary.arn, facts: noFacts }],
+            replication:
+                offSite === undefined
+                    ? []
+                    : storage.replicationRuleIds.map((ruleId) => ({
+                          rule: ruleId,
+                          dimensions: { SourceBucket: storage.bucketName, DestinationBucket: offSite.bucketName, RuleId: ruleId },
+                          topicArn: primary.arn,
+                          facts: { ...noFacts, ruleId, replicaRegion: offSite.region },
+                      })),
+            errorLogs: errorLabels.length === 0 ? [] : [{ dimensions: {}, topicArn: primary.arn, facts: noFacts }],
+            scheduler:
+                args.backupJob === undefined
+                    ? []
+                    : [{ dimensions: { QueueName: args.backupJob.schedulerDeadLetterQueueName }, topicArn: primary.arn, facts: noFacts }],
+            uptime: [{ dimensions: { HealthCheckId: healthCheck.id }, topicArn: uptime.arn, facts: noFacts, provider: args.usEast1Provider }],
+        };
+        // Only the primary region's alarms go on its dashboard, in the table's order.
+        const alarms: aws.cloudwatch.MetricAlarm[] = [];
+        for (const scope of Object.keys(instances) as AlarmScope[]) {
+            for (const instance of instances[scope]) {
+                for (const row of ALARMS.filter((candidate) => candidate.scope === scope)) {
+                    const id = instance.rule === undefined ? row.name : row.name.replace("<rule>", instance.rule);
+                    const created = new aws.cloudwatch.MetricAlarm(
+                        `${name}-${id}`,
+                        {
+                            name: `${this.stem}-${id}`,
+                            alarmDescription: withRunbook(row.summary(settings, instance.facts), this.baseUrl, row.runbook, MAX_ALARM_DESCRIPTION),
+                            // OK notifications too: the runbooks' "verify recovery" step starts from them.
+                            alarmActions: [instance.topicArn],
+                            okActions: [instance.topicArn],
+                            ...metricAlarmArgs(row, settings, instance.dimensions),
+                        },
+                        { parent: this, ...(instance.provider === undefined ? {} : { provider: instance.provider }) },
+                    );
+                    if (instance.provider === undefined) alarms.push(created);
+                }
+            }
+        }
 
         const dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
@@ -498,82 +373,45 @@ export class Alerts extends pulumi.ComponentResource {
         new aws.cloudwatch.EventTarget(`${this.prefix}-${id}-target`, { rule: rule.name, arn: topicArn, inputTransformer: transformer }, child);
     }
 
-    /** Task failures of the backup and the drill, and the scheduler's dead letters. */
-    private backupJobAlerts(
-        job: BackupJobRefs,
-        topicArn: pulumi.Output<string>,
-        alarm: (id: string, spec: AlarmSpec, topicArn: pulumi.Output<string>) => unknown,
-    ): void {
-        for (const [id, family, what, runbook] of [
-            ["backup", job.backupTaskFamily, "The backup task", RUNBOOKS.backupFailed],
-            ["restore-drill", job.drillTaskFamily, "The restore drill task", RUNBOOKS.drillFailed],
-        ] as const) {
+    /** Failed and never-started backup and drill tasks. */
+    private taskRules(job: BackupJobRefs, topicArn: pulumi.Output<string>): void {
+        for (const { task, what, runbook } of TASK_RULES) {
+            const family = task === "backup" ? job.backupTaskFamily : job.drillTaskFamily;
             const link = runbookUrl(this.baseUrl, runbook);
+            const failed = alertRow("event rule", `${task}-task-failed`);
             this.rule(
-                `${id}-task-failed`,
-                `${what} stopped with a non-zero exit code.`,
-                runbook,
+                failed.name,
+                failed.description,
+                failed.runbook,
                 pulumi.all([job.clusterArn, family]).apply(([cluster, taskFamily]) => taskFailedPattern(cluster, taskFamily)),
                 { inputPaths: ECS_INPUT_PATHS, inputTemplate: ecsInputTemplate(`${what} failed`, link) },
                 topicArn,
                 {},
             );
+            const notStarted = alertRow("event rule", `${task}-task-failed-to-start`);
             this.rule(
-                `${id}-task-failed-to-start`,
-                `${what} never started (TaskFailedToStart: image, secrets, network or capacity).`,
-                runbook,
+                notStarted.name,
+                notStarted.description,
+                notStarted.runbook,
                 pulumi.all([job.clusterArn, family]).apply(([cluster, taskFamily]) => taskFailedToStartPattern(cluster, taskFamily)),
                 { inputPaths: ECS_INPUT_PATHS, inputTemplate: ecsInputTemplate(`${what} failed to start`, link) },
                 topicArn,
                 {},
             );
         }
-        alarm(
-            "scheduler-dead-letters",
-            {
-                runbook: RUNBOOKS.schedulerDeadLetters,
-                summary: "EventBridge Scheduler could not start a backup or drill task: its dead-letter queue holds messages.",
-                args: {
-                    namespace: "AWS/SQS",
-                    metricName: "ApproximateNumberOfMessagesVisible",
-                    dimensions: { QueueName: job.schedulerDeadLetterQueueName },
-                    statistic: "Maximum",
-                    period: 300,
-                    evaluationPeriods: 1,
-                    comparisonOperator: "GreaterThanThreshold",
-                    threshold: 0,
-                    treatMissingData: "notBreaching",
-                },
-            },
-            topicArn,
-        );
     }
 
     private tamperingRules(
-        id: string,
+        id: "tampering" | "replica-tampering",
         keyArns: pulumi.Input<string>[],
         bucketNames: pulumi.Input<string>[],
         topicArn: pulumi.Output<string>,
         extra: pulumi.CustomResourceOptions,
     ): void {
+        const keys = alertRow("event rule", `${id}-keys`);
+        const buckets = alertRow("event rule", `${id}-buckets`);
         const inputTransformer = { inputPaths: TAMPERING_INPUT_PATHS, inputTemplate: tamperingInputTemplate(runbookUrl(this.baseUrl, RUNBOOKS.tampering)) };
-        this.rule(
-            `${id}-keys`,
-            "Someone scheduled deletion of, disabled or changed the policy of a backup KMS key (CloudTrail).",
-            RUNBOOKS.tampering,
-            pulumi.all(keyArns).apply(keyTamperingPattern),
-            inputTransformer,
-            topicArn,
-            extra,
-        );
-        this.rule(
-            `${id}-buckets`,
-            "Someone changed the policy, lifecycle, replication, Object Lock, versioning, encryption or public access block of a backup bucket (CloudTrail).",
-            RUNBOOKS.tampering,
-            pulumi.all(bucketNames).apply(bucketTamperingPattern),
-            inputTransformer,
-            topicArn,
-            extra,
-        );
+        this.rule(keys.name, keys.description, keys.runbook, pulumi.all(keyArns).apply(keyTamperingPattern), inputTransformer, topicArn, extra);
+        this.rule(buckets.name, buckets.description, buckets.runbook, pulumi.all(bucketNames).apply(bucketTamperingPattern), inputTransformer, topicArn, extra);
     }
 }

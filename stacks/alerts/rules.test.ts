@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-    accountOf,
     bucketTamperingPattern,
     dashboardBody,
     ecsInputTemplate,
@@ -146,11 +145,6 @@ describe("topic policies", () => {
                 Condition: { StringEquals: { "aws:SourceAccount": "000000000000" } },
             },
         ]);
-    });
-
-    it("read the account from an ARN, and refuse an ARN without one", () => {
-        expect(accountOf("arn:aws:kms:eu-west-3:123456789012:key/abc")).toBe("123456789012");
-        expect(() => accountOf("arn:aws:s3:::bucket")).toThrow(/is not an ARN with an account id/);
     });
 });
 

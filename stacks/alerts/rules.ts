@@ -1,5 +1,6 @@
 // The alerts' pure logic: runbook links, event patterns, input templates, the topic's and its key's
 // policies, the placeholder-recipient check and the dashboard. Tested without mocks (rules.test.ts).
+import { ExitCode, METRIC_DIMENSION, METRIC_NAMESPACE, type MetricName } from "../../job/src/contract.js";
 import type { PolicyDocument } from "../shared/iam.js";
 
 /** Every runbook an alarm, event rule or Sentry rule links to: runbooks/<name>.md. */
@@ -92,7 +93,7 @@ export function taskFailedPattern(clusterArn: string, family: string): Record<st
     return {
         source: ["aws.ecs"],
         "detail-type": ["ECS Task State Change"],
-        detail: { ...stoppedTasks(clusterArn, family), containers: { exitCode: [{ "anything-but": 0 }] } },
+        detail: { ...stoppedTasks(clusterArn, family), containers: { exitCode: [{ "anything-but": ExitCode.Ok }] } },
     };
 }
 
@@ -178,15 +179,6 @@ export function tamperingInputTemplate(runbook: string): string {
     );
 }
 
-/** The account id in an ARN (arn:partition:service:region:account:resource). */
-export function accountOf(arn: string): string {
-    const account = arn.split(":")[4];
-    if (account === undefined || !/^\d{12}$/.test(account)) {
-        throw new Error(`"${arn}" is not an ARN with an account id; allowed: arn:aws:<service>:<region>:<12 digits>:<resource>`);
-    }
-    return account;
-}
-
 /** Who may publish to an alerts topic: EventBridge rules and CloudWatch alarms of this account only. */
 export function topicPolicy(topicArn: string, account: string): PolicyDocument {
     return {
@@ -247,7 +239,7 @@ export interface DashboardInput {
 
 /** The ops dashboard: alarm states, the last backup, backup size/duration trends, drills, error-log rate, uptime. */
 export function dashboardBody(input: DashboardInput): Record<string, unknown> {
-    const backup = (metric: string, stat: string) => ["HotelGenius/Backup", metric, "Database", input.database, { stat, period: 86400 }];
+    const backup = (metric: MetricName, stat: string) => [METRIC_NAMESPACE, metric, METRIC_DIMENSION, input.database, { stat, period: 86400 }];
     const metricWidget = (title: string, metrics: unknown[], extra: Record<string, unknown> = {}) => ({
         type: "metric",
         width: 12,

@@ -1,6 +1,6 @@
 // `pulumi up` (not a preview) refuses placeholder recipients and health URLs before creating any alert.
 import { describe, expect, it } from "vitest";
-import { runOffline } from "../../scripts/mockRuntime.js";
+import { runOffline } from "../../scripts/offlinePlan/mockRuntime.js";
 import { alertsArgs, prodSettings } from "../../test/fixtures.js";
 import { Alerts } from "./component.js";
 import { createProviders } from "../shared/providers.js";

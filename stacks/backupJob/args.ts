@@ -12,7 +12,6 @@ export function backupJobArgs(settings: Settings, backups: BackupStorage): Backu
         protectData: settings.storage.protectData,
         region: settings.region,
         settings: settings.job,
-        schedule: settings.schedule,
         databaseUrl: settings.databaseUrl,
         sentryDsn: settings.job.sentryDsn,
         bucketName: backups.bucketName,

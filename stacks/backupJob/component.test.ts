@@ -2,9 +2,12 @@
 // security and for the backups actually running (secrets, IAM, network, schedules, task size).
 // Variants (an image given by URI, an own VPC, Sentry) live in variants.test.ts: the Pulumi
 // runtime is process-global, so one program run per file.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { JOB_ENV } from "../../job/src/contract.js";
 import { backupJobProgram, prodSettings } from "../../test/fixtures.js";
-import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
 import { BACKUP_JOB_TYPE, DRILL_SHELL_COMMAND } from "./component.js";
 import {
     backupTaskPermissions,
@@ -136,6 +139,22 @@ describe("BackupJob (prod settings)", () => {
         for (const name of ["backup-job-backup-task-definition", "backup-job-drill-task-definition"]) {
             expect(JSON.stringify(named(name).inputs)).not.toMatch(/not-a-password|postgres:\/\//);
         }
+    });
+
+    it("sets only the environment names of the job's contract, and the job reads every one", () => {
+        const given = ["backup-job-backup-task-definition", "backup-job-drill-task-definition"].flatMap((name) => {
+            const { environment, secrets } = container(name) as { environment: { name: string }[]; secrets: { name: string }[] };
+            return [...environment, ...secrets].map((variable) => variable.name);
+        });
+        const declared: string[] = Object.values(JOB_ENV);
+        expect(given.filter((name) => !declared.includes(name))).toEqual([]);
+        // The job reads each through the contract's key; the drill's scratch URL reaches it through the shell command.
+        const jobSources = readdirSync(path.join(JOB_DIR, "src"), { recursive: true, encoding: "utf8" })
+            .filter((file) => file.endsWith(".ts") && file !== "contract.ts")
+            .map((file) => readFileSync(path.join(JOB_DIR, "src", file), "utf8"))
+            .join("\n");
+        const unread = Object.entries(JOB_ENV).filter(([key, name]) => !jobSources.includes(`JOB_ENV.${key}`) && !DRILL_SHELL_COMMAND.includes(`$${name}`));
+        expect(unread).toEqual([]);
     });
 
     it("stores both database URLs as secrets encrypted with the job's key, under stack-named prefixes", () => {

@@ -1,6 +1,7 @@
 // What runs the backup job: its image, an ECS Fargate cluster and two task definitions (the nightly
 // backup and the weekly restore drill), their secrets, logs, least-privilege roles, network, and the
 // EventBridge Scheduler schedules that start them, with a dead-letter queue for failed starts.
+import { JOB_ENV, SENTRY_MONITOR_SLUG } from "../../job/src/contract.js";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,15 +18,12 @@ import {
 } from "./policies.js";
 import { JOB_CONTEXT, JOB_DIR, jobImageTag } from "./image.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
-import type { BackupScheduleSettings } from "./schedule.js";
 import { checkFargateSize, checkImageUri } from "./task.js";
 import type { PolicyDocument } from "../shared/iam.js";
 
 export const BACKUP_JOB_TYPE = "hotelgenius:ops:BackupJob";
 /** The container's name in both task definitions. */
 export const CONTAINER_NAME = "backup-job";
-/** The Sentry cron monitor the backup's check-ins create and update (one per organisation; stacks are its environments). */
-export const SENTRY_MONITOR_SLUG = "database-backup";
 /** Fargate's longest stop timeout: the job needs about 20 s to abort its upload and report after SIGTERM. */
 export const STOP_TIMEOUT_SECONDS = 120;
 /** Sentry marks a run failed this long after the job's own maximum runtime, which it reports itself. */
@@ -35,7 +33,7 @@ const SCHEDULE_RETRY_ATTEMPTS = 10;
 /** SQS's longest retention: two weeks to look at a failed start. */
 const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 /** The drill's command: the job reads the scratch URL only from its option, and ECS does not expand variables in a command. */
-export const DRILL_SHELL_COMMAND = 'exec node /app/dist/cli.js verify --scratch-database-url "$SCRATCH_DATABASE_URL"';
+export const DRILL_SHELL_COMMAND = `exec node /app/dist/cli.js verify --scratch-database-url "$${JOB_ENV.scratchDatabaseUrl}"`;
 
 export interface BackupJobArgs {
     project: string;
@@ -45,7 +43,6 @@ export interface BackupJobArgs {
     /** Region of the provider the component is given: the task's, the bucket's and the logs'. */
     region: string;
     settings: BackupJobSettings;
-    schedule: BackupScheduleSettings;
     /** The database to back up; stored in Secrets Manager, never in the task definition. */
     databaseUrl: pulumi.Input<string>;
     /**
@@ -211,7 +208,11 @@ export class BackupJob extends pulumi.ComponentResource {
         const drillTask = taskRole("drill-task", names.drillTaskRole, `The ${args.stack} restore drill: reads backups, writes nothing`, drillTaskPermissions);
 
         const target = pulumi.interpolate`s3://${args.bucketName}/${layout.root}`;
-        const common = { AWS_REGION: region, BACKUP_TARGET: target, BACKUP_MAX_RUNTIME_SECONDS: String(settings.maxRuntimeMinutes * 60) };
+        const common = {
+            [JOB_ENV.awsRegion]: region,
+            [JOB_ENV.target]: target,
+            [JOB_ENV.maxRuntimeSeconds]: String(settings.maxRuntimeMinutes * 60),
+        };
         const backupTaskDefinition = this.taskDefinition(
             name,
             "backup-task-definition",
@@ -227,15 +228,18 @@ export class BackupJob extends pulumi.ComponentResource {
                 command: ["backup"],
                 environment: {
                     ...common,
-                    BACKUP_KMS_KEY_ARN: args.backupKeyArn,
-                    BACKUP_SCHEDULE: settings.crontab,
-                    BACKUP_SCHEDULE_TIMEZONE: args.schedule.timezone,
-                    SENTRY_MONITOR_SLUG,
-                    SENTRY_ENVIRONMENT: args.stack,
-                    SENTRY_CHECKIN_MARGIN_MINUTES: String(settings.checkinMarginMinutes),
-                    SENTRY_MAX_RUNTIME_MINUTES: String(settings.maxRuntimeMinutes + SENTRY_RUNTIME_MARGIN_MINUTES),
+                    [JOB_ENV.kmsKeyArn]: args.backupKeyArn,
+                    [JOB_ENV.schedule]: settings.schedule.crontab,
+                    [JOB_ENV.scheduleTimezone]: settings.schedule.timezone,
+                    [JOB_ENV.sentryMonitorSlug]: SENTRY_MONITOR_SLUG,
+                    [JOB_ENV.sentryEnvironment]: args.stack,
+                    [JOB_ENV.sentryCheckinMarginMinutes]: String(settings.checkinMarginMinutes),
+                    [JOB_ENV.sentryMaxRuntimeMinutes]: String(settings.maxRuntimeMinutes + SENTRY_RUNTIME_MARGIN_MINUTES),
                 },
-                secrets: sentryDsnArn === undefined ? { DATABASE_URL: databaseUrlArn } : { DATABASE_URL: databaseUrlArn, SENTRY_DSN: sentryDsnArn },
+                secrets:
+                    sentryDsnArn === undefined
+                        ? { [JOB_ENV.databaseUrl]: databaseUrlArn }
+                        : { [JOB_ENV.databaseUrl]: databaseUrlArn, [JOB_ENV.sentryDsn]: sentryDsnArn },
             },
         );
         const drillTaskDefinition = this.taskDefinition(
@@ -253,7 +257,7 @@ export class BackupJob extends pulumi.ComponentResource {
                 entryPoint: ["sh", "-c"],
                 command: [DRILL_SHELL_COMMAND],
                 environment: common,
-                secrets: { SCRATCH_DATABASE_URL: scratchUrlArn },
+                secrets: { [JOB_ENV.scratchDatabaseUrl]: scratchUrlArn },
             },
         );
 
@@ -336,7 +340,7 @@ export class BackupJob extends pulumi.ComponentResource {
                     name: scheduleName,
                     description,
                     scheduleExpression: expression,
-                    scheduleExpressionTimezone: args.schedule.timezone,
+                    scheduleExpressionTimezone: settings.schedule.timezone,
                     flexibleTimeWindow: { mode: "OFF" },
                     state: "ENABLED",
                     target: {
@@ -355,7 +359,7 @@ export class BackupJob extends pulumi.ComponentResource {
             "backup-schedule",
             names.backupSchedule,
             `Nightly backup of ${stackName}`,
-            args.schedule.expression,
+            settings.schedule.expression,
             backupTaskDefinition.arn,
         );
         const drillSchedule = schedule(

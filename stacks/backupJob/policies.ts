@@ -4,7 +4,7 @@
 // No statement here allows s3:Delete* of any kind: under versioning and Object Lock a delete only
 // adds a delete marker, and a dump without a manifest is already ignored and expires by lifecycle.
 import type { BackupLayout } from "../storage/settings.js";
-import type { PolicyDocument, PolicyStatement } from "../shared/iam.js";
+import { type PolicyDocument, type PolicyStatement, serviceTrustPolicy } from "../shared/iam.js";
 
 /** Where the backups live and the key that encrypts them. */
 export interface BackupObjects {
@@ -17,37 +17,15 @@ export interface BackupObjects {
 
 /** Only ECS tasks of this account and region may assume a task or execution role (no confused deputy). */
 export function ecsTasksTrustPolicy(accountId: string, region: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "EcsTasksOfThisAccount",
-                Effect: "Allow",
-                Principal: { Service: "ecs-tasks.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: {
-                    StringEquals: { "aws:SourceAccount": accountId },
-                    ArnLike: { "aws:SourceArn": `arn:aws:ecs:${region}:${accountId}:*` },
-                },
-            },
-        ],
-    };
+    return serviceTrustPolicy("EcsTasksOfThisAccount", "ecs-tasks.amazonaws.com", {
+        StringEquals: { "aws:SourceAccount": accountId },
+        ArnLike: { "aws:SourceArn": `arn:aws:ecs:${region}:${accountId}:*` },
+    });
 }
 
 /** Only EventBridge Scheduler, for schedules of this account, may assume the scheduler role. */
 export function schedulerTrustPolicy(accountId: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "SchedulerOfThisAccount",
-                Effect: "Allow",
-                Principal: { Service: "scheduler.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-        ],
-    };
+    return serviceTrustPolicy("SchedulerOfThisAccount", "scheduler.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } });
 }
 
 export interface ExecutionGrants {

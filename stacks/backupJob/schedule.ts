@@ -1,11 +1,24 @@
 // The backup schedule's checks, beside it: EventBridge Scheduler expressions, IANA zones, the crontab
 // equivalent the Sentry monitor follows, daylight-saving clock changes, the longest gap between runs.
 
-export interface BackupScheduleSettings {
-    /** EventBridge Scheduler expression: cron(m h dom mon dow y) or rate(n unit). */
+/**
+ * The backup schedule, one object from its declaration (backupSchedule, backupScheduleTimezone) to the
+ * job: the scheduler reads the expression in the zone, the job's Sentry monitor follows the crontab.
+ */
+export interface BackupSchedule {
+    /** EventBridge Scheduler expression: cron(m h dom mon dow *), with a crontab equivalent. */
     expression: string;
-    /** IANA time zone the cron expression is read in. */
+    /** IANA time zone the expression (and the restore drill's) is read in. */
     timezone: string;
+    /** The same schedule as a 5-field crontab, for the Sentry monitor. */
+    crontab: string;
+}
+
+/** The schedule of a checked expression (checkScheduleExpression, checkCrontabEquivalent) in a zone. */
+export function backupSchedule(expression: string, timezone: string): BackupSchedule {
+    const converted = crontabOf(expression);
+    if ("reason" in converted) throw new Error(`backupSchedule ${expression} ${converted.reason}`);
+    return { expression, timezone, crontab: converted.crontab };
 }
 
 /** Why a time zone is not an IANA name EventBridge Scheduler accepts, or undefined. */

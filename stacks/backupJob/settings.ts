@@ -2,7 +2,14 @@
 // drill, the task's size, image, network and logs, and its Sentry cron monitor.
 import * as pulumi from "@pulumi/pulumi";
 import { defineArea, flag, integer, list, oneOf, text, OFFLINE_SECRET, type RelationProblem, type Values } from "../settings/spec.js";
-import { checkCrontabEquivalent, checkScheduleDaylightSaving, checkScheduleExpression, checkTimeZone, crontabOf } from "./schedule.js";
+import {
+    type BackupSchedule,
+    backupSchedule,
+    checkCrontabEquivalent,
+    checkScheduleDaylightSaving,
+    checkScheduleExpression,
+    checkTimeZone,
+} from "./schedule.js";
 import { checkDatabaseUrl, checkScratchServer, checkSubnetId, checkVpcId } from "./checks.js";
 import { checkFargateCpu, checkFargateSize, checkImageUri } from "./task.js";
 import { checkLogRetentionDays } from "../shared/logRetention.js";
@@ -211,8 +218,7 @@ export const backupJobArea = defineArea({
 });
 
 export interface BackupJobSettings {
-    /** The backup schedule (Settings.schedule) as a 5-field crontab, for the Sentry monitor. */
-    crontab: string;
+    schedule: BackupSchedule;
     /** EventBridge Scheduler expression of the weekly restore drill, read in the backup schedule's time zone. */
     drillSchedule: string;
     scratchDatabaseUrl: pulumi.Output<string>;
@@ -235,10 +241,8 @@ export interface BackupJobSettings {
 }
 
 export function backupJobSettings(values: Values<typeof backupJobArea.settings>): BackupJobSettings {
-    const converted = crontabOf(values.backupSchedule);
-    if ("reason" in converted) throw new Error(`backupSchedule ${values.backupSchedule} ${converted.reason}`);
     return {
-        crontab: converted.crontab,
+        schedule: backupSchedule(values.backupSchedule, values.backupScheduleTimezone),
         drillSchedule: values.restoreDrillSchedule,
         scratchDatabaseUrl: pulumi.secret(values.scratchDatabaseUrl),
         sentryDsn: values.backupSentryDsn === undefined ? undefined : pulumi.secret(values.backupSentryDsn),

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupJobProgram, stagingSettings } from "../../test/fixtures.js";
-import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/offlinePlan/mockRuntime.js";
 import { BackupJob, ecrRepositoryArn } from "./component.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -87,7 +87,6 @@ describe("BackupJob argument checks", () => {
             protectData: false,
             region: bad.region,
             settings: bad.job,
-            schedule: bad.schedule,
             databaseUrl: bad.databaseUrl,
             bucketName: "b",
             bucketArn: "arn:aws:s3:::b",

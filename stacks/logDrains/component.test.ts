@@ -3,7 +3,7 @@
 // Pulumi runtime is process-global).
 import { beforeAll, describe, expect, it } from "vitest";
 import { logDrainsProgram, prodSettings } from "../../test/fixtures.js";
-import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
 import { guardedKeyPolicy } from "../shared/guardedKey.js";
 import { deliveryPermissions, ingestPermissions, subscriptionPermissions, subscriptionTrustPolicy } from "./rules.js";
 import { LOG_DRAINS_TYPE, LogDrains, type LogDrainsArgs } from "./component.js";

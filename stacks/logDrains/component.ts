@@ -6,11 +6,10 @@
 //
 // Two streams because a stream that decompresses CloudWatch Logs records fails every other record.
 import { hardenedBucket } from "../shared/hardenedBucket.js";
-import { guardedKeyPolicy } from "../shared/guardedKey.js";
+import { guardedKey } from "../shared/guardedKey.js";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    accountOf,
     archiveLifecycleRules,
     archivePrefixes,
     cloudwatchProcessors,
@@ -31,6 +30,7 @@ import { logDrainNames, type LogDrainNames } from "../shared/naming.js";
 import { checkLogGroupList, checkLogGroupName, checkLogServiceEndpoint } from "./checks.js";
 import { checkLogRetentionDays } from "../shared/logRetention.js";
 import { lifecycleOrderProblems } from "../shared/lifecycle.js";
+import { accountOf } from "../shared/iam.js";
 
 export const LOG_DRAINS_TYPE = "hotelgenius:ops:LogDrains";
 
@@ -146,19 +146,16 @@ export class LogDrains extends pulumi.ComponentResource {
         const data: pulumi.CustomResourceOptions = { ...child, protect: args.protectData, retainOnDelete: args.protectData };
 
         // The guarded policy keeps the default delegation to IAM in this account (DelegateToIam), which the delivery role relies on.
-        const key = new aws.kms.Key(
-            `${name}-key`,
-            {
-                description: `Log archive of ${args.project} ${args.stack}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: args.kmsDeletionWindowDays,
-                // The same guard as the backup keys': the archive holds guests' personal data too.
-                policy: pulumi.jsonStringify(guardedKeyPolicy(args.breakGlassRoleArn, args.kmsDeletionWindowDays)),
-                bypassPolicyLockoutSafetyCheck: true,
-            },
-            data,
-        );
-        new aws.kms.Alias(`${name}-key-alias`, { name: names.keyAlias, targetKeyId: key.keyId }, child);
+        // The same guard as the backup keys': the archive holds guests' personal data too.
+        const key = guardedKey({
+            id: name,
+            description: `Log archive of ${args.project} ${args.stack}`,
+            alias: names.keyAlias,
+            breakGlassRoleArn: args.breakGlassRoleArn,
+            deletionWindowDays: args.kmsDeletionWindowDays,
+            keyOptions: data,
+            aliasOptions: child,
+        });
         const account = key.arn.apply(accountOf);
 
         // The backup buckets' hardening without Object Lock: logs are evidence of what happened, not the last copy of the data.

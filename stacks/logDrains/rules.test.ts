@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { emfRecord } from "../../job/src/observability/emf.js";
 import { createLogger } from "../../job/src/observability/log.js";
 import {
-    accountOf,
     archiveLifecycleRules,
     archivePrefixes,
     cloudwatchProcessors,
@@ -222,10 +221,5 @@ describe("IAM documents", () => {
                 Resource: STREAM_ARN,
             },
         ]);
-    });
-
-    it("reads the account id from an ARN, and refuses an ARN without one", () => {
-        expect(accountOf(KEY_ARN)).toBe(ACCOUNT);
-        expect(() => accountOf(BUCKET_ARN)).toThrow(/cannot read an account id from ARN "arn:aws:s3:::hotelgenius-ops-prod-logs"/);
     });
 });

@@ -3,7 +3,7 @@
 // plain data out, unit-tested without any Pulumi runtime.
 import type { LogDrainSettings } from "./settings.js";
 import type { LifecycleRule } from "../shared/lifecycle.js";
-import type { PolicyDocument } from "../shared/iam.js";
+import { type PolicyDocument, serviceTrustPolicy } from "../shared/iam.js";
 
 /** What the monitoring area alarms on: one metric per level, counted across the drained log groups. */
 export const LOG_METRIC_NAMESPACE = "HotelGenius/Logs";
@@ -73,18 +73,7 @@ export function railwayArchiveProcessors(): Processor[] {
 
 /** Firehose assumes the delivery role, only on behalf of streams in this account. */
 export function deliveryTrustPolicy(accountId: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "FirehoseAssumesForDelivery",
-                Effect: "Allow",
-                Principal: { Service: "firehose.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-        ],
-    };
+    return serviceTrustPolicy("FirehoseAssumesForDelivery", "firehose.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId } });
 }
 
 export interface DeliveryResources {
@@ -140,18 +129,9 @@ export function deliveryPermissions(resources: DeliveryResources): PolicyDocumen
 
 /** CloudWatch Logs assumes the subscription role, only for log groups of this account and region. */
 export function subscriptionTrustPolicy(region: string, accountId: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "CloudWatchLogsAssumesForSubscriptions",
-                Effect: "Allow",
-                Principal: { Service: "logs.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringLike: { "aws:SourceArn": `arn:aws:logs:${region}:${accountId}:*` } },
-            },
-        ],
-    };
+    return serviceTrustPolicy("CloudWatchLogsAssumesForSubscriptions", "logs.amazonaws.com", {
+        StringLike: { "aws:SourceArn": `arn:aws:logs:${region}:${accountId}:*` },
+    });
 }
 
 /** Subscriptions put records into the CloudWatch stream and nothing else. */
@@ -175,13 +155,6 @@ export function ingestPermissions(streamArn: string): PolicyDocument {
             },
         ],
     };
-}
-
-/** The account id in an ARN (`arn:partition:service:region:account:resource`). */
-export function accountOf(arn: string): string {
-    const account = arn.split(":")[4];
-    if (account === undefined || !/^\d{12}$/.test(account)) throw new Error(`cannot read an account id from ARN "${arn}"`);
-    return account;
 }
 
 /** The JSON metric filter pattern that matches log lines of one level. */

@@ -2,7 +2,7 @@
 // each mistake (key, value, what is allowed).
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { outputValue } from "../../scripts/mockRuntime.js";
+import { outputValue } from "../../scripts/offlinePlan/mockRuntime.js";
 import { REQUIRED_RAW_SETTINGS, REQUIRED_SECRET_KEYS } from "../../test/fixtures.js";
 import { parseSettings, SettingsError, type SettingsProblem } from "../settings/registry.js";
 

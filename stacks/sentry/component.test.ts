@@ -1,7 +1,8 @@
 // The Sentry side under the mock runtime with prod settings and a Slack channel: team, projects,
 // keys, issue alerts and metric alerts with their exact inputs. Staging: staging.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
-import { onlyResourceNamed, runOffline, SECRET, type OfflineRun } from "../../scripts/mockRuntime.js";
+import { onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/offlinePlan/mockRuntime.js";
+import { OFFLINE_SECRET as SECRET } from "../settings/spec.js";
 import { prodSettings } from "../../test/fixtures.js";
 import { Monitoring, MONITORING_TYPE } from "./component.js";
 

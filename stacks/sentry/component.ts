@@ -3,7 +3,8 @@
 // The backup job's cron monitor is not declared: the job's own check-ins create and update it.
 import * as pulumi from "@pulumi/pulumi";
 import * as sentry from "@pulumiverse/sentry";
-import { MAX_SENTRY_RULE_NAME, type Runbook, RUNBOOKS, withRunbook } from "../alerts/rules.js";
+import { MAX_SENTRY_RULE_NAME, type Runbook, withRunbook } from "../alerts/rules.js";
+import { alertRow } from "../alerts/table.js";
 import { nameStem } from "../shared/naming.js";
 import type { MonitoringSettings } from "./settings.js";
 
@@ -87,13 +88,12 @@ export class Monitoring extends pulumi.ComponentResource {
                           channel: settings.sentrySlackChannel,
                       },
                   ];
-        const issueRules: [string, string, Runbook, Record<string, string>][] = [
-            ["new-issue", "New issue", RUNBOOKS.sentryNewIssue, { id: "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition" }],
-            ["regression", "Resolved issue came back", RUNBOOKS.sentryRegression, { id: "sentry.rules.conditions.regression_event.RegressionEventCondition" }],
+        const issueRules: [string, string, Record<string, string>][] = [
+            ["new-issue", "New issue", { id: "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition" }],
+            ["regression", "Resolved issue came back", { id: "sentry.rules.conditions.regression_event.RegressionEventCondition" }],
             [
                 "error-burst",
                 `One issue seen more than ${settings.sentryErrorBurstCount} times in an hour`,
-                RUNBOOKS.sentryErrorBurst,
                 {
                     id: "sentry.rules.conditions.event_frequency.EventFrequencyCondition",
                     value: String(settings.sentryErrorBurstCount),
@@ -103,13 +103,13 @@ export class Monitoring extends pulumi.ComponentResource {
             ],
         ];
         for (const role of Object.keys(SENTRY_PLATFORMS) as ProjectRole[]) {
-            for (const [id, title, runbook, condition] of issueRules) {
+            for (const [id, title, condition] of issueRules) {
                 new sentry.SentryIssueAlert(
                     `${name}-${role}-${id}`,
                     {
                         organization,
                         project: projects[role].slug,
-                        name: ruleName(`${title} in the ${role}`, runbook),
+                        name: ruleName(`${title} in the ${role}`, alertRow("sentry issue alert", id).runbook),
                         environment: settings.sentryEnvironment,
                         actionMatch: "any",
                         filterMatch: "all",
@@ -122,13 +122,13 @@ export class Monitoring extends pulumi.ComponentResource {
             }
         }
 
-        const metricAlert = (id: string, title: string, runbook: Runbook, spec: { dataset: string; aggregate: string; query: string; threshold: number }) =>
+        const metricAlert = (id: string, title: string, spec: { dataset: string; aggregate: string; query: string; threshold: number }) =>
             new sentry.SentryMetricAlert(
                 `${name}-server-${id}`,
                 {
                     organization,
                     project: projects.server.slug,
-                    name: ruleName(title, runbook),
+                    name: ruleName(title, alertRow("sentry metric alert", id).runbook),
                     environment: settings.sentryEnvironment,
                     dataset: spec.dataset,
                     aggregate: spec.aggregate,
@@ -146,13 +146,13 @@ export class Monitoring extends pulumi.ComponentResource {
                 },
                 child,
             );
-        metricAlert("error-spike", `More than ${settings.sentryErrorSpikeCount} server errors in an hour`, RUNBOOKS.sentryErrorSpike, {
+        metricAlert("error-spike", `More than ${settings.sentryErrorSpikeCount} server errors in an hour`, {
             dataset: "events",
             aggregate: "count()",
             query: "event.type:error",
             threshold: settings.sentryErrorSpikeCount,
         });
-        metricAlert("slow-server", `Server p95 above ${settings.sentryP95Ms} ms over an hour`, RUNBOOKS.sentrySlowServer, {
+        metricAlert("slow-server", `Server p95 above ${settings.sentryP95Ms} ms over an hour`, {
             dataset: "transactions",
             aggregate: "p95(transaction.duration)",
             query: "",

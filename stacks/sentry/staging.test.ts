@@ -1,6 +1,6 @@
 // Staging's Sentry objects: their own team and projects, rules filtered on the staging environment, no Slack.
 import { beforeAll, describe, expect, it } from "vitest";
-import { runOffline, type OfflineRun } from "../../scripts/mockRuntime.js";
+import { runOffline, type OfflineRun } from "../../scripts/offlinePlan/mockRuntime.js";
 import { stagingSettings } from "../../test/fixtures.js";
 import { Monitoring } from "./component.js";
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { outputValue } from "../../scripts/mockRuntime.js";
+import { outputValue } from "../../scripts/offlinePlan/mockRuntime.js";
 import { DIRECT_URL, FAKE_PASSWORD, REQUIRED_RAW_SETTINGS, REQUIRED_SECRET_KEYS, SCRATCH_URL } from "../../test/fixtures.js";
 import { loadSettings, parseSettings, SETTINGS, SettingsError, type SettingsProblem } from "./registry.js";
 import { OFFLINE_SECRET } from "./spec.js";
@@ -79,7 +79,7 @@ describe("parseSettings: valid settings", () => {
             replicationTimeControl: false,
             protectData: true,
         });
-        expect(settings.schedule).toEqual({ expression: DEFAULTS.backupSchedule, timezone: DEFAULTS.backupScheduleTimezone });
+        expect(settings.job.schedule).toEqual({ expression: DEFAULTS.backupSchedule, timezone: DEFAULTS.backupScheduleTimezone, crontab: "0 2 * * *" });
     });
 
     it("the defaults alone, plus the required settings, form valid prod settings", () => {
@@ -129,13 +129,12 @@ describe("parseSettings: valid settings", () => {
             protectData: false,
             replicationTimeControl: true,
         });
-        expect(settings.schedule).toEqual({ expression: "cron(30 3 ? * MON-FRI *)", timezone: "Europe/Paris" });
-        expect(settings.job.crontab).toBe("30 3 * * 1-5");
+        expect(settings.job.schedule).toEqual({ expression: "cron(30 3 ? * MON-FRI *)", timezone: "Europe/Paris", crontab: "30 3 * * 1-5" });
     });
 
     it("returns a deep-frozen object", () => {
         const settings = parse();
-        for (const part of [settings, settings.storage, settings.storage.layout, settings.schedule, settings.alertEmails]) {
+        for (const part of [settings, settings.storage, settings.storage.layout, settings.job.schedule, settings.alertEmails]) {
             expect(Object.isFrozen(part)).toBe(true);
         }
         expect(() => {
@@ -375,7 +374,7 @@ describe("parseSettings: each bad input names the key, the value and what is all
 describe("parseSettings: the backup job's settings", () => {
     it("derives the Sentry monitor's crontab from the one schedule setting and wraps the new secrets", async () => {
         const settings = parse({ [key("backupSentryDsn")]: "https://0123abcd@o0.ingest.de.sentry.io/42" }, [DB_KEY, SCRATCH_KEY, key("backupSentryDsn")]);
-        expect(settings.job.crontab).toBe("0 2 * * *");
+        expect(settings.job.schedule.crontab).toBe("0 2 * * *");
         expect(settings.job.drillSchedule).toBe("cron(0 5 ? * MON *)");
         expect(await pulumi.isSecret(settings.job.scratchDatabaseUrl)).toBe(true);
         expect(await outputValue(settings.job.scratchDatabaseUrl)).toBe(SCRATCH_URL);

@@ -10,7 +10,6 @@ import { monitoringArea, type MonitoringSettings } from "../sentry/settings.js";
 import { coreArea } from "./core.js";
 import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, suggestion, type Values } from "./spec.js";
 import { checkDataRegion, type DataResidency } from "./checks.js";
-import type { BackupScheduleSettings } from "../backupJob/schedule.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: areas differ in their settings' value types.
 type AnyArea = Area<Record<string, Setting<any>>>;
@@ -38,7 +37,6 @@ export interface Settings {
     alertEmails: readonly string[];
     dataResidency: DataResidency;
     storage: BackupStorageSettings;
-    schedule: BackupScheduleSettings;
     monitoring: MonitoringSettings;
     alerts: AlertsSettings;
     /** Connection string the backup job dumps from; always a secret. */
@@ -124,7 +122,6 @@ export function parseSettings(input: ParseSettingsInput): Settings {
         alertEmails: core.alertEmails,
         dataResidency: core.dataResidency,
         storage: backupStorageSettings(valuesOf(backupStorageArea, parsed)),
-        schedule: { expression: job.backupSchedule, timezone: job.backupScheduleTimezone },
         databaseUrl: pulumi.secret(job.databaseUrl),
         logDrains: logDrainSettings(valuesOf(logDrainsArea, parsed), (value) => pulumi.secret(value)),
         monitoring: valuesOf(monitoringArea, parsed),

@@ -2,6 +2,8 @@
 // unreadable, Object Lock or not, so the policy keeps IAM in charge of using and administering the
 // keys but takes the three fatal moves away from IAM: a short deletion window, disabling, and
 // rewriting this policy. docs/settings.md says what it stops and what it cannot.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import type { PolicyDocument } from "./iam.js";
 
 /** The account a role ARN (arn:aws:iam::<account>:role/...) belongs to. */
@@ -55,4 +57,36 @@ export function guardedKeyPolicy(breakGlassRoleArn: string, minDeletionWindowDay
             },
         ],
     };
+}
+
+export interface GuardedKeyArgs {
+    /** Prefix of the logical names: `<id>-key` and `<id>-key-alias`. */
+    id: string;
+    description: string;
+    alias: string;
+    /** The only principal allowed to disable the key or change its policy (guardedKeyPolicy). */
+    breakGlassRoleArn: string;
+    deletionWindowDays: number;
+    /** The key's options (its protection); the alias gets `aliasOptions`. */
+    keyOptions: pulumi.CustomResourceOptions;
+    aliasOptions: pulumi.CustomResourceOptions;
+}
+
+/** A rotating customer key under the guarded policy, with its alias: the key of every store of guests' data. */
+export function guardedKey(args: GuardedKeyArgs): aws.kms.Key {
+    const key = new aws.kms.Key(
+        `${args.id}-key`,
+        {
+            description: args.description,
+            enableKeyRotation: true,
+            deletionWindowInDays: args.deletionWindowDays,
+            policy: pulumi.jsonStringify(guardedKeyPolicy(args.breakGlassRoleArn, args.deletionWindowDays)),
+            // The lockout check refuses a policy that does not let its author change it again;
+            // keeping the role `pulumi up` runs as from changing it is exactly this policy's point.
+            bypassPolicyLockoutSafetyCheck: true,
+        },
+        args.keyOptions,
+    );
+    new aws.kms.Alias(`${args.id}-key-alias`, { name: args.alias, targetKeyId: key.keyId }, args.aliasOptions);
+    return key;
 }

@@ -2,7 +2,7 @@
 // options go where, the order of the configuration writes, refusing contradictory arguments).
 import * as aws from "@pulumi/aws";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
 import { bucketPolicy, hardenedBucket } from "./hardenedBucket.js";
 import type { LifecycleRule } from "./lifecycle.js";
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT, runOffline, type OfflineRun } from "../../scripts/mockRuntime.js";
+import { PROJECT, runOffline, type OfflineRun } from "../../scripts/offlinePlan/mockRuntime.js";
 import { prodSettings } from "../../test/fixtures.js";
 import { createProviders } from "./providers.js";
 

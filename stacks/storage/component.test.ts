@@ -4,7 +4,7 @@
 import type * as aws from "@pulumi/aws";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BREAK_GLASS_ROLE_ARN, backupStorageProgram, prodSettings, stagingSettings } from "../../test/fixtures.js";
-import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
 import { BACKUP_STORAGE_TYPE, BackupStorage } from "./component.js";
 import { backupStorageNames } from "../shared/naming.js";
 import { bucketPolicy } from "../shared/hardenedBucket.js";

@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupLayout, BackupStorageSettings } from "./settings.js";
 import { hardenedBucket, type HardenedBucket } from "../shared/hardenedBucket.js";
-import { guardedKeyPolicy } from "../shared/guardedKey.js";
+import { guardedKey } from "../shared/guardedKey.js";
 import { backupStorageNames, type BackupStorageNames } from "../shared/naming.js";
 import {
     backupLifecycleRules,
@@ -204,20 +204,15 @@ export class BackupStorage extends pulumi.ComponentResource {
         const guarded = guardedOptions(child, settings);
         const id = spec.logicalName;
 
-        const key = new aws.kms.Key(
-            `${id}-key`,
-            {
-                description: spec.description,
-                enableKeyRotation: true,
-                deletionWindowInDays: settings.kmsDeletionWindowDays,
-                policy: pulumi.jsonStringify(guardedKeyPolicy(settings.breakGlassRoleArn, settings.kmsDeletionWindowDays)),
-                // The lockout check refuses a policy that does not let its author change it again;
-                // keeping the role `pulumi up` runs as from changing it is exactly this policy's point.
-                bypassPolicyLockoutSafetyCheck: true,
-            },
-            guarded,
-        );
-        new aws.kms.Alias(`${id}-key-alias`, { name: spec.keyAlias, targetKeyId: key.keyId }, child);
+        const key = guardedKey({
+            id,
+            description: spec.description,
+            alias: spec.keyAlias,
+            breakGlassRoleArn: settings.breakGlassRoleArn,
+            deletionWindowDays: settings.kmsDeletionWindowDays,
+            keyOptions: guarded,
+            aliasOptions: child,
+        });
 
         // forceDestroy bypasses GOVERNANCE retention (docs/settings.md says what that needs); it is
         // never set where the data is protected.

@@ -3,7 +3,7 @@
 // plan no replica topic, no replica tampering rules and no replication alarms. The argument checks
 // that keep the replica's pieces all-or-none run without a runtime.
 import { beforeAll, describe, expect, it } from "vitest";
-import { MOCK_ACCOUNT, runOffline, type OfflineRun } from "../../scripts/mockRuntime.js";
+import { MOCK_ACCOUNT, runOffline, type OfflineRun } from "../../scripts/offlinePlan/mockRuntime.js";
 import { alertsArgs, backupStorageProgram, stagingSettings } from "../../test/fixtures.js";
 import { Alerts } from "../alerts/component.js";
 import { BackupStorage } from "./component.js";

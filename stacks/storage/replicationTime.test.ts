@@ -2,7 +2,7 @@
 // runtime is process-global: the setting reaches both replication rules.
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupStorageProgram, prodSettings } from "../../test/fixtures.js";
-import { onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/mockRuntime.js";
+import { onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/offlinePlan/mockRuntime.js";
 
 const settings = prodSettings({ storage: { replicationTimeControl: true } });
 let run: OfflineRun;

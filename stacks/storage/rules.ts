@@ -4,7 +4,7 @@
 import { ARCHIVE_STORAGE_CLASSES, lifecycleOrderProblems, type LifecycleRule, MIN_DAYS_IN_STANDARD, OBJECT_LOCK_MODES } from "../shared/lifecycle.js";
 import type { BackupLayout, BackupStorageSettings } from "./settings.js";
 import { checkRoleArn, replicaProtectionProblem } from "./checks.js";
-import type { PolicyDocument } from "../shared/iam.js";
+import { type PolicyDocument, serviceTrustPolicy } from "../shared/iam.js";
 
 export interface ReplicationRule {
     id: string;
@@ -198,10 +198,7 @@ export function replicationMetricDimensions(sourceBucket: string, destinationBuc
 
 /** Only S3 may assume the replication role; iam:PassRole on it stays with this account. */
 export function replicationTrustPolicy(): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Sid: "S3AssumesForReplication", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
-    };
+    return serviceTrustPolicy("S3AssumesForReplication", "s3.amazonaws.com");
 }
 
 /**

@@ -3,7 +3,7 @@
 // and that none of its physical names collide with prod's.
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupStorageProgram, prodSettings, stagingSettings } from "../../test/fixtures.js";
-import { onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/mockRuntime.js";
+import { onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
 import { backupStorageNames } from "../shared/naming.js";
 
 const settings = stagingSettings();

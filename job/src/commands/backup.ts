@@ -1,7 +1,7 @@
 import { MAX_PART_SIZE_MIB, type BackupOptions } from "../args.js";
 import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "../postgres/db.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
-import { emfRecord, round3, stageMetrics } from "../observability/emf.js";
+import { emfRecord, metric, round3, stageMetrics } from "../observability/emf.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { HashingGate } from "../storage/hashing.js";
 import { formatBackupId, validateName } from "../storage/ids.js";
@@ -88,9 +88,9 @@ export async function runBackup(opts: BackupOptions, rt: Runtime, tool: ToolInfo
             emfRecord(
                 database,
                 [
-                    { name: "BackupSuccess", unit: "Count", value: ok ? 1 : 0 },
-                    { name: "BackupDuration", unit: "Seconds", value: round3(duration) },
-                    ...(ok ? [{ name: "BackupBytes", unit: "Bytes" as const, value: bytes }, ...stageMetrics(stages)] : []),
+                    metric("BackupSuccess", ok ? 1 : 0),
+                    metric("BackupDuration", round3(duration)),
+                    ...(ok ? [metric("BackupBytes", bytes), ...stageMetrics(stages)] : []),
                 ],
                 new Date(),
             ),

@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { VerifyOptions } from "../args.js";
 import { connect, countLargeObjects, countRows, quoteIdent } from "../postgres/db.js";
 import { parseDatabaseUrl, refusePoolerHost, withDatabase } from "../postgres/dburl.js";
-import { emfRecord, round3 } from "../observability/emf.js";
+import { emfRecord, metric, round3 } from "../observability/emf.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import type { Manifest, TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
@@ -85,14 +85,7 @@ export async function runVerify(opts: VerifyOptions, rt: Runtime): Promise<Table
         return results;
     } finally {
         rt.logger.record(
-            emfRecord(
-                database,
-                [
-                    { name: "VerifySuccess", unit: "Count", value: ok ? 1 : 0 },
-                    { name: "VerifyDuration", unit: "Seconds", value: round3((performance.now() - t0) / 1000) },
-                ],
-                new Date(),
-            ),
+            emfRecord(database, [metric("VerifySuccess", ok ? 1 : 0), metric("VerifyDuration", round3((performance.now() - t0) / 1000))], new Date()),
         );
     }
 }

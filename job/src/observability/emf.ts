@@ -1,10 +1,8 @@
-export const METRIC_NAMESPACE = "HotelGenius/Backup";
-
-export type Unit = "Count" | "Seconds" | "Bytes";
+import { METRIC_DIMENSION, METRIC_NAMESPACE, METRICS, type MetricName, type MetricUnit, stageMetricName } from "../contract.js";
 
 export interface Metric {
     name: string;
-    unit: Unit;
+    unit: MetricUnit;
     value: number;
 }
 
@@ -19,20 +17,25 @@ export function emfRecord(database: string, metrics: Metric[], timestamp: Date):
             CloudWatchMetrics: [
                 {
                     Namespace: METRIC_NAMESPACE,
-                    Dimensions: [["Database"]],
+                    Dimensions: [[METRIC_DIMENSION]],
                     Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })),
                 },
             ],
         },
-        Database: database,
+        [METRIC_DIMENSION]: database,
     };
     for (const m of metrics) record[m.name] = m.value;
     return record;
 }
 
-/** Stage name -> metric name: "Dump" -> "DumpDuration". */
+/** One of the contract's metrics, with its declared unit. */
+export function metric(name: MetricName, value: number): Metric {
+    return { name, unit: METRICS[name], value };
+}
+
+/** Each stage's duration in seconds, named as the contract says ("Dump" -> "DumpDuration"). */
 export function stageMetrics(stages: Record<string, number>): Metric[] {
-    return Object.entries(stages).map(([stage, seconds]) => ({ name: `${stage}Duration`, unit: "Seconds" as const, value: round3(seconds) }));
+    return Object.entries(stages).map(([stage, seconds]) => ({ name: stageMetricName(stage), unit: "Seconds" as const, value: round3(seconds) }));
 }
 
 export function round3(n: number): number {

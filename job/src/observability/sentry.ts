@@ -1,5 +1,6 @@
 import type * as SentryModule from "@sentry/node";
 import { usageError } from "../errors.js";
+import { JOB_ENV, SENTRY_MONITOR_SLUG } from "../contract.js";
 
 type MonitorConfig = NonNullable<Parameters<typeof SentryModule.captureCheckIn>[1]>;
 
@@ -39,21 +40,21 @@ function positiveMinutes(env: NodeJS.ProcessEnv, variable: string): number | und
 
 /** Sentry cron settings from the environment; undefined when SENTRY_DSN is unset (no check-ins). */
 export function monitorSettingsFromEnv(env: NodeJS.ProcessEnv): MonitorSettings | undefined {
-    const dsn = env["SENTRY_DSN"];
+    const dsn = env[JOB_ENV.sentryDsn];
     if (dsn === undefined || dsn.trim() === "") return undefined;
-    const schedule = env["BACKUP_SCHEDULE"];
+    const schedule = env[JOB_ENV.schedule];
     let config: MonitorConfig | undefined;
     if (schedule !== undefined && schedule.trim() !== "") {
         config = {
-            schedule: { type: "crontab", value: validateCrontab(schedule, "BACKUP_SCHEDULE") },
-            timezone: validateTimezone(env["BACKUP_SCHEDULE_TIMEZONE"] || "UTC", "BACKUP_SCHEDULE_TIMEZONE"),
+            schedule: { type: "crontab", value: validateCrontab(schedule, JOB_ENV.schedule) },
+            timezone: validateTimezone(env[JOB_ENV.scheduleTimezone] || "UTC", JOB_ENV.scheduleTimezone),
         };
-        const margin = positiveMinutes(env, "SENTRY_CHECKIN_MARGIN_MINUTES");
-        const maxRuntime = positiveMinutes(env, "SENTRY_MAX_RUNTIME_MINUTES");
+        const margin = positiveMinutes(env, JOB_ENV.sentryCheckinMarginMinutes);
+        const maxRuntime = positiveMinutes(env, JOB_ENV.sentryMaxRuntimeMinutes);
         if (margin !== undefined) config.checkinMargin = margin;
         if (maxRuntime !== undefined) config.maxRuntime = maxRuntime;
     }
-    return { dsn: dsn.trim(), slug: env["SENTRY_MONITOR_SLUG"] || "database-backup", environment: env["SENTRY_ENVIRONMENT"] || undefined, config };
+    return { dsn: dsn.trim(), slug: env[JOB_ENV.sentryMonitorSlug] || SENTRY_MONITOR_SLUG, environment: env[JOB_ENV.sentryEnvironment] || undefined, config };
 }
 
 export interface CronMonitor {

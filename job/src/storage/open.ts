@@ -1,4 +1,5 @@
 import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "../args.js";
+import { JOB_ENV } from "../contract.js";
 import { usageError } from "../errors.js";
 import type { Logger } from "../observability/log.js";
 import { FileStorage } from "./file.js";
@@ -21,11 +22,11 @@ export interface StorageSettings {
  * the encryption headers. Unset: the bucket's default encryption applies.
  */
 export function kmsKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-    const raw = env["BACKUP_KMS_KEY_ARN"];
+    const raw = env[JOB_ENV.kmsKeyArn];
     if (raw === undefined || raw.trim() === "") return undefined;
     if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(raw.trim())) {
         throw usageError(
-            `BACKUP_KMS_KEY_ARN "${raw}" is not a KMS key ARN: use arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias or bare key id is not accepted by the ` +
+            `${JOB_ENV.kmsKeyArn} "${raw}" is not a KMS key ARN: use arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias or bare key id is not accepted by the ` +
                 `bucket policy)`,
         );
     }

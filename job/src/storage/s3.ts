@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { JOB_ENV } from "../contract.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { PartUploadError, uploadStream } from "./multipart.js";
 import type { Logger } from "../observability/log.js";
@@ -62,7 +63,7 @@ export function maxMultipartBytes(partSizeBytes: number): number {
  */
 export function createS3Client(logger: Logger): S3Client {
     return new S3Client({
-        region: process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1",
+        region: process.env[JOB_ENV.awsRegion] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1",
         maxAttempts: 3,
         requestHandler: { connectionTimeout: 5_000 },
         logger: sdkLogger(logger),

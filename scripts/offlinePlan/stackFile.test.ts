@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
+import { OFFLINE_SECRET } from "../../stacks/settings/spec.js";
 import { parseStackFile, readStackFile, StackFileError } from "./stackFile.js";
 
 const PROJECT = "hotelgenius-ops";

@@ -3,8 +3,8 @@
 // so encrypted values and ESC-provided secrets become the OFFLINE_SECRET placeholder.
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { requiredSecretKeys } from "../stacks/settings/registry.js";
-import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
+import { requiredSecretKeys } from "../../stacks/settings/registry.js";
+import { OFFLINE_SECRET } from "../../stacks/settings/spec.js";
 
 export interface StackFile {
     /** Full config keys to raw strings, as the runtime sees them (structured values as JSON text). */

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { policies as packPolicies } from "../policy/policies.js";
+import { policies as packPolicies } from "../../policy/policies.js";
 import { computedState } from "./mockRuntime.js";
 import type { Plan, PlannedResource } from "./planFormat.js";
 
@@ -120,7 +120,7 @@ export function planViolations(plan: Plan, policies: AnyPolicy[] = packPolicies)
 }
 
 function main(files: string[]): number {
-    const root = path.resolve(__dirname, "..");
+    const root = path.resolve(__dirname, "..", "..");
     const plans =
         files.length > 0
             ? files

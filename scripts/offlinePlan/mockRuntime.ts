@@ -4,12 +4,12 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc.js";
 import * as settings from "@pulumi/pulumi/runtime/settings.js";
+import { OFFLINE_SECRET } from "../../stacks/settings/spec.js";
 
 // waitForRPCs is marked @internal in the typings but is the runtime's own "all registrations done" barrier.
 const waitForRPCs: () => Promise<void> = (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
 
 export const PROJECT = "hotelgenius-ops";
-export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
 /** Account id in every mocked ARN: obviously not a real account. */
 export const MOCK_ACCOUNT = "000000000000";
@@ -59,11 +59,11 @@ export function reveal(value: unknown): unknown {
         const object = value as Record<string, unknown>;
         switch (object[rpc.specialSigKey]) {
             case rpc.specialSecretSig:
-                return SECRET;
+                return OFFLINE_SECRET;
             case rpc.specialResourceSig:
                 return object["urn"];
             case rpc.specialOutputValueSig:
-                if (object["secret"]) return SECRET;
+                if (object["secret"]) return OFFLINE_SECRET;
                 return "value" in object ? reveal(object["value"]) : UNKNOWN;
             case rpc.specialAssetSig:
             case rpc.specialArchiveSig:
@@ -221,7 +221,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
 
 async function resolveOutput(value: unknown): Promise<unknown> {
     const output = pulumi.output(value);
-    if (await pulumi.isSecret(output)) return SECRET;
+    if (await pulumi.isSecret(output)) return OFFLINE_SECRET;
     return reveal(await outputValue(output));
 }
 

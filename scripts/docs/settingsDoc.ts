@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { SETTINGS } from "../../stacks/settings/registry.js";
+import { withSection } from "./section.js";
 import { EU_REGIONS } from "../../stacks/settings/checks.js";
 
 export const DOC_PATH = path.resolve(__dirname, "..", "..", "docs", "settings.md");
@@ -29,10 +30,7 @@ export function renderSettingsTable(): string {
 
 /** The document with its generated table replaced; throws when the markers are missing. */
 export function withTable(document: string, table: string): string {
-    const start = document.indexOf(START);
-    const end = document.indexOf(END);
-    if (start === -1 || end < start) throw new Error(`${DOC_PATH} lacks the generated-table markers ${START} ... ${END}`);
-    return `${document.slice(0, start + START.length)}\n${table}\n${document.slice(end)}`;
+    return withSection(document, DOC_PATH, START, END, table);
 }
 
 export const USAGE = `usage: npm run docs:settings

@@ -7,12 +7,12 @@ import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { SettingsError } from "../stacks/settings/registry.js";
+import { SettingsError } from "../../stacks/settings/registry.js";
 import { PROJECT, runOffline } from "./mockRuntime.js";
 import { buildPlan, planToJson, planToText, stackNames } from "./planFormat.js";
 import { readStackFile, StackFileError } from "./stackFile.js";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--json] | --update-all";
 
 /** Exit codes: 2 for a wrong command line, 3 for invalid stack settings or an unreadable settings file. */
@@ -28,7 +28,7 @@ async function planStack(stack: string, configFile: string) {
         stack,
         config: stackFile.values,
         secretKeys: [...stackFile.secretKeys],
-        load: () => import("../index.js"),
+        load: () => import("../../index.js"),
     });
     return buildPlan(PROJECT, stack, run);
 }
