@@ -4,7 +4,7 @@
 // other down (and a test's timeout runs from its start, not while it waits for a slot).
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -376,7 +376,30 @@ describe.concurrent("plan command line", () => {
     it("rejects a settings file that does not exist, naming it", async () => {
         const result = await plan(["--stack", "prod", "--config-file", path.join(scratch, "nope.yaml")]);
         expect(result.code).toBe(2);
-        expect(result.stderr).toContain("nope.yaml does not exist");
+        expect(result.stderr).toBe(`--config-file ${path.join(scratch, "nope.yaml")}: ${path.join(scratch, "nope.yaml")} does not exist\n`);
+    });
+
+    it("a stack without a settings file is named with the stacks that have one, and no --config-file the user never passed", async () => {
+        const result = await plan(["--stack", "dev"]);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toBe(
+            'no settings file for stack "dev": Pulumi.dev.yaml does not exist (stacks with a settings file: prod, staging; or give one with --config-file <path>)\n',
+        );
+    });
+
+    it("under npm, resolves a relative --config-file against the caller's directory (INIT_CWD), as the backup job does", async () => {
+        const dir = path.join(scratch, "caller");
+        mkdirSync(dir, { recursive: true });
+        copyFileSync(path.join(ROOT, "Pulumi.staging.yaml"), path.join(dir, "my-settings.yaml"));
+        const result = await run(
+            "npm",
+            ["--prefix", ROOT, "run", "--silent", "plan", "--", "--stack", "staging", "--config-file", "my-settings.yaml", "--json"],
+            {
+                cwd: dir,
+                maxBuffer: 64 * 1024 * 1024,
+            },
+        );
+        expect(result.stdout).toBe(readFileSync(path.join(ROOT, "plans", "staging.json"), "utf8"));
     });
 
     it("reports every bad setting at once, each by key and value, and plans nothing", async () => {

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { callerDirectory } from "../../job/src/storage/target.js";
 import { SettingsError } from "../../stacks/settings/registry.js";
 import { PROJECT, runOffline } from "./mockRuntime.js";
 import { buildPlan, planToJson, planToText, stackNames } from "./planFormat.js";
@@ -69,9 +70,17 @@ async function main(argv: string[]): Promise<void> {
     const stack = values.stack;
     if (!stack) throw new UsageError(`--stack is required (one of: ${stackNames(ROOT).join(", ")})\n${USAGE}`);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack "${stack}" is not a stack name: use letters, digits, "-", "_" or "."`);
-    const configFile = path.resolve(values["config-file"] ?? path.join(ROOT, `Pulumi.${stack}.yaml`));
+    const given = values["config-file"];
+    // As the backup job reads relative paths: against the directory the user typed the command in
+    // (npm runs scripts from the repository root and passes that directory in INIT_CWD).
+    const configFile = given !== undefined ? path.resolve(callerDirectory(process.env, process.cwd()), given) : path.join(ROOT, `Pulumi.${stack}.yaml`);
     if (!existsSync(configFile)) {
-        throw new UsageError(`--config-file ${configFile} does not exist (stacks with a settings file: ${stackNames(ROOT).join(", ")})`);
+        const stacks = `stacks with a settings file: ${stackNames(ROOT).join(", ")}`;
+        throw new UsageError(
+            given !== undefined
+                ? `--config-file ${given}: ${configFile} does not exist`
+                : `no settings file for stack "${stack}": ${path.relative(ROOT, configFile)} does not exist (${stacks}; or give one with --config-file <path>)`,
+        );
     }
     const plan = await planStack(stack, configFile);
     process.stdout.write(values.json ? planToJson(plan) : planToText(plan));
