@@ -25,7 +25,7 @@ import {
     topicPolicy,
     withRunbook,
 } from "./rules.js";
-import { nameStem } from "../shared/naming.js";
+import { alertsNames, nameStem } from "../shared/naming.js";
 import type { AlertsSettings } from "./settings.js";
 import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type SummaryFacts, TASK_RULES } from "./table.js";
 import { accountOf } from "../shared/iam.js";
@@ -205,9 +205,10 @@ export class Alerts extends pulumi.ComponentResource {
         const account = pulumi.output(storage.keyArn).apply(accountOf);
         const offSite = offSiteOf(args);
 
-        const primary = this.topic(`${name}-topic`, `${this.stem}-alerts`, args.alertEmails, account, {});
-        const replica = offSite && this.topic(`${name}-replica-topic`, `${this.stem}-alerts`, args.alertEmails, account, { provider: offSite.provider });
-        const uptime = this.topic(`${name}-uptime-topic`, `${this.stem}-uptime`, args.alertEmails, account, { provider: args.usEast1Provider });
+        const names = alertsNames({ project: args.project, stack: args.stack });
+        const primary = this.topic(`${name}-topic`, names.alertsTopic, args.alertEmails, account, {});
+        const replica = offSite && this.topic(`${name}-replica-topic`, names.alertsTopic, args.alertEmails, account, { provider: offSite.provider });
+        const uptime = this.topic(`${name}-uptime-topic`, names.uptimeTopic, args.alertEmails, account, { provider: args.usEast1Provider });
 
         // CloudTrail events reach EventBridge only in the region of the call: one pair of rules per region.
         this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary.arn, {});
@@ -281,7 +282,7 @@ export class Alerts extends pulumi.ComponentResource {
         const dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
             {
-                dashboardName: `${this.stem}-ops`,
+                dashboardName: names.dashboard,
                 dashboardBody: pulumi.jsonStringify(
                     pulumi
                         .all([
