@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cloneStackFile, NON_PRODUCTION_OVERRIDES } from "./cloneStack.js";
-import type { Plan } from "./offlinePlan/planFormat.js";
+import { type Plan, parsePlan } from "./offlinePlan/planFormat.js";
 import { planViolations } from "./offlinePlan/policyCheck.js";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -114,11 +114,11 @@ describe("a clone of prod, planned offline", () => {
                 maxBuffer: 64 * 1024 * 1024,
             },
         );
-        plan = JSON.parse(stdout);
+        plan = parsePlan(stdout);
     }, 120_000);
 
     it("shares no physical name with prod", () => {
-        const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
         const clone = physicalNames(plan);
         expect(clone.length).toBeGreaterThanOrEqual(5);
         expect(clone.filter((name) => physicalNames(prod).includes(name))).toEqual([]);

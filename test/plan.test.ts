@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
-import { type Plan, stackNames } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, parsePlan, stackNames } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const run = promisify(execFile);
@@ -137,7 +137,7 @@ describe.concurrent("committed plans", () => {
         // Inline role policies are named within their role, not the account.
         const roleScoped = new Set(["aws:iam/rolePolicy:RolePolicy"]);
         const physicalNames = (stack: string) => {
-            const document: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+            const document: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
             return document.resources
                 .filter((resource) => resource.type.startsWith("aws:") && !roleScoped.has(resource.type))
                 .map((resource) => resource.inputs[resource.type === "aws:s3/bucket:Bucket" ? "bucket" : "name"])
@@ -151,7 +151,7 @@ describe.concurrent("committed plans", () => {
 });
 
 describe("what the real stack settings plan", () => {
-    const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    const load = (stack: string): Plan => parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
     const storageResources = (stack: string) => load(stack).resources.filter((resource) => resource.component === "backups");
 
     it("prod protects and retains every storage resource whose loss weakens the backups (all but the key aliases); staging none", () => {
@@ -261,7 +261,7 @@ describe.concurrent("the log drain in the plan", () => {
     const resource = (plan: Plan, name: string) => plan.resources.find((candidate) => candidate.name === name)!;
 
     it("prod without a log service: archive, streams to S3, roles, the forwarder's identity and no secret", () => {
-        const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
         expect(drainTypes(prod)).toEqual(
             expect.arrayContaining([
                 "aws:s3/bucket:Bucket",
@@ -279,7 +279,7 @@ describe.concurrent("the log drain in the plan", () => {
         const result = await plan(["--stack", "prod", "--config-file", prodWithRealRecipientsAndLogService(), "--json"]);
         expect(result.stderr).toBe("");
         expect(result.code).toBe(0);
-        const withService: Plan = JSON.parse(result.stdout);
+        const withService: Plan = parsePlan(result.stdout);
         for (const stream of ["logs-cloudwatch", "logs-railway"]) {
             const inputs = resource(withService, stream).inputs as { destination: string; httpEndpointConfiguration: Record<string, unknown> };
             expect(inputs.destination).toBe("http_endpoint");
@@ -307,7 +307,7 @@ describe.concurrent("the log drain in the plan", () => {
 });
 
 describe("the scheduled backup job in the real stacks' plans", () => {
-    const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    const load = (stack: string): Plan => parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
 
     it.each(["prod", "staging"])("%s plans the image, cluster, task definitions, log group, secrets, roles, schedules and DLQ under its own names", (stack) => {
         const plan = load(stack);

@@ -9,7 +9,7 @@ import type { PolicyProviderResource, PolicyResource, PolicyResourceOptions, Res
 import { callerDirectory } from "../../job/src/storage/target.js";
 import { policies as packPolicies } from "../../policy/policies.js";
 import { computedState } from "./mockRuntime.js";
-import type { Plan, PlannedResource } from "./planFormat.js";
+import { type Plan, type PlannedResource, parsePlan } from "./planFormat.js";
 
 export interface Violation {
     policy: string;
@@ -147,7 +147,7 @@ function readPlan(file: string): Plan {
             `${file}: not an offline plan (no "stack" and "resources"); expected the output of npm run --silent plan -- --stack NAME --json`,
         );
     }
-    return plan as Plan;
+    return parsePlan(text);
 }
 
 function main(args: string[]): number {
