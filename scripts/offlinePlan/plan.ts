@@ -2,19 +2,21 @@
 // prints every resource `pulumi up` would create. No Pulumi CLI, cloud account or plugin needed.
 //
 //   npm run plan -- --stack prod [--config-file PATH] [--json]
+//   npm run plan -- --stack prod --diff [--diff-ref GIT_REF]   against plans/prod.json (or as committed at GIT_REF)
 //   npm run plan:update            rewrites plans/<stack>.json for every Pulumi.<stack>.yaml
-import { execFileSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { callerDirectory } from "../../job/src/storage/target.js";
 import { SettingsError } from "../../stacks/settings/registry.js";
 import { PROJECT, runOffline } from "./mockRuntime.js";
-import { buildPlan, planToJson, planToText, stackNames } from "./planFormat.js";
+import { diffPlans, diffToText } from "./planDiff.js";
+import { buildPlan, type Plan, parsePlan, planToJson, planToText, stackNames } from "./planFormat.js";
 import { readStackFile, StackFileError } from "./stackFile.js";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--json] | --update-all";
+const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--json | --diff [--diff-ref <git ref>]] | --update-all";
 
 /** Exit codes: 2 for a wrong command line, 3 for invalid stack settings or an unreadable settings file. */
 class UsageError extends Error {}
@@ -32,6 +34,19 @@ async function planStack(stack: string, configFile: string) {
         load: () => import("../../index.js"),
     });
     return buildPlan(PROJECT, stack, run);
+}
+
+/** The plan to compare with: plans/<stack>.json as it is, or as committed at a git ref. */
+function committedPlan(stack: string, ref: string | undefined): { plan: Plan; source: string } {
+    const file = `plans/${stack}.json`;
+    if (ref === undefined) {
+        if (!existsSync(planFilePath(stack))) throw new UsageError(`--diff: ${file} does not exist (committed plans: ${stackNames(ROOT).join(", ")})`);
+        return { plan: parsePlan(readFileSync(planFilePath(stack), "utf8")), source: file };
+    }
+    if (ref.startsWith("-")) throw new UsageError(`--diff-ref ${ref}: expected a git ref (a branch, tag or commit)`);
+    const shown = spawnSync("git", ["show", `${ref}:${file}`], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (shown.status !== 0) throw new UsageError(`--diff-ref ${ref}: git has no ${file} there (${shown.stderr.trim().split("\n")[0]})`);
+    return { plan: parsePlan(shown.stdout), source: `${file} at ${ref}` };
 }
 
 /** Each stack needs a fresh process: the Pulumi runtime keeps one program's state per process. */
@@ -54,6 +69,8 @@ async function main(argv: string[]): Promise<void> {
             stack: { type: "string" },
             "config-file": { type: "string" },
             json: { type: "boolean", default: false },
+            diff: { type: "boolean", default: false },
+            "diff-ref": { type: "string" },
             "update-all": { type: "boolean", default: false },
             help: { type: "boolean", default: false },
         },
@@ -82,8 +99,13 @@ async function main(argv: string[]): Promise<void> {
                 : `no settings file for stack "${stack}": ${path.relative(ROOT, configFile)} does not exist (${stacks}; or give one with --config-file <path>)`,
         );
     }
+    if (values["diff-ref"] !== undefined && !values.diff) throw new UsageError(`--diff-ref needs --diff\n${USAGE}`);
+    if (values.diff && values.json) throw new UsageError(`--diff and --json are exclusive\n${USAGE}`);
+    // Read before planning: a bad ref or a stack with no committed plan fails at once.
+    const base = values.diff ? committedPlan(stack, values["diff-ref"]) : undefined;
     const plan = await planStack(stack, configFile);
-    process.stdout.write(values.json ? planToJson(plan) : planToText(plan));
+    if (base) process.stdout.write(diffToText(diffPlans(base.plan, plan), base.source));
+    else process.stdout.write(values.json ? planToJson(plan) : planToText(plan));
 }
 
 if (require.main === module) {
