@@ -362,7 +362,7 @@ describe("Alerts arguments", () => {
                 `  - replicaRegion is "eu-west-1", the primary region; allowed: the backup replica's own region`,
                 "  - replicaProvider is not an aws.Provider; allowed: createProviders(settings).replica",
                 "  - usEast1Provider is not an aws.Provider; allowed: createProviders(settings).usEast1",
-                "  - alertEmails is empty; allowed: at least one address, or alerts reach nobody",
+                "  - alertEmails must list at least one email address: alerts that reach nobody are not alerts",
                 "  - storage.replicationRuleIds is empty; allowed: the ids of the backup replication rules",
                 "  - errorLogGroups labels App Server are invalid; allowed: 1-20 lowercase letters, digits and -, starting with a letter",
             ].join("\n"),

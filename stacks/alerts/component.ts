@@ -2,7 +2,6 @@
 // for failed backup tasks and tampering with the backups' protection, CloudWatch alarms on the
 // backup job's metrics, replication, error logs and uptime, and the ops dashboard.
 import { METRIC_DIMENSION } from "../../job/src/contract.js";
-import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -21,14 +20,14 @@ import {
     tamperingInputTemplate,
     taskFailedPattern,
     taskFailedToStartPattern,
-    topicKeyPolicy,
-    topicPolicy,
     withRunbook,
 } from "./rules.js";
 import { alertsNames, nameStem } from "../shared/naming.js";
 import type { AlertsSettings } from "./settings.js";
+import { alertsTopic } from "./topic.js";
 import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type SummaryFacts, TASK_RULES } from "./table.js";
 import { accountOf } from "../shared/iam.js";
+import { checkEmailList } from "../settings/checks.js";
 
 export const ALERTS_TYPE = "hotelgenius:ops:Alerts";
 
@@ -153,7 +152,9 @@ function checkArgs(args: AlertsArgs): void {
         problems.push("replicaProvider is not an aws.Provider; allowed: createProviders(settings).replica");
     }
     if (!(args.usEast1Provider instanceof aws.Provider)) problems.push("usEast1Provider is not an aws.Provider; allowed: createProviders(settings).usEast1");
-    if (args.alertEmails.length === 0) problems.push("alertEmails is empty; allowed: at least one address, or alerts reach nobody");
+    // The settings layer's own check of the recipients, so a component built without it refuses the same lists.
+    const recipients = checkEmailList([...args.alertEmails]);
+    if (recipients !== undefined) problems.push(`alertEmails ${recipients}`);
     if (given.length > 0 && args.storage.replicationRuleIds.length === 0) {
         problems.push("storage.replicationRuleIds is empty; allowed: the ids of the backup replication rules");
     }
@@ -190,7 +191,6 @@ export class Alerts extends pulumi.ComponentResource {
 
     private readonly prefix: string;
     private readonly stem: string;
-    private readonly protectData: boolean;
     private readonly baseUrl: string;
 
     constructor(name: string, args: AlertsArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -200,15 +200,18 @@ export class Alerts extends pulumi.ComponentResource {
         const { settings, storage } = args;
         this.prefix = name;
         this.stem = nameStem({ project: args.project, stack: args.stack });
-        this.protectData = args.protectData;
         this.baseUrl = settings.runbookBaseUrl;
         const account = pulumi.output(storage.keyArn).apply(accountOf);
         const offSite = offSiteOf(args);
 
         const names = alertsNames({ project: args.project, stack: args.stack });
-        const primary = this.topic(`${name}-topic`, names.alertsTopic, args.alertEmails, account, {});
-        const replica = offSite && this.topic(`${name}-replica-topic`, names.alertsTopic, args.alertEmails, account, { provider: offSite.provider });
-        const uptime = this.topic(`${name}-uptime-topic`, names.uptimeTopic, args.alertEmails, account, { provider: args.usEast1Provider });
+        const primary = alertsTopic(this, args.protectData, `${name}-topic`, names.alertsTopic, args.alertEmails, account, {});
+        const replica =
+            offSite &&
+            alertsTopic(this, args.protectData, `${name}-replica-topic`, names.alertsTopic, args.alertEmails, account, { provider: offSite.provider });
+        const uptime = alertsTopic(this, args.protectData, `${name}-uptime-topic`, names.uptimeTopic, args.alertEmails, account, {
+            provider: args.usEast1Provider,
+        });
 
         // CloudTrail events reach EventBridge only in the region of the call: one pair of rules per region.
         this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary.arn, {});
@@ -318,36 +321,6 @@ export class Alerts extends pulumi.ComponentResource {
             healthCheckId: this.healthCheckId,
             dashboardName: this.dashboardName,
         });
-    }
-
-    /** A KMS-encrypted topic only this account's EventBridge rules and CloudWatch alarms may publish to, with one email subscription per recipient. */
-    private topic(
-        id: string,
-        topicName: string,
-        emails: readonly string[],
-        account: pulumi.Output<string>,
-        extra: pulumi.CustomResourceOptions,
-    ): aws.sns.Topic {
-        const child = { ...extra, parent: this };
-        const key = new aws.kms.Key(
-            `${id}-key`,
-            {
-                description: `Encrypts the ${topicName} alerts topic`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: pulumi.jsonStringify(account.apply(topicKeyPolicy)),
-            },
-            { ...child, protect: this.protectData, retainOnDelete: this.protectData },
-        );
-        const topic = new aws.sns.Topic(id, { name: topicName, kmsMasterKeyId: key.arn }, child);
-        const policy = pulumi.all([topic.arn, account]).apply(([arn, owner]) => topicPolicy(arn, owner));
-        new aws.sns.TopicPolicy(`${id}-policy`, { arn: topic.arn, policy: pulumi.jsonStringify(policy) }, child);
-        for (const email of emails) {
-            // Named by a hash of the address, so reordering the list does not resubscribe (and re-confirm) anyone.
-            const digest = createHash("sha256").update(email.toLowerCase()).digest("hex").slice(0, 8);
-            new aws.sns.TopicSubscription(`${id}-email-${digest}`, { topic: topic.arn, protocol: "email", endpoint: email }, child);
-        }
-        return topic;
     }
 
     /** An EventBridge rule sending what it matches, as the readable text of `transformer`, to the topic. */

@@ -3,7 +3,6 @@
 // EventBridge Scheduler schedules that start them, with a dead-letter queue for failed starts.
 import { JOB_ENV, SENTRY_MONITOR_SLUG } from "../../job/src/contract.js";
 import * as aws from "@pulumi/aws";
-import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupJobSettings } from "./settings.js";
 import type { BackupLayout } from "../storage/settings.js";
@@ -16,16 +15,13 @@ import {
     schedulerPermissions,
     schedulerTrustPolicy,
 } from "./policies.js";
-import { JOB_CONTEXT, JOB_DIR, jobImageTag } from "./image.js";
+import { jobImage } from "./image.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
-import { checkFargateSize, checkImageUri } from "./task.js";
+import { checkFargateSize, checkImageUri, taskDefinition } from "./task.js";
+import { jobNetwork } from "./network.js";
 import type { PolicyDocument } from "../shared/iam.js";
 
 export const BACKUP_JOB_TYPE = "hotelgenius:ops:BackupJob";
-/** The container's name in both task definitions. */
-export const CONTAINER_NAME = "backup-job";
-/** Fargate's longest stop timeout: the job needs about 20 s to abort its upload and report after SIGTERM. */
-export const STOP_TIMEOUT_SECONDS = 120;
 /** Sentry marks a run failed this long after the job's own maximum runtime, which it reports itself. */
 const SENTRY_RUNTIME_MARGIN_MINUTES = 5;
 /** The scheduler's retries of a failed RunTask; how long it keeps trying is the check-in margin. */
@@ -81,23 +77,6 @@ function checkArgs(args: BackupJobArgs): BackupJobNames {
     }
     if (names === undefined || problems.length > 0) throw new Error(`BackupJob arguments are invalid:\n  - ${problems.join("\n  - ")}`);
     return names;
-}
-
-/** The ECR repository ARN of an image in ECR, for the pull permission; undefined for another registry. */
-export function ecrRepositoryArn(imageUri: string): string | undefined {
-    const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(imageUri);
-    return match ? `arn:aws:ecr:${match[2]}:${match[1]}:repository/${match[3]}` : undefined;
-}
-
-interface TaskSpec {
-    family: string;
-    /** Stream prefix in the log group: backup/… or restore-drill/…. */
-    streamPrefix: string;
-    entryPoint?: string[];
-    command: string[];
-    environment: Record<string, pulumi.Input<string>>;
-    /** Variable name to Secrets Manager secret ARN. */
-    secrets: Record<string, pulumi.Input<string>>;
 }
 
 export class BackupJob extends pulumi.ComponentResource {
@@ -163,7 +142,7 @@ export class BackupJob extends pulumi.ComponentResource {
         const sentryDsnArn =
             args.sentryDsn === undefined ? undefined : secret("sentry-dsn", `Sentry DSN of the ${args.stack} backup job's cron check-ins`, args.sentryDsn);
 
-        const { image, repositoryArn } = this.jobImage(name, names, settings);
+        const { image, repositoryArn } = jobImage(this, name, names, settings);
 
         const cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
@@ -213,7 +192,8 @@ export class BackupJob extends pulumi.ComponentResource {
             [JOB_ENV.target]: target,
             [JOB_ENV.maxRuntimeSeconds]: String(settings.maxRuntimeMinutes * 60),
         };
-        const backupTaskDefinition = this.taskDefinition(
+        const backupTaskDefinition = taskDefinition(
+            this,
             name,
             "backup-task-definition",
             settings,
@@ -242,7 +222,8 @@ export class BackupJob extends pulumi.ComponentResource {
                         : { [JOB_ENV.databaseUrl]: databaseUrlArn, [JOB_ENV.sentryDsn]: sentryDsnArn },
             },
         );
-        const drillTaskDefinition = this.taskDefinition(
+        const drillTaskDefinition = taskDefinition(
+            this,
             name,
             "drill-task-definition",
             settings,
@@ -261,45 +242,7 @@ export class BackupJob extends pulumi.ComponentResource {
             },
         );
 
-        const vpcId = settings.network?.vpcId ?? aws.ec2.getVpcOutput({ default: true }, child).id;
-        const subnetIds =
-            settings.network === undefined
-                ? aws.ec2.getSubnetsOutput(
-                      {
-                          filters: [
-                              { name: "vpc-id", values: [vpcId] },
-                              { name: "default-for-az", values: ["true"] },
-                          ],
-                      },
-                      child,
-                  ).ids
-                : [...settings.network.subnetIds];
-        const securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-security-group`,
-            {
-                name: names.securityGroup,
-                description: `Backup job of ${args.project} ${args.stack}: no inbound; outbound HTTPS (ECR, S3, Secrets Manager, logs, Sentry) and PostgreSQL`,
-                vpcId,
-                ingress: [],
-                egress: [
-                    {
-                        description: "HTTPS: ECR, S3, Secrets Manager, CloudWatch Logs, Sentry",
-                        protocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        cidrBlocks: ["0.0.0.0/0"],
-                    },
-                    {
-                        description: "PostgreSQL: the database and the scratch server",
-                        protocol: "tcp",
-                        fromPort: 5432,
-                        toPort: 5432,
-                        cidrBlocks: ["0.0.0.0/0"],
-                    },
-                ],
-            },
-            child,
-        );
+        const { subnetIds, securityGroup } = jobNetwork(this, name, names.securityGroup, args);
 
         const deadLetterQueue = new aws.sqs.Queue(
             `${name}-dead-letters`,
@@ -416,124 +359,10 @@ export class BackupJob extends pulumi.ComponentResource {
         });
     }
 
-    /**
-     * The image from settings, or job/Dockerfile built for the task's architecture and pushed to the
-     * stack's repository under its content tag. Not built on preview: a preview (CI's on every pull
-     * request) needs no Docker daemon, BuildKit or emulator for ARM64, and shows the image as changing
-     * when its tag does; `pulumi up` builds it.
-     */
-    private jobImage(name: string, names: BackupJobNames, settings: BackupJobSettings) {
-        if (settings.imageUri !== undefined)
-            return { image: pulumi.output(settings.imageUri), repositoryArn: pulumi.output(ecrRepositoryArn(settings.imageUri)) };
-        const child = { parent: this };
-        const repository = new aws.ecr.Repository(
-            `${name}-repository`,
-            {
-                name: names.repository,
-                imageTagMutability: "IMMUTABLE",
-                imageScanningConfiguration: { scanOnPush: true },
-                // Images are rebuilt from the repository's sources: a stack teardown may delete them.
-                forceDelete: true,
-            },
-            child,
-        );
-        new aws.ecr.LifecyclePolicy(
-            `${name}-repository-lifecycle`,
-            {
-                repository: repository.name,
-                policy: JSON.stringify({
-                    rules: [
-                        {
-                            rulePriority: 1,
-                            description: `Keep the last ${settings.imagesKept} images`,
-                            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: settings.imagesKept },
-                            action: { type: "expire" },
-                        },
-                    ],
-                }),
-            },
-            child,
-        );
-        const buildArgs = { PG_MAJOR: String(settings.postgresMajor) };
-        const platform = settings.architecture === "ARM64" ? dockerBuild.Platform.Linux_arm64 : dockerBuild.Platform.Linux_amd64;
-        const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, child);
-        const built = new dockerBuild.Image(
-            `${name}-image`,
-            {
-                context: { location: JOB_CONTEXT },
-                dockerfile: { location: `${JOB_CONTEXT}/Dockerfile` },
-                platforms: [platform],
-                buildArgs,
-                buildOnPreview: false,
-                push: true,
-                tags: [pulumi.interpolate`${repository.repositoryUrl}:${jobImageTag(JOB_DIR, { ...buildArgs, platform })}`],
-                registries: [{ address: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) }],
-            },
-            child,
-        );
-        return {
-            image: pulumi.interpolate`${repository.repositoryUrl}@${built.digest}`,
-            repositoryArn: repository.arn.apply((arn): string | undefined => arn),
-        };
-    }
-
     private role(id: string, roleName: string, description: string, trust: pulumi.Input<PolicyDocument>, permissions: pulumi.Input<PolicyDocument>) {
         const role = new aws.iam.Role(id, { name: roleName, description, assumeRolePolicy: jsonPolicy(trust) }, { parent: this });
         const policy = new aws.iam.RolePolicy(`${id}-policy`, { name: "least-privilege", role: role.id, policy: jsonPolicy(permissions) }, { parent: this });
         return { arn: role.arn, policy };
-    }
-
-    private taskDefinition(
-        name: string,
-        id: string,
-        settings: BackupJobSettings,
-        image: pulumi.Input<string>,
-        logGroupName: pulumi.Input<string>,
-        region: string,
-        executionRoleArn: pulumi.Input<string>,
-        taskRoleArn: pulumi.Input<string>,
-        spec: TaskSpec,
-    ): aws.ecs.TaskDefinition {
-        const environment = Object.entries(spec.environment)
-            .sort(([a], [b]) => (a < b ? -1 : 1))
-            .map(([variable, value]) => ({ name: variable, value }));
-        const secrets = Object.entries(spec.secrets).map(([variable, valueFrom]) => ({ name: variable, valueFrom }));
-        return new aws.ecs.TaskDefinition(
-            `${name}-${id}`,
-            {
-                family: spec.family,
-                requiresCompatibilities: ["FARGATE"],
-                networkMode: "awsvpc",
-                cpu: String(settings.cpu),
-                memory: String(settings.memory),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: settings.architecture },
-                executionRoleArn,
-                taskRoleArn,
-                // A read-only root filesystem still needs a writable /tmp for the tools that expect one.
-                volumes: [{ name: "tmp" }],
-                containerDefinitions: pulumi.jsonStringify([
-                    {
-                        name: CONTAINER_NAME,
-                        image,
-                        essential: true,
-                        ...(spec.entryPoint === undefined ? {} : { entryPoint: spec.entryPoint }),
-                        command: spec.command,
-                        // The image's unprivileged user, stated here too so no image can run the task as root.
-                        user: "node",
-                        readonlyRootFilesystem: true,
-                        stopTimeout: STOP_TIMEOUT_SECONDS,
-                        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
-                        environment,
-                        secrets,
-                        logConfiguration: {
-                            logDriver: "awslogs",
-                            options: { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": spec.streamPrefix },
-                        },
-                    },
-                ]),
-            },
-            { parent: this },
-        );
     }
 }
 

@@ -1,4 +1,8 @@
-// What Fargate accepts for the backup task: cpu and memory sizes, and an image pinned by digest.
+// The backup job's Fargate task definitions, and what Fargate accepts for them: cpu and memory sizes,
+// an image pinned by digest.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupJobSettings } from "./settings.js";
 
 export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
     256: [512, 1024, 2048],
@@ -28,4 +32,75 @@ export function checkImageUri(value: string): string | undefined {
 
 export function checkFargateCpu(cpu: number): string | undefined {
     return FARGATE_SIZES[cpu] === undefined ? `must be a Fargate cpu size: ${Object.keys(FARGATE_SIZES).join(", ")}` : undefined;
+}
+
+/** The container's name in both task definitions. */
+export const CONTAINER_NAME = "backup-job";
+/** Fargate's longest stop timeout: the job needs about 20 s to abort its upload and report after SIGTERM. */
+export const STOP_TIMEOUT_SECONDS = 120;
+
+export interface TaskSpec {
+    family: string;
+    /** Stream prefix in the log group: backup/… or restore-drill/…. */
+    streamPrefix: string;
+    entryPoint?: string[];
+    command: string[];
+    environment: Record<string, pulumi.Input<string>>;
+    /** Variable name to Secrets Manager secret ARN. */
+    secrets: Record<string, pulumi.Input<string>>;
+}
+
+/** One of the job's Fargate task definitions: the image as an unprivileged user on a read-only root, logs to the job's group. */
+export function taskDefinition(
+    parent: pulumi.Resource,
+    name: string,
+    id: string,
+    settings: BackupJobSettings,
+    image: pulumi.Input<string>,
+    logGroupName: pulumi.Input<string>,
+    region: string,
+    executionRoleArn: pulumi.Input<string>,
+    taskRoleArn: pulumi.Input<string>,
+    spec: TaskSpec,
+): aws.ecs.TaskDefinition {
+    const environment = Object.entries(spec.environment)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([variable, value]) => ({ name: variable, value }));
+    const secrets = Object.entries(spec.secrets).map(([variable, valueFrom]) => ({ name: variable, valueFrom }));
+    return new aws.ecs.TaskDefinition(
+        `${name}-${id}`,
+        {
+            family: spec.family,
+            requiresCompatibilities: ["FARGATE"],
+            networkMode: "awsvpc",
+            cpu: String(settings.cpu),
+            memory: String(settings.memory),
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: settings.architecture },
+            executionRoleArn,
+            taskRoleArn,
+            // A read-only root filesystem still needs a writable /tmp for the tools that expect one.
+            volumes: [{ name: "tmp" }],
+            containerDefinitions: pulumi.jsonStringify([
+                {
+                    name: CONTAINER_NAME,
+                    image,
+                    essential: true,
+                    ...(spec.entryPoint === undefined ? {} : { entryPoint: spec.entryPoint }),
+                    command: spec.command,
+                    // The image's unprivileged user, stated here too so no image can run the task as root.
+                    user: "node",
+                    readonlyRootFilesystem: true,
+                    stopTimeout: STOP_TIMEOUT_SECONDS,
+                    mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+                    environment,
+                    secrets,
+                    logConfiguration: {
+                        logDriver: "awslogs",
+                        options: { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": spec.streamPrefix },
+                    },
+                },
+            ]),
+        },
+        { parent },
+    );
 }

@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupJobProgram, stagingSettings } from "../../test/fixtures.js";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun } from "../../scripts/offlinePlan/mockRuntime.js";
-import { BackupJob, ecrRepositoryArn } from "./component.js";
+import { BackupJob } from "./component.js";
+import { ecrRepositoryArn } from "./image.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const IMAGE = `111111111111.dkr.ecr.eu-west-3.amazonaws.com/shared/backup-job:1.4.0@${DIGEST}`;
