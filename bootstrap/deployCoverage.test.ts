@@ -6,11 +6,11 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT } from "../scripts/offlinePlan/mockRuntime.js";
-import type { Plan, PlannedResource } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, type PlannedResource, parsePlan } from "../scripts/offlinePlan/planFormat.js";
 import { evaluate } from "../test/iamEvaluation.js";
 
 const ROOT = path.resolve(__dirname, "..");
-const load = (file: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", file), "utf8"));
+const load = (file: string): Plan => parsePlan(readFileSync(path.join(ROOT, "plans", file), "utf8"));
 const account = load("bootstrap-account.json");
 const policyOf = (name: string) => JSON.parse(account.resources.find((resource) => resource.name === name)!.inputs["policy"] as string);
 const boundary = policyOf("ci-deploy-boundary");

@@ -398,7 +398,7 @@ describe("the repository's settings", () => {
     it("main requires the test workflow's check and a review; the drift label exists", () => {
         const protection = onlyResourceNamed(run, "repository-main").inputs;
         expect(protection["requiredStatusChecks"]).toEqual([{ strict: true, contexts: ["test"] }]);
-        expect(Object.keys(parseWorkflow("test.yml").jobs)).toEqual(["test"]);
+        expect(Object.keys(parseWorkflow("test.yml").jobs)).toContain("test");
         expect(onlyResourceNamed(run, "repository-drift-label").inputs).toMatchObject({ name: "drift", color: "B60205" });
         expect(readFileSync(path.join(WORKFLOWS, "drift.yml"), "utf8")).toContain(
             'gh label create drift --color B60205 --description "prod no longer matches the code"',

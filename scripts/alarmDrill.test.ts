@@ -8,7 +8,7 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DrillClients, type DrillTarget, drillTarget, reportText, runDrill } from "./alarmDrill.js";
-import type { Plan } from "./offlinePlan/planFormat.js";
+import { type Plan, parsePlan } from "./offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const ACCOUNT = "000000000000";
@@ -30,7 +30,7 @@ function alarm(name: string, actions: string[], enabled = true): MetricAlarm {
 
 describe("drillTarget", () => {
     it.each(["prod", "staging"])("derives from Pulumi.%s.yaml what the stack's plan says the drill needs", (stack) => {
-        const plan: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+        const plan: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
         const { stack: name, primaryRegion, ...rest } = drillTarget(stack, path.join(ROOT, `Pulumi.${stack}.yaml`));
         expect(name).toBe(stack);
         expect(primaryRegion).toBe("eu-west-3");

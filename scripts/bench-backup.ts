@@ -605,7 +605,14 @@ async function s3Round(bench: Bench, round: number, runs: number, a: BudgetedRun
 }
 
 async function main(): Promise<void> {
-    const options = parseBenchArgs(process.argv.slice(2));
+    let options: BenchOptions;
+    try {
+        options = parseBenchArgs(process.argv.slice(2));
+    } catch (error) {
+        process.stderr.write(`bench:backup: ${(error as Error).message}\n${BENCH_USAGE}\n`);
+        process.exitCode = 2;
+        return;
+    }
     if (options.help) {
         process.stdout.write(`${BENCH_USAGE}\n`);
         return;

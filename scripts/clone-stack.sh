@@ -28,10 +28,11 @@ while (($#)); do
     esac
 done
 if [[ -z "$name" ]]; then echo "$usage" >&2; exit 2; fi
-if [[ ! "$name" =~ ^[A-Za-z0-9_.-]+$ ]]; then echo "stack name \"$name\" is not allowed: use letters, digits, \"-\", \"_\" or \".\"" >&2; exit 2; fi
 if [[ "$name" == "$from" ]]; then echo "stack name \"$name\" is the source stack; allowed: a new name" >&2; exit 2; fi
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# The name the program would refuse (its physical names derive from it), refused before anything else.
+npx --no-install tsx scripts/cloneStack.ts --check-name "$name"
 project="hotelgenius-ops"
 command -v pulumi >/dev/null || { echo "the Pulumi CLI is not on PATH: https://www.pulumi.com/docs/install/" >&2; exit 2; }
 

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { cloneStackFile, NON_PRODUCTION_OVERRIDES } from "./cloneStack.js";
-import type { Plan } from "./offlinePlan/planFormat.js";
+import { type Plan, parsePlan } from "./offlinePlan/planFormat.js";
 import { planViolations } from "./offlinePlan/policyCheck.js";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -87,7 +87,7 @@ describe("cloneStackFile", () => {
             /--stack "prod" is the source stack itself[\s\S]*--alert-email is required/,
         );
         expect(() => cloneStackFile(PROD_FILE, { ...options, stack: "qa/x", alertEmails: ["not-an-address"] })).toThrow(
-            /--stack "qa\/x" is not a stack name[\s\S]*--alert-email "not-an-address" is not an email address/,
+            /--stack: stack name "qa\/x" \(4 characters\) is not allowed; allowed: at most 27 characters[\s\S]*--alert-email "not-an-address" is not an email address/,
         );
     });
 
@@ -126,11 +126,11 @@ describe("a clone of prod, planned offline", () => {
                 maxBuffer: 64 * 1024 * 1024,
             },
         );
-        plan = JSON.parse(stdout);
+        plan = parsePlan(stdout);
     }, 120_000);
 
     it("shares no physical name with prod", () => {
-        const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
         const clone = physicalNames(plan);
         expect(clone.length).toBeGreaterThanOrEqual(5);
         expect(clone.filter((name) => physicalNames(prod).includes(name))).toEqual([]);
@@ -279,6 +279,20 @@ describe("scripts/clone-stack.sh", () => {
         expect(samePlace.stderr).not.toContain("other");
         expect(samePlace.calls.filter((call) => call.startsWith("stack init"))).toEqual([]);
     });
+
+    it.each(["staging_2", "a.b", "feature-guest-portal-redesign", "QA"])(
+        "refuses the stack name %s, which the program would refuse, before asking or writing anything",
+        (name) => {
+            const result = clone([name, "--alert-email", "qa-alerts@hotelgenius.example", "--health-check-url", "https://qa.hotelgenius.eu/health"]);
+            expect(result.status).toBe(2);
+            expect(result.stderr).toBe(
+                `stack name "${name}" (${name.length} characters) is not allowed; allowed: at most 27 characters of lowercase letters, digits and hyphens, ` +
+                    "starting and ending with a letter or digit (every physical name of the stack carries it)\n",
+            );
+            expect(result.calls).toEqual([]);
+            expect(existsSync(path.join(repo, `Pulumi.${name}.yaml`))).toBe(false);
+        },
+    );
 
     it("refuses a stack that already exists, as a file or in the backend, before creating anything", () => {
         const asFile = clone(["qa", "--alert-email", "qa-alerts@hotelgenius.example", "--health-check-url", "https://qa.hotelgenius.eu/health"]);

@@ -9,6 +9,8 @@ import { parseArgs } from "node:util";
 import { isScalar, parseDocument, type YAMLMap } from "yaml";
 import { requiredSecretKeys, SETTINGS } from "../stacks/settings/registry.js";
 import { checkEmail, checkHttpsUrl } from "../stacks/settings/checks.js";
+import { SENTRY_PLATFORMS } from "../stacks/sentry/settings.js";
+import { longestStackName, type NamedResources, physicalNameProblems, STACK_NAME_CHARACTERS, STACK_NAME_PATTERN } from "../stacks/shared/naming.js";
 import { PROJECT } from "./offlinePlan/mockRuntime.js";
 
 export interface Override {
@@ -83,12 +85,30 @@ export interface CloneResult {
     droppedEnvironments: string[];
 }
 
-const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+/** What a clone creates (no off-site replica: an override), which decides the physical names its stack name must fit. */
+const CLONE_RESOURCES: NamedResources = {
+    offSiteReplica: NON_PRODUCTION_OVERRIDES.find((override) => override.setting === "offSiteReplica")!.value as boolean,
+    replicaRegion: SETTINGS["replicaRegion"]!.default as string,
+    sentryProjectRoles: Object.keys(SENTRY_PLATFORMS),
+};
+
+/**
+ * Why the program would refuse a clone named `stack` (its derived physical names, as the settings
+ * check derives them), or undefined. Lowercase only: names are lowercased, so `QA` and `qa` would collide.
+ */
+export function cloneNameProblem(stack: string): string | undefined {
+    const longest = longestStackName(PROJECT, CLONE_RESOURCES);
+    const allowed = `allowed: at most ${longest} characters of ${STACK_NAME_CHARACTERS} (every physical name of the stack carries it)`;
+    if (stack.length > longest || !STACK_NAME_PATTERN.test(stack)) return `stack name "${stack}" (${stack.length} characters) is not allowed; ${allowed}`;
+    const problems = physicalNameProblems({ project: PROJECT, stack }, CLONE_RESOURCES);
+    return problems.length > 0 ? `stack name "${stack}" is not allowed: ${problems.join("; ")}` : undefined;
+}
 
 /** Problems with the clone's options, each naming the option, the value and what is allowed. */
 export function cloneOptionProblems(options: CloneOptions): string[] {
     const problems: string[] = [];
-    if (!STACK_NAME.test(options.stack)) problems.push(`--stack "${options.stack}" is not a stack name: use letters, digits, "-", "_" or "."`);
+    const nameProblem = cloneNameProblem(options.stack);
+    if (nameProblem) problems.push(`--stack: ${nameProblem}`);
     if (options.stack === options.from) problems.push(`--stack "${options.stack}" is the source stack itself; allowed: a new stack name`);
     if (options.alertEmails.length === 0) problems.push("--alert-email is required at least once: the clone's own recipients, never the source's");
     for (const email of options.alertEmails) {
@@ -173,9 +193,16 @@ function main(argv: string[]): void {
             "alert-email": { type: "string", multiple: true, default: [] },
             "health-check-url": { type: "string", default: "" },
             json: { type: "boolean", default: false },
+            "check-name": { type: "string" },
         },
         strict: true,
     });
+    // clone-stack.sh asks this first, before it prompts for anything or creates anything.
+    if (values["check-name"] !== undefined) {
+        const problem = cloneNameProblem(values["check-name"]);
+        if (problem) throw new Error(problem);
+        return;
+    }
     if (!values.file || !values.stack)
         throw new Error("--file and --stack are required (usage: tsx scripts/cloneStack.ts --file Pulumi.NAME.yaml --stack NAME ...)");
     const result = cloneStackFile(readFileSync(values.file, "utf8"), {

@@ -4,13 +4,13 @@
 // other down (and a test's timeout runs from its start, not while it waits for a slot).
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
-import { type Plan, stackNames } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, parsePlan, stackNames } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const run = promisify(execFile);
@@ -135,7 +135,7 @@ describe.concurrent("committed plans", () => {
         // Inline role policies are named within their role, not the account.
         const roleScoped = new Set(["aws:iam/rolePolicy:RolePolicy"]);
         const physicalNames = (stack: string) => {
-            const document: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+            const document: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
             return document.resources
                 .filter((resource) => resource.type.startsWith("aws:") && !roleScoped.has(resource.type))
                 .map((resource) => resource.inputs[resource.type === "aws:s3/bucket:Bucket" ? "bucket" : "name"])
@@ -149,7 +149,7 @@ describe.concurrent("committed plans", () => {
 });
 
 describe("what the real stack settings plan", () => {
-    const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    const load = (stack: string): Plan => parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
     const storageResources = (stack: string) => load(stack).resources.filter((resource) => resource.component === "backups");
 
     it("prod protects and retains every storage resource whose loss weakens the backups (all but the key aliases); staging none", () => {
@@ -259,7 +259,7 @@ describe.concurrent("the log drain in the plan", () => {
     const resource = (plan: Plan, name: string) => plan.resources.find((candidate) => candidate.name === name)!;
 
     it("prod without a log service: archive, streams to S3, roles, the forwarder's identity and no secret", () => {
-        const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
         expect(drainTypes(prod)).toEqual(
             expect.arrayContaining([
                 "aws:s3/bucket:Bucket",
@@ -277,7 +277,7 @@ describe.concurrent("the log drain in the plan", () => {
         const result = await plan(["--stack", "prod", "--config-file", prodWithRealRecipientsAndLogService(), "--json"]);
         expect(result.stderr).toBe("");
         expect(result.code).toBe(0);
-        const withService: Plan = JSON.parse(result.stdout);
+        const withService: Plan = parsePlan(result.stdout);
         for (const stream of ["logs-cloudwatch", "logs-railway"]) {
             const inputs = resource(withService, stream).inputs as { destination: string; httpEndpointConfiguration: Record<string, unknown> };
             expect(inputs.destination).toBe("http_endpoint");
@@ -305,7 +305,7 @@ describe.concurrent("the log drain in the plan", () => {
 });
 
 describe("the scheduled backup job in the real stacks' plans", () => {
-    const load = (stack: string): Plan => JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    const load = (stack: string): Plan => parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
 
     it.each(["prod", "staging"])("%s plans the image, cluster, task definitions, log group, secrets, roles, schedules and DLQ under its own names", (stack) => {
         const plan = load(stack);
@@ -384,7 +384,30 @@ describe.concurrent("plan command line", () => {
     it("rejects a settings file that does not exist, naming it", async () => {
         const result = await plan(["--stack", "prod", "--config-file", path.join(scratch, "nope.yaml")]);
         expect(result.code).toBe(2);
-        expect(result.stderr).toContain("nope.yaml does not exist");
+        expect(result.stderr).toBe(`--config-file ${path.join(scratch, "nope.yaml")}: ${path.join(scratch, "nope.yaml")} does not exist\n`);
+    });
+
+    it("a stack without a settings file is named with the stacks that have one, and no --config-file the user never passed", async () => {
+        const result = await plan(["--stack", "dev"]);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toBe(
+            'no settings file for stack "dev": Pulumi.dev.yaml does not exist (stacks with a settings file: prod, staging; or give one with --config-file <path>)\n',
+        );
+    });
+
+    it("under npm, resolves a relative --config-file against the caller's directory (INIT_CWD), as the backup job does", async () => {
+        const dir = path.join(scratch, "caller");
+        mkdirSync(dir, { recursive: true });
+        copyFileSync(path.join(ROOT, "Pulumi.staging.yaml"), path.join(dir, "my-settings.yaml"));
+        const result = await run(
+            "npm",
+            ["--prefix", ROOT, "run", "--silent", "plan", "--", "--stack", "staging", "--config-file", "my-settings.yaml", "--json"],
+            {
+                cwd: dir,
+                maxBuffer: 64 * 1024 * 1024,
+            },
+        );
+        expect(result.stdout).toBe(readFileSync(path.join(ROOT, "plans", "staging.json"), "utf8"));
     });
 
     it("reports every bad setting at once, each by key and value, and plans nothing", async () => {
@@ -513,8 +536,8 @@ describe.concurrent("the account program's plan (bootstrap/)", () => {
             "--json",
         ]);
         expect(result.code).toBe(0);
-        const withOrgTrail: Plan = JSON.parse(result.stdout);
-        const own: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "bootstrap-account.json"), "utf8"));
+        const withOrgTrail: Plan = parsePlan(result.stdout);
+        const own: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "bootstrap-account.json"), "utf8"));
         const trailResources = (document: Plan) => document.resources.filter((resource) => resource.name.startsWith("account-trail")).length;
         expect(trailResources(own)).toBeGreaterThan(0);
         expect(trailResources(withOrgTrail)).toBe(0);

@@ -1,11 +1,12 @@
 // The project file, the stack files, the settings declarations and docs/settings.md describe the
 // same settings; these tests keep them from drifting apart.
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isMap, isScalar, parse, parseDocument } from "yaml";
 import { NON_PRODUCTION_OVERRIDES } from "../scripts/cloneStack.js";
-import { renderSettingsTable, withTable } from "../scripts/docs/settingsDoc.js";
+import { DOC_PATH, renderSettingsTable, USAGE, withTable } from "../scripts/docs/settingsDoc.js";
 import { readStackFile } from "../scripts/offlinePlan/stackFile.js";
 import { AREAS, parseSettings, SETTING_NAMES, SETTINGS } from "../stacks/settings/registry.js";
 import { OFFLINE_SECRET } from "../stacks/settings/spec.js";
@@ -109,6 +110,18 @@ describe("stack files", () => {
 });
 
 describe("docs/settings.md", () => {
+    it("`npm run docs:settings -- --help` prints the usage and leaves the document alone; an unknown argument exits 2", () => {
+        const before = statSync(DOC_PATH).mtimeMs;
+        const run = (arg: string) => spawnSync(process.execPath, ["--import", "tsx", "scripts/docs/settingsDoc.ts", arg], { cwd: ROOT, encoding: "utf8" });
+        const help = run("--help");
+        expect(help.status).toBe(0);
+        expect(help.stdout).toBe(`${USAGE}\n`);
+        const bad = run("--check");
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toBe(`docs:settings: unknown argument --check\n${USAGE}\n`);
+        expect(statSync(DOC_PATH).mtimeMs).toBe(before);
+    });
+
     it("holds the settings table generated from the declarations (npm run docs:settings)", () => {
         const docs = readFileSync(path.join(ROOT, "docs", "settings.md"), "utf8");
         expect(docs).toBe(withTable(docs, renderSettingsTable()));

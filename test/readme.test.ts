@@ -1,10 +1,10 @@
-// The README's and docs' examples work as written: every JSON example parses as it stands, and the
-// README's `--json` plan command prints nothing but its JSON document (npm's banner would break `| jq`).
-import { execFile } from "node:child_process";
+// The README's and docs' examples work as written: every JSON example parses as it stands, and every
+// command that prints JSON for another program prints nothing else on stdout (npm's banner included).
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { parsePlan } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const DOCS = [
@@ -23,12 +23,24 @@ describe.each(DOCS)("%s", (file) => {
     });
 });
 
-describe("README.md's plan command", () => {
-    it("the --json example prints one JSON document and nothing else", { timeout: 120_000 }, async () => {
-        const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const line = /^(npm run --silent plan -- --stack prod --json) \| jq /m.exec(readme);
-        expect(line, "the README pipes the JSON plan into jq").not.toBeNull();
-        const { stdout } = await promisify(execFile)("sh", ["-c", line![1]!], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
-        expect(JSON.parse(stdout)).toMatchObject({ project: "hotelgenius-ops", stack: "prod" });
+const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+/** Lines of the README's fenced code blocks without an info string: its commands. */
+const commandLines = [...README.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter((match) => match[1] === "").flatMap((match) => match[2]!.split("\n"));
+
+describe("README.md's commands", () => {
+    it("runs every `npm run` that prints JSON with --silent, so npm's banner stays off stdout", () => {
+        const json = commandLines.filter((line) => /^npm run\b/.test(line) && /--json\b/.test(line.replace(/#.*$/, "")));
+        expect(json.length).toBeGreaterThan(0);
+        for (const line of json) expect(line, line).toMatch(/^npm run --silent /);
+    });
+
+    it("`npm run --silent plan -- --stack prod --json | jq` works exactly as written", { timeout: 120_000 }, () => {
+        const line = commandLines.find((candidate) => candidate.startsWith("npm run --silent plan -- --stack prod --json | jq"));
+        expect(line).toBeDefined();
+        const command = line!.replace(/\s+#.*$/, "");
+        const piped = spawnSync("bash", ["-o", "pipefail", "-c", command], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+        expect(piped.status, piped.stderr).toBe(0);
+        const plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        expect(piped.stdout).toBe(`${plan.resources.length}\n`);
     });
 });

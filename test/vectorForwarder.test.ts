@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { Plan } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, parsePlan } from "../scripts/offlinePlan/planFormat.js";
 import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../stacks/logDrains/rules.js";
 import { timeoutPatternSource } from "../stacks/shared/databaseTimeouts.js";
 
@@ -90,7 +90,7 @@ describe("deploy/vector/vector.yaml", () => {
     });
 
     it("reads exactly the variables the stack outputs for it (logForwarder plus the ingest key pair)", () => {
-        const prod: Plan = JSON.parse(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
         const forwarder = prod.outputs["logForwarder"] as Record<string, string>;
         expect(forwarder).toEqual({ FIREHOSE_STREAM_NAME: "hotelgenius-ops-prod-logs-railway", AWS_REGION: "eu-west-3" });
         expect(prod.outputs["logForwarderAccessKeyId"]).toBe("[secret]");
@@ -102,5 +102,22 @@ describe("deploy/vector/vector.yaml", () => {
         expect(text).not.toMatch(/AKIA[0-9A-Z]{16}/);
         expect(text).not.toMatch(/secret_access_key:\s*"?[A-Za-z0-9/+]{40}/);
         expect(readFileSync(path.join(FOLDER, "Dockerfile"), "utf8")).toMatch(/^COPY vector\.yaml \/etc\/vector\/vector\.yaml$/m);
+    });
+});
+
+describe("deploy/vector/README.md", () => {
+    it("gives `--replace` the URN Pulumi would give the access key in prod: parent types chained, as the engine builds it", () => {
+        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const byName = new Map(prod.resources.map((resource) => [resource.name, resource]));
+        const qualifiedType = (name: string): string => {
+            const resource = byName.get(name)!;
+            return resource.component ? `${qualifiedType(resource.component)}$${resource.type}` : resource.type;
+        };
+        const urns = new Set(prod.resources.map((resource) => `urn:pulumi:${prod.stack}::${prod.project}::${qualifiedType(resource.name)}::${resource.name}`));
+        const readme = readFileSync(path.join(FOLDER, "README.md"), "utf8");
+        const replaced = [...readme.matchAll(/--replace '([^']+)'/g)].map((match) => match[1]);
+        expect(replaced).toEqual(["urn:pulumi:prod::hotelgenius-ops::hotelgenius:ops:LogDrains$aws:iam/accessKey:AccessKey::logs-railway-ingest-key"]);
+        expect(urns.has(replaced[0]!)).toBe(true);
+        expect(readme).not.toMatch(/--replace` the/);
     });
 });

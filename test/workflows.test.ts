@@ -26,6 +26,7 @@ interface Job {
     steps: Step[];
 }
 interface Workflow {
+    name: string;
     on: Record<string, unknown>;
     permissions?: Record<string, string> | string;
     concurrency?: { group: string; "cancel-in-progress": boolean };
@@ -101,8 +102,8 @@ function satisfies(version: string, range: string): boolean {
 }
 
 describe("every workflow", () => {
-    it("the five workflows exist", () => {
-        expect(files).toEqual(["alarm-drill.yml", "deploy.yml", "drift.yml", "preview.yml", "test.yml"]);
+    it("the seven workflows exist", () => {
+        expect(files).toEqual(["alarm-drill.yml", "deploy.yml", "drift.yml", "plan-diff-comment.yml", "plan-diff.yml", "preview.yml", "test.yml"]);
     });
 
     it.each(files)("%s is valid for GitHub's workflow schema", (file) => {
@@ -191,6 +192,12 @@ describe("test.yml", () => {
         expect(document.jobs["test"]!.permissions).toEqual({ contents: "read" });
     });
 
+    it("resolves the job image's base tag to its digest in a read-only job of its own", () => {
+        const job = document.jobs["base-image"]!;
+        expect(job.permissions).toEqual({ contents: "read" });
+        expect(job.steps.map((step) => step.run).filter(Boolean)).toEqual(["bash scripts/ci/check-base-image.sh"]);
+    });
+
     it("runs the README's test command", () => {
         const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
         const command = /\| the tests [^|]*\| `([^`]+)` \|/.exec(readme)?.[1];
@@ -227,6 +234,46 @@ describe("preview.yml", () => {
         const upload = job.steps.find((step) => step.uses?.startsWith("actions/upload-artifact@"));
         expect(upload?.with?.["path"]).toBe(pulumi!.with?.["plan"]);
         expect(job.env?.["PULUMI_EXPERIMENTAL"]).toBe("true");
+    });
+});
+
+describe("plan-diff.yml and plan-diff-comment.yml", () => {
+    const diff = workflow("plan-diff.yml");
+    const comment = workflow("plan-diff-comment.yml");
+
+    it("computes each stack's diff on every pull request, forks included, in a read-only run with no secrets", () => {
+        expect(diff.on).toEqual({ pull_request: null });
+        const job = diff.jobs["diff"]!;
+        expect(job.if).toBeUndefined();
+        expect(job.permissions).toEqual({ contents: "read" });
+        expect(text("plan-diff.yml")).not.toMatch(/secrets\./);
+        expect((job as unknown as { strategy: { matrix: { stack: string[] } } }).strategy.matrix.stack).toEqual(["staging", "prod"]);
+        const run = job.steps.map((step) => step.run ?? "").find((candidate) => candidate.includes("--diff"));
+        expect(run).toContain('npm run --silent plan -- --stack "$STACK" --diff --diff-ref "origin/$BASE_REF" > "$RUNNER_TEMP/plan-diff/$STACK.txt"');
+        const upload = job.steps.find((step) => step.uses?.startsWith("actions/upload-artifact@"));
+        expect(upload?.with).toMatchObject({ name: "plan-diff-${{ matrix.stack }}", path: "${{ runner.temp }}/plan-diff/${{ matrix.stack }}.txt" });
+    });
+
+    it("comments from a workflow_run of the default branch that runs none of the pull request's code", () => {
+        expect(comment.on).toEqual({ workflow_run: { workflows: [diff.name], types: ["completed"] } });
+        expect(Object.keys(comment.on)).not.toContain("pull_request_target");
+        const job = comment.jobs["comment"]!;
+        expect(job.permissions).toEqual({ actions: "read", contents: "read", "pull-requests": "write" });
+        expect(job.if).toBe("github.event.workflow_run.event == 'pull_request' && github.event.workflow_run.conclusion == 'success'");
+        const checkout = job.steps.find((step) => step.uses?.startsWith("actions/checkout@"));
+        expect(checkout?.with?.["ref"]).toBeUndefined();
+        expect(checkout?.with?.["repository"]).toBeUndefined();
+        // No install (its scripts would run), no npm: only the comment script of this branch, on the artifact's text.
+        expect(job.steps.map((step) => step.run).filter(Boolean)).toEqual(['node scripts/ci/planComment.ts "$RUNNER_TEMP/plan-diff"']);
+        const download = job.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"));
+        expect(download?.with).toMatchObject({ pattern: "plan-diff-*", "run-id": "${{ github.event.workflow_run.id }}" });
+        const env = job.steps.at(-1)!.env!;
+        expect(env["HEAD_SHA"]).toBe("${{ github.event.workflow_run.head_sha }}");
+        expect(env["HEAD_OWNER"]).toBe("${{ github.event.workflow_run.head_repository.owner.login }}");
+    });
+
+    it("no workflow uses pull_request_target", () => {
+        for (const file of files) expect(Object.keys(workflow(file).on), file).not.toContain("pull_request_target");
     });
 });
 

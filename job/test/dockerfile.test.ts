@@ -39,6 +39,14 @@ describe("job/Dockerfile", () => {
         expect(included(source), `${source} must be let in by .dockerignore`).toBe(true);
     });
 
+    it("builds on the Node of .nvmrc (the current LTS, not Node 20), pinned by its full version tag", () => {
+        const image = /^ARG NODE_IMAGE=(.+)$/m.exec(dockerfile)?.[1];
+        const nvmrc = readFileSync(path.join(ROOT, ".nvmrc"), "utf8").trim();
+        expect(image).toBe(`node:${nvmrc}-trixie-slim`);
+        expect(Number(nvmrc.split(".")[0])).toBeGreaterThanOrEqual(26);
+        expect(dockerfile.match(/^FROM .+$/gm)).toEqual(["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE} AS production-dependencies", "FROM ${NODE_IMAGE}"]);
+    });
+
     it("installs from the one workspace lockfile and runs the compiled CLI", () => {
         expect(contextSources()).toEqual(expect.arrayContaining(["package-lock.json", "job/package.json", "job/src"]));
         expect(existsSync(path.join(ROOT, "job", "package-lock.json"))).toBe(false);

@@ -84,6 +84,13 @@ describe("benchmark statistics", () => {
         expect(() => parseBenchArgs(["--runs", "0"])).toThrow("--runs 0: expected a whole number from 1 to 20");
         expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown argument --fast/);
     });
+
+    it("a bad option exits 2 with the usage and no stack trace", () => {
+        const bad = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "..", "bench-backup.ts"), "--fast"], { encoding: "utf8", timeout: 30_000 });
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toContain("bench:backup: unknown argument --fast: allowed are");
+        expect(bad.stderr).not.toMatch(/\n\s+at /);
+    });
 });
 
 describe("GNU time output", () => {

@@ -42,7 +42,17 @@ export function withTable(document: string, table: string): string {
     return withSection(document, DOC_PATH, START, END, table);
 }
 
+export const USAGE = `usage: npm run docs:settings
+Rewrites the generated settings tables in docs/settings.md and docs/account.md from the settings
+declarations (stacks/*/settings.ts, bootstrap/); a test fails when a committed table is stale. Takes no arguments.`;
+
 if (require.main === module) {
+    const args = process.argv.slice(2);
+    if (args.length > 0) {
+        const help = args.every((arg) => arg === "--help" || arg === "-h");
+        (help ? process.stdout : process.stderr).write(`${help ? "" : `docs:settings: unknown argument ${args[0]}\n`}${USAGE}\n`);
+        process.exit(help ? 0 : 2);
+    }
     for (const [file, table] of [
         [DOC_PATH, renderSettingsTable()],
         [ACCOUNT_DOC_PATH, renderSettingsTable(ACCOUNT_SETTINGS, ACCOUNT_REGION_WHY)],

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { OfflineRun, RecordedResource } from "./mockRuntime.js";
-import { buildPlan, planToJson, planToText } from "./planFormat.js";
+import { buildPlan, JSON_TEXT_INPUTS, type Plan, parsePlan, planToJson, planToText } from "./planFormat.js";
 
 const stackUrn = "urn:pulumi:prod::hotelgenius-ops::pulumi:pulumi:Stack::hotelgenius-ops-prod";
 const componentUrn = "urn:pulumi:prod::hotelgenius-ops::hotelgenius:ops:BackupStorage::backups";
@@ -83,4 +85,42 @@ describe("planToText", () => {
     it("shows secret outputs only as [secret]", () => {
         expect(text).toContain('  databaseUrl: "[secret]"');
     });
+});
+
+describe("planToJson and parsePlan", () => {
+    it("writes JSON-text inputs as structure, and parsePlan gives the program's text back byte for byte", () => {
+        const plan = buildPlan("hotelgenius-ops", "prod", run);
+        const written = JSON.parse(planToJson(plan)) as Plan;
+        const policy = written.resources.find((resource) => resource.name === "backups-policy")!;
+        expect(policy.inputs["policy"]).toEqual({ Statement: [{ Effect: "Deny", Action: ["s3:GetObject", "s3:PutObject"] }] });
+        expect(parsePlan(planToJson(plan))).toEqual(plan);
+    });
+
+    it("keeps as text what would not come back identical, and inputs that are no JSON text", () => {
+        const spaced = '{ "Statement": [] }';
+        const plan: Plan = {
+            project: "p",
+            stack: "s",
+            outputs: {},
+            resources: [
+                { type: "t", name: "n", protect: false, retainOnDelete: false, inputs: { policy: spaced, eventPattern: "not json {", tags: '{"a":1}' } },
+            ],
+        };
+        expect(JSON.parse(planToJson(plan)).resources[0].inputs).toEqual({ policy: spaced, eventPattern: "not json {", tags: '{"a":1}' });
+        expect(parsePlan(planToJson(plan))).toEqual(plan);
+    });
+
+    it.each(["prod", "staging", "bootstrap-account"])(
+        "plans/%s.json holds every policy, container definition, dashboard and event pattern as structure",
+        (stack) => {
+            const committed = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "plans", `${stack}.json`), "utf8")) as Plan;
+            const texts = committed.resources.flatMap((resource) => JSON_TEXT_INPUTS.filter((key) => typeof resource.inputs[key] === "string"));
+            expect(texts).toEqual([]);
+            expect(
+                committed.resources.filter(
+                    (resource) => resource.type === (stack.startsWith("bootstrap") ? "aws:iam/role:Role" : "aws:ecs/taskDefinition:TaskDefinition"),
+                ).length,
+            ).toBeGreaterThan(0);
+        },
+    );
 });

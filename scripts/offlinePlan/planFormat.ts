@@ -96,8 +96,45 @@ export function buildPlan(project: string, stack: string, run: OfflineRun): Plan
     return { project, stack, resources, outputs: sortKeys(run.outputs) as Record<string, unknown> };
 }
 
+/**
+ * Inputs the providers take as JSON text (IAM and KMS policies, container definitions, dashboards,
+ * event patterns). The committed plan shows them as JSON structure, so a git diff points at the
+ * statement that changed; the program's inputs stay text (parsePlan gives them back as such).
+ */
+export const JSON_TEXT_INPUTS: readonly string[] = ["assumeRolePolicy", "containerDefinitions", "dashboardBody", "eventPattern", "policy"];
+
+/** The text as structure when it is JSON that re-serializes to exactly the same text (so parsePlan restores it byte for byte). */
+function asDocument(value: unknown): unknown {
+    if (typeof value !== "string" || !/^[[{]/.test(value)) return value;
+    try {
+        const document: unknown = JSON.parse(value);
+        return JSON.stringify(document) === value ? document : value;
+    } catch {
+        return value;
+    }
+}
+
+function mapJsonTextInputs(plan: Plan, map: (value: unknown) => unknown): Plan {
+    const resources = plan.resources.map((resource) => {
+        const inputs = { ...resource.inputs };
+        for (const key of JSON_TEXT_INPUTS) if (key in inputs) inputs[key] = map(inputs[key]);
+        return { ...resource, inputs };
+    });
+    return { ...plan, resources };
+}
+
+/** The plan as a reviewer reads it: JSON-text inputs as structure. */
+export function renderedPlan(plan: Plan): Plan {
+    return mapJsonTextInputs(plan, asDocument);
+}
+
 export function planToJson(plan: Plan): string {
-    return `${JSON.stringify(plan, null, 2)}\n`;
+    return `${JSON.stringify(renderedPlan(plan), null, 2)}\n`;
+}
+
+/** A committed plan (planToJson's output) with its inputs as the program gives them: JSON-text inputs as text again. */
+export function parsePlan(text: string): Plan {
+    return mapJsonTextInputs(JSON.parse(text) as Plan, (value) => (typeof value === "string" ? value : JSON.stringify(value)));
 }
 
 /** Policy documents arrive as JSON text; reviewers read them better as structure. */

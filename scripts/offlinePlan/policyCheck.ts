@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { callerDirectory } from "../../job/src/storage/target.js";
 import { policies as packPolicies } from "../../policy/policies.js";
 import { computedState } from "./mockRuntime.js";
-import type { Plan, PlannedResource } from "./planFormat.js";
+import { type Plan, type PlannedResource, parsePlan } from "./planFormat.js";
 
 export interface Violation {
     policy: string;
@@ -119,17 +120,55 @@ export function planViolations(plan: Plan, policies: AnyPolicy[] = packPolicies)
     return violations;
 }
 
-function main(files: string[]): number {
+export const USAGE = `usage: npm run --silent policy:check [-- PLAN.json ...]
+Runs the policy pack (policy/policies.ts) over offline plans, as a real --policy-pack run would.
+Without files: every plans/*.json. Relative paths are read from the directory the command was typed in.
+Exit codes: 0 no violation, 1 violations found, 2 wrong command line or a file that is no readable plan.`;
+
+/** A file named on the command line that cannot be checked: exit 2, one line, no stack trace. */
+class PlanFileError extends Error {}
+
+function readPlan(file: string): Plan {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new PlanFileError(code === "ENOENT" ? `${file} does not exist` : `${file}: cannot read it (${code ?? (error as Error).message})`);
+    }
+    let plan: Partial<Plan>;
+    try {
+        plan = JSON.parse(text);
+    } catch (error) {
+        throw new PlanFileError(`${file}: not JSON (${(error as Error).message}); expected an offline plan (npm run --silent plan -- --stack NAME --json)`);
+    }
+    if (typeof plan !== "object" || plan === null || typeof plan.stack !== "string" || !Array.isArray(plan.resources)) {
+        throw new PlanFileError(
+            `${file}: not an offline plan (no "stack" and "resources"); expected the output of npm run --silent plan -- --stack NAME --json`,
+        );
+    }
+    return parsePlan(text);
+}
+
+function main(args: string[]): number {
+    if (args.some((arg) => arg === "--help" || arg === "-h")) {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
+    const option = args.find((arg) => arg.startsWith("-"));
+    if (option !== undefined) throw new PlanFileError(`unknown option ${option}\n${USAGE}`);
     const root = path.resolve(__dirname, "..", "..");
-    const plans =
-        files.length > 0
-            ? files
+    const caller = callerDirectory(process.env, process.cwd());
+    const files =
+        args.length > 0
+            ? args.map((file) => path.resolve(caller, file))
             : readdirSync(path.join(root, "plans"))
                   .filter((file) => file.endsWith(".json"))
                   .map((file) => path.join(root, "plans", file));
+    // Every file is read before any is checked: a typo in the last name must not follow a page of results.
+    const plans = files.map(readPlan);
     let failed = 0;
-    for (const file of plans) {
-        const plan: Plan = JSON.parse(readFileSync(file, "utf8"));
+    for (const plan of plans) {
         const violations = planViolations(plan);
         failed += violations.length;
         process.stdout.write(`${plan.stack}: ${plan.resources.length} resources, ${violations.length} policy violations\n`);
@@ -138,4 +177,12 @@ function main(files: string[]): number {
     return failed > 0 ? 1 : 0;
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+if (require.main === module) {
+    try {
+        process.exit(main(process.argv.slice(2)));
+    } catch (error) {
+        if (!(error instanceof PlanFileError)) throw error;
+        process.stderr.write(`policy:check: ${error.message}\n`);
+        process.exit(2);
+    }
+}

@@ -37,7 +37,7 @@ import {
 } from "./tampering.js";
 import { pagerProtocol } from "./checks.js";
 import { DEPLOY_ENVIRONMENTS, deployEnvironmentOf, deployRoleArn, deployRoleName, roleName } from "../shared/account.js";
-import { backupJobNames, backupStorageNames, nameStem } from "../shared/naming.js";
+import { alertsNames, backupJobNames, backupStorageNames, nameStem } from "../shared/naming.js";
 import type { AlertsSettings } from "./settings.js";
 import { ALARMS, type AlarmRow, type AlarmScope, alertRow, amountOf, type EventRuleRow, type SummaryFacts, TASK_RULES } from "./table.js";
 
@@ -252,22 +252,28 @@ export class Alerts extends pulumi.ComponentResource {
         const keyGuard = { protectData: args.protectData, breakGlassRoleArn: args.breakGlassRoleArn, deletionWindowDays: args.kmsDeletionWindowDays };
         const emails: Subscription[] = args.alertEmails.map((email) => ({ protocol: "email", endpoint: email }));
         const pager = [{ protocol: pagerProtocol(settings.pagerEndpoint) as string, endpoint: settings.pagerEndpoint }];
+        const names = alertsNames({ project: args.project, stack: args.stack });
         const topic = (id: string, topicName: string, subscriptions: Subscription[], extra: pulumi.CustomResourceOptions) => {
-            const created = alertsTopic(this, keyGuard, `${name}-${id}`, `${this.stem}-${topicName}`, subscriptions, this.account, extra);
+            const created = alertsTopic(this, keyGuard, `${name}-${id}`, topicName, subscriptions, this.account, extra);
             this.topicKeys.set(created.topic, created.key);
             return created.topic;
         };
-        const channels = (ids: [alerts: string, pager: string], region: string, extra: pulumi.CustomResourceOptions, alertsTopic = "alerts"): Channels => ({
+        const channels = (
+            ids: [alerts: string, pager: string],
+            region: string,
+            extra: pulumi.CustomResourceOptions,
+            alertsTopic = names.alertsTopic,
+        ): Channels => ({
             region,
             alerts: topic(ids[0], alertsTopic, emails, extra),
-            pager: topic(ids[1], "pager", pager, extra),
+            pager: topic(ids[1], names.pagerTopic, pager, extra),
             opts: extra,
         });
         const primary = channels(["topic", "pager-topic"], args.region, {});
         const replica = offSite && channels(["replica-topic", "replica-pager-topic"], offSite.region, { provider: offSite.provider });
         // us-east-1: the uptime alarm (Route 53's metrics) and the IAM rule (IAM's CloudTrail events), each with its own email topic.
-        const usEast1 = channels(["uptime-topic", "us-east-1-pager-topic"], "us-east-1", { provider: args.usEast1Provider }, "uptime");
-        const iam: Channels = { ...usEast1, alerts: topic("iam-topic", "iam", emails, usEast1.opts) };
+        const usEast1 = channels(["uptime-topic", "us-east-1-pager-topic"], "us-east-1", { provider: args.usEast1Provider }, names.uptimeTopic);
+        const iam: Channels = { ...usEast1, alerts: topic("iam-topic", names.iamTopic, emails, usEast1.opts) };
 
         // CloudTrail events reach EventBridge only in the region of the call: one set of rules per region.
         this.tamperingRules("tampering", [storage.keyArn], [storage.bucketName], primary, deployRole);
@@ -388,7 +394,7 @@ export class Alerts extends pulumi.ComponentResource {
         const dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
             {
-                dashboardName: `${this.stem}-ops`,
+                dashboardName: names.dashboard,
                 dashboardBody: pulumi.jsonStringify(
                     pulumi
                         .all([

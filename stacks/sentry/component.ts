@@ -6,14 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as sentry from "@pulumiverse/sentry";
 import { MAX_SENTRY_RULE_NAME, type Runbook, withRunbook } from "../alerts/rules.js";
 import { alertRow } from "../alerts/table.js";
-import { nameStem } from "../shared/naming.js";
+import { sentrySlug } from "../shared/naming.js";
 import { TIMEOUT_CONDITIONS, timeoutFilters } from "./timeoutAlert.js";
-import type { MonitoringSettings } from "./settings.js";
+import { type MonitoringSettings, SENTRY_PLATFORMS } from "./settings.js";
 
 export const MONITORING_TYPE = "hotelgenius:ops:Monitoring";
 
 /** Sentry's platform ids of the app's two halves. */
-export const SENTRY_PLATFORMS = { server: "node-express", client: "javascript-react" } as const;
 type ProjectRole = keyof typeof SENTRY_PLATFORMS;
 
 /** Minutes Sentry waits before notifying again about the same issue under one rule. */
@@ -45,10 +44,14 @@ export class Monitoring extends pulumi.ComponentResource {
         super(MONITORING_TYPE, name, {}, opts);
         const { settings } = args;
         const organization = settings.sentryOrganization;
-        const stem = nameStem({ project: args.project, stack: args.stack });
+        const naming = { project: args.project, stack: args.stack };
         const child = { parent: this };
 
-        const team = new sentry.SentryTeam(`${name}-team`, { organization, name: `HotelGenius ops (${args.stack})`, slug: stem }, child);
+        const team = new sentry.SentryTeam(
+            `${name}-team`,
+            { organization, name: `HotelGenius ops (${args.stack})`, slug: sentrySlug(naming, undefined) },
+            child,
+        );
         const projects = {} as Record<ProjectRole, sentry.SentryProject>;
         const keys = {} as Record<ProjectRole, sentry.SentryKey>;
         for (const role of Object.keys(SENTRY_PLATFORMS) as ProjectRole[]) {
@@ -57,7 +60,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 {
                     organization,
                     name: `HotelGenius ${role} (${args.stack})`,
-                    slug: `${stem}-${role}`,
+                    slug: sentrySlug(naming, role),
                     platform: SENTRY_PLATFORMS[role],
                     teams: [team.slug],
                     resolveAge: settings.sentryResolveAgeHours,

@@ -3,6 +3,9 @@
 import { defineArea, integer, text, type RelationProblem, type Values } from "../settings/spec.js";
 import { checkSentryEnvironment, checkSentrySlug } from "./checks.js";
 
+/** The Sentry projects the stack creates, by role, with their platform. */
+export const SENTRY_PLATFORMS = { server: "node-express", client: "javascript-react" } as const;
+
 export const monitoringArea = defineArea({
     name: "monitoring",
     settings: {

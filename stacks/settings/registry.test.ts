@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { outputValue } from "../../scripts/offlinePlan/mockRuntime.js";
 import { DIRECT_URL, FAKE_PASSWORD, REQUIRED_RAW_SETTINGS, REQUIRED_SECRET_KEYS, SCRATCH_URL } from "../../test/fixtures.js";
-import { loadSettings, parseSettings, SETTINGS, SettingsError, type SettingsProblem } from "./registry.js";
+import { loadSettings, parseSettings, SETTINGS, SettingsError, type SettingsProblem, STACK_NAME_KEY } from "./registry.js";
 import { OFFLINE_SECRET } from "./spec.js";
 
 const DEFAULTS = Object.fromEntries(Object.entries(SETTINGS).flatMap(([name, setting]) => (setting.default === undefined ? [] : [[name, setting.default]])));
@@ -624,5 +624,41 @@ describe("loadSettings", () => {
     it("sees a secret the runtime was given as plain text", async () => {
         await runtimeWith(minimal, [SCRATCH_KEY]);
         expect(() => loadSettings()).toThrow(/hotelgenius-ops:databaseUrl: \[secret\]; is stored as plain text/);
+    });
+});
+
+describe("the stack's name, which every physical name carries", () => {
+    const settingsOf =
+        (stack: string, overrides: Record<string, string> = {}) =>
+        () =>
+            parseSettings({ project: PROJECT, stack, values: { ...minimal, ...overrides }, secretKeys: new Set(REQUIRED_SECRET_KEYS) });
+    const problemsFor = (stack: string, overrides: Record<string, string> = {}) => {
+        try {
+            settingsOf(stack, overrides)();
+        } catch (error) {
+            if (error instanceof SettingsError) return error.problems;
+            throw error;
+        }
+        return [];
+    };
+
+    it("refuses a name no service accepts as a settings problem, every derived name at once, with the longest name and the characters allowed", () => {
+        const problems = problemsFor("staging_2");
+        expect(problems.map((problem) => problem.key)).toEqual([STACK_NAME_KEY, STACK_NAME_KEY, STACK_NAME_KEY]);
+        expect(problems.map((problem) => problem.value)).toEqual(["staging_2", "staging_2", "staging_2"]);
+        expect(problems[0]!.allowed).toMatch(
+            /^must be at most 18 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit: S3 bucket name "hotelgenius-ops-staging_2-backups"/,
+        );
+        expect(problems[1]!.allowed).toContain('S3 bucket name "hotelgenius-ops-staging_2-backups-replica-eu-central-1"');
+        expect(problems[2]!.allowed).toContain('S3 bucket name "hotelgenius-ops-staging_2-logs"');
+    });
+
+    it("judges only what the stack creates: without the off-site replica, its bucket's longer name does not count", () => {
+        const long = "a".repeat(27);
+        expect(problemsFor(long).map((problem) => problem.allowed)).toEqual([
+            expect.stringContaining(`S3 bucket name "hotelgenius-ops-${long}-backups-replica-eu-central-1"`),
+        ]);
+        expect(problemsFor(long, { [`${PROJECT}:offSiteReplica`]: "false", [`${PROJECT}:protectData`]: "false" })).toEqual([]);
+        expect(problemsFor("feature-guest-portal-redesign", { [`${PROJECT}:offSiteReplica`]: "false", [`${PROJECT}:protectData`]: "false" })).toHaveLength(2);
     });
 });

@@ -6,8 +6,9 @@ import { alertsArea, type AlertsSettings } from "../alerts/settings.js";
 import { backupJobArea, backupJobSettings, type BackupJobSettings } from "../backupJob/settings.js";
 import { backupStorageArea, backupStorageSettings, type BackupStorageSettings } from "../storage/settings.js";
 import { logDrainsArea, logDrainSettings, type LogDrainSettings } from "../logDrains/settings.js";
-import { monitoringArea, type MonitoringSettings } from "../sentry/settings.js";
+import { monitoringArea, type MonitoringSettings, SENTRY_PLATFORMS } from "../sentry/settings.js";
 import { neonArea, neonSettings, type NeonSettings, requiredDatabaseSecrets } from "../neon/settings.js";
+import { longestStackName, physicalNameProblems, STACK_NAME_CHARACTERS } from "../shared/naming.js";
 import { coreArea } from "./core.js";
 import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, suggestion, type Values } from "./spec.js";
 import { checkDataRegion, type DataResidency } from "./checks.js";
@@ -48,6 +49,9 @@ export interface Settings {
     /** The scheduled backup task: image, size, network, logs, restore drill, Sentry monitor. */
     job: BackupJobSettings;
 }
+
+/** The key a problem of the stack's own name is reported under (it is no config key). */
+export const STACK_NAME_KEY = "stack name";
 
 export interface SettingsProblem {
     /** Full config key, e.g. `hotelgenius-ops:objectLockDays`. */
@@ -139,6 +143,18 @@ export function checkedAreaValues(areas: readonly AnyArea[], input: ParseSetting
         for (const relation of area.relations?.(parsed, context) ?? []) {
             problem(relation.setting, relation.value === undefined ? undefined : String(relation.value), relation.allowed);
             delete parsed[relation.setting];
+        }
+    }
+    // Physical names carry the stack's name: checked here, with the settings that decide which
+    // resources exist (the main program's storage settings; the account program has none), so a
+    // stack name no service accepts is a settings error, not a stack trace.
+    const storage = parsed as Partial<Values<typeof backupStorageArea.settings>>;
+    if (storage.offSiteReplica !== undefined && storage.replicaRegion !== undefined) {
+        const resources = { offSiteReplica: storage.offSiteReplica, replicaRegion: storage.replicaRegion, sentryProjectRoles: Object.keys(SENTRY_PLATFORMS) };
+        const names = physicalNameProblems({ project, stack }, resources);
+        if (names.length > 0) {
+            const rule = `at most ${longestStackName(project, resources)} characters of ${STACK_NAME_CHARACTERS}`;
+            for (const name of names) problems.push({ key: STACK_NAME_KEY, value: stack, allowed: `must be ${rule}: ${name}` });
         }
     }
     if (problems.length > 0) throw new SettingsError(problems);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backupJobNames, backupStorageNames, bucketNameProblems, defaultTags, nameStem } from "./naming.js";
+import { backupJobNames, backupStorageNames, bucketNameProblems, defaultTags, longestStackName, nameStem, physicalNameProblems } from "./naming.js";
 
 const prod = { project: "hotelgenius-ops", stack: "prod" };
 const staging = { project: "hotelgenius-ops", stack: "staging" };
@@ -116,5 +116,56 @@ describe("backupJobNames", () => {
         expect(() => backupJobNames({ project: "hotelgenius-ops", stack: "feature-branch-with-a-long-name-0123" })).toThrow(
             /IAM role name "hotelgenius-ops-feature-branch-with-a-long-name-0123-backup-execution" .*at most 64/,
         );
+    });
+});
+
+describe("physical names a stack name must fit", () => {
+    const clone = { offSiteReplica: false, replicaRegion: "eu-central-1", sentryProjectRoles: ["server", "client"] };
+    const withReplica = { ...clone, offSiteReplica: true };
+
+    it("checks only the resources the stack creates: no replica, no replica bucket or replication role", () => {
+        const stack = "a".repeat(27);
+        expect(physicalNameProblems({ project: "hotelgenius-ops", stack }, clone)).toEqual([]);
+        expect(physicalNameProblems({ project: "hotelgenius-ops", stack }, withReplica)).toEqual([
+            expect.stringMatching(/^S3 bucket name "hotelgenius-ops-a{27}-backups-replica-eu-central-1" .* is 72 characters long/),
+        ]);
+        expect(physicalNameProblems({ project: "hotelgenius-ops", stack: "b".repeat(30) }, withReplica)).toContainEqual(
+            expect.stringMatching(/^IAM role name "hotelgenius-ops-b{30}-backup-replication" .* is invalid/),
+        );
+        expect(physicalNameProblems({ project: "hotelgenius-ops", stack: "b".repeat(30) }, clone).join()).not.toContain("replica");
+    });
+
+    it("lists every problem of a stack name at once, each naming the derived name and its service's rule", () => {
+        const problems = physicalNameProblems({ project: "hotelgenius-ops", stack: "a.b" }, clone);
+        expect(problems.map((problem) => /^(.+?) name "/.exec(problem)?.[1])).toEqual([
+            "S3 bucket",
+            "ECS cluster",
+            "task definition family",
+            "task definition family",
+            "schedule",
+            "schedule",
+            "SQS queue",
+            "S3 bucket",
+            "SNS topic",
+            "SNS topic",
+            "SNS topic",
+            "SNS topic",
+            "CloudWatch dashboard",
+            "Sentry slug",
+            "Sentry slug",
+            "Sentry slug",
+        ]);
+    });
+
+    it("knows the longest stack name: the one that just fits every derived name", () => {
+        expect(longestStackName("hotelgenius-ops", clone)).toBe(27);
+        expect(longestStackName("hotelgenius-ops", withReplica)).toBe(18);
+        expect(physicalNameProblems({ project: "hotelgenius-ops", stack: "a".repeat(28) }, clone)).not.toEqual([]);
+        expect(physicalNameProblems({ project: "hotelgenius-ops", stack: "a".repeat(18) }, withReplica)).toEqual([]);
+    });
+
+    it("accepts prod and staging as they are", () => {
+        expect(physicalNameProblems({ project: "hotelgenius-ops", stack: "prod" }, withReplica)).toEqual([]);
+        expect(physicalNameProblems({ project: "hotelgenius-ops", stack: "staging" }, clone)).toEqual([]);
     });
 });

@@ -41,10 +41,19 @@ export function bucketNameProblems(name: string): string[] {
     return problems;
 }
 
-function checkedBucketName(name: string, context: NamingContext): string {
+/**
+ * Where a derived name's problem goes: components throw on it (the default); the settings check
+ * collects every one, so a stack name is refused with all its problems before anything is registered.
+ */
+export type ReportName = (problem: string) => void;
+const fail: ReportName = (problem) => {
+    throw new Error(problem);
+};
+
+function checkedBucketName(name: string, context: NamingContext, report: ReportName = fail): string {
     const problems = bucketNameProblems(name);
     if (problems.length > 0) {
-        throw new Error(
+        report(
             `S3 bucket name "${name}" derived from project "${context.project}" and stack "${context.stack}" ${problems.join(", ")}; ` +
                 `allowed: ${BUCKET_NAME_RULES}. Use a shorter or simpler stack name.`,
         );
@@ -52,10 +61,10 @@ function checkedBucketName(name: string, context: NamingContext): string {
     return name;
 }
 
-function checkedRoleName(name: string, context: NamingContext): string {
+function checkedRoleName(name: string, context: NamingContext, report: ReportName = fail, kind = "IAM role"): string {
     if (name.length > 64 || !/^[\w+=,.@-]+$/.test(name)) {
-        throw new Error(
-            `IAM role name "${name}" derived from project "${context.project}" and stack "${context.stack}" is invalid; ` +
+        report(
+            `${kind} name "${name}" derived from project "${context.project}" and stack "${context.stack}" is invalid; ` +
                 "allowed: at most 64 characters of letters, digits and + = , . @ _ -. Use a shorter stack name.",
         );
     }
@@ -74,17 +83,24 @@ export function nameStem(context: NamingContext): string {
  * Names of the backup storage resources. The primary always ends in "-backups" and the replica in
  * its region, so no stack's replica can take another stack's primary name.
  */
-export function backupStorageNames(context: NamingContext, replicaRegion: string): BackupStorageNames {
+export function backupStorageNames(
+    context: NamingContext,
+    replicaRegion: string,
+    { report = fail, replica = true }: { report?: ReportName; replica?: boolean } = {},
+): BackupStorageNames {
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(replicaRegion)) {
         throw new Error(`replica region "${replicaRegion}" is not an AWS region code; allowed: codes such as eu-west-1 or us-east-2`);
     }
     const stem = nameStem(context);
+    // The replica's names are checked only when the stack creates the replica: a clone without one
+    // must not be refused for a bucket it never makes.
+    const replicaReport: ReportName = replica ? report : () => undefined;
     return {
-        bucket: checkedBucketName(`${stem}-backups`, context),
-        replicaBucket: checkedBucketName(`${stem}-backups-replica-${replicaRegion}`, context),
+        bucket: checkedBucketName(`${stem}-backups`, context, report),
+        replicaBucket: checkedBucketName(`${stem}-backups-replica-${replicaRegion}`, context, replicaReport),
         keyAlias: `alias/${stem}-backups`,
         replicaKeyAlias: `alias/${stem}-backups-replica`,
-        replicationRole: checkedRoleName(`${stem}-backup-replication`, context),
+        replicationRole: checkedRoleName(`${stem}-backup-replication`, context, replicaReport),
     };
 }
 
@@ -121,16 +137,17 @@ export interface LogDrainNames {
 }
 
 /** Names of the log drain resources; IAM names checked like the backup ones. */
-export function logDrainNames(context: NamingContext): LogDrainNames {
+export function logDrainNames(context: NamingContext, report: ReportName = fail): LogDrainNames {
     const stem = nameStem(context);
+    const stream = (suffix: string) => checkedShortName("Firehose stream", 64, `${stem}-${suffix}`, context, report, FIREHOSE_CHARACTERS);
     return {
-        archiveBucket: checkedBucketName(`${stem}-logs`, context),
+        archiveBucket: checkedBucketName(`${stem}-logs`, context, report),
         keyAlias: `alias/${stem}-logs`,
-        cloudwatchStream: `${stem}-logs-cloudwatch`,
-        railwayStream: `${stem}-logs-railway`,
-        deliveryRole: checkedRoleName(`${stem}-log-delivery`, context),
-        subscriptionRole: checkedRoleName(`${stem}-log-subscription`, context),
-        ingestUser: checkedRoleName(`${stem}-railway-log-ingest`, context),
+        cloudwatchStream: stream("logs-cloudwatch"),
+        railwayStream: stream("logs-railway"),
+        deliveryRole: checkedRoleName(`${stem}-log-delivery`, context, report),
+        subscriptionRole: checkedRoleName(`${stem}-log-subscription`, context, report),
+        ingestUser: checkedRoleName(`${stem}-railway-log-ingest`, context, report, "IAM user"),
         serviceKeySecret: `${stem}/log-service-api-key`,
         errorLogGroup: `/aws/kinesisfirehose/${stem}-logs`,
         filter: `${stem}-log-drain`,
@@ -158,22 +175,33 @@ export interface BackupJobNames {
     secretPrefix: string;
 }
 
-/** Schedule (64), queue (80), cluster and task family (255) names: letters, digits, hyphens and underscores. */
-function checkedShortName(kind: string, max: number, name: string, context: NamingContext): string {
-    if (name.length > max || !/^[A-Za-z0-9_-]+$/.test(name)) {
-        throw new Error(
+const SHORT_CHARACTERS = { pattern: /^[A-Za-z0-9_-]+$/, described: "letters, digits, hyphens and underscores" };
+const FIREHOSE_CHARACTERS = { pattern: /^[A-Za-z0-9_.-]+$/, described: "letters, digits, hyphens, underscores and periods" };
+const SENTRY_SLUG_CHARACTERS = { pattern: /^[a-z0-9_-]+$/, described: "lowercase letters, digits, hyphens and underscores" };
+
+/** Schedule (64), queue (80), cluster and task family (255), SNS topic (256), dashboard (255), Firehose stream (64) and Sentry slug (50) names. */
+function checkedShortName(
+    kind: string,
+    max: number,
+    name: string,
+    context: NamingContext,
+    report: ReportName = fail,
+    characters: { pattern: RegExp; described: string } = SHORT_CHARACTERS,
+): string {
+    if (name.length > max || !characters.pattern.test(name)) {
+        report(
             `${kind} name "${name}" derived from project "${context.project}" and stack "${context.stack}" is invalid; ` +
-                `allowed: at most ${max} letters, digits, hyphens and underscores. Use a shorter stack name.`,
+                `allowed: at most ${max} ${characters.described}. Use a shorter stack name.`,
         );
     }
     return name;
 }
 
 /** Names of the scheduled backup job's resources, each carrying project and stack. */
-export function backupJobNames(context: NamingContext): BackupJobNames {
+export function backupJobNames(context: NamingContext, report: ReportName = fail): BackupJobNames {
     const stem = nameStem(context);
-    const role = (suffix: string) => checkedRoleName(`${stem}-${suffix}`, context);
-    const short = (kind: string, max: number, suffix: string) => checkedShortName(kind, max, `${stem}-${suffix}`, context);
+    const role = (suffix: string) => checkedRoleName(`${stem}-${suffix}`, context, report);
+    const short = (kind: string, max: number, suffix: string) => checkedShortName(kind, max, `${stem}-${suffix}`, context, report);
     return {
         cluster: short("ECS cluster", 255, "backup"),
         repository: `${stem}/backup-job`,
@@ -193,3 +221,59 @@ export function backupJobNames(context: NamingContext): BackupJobNames {
         secretPrefix: `${stem}/backup-job/`,
     };
 }
+
+export interface AlertsNames {
+    /** One topic per region that alerts come from (primary, replica): the same name in each region. */
+    alertsTopic: string;
+    uptimeTopic: string;
+    pagerTopic: string;
+    iamTopic: string;
+    dashboard: string;
+}
+
+export function alertsNames(context: NamingContext, report: ReportName = fail): AlertsNames {
+    const stem = nameStem(context);
+    return {
+        alertsTopic: checkedShortName("SNS topic", 256, `${stem}-alerts`, context, report),
+        uptimeTopic: checkedShortName("SNS topic", 256, `${stem}-uptime`, context, report),
+        pagerTopic: checkedShortName("SNS topic", 256, `${stem}-pager`, context, report),
+        iamTopic: checkedShortName("SNS topic", 256, `${stem}-iam`, context, report),
+        dashboard: checkedShortName("CloudWatch dashboard", 255, `${stem}-ops`, context, report),
+    };
+}
+
+/** Sentry team and project slugs: the team's is the stem, each project's the stem and its role. */
+export function sentrySlug(context: NamingContext, role: string | undefined, report: ReportName = fail): string {
+    const stem = nameStem(context);
+    return checkedShortName("Sentry slug", 50, role === undefined ? stem : `${stem}-${role}`, context, report, SENTRY_SLUG_CHARACTERS);
+}
+
+/** What decides which named resources a stack creates. */
+export interface NamedResources {
+    offSiteReplica: boolean;
+    replicaRegion: string;
+    sentryProjectRoles: readonly string[];
+}
+
+/** Every problem with the physical names the stack's resources would take (only those it creates), [] when all are valid. */
+export function physicalNameProblems(context: NamingContext, resources: NamedResources): string[] {
+    const problems: string[] = [];
+    const report: ReportName = (problem) => problems.push(problem);
+    backupStorageNames(context, resources.replicaRegion, { report, replica: resources.offSiteReplica });
+    backupJobNames(context, report);
+    logDrainNames(context, report);
+    alertsNames(context, report);
+    for (const role of [undefined, ...resources.sentryProjectRoles]) sentrySlug(context, role, report);
+    return problems;
+}
+
+/** The most characters a stack name may have in this project with these resources (every derived name within its limit). */
+export function longestStackName(project: string, resources: NamedResources): number {
+    let longest = 0;
+    while (physicalNameProblems({ project, stack: "a".repeat(longest + 1) }, resources).length === 0) longest++;
+    return longest;
+}
+
+/** The characters every derived name accepts (S3 buckets are the strictest): what a new stack name may use. */
+export const STACK_NAME_CHARACTERS = "lowercase letters, digits and hyphens, starting and ending with a letter or digit";
+export const STACK_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;

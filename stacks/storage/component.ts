@@ -60,7 +60,7 @@ function checkArgs(args: BackupStorageArgs): BackupStorageNames {
     }
     let names: BackupStorageNames | undefined;
     try {
-        names = backupStorageNames({ project: args.project, stack: args.stack }, args.settings.replicaRegion);
+        names = backupStorageNames({ project: args.project, stack: args.stack }, args.settings.replicaRegion, { replica: args.settings.offSiteReplica });
     } catch (error) {
         problems.push((error as Error).message);
     }
