@@ -7,13 +7,13 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
-import type { Plan, PlannedResource } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, type PlannedResource, parsePlan } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const ACCOUNT = "000000000000";
 const OTHER_ACCOUNT = "111111111111";
 const STACKS = ["prod", "staging"];
-const plans = Object.fromEntries(STACKS.map((stack) => [stack, JSON.parse(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8")) as Plan]));
+const plans = Object.fromEntries(STACKS.map((stack) => [stack, parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"))]));
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/administrator`;
 const ALLOW_EVERYTHING = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 

@@ -110,6 +110,9 @@ describe("npm run plan -- --diff, on real changes of staging's settings", () => 
         expect(text).toContain(
             "Summary (component, type: + created ~ changed - deleted):\n" +
                 "  alerts  aws:cloudwatch/eventRule:EventRule: + 0 ~ 1 - 0\n" +
+                // Every key is guarded, so every key's policy names the break-glass role: staging's five topic keys too.
+                "  alerts  aws:kms/key:Key: + 0 ~ 5 - 0\n" +
+                "  backup-job  aws:kms/key:Key: + 0 ~ 1 - 0\n" +
                 "  backups  aws:kms/key:Key: + 0 ~ 1 - 0\n" +
                 "  backups  aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration: + 0 ~ 1 - 0\n" +
                 "  logs  aws:kms/key:Key: + 0 ~ 1 - 0\n",
