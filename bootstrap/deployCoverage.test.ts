@@ -2,16 +2,12 @@
 // plans/prod.json and plans/staging.json, the create call on its ARN (with the permissions boundary
 // the plan gives a role or user), judged by AWS's evaluation logic with the role's policy and its boundary. Its own environment's role may; the other's may not
 // (the control: a role allowed everything would fail it).
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT } from "../scripts/offlinePlan/mockRuntime.js";
-import { type Plan, type PlannedResource, parsePlan } from "../scripts/offlinePlan/planFormat.js";
+import { type PlannedResource, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 import { evaluate } from "../test/iamEvaluation.js";
 
-const ROOT = path.resolve(__dirname, "..");
-const load = (file: string): Plan => parsePlan(readFileSync(path.join(ROOT, "plans", file), "utf8"));
-const account = load("bootstrap-account.json");
+const account = readCommittedPlan("bootstrap-account");
 const policyOf = (name: string) => JSON.parse(account.resources.find((resource) => resource.name === name)!.inputs["policy"] as string);
 const boundary = policyOf("ci-deploy-boundary");
 
@@ -68,7 +64,7 @@ function createCall(resource: PlannedResource, region: string): CreateCall | und
 }
 
 function calls(stack: string): [string, CreateCall][] {
-    const plan = load(`${stack}.json`);
+    const plan = readCommittedPlan(stack);
     const regions = new Map(
         plan.resources.filter((resource) => resource.type === "pulumi:providers:aws").map((resource) => [resource.name, String(resource.inputs["region"])]),
     );

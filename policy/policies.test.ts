@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Plan, type PlannedResource, parsePlan } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, type PlannedResource, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 import { planViolations } from "../scripts/offlinePlan/policyCheck.js";
 import {
     effectiveTags,
@@ -20,7 +20,7 @@ import {
 const ROOT = path.resolve(__dirname, "..");
 
 function committedPlan(stack: string): Plan {
-    return parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    return readCommittedPlan(stack);
 }
 
 /** A deep copy of prod's plan, changed by `edit`. */

@@ -1,14 +1,13 @@
 // The alarm drill against the AWS SDK's own mock (aws-sdk-client-mock): the exact calls it makes in
 // each region, what it reports, and what it refuses to call a success. Nothing reaches AWS.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DrillClients, type DrillTarget, drillTarget, reportText, runDrill } from "./alarmDrill.js";
-import { type Plan, parsePlan } from "./offlinePlan/planFormat.js";
+import { type Plan, readCommittedPlan } from "./offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const ACCOUNT = "000000000000";
@@ -30,7 +29,7 @@ function alarm(name: string, actions: string[], enabled = true): MetricAlarm {
 
 describe("drillTarget", () => {
     it.each(["prod", "staging"])("derives from Pulumi.%s.yaml what the stack's plan says the drill needs", (stack) => {
-        const plan: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+        const plan: Plan = readCommittedPlan(stack);
         const { stack: name, primaryRegion, ...rest } = drillTarget(stack, path.join(ROOT, `Pulumi.${stack}.yaml`));
         expect(name).toBe(stack);
         expect(primaryRegion).toBe("eu-west-3");

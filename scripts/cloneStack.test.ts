@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { cloneStackFile, NON_PRODUCTION_OVERRIDES } from "./cloneStack.js";
-import { type Plan, parsePlan } from "./offlinePlan/planFormat.js";
+import { type Plan, parsePlan, readCommittedPlan } from "./offlinePlan/planFormat.js";
 import { planViolations } from "./offlinePlan/policyCheck.js";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -130,7 +130,7 @@ describe("a clone of prod, planned offline", () => {
     }, 120_000);
 
     it("shares no physical name with prod", () => {
-        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = readCommittedPlan("prod");
         const clone = physicalNames(plan);
         expect(clone.length).toBeGreaterThanOrEqual(5);
         expect(clone.filter((name) => physicalNames(prod).includes(name))).toEqual([]);

@@ -3,17 +3,14 @@
 // check asks the simulator what AWS would decide for a request, with a negative control beside it
 // so that a check which cannot fail shows up as a failing control. Every simulation must use every
 // context key it was given (iam-simulate 0.1.173 silently drops some keys, FIELD-NOTES).
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
-import { type Plan, type PlannedResource, parsePlan } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, type PlannedResource, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 
-const ROOT = path.resolve(__dirname, "..");
 const ACCOUNT = "000000000000";
 const OTHER_ACCOUNT = "111111111111";
 const STACKS = ["prod", "staging"];
-const plans = Object.fromEntries(STACKS.map((stack) => [stack, parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"))]));
+const plans = Object.fromEntries(STACKS.map((stack) => [stack, readCommittedPlan(stack)]));
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/administrator`;
 const ALLOW_EVERYTHING = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 

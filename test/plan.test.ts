@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
-import { type Plan, parsePlan, stackNames } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, parsePlan, stackNames, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const run = promisify(execFile);
@@ -135,7 +135,7 @@ describe.concurrent("committed plans", () => {
         // Inline role policies are named within their role, not the account.
         const roleScoped = new Set(["aws:iam/rolePolicy:RolePolicy"]);
         const physicalNames = (stack: string) => {
-            const document: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+            const document: Plan = readCommittedPlan(stack);
             return document.resources
                 .filter((resource) => resource.type.startsWith("aws:") && !roleScoped.has(resource.type))
                 .map((resource) => resource.inputs[resource.type === "aws:s3/bucket:Bucket" ? "bucket" : "name"])
@@ -149,7 +149,7 @@ describe.concurrent("committed plans", () => {
 });
 
 describe("what the real stack settings plan", () => {
-    const load = (stack: string): Plan => parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    const load = (stack: string): Plan => readCommittedPlan(stack);
     const storageResources = (stack: string) => load(stack).resources.filter((resource) => resource.component === "backups");
 
     it("prod protects and retains every storage resource whose loss weakens the backups (all but the key aliases); staging none", () => {
@@ -259,7 +259,7 @@ describe.concurrent("the log drain in the plan", () => {
     const resource = (plan: Plan, name: string) => plan.resources.find((candidate) => candidate.name === name)!;
 
     it("prod without a log service: archive, streams to S3, roles, the forwarder's identity and no secret", () => {
-        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = readCommittedPlan("prod");
         expect(drainTypes(prod)).toEqual(
             expect.arrayContaining([
                 "aws:s3/bucket:Bucket",
@@ -305,7 +305,7 @@ describe.concurrent("the log drain in the plan", () => {
 });
 
 describe("the scheduled backup job in the real stacks' plans", () => {
-    const load = (stack: string): Plan => parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    const load = (stack: string): Plan => readCommittedPlan(stack);
 
     it.each(["prod", "staging"])("%s plans the image, cluster, task definitions, log group, secrets, roles, schedules and DLQ under its own names", (stack) => {
         const plan = load(stack);
@@ -537,7 +537,7 @@ describe.concurrent("the account program's plan (bootstrap/)", () => {
         ]);
         expect(result.code).toBe(0);
         const withOrgTrail: Plan = parsePlan(result.stdout);
-        const own: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "bootstrap-account.json"), "utf8"));
+        const own: Plan = readCommittedPlan("bootstrap-account");
         const trailResources = (document: Plan) => document.resources.filter((resource) => resource.name.startsWith("account-trail")).length;
         expect(trailResources(own)).toBeGreaterThan(0);
         expect(trailResources(withOrgTrail)).toBe(0);

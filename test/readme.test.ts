@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parsePlan } from "../scripts/offlinePlan/planFormat.js";
+import { readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const DOCS = [
@@ -40,7 +40,7 @@ describe("README.md's commands", () => {
         const command = line!.replace(/\s+#.*$/, "");
         const piped = spawnSync("bash", ["-o", "pipefail", "-c", command], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
         expect(piped.status, piped.stderr).toBe(0);
-        const plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const plan = readCommittedPlan("prod");
         expect(piped.stdout).toBe(`${plan.resources.length}\n`);
     });
 });

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { ExitCode } from "../job/src/errors.js";
-import { type Plan, parsePlan } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 import { readStackFile } from "../scripts/offlinePlan/stackFile.js";
 import { MONITORING_DOC, renderAlertsTable, withAlertsTable } from "../scripts/docs/alertsDoc.js";
 import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, MAX_SENTRY_RULE_NAME } from "../stacks/alerts/rules.js";
@@ -71,7 +71,7 @@ describe("runbooks/", () => {
 });
 
 describe.each(["prod", "staging"])("alerts in plans/%s.json", (stack) => {
-    const plan: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", `${stack}.json`), "utf8"));
+    const plan: Plan = readCommittedPlan(stack);
     const file = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`), PROJECT);
     const { runbookBaseUrl } = parseSettings({ project: PROJECT, stack, values: file.values, secretKeys: file.secretKeys }).alerts;
     const alerts = plan.resources.filter((resource) => resource.type in ALERT_TEXT);

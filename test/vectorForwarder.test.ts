@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type Plan, parsePlan } from "../scripts/offlinePlan/planFormat.js";
+import { type Plan, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../stacks/logDrains/rules.js";
 import { timeoutPatternSource } from "../stacks/shared/databaseTimeouts.js";
 
@@ -90,7 +90,7 @@ describe("deploy/vector/vector.yaml", () => {
     });
 
     it("reads exactly the variables the stack outputs for it (logForwarder plus the ingest key pair)", () => {
-        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = readCommittedPlan("prod");
         const forwarder = prod.outputs["logForwarder"] as Record<string, string>;
         expect(forwarder).toEqual({ FIREHOSE_STREAM_NAME: "hotelgenius-ops-prod-logs-railway", AWS_REGION: "eu-west-3" });
         expect(prod.outputs["logForwarderAccessKeyId"]).toBe("[secret]");
@@ -107,7 +107,7 @@ describe("deploy/vector/vector.yaml", () => {
 
 describe("deploy/vector/README.md", () => {
     it("gives `--replace` the URN Pulumi would give the access key in prod: parent types chained, as the engine builds it", () => {
-        const prod: Plan = parsePlan(readFileSync(path.join(ROOT, "plans", "prod.json"), "utf8"));
+        const prod: Plan = readCommittedPlan("prod");
         const byName = new Map(prod.resources.map((resource) => [resource.name, resource]));
         const qualifiedType = (name: string): string => {
             const resource = byName.get(name)!;

@@ -1,6 +1,7 @@
 // Turns what the mock runtime recorded into the offline plan: a stable JSON document for
 // plans/<stack>.json and a grouped text view for people reading a pull request.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { OfflineRun, RecordedResource } from "./mockRuntime.js";
 
 export interface PlannedResource {
@@ -135,6 +136,11 @@ export function planToJson(plan: Plan): string {
 /** A committed plan (planToJson's output) with its inputs as the program gives them: JSON-text inputs as text again. */
 export function parsePlan(text: string): Plan {
     return mapJsonTextInputs(JSON.parse(text) as Plan, (value) => (typeof value === "string" ? value : JSON.stringify(value)));
+}
+
+/** plans/<name>.json as committed, through parsePlan: what every reader of a committed plan needs. */
+export function readCommittedPlan(name: string): Plan {
+    return parsePlan(readFileSync(path.resolve(__dirname, "..", "..", "plans", `${name}.json`), "utf8"));
 }
 
 /** Policy documents arrive as JSON text; reviewers read them better as structure. */

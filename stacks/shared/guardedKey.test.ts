@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
-import { parsePlan } from "../../scripts/offlinePlan/planFormat.js";
-import * as path from "node:path";
+import { readCommittedPlan } from "../../scripts/offlinePlan/planFormat.js";
 import { describe, expect, it } from "vitest";
 import { guardedKeyPolicy, roleAccount } from "./guardedKey.js";
 import committedBeforeEveryKeyWasGuarded from "./guardedKey.committed.json";
@@ -107,8 +105,8 @@ describe("the keys guarded before every key was", () => {
     );
 
     it.each(Object.keys(BEFORE))("%s: the committed plan still holds those bytes", (stack) => {
-        // parsePlan gives back the documents' exact text, which the plan file stores as JSON structure.
-        const plan = parsePlan(readFileSync(path.resolve(__dirname, "../../plans", `${stack}.json`), "utf8"));
+        // readCommittedPlan gives back the documents' exact text, which the plan file stores as JSON structure.
+        const plan = readCommittedPlan(stack);
         const policies = Object.fromEntries(
             plan.resources.filter((resource) => resource.name in BEFORE[stack]!).map((resource) => [resource.name, resource.inputs["policy"]]),
         );
