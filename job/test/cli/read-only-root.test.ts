@@ -4,9 +4,10 @@
 // it, no tsx and its cache) backs up, lists, verifies and restores as `nobody`, with its working
 // directory and HOME read-only and read-only file systems over /tmp, /var/tmp and /dev/shm, so that
 // pg_dump, psql, zstd and Node itself could not write anywhere either. A negative control shows the
-// sandbox refuses a write. It needs root (a mount namespace, then setpriv to nobody): skipped otherwise.
+// sandbox refuses a write. It needs root (a mount namespace, then setpriv to nobody) and a checkout nobody can
+// reach: skipped otherwise.
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVariedDatabase, fingerprint } from "../support/fixtures.js";
@@ -17,6 +18,14 @@ import { startS3, type S3Server } from "../../tools/servers/s3.js";
 const JOB_DIR = join(REPO_ROOT, "job");
 const BUCKET = "read-only-root";
 const isRoot = process.getuid?.() === 0;
+/**
+ * nobody must be able to reach the checkout (the compiled CLI and node_modules live in it): a clone inside a private
+ * directory (`mktemp -d` makes one 0700) is out of its reach, and the proof cannot run there.
+ */
+const reachableByNobody = REPO_ROOT.split("/").every((_, index, parts) => {
+    const directory = parts.slice(0, index + 1).join("/") || "/";
+    return (statSync(directory).mode & 0o001) !== 0;
+});
 
 let pg: PgCluster;
 let s3: S3Server;
@@ -71,7 +80,7 @@ function sandboxedCli(args: string[], env: Record<string, string> = {}): Promise
     });
 }
 
-describe.skipIf(!isRoot)("the job with nowhere to write (nobody, read-only cwd, HOME, /tmp, /var/tmp, /dev/shm)", () => {
+describe.skipIf(!isRoot || !reachableByNobody)("the job with nowhere to write (nobody, read-only cwd, HOME, /tmp, /var/tmp, /dev/shm)", () => {
     const target = `s3://${BUCKET}/postgres`;
     let id: string;
 
