@@ -8,8 +8,9 @@ import { ACCOUNT_PROJECT, TRAIL_NAME } from "../stacks/shared/account.js";
 import { defaultTags, nameStem } from "../stacks/shared/naming.js";
 import { ciUpdateRefusal } from "./administratorOnly.js";
 import { BreakGlass } from "./breakGlass/component.js";
-import { CiAccess } from "./ciAccess/component.js";
+import { ACCOUNT_DRIFT_ENVIRONMENT, CiAccess } from "./ciAccess/component.js";
 import { RepositorySettings } from "./repository/component.js";
+import { testWorkflowChecks } from "./repository/requiredChecks.js";
 import { loadAccountSettings } from "./settings.js";
 import { AccountTrail } from "./trail/component.js";
 import { stateObjectsOf } from "./ciAccess/backend.js";
@@ -69,12 +70,16 @@ new RepositorySettings(
     "repository",
     {
         repository: ciAccess.githubRepository,
-        reviewers: { users: (ciAccess.prodReviewerUserIds ?? []).map(Number), teams: (ciAccess.prodReviewerTeamIds ?? []).map(Number) },
-        variables: { AWS_PREVIEW_ROLE_ARN: ci.previewRoleArn, AWS_DRIFT_ROLE_ARN: ci.driftRoleArn },
-        environmentVariables: {
-            staging: { AWS_DEPLOY_ROLE_ARN: ci.deployRoleArns.staging },
-            prod: { AWS_DEPLOY_ROLE_ARN: ci.deployRoleArns.prod },
+        environments: {
+            staging: { variables: { AWS_DEPLOY_ROLE_ARN: ci.deployRoleArns.staging } },
+            prod: {
+                reviewers: { users: (ciAccess.prodReviewerUserIds ?? []).map(Number), teams: (ciAccess.prodReviewerTeamIds ?? []).map(Number) },
+                variables: { AWS_DEPLOY_ROLE_ARN: ci.deployRoleArns.prod },
+            },
+            [ACCOUNT_DRIFT_ENVIRONMENT]: { variables: { AWS_ACCOUNT_DRIFT_ROLE_ARN: ci.accountDriftRoleArn } },
         },
+        variables: { AWS_PREVIEW_ROLE_ARN: ci.previewRoleArn, AWS_DRIFT_ROLE_ARN: ci.driftRoleArn },
+        requiredChecks: testWorkflowChecks(),
     },
     { provider: githubProvider },
 );
@@ -86,5 +91,6 @@ export const trailBucketName = trail?.bucketName;
 export const breakGlassRoleArn = breakGlass.roleArn;
 export const previewRoleArn = ci.previewRoleArn;
 export const driftRoleArn = ci.driftRoleArn;
+export const accountDriftRoleArn = ci.accountDriftRoleArn;
 export const deployRoleArns = ci.deployRoleArns;
 export const deployBoundaryArn = ci.boundaryArn;

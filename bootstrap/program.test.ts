@@ -10,6 +10,7 @@ import { readStackFile } from "../scripts/offlinePlan/stackFile.js";
 import { ACCOUNT_PROJECT, deployBoundaryPolicyArn } from "../stacks/shared/account.js";
 import { guardedKeyPolicy } from "../stacks/shared/guardedKey.js";
 import { evaluate } from "../test/iamEvaluation.js";
+import { DRIFT_LABEL } from "./repository/component.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const OWNER = "example-org";
@@ -80,6 +81,30 @@ describe("who can assume CI's roles", () => {
         expect(trustOf("ci-drift")).toEqual(githubTrust(`repo:${OWNER}/${REPO}:ref:refs/heads/main`));
     });
 
+    it("account-drift: the account-drift environment only, exactly (it holds the GitHub token and admits main only)", () => {
+        expect(trustOf("ci-account-drift")).toEqual(githubTrust(`repo:${OWNER}/${REPO}:environment:account-drift`));
+    });
+
+    it("account-drift admits its environment's jobs and refuses pull requests, main outside it, other branches, environments and repositories", async () => {
+        const name = "hotelgenius-account-ci-account-drift";
+        expect(await assumeWithToken("ci-account-drift", name, `repo:${OWNER}/${REPO}:environment:account-drift`)).toBe("Allowed");
+        for (const sub of [
+            `repo:${OWNER}/${REPO}:pull_request`,
+            `repo:${OWNER}/${REPO}:ref:refs/heads/main`,
+            `repo:${OWNER}/${REPO}:ref:refs/heads/feature`,
+            `repo:${OWNER}/${REPO}:environment:prod`,
+            `repo:${OWNER}/${REPO}:environment:staging`,
+            `repo:${OWNER}/${REPO}:environment:account-drift-copy`,
+            `repo:${OWNER}/other-repo:environment:account-drift`,
+            `repo:other-org/${REPO}:environment:account-drift`,
+        ]) {
+            expect(await assumeWithToken("ci-account-drift", name, sub), sub).toBe("ImplicitlyDenied");
+        }
+        expect(await assumeWithToken("ci-account-drift", name, `repo:${OWNER}/${REPO}:environment:account-drift`, "https://github.com/example-org")).toBe(
+            "ImplicitlyDenied",
+        );
+    });
+
     it.each(["staging", "prod"])("deploy-%s: its own environment only, exactly", (environment) => {
         expect(trustOf(`ci-deploy-${environment}`)).toEqual(githubTrust(`repo:${OWNER}/${REPO}:environment:${environment}`));
     });
@@ -119,7 +144,8 @@ describe("who can assume CI's roles", () => {
 
     it("deploy roles carry the boundary; preview and drift are not deploy roles and need none", () => {
         for (const environment of ["staging", "prod"]) expect(onlyResourceNamed(run, `ci-deploy-${environment}`).inputs["permissionsBoundary"]).toBe(BOUNDARY);
-        expect(onlyResourceNamed(run, "ci-preview").inputs).not.toHaveProperty("permissionsBoundary");
+        for (const role of ["ci-preview", "ci-drift", "ci-account-drift"])
+            expect(onlyResourceNamed(run, role).inputs).not.toHaveProperty("permissionsBoundary");
     });
 });
 
@@ -159,6 +185,47 @@ describe("what CI's roles may do", () => {
         expect(await asRole(drift, "kms:Decrypt", prodKey, { ...prodKeyTags, "kms:ViaService": "secretsmanager.eu-west-3.amazonaws.com" })).toBe("Allowed");
         expect(await asRole(drift, "kms:Decrypt", prodKey, prodKeyTags)).toBe("ImplicitlyDenied");
         expect(await asRole(drift, "s3:GetObject", "arn:aws:s3:::hotelgenius-ops-prod-backups/postgres/dumps/x.dump")).toBe("ImplicitlyDenied");
+    });
+
+    it("account-drift reads the account program's configuration (control) but never the main program's, a log file, a secret or a decryption", async () => {
+        const accountDrift = "hotelgenius-account-ci-account-drift";
+        const trailKey = `arn:aws:kms:eu-west-3:${MOCK_ACCOUNT}:key/account-trail-key`;
+        const accountTags = { "aws:ResourceTag/project": "hotelgenius-account" };
+        const trailBucket = "arn:aws:s3:::hotelgenius-account-account-trail-logs";
+        expect(await asRole(accountDrift, "iam:GetRolePolicy", roleArn("hotelgenius-account-ci-deploy-prod"))).toBe("Allowed");
+        expect(await asRole(accountDrift, "iam:GetRole", BREAK_GLASS)).toBe("Allowed");
+        expect(await asRole(accountDrift, "kms:GetKeyPolicy", trailKey, accountTags)).toBe("Allowed");
+        expect(await asRole(accountDrift, "s3:GetBucketPolicy", trailBucket)).toBe("Allowed");
+        expect(await asRole(accountDrift, "iam:GetRolePolicy", roleArn("hotelgenius-ops-prod-backup-task"))).toBe("ImplicitlyDenied");
+        expect(await asRole(accountDrift, "kms:GetKeyPolicy", prodKey, prodKeyTags)).toBe("ImplicitlyDenied");
+        expect(await asRole(accountDrift, "s3:GetBucketPolicy", "arn:aws:s3:::hotelgenius-ops-prod-backups")).toBe("ImplicitlyDenied");
+        expect(await asRole(accountDrift, "s3:GetObject", `${trailBucket}/AWSLogs/${MOCK_ACCOUNT}/CloudTrail/eu-west-3/2026/12/06/x.json.gz`)).toBe(
+            "ExplicitlyDenied",
+        );
+        expect(await asRole(accountDrift, "kms:Decrypt", trailKey, accountTags)).toBe("ExplicitlyDenied");
+        expect(await asRole(accountDrift, "secretsmanager:GetSecretValue", prodSecret)).toBe("ExplicitlyDenied");
+    });
+
+    it("account-drift changes nothing: not its own trust, not a role, a policy, the trail, the bucket or the key", async () => {
+        const accountDrift = "hotelgenius-account-ci-account-drift";
+        const trailKey = `arn:aws:kms:eu-west-3:${MOCK_ACCOUNT}:key/account-trail-key`;
+        for (const [action, resource] of [
+            ["iam:UpdateAssumeRolePolicy", roleArn(accountDrift)],
+            ["iam:PutRolePolicy", roleArn("hotelgenius-account-ci-deploy-prod")],
+            ["iam:CreatePolicyVersion", BOUNDARY],
+            ["iam:UpdateOpenIDConnectProviderThumbprint", OIDC],
+            ["cloudtrail:StopLogging", `arn:aws:cloudtrail:eu-west-3:${MOCK_ACCOUNT}:trail/hotelgenius-account-trail`],
+            ["s3:PutBucketPolicy", "arn:aws:s3:::hotelgenius-account-account-trail-logs"],
+            ["kms:CreateGrant", trailKey],
+        ] as const) {
+            expect(await asRole(accountDrift, action, resource, { "aws:ResourceTag/project": "hotelgenius-account" }), action).toBe("ImplicitlyDenied");
+        }
+    });
+
+    it("no deploy role can touch the account drift role (the boundary's deny)", async () => {
+        expect(
+            await asRole("hotelgenius-account-ci-deploy-prod", "iam:UpdateAssumeRolePolicy", roleArn("hotelgenius-account-ci-account-drift"), {}, boundary()),
+        ).toBe("ExplicitlyDenied");
     });
 
     it("deploy-prod manages its stack's keys (control) but can never change a key policy or disable a key", async () => {
@@ -220,7 +287,7 @@ describe("what CI's roles may do", () => {
     });
 
     it("no CI policy grants every action of a service on everything, let alone *:*", () => {
-        for (const name of ["ci-preview", "ci-drift", "ci-deploy-staging", "ci-deploy-prod"]) {
+        for (const name of ["ci-preview", "ci-drift", "ci-account-drift", "ci-deploy-staging", "ci-deploy-prod"]) {
             for (const statement of policyOf(name).Statement as { Effect: string; Action: string | string[]; Resource?: string | string[] }[]) {
                 if (statement.Effect !== "Allow") continue;
                 const actions = ([] as string[]).concat(statement.Action);
@@ -382,26 +449,36 @@ describe("the trail", () => {
 describe("the repository's settings", () => {
     const ofType = (type: string) => run.resources.filter((resource) => resource.type === type);
 
-    it("prod waits for the named reviewers; both environments deploy from main only", () => {
+    it("prod waits for the named reviewers; every environment deploys from main only", () => {
+        const byEnvironment = (rows: unknown[][]) => rows.sort((x, y) => String(x[0]).localeCompare(String(y[0])));
         const environments = ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((resource) => resource.inputs);
-        expect(environments.map((inputs) => [inputs["environment"], inputs["reviewers"] ?? null, inputs["deploymentBranchPolicy"]])).toEqual([
-            ["staging", null, { protectedBranches: false, customBranchPolicies: true }],
+        expect(byEnvironment(environments.map((inputs) => [inputs["environment"], inputs["reviewers"] ?? null, inputs["deploymentBranchPolicy"]]))).toEqual([
+            ["account-drift", null, { protectedBranches: false, customBranchPolicies: true }],
             ["prod", [{ users: [1000001], teams: [] }], { protectedBranches: false, customBranchPolicies: true }],
+            ["staging", null, { protectedBranches: false, customBranchPolicies: true }],
         ]);
-        expect(
-            ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").map(
-                (resource) => resource.inputs["branchPattern"],
-            ),
-        ).toEqual(["main", "main"]);
+        const policies = ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy");
+        expect(byEnvironment(policies.map((resource) => [resource.inputs["environment"], resource.inputs["branchPattern"]]))).toEqual([
+            ["account-drift", "main"],
+            ["prod", "main"],
+            ["staging", "main"],
+        ]);
     });
 
-    it("main requires the test workflow's check and a review; the drift label exists", () => {
+    it("main requires every job of the test workflow and a review", () => {
         const protection = onlyResourceNamed(run, "repository-main").inputs;
-        expect(protection["requiredStatusChecks"]).toEqual([{ strict: true, contexts: ["test"] }]);
-        expect(Object.keys(parseWorkflow("test.yml").jobs)).toContain("test");
-        expect(onlyResourceNamed(run, "repository-drift-label").inputs).toMatchObject({ name: "drift", color: "B60205" });
+        const jobs = Object.entries(parseWorkflow("test.yml").jobs).map(([id, job]) => job.name ?? id);
+        expect(jobs).toContain("test");
+        expect(protection["requiredStatusChecks"]).toEqual([{ strict: true, contexts: jobs }]);
+        expect(protection["requiredPullRequestReviews"]).toEqual([
+            { requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true },
+        ]);
+    });
+
+    it("the drift label is the one the drift workflow files its issues under", () => {
+        expect(onlyResourceNamed(run, "repository-drift-label").inputs).toEqual({ repository: REPO, ...DRIFT_LABEL });
         expect(readFileSync(path.join(WORKFLOWS, "drift.yml"), "utf8")).toContain(
-            'gh label create drift --color B60205 --description "prod no longer matches the code"',
+            `gh label create ${DRIFT_LABEL.name} --color ${DRIFT_LABEL.color} --description "${DRIFT_LABEL.description}" --force`,
         );
     });
 
@@ -428,7 +505,7 @@ describe("the repository's settings", () => {
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 
 interface Workflow {
-    jobs: Record<string, { environment?: string | { name: string } }>;
+    jobs: Record<string, { name?: string; environment?: string | { name: string } }>;
 }
 
 function parseWorkflow(file: string): Workflow {

@@ -1,5 +1,5 @@
 // scripts/preview.sh and scripts/drift-check.sh run the same Pulumi commands as the workflows. There is
-// no Pulumi CLI here: a stand-in `pulumi` prints the arguments it was given.
+// no Pulumi CLI here: a stand-in `pulumi` prints the arguments it was given (and, on stderr, where it ran).
 import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,8 +14,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 for (const script of ["preview.sh", "drift-check.sh"]) cpSync(path.join(ROOT, "scripts", script), path.join(scratch, "scripts", script));
 mkdirSync(path.join(scratch, "node_modules"));
 mkdirSync(path.join(scratch, "policy", "node_modules"), { recursive: true });
+mkdirSync(path.join(scratch, "bootstrap"));
 mkdirSync(path.join(scratch, "bin"));
-writeFileSync(path.join(scratch, "bin", "pulumi"), '#!/bin/sh\necho "pulumi $*"\n');
+writeFileSync(path.join(scratch, "bin", "pulumi"), '#!/bin/sh\necho "pulumi $*"\necho "in $PWD" >&2\n');
 chmodSync(path.join(scratch, "bin", "pulumi"), 0o755);
 
 function run(script: string, args: string[]) {
@@ -45,5 +46,13 @@ describe("scripts/drift-check.sh", () => {
         expect(result.status).toBe(0);
         expect(result.stdout.trim()).toBe("pulumi preview --stack prod --refresh --expect-no-changes --diff --policy-pack policy");
         expect(run("drift-check.sh", ["staging"]).stdout).toContain("--stack staging ");
+        expect(result.stderr.trim()).toBe(`in ${scratch}`);
+    });
+
+    it("checks the account program's stack from bootstrap/, with the repository's policy pack", () => {
+        const result = run("drift-check.sh", ["account"]);
+        expect(result.status).toBe(0);
+        expect(result.stdout.trim()).toBe("pulumi preview --stack account --refresh --expect-no-changes --diff --policy-pack ../policy");
+        expect(result.stderr.trim()).toBe(`in ${path.join(scratch, "bootstrap")}`);
     });
 });

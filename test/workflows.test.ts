@@ -2,9 +2,11 @@
 // invariants delivery depends on: triggers, least permissions per job, one deploy at a time, prod
 // behind its environment, actions pinned by commit, the project's Node version, the policy pack.
 import { validateWorkflow } from "@action-validator/core";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -145,15 +147,21 @@ describe("every workflow", () => {
 
     it.each(files)("%s reaches AWS only by OIDC role assumption, never with stored keys", (file) => {
         expect(text(file)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
-        const secrets = [...text(file).matchAll(/secrets\.([A-Z_]+)/g)].map((match) => match[1]);
-        expect(secrets.every((name) => name === "PULUMI_ACCESS_TOKEN")).toBe(true);
         for (const job of Object.values(workflow(file).jobs)) {
             const assumes = job.steps.some((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
             const permissions = job.permissions as Record<string, string>;
             expect(permissions["id-token"] === "write").toBe(assumes);
             for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
-                expect(step.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.AWS_(PREVIEW|DRIFT|DEPLOY)_ROLE_ARN \}\}$/);
+                expect(step.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.AWS_(PREVIEW|DRIFT|ACCOUNT_DRIFT|DEPLOY)_ROLE_ARN \}\}$/);
             }
+        }
+    });
+
+    it.each(files)("%s reads the Pulumi token, and the GitHub token of the account drift check only in its main-only environment", (file) => {
+        for (const job of Object.values(workflow(file).jobs)) {
+            const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((match) => match[1]);
+            const allowed = environmentOf(job) === "account-drift" ? ["PULUMI_ACCESS_TOKEN", "ACCOUNT_DRIFT_GITHUB_TOKEN"] : ["PULUMI_ACCESS_TOKEN"];
+            for (const secret of secrets) expect(allowed, `${file}: secrets.${secret}`).toContain(secret);
         }
     });
 
@@ -165,7 +173,9 @@ describe("every workflow", () => {
                 const runs = steps.slice(0, index).map((earlier) => earlier.run ?? "");
                 expect(runs.some((run) => /^npm ci\b/.test(run))).toBe(true);
                 expect(runs.some((run) => /^npm ci --prefix policy\b/.test(run))).toBe(true);
-                expect(step.with?.["policyPacks"]).toBe("policy");
+                // The CLI resolves --policy-pack from the program's directory (work-dir): it must land on the repository's policy/.
+                const workDir = String(step.with?.["work-dir"] ?? ".");
+                expect(path.join(workDir, String(step.with?.["policyPacks"]))).toBe("policy");
                 expect(step.with?.["pulumi-version"]).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"]);
             }
         }
@@ -327,30 +337,96 @@ describe("deploy.yml", () => {
 
 describe("drift.yml", () => {
     const document = workflow("drift.yml");
+    const roles = (file: string) =>
+        Object.values(workflow(file).jobs).flatMap((job) =>
+            job.steps.filter((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@")).map((step) => step.with?.["role-to-assume"]),
+        );
 
-    it("runs nightly (and by hand) on prod: preview --refresh --expect-no-changes, which writes no state", () => {
+    it("runs nightly (and by hand) on prod and on the account program: preview --refresh --expect-no-changes, which writes no state", () => {
         expect(Object.keys(document.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
         expect((document.on["schedule"] as { cron: string }[])[0]!.cron).toMatch(/^\d+ \d+ \* \* \*$/);
-        const [pulumi] = pulumiSteps(document.jobs["drift"]!);
-        expect(pulumi!.with).toMatchObject({ command: "preview", "stack-name": "prod", refresh: true, "expect-no-changes": true });
-        expect(document.jobs["drift"]!.permissions).toEqual({ contents: "read", "id-token": "write" });
+        const checks = (["prod", "account"] as const).map((name) => {
+            const steps = pulumiSteps(document.jobs[name]!);
+            expect(steps).toHaveLength(1);
+            expect(document.jobs[name]!.permissions).toEqual({ contents: "read", "id-token": "write" });
+            return steps[0]!.with;
+        });
+        expect(checks[0]).toMatchObject({ command: "preview", "stack-name": "prod", refresh: true, "expect-no-changes": true });
+        expect(checks[0]?.["work-dir"]).toBeUndefined();
+        expect(checks[1]).toMatchObject({ command: "preview", "stack-name": "account", "work-dir": "bootstrap", refresh: true, "expect-no-changes": true });
     });
 
-    it("refreshes as the drift role (trusted for main only, it reads secret values), never as the preview role pull requests get", () => {
-        const roles = (file: string) =>
-            Object.values(workflow(file).jobs).flatMap((job) =>
-                job.steps.filter((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@")).map((step) => step.with?.["role-to-assume"]),
-            );
-        expect(roles("drift.yml")).toEqual(["${{ vars.AWS_DRIFT_ROLE_ARN }}"]);
+    it("refreshes prod as the drift role (trusted for main only, it reads secret values), never as the preview role pull requests get", () => {
+        expect(document.jobs["prod"]!.steps.find((step) => step.uses?.startsWith("aws-actions/"))?.with?.["role-to-assume"]).toBe(
+            "${{ vars.AWS_DRIFT_ROLE_ARN }}",
+        );
         expect(files.filter((file) => file !== "drift.yml" && roles(file).includes("${{ vars.AWS_DRIFT_ROLE_ARN }}"))).toEqual([]);
     });
 
-    it("notifies by issue when the check fails, from a job that may only write issues", () => {
+    it("refreshes the account program in its main-only environment, as the account drift role, with the read-only GitHub token in that step alone", () => {
+        const job = document.jobs["account"]!;
+        expect(environmentOf(job)).toBe("account-drift");
+        expect(job.steps.find((step) => step.uses?.startsWith("aws-actions/"))?.with?.["role-to-assume"]).toBe("${{ vars.AWS_ACCOUNT_DRIFT_ROLE_ARN }}");
+        expect(files.flatMap(roles).filter((role) => role === "${{ vars.AWS_ACCOUNT_DRIFT_ROLE_ARN }}")).toHaveLength(1);
+        expect(job.env).toBeUndefined();
+        const [pulumi] = pulumiSteps(job);
+        expect(pulumi!.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", GITHUB_TOKEN: "${{ secrets.ACCOUNT_DRIFT_GITHUB_TOKEN }}" });
+    });
+
+    it("notifies by issue when either check fails, one issue per program, from a job that may only write issues", () => {
         const notify = document.jobs["notify"]!;
-        expect(notify.needs).toBe("drift");
+        expect(notify.needs).toEqual(["prod", "account"]);
         expect(notify.if).toBe("failure()");
         expect(notify.permissions).toEqual({ issues: "write" });
-        expect(notify.steps[0]!.run).toContain("gh issue create --label drift");
+        const script = notify.steps[0]!.run!;
+        expect(script).toContain("gh issue create --label drift");
+        expect(script).toContain('report "prod drifted from the code"');
+        expect(script).toContain('report "the account drifted from bootstrap/"');
+    });
+
+    describe("the notify script, run by bash against a stand-in gh that answers from a list of open issues (filtered by the real jq)", () => {
+        const scratch = mkdtempSync(path.join(tmpdir(), "drift-notify-"));
+        afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+        writeFileSync(
+            path.join(scratch, "gh"),
+            [
+                "#!/bin/bash",
+                // One line per call: a multi-line body is logged with its newlines as spaces.
+                'line="gh $*"; printf "%s\\n" "${line//$\'\\n\'/ }" >> "$GH_LOG"',
+                'if [ "$1 $2" = "issue list" ]; then while [ "$1" != "--jq" ]; do shift; done; printf "%s" "$OPEN_ISSUES" | jq -r "$2"; fi',
+            ].join("\n"),
+        );
+        chmodSync(path.join(scratch, "gh"), 0o755);
+        const notify = (results: { PROD: string; ACCOUNT: string }, open: { number: number; title: string }[]) => {
+            const log = path.join(scratch, `log-${results.PROD}-${results.ACCOUNT}-${open.length}`);
+            const ran = spawnSync("bash", ["-e", "-c", document.jobs["notify"]!.steps[0]!.run!], {
+                encoding: "utf8",
+                env: { PATH: `${scratch}:${process.env["PATH"]}`, GH_LOG: log, OPEN_ISSUES: JSON.stringify(open), RUN_URL: "https://run/1", ...results },
+            });
+            expect(ran.status, ran.stderr).toBe(0);
+            return readFileSync(log, "utf8").trim().split("\n").slice(1);
+        };
+        const prodIssue = { number: 7, title: "prod drifted from the code" };
+
+        it("comments on the program's open issue", () => {
+            expect(notify({ PROD: "failure", ACCOUNT: "success" }, [prodIssue])).toEqual([
+                'gh issue list --label drift --state open --json number,title --jq .[] | select(.title == "prod drifted from the code") | .number',
+                "gh issue comment 7 --body Drift (or a failed check) again: https://run/1",
+            ]);
+        });
+
+        it("opens the account's own issue rather than commenting on prod's, and one per failed program", () => {
+            const account = notify({ PROD: "success", ACCOUNT: "failure" }, [prodIssue]);
+            expect(account.filter((line) => !line.startsWith("gh issue list"))).toHaveLength(1);
+            expect(account.at(-1)).toMatch(
+                /^gh issue create --label drift --title the account drifted from bootstrap\/ --body The nightly .* of the account program failed: https:\/\/run\/1\./,
+            );
+            const both = notify({ PROD: "failure", ACCOUNT: "failure" }, []);
+            expect(both.filter((line) => line.startsWith("gh issue create")).map((line) => /--title (.*?) --body/.exec(line)?.[1])).toEqual([
+                "prod drifted from the code",
+                "the account drifted from bootstrap/",
+            ]);
+        });
     });
 });
 

@@ -1,9 +1,12 @@
 // What CI's roles may do. The preview role reads configuration, never data; the drift role adds
-// reading the main program's secrets (a refresh reads secret versions); each deploy role manages
-// only its own stack's resources (named <project>-<environment>-...), per service, and carries a
-// permissions boundary that every role or user it creates must carry too.
-import { type DeployEnvironment, deployBoundaryPolicyArn } from "../../stacks/shared/account.js";
+// reading the main program's secrets (a refresh reads secret versions); the account drift role reads
+// the account program's own resources and nothing else; each deploy role manages only its own
+// stack's resources (named <project>-<environment>-...), per service, and carries a permissions
+// boundary that every role or user it creates must carry too.
+import { ACCOUNT_PROJECT, breakGlassRoleArn, type DeployEnvironment, deployBoundaryPolicyArn, TRAIL_NAME } from "../../stacks/shared/account.js";
 import type { PolicyDocument, PolicyStatement } from "../../stacks/shared/iam.js";
+import { BUCKET_TYPES, readsOf, UNSCOPED_READS } from "./refreshReads.js";
+import { GITHUB_OIDC_HOST } from "./trust.js";
 
 export interface Scope {
     account: string;
@@ -101,19 +104,69 @@ function readStatements(scope: Scope): PolicyStatement[] {
     return [{ Sid: "ReadConfiguration", Effect: "Allow", Action: [...READ_ACTIONS], Resource: "*" }, ...stateStatements(scope, ["s3:GetObject"])];
 }
 
-/** The preview role: every configuration read, and an explicit deny on data that no later grant can lift. */
+/** An explicit deny on data that no later grant can lift. */
+function neverReadData(scope: Scope): PolicyStatement {
+    return {
+        Sid: "NeverReadData",
+        Effect: "Deny",
+        Action: [...DATA_READS],
+        // An s3:// backend's state is the one object a preview must read.
+        ...(scope.stateObjects === undefined ? { Resource: "*" } : { NotResource: scope.stateObjects }),
+    };
+}
+
+/** The preview role: every configuration read, and never data. */
 export function previewPolicy(scope: Scope): PolicyDocument {
+    return { Version: "2012-10-17", Statement: [...readStatements(scope), neverReadData(scope)] };
+}
+
+/**
+ * The account drift role: what `pulumi preview --refresh` of the account program reads
+ * (refreshReads.ts), on the account program's own resources only (its roles, policies, OIDC
+ * provider, trail, trail bucket and key), never their data.
+ */
+export function accountDriftPolicy(scope: Scope): PolicyDocument {
+    const iam = `arn:aws:iam::${scope.account}`;
     return {
         Version: "2012-10-17",
         Statement: [
-            ...readStatements(scope),
             {
-                Sid: "NeverReadData",
-                Effect: "Deny",
-                Action: [...DATA_READS],
-                // An s3:// backend's state is the one object a preview must read.
-                ...(scope.stateObjects === undefined ? { Resource: "*" } : { NotResource: scope.stateObjects }),
+                Sid: "ReadAccountRoles",
+                Effect: "Allow",
+                Action: readsOf("aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"),
+                Resource: [`${iam}:role/${ACCOUNT_PROJECT}-*`, breakGlassRoleArn(scope.account)],
             },
+            { Sid: "ReadAccountPolicies", Effect: "Allow", Action: readsOf("aws:iam/policy:Policy"), Resource: `${iam}:policy/${ACCOUNT_PROJECT}-*` },
+            {
+                Sid: "ReadGitHubOidcProvider",
+                Effect: "Allow",
+                Action: readsOf("aws:iam/openIdConnectProvider:OpenIdConnectProvider"),
+                Resource: `${iam}:oidc-provider/${GITHUB_OIDC_HOST}`,
+            },
+            {
+                Sid: "ReadTrail",
+                Effect: "Allow",
+                Action: readsOf("aws:cloudtrail/trail:Trail"),
+                Resource: `arn:aws:cloudtrail:*:${scope.account}:trail/${TRAIL_NAME}`,
+            },
+            { Sid: "ReadWhatNamesNoResource", Effect: "Allow", Action: [...UNSCOPED_READS], Resource: "*" },
+            {
+                Sid: "ReadTrailBucketConfiguration",
+                Effect: "Allow",
+                // Bucket-level reads only: the resource is the bucket, never an object in it.
+                Action: readsOf(...BUCKET_TYPES),
+                Resource: `arn:aws:s3:::${ACCOUNT_PROJECT}-*`,
+            },
+            {
+                Sid: "ReadAccountKeys",
+                Effect: "Allow",
+                Action: readsOf("aws:kms/key:Key"),
+                Resource: `arn:aws:kms:*:${scope.account}:key/*`,
+                // A key's ARN carries no name: the account program's tag says it is one of its keys.
+                Condition: { StringEquals: { "aws:ResourceTag/project": ACCOUNT_PROJECT } },
+            },
+            ...stateStatements(scope, ["s3:GetObject"]),
+            neverReadData(scope),
         ],
     };
 }
