@@ -498,6 +498,7 @@ describe("the repository's settings", () => {
                 }
             }
         }
+        expect(created).toContain("AWS_ACCOUNT_DRIFT_ROLE_ARN@account-drift");
         expect([...read].sort()).toEqual(created);
     });
 });

@@ -356,6 +356,12 @@ describe("drift.yml", () => {
         expect(checks[1]).toMatchObject({ command: "preview", "stack-name": "account", "work-dir": "bootstrap", refresh: true, "expect-no-changes": true });
     });
 
+    it("uses a pulumi/actions that passes `refresh` to the preview: before v6 it ran a separate `pulumi refresh`, which writes state", () => {
+        const versions = [...text("drift.yml").matchAll(/uses: pulumi\/actions@[0-9a-f]{40} # v(\d+)\./g)].map((match) => Number(match[1]));
+        expect(versions).toHaveLength(2);
+        for (const major of versions) expect(major).toBeGreaterThanOrEqual(6);
+    });
+
     it("refreshes prod as the drift role (trusted for main only, it reads secret values), never as the preview role pull requests get", () => {
         expect(document.jobs["prod"]!.steps.find((step) => step.uses?.startsWith("aws-actions/"))?.with?.["role-to-assume"]).toBe(
             "${{ vars.AWS_DRIFT_ROLE_ARN }}",
