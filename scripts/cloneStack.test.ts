@@ -72,6 +72,7 @@ describe("cloneStackFile", () => {
         const config = parse(cloneStackFile(PROD_FILE, options).text).config;
         expect(parse(PROD_FILE).config["hotelgenius-ops:neonProjectId"]).toBeDefined();
         expect(config["hotelgenius-ops:neonProjectName"]).toBe(`hotelgenius-${options.stack}`);
+        expect(config["hotelgenius-ops:neonRefreshFrom"]).toBe("prod");
         expect(config).not.toHaveProperty("hotelgenius-ops:neonProjectId");
     });
 
@@ -137,7 +138,7 @@ describe("a clone of prod, planned offline", () => {
         expect(clone.every((name) => name.includes("qa"))).toBe(true);
     });
 
-    it("creates its own Neon project with a day of history, never adopting prod's", () => {
+    it("creates its own Neon project with a day of history, the target of prod's refresh, never adopting prod's", () => {
         const project = plan.resources.find((resource) => resource.name === "neon-project");
         expect(project?.inputs).toEqual({
             __provider: "[dynamic provider code]",
@@ -145,6 +146,7 @@ describe("a clone of prod, planned offline", () => {
             regionId: "aws-eu-central-1",
             pgVersion: 17,
             historyRetentionSeconds: 86_400,
+            refreshFrom: "prod",
         });
         expect(project?.protect).toBe(false);
     });

@@ -102,6 +102,26 @@ describe("Neon settings", () => {
         expect(problems({ ...NEON, [KEY("neonProjectId")]: "Not An Id" })[0]).toMatch(/^hotelgenius-ops:neonProjectId: "Not An Id"; must be a Neon project id/);
     });
 
+    it("accept a refresh source only for an unprotected stack of its own Neon project, naming another stack", () => {
+        const clone = { ...NEON, [KEY("protectData")]: "false", [KEY("neonHistoryRetentionHours")]: "24" };
+        const asStaging = (values: Record<string, string>) =>
+            parseSettings({ project: "hotelgenius-ops", stack: "staging", values, secretKeys: new Set([KEY("neonApiKey")]) });
+        expect(asStaging({ ...clone, [KEY("neonRefreshFrom")]: "prod" }).neon?.refreshFrom).toBe("prod");
+        expect(asStaging(clone).neon?.refreshFrom).toBeUndefined();
+        expect(problems({ ...NEON, [KEY("neonRefreshFrom")]: "staging" })).toEqual([
+            'hotelgenius-ops:neonRefreshFrom: "staging"; must be unset while protectData is true: a refresh replaces the whole database, and a ' +
+                "protected stack's data is never replaced by a copy",
+        ]);
+        expect(problems({ ...clone, [KEY("neonRefreshFrom")]: "prod" })).toEqual([
+            'hotelgenius-ops:neonRefreshFrom: "prod"; must name another stack than prod itself: the source whose anonymized data loads this stack',
+        ]);
+        expect(problems({ ...clone, [KEY("neonRefreshFrom")]: "Prod!" })[0]).toMatch(/^hotelgenius-ops:neonRefreshFrom: "Prod!"; must be a stack name/);
+        const { [KEY("neonProjectName")]: _name, [KEY("neonApiKey")]: _key, ...noNeon } = clone;
+        expect(
+            problems({ ...noNeon, ...REQUIRED_RAW_SETTINGS, [KEY("protectData")]: "false", [KEY("neonRefreshFrom")]: "prod" }, [...REQUIRED_SECRET_KEYS]),
+        ).toEqual(['hotelgenius-ops:neonRefreshFrom: "prod"; is used only with neonProjectName: a refresh loads the stack\'s own Neon project']);
+    });
+
     it("tell the offline plan which secrets a stack's ESC environment must hold: the API key with Neon, the URLs without", () => {
         expect(requiredSecretKeys("hotelgenius-ops", NEON)).toEqual([KEY("neonApiKey")]);
         expect(requiredSecretKeys("hotelgenius-ops", REQUIRED_RAW_SETTINGS)).toEqual([KEY("databaseUrl"), KEY("scratchDatabaseUrl")]);
