@@ -260,7 +260,8 @@ describe("scripts/clone-stack.sh", () => {
         expect(config).not.toHaveProperty("hotelgenius-ops:neonProjectId");
         expect(result.stdout).toContain("npm run plan -- --stack qa");
         expect(result.stdout).toContain("scripts/preview.sh qa");
-        expect(result.stdout).toContain("scripts/neon-refresh.sh --from prod --to qa");
+        expect(result.stdout).toContain("scripts/clone-stack.sh qa --refresh");
+        expect(config["hotelgenius-ops:neonRefreshFrom"]).toBe("prod");
         expect(result.stdout).not.toContain(CLONE_NEON_KEY);
     });
 
@@ -314,6 +315,8 @@ describe("scripts/clone-stack.sh", () => {
         const result = clone(["staging", "--alert-email", "a@hotelgenius.example", "--health-check-url", "https://staging.hotelgenius.eu/health"]);
         expect(result.status).toBe(3);
         expect(result.stderr).toContain("It is committed (already prod plus the overrides): create the stack from it with `pulumi stack init staging`");
+        expect(result.stderr).toContain("give it its own Neon API key");
+        expect(result.stderr).toContain("then load its data with `scripts/clone-stack.sh staging --refresh`");
         expect(result.calls).toEqual([]);
     });
 

@@ -382,14 +382,7 @@ describe("scripts/neon-refresh.sh end to end (real anonymization CLI, stand-in p
     const start = (args: string[], fakeStacks: object = stacks()): Run => {
         const child = spawn(path.join(ROOT, "scripts", "neon-refresh.sh"), args, {
             cwd: scratch,
-            env: {
-                PATH: `${fakeBin}:${process.env["PATH"]}`,
-                HOME: process.env["HOME"] ?? scratch,
-                FAKE_STACKS: JSON.stringify(fakeStacks),
-                NEON_API_URL: api.baseUrl,
-                PG_BIN_DIR: cluster.binDir,
-                ANONYMIZATION_KEY: "a-test-key-not-a-real-one-0123456789",
-            },
+            env: refreshEnv(fakeStacks),
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";
@@ -409,6 +402,16 @@ describe("scripts/neon-refresh.sh end to end (real anonymization CLI, stand-in p
         return { child, stderr: () => stderr, done };
     };
     const refresh = (args: string[], fakeStacks?: object) => start(args, fakeStacks).done;
+    function refreshEnv(fakeStacks: object): NodeJS.ProcessEnv {
+        return {
+            PATH: `${fakeBin}:${process.env["PATH"]}`,
+            HOME: process.env["HOME"] ?? scratch,
+            FAKE_STACKS: JSON.stringify(fakeStacks),
+            NEON_API_URL: api.baseUrl,
+            PG_BIN_DIR: cluster.binDir,
+            ANONYMIZATION_KEY: "a-test-key-not-a-real-one-0123456789",
+        };
+    }
     const RULES = ["--to", "staging", "--rules", path.join(scratch, "rules.yaml")];
 
     /** Holds `lock` on guests in `database` (a private branch's as soon as it is created) until the test ends. */
@@ -459,6 +462,34 @@ describe("scripts/neon-refresh.sh end to end (real anonymization CLI, stand-in p
         expect(loaded.filter((row) => RAW.includes(row))).toEqual([]);
         expect(branchNames()).toEqual(["main"]);
         expect(await databases()).toEqual([]);
+    }, 120_000);
+
+    it("is what `clone-stack.sh staging --refresh` runs, from the source Pulumi.staging.yaml names", async () => {
+        const child = spawn(path.join(ROOT, "scripts", "clone-stack.sh"), ["staging", "--refresh", "--rules", path.join(scratch, "rules.yaml")], {
+            cwd: scratch,
+            env: { ...refreshEnv(stacks()) },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+        });
+        const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+        outputs.push(stderr);
+        expect(stderr).toContain(`created private branch anonymize-to-${staging.projectId}-`);
+        expect(code).toBe(0);
+        expect((await rows("staging")).filter((row) => RAW.includes(row))).toEqual([]);
+        expect(await rows("staging")).toHaveLength(2);
+        const notAClone = spawn(path.join(ROOT, "scripts", "clone-stack.sh"), ["prod", "--from", "staging", "--refresh"], {
+            env: refreshEnv(stacks()),
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let refused = "";
+        notAClone.stderr.on("data", (chunk: Buffer) => {
+            refused += chunk.toString();
+        });
+        expect(await new Promise((resolve) => notAClone.on("close", resolve))).toBe(2);
+        expect(refused).toContain("Pulumi.prod.yaml names no neonRefreshFrom; allowed: --refresh for a clone of a Neon-managed stack");
     }, 120_000);
 
     it("refuses a target whose settings do not name the source, before asking Neon anything (prod is never one)", async () => {
