@@ -61,11 +61,16 @@ describe("Neon settings", () => {
     });
 
     it("refuse less than 7 days of history while data is protected, and more than the plan allows", () => {
-        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "24" })[0]).toMatch(
-            /^hotelgenius-ops:neonHistoryRetentionHours: "24"; must be at least 168 hours \(7 days\) while protectData is true/,
-        );
-        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "336" })[0]).toMatch(
-            /^hotelgenius-ops:neonHistoryRetentionHours: "336"; must be at most 168 hours on Neon's launch plan/,
+        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "24" })).toEqual([
+            'hotelgenius-ops:neonHistoryRetentionHours: "24"; must be at least 168 hours (7 days) while protectData is true: Neon\'s history is the ' +
+                "first copy of the 3-2-1 rule, and a shorter window loses point-in-time recovery of a problem found after a weekend",
+        ]);
+        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "336" })).toEqual([
+            'hotelgenius-ops:neonHistoryRetentionHours: "336"; must be at most 168 hours on Neon\'s launch plan (free: 6, launch: 168, scale: 720); ' +
+                "raise neonPlan first if the account's plan allows more",
+        ]);
+        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "721", [KEY("neonPlan")]: "scale" })[0]).toMatch(
+            /^hotelgenius-ops:neonHistoryRetentionHours: "721"; must be/,
         );
         expect(parse({ ...NEON, [KEY("neonHistoryRetentionHours")]: "336", [KEY("neonPlan")]: "scale" }).neon?.historyRetentionSeconds).toBe(336 * 3600);
         expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "24", [KEY("protectData")]: "false", [KEY("neonPlan")]: "free" })).toEqual([
