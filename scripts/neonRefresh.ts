@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import {
     defaultBranchOf,
     directRoleUri,
+    listBranches,
     NEON_API_URL,
     type NeonBranchState,
     type NeonConnection,
@@ -87,8 +88,8 @@ export async function refreshFromSource(
     }
     const production = await step(`reading the default branch of ${sourceLabel}`, () => defaultBranchOf(source.connection, source.projectId));
     const targetBranch = await step(`reading the default branch of ${targetLabel}`, () => defaultBranchOf(target.connection, target.projectId));
-    const { branches } = await step(`listing the branches of ${sourceLabel}`, () =>
-        neonRequest<{ branches: NeonBranchState[] }>(source.connection, "GET", `/projects/${source.projectId}/branches`),
+    const branches = await step(`listing the private branches of ${sourceLabel}`, () =>
+        listBranches(source.connection, source.projectId, `anonymize-to-${target.projectId}-`),
     );
     for (const leftover of branches.filter((branch) => isPrivateBranchFor(branch.name, target.projectId))) {
         await step(`deleting private branch ${leftover.name} (${leftover.id}) of ${sourceLabel}, left by an interrupted refresh`, () =>

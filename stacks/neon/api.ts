@@ -130,9 +130,29 @@ export async function neonRequestOrMissing<T>(connection: NeonConnection, method
     }
 }
 
+/**
+ * The project's branches whose name or id contains `search` (all without it), every page: Neon's list is
+ * paginated (`pagination.next`, a cursor), and a branch on the second page must not be missed.
+ */
+export async function listBranches(connection: NeonConnection, projectId: string, search?: string): Promise<NeonBranchState[]> {
+    const found: NeonBranchState[] = [];
+    const seen = new Set<string>();
+    for (let cursor: string | undefined; ; ) {
+        const query = new URLSearchParams({ ...(search === undefined ? {} : { search }), ...(cursor === undefined ? {} : { cursor }) }).toString();
+        const page = await neonRequest<{ branches: NeonBranchState[]; pagination?: { next?: string } }>(
+            connection,
+            "GET",
+            `/projects/${projectId}/branches${query === "" ? "" : `?${query}`}`,
+        );
+        found.push(...page.branches);
+        cursor = page.pagination?.next;
+        if (cursor === undefined || cursor === "" || page.branches.length === 0 || seen.has(cursor)) return found;
+        seen.add(cursor);
+    }
+}
+
 export async function defaultBranchOf(connection: NeonConnection, projectId: string): Promise<NeonBranchState> {
-    const { branches } = await neonRequest<{ branches: NeonBranchState[] }>(connection, "GET", `/projects/${projectId}/branches`);
-    const found = branches.find((branch) => branch.default === true);
+    const found = (await listBranches(connection, projectId)).find((branch) => branch.default === true);
     if (found === undefined) throw new Error(`Neon project ${projectId} has no default branch`);
     return found;
 }

@@ -49,6 +49,8 @@ export interface FakeNeonOptions {
     onBranchCreated?: (branch: { id: string; project_id: string; parent_id: string }) => Promise<void>;
     /** Called before a deleted branch is reported gone. */
     onBranchDeleted?: (branch: { id: string; project_id: string }) => Promise<void>;
+    /** Branches per page of GET /projects/{id}/branches (Neon paginates with a `pagination.next` cursor); all on one page when unset. */
+    branchPageSize?: number;
     /** Consulted for every request; an answer given replaces (or, with only delayMs, delays) the fake's own. */
     fault?: (method: string, path: string) => FakeFault | undefined;
 }
@@ -123,7 +125,14 @@ export async function startFakeNeonApi(options: FakeNeonOptions): Promise<FakeNe
         }
         if (collection === "branches" && itemId === undefined) {
             const inProject = [...branches.values()].filter((branch) => branch.project_id === project.id);
-            if (method === "GET") return [200, { branches: inProject }];
+            if (method === "GET") {
+                const search = url.searchParams.get("search");
+                const matching = inProject.filter((branch) => search === null || branch.name.includes(search) || branch.id.includes(search));
+                const start = Number(url.searchParams.get("cursor") ?? "0");
+                const size = options.branchPageSize ?? matching.length;
+                const next = start + size < matching.length ? { next: String(start + size) } : {};
+                return [200, { branches: matching.slice(start, start + size), pagination: next }];
+            }
             if (method === "POST") {
                 const parentId = body.branch?.parent_id ?? inProject.find((branch) => branch.default)?.id;
                 if (!branches.has(parentId)) return [404, { message: "parent branch not found" }];
