@@ -20,6 +20,7 @@ import {
     pgCopy,
     privateBranchName,
     refreshFromSource,
+    statisticsArgs,
 } from "./neonRefresh.js";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -592,6 +593,13 @@ describe("the refresh's helpers", () => {
         } finally {
             rmSync(root, { recursive: true, force: true });
         }
+    });
+
+    it("keep the planner's statistics (values sampled before the anonymization) out of the copy with the tools that can carry them", () => {
+        expect(statisticsArgs("pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)")).toEqual([]);
+        expect(statisticsArgs("pg_dump (PostgreSQL) 17.6")).toEqual([]);
+        expect(statisticsArgs("pg_restore (PostgreSQL) 18.1")).toEqual(["--no-statistics"]);
+        expect(statisticsArgs("pg_dump (PostgreSQL) 19devel")).toEqual(["--no-statistics"]);
     });
 
     it("send the API keys to Neon or to a local fake only", () => {

@@ -9,7 +9,7 @@
 //
 //   NEON_SOURCE_API_KEY=… NEON_TARGET_API_KEY=… ANONYMIZATION_KEY=… tsx scripts/neonRefresh.ts \
 //     --source-project ID --target-project ID [--database neondb] [--owner-role neondb_owner] [--rules FILE]
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +23,7 @@ import {
     type NeonEndpointState,
     neonRequest,
 } from "../stacks/neon/api.js";
+import { parseToolVersion } from "../job/src/postgres/versions.js";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -193,6 +194,22 @@ export function anonymizationCommand(root: string, databaseUrl: string, rules: s
 }
 
 /**
+ * What keeps the planner's statistics out of the copy. pg_dump and pg_restore 18 can carry them, and
+ * their most common values are column values sampled on the branch before the anonymization rewrote
+ * it (issue 22 §2: "its statistics hold sample values"); older versions never dump them and do not know the option.
+ */
+export function statisticsArgs(versionBanner: string): string[] {
+    return parseToolVersion(versionBanner).major >= 18 ? ["--no-statistics"] : [];
+}
+
+function versionBanner(tool: string): string {
+    const result = spawnSync(tool, ["--version"], { encoding: "utf8" });
+    if (result.status !== 0)
+        throw new Error(`${tool} --version failed (${result.error?.message ?? result.stderr.trim()}): set PG_BIN_DIR or PATH to PostgreSQL's tools`);
+    return result.stdout;
+}
+
+/**
  * pg_dump of the source piped into pg_restore on the target: no owner, no grants (the roles differ), the
  * target's objects replaced in ONE transaction, so a failure or a stop leaves the target as it was.
  */
@@ -202,15 +219,16 @@ export function pgCopy(binDir: string | undefined): RefreshSteps["copy"] {
         new Promise((resolve, reject) => {
             const from = passwordApart(sourceUrl);
             const to = passwordApart(targetUrl);
-            const dump = spawn(bin("pg_dump"), ["--format=custom", "--no-owner", "--no-acl", "--dbname", from.url], {
+            const dumpArgs = ["--format=custom", "--no-owner", "--no-acl", ...statisticsArgs(versionBanner(bin("pg_dump")))];
+            const restoreArgs = ["--no-owner", "--no-acl", "--clean", "--if-exists", "--single-transaction", "--exit-on-error"];
+            const dump = spawn(bin("pg_dump"), [...dumpArgs, "--dbname", from.url], {
                 stdio: ["ignore", "pipe", "pipe"],
                 env: { ...process.env, ...from.env },
             });
-            const restore = spawn(
-                bin("pg_restore"),
-                ["--no-owner", "--no-acl", "--clean", "--if-exists", "--single-transaction", "--exit-on-error", "--dbname", to.url],
-                { stdio: ["pipe", "inherit", "pipe"], env: { ...process.env, ...to.env } },
-            );
+            const restore = spawn(bin("pg_restore"), [...restoreArgs, ...statisticsArgs(versionBanner(bin("pg_restore"))), "--dbname", to.url], {
+                stdio: ["pipe", "inherit", "pipe"],
+                env: { ...process.env, ...to.env },
+            });
             const stop = () => {
                 stopChild(dump, false);
                 stopChild(restore, false);
