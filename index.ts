@@ -70,6 +70,7 @@ export const logMetrics = logs.logMetrics;
 export const neonProjectId = neon?.projectId;
 export const neonProductionBranchId = neon?.productionBranchId;
 export const neonHistoryRetentionSeconds = neon?.historyRetentionSeconds;
+export const neonJobConnections = neon?.jobConnections;
 
 export const sentryEnvironment = monitoring.environment;
 export const sentryServerDsn = monitoring.serverDsn;

@@ -7,6 +7,7 @@
 set -euo pipefail
 
 usage="usage: scripts/clone-stack.sh NAME [--from prod] [--alert-email ADDRESS]... [--health-check-url URL]
+       scripts/clone-stack.sh NAME --refresh [--rules FILE]
   Creates stack NAME with \`pulumi stack init NAME --copy-config-from SOURCE\`, then rewrites
   Pulumi.NAME.yaml through scripts/cloneStack.ts and asks, read without echo, for NAME's own Neon API
   key when SOURCE manages a Neon project (CLONE_NEON_API_KEY answers it; NAME's project is created by
@@ -14,22 +15,40 @@ usage="usage: scripts/clone-stack.sh NAME [--from prod] [--alert-email ADDRESS].
   (CLONE_DATABASE_URL answers it).
   Refuses a NAME that already exists. Needs the Pulumi CLI, logged in, able to decrypt SOURCE.
   Alert recipients: --alert-email (repeatable), else asked for; never the source's.
-  The clone's app health URL (its uptime check): --health-check-url, else asked for."
+  The clone's app health URL (its uptime check): --health-check-url, else asked for.
+  --refresh reloads an existing Neon clone's data from the stack its settings name (neonRefreshFrom):
+  scripts/neon-refresh.sh --from THAT --to NAME [--rules FILE] (docs/neon.md, Staging)."
 
-name="" from="prod" alert_emails=() health_url=""
+name="" from="prod" alert_emails=() health_url="" refresh=false rules=()
 while (($#)); do
     case "$1" in
+        --refresh) refresh=true; shift ;;
+        --rules) rules=(--rules "${2:?--rules needs a file}"); shift 2 ;;
         --from) from="${2:?--from needs a stack name}"; shift 2 ;;
         --alert-email) alert_emails+=("${2:?--alert-email needs an address}"); shift 2 ;;
         --health-check-url) health_url="${2:?--health-check-url needs a URL}"; shift 2 ;;
         -h|--help) echo "$usage"; exit 0 ;;
-        -*) echo "unknown option \"$1\"; allowed: --from, --alert-email, --health-check-url, --help" >&2; echo "$usage" >&2; exit 2 ;;
+        -*) echo "unknown option \"$1\"; allowed: --from, --alert-email, --health-check-url, --refresh, --rules, --help" >&2; echo "$usage" >&2; exit 2 ;;
         *) if [[ -n "$name" ]]; then echo "one stack name only; got \"$name\" and \"$1\"" >&2; exit 2; fi; name="$1"; shift ;;
     esac
 done
 if [[ -z "$name" ]]; then echo "$usage" >&2; exit 2; fi
 if [[ "$name" == "$from" ]]; then echo "stack name \"$name\" is the source stack; allowed: a new name" >&2; exit 2; fi
 
+if ((${#rules[@]})) && ! $refresh; then echo "--rules goes with --refresh only" >&2; exit 2; fi
+if $refresh; then
+    # The clone exists: its settings say which stack's data, anonymized, loads its Neon project.
+    rules_args=()
+    if ((${#rules[@]})); then rules_args=(--rules "$(cd "$(dirname "${rules[1]}")" && pwd)/$(basename "${rules[1]}")"); fi
+    cd "$(dirname "${BASH_SOURCE[0]}")/.."
+    source_stack="$(sed -nE 's/^  (hotelgenius-ops:)?neonRefreshFrom: *"?([a-z0-9-]+)"? *$/\2/p' "Pulumi.$name.yaml" 2>/dev/null || true)"
+    if [[ -z "$source_stack" ]]; then
+        echo "Pulumi.$name.yaml names no neonRefreshFrom; allowed: --refresh for a clone of a Neon-managed stack, whose settings name its" \
+            "source (scripts/clone-stack.sh sets it). A clone not on Neon is seeded by scripts/seed-staging-data.sh" >&2
+        exit 2
+    fi
+    exec scripts/neon-refresh.sh --from "$source_stack" --to "$name" "${rules_args[@]}"
+fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # The name the program would refuse (its physical names derive from it), refused before anything else.
 npx --no-install tsx scripts/cloneStack.ts --check-name "$name"
@@ -40,8 +59,14 @@ command -v pulumi >/dev/null || { echo "the Pulumi CLI is not on PATH: https://w
 if [[ -e "Pulumi.$name.yaml" ]]; then
     echo "Pulumi.$name.yaml already exists: refusing to overwrite stack $name" >&2
     if git ls-files --error-unmatch "Pulumi.$name.yaml" >/dev/null 2>&1; then
-        echo "It is committed (already $from plus the overrides): create the stack from it with \`pulumi stack init $name\`," \
-            "then give it its database URL (its ESC environment, or \`pulumi config set --secret --stack $name $project:databaseUrl\`)." >&2
+        if grep -Eq "^  ($project:)?neonRefreshFrom: *[^ ]" "Pulumi.$name.yaml"; then
+            echo "It is committed (already $from plus the overrides): create the stack from it with \`pulumi stack init $name\`, give it" \
+                "its own Neon API key (its ESC environment, or \`pulumi config set --secret --stack $name $project:neonApiKey\`), \`pulumi up\`," \
+                "then load its data with \`scripts/clone-stack.sh $name --refresh\`." >&2
+        else
+            echo "It is committed (already $from plus the overrides): create the stack from it with \`pulumi stack init $name\`," \
+                "then give it its database URL (its ESC environment, or \`pulumi config set --secret --stack $name $project:databaseUrl\`)." >&2
+        fi
     fi
     exit 3
 fi
@@ -107,7 +132,7 @@ console.log(secretsToSet.filter((key) => key !== process.env.KEY).join(" "));
 if [[ "$secret_what" == "database URL" ]]; then
     seed="scripts/seed-staging-data.sh --from s3://<$from backupBucketName>/postgres --database-url <$name database URL> --scratch-url <trusted server>"
 else
-    seed="scripts/neon-refresh.sh --from $from --to $name   # $name's Neon project, loaded with $from's data anonymized on a private branch"
+    seed="scripts/clone-stack.sh $name --refresh   # $name's Neon project, loaded with $from's data anonymized on a private branch (again at will)"
 fi
 cat <<NEXT
 Created stack $name from $from (settings: Pulumi.$name.yaml; its $secret_what is stored as a secret).

@@ -72,6 +72,7 @@ describe("cloneStackFile", () => {
         const config = parse(cloneStackFile(PROD_FILE, options).text).config;
         expect(parse(PROD_FILE).config["hotelgenius-ops:neonProjectId"]).toBeDefined();
         expect(config["hotelgenius-ops:neonProjectName"]).toBe(`hotelgenius-${options.stack}`);
+        expect(config["hotelgenius-ops:neonRefreshFrom"]).toBe("prod");
         expect(config).not.toHaveProperty("hotelgenius-ops:neonProjectId");
     });
 
@@ -137,7 +138,7 @@ describe("a clone of prod, planned offline", () => {
         expect(clone.every((name) => name.includes("qa"))).toBe(true);
     });
 
-    it("creates its own Neon project with a day of history, never adopting prod's", () => {
+    it("creates its own Neon project with a day of history, the target of prod's refresh, never adopting prod's", () => {
         const project = plan.resources.find((resource) => resource.name === "neon-project");
         expect(project?.inputs).toEqual({
             __provider: "[dynamic provider code]",
@@ -145,6 +146,7 @@ describe("a clone of prod, planned offline", () => {
             regionId: "aws-eu-central-1",
             pgVersion: 17,
             historyRetentionSeconds: 86_400,
+            refreshFrom: "prod",
         });
         expect(project?.protect).toBe(false);
     });
@@ -258,7 +260,8 @@ describe("scripts/clone-stack.sh", () => {
         expect(config).not.toHaveProperty("hotelgenius-ops:neonProjectId");
         expect(result.stdout).toContain("npm run plan -- --stack qa");
         expect(result.stdout).toContain("scripts/preview.sh qa");
-        expect(result.stdout).toContain("scripts/neon-refresh.sh --from prod --to qa");
+        expect(result.stdout).toContain("scripts/clone-stack.sh qa --refresh");
+        expect(config["hotelgenius-ops:neonRefreshFrom"]).toBe("prod");
         expect(result.stdout).not.toContain(CLONE_NEON_KEY);
     });
 
@@ -312,6 +315,8 @@ describe("scripts/clone-stack.sh", () => {
         const result = clone(["staging", "--alert-email", "a@hotelgenius.example", "--health-check-url", "https://staging.hotelgenius.eu/health"]);
         expect(result.status).toBe(3);
         expect(result.stderr).toContain("It is committed (already prod plus the overrides): create the stack from it with `pulumi stack init staging`");
+        expect(result.stderr).toContain("give it its own Neon API key");
+        expect(result.stderr).toContain("then load its data with `scripts/clone-stack.sh staging --refresh`");
         expect(result.calls).toEqual([]);
     });
 

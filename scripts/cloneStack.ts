@@ -153,8 +153,12 @@ export function cloneStackFile(sourceText: string, options: CloneOptions): Clone
     }
     // Neon: the clone gets its own project, named after it, and never adopts the source's: its
     // `pulumi destroy` would delete the project it adopted (docs/neon.md, Staging).
+    // It is the target of the source's anonymized refresh (neonRefreshFrom), which scripts/neon-refresh.sh requires.
     const neonName = config[`${PROJECT}:neonProjectName`];
-    if (typeof neonName === "string" && neonName !== "") config[`${PROJECT}:neonProjectName`] = `${neonName}-${options.stack}`;
+    if (typeof neonName === "string" && neonName !== "") {
+        config[`${PROJECT}:neonProjectName`] = `${neonName}-${options.stack}`;
+        config[`${PROJECT}:neonRefreshFrom`] = options.from;
+    }
     delete config[`${PROJECT}:neonProjectId`];
     // Secrets the source takes from its ESC environment are not in its file; the clone needs its own all the same.
     const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));

@@ -18,7 +18,13 @@ const STACKS = ["prod", "staging"] as const;
  * What staging changes from prod: the overrides of every non-production clone, and its own app's
  * health URL and Sentry environment; each needs a comment saying why in Pulumi.staging.yaml.
  */
-const STAGING_OVERRIDES = [...NON_PRODUCTION_OVERRIDES.map((override) => override.setting), "healthCheckUrl", "sentryEnvironment", "neonProjectName"];
+const STAGING_OVERRIDES = [
+    ...NON_PRODUCTION_OVERRIDES.map((override) => override.setting),
+    "healthCheckUrl",
+    "sentryEnvironment",
+    "neonProjectName",
+    "neonRefreshFrom",
+];
 /** Prod's settings a clone never copies: staging creates its own Neon project instead of adopting prod's. */
 const STAGING_DROPPED = ["neonProjectId"];
 

@@ -138,11 +138,17 @@ function typeSpecificState(type: string, name: string, inputs: Record<string, an
         case "aws:ec2/securityGroup:SecurityGroup":
             return { id: `sg-${name}` };
         // The Neon dynamic resources (stacks/neon/resources.ts): ids and hosts shaped like Neon's, in the project's region.
-        case "pulumi-nodejs:dynamic/neon:Project":
-            return { projectId: `mock-project-${name}`, defaultBranchId: `br-mock-default-${name}` };
+        case "pulumi-nodejs:dynamic/neon:Project": {
+            // An adopted project keeps its id; a created one gets an id of its own name, so that one stack's
+            // plan cannot be mistaken for holding another's project.
+            const projectId = inputs["adoptProjectId"] ?? `mock-project-${inputs["name"]}`;
+            return { projectId, defaultBranchId: `br-mock-default-${projectId}` };
+        }
         case "pulumi-nodejs:dynamic/neon:Branch": {
-            const branchId = inputs["adoptDefault"] ? `br-mock-default-${name}` : `br-mock-${name}`;
-            return { branchId, endpointId: `ep-mock-${name}`, host: `ep-mock-${name}.eu-central-1.aws.neon.tech` };
+            // Named after their project too, so a branch or host of one project never reads as another's.
+            const project = inputs["projectId"];
+            const branchId = inputs["adoptDefault"] ? `br-mock-default-${project}` : `br-mock-${name}-${project}`;
+            return { branchId, endpointId: `ep-mock-${name}-${project}`, host: `ep-mock-${name}-${project}.eu-central-1.aws.neon.tech` };
         }
         case "pulumi-nodejs:dynamic/neon:Role":
         case "pulumi-nodejs:dynamic/neon:BackupRole":

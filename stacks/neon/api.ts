@@ -9,7 +9,12 @@ export interface NeonConnection {
     baseUrl: string;
     /** Read from the stack's configuration when the provider runs; never an input, never serialized. */
     apiKey: string;
+    /** How long one call may take before it is abandoned; NEON_REQUEST_TIMEOUT_MS unless a test says otherwise. */
+    timeoutMs?: number;
 }
+
+/** A call Neon has not answered in a minute is not coming back: the run stops with an error instead of hanging. */
+export const NEON_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface NeonProjectState {
     id: string;
@@ -45,31 +50,62 @@ export interface NeonRoleState {
 }
 
 export class NeonApiError extends Error {
+    /** Neon's HTTP status; 0 when no answer came (timeout, network). */
     readonly status: number;
 
     constructor(method: string, path: string, status: number, detail: string) {
-        super(`Neon API ${method} ${path} answered ${status}: ${detail}`);
+        super(status === 0 ? `Neon API ${method} ${path}: ${detail}` : `Neon API ${method} ${path} answered ${status}: ${detail}`);
         this.name = "NeonApiError";
         this.status = status;
     }
 }
 
 /**
- * One call. Neon answers 423 Locked while an earlier operation on the project is still running, so
- * those are retried for a bounded time. An error never quotes the request's headers (the key).
+ * How long to wait before trying a call again, or undefined when its answer is final. Neon answers 423
+ * while an earlier operation on the project still runs, and 429 with Retry-After when rate limited
+ * (api-docs.neon.tech); a 5xx is retried only for a GET or DELETE, which are safe to repeat: a
+ * repeated POST could create a second branch.
  */
-export async function neonRequest<T>(connection: NeonConnection, method: string, path: string, body?: unknown, lockedRetries = 30): Promise<T> {
+function retryDelayMs(response: Response, method: string, attempt: number): number | undefined {
+    const backoff = Math.min(500 * 2 ** attempt, 5000);
+    if (response.status === 423) return attempt < 30 ? backoff : undefined;
+    if (response.status === 429) {
+        if (attempt >= 10) return undefined;
+        const header = response.headers.get("retry-after");
+        const seconds = header === null ? Number.NaN : /^\d+$/.test(header.trim()) ? Number(header) : (Date.parse(header) - Date.now()) / 1000;
+        return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0) * 1000, 60_000) : backoff;
+    }
+    if (response.status >= 500 && (method === "GET" || method === "DELETE")) return attempt < 4 ? backoff : undefined;
+    return undefined;
+}
+
+/** One call, retried while Neon says to try again (retryDelayMs). No error quotes the request's headers or the key. */
+export async function neonRequest<T>(connection: NeonConnection, method: string, path: string, body?: unknown): Promise<T> {
+    const timeoutMs = connection.timeoutMs ?? NEON_REQUEST_TIMEOUT_MS;
+    const redact = (text: string) => (connection.apiKey === "" ? text : text.split(connection.apiKey).join("[neonApiKey]"));
     for (let attempt = 0; ; attempt++) {
-        const response = await fetch(`${connection.baseUrl}${path}`, {
-            method,
-            headers: { authorization: `Bearer ${connection.apiKey}`, accept: "application/json", "content-type": "application/json" },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        if (response.status === 423 && attempt < lockedRetries) {
-            await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 5000)));
-            continue;
+        let response: Response;
+        try {
+            response = await fetch(`${connection.baseUrl}${path}`, {
+                method,
+                headers: { authorization: `Bearer ${connection.apiKey}`, accept: "application/json", "content-type": "application/json" },
+                signal: AbortSignal.timeout(timeoutMs),
+                ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            });
+        } catch (error) {
+            const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+            const detail =
+                (error as Error).name === "TimeoutError"
+                    ? `no answer within ${timeoutMs / 1000} s; not retried, and the call may still take effect at Neon`
+                    : `could not reach ${connection.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message})`;
+            throw new NeonApiError(method, path, 0, redact(detail));
         }
         const text = await response.text();
+        const wait = retryDelayMs(response, method, attempt);
+        if (wait !== undefined) {
+            await new Promise((resolve) => setTimeout(resolve, wait));
+            continue;
+        }
         if (!response.ok) {
             let detail = text.slice(0, 300);
             try {
@@ -77,7 +113,8 @@ export async function neonRequest<T>(connection: NeonConnection, method: string,
             } catch {
                 // not JSON: the raw text says more than nothing
             }
-            throw new NeonApiError(method, path, response.status, detail);
+            const tries = attempt > 0 ? ` (after ${attempt + 1} attempts)` : "";
+            throw new NeonApiError(method, path, response.status, `${redact(detail)}${tries}`);
         }
         return (text === "" ? {} : JSON.parse(text)) as T;
     }
@@ -93,9 +130,29 @@ export async function neonRequestOrMissing<T>(connection: NeonConnection, method
     }
 }
 
+/**
+ * The project's branches whose name or id contains `search` (all without it), every page: Neon's list is
+ * paginated (`pagination.next`, a cursor), and a branch on the second page must not be missed.
+ */
+export async function listBranches(connection: NeonConnection, projectId: string, search?: string): Promise<NeonBranchState[]> {
+    const found: NeonBranchState[] = [];
+    const seen = new Set<string>();
+    for (let cursor: string | undefined; ; ) {
+        const query = new URLSearchParams({ ...(search === undefined ? {} : { search }), ...(cursor === undefined ? {} : { cursor }) }).toString();
+        const page = await neonRequest<{ branches: NeonBranchState[]; pagination?: { next?: string } }>(
+            connection,
+            "GET",
+            `/projects/${projectId}/branches${query === "" ? "" : `?${query}`}`,
+        );
+        found.push(...page.branches);
+        cursor = page.pagination?.next;
+        if (cursor === undefined || cursor === "" || page.branches.length === 0 || seen.has(cursor)) return found;
+        seen.add(cursor);
+    }
+}
+
 export async function defaultBranchOf(connection: NeonConnection, projectId: string): Promise<NeonBranchState> {
-    const { branches } = await neonRequest<{ branches: NeonBranchState[] }>(connection, "GET", `/projects/${projectId}/branches`);
-    const found = branches.find((branch) => branch.default === true);
+    const found = (await listBranches(connection, projectId)).find((branch) => branch.default === true);
     if (found === undefined) throw new Error(`Neon project ${projectId} has no default branch`);
     return found;
 }

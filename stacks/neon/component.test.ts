@@ -50,34 +50,34 @@ describe("NeonDatabase (prod)", () => {
     });
 
     it("takes over the production branch without creating a compute for it, protected", () => {
-        expect(withoutCode("neon-production")).toEqual({ projectId: "mock-project-neon-project", name: "production", adoptDefault: true });
+        expect(withoutCode("neon-production")).toEqual({ projectId: "autumn-sun-12345678", name: "production", adoptDefault: true });
         expect(named("neon-production").protect).toBe(true);
     });
 
     it("creates the backup role with SQL on the production branch's direct host, connecting as the database's owner", () => {
         expect(withoutCode("neon-backup-role")).toEqual({
-            projectId: "mock-project-neon-project",
-            branchId: "br-mock-default-neon-production",
+            projectId: "autumn-sun-12345678",
+            branchId: "br-mock-default-autumn-sun-12345678",
             name: "hotelgenius_backup",
             ownerRole: "neondb_owner",
-            host: "ep-mock-neon-production.eu-central-1.aws.neon.tech",
+            host: "ep-mock-neon-production-autumn-sun-12345678.eu-central-1.aws.neon.tech",
             database: "neondb",
         });
     });
 
     it("gives the restore drill its own schema-only branch and small suspending compute, and a role there only", () => {
         expect(withoutCode("neon-drill")).toEqual({
-            projectId: "mock-project-neon-project",
+            projectId: "autumn-sun-12345678",
             name: "restore-drill",
-            parentId: "br-mock-default-neon-production",
+            parentId: "br-mock-default-autumn-sun-12345678",
             schemaOnly: true,
             compute: { ...DRILL_COMPUTE },
         });
         expect(withoutCode("neon-drill-role")).toEqual({
-            projectId: "mock-project-neon-project",
-            branchId: "br-mock-neon-drill",
+            projectId: "autumn-sun-12345678",
+            branchId: "br-mock-neon-drill-autumn-sun-12345678",
             name: "restore_drill",
-            host: "ep-mock-neon-drill.eu-central-1.aws.neon.tech",
+            host: "ep-mock-neon-drill-autumn-sun-12345678.eu-central-1.aws.neon.tech",
             database: "neondb",
         });
         expect(DRILL_COMPUTE.suspendTimeoutSeconds).toBeGreaterThan(0);
@@ -91,10 +91,14 @@ describe("NeonDatabase (prod)", () => {
         expect(named("backup-job-scratch-database-url-value").inputs["secretString"]).toBe("[secret]");
     });
 
-    it("exports the project's id, production branch and retention, and no URL", async () => {
-        expect(await outputValue(program["neonProjectId"] as never)).toBe("mock-project-neon-project");
+    it("exports the project's id, production branch and retention, and whom the job's secrets connect as, never a password", async () => {
+        expect(await outputValue(program["neonProjectId"] as never)).toBe("autumn-sun-12345678");
         expect(await outputValue(program["neonHistoryRetentionSeconds"] as never)).toBe(604_800);
-        expect(Object.keys(program).filter((name) => /url/i.test(name) && name.startsWith("neon"))).toEqual([]);
+        expect(run.outputs["neonJobConnections"]).toEqual({
+            databaseUrl: "hotelgenius_backup@ep-mock-neon-production-autumn-sun-12345678.eu-central-1.aws.neon.tech/neondb",
+            scratchDatabaseUrl: "restore_drill@ep-mock-neon-drill-autumn-sun-12345678.eu-central-1.aws.neon.tech/neondb",
+        });
+        expect(JSON.stringify(run.outputs)).not.toContain("mock-password");
     });
 
     it("stores provider code that holds no API key, captures no secret, and reads the key from the stack's config", () => {

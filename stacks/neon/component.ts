@@ -25,6 +25,12 @@ export interface NeonDatabaseArgs {
     database: string;
 }
 
+/** `role@host/database` of a connection URL: what it reaches and as whom, never its password. */
+export function withoutPassword(url: string): string {
+    const parsed = new URL(url);
+    return `${decodeURIComponent(parsed.username)}@${parsed.host}${decodeURIComponent(parsed.pathname)}`;
+}
+
 export class NeonDatabase extends pulumi.ComponentResource {
     public readonly projectId: pulumi.Output<string>;
     public readonly productionBranchId: pulumi.Output<string>;
@@ -35,6 +41,11 @@ export class NeonDatabase extends pulumi.ComponentResource {
     /** The drill role's URL on the scratch branch's own compute (secret). */
     public readonly scratchDatabaseUrl: pulumi.Output<string>;
     public readonly historyRetentionSeconds: pulumi.Output<number>;
+    /**
+     * Who the job's two secrets connect as, and where: `role@host/database` of each URL, the password left
+     * out, so the plan and the stack's outputs show which Neon project the job's secrets come from.
+     */
+    public readonly jobConnections: pulumi.Output<{ databaseUrl: string; scratchDatabaseUrl: string }>;
 
     constructor(name: string, args: NeonDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super(NEON_TYPE, name, {}, opts);
@@ -50,6 +61,7 @@ export class NeonDatabase extends pulumi.ComponentResource {
                 pgVersion: settings.postgresMajor,
                 historyRetentionSeconds: settings.historyRetentionSeconds,
                 ...(settings.adoptProjectId === undefined ? {} : { adoptProjectId: settings.adoptProjectId }),
+                ...(settings.refreshFrom === undefined ? {} : { refreshFrom: settings.refreshFrom }),
             },
             kept,
         );
@@ -84,12 +96,19 @@ export class NeonDatabase extends pulumi.ComponentResource {
         this.backupDatabaseUrl = pulumi.secret(backupRole.connectionUrl);
         this.scratchDatabaseUrl = pulumi.secret(drillRole.connectionUrl);
         this.historyRetentionSeconds = project.historyRetentionSeconds;
+        this.jobConnections = pulumi.unsecret(
+            pulumi.all([backupRole.connectionUrl, drillRole.connectionUrl]).apply(([databaseUrl, scratchDatabaseUrl]) => ({
+                databaseUrl: withoutPassword(databaseUrl),
+                scratchDatabaseUrl: withoutPassword(scratchDatabaseUrl),
+            })),
+        );
         this.registerOutputs({
             projectId: this.projectId,
             productionBranchId: this.productionBranchId,
             productionHost: this.productionHost,
             backupDatabaseUrl: this.backupDatabaseUrl,
             scratchDatabaseUrl: this.scratchDatabaseUrl,
+            jobConnections: this.jobConnections,
         });
     }
 }

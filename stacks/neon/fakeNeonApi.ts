@@ -26,10 +26,33 @@ export interface FakeNeonApi {
     stop(): Promise<void>;
 }
 
+/** An answer a test forces instead of the fake's own: an error status, headers such as Retry-After, a delay. */
+export interface FakeFault {
+    status?: number;
+    headers?: Record<string, string>;
+    message?: string;
+    /** Milliseconds before answering (a slow API); with no status, the fake's own answer follows. */
+    delayMs?: number;
+}
+
 export interface FakeNeonOptions {
+    /** The key that may act on every project (an organization key). */
     apiKey: string;
+    /**
+     * Project-scoped keys: key -> the one project it may act on. Another project answers 404 as if it
+     * did not exist (modelled on Neon's project-scoped API keys; how Neon words that answer is not verified here).
+     */
+    projectKeys?: Record<string, string>;
     /** What GET /projects/{id}/connection_uri answers (tests point it at a real PostgreSQL). */
-    connectionUri?: (query: URLSearchParams) => string;
+    connectionUri?: (query: URLSearchParams, projectId: string) => string;
+    /** Called before a created branch is reported (tests copy a real database, as copy-on-write would give). */
+    onBranchCreated?: (branch: { id: string; project_id: string; parent_id: string }) => Promise<void>;
+    /** Called before a deleted branch is reported gone. */
+    onBranchDeleted?: (branch: { id: string; project_id: string }) => Promise<void>;
+    /** Branches per page of GET /projects/{id}/branches (Neon paginates with a `pagination.next` cursor); all on one page when unset. */
+    branchPageSize?: number;
+    /** Consulted for every request; an answer given replaces (or, with only delayMs, delays) the fake's own. */
+    fault?: (method: string, path: string) => FakeFault | undefined;
 }
 
 const id = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -66,7 +89,7 @@ export async function startFakeNeonApi(options: FakeNeonOptions): Promise<FakeNe
     };
 
     // biome-ignore lint/suspicious/noExplicitAny: a request body is Neon's JSON, read field by field as Neon documents it.
-    const handle = (method: string, url: URL, body: any): [number, unknown] => {
+    const handle = async (method: string, url: URL, body: any, scope: string | undefined): Promise<[number, unknown]> => {
         const parts = url.pathname
             .replace(/^\/api\/v2/, "")
             .split("/")
@@ -83,7 +106,7 @@ export async function startFakeNeonApi(options: FakeNeonOptions): Promise<FakeNe
             return [201, { project: projects.get(created.projectId), branch: branches.get(created.branchId), endpoints: [endpoints.get(created.endpointId)] }];
         }
         const project = projects.get(parts[1] ?? "");
-        if (project === undefined) return [404, { message: "project not found" }];
+        if (project === undefined || (scope !== undefined && scope !== project.id)) return [404, { message: "project not found" }];
         const [, , collection, itemId, sub, subId, action] = parts;
         if (collection === undefined) {
             if (method === "GET") return [200, { project }];
@@ -98,11 +121,18 @@ export async function startFakeNeonApi(options: FakeNeonOptions): Promise<FakeNe
         }
         if (collection === "connection_uri" && method === "GET") {
             if (options.connectionUri === undefined) return [500, { message: "no connection_uri in this fake" }];
-            return [200, { uri: options.connectionUri(url.searchParams) }];
+            return [200, { uri: options.connectionUri(url.searchParams, project.id) }];
         }
         if (collection === "branches" && itemId === undefined) {
             const inProject = [...branches.values()].filter((branch) => branch.project_id === project.id);
-            if (method === "GET") return [200, { branches: inProject }];
+            if (method === "GET") {
+                const search = url.searchParams.get("search");
+                const matching = inProject.filter((branch) => search === null || branch.name.includes(search) || branch.id.includes(search));
+                const start = Number(url.searchParams.get("cursor") ?? "0");
+                const size = options.branchPageSize ?? matching.length;
+                const next = start + size < matching.length ? { next: String(start + size) } : {};
+                return [200, { branches: matching.slice(start, start + size), pagination: next }];
+            }
             if (method === "POST") {
                 const parentId = body.branch?.parent_id ?? inProject.find((branch) => branch.default)?.id;
                 if (!branches.has(parentId)) return [404, { message: "parent branch not found" }];
@@ -116,6 +146,7 @@ export async function startFakeNeonApi(options: FakeNeonOptions): Promise<FakeNe
                     init_source: body.branch?.init_source ?? "parent-data",
                 };
                 branches.set(branchId, branch);
+                await options.onBranchCreated?.({ id: branchId, project_id: project.id, parent_id: parentId });
                 const made = (body.endpoints ?? []).map((settings: Partial<NeonEndpointState>) => addEndpoint(project.id, branchId, settings));
                 return [201, { branch, endpoints: made }];
             }
@@ -133,6 +164,7 @@ export async function startFakeNeonApi(options: FakeNeonOptions): Promise<FakeNe
                     if (branch.default) return [422, { message: "cannot delete the default branch" }];
                     branches.delete(itemId);
                     for (const [key, endpoint] of endpoints) if (endpoint.branch_id === itemId) endpoints.delete(key);
+                    await options.onBranchDeleted?.({ id: itemId, project_id: project.id });
                     return [200, { branch }];
                 }
             }
@@ -174,10 +206,25 @@ export async function startFakeNeonApi(options: FakeNeonOptions): Promise<FakeNe
             const body = text === "" ? undefined : JSON.parse(text);
             const method = request.method ?? "GET";
             requests.push({ method, path: `${url.pathname}${url.search}`, body, authorization: request.headers.authorization });
-            const [status, answer] =
-                request.headers.authorization === `Bearer ${options.apiKey}` ? handle(method, url, body) : [401, { message: "authentication required" }];
-            response.writeHead(status, { "content-type": "application/json" });
-            response.end(JSON.stringify(answer));
+            const key = (request.headers.authorization ?? "").replace(/^Bearer /, "");
+            const scope = options.projectKeys?.[key];
+            const answer = async (): Promise<[number, unknown, Record<string, string>]> => {
+                const fault = options.fault?.(method, `${url.pathname}${url.search}`);
+                if (fault?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+                if (fault?.status !== undefined) return [fault.status, { message: fault.message ?? "injected by the test" }, fault.headers ?? {}];
+                if (key !== options.apiKey && scope === undefined) return [401, { message: "authentication required" }, {}];
+                return [...(await handle(method, url, body, scope)), {}];
+            };
+            answer().then(
+                ([status, payload, headers]) => {
+                    response.writeHead(status, { "content-type": "application/json", ...headers });
+                    response.end(JSON.stringify(payload));
+                },
+                (error: Error) => {
+                    response.writeHead(500, { "content-type": "application/json" });
+                    response.end(JSON.stringify({ message: `the fake failed: ${error.message}` }));
+                },
+            );
         });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -190,6 +237,10 @@ export async function startFakeNeonApi(options: FakeNeonOptions): Promise<FakeNe
         endpoints,
         roles,
         seedProject,
-        stop: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+        stop: () =>
+            new Promise<void>((resolve, reject) => {
+                server.closeAllConnections();
+                server.close((error) => (error ? reject(error) : resolve()));
+            }),
     };
 }

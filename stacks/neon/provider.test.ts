@@ -73,6 +73,26 @@ describe("the project provider", () => {
         expect(api.projects.get(seeded.projectId)!.history_retention_seconds).toBe(86_400);
     });
 
+    it("names neonProjectId when the project to adopt is not found with the key, and changes nothing", async () => {
+        const provider = await configured(new ProjectProvider(api.baseUrl));
+        const error = await provider.create({ ...PROJECT, adoptProjectId: "replace-me-00000000" }).catch((caught: Error) => caught);
+        expect(String(error)).toBe(
+            "Error: Neon project replace-me-00000000 (neonProjectId) was not found with this stack's neonApiKey: check the id in the console " +
+                "(Settings > General) and that the key belongs to the project's organization",
+        );
+        expect(api.requests.map((request) => request.method)).toEqual(["GET"]);
+        expect(String(error)).not.toContain(API_KEY);
+    });
+
+    it("never adopts a project as a refresh target (a refresh replaces its whole database), asking Neon nothing", async () => {
+        const seeded = api.seedProject({ name: "hotelgenius", region_id: "aws-eu-central-1", pg_version: 17, history_retention_seconds: 86_400 });
+        const provider = await configured(new ProjectProvider(api.baseUrl));
+        await expect(provider.create({ ...PROJECT, adoptProjectId: seeded.projectId, refreshFrom: "prod" })).rejects.toThrow(
+            `Neon project ${seeded.projectId} cannot be adopted as the target of prod's refresh`,
+        );
+        expect(api.requests).toEqual([]);
+    });
+
     it("reports the retention changed in the console on refresh, updates it in place and replaces only for a new region or version", async () => {
         const provider = await configured(new ProjectProvider(api.baseUrl));
         const created = await provider.create(PROJECT);

@@ -66,6 +66,12 @@ export interface ProjectInputs {
     historyRetentionSeconds: number;
     /** An existing project to take over instead of creating one (dynamic resources cannot be `pulumi import`ed). */
     adoptProjectId?: string;
+    /**
+     * The stack whose anonymized data scripts/neon-refresh.sh loads into this project (neonRefreshFrom): not
+     * sent to Neon, kept so the plan and the state say what the project is for. A refresh replaces the
+     * whole database, so such a project is always one the stack created, never an adopted one.
+     */
+    refreshFrom?: string;
 }
 
 export interface ProjectOutputs extends ProjectInputs {
@@ -77,7 +83,20 @@ export class ProjectProvider extends NeonProvider {
     async create(inputs: ProjectInputs): Promise<pulumi.dynamic.CreateResult<ProjectOutputs>> {
         const connection = this.connection;
         if (inputs.adoptProjectId !== undefined) {
-            const { project } = await neonRequest<{ project: NeonProjectState }>(connection, "GET", `/projects/${inputs.adoptProjectId}`);
+            if (inputs.refreshFrom !== undefined) {
+                throw new Error(
+                    `Neon project ${inputs.adoptProjectId} cannot be adopted as the target of ${inputs.refreshFrom}'s refresh: a refresh replaces the ` +
+                        "whole database, so its target is a project the stack creates (unset neonProjectId or neonRefreshFrom)",
+                );
+            }
+            const found = await neonRequestOrMissing<{ project: NeonProjectState }>(connection, "GET", `/projects/${inputs.adoptProjectId}`);
+            if (found === undefined) {
+                throw new Error(
+                    `Neon project ${inputs.adoptProjectId} (neonProjectId) was not found with this stack's neonApiKey: check the id in the console ` +
+                        "(Settings > General) and that the key belongs to the project's organization",
+                );
+            }
+            const { project } = found;
             // Neither can change without a new project: adopting one that differs would hide that the settings are wrong.
             if (project.region_id !== inputs.regionId || project.pg_version !== inputs.pgVersion) {
                 throw new Error(

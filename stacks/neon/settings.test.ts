@@ -61,11 +61,16 @@ describe("Neon settings", () => {
     });
 
     it("refuse less than 7 days of history while data is protected, and more than the plan allows", () => {
-        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "24" })[0]).toMatch(
-            /^hotelgenius-ops:neonHistoryRetentionHours: "24"; must be at least 168 hours \(7 days\) while protectData is true/,
-        );
-        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "336" })[0]).toMatch(
-            /^hotelgenius-ops:neonHistoryRetentionHours: "336"; must be at most 168 hours on Neon's launch plan/,
+        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "24" })).toEqual([
+            'hotelgenius-ops:neonHistoryRetentionHours: "24"; must be at least 168 hours (7 days) while protectData is true: Neon\'s history is the ' +
+                "first copy of the 3-2-1 rule, and a shorter window loses point-in-time recovery of a problem found after a weekend",
+        ]);
+        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "336" })).toEqual([
+            'hotelgenius-ops:neonHistoryRetentionHours: "336"; must be at most 168 hours on Neon\'s launch plan (free: 6, launch: 168, scale: 720); ' +
+                "raise neonPlan first if the account's plan allows more",
+        ]);
+        expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "721", [KEY("neonPlan")]: "scale" })[0]).toMatch(
+            /^hotelgenius-ops:neonHistoryRetentionHours: "721"; must be/,
         );
         expect(parse({ ...NEON, [KEY("neonHistoryRetentionHours")]: "336", [KEY("neonPlan")]: "scale" }).neon?.historyRetentionSeconds).toBe(336 * 3600);
         expect(problems({ ...NEON, [KEY("neonHistoryRetentionHours")]: "24", [KEY("protectData")]: "false", [KEY("neonPlan")]: "free" })).toEqual([
@@ -100,6 +105,26 @@ describe("Neon settings", () => {
             expect.stringMatching(/^hotelgenius-ops:neonProjectId: "autumn-sun-12345678"; must be unset while protectData is false: an adopted project/),
         ]);
         expect(problems({ ...NEON, [KEY("neonProjectId")]: "Not An Id" })[0]).toMatch(/^hotelgenius-ops:neonProjectId: "Not An Id"; must be a Neon project id/);
+    });
+
+    it("accept a refresh source only for an unprotected stack of its own Neon project, naming another stack", () => {
+        const clone = { ...NEON, [KEY("protectData")]: "false", [KEY("neonHistoryRetentionHours")]: "24" };
+        const asStaging = (values: Record<string, string>) =>
+            parseSettings({ project: "hotelgenius-ops", stack: "staging", values, secretKeys: new Set([KEY("neonApiKey")]) });
+        expect(asStaging({ ...clone, [KEY("neonRefreshFrom")]: "prod" }).neon?.refreshFrom).toBe("prod");
+        expect(asStaging(clone).neon?.refreshFrom).toBeUndefined();
+        expect(problems({ ...NEON, [KEY("neonRefreshFrom")]: "staging" })).toEqual([
+            'hotelgenius-ops:neonRefreshFrom: "staging"; must be unset while protectData is true: a refresh replaces the whole database, and a ' +
+                "protected stack's data is never replaced by a copy",
+        ]);
+        expect(problems({ ...clone, [KEY("neonRefreshFrom")]: "prod" })).toEqual([
+            'hotelgenius-ops:neonRefreshFrom: "prod"; must name another stack than prod itself: the source whose anonymized data loads this stack',
+        ]);
+        expect(problems({ ...clone, [KEY("neonRefreshFrom")]: "Prod!" })[0]).toMatch(/^hotelgenius-ops:neonRefreshFrom: "Prod!"; must be a stack name/);
+        const { [KEY("neonProjectName")]: _name, [KEY("neonApiKey")]: _key, ...noNeon } = clone;
+        expect(
+            problems({ ...noNeon, ...REQUIRED_RAW_SETTINGS, [KEY("protectData")]: "false", [KEY("neonRefreshFrom")]: "prod" }, [...REQUIRED_SECRET_KEYS]),
+        ).toEqual(['hotelgenius-ops:neonRefreshFrom: "prod"; is used only with neonProjectName: a refresh loads the stack\'s own Neon project']);
     });
 
     it("tell the offline plan which secrets a stack's ESC environment must hold: the API key with Neon, the URLs without", () => {

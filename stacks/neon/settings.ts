@@ -2,6 +2,7 @@
 // history retention, the API key, and where the backup job's database URLs come from.
 import { defineArea, integer, oneOf, text, type RelationProblem, type Values } from "../settings/spec.js";
 import type { DataResidency } from "../settings/checks.js";
+import { STACK_NAME_PATTERN } from "../shared/naming.js";
 import { checkNeonProjectId, checkNeonRegion, checkNeonRetention, checkPostgresMajor, checkRoleName, NEON_PLANS, type NeonPlan } from "./checks.js";
 
 /** The job's URLs: both from Neon when the stack manages its Neon project, both set by hand otherwise. */
@@ -29,6 +30,18 @@ export const neonArea = defineArea({
             why:
                 "Prod's project exists and holds the data: the first `pulumi up` takes it over and sets its retention, and refuses it if its region or " +
                 "PostgreSQL version differs from the settings. Pulumi cannot `pulumi import` a dynamic resource (docs/neon.md, Adopting prod's project).",
+        }),
+        neonRefreshFrom: text({
+            optional: true,
+            check: (value) => (STACK_NAME_PATTERN.test(value) ? undefined : "must be a stack name (lowercase letters, digits and hyphens)"),
+            allowed:
+                "the name of the stack whose data, anonymized, loads this one (e.g. `prod`); requires `neonProjectName`; refused while `protectData` is true",
+            description:
+                "Stack whose Neon data scripts/neon-refresh.sh loads into this stack's own project, anonymized on a private branch in the source's " +
+                "project first; unset = no refresh may overwrite this stack's database.",
+            why:
+                "A refresh replaces the target's whole database: only a stack that says so may be a target, and only of the source it names, so " +
+                "`neon-refresh.sh --to prod` is refused. Staging is its own project, not a branch of prod's (docs/neon.md, Staging).",
         }),
         neonApiKey: text({
             secret: true,
@@ -125,6 +138,16 @@ export const neonArea = defineArea({
             }
         }
         const protectData = values["protectData"] as boolean | undefined;
+        if (context.isSet("neonRefreshFrom")) {
+            const allowed = !managed
+                ? "is used only with neonProjectName: a refresh loads the stack's own Neon project"
+                : protectData !== false
+                  ? "must be unset while protectData is true: a refresh replaces the whole database, and a protected stack's data is never replaced by a copy"
+                  : values.neonRefreshFrom === context.stack
+                    ? `must name another stack than ${context.stack} itself: the source whose anonymized data loads this stack`
+                    : undefined;
+            if (allowed !== undefined) problems.push({ setting: "neonRefreshFrom", value: values.neonRefreshFrom, allowed });
+        }
         if (context.isSet("neonProjectId") && protectData === false) {
             problems.push({
                 setting: "neonProjectId",
@@ -166,6 +189,8 @@ export interface NeonSettings {
     historyRetentionSeconds: number;
     ownerRole: string;
     backupRole: string;
+    /** The stack whose anonymized data loads this project (scripts/neon-refresh.sh); undefined: never a refresh target. */
+    refreshFrom: string | undefined;
 }
 
 /** Undefined when the stack does not manage a Neon project. */
@@ -180,5 +205,6 @@ export function neonSettings(values: Values<typeof neonArea.settings>): NeonSett
         historyRetentionSeconds: values.neonHistoryRetentionHours * 3600,
         ownerRole: values.neonOwnerRole,
         backupRole: values.neonBackupRole,
+        refreshFrom: values.neonRefreshFrom,
     };
 }
