@@ -199,10 +199,12 @@ describe("every workflow", () => {
                     continue;
                 }
                 expect(exchanges, `${file} job ${name}`).toHaveLength(1);
+                // A member's token everywhere; an admin's only in the account drift check's main-only environment (it reads the issuer).
                 expect(exchanges[0]!.with).toEqual({
                     organization: "${{ vars.PULUMI_ORGANIZATION }}",
                     "requested-token-type": "urn:pulumi:token-type:access_token:organization",
                     "token-expiration": PULUMI_TOKEN_SECONDS,
+                    ...(environmentOf(job) === "account-drift" ? { scope: "admin" } : {}),
                 });
                 // auth-actions v2.1.0 exports the token to every later step whatever export-environment-variables says.
                 const after = job.steps.slice(job.steps.indexOf(exchanges[0]!) + 1);

@@ -4,9 +4,9 @@ import { pulumiTokenPolicies } from "./policies.js";
 
 describe("pulumiTokenPolicies", () => {
     it("refuses a wildcard claim and an empty list, naming the claim", () => {
-        expect(() => pulumiTokenPolicies("acme", ["repo:acme/ops:pull_request", "repo:acme/ops:*"])).toThrow(
+        expect(() => pulumiTokenPolicies("acme", { member: ["repo:acme/ops:pull_request"], admin: ["repo:acme/ops:*"] })).toThrow(
             'pulumiTokenPolicies: sub claim "repo:acme/ops:*" has a wildcard; allowed: exact claims only',
         );
-        expect(() => pulumiTokenPolicies("acme", [])).toThrow("at least one sub claim is needed");
+        expect(() => pulumiTokenPolicies("acme", { member: [], admin: [] })).toThrow("at least one sub claim is needed");
     });
 });

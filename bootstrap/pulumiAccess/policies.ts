@@ -19,28 +19,40 @@ export function pulumiAudience(organization: string): string {
     return `urn:pulumi:org:${organization}`;
 }
 
-/** The sub claims of the jobs that run Pulumi: pull requests' previews, main's (prod's preview, the drift check), each environment's. */
-export function pulumiSubjects(repository: Repository): string[] {
-    return [
-        subjects.pullRequest(repository),
-        subjects.mainBranch(repository),
-        ...DEPLOY_ENVIRONMENTS.map((environment) => subjects.environment(repository, environment)),
-        subjects.environment(repository, ACCOUNT_DRIFT_ENVIRONMENT),
-    ];
+/** The sub claims of the jobs that run Pulumi, by the organization token each gets: a member's, or an admin's. */
+export interface PulumiSubjects {
+    /** Pull requests' previews, main's (prod's preview, the drift check), each deploy environment's: stacks, nothing of the organization. */
+    member: string[];
+    /** The account drift check's environment (main only): it refreshes this issuer, whose policies only an admin may read. */
+    admin: string[];
+}
+
+export function pulumiSubjects(repository: Repository): PulumiSubjects {
+    return {
+        member: [
+            subjects.pullRequest(repository),
+            subjects.mainBranch(repository),
+            ...DEPLOY_ENVIRONMENTS.map((environment) => subjects.environment(repository, environment)),
+        ],
+        admin: [subjects.environment(repository, ACCOUNT_DRIFT_ENVIRONMENT)],
+    };
 }
 
 /**
- * One allow policy per sub claim, exact (Pulumi's rules treat `*` as a wildcard, so none may hold one). Organization
- * tokens, the only kind the Team edition issues; Pulumi Cloud issues them with admin permissions only.
+ * One allow policy per sub claim, exact (Pulumi's rules treat `*` as a wildcard, so none may hold one), for organization
+ * tokens (what the Team edition issues): `standard` maps to an organization member's permissions, `admin` to an admin's,
+ * granted only to a job that asks for it (auth-actions' `scope: admin`).
  */
-export function pulumiTokenPolicies(organization: string, allowedSubjects: readonly string[]): pulumiservice.types.input.AuthPolicyDefinitionArgs[] {
-    if (allowedSubjects.length === 0) throw new Error("pulumiTokenPolicies: at least one sub claim is needed; an issuer with no policy admits nobody");
-    const wildcard = allowedSubjects.find((subject) => /[*?]/.test(subject));
+export function pulumiTokenPolicies(organization: string, allowed: PulumiSubjects): pulumiservice.types.input.AuthPolicyDefinitionArgs[] {
+    const all = [...allowed.member, ...allowed.admin];
+    if (all.length === 0) throw new Error("pulumiTokenPolicies: at least one sub claim is needed; an issuer with no policy admits nobody");
+    const wildcard = all.find((subject) => /[*?]/.test(subject));
     if (wildcard !== undefined) throw new Error(`pulumiTokenPolicies: sub claim "${wildcard}" has a wildcard; allowed: exact claims only`);
-    return allowedSubjects.map((sub) => ({
-        decision: "allow",
-        tokenType: "organization",
-        authorizedPermissions: ["admin"],
+    const policy = (sub: string, permission: "standard" | "admin") => ({
+        decision: "allow" as const,
+        tokenType: "organization" as const,
+        authorizedPermissions: [permission],
         rules: { aud: pulumiAudience(organization), sub },
-    }));
+    });
+    return [...allowed.member.map((sub) => policy(sub, "standard")), ...allowed.admin.map((sub) => policy(sub, "admin"))];
 }
