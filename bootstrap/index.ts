@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+import * as pulumiservice from "@pulumi/pulumiservice";
 import { ACCOUNT_PROJECT, TRAIL_NAME } from "../stacks/shared/account.js";
 import { defaultTags, nameStem } from "../stacks/shared/naming.js";
 import { ciUpdateRefusal } from "./administratorOnly.js";
@@ -11,6 +12,7 @@ import { BreakGlass } from "./breakGlass/component.js";
 import { ACCOUNT_DRIFT_ENVIRONMENT, CiAccess } from "./ciAccess/component.js";
 import { RepositorySettings } from "./repository/component.js";
 import { testWorkflowChecks } from "./repository/requiredChecks.js";
+import { PulumiCloudAccess } from "./pulumiAccess/component.js";
 import { loadAccountSettings } from "./settings.js";
 import { AccountTrail } from "./trail/component.js";
 import { stateObjectsOf } from "./ciAccess/backend.js";
@@ -48,23 +50,33 @@ const trail =
           )
         : undefined;
 
+const repository = {
+    owner: ciAccess.githubOwner,
+    name: ciAccess.githubRepository,
+    format: ciAccess.githubSubjectFormat,
+    ...(ciAccess.githubOwnerId === undefined ? {} : { ownerId: ciAccess.githubOwnerId }),
+    ...(ciAccess.githubRepositoryId === undefined ? {} : { repositoryId: ciAccess.githubRepositoryId }),
+};
+
 const ci = new CiAccess(
     "ci",
     {
         account,
-        repository: {
-            owner: ciAccess.githubOwner,
-            name: ciAccess.githubRepository,
-            format: ciAccess.githubSubjectFormat,
-            ...(ciAccess.githubOwnerId === undefined ? {} : { ownerId: ciAccess.githubOwnerId }),
-            ...(ciAccess.githubRepositoryId === undefined ? {} : { repositoryId: ciAccess.githubRepositoryId }),
-        },
+        repository,
         mainProject: settings.account.mainProject,
         breakGlassRoleArn: breakGlass.roleArn,
         ...stateObjectsOf(ciAccess.pulumiBackendUrl),
     },
     { provider },
 );
+
+// With Pulumi Cloud, CI's Pulumi tokens are exchanged for GitHub's OIDC tokens of the same jobs the AWS roles trust. The
+// provider signs in with the administrator's PULUMI_ACCESS_TOKEN; the workflows read the organization's name.
+const pulumiOrganization = ciAccess.pulumiBackendUrl.startsWith("https://") ? ciAccess.pulumiOrganization : undefined;
+if (pulumiOrganization !== undefined) {
+    const pulumiProvider = new pulumiservice.Provider("pulumi-cloud", { apiUrl: ciAccess.pulumiBackendUrl });
+    new PulumiCloudAccess("pulumi-cloud", { organization: pulumiOrganization, repository }, { provider: pulumiProvider });
+}
 
 new RepositorySettings(
     "repository",
@@ -78,7 +90,11 @@ new RepositorySettings(
             },
             [ACCOUNT_DRIFT_ENVIRONMENT]: { variables: { AWS_ACCOUNT_DRIFT_ROLE_ARN: ci.accountDriftRoleArn } },
         },
-        variables: { AWS_PREVIEW_ROLE_ARN: ci.previewRoleArn, AWS_DRIFT_ROLE_ARN: ci.driftRoleArn },
+        variables: {
+            AWS_PREVIEW_ROLE_ARN: ci.previewRoleArn,
+            AWS_DRIFT_ROLE_ARN: ci.driftRoleArn,
+            ...(pulumiOrganization === undefined ? {} : { PULUMI_ORGANIZATION: pulumiOrganization }),
+        },
         requiredChecks: testWorkflowChecks(),
     },
     { provider: githubProvider },

@@ -446,6 +446,68 @@ describe("the trail", () => {
     });
 });
 
+describe("who can get a Pulumi token", () => {
+    const issuer = () => onlyResourceNamed(run, "pulumi-cloud-github");
+    const subjectsOf = (policy: { rules: { sub: string } }) => policy.rules.sub;
+    const trusted = (role: string) => ([] as string[]).concat(trustOf(role).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]);
+
+    it("registers GitHub's issuer in the organization: organization tokens, for an hour at most, to this repository's exact sub claims", () => {
+        const allow = (sub: string, permission = "standard") => ({
+            decision: "allow",
+            tokenType: "organization",
+            authorizedPermissions: [permission],
+            rules: { aud: `urn:pulumi:org:${OWNER}`, sub },
+        });
+        expect(issuer().type).toBe("pulumiservice:index:OidcIssuer");
+        expect(issuer().inputs).toEqual({
+            organization: OWNER,
+            name: `github-${OWNER}-${REPO}`,
+            url: "https://token.actions.githubusercontent.com",
+            maxExpirationSeconds: 3600,
+            policies: [
+                allow(`repo:${OWNER}/${REPO}:pull_request`),
+                allow(`repo:${OWNER}/${REPO}:ref:refs/heads/main`),
+                allow(`repo:${OWNER}/${REPO}:environment:staging`),
+                allow(`repo:${OWNER}/${REPO}:environment:prod`),
+                allow(`repo:${OWNER}/${REPO}:environment:account-drift`, "admin"),
+            ],
+        });
+    });
+
+    it("admits exactly the jobs CI's AWS roles trust, no more", () => {
+        const roles = ["ci-preview", "ci-drift", "ci-account-drift", "ci-deploy-staging", "ci-deploy-prod"];
+        const policies = issuer().inputs["policies"] as { rules: { sub: string } }[];
+        expect(policies.map(subjectsOf).sort()).toEqual([...new Set(roles.flatMap(trusted))].sort());
+    });
+
+    it("every job that exchanges a token runs under one of its sub claims, asks for an admin's only where its claim grants one, and every claim is a job's", () => {
+        const policies = issuer().inputs["policies"] as { rules: { sub: string }; authorizedPermissions: string[] }[];
+        const used = new Set<string>();
+        const askingAdmin = new Set<string>();
+        for (const file of readdirSync(WORKFLOWS).filter((name) => name.endsWith(".yml"))) {
+            const workflow = parseWorkflow(file);
+            for (const job of Object.values(workflow.jobs)) {
+                const exchange = (job.steps ?? []).find((step) => step.uses?.startsWith("pulumi/auth-actions@"));
+                if (exchange === undefined) continue;
+                // GitHub's sub claim: the job's environment if it has one, else the event's (pull requests) or the ref's.
+                const environment = typeof job.environment === "string" ? job.environment : job.environment?.name;
+                const triggers = Object.keys(workflow.on);
+                if (environment === undefined && triggers.includes("pull_request")) expect(triggers, file).toEqual(["pull_request"]);
+                const context =
+                    environment !== undefined ? `environment:${environment}` : triggers.includes("pull_request") ? "pull_request" : "ref:refs/heads/main";
+                used.add(`repo:${OWNER}/${REPO}:${context}`);
+                if (exchange.with?.["scope"] === "admin") askingAdmin.add(`repo:${OWNER}/${REPO}:${context}`);
+            }
+        }
+        expect([...used].sort()).toEqual(policies.map(subjectsOf).sort());
+        expect([...askingAdmin]).toEqual(policies.filter((policy) => policy.authorizedPermissions.includes("admin")).map(subjectsOf));
+    });
+
+    it("the workflows name the organization through the repository variable this program sets", () => {
+        expect(onlyResourceNamed(run, "repository-PULUMI_ORGANIZATION").inputs).toMatchObject({ variableName: "PULUMI_ORGANIZATION", value: OWNER });
+    });
+});
+
 describe("the repository's settings", () => {
     const ofType = (type: string) => run.resources.filter((resource) => resource.type === type);
 
@@ -506,7 +568,8 @@ describe("the repository's settings", () => {
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 
 interface Workflow {
-    jobs: Record<string, { name?: string; environment?: string | { name: string } }>;
+    on: Record<string, unknown>;
+    jobs: Record<string, { name?: string; environment?: string | { name: string }; steps?: { uses?: string; with?: Record<string, unknown> }[] }>;
 }
 
 function parseWorkflow(file: string): Workflow {

@@ -90,6 +90,16 @@ describe("the account stack's settings", () => {
         ]);
     });
 
+    it("requires the Pulumi organization with a Pulumi Cloud backend, not with an s3:// one", () => {
+        expect(problemsWith({ [key("pulumiOrganization")]: undefined })).toEqual([
+            `${key("pulumiOrganization")}: not set; required when pulumiBackendUrl is a Pulumi Cloud URL: CI's Pulumi tokens are exchanged in that organization`,
+        ]);
+        expect(problemsWith({ [key("pulumiOrganization")]: "acme org" })).toEqual([
+            `${key("pulumiOrganization")}: "acme org"; must be a Pulumi organization name (1-100 letters, digits, . _ -)`,
+        ]);
+        expect(problemsWith({ [key("pulumiOrganization")]: undefined, [key("pulumiBackendUrl")]: "s3://hotelgenius-state" })).toEqual([]);
+    });
+
     it("accepts an organization trail's ARN and the immutable format with both ids", () => {
         expect(
             problemsWith({

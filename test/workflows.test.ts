@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { PULUMI_TOKEN_SECONDS } from "../bootstrap/pulumiAccess/policies.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const DIR = path.join(ROOT, ".github", "workflows");
@@ -20,6 +21,7 @@ interface Step {
 }
 interface Job {
     "runs-on"?: string;
+    "timeout-minutes"?: number;
     needs?: string | string[];
     if?: string;
     environment?: string | { name: string };
@@ -43,6 +45,12 @@ const text = (file: string) => readFileSync(path.join(DIR, file), "utf8");
 const workflow = (file: string) => parse(text(file)) as Workflow;
 const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 const pulumiSteps = (job: Job) => job.steps.filter((step) => step.uses?.startsWith("pulumi/actions@"));
+const usesAction = (step: Step, action: string) => step.uses?.startsWith(`${action}@`) === true;
+/** Actions that export credentials to every later step of their job (GITHUB_ENV): AWS keys, the exchanged Pulumi token. */
+const CREDENTIAL_EXPORTERS = ["aws-actions/configure-aws-credentials", "pulumi/auth-actions"];
+/** A command that installs packages, whose install scripts (any dependency's code) run with the step's environment. */
+const INSTALLS = /\b(npm\s+(ci|install|i|add)|npx|yarn|pnpm)\b/;
+const secretsIn = (value: unknown) => [...JSON.stringify(value ?? {}).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map((match) => match[1]!);
 
 /** Inputs of each pinned action at its pinned version (from its action.yml), to catch misspelt `with:` keys. */
 const ACTION_INPUTS: Record<string, string[]> = {
@@ -62,6 +70,7 @@ const ACTION_INPUTS: Record<string, string[]> = {
     "aws-actions/configure-aws-credentials": ["aws-region", "role-to-assume", "role-session-name", "role-duration-seconds", "audience", "mask-aws-account-id"],
     "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"],
     "actions/download-artifact": ["name", "artifact-ids", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id"],
+    "pulumi/auth-actions": ["organization", "requested-token-type", "scope", "token-expiration", "export-environment-variables", "cloud-url"],
     "pulumi/actions": [
         "command",
         "stack-name",
@@ -148,7 +157,7 @@ describe("every workflow", () => {
     it.each(files)("%s reaches AWS only by OIDC role assumption, never with stored keys", (file) => {
         expect(text(file)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
         for (const job of Object.values(workflow(file).jobs)) {
-            const assumes = job.steps.some((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+            const assumes = job.steps.some((step) => CREDENTIAL_EXPORTERS.some((action) => usesAction(step, action)));
             const permissions = job.permissions as Record<string, string>;
             expect(permissions["id-token"] === "write").toBe(assumes);
             for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
@@ -157,13 +166,61 @@ describe("every workflow", () => {
         }
     });
 
-    it.each(files)("%s reads the Pulumi token, and the GitHub token of the account drift check only in its main-only environment", (file) => {
-        for (const job of Object.values(workflow(file).jobs)) {
-            const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((match) => match[1]);
-            const allowed = environmentOf(job) === "account-drift" ? ["PULUMI_ACCESS_TOKEN", "ACCOUNT_DRIFT_GITHUB_TOKEN"] : ["PULUMI_ACCESS_TOKEN"];
-            for (const secret of secrets) expect(allowed, `${file}: secrets.${secret}`).toContain(secret);
+    it.each(files)("%s puts no secret at workflow or job level, and no credential reaches a step that installs packages", (file) => {
+        const document = workflow(file);
+        expect(secretsIn(document.env), `${file}: workflow env`).toEqual([]);
+        for (const [name, job] of Object.entries(document.jobs)) {
+            expect(secretsIn(job.env), `${file} job ${name}: job env`).toEqual([]);
+            let exported: string | undefined;
+            for (const step of job.steps) {
+                if (step.run !== undefined && INSTALLS.test(step.run)) {
+                    expect(secretsIn(step), `${file} job ${name}: \`${step.run}\` is given a secret`).toEqual([]);
+                    expect(exported, `${file} job ${name}: \`${step.run}\` runs after ${exported} exported credentials`).toBeUndefined();
+                }
+                exported ??= CREDENTIAL_EXPORTERS.find((action) => usesAction(step, action));
+            }
         }
     });
+
+    it.each(files)("%s stores no Pulumi token: its only secret is the account drift check's GitHub token, in that main-only environment", (file) => {
+        for (const job of Object.values(workflow(file).jobs)) {
+            const allowed = environmentOf(job) === "account-drift" ? ["ACCOUNT_DRIFT_GITHUB_TOKEN"] : [];
+            for (const secret of secretsIn(job)) expect(allowed, `${file}: secrets.${secret}`).toContain(secret);
+        }
+    });
+
+    it.each(files)(
+        "%s exchanges GitHub's OIDC token for a short-lived Pulumi token in each job that runs Pulumi, after which only Pulumi and the artifact upload run",
+        (file) => {
+            for (const [name, job] of Object.entries(workflow(file).jobs)) {
+                const exchanges = job.steps.filter((step) => usesAction(step, "pulumi/auth-actions"));
+                if (pulumiSteps(job).length === 0) {
+                    expect(exchanges, `${file} job ${name}`).toEqual([]);
+                    continue;
+                }
+                expect(exchanges, `${file} job ${name}`).toHaveLength(1);
+                // A member's token everywhere; an admin's only in the account drift check's main-only environment (it reads the issuer).
+                expect(exchanges[0]!.with).toEqual({
+                    organization: "${{ vars.PULUMI_ORGANIZATION }}",
+                    "requested-token-type": "urn:pulumi:token-type:access_token:organization",
+                    "token-expiration": PULUMI_TOKEN_SECONDS,
+                    ...(environmentOf(job) === "account-drift" ? { scope: "admin" } : {}),
+                });
+                // auth-actions v2.1.0 exports the token to every later step whatever export-environment-variables says.
+                const after = job.steps.slice(job.steps.indexOf(exchanges[0]!) + 1);
+                expect(after.length).toBeGreaterThan(0);
+                for (const step of after) {
+                    expect(
+                        usesAction(step, "pulumi/actions") || usesAction(step, "actions/upload-artifact"),
+                        `${file} job ${name}: ${step.uses ?? step.run}`,
+                    ).toBe(true);
+                }
+                // The token outlives the job, never the other way round: a job cut off by its timeout is the longest it can need one.
+                expect(job["timeout-minutes"], `${file} job ${name}`).toBeDefined();
+                expect(job["timeout-minutes"]! * 60, `${file} job ${name}`).toBeLessThanOrEqual(PULUMI_TOKEN_SECONDS);
+            }
+        },
+    );
 
     it.each(files)("%s installs the program's and the policy pack's dependencies before any Pulumi step, which runs the pack", (file) => {
         for (const job of Object.values(workflow(file).jobs)) {
@@ -376,7 +433,7 @@ describe("drift.yml", () => {
         expect(files.flatMap(roles).filter((role) => role === "${{ vars.AWS_ACCOUNT_DRIFT_ROLE_ARN }}")).toHaveLength(1);
         expect(job.env).toBeUndefined();
         const [pulumi] = pulumiSteps(job);
-        expect(pulumi!.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", GITHUB_TOKEN: "${{ secrets.ACCOUNT_DRIFT_GITHUB_TOKEN }}" });
+        expect(pulumi!.env).toEqual({ GITHUB_TOKEN: "${{ secrets.ACCOUNT_DRIFT_GITHUB_TOKEN }}" });
     });
 
     it("notifies by issue when either check fails, one issue per program, from a job that may only write issues", () => {

@@ -66,7 +66,16 @@ export const ciAccessArea = defineArea({
                     : "must be a Pulumi Cloud URL (https://host) or an s3://bucket[/prefix] backend",
             allowed: "https://api.pulumi.com, a self-hosted https:// URL, or s3://bucket[/prefix]",
             description: "Where the main program's state lives; an s3:// backend gives CI's roles access to that bucket prefix only.",
-            why: "Pulumi Cloud, as the workflows use (PULUMI_ACCESS_TOKEN); its state needs no AWS rights.",
+            why: "Pulumi Cloud, as the workflows use (a token exchanged for GitHub's OIDC token); its state needs no AWS rights.",
+        }),
+        pulumiOrganization: text({
+            optional: true,
+            check: (value) =>
+                /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(value) ? undefined : "must be a Pulumi organization name (1-100 letters, digits, . _ -)",
+            allowed: "the Pulumi Cloud organization that holds the main program's stacks",
+            description:
+                "The Pulumi Cloud organization of the main program's stacks: where GitHub's OIDC issuer is registered, with a policy per sub claim CI runs under.",
+            why: "No default: the issuer and its trust are declared in the organization named on purpose; required with a Pulumi Cloud backend.",
         }),
     },
     relations: (values, context) => {
@@ -81,6 +90,13 @@ export const ciAccessArea = defineArea({
                     });
                 }
             }
+        }
+        if (values.pulumiBackendUrl?.startsWith("https://") && values.pulumiOrganization === undefined && !context.isSet("pulumiOrganization")) {
+            problems.push({
+                setting: "pulumiOrganization",
+                value: undefined,
+                allowed: "required when pulumiBackendUrl is a Pulumi Cloud URL: CI's Pulumi tokens are exchanged in that organization",
+            });
         }
         const refused = (["prodReviewerUserIds", "prodReviewerTeamIds"] as const).some((name) => context.isSet(name) && values[name] === undefined);
         const reviewers = (values.prodReviewerUserIds?.length ?? 0) + (values.prodReviewerTeamIds?.length ?? 0);
