@@ -1,5 +1,6 @@
 // Import rules of the repository's layout, read from the sources as text: programs and tools never
-// import from a test folder, and the backup job's commands never import each other.
+// import from a test folder, the backup job's commands never import each other, and the job reads its
+// environment in one module.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -7,6 +8,7 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "..");
 const COMMANDS_DIR = "job/src/commands";
+const JOB_ENVIRONMENT = "job/src/environment.ts";
 
 function trackedSources(): string[] {
     return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts"], { cwd: ROOT, encoding: "utf8" })
@@ -50,5 +52,14 @@ describe("import rules", () => {
                 .map((target) => `${file} imports ${target}`),
         );
         expect(offenders).toEqual([]);
+    });
+
+    it("the backup job reads process.env in one module only, which the CLI calls once", () => {
+        const jobSources = trackedSources().filter((file) => file.startsWith("job/src/"));
+        expect(jobSources).toContain(JOB_ENVIRONMENT);
+        const readers = jobSources.filter((file) => /\bprocess\.env\b/.test(readFileSync(path.join(ROOT, file), "utf8")));
+        expect(readers).toEqual([JOB_ENVIRONMENT]);
+        const calls = jobSources.flatMap((file) => [...readFileSync(path.join(ROOT, file), "utf8").matchAll(/\breadEnvironment\(/g)].map(() => file));
+        expect(calls.filter((file) => file !== JOB_ENVIRONMENT)).toEqual(["job/src/cli.ts"]);
     });
 });

@@ -9,6 +9,7 @@ import { refuseAmbientConnectionSettings } from "./postgres/dburl.js";
 import { parseBackupId, validateName } from "./storage/ids.js";
 import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
 import { toolInfo } from "./runtime.js";
+import type { Variables } from "./environment.js";
 
 /**
  * Memory is part size x (queue size + 1) plus the SDK's copies: 8 MiB x 2 in flight kept the node
@@ -388,7 +389,7 @@ function intOption(raw: string, label: string, option: IntOption): number {
 }
 
 /** The option, else its variable, else its default: errors name whichever was used. */
-function readInt(option: IntOption, raw: string | undefined, env: NodeJS.ProcessEnv): number {
+function readInt(option: IntOption, raw: string | undefined, env: Variables): number {
     if (raw !== undefined) return intOption(raw, `--${option.name}`, option);
     const fromEnv = option.env === undefined ? undefined : env[option.env];
     return fromEnv === undefined || fromEnv.trim() === "" ? option.fallback : intOption(fromEnv, option.env!, option);
@@ -480,7 +481,7 @@ export function availableMemory(): number {
     return process.constrainedMemory?.() || os.totalmem();
 }
 
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, memoryBytes = availableMemory()): Parsed {
+export function parseCli(argv: string[], env: Variables, cwd: string, memoryBytes = availableMemory()): Parsed {
     const [first, ...rest] = argv;
     if (first === undefined || first === "--help" || first === "-h" || first === "help") return { command: "help", text: MAIN_HELP };
     if (first === "--version" || first === "-V") return { command: "version", text: `${toolInfo().name} ${toolInfo().version}` };
@@ -600,7 +601,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
  * --log-format (or --log-format=), else BACKUP_LOG_FORMAT, else text for a person at a terminal.
  * A bad value is reported with the default format.
  */
-export function readLogFormat(argv: readonly string[], env: NodeJS.ProcessEnv, terminal: boolean): { format: LogFormat; error?: JobError } {
+export function readLogFormat(argv: readonly string[], env: Variables, terminal: boolean): { format: LogFormat; error?: JobError } {
     const fallback: LogFormat = terminal ? "text" : "json";
     let given: { value: string; label: string } | undefined;
     argv.forEach((arg, i) => {
