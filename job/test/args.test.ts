@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-    COMMAND_OPTIONS,
-    COMMANDS,
-    MAX_PART_SIZE_MIB,
-    checkUploadMemory,
-    closest,
-    commandHelp,
-    parseCli,
-    readLogFormat,
-    type CommandName,
-} from "../src/args.js";
+import { checkUploadMemory, parseCli, readLogFormat } from "../src/args.js";
+import { closest, commandHelp } from "../src/help.js";
+import { COMMAND_OPTIONS, COMMANDS, MAX_PART_SIZE_MIB, type CommandName } from "../src/options.js";
 import { toolInfo } from "../src/runtime.js";
 import { ExitCode } from "../src/errors.js";
 import { constants as bufferConstants } from "node:buffer";

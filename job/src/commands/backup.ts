@@ -1,4 +1,5 @@
-import { MAX_PART_SIZE_MIB, type BackupOptions } from "../args.js";
+import type { BackupOptions } from "../args.js";
+import { MAX_PART_SIZE_MIB } from "../options.js";
 import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "../postgres/db.js";
 import { readDatabaseState } from "../postgres/database-state.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";

@@ -1,4 +1,4 @@
-import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "../args.js";
+import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "../options.js";
 import { JOB_ENV } from "../contract.js";
 import type { JobEnvironment, Variables } from "../environment.js";
 import { usageError } from "../errors.js";
