@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { JOB_ENV } from "./contract.js";
 import { type JobError, usageError } from "./errors.js";
 import { LOG_FORMATS, type LogFormat } from "./observability/log.js";
 import { refuseAmbientConnectionSettings } from "./postgres/dburl.js";
@@ -130,6 +131,23 @@ function readUrlFile(path: string, option: string): string {
     return url;
 }
 
+/**
+ * The URL in the variable VARIABLE names. A value that is no variable name is not shown: it may be the
+ * URL itself, password included, given to the wrong option.
+ */
+function readUrlVariable(variable: string, option: string, env: Variables): string {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+        throw usageError(
+            `${option} takes the name of an environment variable (letters, digits and "_", not starting with a digit), such as ${JOB_ENV.scratchDatabaseUrl}`,
+        );
+    }
+    const value = env[variable];
+    if (value === undefined || value.trim() === "") {
+        throw usageError(`${option} ${variable}: the variable is ${value === undefined ? "not set" : "empty"}; it must hold the database URL`);
+    }
+    return value.trim();
+}
+
 function required(value: string | undefined, option: string, hint: string): string {
     if (value === undefined || value.trim() === "") throw usageError(`${option} is required: ${hint}`);
     return value;
@@ -189,12 +207,16 @@ export function parseCli(argv: string[], env: Variables, cwd: string, memoryByte
         const fromEnv = variable === undefined ? undefined : env[variable];
         return fromEnv === undefined ? undefined : { value: fromEnv, label: variable! };
     };
-    // --X or --X-file (never both), else X's variable.
+    // One of --X, --X-file and --X-env (those the command declares), else X's own variable.
     const url = (name: string): string | undefined => {
+        const given = [name, `${name}-file`, `${name}-env`].filter((option) => str(option) !== undefined).map((option) => `--${option}`);
+        if (given.length > 1)
+            throw usageError(`${given.slice(0, -1).join(", ")} and ${given.at(-1)} are ${given.length === 2 ? "both" : "all"} given: use one`);
         const file = str(`${name}-file`);
-        if (file === undefined) return text(name)?.value;
-        if (str(name) !== undefined) throw usageError(`--${name} and --${name}-file are both given: use one`);
-        return readUrlFile(file, `--${name}-file`);
+        if (file !== undefined) return readUrlFile(file, `--${name}-file`);
+        const variable = str(`${name}-env`);
+        if (variable !== undefined) return readUrlVariable(variable, `--${name}-env`, env);
+        return text(name)?.value;
     };
     const targetOf = (key: "to" | "from") => {
         const source = text(key);

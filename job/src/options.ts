@@ -120,6 +120,13 @@ const urlFile = (option: string): TextOption => ({
     value: "PATH|-",
     description: `read --${option} from a file (first line), or from standard input with -, instead of the command line`,
 });
+/** For a container: a secret injected as a variable reaches the job without ever being an argument. */
+const urlVariable = (option: string): TextOption => ({
+    kind: "text",
+    name: `${option}-env`,
+    value: "VARIABLE",
+    description: `read --${option} from the environment variable VARIABLE (e.g. a secret a task definition injects) instead of the command line`,
+});
 const help: FlagOption = { kind: "flag", name: "help", description: "print this help" };
 export const LOG_FORMAT_VARIABLE = "BACKUP_LOG_FORMAT";
 const logFormat: TextOption = {
@@ -239,7 +246,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         ],
     },
     verify: {
-        usage: "backup-job verify --scratch-database-url URL [--from TARGET] [--name NAME] [--backup ID|latest]",
+        usage: "backup-job verify --scratch-database-url URL|--scratch-database-url-file PATH|--scratch-database-url-env VARIABLE [--from TARGET] [--name NAME] [--backup ID|latest]",
         options: [
             {
                 kind: "text",
@@ -248,6 +255,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 description: "an existing database on the server used for the drill; a new uniquely named database is created next to it and always dropped",
             },
             urlFile("scratch-database-url"),
+            urlVariable("scratch-database-url"),
             target("from"),
             nameFilter('backup name whose newest backup "latest" verifies'),
             backupRefOption,

@@ -36,12 +36,12 @@ export function backupCommand(backupName: string): string[] {
     return ["backup", "--name", backupName];
 }
 /**
- * The drill's command: the job reads the scratch URL only from its option, and ECS does not expand variables in a command.
- * It verifies the newest backup of the backup's own name, never the newest of whatever the bucket holds. A backup
- * name is letters, digits, "_", "." and "-" (validateName), so single quotes keep it one word.
+ * The drill's command: it verifies the newest backup of the backup's own name, never the newest of whatever the
+ * bucket holds, on the scratch server whose URL the task injects from its secret. The job reads the URL from the
+ * variable the option names, so it never is an argument (where /proc/PID/cmdline shows it to every local user).
  */
-export function drillShellCommand(backupName: string): string {
-    return `exec node /app/dist/cli.js verify --name '${backupName}' --scratch-database-url "$${JOB_ENV.scratchDatabaseUrl}"`;
+export function drillCommand(backupName: string): string[] {
+    return ["verify", "--name", backupName, "--scratch-database-url-env", JOB_ENV.scratchDatabaseUrl];
 }
 
 export interface BackupJobArgs {
@@ -268,8 +268,7 @@ export class BackupJob extends pulumi.ComponentResource {
             {
                 family: names.drillFamily,
                 streamPrefix: "restore-drill",
-                entryPoint: ["sh", "-c"],
-                command: [drillShellCommand(args.backupName)],
+                command: drillCommand(args.backupName),
                 environment: common,
                 secrets: { [JOB_ENV.scratchDatabaseUrl]: scratchUrlArn },
             },
