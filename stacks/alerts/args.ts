@@ -5,7 +5,7 @@ import type { Settings } from "../settings/registry.js";
 import type { Providers } from "../shared/providers.js";
 import type { BackupStorage } from "../storage/component.js";
 import { REPLICATION_RULE_IDS } from "../storage/rules.js";
-import type { AlertsArgs } from "./component.js";
+import type { AlertsArgs } from "./arguments.js";
 
 export function alertsArgs(settings: Settings, providers: Providers, backups: BackupStorage, job: BackupJob): AlertsArgs {
     return {

@@ -5,7 +5,7 @@ import type { Settings } from "../settings/registry.js";
 import { deployBoundaryPolicyArn } from "../shared/account.js";
 import { roleAccount } from "../shared/guardedKey.js";
 import type { BackupStorage } from "../storage/component.js";
-import type { BackupJobArgs } from "./component.js";
+import type { BackupJobArgs } from "./arguments.js";
 
 /**
  * The scheduled job writes into the backup storage's bucket, under its layout, with its key. Its
