@@ -4,8 +4,8 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { METRIC_NAMESPACE } from "../../job/src/contract.js";
-import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../logDrains/rules.js";
-import { RUNBOOKS } from "./rules.js";
+import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../shared/logMetrics.js";
+import { RUNBOOKS } from "../shared/runbooks.js";
 import { RESTORE_TIME_WARNING_SHARE, type AlertsSettings } from "./settings.js";
 import type { AlarmRow, Amount } from "./table.js";
 

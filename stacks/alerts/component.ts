@@ -16,13 +16,10 @@ import {
     drillPattern,
     ECS_INPUT_PATHS,
     ecsInputTemplate,
-    MAX_ALARM_DESCRIPTION,
-    MAX_RULE_DESCRIPTION,
-    runbookUrl,
     taskFailedPattern,
     taskFailedToStartPattern,
-    withRunbook,
 } from "./rules.js";
+import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, runbookUrl, withRunbook } from "../shared/runbooks.js";
 import { alertsTopic, type Subscription } from "./topic.js";
 import { accountOf } from "../shared/iam.js";
 import {

@@ -1,7 +1,7 @@
 // The EventBridge rules of the alert table (table.ts): the task rules, once per task, and the
 // tampering rules, once per region that holds backups.
-import { type Runbook, RUNBOOKS } from "./rules.js";
-import type { EventRuleRow, Severity } from "./table.js";
+import { type Runbook, RUNBOOKS, type Severity } from "../shared/runbooks.js";
+import type { EventRuleRow } from "./table.js";
 import {
     ACCOUNT_PUBLIC_ACCESS_EVENTS,
     BUCKET_TAMPERING_EVENTS,

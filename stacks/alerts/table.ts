@@ -1,21 +1,15 @@
-// Every alert of the stack as one table: the CloudWatch alarms (metric, statistic, window, threshold,
-// missing data; alarms.ts), the EventBridge rules (event pattern; eventRules.ts), the Sentry rules, each
-// with its runbook and severity. The Alerts component builds its alarms and rules from these rows, the
-// Monitoring component takes its rules' runbooks from them, test/runbooks.test.ts checks each runbook
-// against its rows, and `npm run docs:alerts` writes the table of docs/monitoring.md from them. Adding
-// an alarm is one row (in alarms.ts) and its runbook.
+// The Alerts component's alerts as one table: the CloudWatch alarms (metric, statistic, window,
+// threshold, missing data; alarms.ts) and the EventBridge rules (event pattern; eventRules.ts), each
+// with its runbook and severity. The component builds its alarms and rules from these rows; with the
+// Sentry rules' rows (stacks/sentry/table.ts) they are every alert of the stack, which
+// test/runbooks.test.ts checks against the runbooks and `npm run docs:alerts` writes into
+// docs/monitoring.md (scripts/docs/alertsDoc.ts). Adding an alarm is one row (in alarms.ts) and its runbook.
 import { METRIC_DIMENSION } from "../../job/src/contract.js";
 import { ALARMS } from "./alarms.js";
 import { EVENT_RULES } from "./eventRules.js";
-import { type Runbook, RUNBOOKS } from "./rules.js";
+import type { Runbook, Severity } from "../shared/runbooks.js";
 import type { AlertsSettings } from "./settings.js";
 
-/**
- * Page now, or look the next business day (the runbook's "Severity" line says the same). A paging
- * alert notifies both channels of its region (the alert emails and the pager); the others the
- * emails only.
- */
-export type Severity = "page" | "next business day";
 export type MissingData = "breaching" | "notBreaching" | "ignore";
 
 /**
@@ -91,19 +85,7 @@ export interface EventRuleRow {
     severity: Severity;
 }
 
-export interface SentryRuleRow {
-    kind: "sentry issue alert" | "sentry metric alert";
-    /** The Monitoring component's id of the rule (per project for issue alerts). */
-    name: string;
-    /** What fires it, for the docs. */
-    event: string;
-    runbook: Runbook;
-    severity: Severity;
-    /** An issue alert of the server project only (issue alerts are otherwise on both projects; metric alerts are the server's). */
-    serverOnly?: true;
-}
-
-export type AlertRow = AlarmRow | EventRuleRow | SentryRuleRow;
+export type AlertRow = AlarmRow | EventRuleRow;
 
 /** The dimension names of each scope's alarms, for the docs (the component gives their values). */
 export const SCOPE_DIMENSIONS: Readonly<Record<AlarmScope, readonly string[]>> = {
@@ -129,41 +111,7 @@ export const SCOPE_WHEN: Readonly<Record<AlarmScope, string>> = {
     topicDelivery: "per SNS topic, in its region; to the region's other topic",
 };
 
-export const SENTRY_RULES: readonly SentryRuleRow[] = [
-    { kind: "sentry issue alert", name: "new-issue", event: "first seen event", runbook: RUNBOOKS.sentryNewIssue, severity: "next business day" },
-    { kind: "sentry issue alert", name: "regression", event: "regression event", runbook: RUNBOOKS.sentryRegression, severity: "next business day" },
-    {
-        kind: "sentry issue alert",
-        name: "error-burst",
-        event: "one issue seen more than `sentryErrorBurstCount` times in an hour",
-        runbook: RUNBOOKS.sentryErrorBurst,
-        severity: "page",
-    },
-    {
-        kind: "sentry issue alert",
-        name: "database-timeout",
-        event: "a driver's connection-timeout text (stacks/shared/databaseTimeouts.ts) in a new, regressed or bursting issue (more than 2 events in 5 minutes)",
-        serverOnly: true,
-        runbook: RUNBOOKS.databaseConnectionTimeout,
-        severity: "page",
-    },
-    {
-        kind: "sentry metric alert",
-        name: "error-spike",
-        event: "`count()` of server errors above `sentryErrorSpikeCount` in an hour",
-        runbook: RUNBOOKS.sentryErrorSpike,
-        severity: "page",
-    },
-    {
-        kind: "sentry metric alert",
-        name: "slow-server",
-        event: "`p95(transaction.duration)` above `sentryP95Ms` over an hour",
-        runbook: RUNBOOKS.sentrySlowServer,
-        severity: "next business day",
-    },
-];
-
-export const ALERT_TABLE: readonly AlertRow[] = [...ALARMS, ...EVENT_RULES, ...SENTRY_RULES];
+export const ALERT_TABLE: readonly AlertRow[] = [...ALARMS, ...EVENT_RULES];
 
 /** The row of `name` of a kind; throws for a name the table does not have, so code cannot drift from it. */
 export function alertRow<K extends AlertRow["kind"]>(kind: K, name: string): RowOfKind<K> {
@@ -172,4 +120,4 @@ export function alertRow<K extends AlertRow["kind"]>(kind: K, name: string): Row
     return row as RowOfKind<K>;
 }
 
-type RowOfKind<K extends AlertRow["kind"]> = K extends "alarm" ? AlarmRow : K extends "event rule" ? EventRuleRow : SentryRuleRow;
+type RowOfKind<K extends AlertRow["kind"]> = K extends "alarm" ? AlarmRow : EventRuleRow;

@@ -2,9 +2,9 @@
 // same checks as the settings layer's (Fargate sizes, image URI, backup name), so a component built
 // without it refuses the same values.
 import type * as pulumi from "@pulumi/pulumi";
-import { isValidName } from "../../job/src/storage/ids.js";
+import { isValidBackupName } from "../../job/src/contract.js";
 import { backupJobNames, type BackupJobNames } from "../shared/naming.js";
-import type { BackupLayout } from "../storage/settings.js";
+import type { BackupLayout } from "../shared/backupLayout.js";
 import type { BackupJobSettings } from "./settings.js";
 import { checkFargateSize, checkImageUri } from "./task.js";
 
@@ -51,7 +51,7 @@ export function checkArgs(args: BackupJobArgs): BackupJobNames {
     }
     if (settings.network !== undefined && settings.network.subnetIds.length === 0)
         problems.push("settings.network.subnetIds is empty; allowed: at least one subnet id");
-    if (!isValidName(args.backupName))
+    if (!isValidBackupName(args.backupName))
         problems.push(
             `backupName "${args.backupName}" is not a backup name; allowed: 1-100 letters, digits, "_", "." and "-", starting with a letter or digit`,
         );

@@ -70,6 +70,16 @@ export function guardedKeyPolicy(breakGlassRoleArn: string, minDeletionWindowDay
     };
 }
 
+/** The storage settings every area's guarded key and data follow (stacks/storage/settings.ts declares them). */
+export interface StackProtection {
+    /** Protect and retain keys and data (prod). */
+    protectData: boolean;
+    /** The only principal that may disable a key or change its policy. */
+    breakGlassRoleArn: string;
+    /** Every key's deletion window, and the shortest anyone may schedule (7-30 days). */
+    kmsDeletionWindowDays: number;
+}
+
 export interface GuardedKeyArgs {
     /** Prefix of the logical names: `<id>-key` and `<id>-key-alias`. */
     id: string;

@@ -3,10 +3,11 @@
 import type { Providers } from "../shared/providers.js";
 import { deployBoundaryPolicyArn } from "../shared/account.js";
 import { roleAccount } from "../shared/guardedKey.js";
-import type { Settings } from "../settings/registry.js";
+import type { CoreSettings } from "../settings/core.js";
+import type { BackupStorageSettings } from "./settings.js";
 import type { BackupStorageArgs } from "./component.js";
 
-export function backupStorageArgs(settings: Settings, providers: Providers): BackupStorageArgs {
+export function backupStorageArgs(settings: CoreSettings & { storage: BackupStorageSettings }, providers: Providers): BackupStorageArgs {
     return {
         project: settings.project,
         stack: settings.stack,
