@@ -6,7 +6,7 @@ import type { StackProtection } from "../shared/guardedKey.js";
 import type { Providers } from "../shared/providers.js";
 import type { AlertsSettings } from "./settings.js";
 import { REPLICATION_RULE_IDS } from "../shared/naming.js";
-import type { AlertsArgs } from "./arguments.js";
+import type { AlertsArgs, BackupJobRefs, BackupStorageRefs } from "./arguments.js";
 
 /** What the alerts take of the other areas' settings. */
 export type AlertsInputSettings = CoreSettings & {
@@ -15,22 +15,11 @@ export type AlertsInputSettings = CoreSettings & {
     logDrains: { appLogGroups: readonly string[] };
 };
 
-/** What the alerts take of the backup storage component (stacks/storage/component.ts). */
-export interface WatchedStorage {
-    bucketName: pulumi.Output<string>;
-    keyArn: pulumi.Output<string>;
-    replicaBucketName?: pulumi.Output<string>;
-    replicaKeyArn?: pulumi.Output<string>;
-}
+/** What the alerts take of the backup storage component (stacks/storage/component.ts); the rule ids come from the settings. */
+export type WatchedStorage = Omit<BackupStorageRefs, "replicationRuleIds">;
 
-/** What the alerts take of the backup job component (stacks/backupJob/component.ts). */
-export interface WatchedJob {
-    clusterArn: pulumi.Output<string>;
-    backupTaskFamily: pulumi.Output<string>;
-    drillTaskFamily: pulumi.Output<string>;
-    deadLetterQueueName: pulumi.Output<string>;
-    logGroupName: pulumi.Output<string>;
-}
+/** What the alerts take of the backup job component (stacks/backupJob/component.ts), under its own output's name for the queue. */
+export type WatchedJob = Omit<BackupJobRefs, "schedulerDeadLetterQueueName"> & { deadLetterQueueName: pulumi.Input<string> };
 
 export function alertsArgs(settings: AlertsInputSettings, providers: Providers, backups: WatchedStorage, job: WatchedJob): AlertsArgs {
     return {

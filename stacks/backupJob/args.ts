@@ -2,9 +2,9 @@
 // once for index.ts and for the mock-runtime programs the tests run, so both wire it alike.
 import type * as pulumi from "@pulumi/pulumi";
 import type { CoreSettings } from "../settings/core.js";
-import { deployBoundaryPolicyArn } from "../shared/account.js";
+import { stackPlacement } from "../shared/account.js";
 import type { BackupLayout } from "../shared/backupLayout.js";
-import { roleAccount, type StackProtection } from "../shared/guardedKey.js";
+import type { StackProtection } from "../shared/guardedKey.js";
 import type { BackupJobSettings } from "./settings.js";
 import type { BackupJobArgs } from "./arguments.js";
 
@@ -43,13 +43,10 @@ export function backupJobArgs(
         throw new Error("the backup job needs its database URLs: from a Neon project (neonProjectName) or from databaseUrl and scratchDatabaseUrl");
     }
     return {
-        project: settings.project,
-        stack: settings.stack,
-        permissionsBoundary: deployBoundaryPolicyArn(roleAccount(settings.storage.breakGlassRoleArn)),
+        ...stackPlacement(settings),
         protectData: settings.storage.protectData,
         breakGlassRoleArn: settings.storage.breakGlassRoleArn,
         kmsDeletionWindowDays: settings.storage.kmsDeletionWindowDays,
-        region: settings.region,
         settings: settings.job,
         backupName: settings.alerts.backupDatabaseName,
         databaseUrl,

@@ -6,14 +6,8 @@
 // what it stops, what it cannot, and how the break-glass role changes a guarded policy later.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { roleAccount } from "./account.js";
 import type { PolicyDocument, PolicyStatement } from "./iam.js";
-
-/** The account a role ARN (arn:aws:iam::<account>:role/...) belongs to. */
-export function roleAccount(roleArn: string): string {
-    const account = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1];
-    if (account === undefined) throw new Error(`"${roleArn}" is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>`);
-    return account;
-}
 
 /**
  * The policy of a key in the break-glass role's account. The break-glass role must live in the
