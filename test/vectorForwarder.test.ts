@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type Plan, readCommittedPlan } from "../scripts/offlinePlan/planFormat.js";
-import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../stacks/logDrains/rules.js";
+import { APP_ERROR_METRICS, LOG_METRIC_NAMESPACE } from "../stacks/shared/logMetrics.js";
 import { timeoutPatternSource } from "../stacks/shared/databaseTimeouts.js";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -1,4 +1,5 @@
-import { constants as bufferConstants } from "node:buffer";
+// The command line parsed into one command's options: each option, else its variable, else its default,
+// as declared in options.ts; every bad value is a usage error naming the option or variable used.
 import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -9,30 +10,9 @@ import { refuseAmbientConnectionSettings } from "./postgres/dburl.js";
 import { parseBackupId, validateName } from "./storage/ids.js";
 import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
 import { toolInfo } from "./runtime.js";
-
-/**
- * Memory is part size x (queue size + 1) plus the SDK's copies: 8 MiB x 2 in flight kept the node
- * process near 146 MiB on a 1 GB benchmark (16 x 3 reached 203 MiB) with no slower upload, and
- * 8 MiB parts still allow a 78 GiB compressed dump under S3's 10,000-part limit.
- */
-export const DEFAULT_PART_SIZE_MIB = 8;
-export const DEFAULT_UPLOAD_QUEUE_SIZE = 2;
-
-const MiB = 1024 * 1024;
-/**
- * A part is one Buffer: S3 allows parts up to 5 GiB, but Node cannot allocate a Buffer larger than
- * buffer.constants.MAX_LENGTH (4 GiB on Node 20), so the real maximum is the smaller of the two.
- */
-export const MAX_PART_SIZE_MIB = Math.min(5120, Math.floor(bufferConstants.MAX_LENGTH / MiB));
-
-/** Defaults of the bounds on waiting (documented in docs/backup-job.md); 120 s is ample for one 8 MiB part on a slow link. */
-export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 120;
-export const DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS = 300;
-/** backup and verify: a scheduled run must end on its own (Fargate has no run timeout); restore is run by hand and has none by default. */
-export const DEFAULT_MAX_RUNTIME_SECONDS = 6 * 3600;
-
-export const COMMANDS = ["backup", "restore", "verify", "list"] as const;
-export type CommandName = (typeof COMMANDS)[number];
+import { closest, commandHelp, didYouMean, MAIN_HELP } from "./help.js";
+import { COMMAND_OPTIONS, COMMANDS, type CommandName, type IntOption, LOG_FORMAT_VARIABLE, MiB, type OptionDecl } from "./options.js";
+import type { Variables } from "./environment.js";
 
 export interface Common {
     pgBin: string | undefined;
@@ -95,291 +75,6 @@ export interface ListOptions {
 /** `help` and `version` print their text and exit 0. */
 export type Parsed = BackupOptions | RestoreOptions | VerifyOptions | ListOptions | { command: "help"; text: string } | { command: "version"; text: string };
 
-/** One command-line option, declared once: the parser reads it and the help text is generated from it. */
-interface OptionBase {
-    /** Long name without the dashes. */
-    name: string;
-    description: string;
-    /** Variable read when the option is not given. */
-    env?: string;
-    /** What the help adds after the default, e.g. the exit code when a bound runs out. */
-    note?: string;
-}
-/** A whole number within [min, max]; `fallback` when neither the option nor `env` is set. */
-interface IntOption extends OptionBase {
-    kind: "int";
-    value: "N" | "S";
-    min: number;
-    max: number;
-    fallback: number;
-}
-interface TextOption extends OptionBase {
-    kind: "text";
-    value: string;
-    /** The default as the help shows it, when the parser has one. */
-    shownDefault?: string;
-}
-interface FlagOption extends OptionBase {
-    kind: "flag";
-}
-export type OptionDecl = IntOption | TextOption | FlagOption;
-
-const target = (name: "to" | "from"): TextOption => ({
-    kind: "text",
-    name,
-    value: "TARGET",
-    description: "s3://BUCKET[/PREFIX] or file://DIR",
-    env: JOB_ENV.target,
-    shownDefault: DEFAULT_TARGET,
-});
-const backupRefOption: TextOption = {
-    kind: "text",
-    name: "backup",
-    value: "ID|latest",
-    description: 'backup id from "list", or the newest backup of --name',
-    shownDefault: "latest",
-};
-const nameFilter = (what: string): TextOption => ({
-    kind: "text",
-    name: "name",
-    value: "NAME",
-    description: what,
-    shownDefault: "the target's only backup name; a target holding several is refused (exit 2)",
-});
-const requestTimeout: IntOption = {
-    kind: "int",
-    name: "request-timeout",
-    value: "S",
-    description: "deadline of each S3 request in seconds",
-    min: 1,
-    max: 3600,
-    env: JOB_ENV.requestTimeoutSeconds,
-    fallback: DEFAULT_REQUEST_TIMEOUT_SECONDS,
-};
-const maxRuntime = (what: string, fallback: number): IntOption => ({
-    kind: "int",
-    name: "max-runtime",
-    value: "S",
-    description: `stop ${what} after S seconds, 0 = never`,
-    min: 0,
-    max: 604_800,
-    env: JOB_ENV.maxRuntimeSeconds,
-    fallback,
-    note: "exit 124",
-});
-const connectAttempts = (description: string): IntOption => ({ kind: "int", name: "connect-attempts", value: "N", description, min: 1, max: 20, fallback: 5 });
-const pgBin = (programs: string): TextOption => ({ kind: "text", name: "pg-bin", value: "DIR", description: `take ${programs} from DIR instead of PATH` });
-const lockWaitTimeout = (description: string): IntOption => ({
-    kind: "int",
-    name: "lock-wait-timeout",
-    value: "S",
-    description,
-    min: 1,
-    max: 86_400,
-    env: JOB_ENV.lockWaitTimeoutSeconds,
-    fallback: DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS,
-    note: "exit 10",
-});
-const urlFile = (option: string): TextOption => ({
-    kind: "text",
-    name: `${option}-file`,
-    value: "PATH|-",
-    description: `read --${option} from a file (first line), or from standard input with -, instead of the command line`,
-});
-const help: FlagOption = { kind: "flag", name: "help", description: "print this help" };
-export const LOG_FORMAT_VARIABLE = "BACKUP_LOG_FORMAT";
-const logFormat: TextOption = {
-    kind: "text",
-    name: "log-format",
-    value: LOG_FORMATS.join("|"),
-    description: "json: one JSON line per event; text: readable lines (colour on a terminal unless NO_COLOR is set)",
-    env: LOG_FORMAT_VARIABLE,
-    shownDefault: "text when standard error is a terminal, else json",
-};
-
-interface CommandDecl {
-    usage: string;
-    options: readonly OptionDecl[];
-}
-
-export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
-    backup: {
-        usage: "backup-job backup [--database-url URL] [--to TARGET] [options]",
-        options: [
-            { kind: "text", name: "database-url", value: "URL", description: "database to dump", env: JOB_ENV.databaseUrl },
-            urlFile("database-url"),
-            target("to"),
-            { kind: "text", name: "name", value: "NAME", description: "backup name, the id prefix", shownDefault: "the database name" },
-            { kind: "int", name: "compression-level", value: "N", description: "zstd level", min: 1, max: 19, fallback: 3 },
-            { kind: "int", name: "compression-threads", value: "N", description: "zstd worker threads, 0 = one per core", min: 0, max: 64, fallback: 1 },
-            {
-                kind: "int",
-                name: "part-size-mib",
-                value: "N",
-                description: "S3 multipart part size in MiB",
-                min: 5,
-                max: MAX_PART_SIZE_MIB,
-                fallback: DEFAULT_PART_SIZE_MIB,
-                note: "the dump may have at most 10,000 parts: 78 GiB compressed at 8",
-            },
-            {
-                kind: "int",
-                name: "upload-queue-size",
-                value: "N",
-                description: "S3 parts uploaded concurrently",
-                min: 1,
-                max: 16,
-                fallback: DEFAULT_UPLOAD_QUEUE_SIZE,
-            },
-            { kind: "int", name: "progress-interval", value: "S", description: "seconds between progress log lines", min: 1, max: 3600, fallback: 30 },
-            lockWaitTimeout("give up when a table lock is not granted within S seconds"),
-            requestTimeout,
-            maxRuntime("the run", DEFAULT_MAX_RUNTIME_SECONDS),
-            connectAttempts("connection attempts for a cold-starting server"),
-            pgBin("pg_dump"),
-            logFormat,
-            help,
-        ],
-    },
-    list: {
-        usage: "backup-job list [--from TARGET] [--name NAME] [--json]",
-        options: [
-            target("from"),
-            { kind: "text", name: "name", value: "NAME", description: "only the backups of this backup name", shownDefault: "all" },
-            { kind: "flag", name: "json", description: "print one JSON array of manifests instead of a table" },
-            requestTimeout,
-            logFormat,
-            help,
-        ],
-    },
-    restore: {
-        usage:
-            "backup-job restore --database-url URL [--from TARGET] [--name NAME] [--backup ID|latest] [--clean [--yes]] [--dry-run] [--grants] " +
-            "[--skip-database-settings] [--skip-checksum-pass]",
-        options: [
-            { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
-            urlFile("database-url"),
-            target("from"),
-            nameFilter('backup name whose newest backup "latest" restores'),
-            backupRefOption,
-            {
-                kind: "flag",
-                name: "clean",
-                description:
-                    "allow a non-empty database: drop all its schemas, extensions, large objects, publications and foreign servers and restore, in one transaction (all or nothing)",
-            },
-            {
-                kind: "flag",
-                name: "yes",
-                description: "with --clean on a terminal: do not ask to type the database's name (without a terminal nobody is asked)",
-            },
-            {
-                kind: "flag",
-                name: "dry-run",
-                description: "say which backup would be restored (size, age) and what --clean would drop, and change nothing",
-            },
-            lockWaitTimeout("give up when a lock (the --clean drops) is not granted within S seconds; the sessions holding locks are logged"),
-            {
-                kind: "flag",
-                name: "skip-database-settings",
-                description: "do not bring back the backed-up database's ALTER DATABASE ... SET settings (brought back by default)",
-            },
-            {
-                kind: "flag",
-                name: "grants",
-                description: "bring back grants (on the database and its objects); the roles they name must exist on the target. Default: none, as --no-acl",
-            },
-            {
-                kind: "flag",
-                name: "skip-checksum-pass",
-                description:
-                    "read the dump once: no checksum pass before the restore. Its bytes are still checked as they are restored and nothing commits unless they " +
-                    "match the manifest, but a damaged dump is then found only at the end, after the restore's work (and, with --clean, its locks)",
-            },
-            requestTimeout,
-            maxRuntime("the run", 0),
-            connectAttempts("connection attempts"),
-            pgBin("pg_restore (and psql, for --clean)"),
-            logFormat,
-            help,
-        ],
-    },
-    verify: {
-        usage: "backup-job verify --scratch-database-url URL [--from TARGET] [--name NAME] [--backup ID|latest]",
-        options: [
-            {
-                kind: "text",
-                name: "scratch-database-url",
-                value: "URL",
-                description: "an existing database on the server used for the drill; a new uniquely named database is created next to it and always dropped",
-            },
-            urlFile("scratch-database-url"),
-            target("from"),
-            nameFilter('backup name whose newest backup "latest" verifies'),
-            backupRefOption,
-            requestTimeout,
-            maxRuntime("the drill", DEFAULT_MAX_RUNTIME_SECONDS),
-            connectAttempts("connection attempts"),
-            pgBin("pg_restore"),
-            logFormat,
-            help,
-        ],
-    },
-};
-
-const HELP_WIDTH = 100;
-
-function optionLabel(option: OptionDecl): string {
-    const flag = option.name === "help" ? "-h, --help" : `--${option.name}`;
-    return option.kind === "flag" ? flag : `${flag} ${option.value}`;
-}
-
-function optionText(option: OptionDecl): string {
-    const range = option.kind === "int" ? `, ${option.min}-${option.max}` : "";
-    const shownDefault = option.kind === "int" ? String(option.fallback) : option.kind === "text" ? option.shownDefault : undefined;
-    const facts = [option.env && `env ${option.env}`, shownDefault !== undefined && `default ${shownDefault}`].filter(Boolean).join(", ");
-    const extras = [facts, option.note].filter(Boolean).join("; ");
-    return `${option.description}${range}${extras ? ` (${extras})` : ""}`;
-}
-
-/** Words of `text` in lines of at most `width` characters. */
-function wrap(text: string, width: number): string[] {
-    const lines: string[] = [];
-    for (const word of text.split(" ")) {
-        const last = lines.length - 1;
-        if (last >= 0 && lines[last]!.length + 1 + word.length <= width) lines[last] += ` ${word}`;
-        else lines.push(word);
-    }
-    return lines;
-}
-
-/** A command's help, generated from the declarations the parser enforces. */
-export function commandHelp(command: CommandName): string {
-    const { usage, options } = COMMAND_OPTIONS[command];
-    const column = Math.max(...options.map((o) => optionLabel(o).length)) + 4;
-    const lines = options.flatMap((option) =>
-        wrap(optionText(option), HELP_WIDTH - column).map((text, i) =>
-            i === 0 ? `  ${optionLabel(option).padEnd(column - 2)}${text}` : `${" ".repeat(column)}${text}`,
-        ),
-    );
-    return [`Usage: ${usage}`, "", ...lines].join("\n");
-}
-
-export const MAIN_HELP = `Usage: backup-job <command> [options]
-
-Commands:
-  backup    dump a database (pg_dump -Fc | zstd) to a target, with a manifest written last
-  list      list the backups in a target (only those with a manifest), newest first
-  restore   verify a backup's checksum, then restore it into a database
-  verify    restore drill: restore into a scratch database, compare row counts, drop it
-
-Run "backup-job <command> --help" for the options of a command, "backup-job --version" for the version.
-Exit codes: 0 ok, 1 internal error, 2 usage/configuration (also "latest" without --name in a
-target holding several backup names), 3 connection/authentication,
-4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
-9 refused (restore target not empty, read-only or a template, --clean not confirmed),
-10 lock wait timed out (retryable), 124 maximum runtime reached, 130/143 interrupted by SIGINT/SIGTERM.`;
-
 function intOption(raw: string, label: string, option: IntOption): number {
     if (!/^\d+$/.test(raw.trim()) || Number(raw) < option.min || Number(raw) > option.max) {
         throw usageError(`${label} "${raw}" is not allowed: use a whole number from ${option.min} to ${option.max}`);
@@ -388,7 +83,7 @@ function intOption(raw: string, label: string, option: IntOption): number {
 }
 
 /** The option, else its variable, else its default: errors name whichever was used. */
-function readInt(option: IntOption, raw: string | undefined, env: NodeJS.ProcessEnv): number {
+function readInt(option: IntOption, raw: string | undefined, env: Variables): number {
     if (raw !== undefined) return intOption(raw, `--${option.name}`, option);
     const fromEnv = option.env === undefined ? undefined : env[option.env];
     return fromEnv === undefined || fromEnv.trim() === "" ? option.fallback : intOption(fromEnv, option.env!, option);
@@ -408,26 +103,6 @@ export function checkUploadMemory(partSizeMiB: number, queueSize: number, memory
         );
     }
 }
-
-/** Edits (insert, delete, replace) between two words. */
-function editDistance(a: string, b: string): number {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const row = [i];
-        for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
-        previous = row;
-    }
-    return previous[b.length]!;
-}
-
-/** The candidate a mistyped word most likely meant: at most two edits away (one for words of up to four letters), else none. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-    const limit = word.length <= 4 ? 1 : 2;
-    const scored = candidates.map((candidate) => ({ candidate, distance: editDistance(word, candidate) })).filter((c) => c.distance <= limit);
-    return scored.sort((a, b) => a.distance - b.distance)[0]?.candidate;
-}
-
-const didYouMean = (guess: string | undefined) => (guess === undefined ? "" : `did you mean "${guess}"? `);
 
 function translateParseError(command: CommandName, error: unknown): never {
     const e = error as { code?: string; message?: string };
@@ -456,6 +131,23 @@ function readUrlFile(path: string, option: string): string {
     return url;
 }
 
+/**
+ * The URL in the variable VARIABLE names. A value that is no variable name is not shown: it may be the
+ * URL itself, password included, given to the wrong option.
+ */
+function readUrlVariable(variable: string, option: string, env: Variables): string {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+        throw usageError(
+            `${option} takes the name of an environment variable (letters, digits and "_", not starting with a digit), such as ${JOB_ENV.scratchDatabaseUrl}`,
+        );
+    }
+    const value = env[variable];
+    if (value === undefined || value.trim() === "") {
+        throw usageError(`${option} ${variable}: the variable is ${value === undefined ? "not set" : "empty"}; it must hold the database URL`);
+    }
+    return value.trim();
+}
+
 function required(value: string | undefined, option: string, hint: string): string {
     if (value === undefined || value.trim() === "") throw usageError(`${option} is required: ${hint}`);
     return value;
@@ -480,7 +172,7 @@ export function availableMemory(): number {
     return process.constrainedMemory?.() || os.totalmem();
 }
 
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, memoryBytes = availableMemory()): Parsed {
+export function parseCli(argv: string[], env: Variables, cwd: string, memoryBytes = availableMemory()): Parsed {
     const [first, ...rest] = argv;
     if (first === undefined || first === "--help" || first === "-h" || first === "help") return { command: "help", text: MAIN_HELP };
     if (first === "--version" || first === "-V") return { command: "version", text: `${toolInfo().name} ${toolInfo().version}` };
@@ -515,12 +207,16 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
         const fromEnv = variable === undefined ? undefined : env[variable];
         return fromEnv === undefined ? undefined : { value: fromEnv, label: variable! };
     };
-    // --X or --X-file (never both), else X's variable.
+    // One of --X, --X-file and --X-env (those the command declares), else X's own variable.
     const url = (name: string): string | undefined => {
+        const given = [name, `${name}-file`, `${name}-env`].filter((option) => str(option) !== undefined).map((option) => `--${option}`);
+        if (given.length > 1)
+            throw usageError(`${given.slice(0, -1).join(", ")} and ${given.at(-1)} are ${given.length === 2 ? "both" : "all"} given: use one`);
         const file = str(`${name}-file`);
-        if (file === undefined) return text(name)?.value;
-        if (str(name) !== undefined) throw usageError(`--${name} and --${name}-file are both given: use one`);
-        return readUrlFile(file, `--${name}-file`);
+        if (file !== undefined) return readUrlFile(file, `--${name}-file`);
+        const variable = str(`${name}-env`);
+        if (variable !== undefined) return readUrlVariable(variable, `--${name}-env`, env);
+        return text(name)?.value;
     };
     const targetOf = (key: "to" | "from") => {
         const source = text(key);
@@ -600,7 +296,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, me
  * --log-format (or --log-format=), else BACKUP_LOG_FORMAT, else text for a person at a terminal.
  * A bad value is reported with the default format.
  */
-export function readLogFormat(argv: readonly string[], env: NodeJS.ProcessEnv, terminal: boolean): { format: LogFormat; error?: JobError } {
+export function readLogFormat(argv: readonly string[], env: Variables, terminal: boolean): { format: LogFormat; error?: JobError } {
     const fallback: LogFormat = terminal ? "text" : "json";
     let given: { value: string; label: string } | undefined;
     argv.forEach((arg, i) => {

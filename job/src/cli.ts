@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import { parseCli, readLogFormat, type Parsed } from "./args.js";
 import { ExitCode, JobError, errorMessage, toJobError } from "./errors.js";
+import { readEnvironment } from "./environment.js";
 import { emfMetricsEnabled } from "./observability/emf.js";
 import { colourWanted, createCliLogger, createStatusLine, logProcessWarnings, type Logger } from "./observability/log.js";
 import type { Runtime } from "./runtime.js";
@@ -101,12 +102,13 @@ export async function main(argv: string[]): Promise<number> {
     // `list` prints its result on stdout; its log lines go to stderr so `--json` stays one JSON document.
     const logStream = command === "list" ? process.stderr : process.stdout;
     const terminal = Boolean(logStream.isTTY);
-    const logFormat = readLogFormat(argv, process.env, terminal);
+    const environment = readEnvironment();
+    const logFormat = readLogFormat(argv, environment.variables, terminal);
     const status = process.stderr.isTTY ? createStatusLine(write(process.stderr)) : undefined;
     const logger = createCliLogger(write(logStream), write(process.stderr), {
         format: logFormat.format,
-        colour: colourWanted(terminal && Boolean(process.stderr.isTTY), process.env),
-        emf: emfMetricsEnabled(process.env),
+        colour: colourWanted(terminal && Boolean(process.stderr.isTTY), environment.variables),
+        emf: emfMetricsEnabled(environment.variables),
         status,
     });
     const controller = new AbortController();
@@ -131,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
         out: write(process.stdout),
         status,
         ask: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal(controller.signal) : undefined,
+        environment,
     };
 
     let monitor: CronMonitor | undefined;
@@ -139,10 +142,10 @@ export async function main(argv: string[]): Promise<number> {
     try {
         // The monitor starts before the rest is parsed, so a misconfigured nightly run reports an error check-in.
         const isBackup = command === "backup" && !argv.includes("--help") && !argv.includes("-h");
-        const settings = isBackup ? monitorSettingsFromEnv(process.env) : undefined;
+        const settings = isBackup ? monitorSettingsFromEnv(environment.variables) : undefined;
         if (settings) monitor = await startCronMonitor(settings, `${toolInfo().name}@${toolInfo().version}`, logger);
         if (logFormat.error) throw logFormat.error;
-        const parsed: Parsed = parseCli(argv, process.env, callerDirectory(process.env, process.cwd()));
+        const parsed: Parsed = parseCli(argv, environment.variables, callerDirectory(environment.variables, process.cwd()));
         if (parsed.command === "help" || parsed.command === "version") {
             process.stdout.write(`${parsed.text}\n`);
             return ExitCode.Ok;

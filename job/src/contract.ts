@@ -29,6 +29,14 @@ export const JOB_ENV = {
     emfMetrics: "BACKUP_EMF_METRICS",
 } as const;
 
+/**
+ * A backup name: the stack passes one to the backup and the drill (--name, the backupDatabaseName
+ * setting) and the job names its backups' ids after it, so both check it alike.
+ */
+export function isValidBackupName(name: string): boolean {
+    return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name);
+}
+
 /** The CloudWatch namespace of the job's metrics (Embedded Metric Format log lines). */
 export const METRIC_NAMESPACE = "HotelGenius/Backup";
 /** The one dimension of every metric: the database's name. */

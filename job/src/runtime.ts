@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import type { JobEnvironment } from "./environment.js";
 import type { Logger, StatusLine } from "./observability/log.js";
 
 /** What commands need from the process, passed in so they stay testable and signal-aware. */
@@ -13,6 +14,8 @@ export interface Runtime {
     status: StatusLine | undefined;
     /** Asks the person at the terminal and returns their answer; undefined when no one can answer (stdin or stderr not a TTY). */
     ask: ((question: string) => Promise<string>) | undefined;
+    /** The environment as the process started with it (environment.ts): storage settings and the child programs' variables. */
+    environment: JobEnvironment;
 }
 
 export interface ToolInfo {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-    COMMAND_OPTIONS,
-    COMMANDS,
-    MAX_PART_SIZE_MIB,
-    checkUploadMemory,
-    closest,
-    commandHelp,
-    parseCli,
-    readLogFormat,
-    type CommandName,
-} from "../src/args.js";
+import { checkUploadMemory, parseCli, readLogFormat } from "../src/args.js";
+import { closest, commandHelp } from "../src/help.js";
+import { COMMAND_OPTIONS, COMMANDS, MAX_PART_SIZE_MIB, type CommandName } from "../src/options.js";
 import { toolInfo } from "../src/runtime.js";
 import { ExitCode } from "../src/errors.js";
 import { constants as bufferConstants } from "node:buffer";
@@ -67,6 +59,33 @@ describe("cli arguments", () => {
     });
     it("never takes the restore target from DATABASE_URL", () => {
         expect(messageOf(() => parseCli(["restore"], { DATABASE_URL: "postgresql://u@h/prod" }, "/"))).toMatch(/--database-url is required/);
+    });
+    it("verify takes the scratch URL from the variable --scratch-database-url-env names, never from one it does not name", () => {
+        const url = "postgresql://drill:Zx8-secret@h/postgres";
+        const verify = (args: string[], variables: Record<string, string>) => parseCli(["verify", ...args], variables, "/");
+        expect(verify(["--scratch-database-url-env", "SCRATCH_DATABASE_URL"], { SCRATCH_DATABASE_URL: `${url}\n` })).toMatchObject({ scratchDatabaseUrl: url });
+        expect(verify(["--scratch-database-url-env", "OTHER_URL"], { OTHER_URL: url })).toMatchObject({ scratchDatabaseUrl: url });
+        expect(messageOf(() => verify([], { SCRATCH_DATABASE_URL: url }))).toMatch(/^--scratch-database-url is required/);
+        expect(messageOf(() => verify(["--scratch-database-url-env", "SCRATCH_DATABASE_URL"], {}))).toBe(
+            "--scratch-database-url-env SCRATCH_DATABASE_URL: the variable is not set; it must hold the database URL",
+        );
+        expect(messageOf(() => verify(["--scratch-database-url-env", "SCRATCH_DATABASE_URL"], { SCRATCH_DATABASE_URL: " " }))).toBe(
+            "--scratch-database-url-env SCRATCH_DATABASE_URL: the variable is empty; it must hold the database URL",
+        );
+        // The URL itself given to the option: refused without being repeated.
+        const misused = messageOf(() => verify(["--scratch-database-url-env", url], {}));
+        expect(misused).toMatch(/^--scratch-database-url-env takes the name of an environment variable/);
+        expect(misused).not.toContain("Zx8-secret");
+        expect(
+            messageOf(() => verify(["--scratch-database-url", url, "--scratch-database-url-env", "SCRATCH_DATABASE_URL"], { SCRATCH_DATABASE_URL: url })),
+        ).toBe("--scratch-database-url and --scratch-database-url-env are both given: use one");
+        expect(
+            messageOf(() => verify(["--scratch-database-url", url, "--scratch-database-url-file", URL_FILE, "--scratch-database-url-env", "X"], { X: url })),
+        ).toBe("--scratch-database-url, --scratch-database-url-file and --scratch-database-url-env are all given: use one");
+        // Only verify declares it: a restore target is never read from a variable.
+        expect(messageOf(() => parseCli(["restore", "--database-url-env", "DATABASE_URL"], { DATABASE_URL: url }, "/"))).toMatch(
+            /^unknown option "--database-url-env"/,
+        );
     });
     it("prints help", () => {
         expect(parseCli(["--help"], env, "/")).toMatchObject({ command: "help" });
@@ -136,8 +155,11 @@ describe("help generated from the option declarations", () => {
         "pg-bin": "/usr/lib/postgresql/15/bin",
         "database-url-file": URL_FILE,
         "scratch-database-url-file": URL_FILE,
+        "scratch-database-url-env": "SCRATCH_DATABASE_URL",
         "log-format": "text",
     };
+    // What the variable a sample names holds.
+    const sampleVariables = { SCRATCH_DATABASE_URL: "postgresql://u@h/postgres" };
     const required: Record<CommandName, string[]> = {
         backup: ["--database-url", "postgresql://u@h/db"],
         restore: ["--database-url", "postgresql://u@h/db"],
@@ -165,9 +187,9 @@ describe("help generated from the option declarations", () => {
                 }
                 if (option.kind === "text") {
                     expect(samples[option.name], `a sample value for --${option.name}`).toBeDefined();
-                    // A URL file stands in for the URL option, never beside it.
-                    const base = option.name.endsWith("-url-file") ? [] : required[command];
-                    expect(parseCli([command, ...base, `--${option.name}`, samples[option.name]!], {}, "/", manyBytes)).toMatchObject({ command });
+                    // A URL file or variable stands in for the URL option, never beside it.
+                    const base = /-url-(file|env)$/.test(option.name) ? [] : required[command];
+                    expect(parseCli([command, ...base, `--${option.name}`, samples[option.name]!], sampleVariables, "/", manyBytes)).toMatchObject({ command });
                     continue;
                 }
                 expect(line).toContain(`, ${option.min}-${option.max} (`);

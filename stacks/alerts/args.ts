@@ -1,13 +1,27 @@
 // How a stack's settings and the other components' outputs become the alerts component's arguments:
 // written once for index.ts, beside the component, like every area's argument builder.
-import type { BackupJob } from "../backupJob/component.js";
-import type { Settings } from "../settings/registry.js";
+import type * as pulumi from "@pulumi/pulumi";
+import type { CoreSettings } from "../settings/core.js";
+import type { StackProtection } from "../shared/guardedKey.js";
 import type { Providers } from "../shared/providers.js";
-import type { BackupStorage } from "../storage/component.js";
-import { REPLICATION_RULE_IDS } from "../storage/rules.js";
-import type { AlertsArgs } from "./component.js";
+import type { AlertsSettings } from "./settings.js";
+import { REPLICATION_RULE_IDS } from "../shared/naming.js";
+import type { AlertsArgs, BackupJobRefs, BackupStorageRefs } from "./arguments.js";
 
-export function alertsArgs(settings: Settings, providers: Providers, backups: BackupStorage, job: BackupJob): AlertsArgs {
+/** What the alerts take of the other areas' settings. */
+export type AlertsInputSettings = CoreSettings & {
+    alerts: AlertsSettings;
+    storage: StackProtection & { offSiteReplica: boolean; replicaRegion: string };
+    logDrains: { appLogGroups: readonly string[] };
+};
+
+/** What the alerts take of the backup storage component (stacks/storage/component.ts); the rule ids come from the settings. */
+export type WatchedStorage = Omit<BackupStorageRefs, "replicationRuleIds">;
+
+/** What the alerts take of the backup job component (stacks/backupJob/component.ts), under its own output's name for the queue. */
+export type WatchedJob = Omit<BackupJobRefs, "schedulerDeadLetterQueueName"> & { deadLetterQueueName: pulumi.Input<string> };
+
+export function alertsArgs(settings: AlertsInputSettings, providers: Providers, backups: WatchedStorage, job: WatchedJob): AlertsArgs {
     return {
         project: settings.project,
         stack: settings.stack,

@@ -3,16 +3,13 @@ import {
     dashboardBody,
     ecsInputTemplate,
     isReservedDomain,
-    MAX_ALARM_DESCRIPTION,
     placeholderProblems,
-    RUNBOOKS,
-    runbookUrl,
     taskFailedPattern,
     taskFailedToStartPattern,
     topicKeyStatements,
     topicPolicy,
-    withRunbook,
 } from "./rules.js";
+import { MAX_ALARM_DESCRIPTION, RUNBOOKS, runbookUrl, withRunbook } from "../shared/runbooks.js";
 
 const BASE = "https://github.com/hotelgenius/hotelgenius-ops/blob/main/runbooks";
 const CLUSTER = "arn:aws:ecs:eu-west-3:000000000000:cluster/hotelgenius-ops-prod";

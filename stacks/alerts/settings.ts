@@ -1,14 +1,11 @@
 // The alerts' settings: where runbooks live, the second channel, what the uptime check requests, and
 // the thresholds of the backup, restore-time, replication and error-log alarms. The first channel's
 // recipients are `alertEmails` (stacks/settings/core.ts).
-import { isValidName } from "../../job/src/storage/ids.js";
+import { isValidBackupName } from "../../job/src/contract.js";
 import { defineArea, integer, list, text, type RelationProblem, type Values } from "../settings/spec.js";
 import { checkCheckerRegions, checkPagerEndpoint, checkPagerIndependent } from "./checks.js";
 import { checkHttpsUrl } from "../settings/checks.js";
-import { longestScheduleGapMinutes } from "../backupJob/schedule.js";
 
-/** One hour on top of the schedule's longest gap: the run itself, a cold Neon compute, a clock change. */
-export const BACKUP_MISSING_MARGIN_HOURS = 1;
 /** The share of the restore-time budget at which the restore-time warning fires: time to act before the budget is spent. */
 export const RESTORE_TIME_WARNING_SHARE = 0.8;
 
@@ -61,7 +58,7 @@ export const alertsArea = defineArea({
             default: "neondb",
             // The backup job names its backups after it (validateName): a name it cannot use would fail every backup.
             check: (value) =>
-                value.length <= 63 && isValidName(value)
+                value.length <= 63 && isValidBackupName(value)
                     ? undefined
                     : 'must be a database name of 1-63 letters, digits, "_", "." and "-", starting with a letter or digit (the backups are named after it)',
             allowed: "the database named in `databaseUrl`",
@@ -77,7 +74,8 @@ export const alertsArea = defineArea({
             min: 2,
             max: 168,
             rangeReason: " (CloudWatch evaluates at most 7 days)",
-            allowed: `2–168, at least the longest gap between two runs of \`backupSchedule\` plus ${BACKUP_MISSING_MARGIN_HOURS} hour`,
+            // backupJob/settings.ts checks it against the schedule it watches, beside the schedule's cron logic.
+            allowed: "2–168, at least the longest gap between two runs of `backupSchedule` plus 1 hour",
             description: "Hours without a successful backup before the backup-missing alarm fires.",
             why: "A daily schedule's 24 hours plus one for the run itself: a single missed night pages before the next business day.",
         }),
@@ -131,30 +129,6 @@ export const alertsArea = defineArea({
     },
     relations: (values) => {
         const problems: RelationProblem[] = [];
-        const { backupMissingAfterHours } = values;
-        const schedule = values["backupSchedule"] as string | undefined;
-        const gap = schedule === undefined ? undefined : longestScheduleGapMinutes(schedule);
-        if (backupMissingAfterHours !== undefined && gap !== undefined) {
-            const needed = Math.ceil(gap / 60) + BACKUP_MISSING_MARGIN_HOURS;
-            if (needed > 168) {
-                problems.push({
-                    setting: "backupMissingAfterHours",
-                    value: backupMissingAfterHours,
-                    allowed:
-                        `cannot watch backupSchedule ${schedule}: it leaves ${gap / 60} hours between runs, and with the ${BACKUP_MISSING_MARGIN_HOURS}-hour ` +
-                        `margin ` +
-                        "that exceeds the 7 days CloudWatch evaluates; schedule backups more often than weekly",
-                });
-            } else if (backupMissingAfterHours < needed) {
-                problems.push({
-                    setting: "backupMissingAfterHours",
-                    value: backupMissingAfterHours,
-                    allowed:
-                        `must be at least ${needed}: backupSchedule ${schedule} leaves up to ${gap / 60} hours between runs, ` +
-                        `plus ${BACKUP_MISSING_MARGIN_HOURS} for the run, or the alarm pages for a backup that is not late`,
-                });
-            }
-        }
         const alertEmails = values["alertEmails"] as string[] | undefined;
         const { pagerEndpoint } = values;
         const dependent = pagerEndpoint === undefined || alertEmails === undefined ? undefined : checkPagerIndependent(pagerEndpoint, alertEmails);

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { JOB_ENV } from "../../job/src/contract.js";
 import { backupJobProgram, prodSettings } from "../../test/fixtures.js";
 import { MOCK_ACCOUNT, onlyResourceNamed, runOffline, type OfflineRun, type RecordedResource } from "../../scripts/offlinePlan/mockRuntime.js";
-import { BACKUP_JOB_TYPE, drillShellCommand } from "./component.js";
+import { BACKUP_JOB_TYPE, drillCommand } from "./component.js";
 import {
     backupTaskPermissions,
     drillTaskPermissions,
@@ -139,9 +139,10 @@ describe("BackupJob (prod settings)", () => {
         expect(drill.secrets).toEqual([{ name: "SCRATCH_DATABASE_URL", valueFrom: secretArn("scratch-database-url") }]);
         // The drill verifies the newest backup of the name the backup writes (the stack's backupDatabaseName), not the bucket's newest.
         expect(backup.command).toEqual(["backup", "--name", "hotelgenius"]);
+        // The image's entry point (node, PID 1) runs it, and the scratch URL reaches the job only as the variable the option names.
         expect({ entryPoint: drill.entryPoint, command: drill.command }).toEqual({
-            entryPoint: ["sh", "-c"],
-            command: [`exec node /app/dist/cli.js verify --name 'hotelgenius' --scratch-database-url "$SCRATCH_DATABASE_URL"`],
+            entryPoint: undefined,
+            command: ["verify", "--name", "hotelgenius", "--scratch-database-url-env", "SCRATCH_DATABASE_URL"],
         });
         // The fixtures' fake password is nowhere in a task definition.
         for (const name of ["backup-job-backup-task-definition", "backup-job-drill-task-definition"]) {
@@ -156,14 +157,12 @@ describe("BackupJob (prod settings)", () => {
         });
         const declared: string[] = Object.values(JOB_ENV);
         expect(given.filter((name) => !declared.includes(name))).toEqual([]);
-        // The job reads each through the contract's key; the drill's scratch URL reaches it through the shell command.
+        // The job reads each through the contract's key; the drill's scratch URL through the variable its command names.
         const jobSources = readdirSync(path.join(JOB_DIR, "src"), { recursive: true, encoding: "utf8" })
             .filter((file) => file.endsWith(".ts") && file !== "contract.ts")
             .map((file) => readFileSync(path.join(JOB_DIR, "src", file), "utf8"))
             .join("\n");
-        const unread = Object.entries(JOB_ENV).filter(
-            ([key, name]) => !jobSources.includes(`JOB_ENV.${key}`) && !drillShellCommand("hotel").includes(`$${name}`),
-        );
+        const unread = Object.entries(JOB_ENV).filter(([key, name]) => !jobSources.includes(`JOB_ENV.${key}`) && !drillCommand("hotel").includes(name));
         expect(unread).toEqual([]);
     });
 

@@ -3,7 +3,7 @@
 // checked against the S3 requests the real job sends (test/backupJobPermissions.test.ts).
 // No statement here allows s3:Delete* of any kind: under versioning and Object Lock a delete only
 // adds a delete marker, and a dump without a manifest is already ignored and expires by lifecycle.
-import type { BackupLayout } from "../storage/settings.js";
+import type { BackupLayout } from "../shared/backupLayout.js";
 import type { PolicyDocument, PolicyStatement } from "../shared/iam.js";
 import { serviceTrustPolicy } from "../shared/trustPolicy.js";
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkScheduleDaylightSaving, checkScheduleExpression, checkTimeZone, crontabOf, longestScheduleGapMinutes } from "./schedule.js";
+import { alertsArea } from "../alerts/settings.js";
+import { BACKUP_MISSING_MARGIN_HOURS } from "./settings.js";
 
 describe("checkScheduleExpression", () => {
     it.each([
@@ -129,5 +131,11 @@ describe("checkScheduleDaylightSaving", () => {
         expect(checkScheduleDaylightSaving("cron(59 1 * * ? *)", "Europe/Paris", from)).toBeUndefined();
         expect(checkScheduleDaylightSaving("cron(0 3 * * ? *)", "Europe/Paris", from)).toBeUndefined();
         expect(checkScheduleDaylightSaving("cron(59 2 * * ? *)", "Europe/Paris", from)).toMatch(/02:59/);
+    });
+});
+
+describe("the backup-missing alarm's margin", () => {
+    it("is the one the alerts' backupMissingAfterHours documents", () => {
+        expect(alertsArea.settings.backupMissingAfterHours.allowed).toContain(`plus ${BACKUP_MISSING_MARGIN_HOURS} hour`);
     });
 });

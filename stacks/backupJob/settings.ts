@@ -9,14 +9,52 @@ import {
     checkScheduleDaylightSaving,
     checkScheduleExpression,
     checkTimeZone,
+    longestScheduleGapMinutes,
 } from "./schedule.js";
 import { checkDatabaseUrl, checkScratchServer, checkSubnetId, checkVpcId } from "./checks.js";
 import { checkFargateCpu, checkFargateSize, checkImageUri } from "./task.js";
 import { checkLogRetentionDays } from "../shared/logRetention.js";
-import { checkSentryDsn } from "../sentry/checks.js";
+import { checkSentryDsn } from "../settings/checks.js";
 
 export const JOB_ARCHITECTURES = ["ARM64", "X86_64"] as const;
 export type JobArchitecture = (typeof JOB_ARCHITECTURES)[number];
+
+/** One hour on top of the schedule's longest gap: the run itself, a cold Neon compute, a clock change. */
+export const BACKUP_MISSING_MARGIN_HOURS = 1;
+
+/**
+ * The backup-missing alarm (the alerts' backupMissingAfterHours, read by its key) must wait out the
+ * schedule's longest gap between runs, and CloudWatch evaluates at most 7 days: checked here, beside
+ * the schedule's cron logic.
+ */
+function backupMissingProblems(values: Record<string, unknown>): RelationProblem[] {
+    const problems: RelationProblem[] = [];
+    const backupMissingAfterHours = values["backupMissingAfterHours"] as number | undefined;
+    const schedule = values["backupSchedule"] as string | undefined;
+    const gap = schedule === undefined ? undefined : longestScheduleGapMinutes(schedule);
+    if (backupMissingAfterHours !== undefined && gap !== undefined) {
+        const needed = Math.ceil(gap / 60) + BACKUP_MISSING_MARGIN_HOURS;
+        if (needed > 168) {
+            problems.push({
+                setting: "backupMissingAfterHours",
+                value: backupMissingAfterHours,
+                allowed:
+                    `cannot watch backupSchedule ${schedule}: it leaves ${gap / 60} hours between runs, and with the ${BACKUP_MISSING_MARGIN_HOURS}-hour ` +
+                    `margin ` +
+                    "that exceeds the 7 days CloudWatch evaluates; schedule backups more often than weekly",
+            });
+        } else if (backupMissingAfterHours < needed) {
+            problems.push({
+                setting: "backupMissingAfterHours",
+                value: backupMissingAfterHours,
+                allowed:
+                    `must be at least ${needed}: backupSchedule ${schedule} leaves up to ${gap / 60} hours between runs, ` +
+                    `plus ${BACKUP_MISSING_MARGIN_HOURS} for the run, or the alarm pages for a backup that is not late`,
+            });
+        }
+    }
+    return problems;
+}
 
 export const backupJobArea = defineArea({
     name: "backupJob",
@@ -214,6 +252,8 @@ export const backupJobArea = defineArea({
                 if (reason !== undefined) problems.push({ setting, value: expression, allowed: reason });
             }
         }
+        // After the checks above: a schedule they refused is not measured.
+        if (!problems.some((problem) => problem.setting === "backupSchedule")) problems.push(...backupMissingProblems(values));
         const { scratchDatabaseUrl: scratch, databaseUrl } = values;
         // The offline plan has only placeholders for secrets; `pulumi preview` compares the real URLs.
         if (scratch !== undefined && databaseUrl !== undefined && scratch !== OFFLINE_SECRET && databaseUrl !== OFFLINE_SECRET) {

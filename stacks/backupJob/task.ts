@@ -43,7 +43,6 @@ export interface TaskSpec {
     family: string;
     /** Stream prefix in the log group: backup/… or restore-drill/…. */
     streamPrefix: string;
-    entryPoint?: string[];
     command: string[];
     environment: Record<string, pulumi.Input<string>>;
     /** Variable name to Secrets Manager secret ARN. */
@@ -83,7 +82,6 @@ export function taskDefinition(
                     name: CONTAINER_NAME,
                     image,
                     essential: true,
-                    ...(spec.entryPoint === undefined ? {} : { entryPoint: spec.entryPoint }),
                     command: spec.command,
                     // The image's unprivileged user, stated here too so no image can run the task as root.
                     user: "node",

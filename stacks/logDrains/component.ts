@@ -6,6 +6,7 @@
 //
 // Two streams because a stream that decompresses CloudWatch Logs records fails every other record.
 import { hardenedBucket } from "../shared/hardenedBucket.js";
+import { LOG_LEVEL_METRICS, LOG_METRIC_NAMESPACE } from "../shared/logMetrics.js";
 import { boundaryOf } from "../shared/account.js";
 import { guardedKey } from "../shared/guardedKey.js";
 import * as aws from "@pulumi/aws";
@@ -17,8 +18,6 @@ import {
     deliveryPermissions,
     deliveryTrustPolicy,
     ingestPermissions,
-    LOG_LEVEL_METRICS,
-    LOG_METRIC_NAMESPACE,
     levelMetricFilters,
     railwayArchiveProcessors,
     subscriptionPermissions,

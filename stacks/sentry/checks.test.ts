@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkSentryDsn, checkSentryEnvironment, checkSentrySlug } from "./checks.js";
+import { checkSentryDsn } from "../settings/checks.js";
+import { checkSentryEnvironment, checkSentrySlug } from "./checks.js";
 
 describe("checkSentrySlug and checkSentryEnvironment", () => {
     it("accept what Sentry accepts", () => {

@@ -12,16 +12,3 @@ export function checkSentryEnvironment(value: string): string | undefined {
         ? undefined
         : "must be 1-32 letters, digits, _ . - (within Sentry's environment rules), the app's NODE_ENV / Vite mode, e.g. production";
 }
-
-export function checkSentryDsn(value: string): string | undefined {
-    let url: URL;
-    try {
-        url = new URL(value);
-    } catch {
-        return "must be a Sentry DSN like https://PUBLIC_KEY@o0.ingest.de.sentry.io/PROJECT_ID";
-    }
-    if (url.protocol !== "https:" || url.username === "" || !/^\/\d+$/.test(url.pathname)) {
-        return "must be a Sentry DSN like https://PUBLIC_KEY@o0.ingest.de.sentry.io/PROJECT_ID (https, a public key, a numeric project id)";
-    }
-    return undefined;
-}

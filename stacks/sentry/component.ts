@@ -4,8 +4,8 @@
 // The backup job's cron monitor is not declared: the job's own check-ins create and update it.
 import * as pulumi from "@pulumi/pulumi";
 import * as sentry from "@pulumiverse/sentry";
-import { MAX_SENTRY_RULE_NAME, type Runbook, withRunbook } from "../alerts/rules.js";
-import { alertRow } from "../alerts/table.js";
+import { MAX_SENTRY_RULE_NAME, type Runbook, withRunbook } from "../shared/runbooks.js";
+import { sentryRule } from "./table.js";
 import { sentrySlug } from "../shared/naming.js";
 import { TIMEOUT_CONDITIONS, timeoutFilters } from "./timeoutAlert.js";
 import { type MonitoringSettings, SENTRY_PLATFORMS } from "./settings.js";
@@ -114,7 +114,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     {
                         organization,
                         project: projects[role].slug,
-                        name: ruleName(`${title} in the ${role}`, alertRow("sentry issue alert", id).runbook),
+                        name: ruleName(`${title} in the ${role}`, sentryRule("sentry issue alert", id).runbook),
                         environment: settings.sentryEnvironment,
                         actionMatch: "any",
                         filterMatch: "all",
@@ -133,7 +133,7 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 organization,
                 project: projects.server.slug,
-                name: ruleName("Database connection timeout in the server", alertRow("sentry issue alert", "database-timeout").runbook),
+                name: ruleName("Database connection timeout in the server", sentryRule("sentry issue alert", "database-timeout").runbook),
                 environment: settings.sentryEnvironment,
                 actionMatch: "any",
                 filterMatch: "any",
@@ -151,7 +151,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 {
                     organization,
                     project: projects.server.slug,
-                    name: ruleName(title, alertRow("sentry metric alert", id).runbook),
+                    name: ruleName(title, sentryRule("sentry metric alert", id).runbook),
                     environment: settings.sentryEnvironment,
                     dataset: spec.dataset,
                     aggregate: spec.aggregate,

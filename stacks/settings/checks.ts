@@ -55,3 +55,17 @@ export function checkHttpsUrl(value: string): string | undefined {
     if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
     return undefined;
 }
+
+/** The backup job's Sentry DSN (backupSentryDsn). */
+export function checkSentryDsn(value: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return "must be a Sentry DSN like https://PUBLIC_KEY@o0.ingest.de.sentry.io/PROJECT_ID";
+    }
+    if (url.protocol !== "https:" || url.username === "" || !/^\/\d+$/.test(url.pathname)) {
+        return "must be a Sentry DSN like https://PUBLIC_KEY@o0.ingest.de.sentry.io/PROJECT_ID (https, a public key, a numeric project id)";
+    }
+    return undefined;
+}

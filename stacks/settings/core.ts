@@ -2,6 +2,21 @@
 import { defineArea, list, oneOf, text } from "./spec.js";
 import { checkEmail, checkEmailList, DATA_RESIDENCIES, type DataResidency } from "./checks.js";
 
+/**
+ * The stack and its place, which every area's argument builder may read besides its own settings
+ * (the registry's Settings extends it): areas import this type, never the registry.
+ */
+export interface CoreSettings {
+    project: string;
+    stack: string;
+    /** Primary AWS region (the `aws:region` provider setting). */
+    region: string;
+    /** Team or person answerable for the resources; the `owner` tag. */
+    owner: string;
+    alertEmails: readonly string[];
+    dataResidency: DataResidency;
+}
+
 export const coreArea = defineArea({
     name: "core",
     settings: {

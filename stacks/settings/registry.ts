@@ -9,7 +9,7 @@ import { logDrainsArea, logDrainSettings, type LogDrainSettings } from "../logDr
 import { monitoringArea, type MonitoringSettings, SENTRY_PLATFORMS } from "../sentry/settings.js";
 import { neonArea, neonSettings, type NeonSettings, requiredDatabaseSecrets } from "../neon/settings.js";
 import { longestStackName, physicalNameProblems, STACK_NAME_CHARACTERS } from "../shared/naming.js";
-import { coreArea } from "./core.js";
+import { coreArea, type CoreSettings } from "./core.js";
 import { type Area, type AreaContext, nearestOf, OFFLINE_SECRET, type Setting, suggestion, type Values } from "./spec.js";
 import { checkDataRegion, type DataResidency } from "./checks.js";
 
@@ -29,15 +29,8 @@ export const PROVIDER_NAMESPACES: readonly string[] = ["aws", "sentry", "pulumi"
 type CoreValues = Values<typeof coreArea.settings>;
 type JobValues = Values<typeof backupJobArea.settings>;
 
-export interface Settings {
-    project: string;
-    stack: string;
-    /** Primary AWS region (the `aws:region` provider setting). */
-    region: string;
-    /** Team or person answerable for the resources; the `owner` tag. */
-    owner: string;
-    alertEmails: readonly string[];
-    dataResidency: DataResidency;
+/** Every area's settings: the core's and one member per area. */
+export interface Settings extends CoreSettings {
     storage: BackupStorageSettings;
     monitoring: MonitoringSettings;
     alerts: AlertsSettings;

@@ -26,6 +26,31 @@ export function deployBoundaryPolicyArn(account: string): string {
     return `arn:aws:iam::${account}:policy/${DEPLOY_BOUNDARY_POLICY_NAME}`;
 }
 
+/** The account a role ARN (arn:aws:iam::<account>:role/...) belongs to. */
+export function roleAccount(roleArn: string): string {
+    const account = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+    if (account === undefined) throw new Error(`"${roleArn}" is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>`);
+    return account;
+}
+
+/**
+ * Where a component that creates roles stands: the stack's names and region, and the boundary the deploy
+ * roles require of every role they create, in the account of the break-glass role (the stack's account).
+ */
+export function stackPlacement(settings: { project: string; stack: string; region: string; storage: { breakGlassRoleArn: string } }): {
+    project: string;
+    stack: string;
+    region: string;
+    permissionsBoundary: string;
+} {
+    return {
+        project: settings.project,
+        stack: settings.stack,
+        region: settings.region,
+        permissionsBoundary: deployBoundaryPolicyArn(roleAccount(settings.storage.breakGlassRoleArn)),
+    };
+}
+
 /** The `permissionsBoundary` input of a role or user the deploy roles create, when a boundary is given. */
 export function boundaryOf(args: { permissionsBoundary?: string }): { permissionsBoundary?: string } {
     return args.permissionsBoundary === undefined ? {} : { permissionsBoundary: args.permissionsBoundary };

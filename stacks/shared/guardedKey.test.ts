@@ -1,6 +1,7 @@
 import { readCommittedPlan } from "../../scripts/offlinePlan/planFormat.js";
 import { describe, expect, it } from "vitest";
-import { guardedKeyPolicy, roleAccount } from "./guardedKey.js";
+import { roleAccount } from "./account.js";
+import { guardedKeyPolicy } from "./guardedKey.js";
 import committedBeforeEveryKeyWasGuarded from "./guardedKey.committed.json";
 
 const BREAK_GLASS = "arn:aws:iam::123456789012:role/security/break-glass";

@@ -6,14 +6,8 @@
 // what it stops, what it cannot, and how the break-glass role changes a guarded policy later.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { roleAccount } from "./account.js";
 import type { PolicyDocument, PolicyStatement } from "./iam.js";
-
-/** The account a role ARN (arn:aws:iam::<account>:role/...) belongs to. */
-export function roleAccount(roleArn: string): string {
-    const account = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1];
-    if (account === undefined) throw new Error(`"${roleArn}" is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>`);
-    return account;
-}
 
 /**
  * The policy of a key in the break-glass role's account. The break-glass role must live in the
@@ -68,6 +62,16 @@ export function guardedKeyPolicy(breakGlassRoleArn: string, minDeletionWindowDay
             },
         ],
     };
+}
+
+/** The storage settings every area's guarded key and data follow (stacks/storage/settings.ts declares them). */
+export interface StackProtection {
+    /** Protect and retain keys and data (prod). */
+    protectData: boolean;
+    /** The only principal that may disable a key or change its policy. */
+    breakGlassRoleArn: string;
+    /** Every key's deletion window, and the shortest anyone may schedule (7-30 days). */
+    kmsDeletionWindowDays: number;
 }
 
 export interface GuardedKeyArgs {

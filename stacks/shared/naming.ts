@@ -277,3 +277,6 @@ export function longestStackName(project: string, resources: NamedResources): nu
 /** The characters every derived name accepts (S3 buckets are the strictest): what a new stack name may use. */
 export const STACK_NAME_CHARACTERS = "lowercase letters, digits and hyphens, starting and ending with a letter or digit";
 export const STACK_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+
+/** The replication rules' ids, dumps first: the RuleId dimension of their metrics. */
+export const REPLICATION_RULE_IDS = ["dumps-off-site", "manifests-off-site"] as const;

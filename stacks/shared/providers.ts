@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "../settings/registry.js";
 import { defaultTags } from "./naming.js";
 
 export interface Providers {
@@ -21,7 +20,10 @@ export interface Providers {
  * and the tests would not show them. `ready`: the providers (and so every AWS resource) wait for it,
  * and none is registered when it fails (the account checks, stacks/shared/accountChecks.ts).
  */
-export function createProviders(settings: Pick<Settings, "project" | "stack" | "owner" | "region" | "storage">, ready?: pulumi.Output<unknown>): Providers {
+export function createProviders(
+    settings: { project: string; stack: string; owner: string; region: string; storage: { replicaRegion: string; offSiteReplica: boolean } },
+    ready?: pulumi.Output<unknown>,
+): Providers {
     if (settings.storage.replicaRegion === settings.region) {
         throw new Error(
             `storage.replicaRegion is "${settings.storage.replicaRegion}", the primary region; allowed: any other region, or the copy is not off-site`,

@@ -4,7 +4,8 @@
 import * as aws from "@pulumi/aws";
 import { boundaryOf } from "../shared/account.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupLayout, BackupStorageSettings } from "./settings.js";
+import type { BackupLayout } from "../shared/backupLayout.js";
+import type { BackupStorageSettings } from "./settings.js";
 import { hardenedBucket, type HardenedBucket } from "../shared/hardenedBucket.js";
 import { guardedKey } from "../shared/guardedKey.js";
 import { backupStorageNames, type BackupStorageNames } from "../shared/naming.js";

@@ -2,7 +2,9 @@
 // replication role documents. Plain data in, plain data out: unit-tested without any Pulumi runtime,
 // and turned into JSON by the component once the ARNs they mention are known.
 import { ARCHIVE_STORAGE_CLASSES, lifecycleOrderProblems, type LifecycleRule, MIN_DAYS_IN_STANDARD, OBJECT_LOCK_MODES } from "../shared/lifecycle.js";
-import type { BackupLayout, BackupStorageSettings } from "./settings.js";
+import type { BackupLayout } from "../shared/backupLayout.js";
+import { REPLICATION_RULE_IDS } from "../shared/naming.js";
+import type { BackupStorageSettings } from "./settings.js";
 import { checkRoleArn, replicaProtectionProblem } from "./checks.js";
 import type { PolicyDocument } from "../shared/iam.js";
 import { serviceTrustPolicy } from "../shared/trustPolicy.js";
@@ -154,9 +156,6 @@ export function backupLifecycleRules(settings: BackupStorageSettings): Lifecycle
 
 /** The only threshold S3 Replication Time Control offers, in minutes. */
 const RTC_MINUTES = 15;
-
-/** The replication rules' ids, dumps first: the RuleId dimension of their metrics. */
-export const REPLICATION_RULE_IDS = ["dumps-off-site", "manifests-off-site"] as const;
 
 /**
  * Replicates new dumps and their manifests (never delete markers), re-encrypted under the replica's

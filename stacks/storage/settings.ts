@@ -2,6 +2,7 @@
 // docs/settings.md gives each one's reason (generated from the `why` here).
 import { defineArea, flag, integer, oneOf, text, type RelationProblem, type Values } from "../settings/spec.js";
 import { checkDataRegion, type DataResidency } from "../settings/checks.js";
+import type { BackupLayout } from "../shared/backupLayout.js";
 import { checkPrefixRoot, checkRoleArn, replicaProtectionProblem } from "./checks.js";
 import {
     ARCHIVE_STORAGE_CLASSES,
@@ -12,16 +13,6 @@ import {
     OBJECT_LOCK_MODES,
     type ObjectLockMode,
 } from "../shared/lifecycle.js";
-
-/** Where the backup job writes inside the bucket; the lifecycle rules filter on these prefixes. */
-export interface BackupLayout {
-    /** Target the job is given: s3://<bucket>/<root>. */
-    root: string;
-    /** `${root}/dumps/` — one `<id>.pgdump.zst` per backup. */
-    dumpPrefix: string;
-    /** `${root}/manifests/` — one `<id>.json` per backup, written last. */
-    manifestPrefix: string;
-}
 
 const days = (options: Omit<Parameters<typeof integer>[0], "min" | "max"> & { min?: number; max?: number }) => integer({ min: 1, max: MAX_DAYS, ...options });
 

@@ -1,4 +1,5 @@
-import { MAX_PART_SIZE_MIB, type BackupOptions } from "../args.js";
+import type { BackupOptions } from "../args.js";
+import { MAX_PART_SIZE_MIB } from "../options.js";
 import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "../postgres/db.js";
 import { readDatabaseState } from "../postgres/database-state.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
@@ -116,6 +117,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         queueSize: opts.uploadQueueSize,
         requestTimeoutSeconds: opts.requestTimeoutSeconds,
         logger: log,
+        environment: rt.environment,
     });
     const display = redactUrl(opts.databaseUrl);
     log.info("backup starting", { id, database: display, target: storage.display });
@@ -249,7 +251,7 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
             "--no-password",
             `--dbname=${s.db.withoutPassword}`,
         ],
-        { env: childEnv(s.db.password, PG_DUMP_APPLICATION_NAME), stdio: ["ignore", "pipe", "pipe"] },
+        { env: childEnv(rt.environment, s.db.password, PG_DUMP_APPLICATION_NAME), stdio: ["ignore", "pipe", "pipe"] },
     );
     // pg_dump's stdout fd goes straight to zstd: the uncompressed stream never passes through this
     // process (it was measurably slower on two cores), and zstd's death gives pg_dump an EPIPE.

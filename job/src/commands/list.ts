@@ -51,7 +51,7 @@ export function formatListTable(entries: ListEntry[]): string {
 }
 
 export async function runList(opts: ListOptions, rt: Runtime): Promise<ListEntry[]> {
-    const storage = await openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
+    const storage = await openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger, environment: rt.environment });
     const { manifests, damaged, warnings } = await listBackups(storage);
     for (const w of warnings) rt.logger.warn(w.message, { target: storage.display, ...w.context });
     const { name } = opts;

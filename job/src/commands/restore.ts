@@ -19,7 +19,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const target = parseDatabaseUrl(opts.databaseUrl, "--database-url");
     refusePoolerHost(target, "--database-url");
     const display = redactUrl(opts.databaseUrl);
-    const storage = await openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
+    const storage = await openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger, environment: rt.environment });
     const restoreVersion = await requireRestoreTools(opts.pgBin);
     const manifest = await resolveBackup(storage, opts.backup, opts.name, rt);
     rt.logger.info(opts.dryRun ? "dry run starting" : "restore starting", { backup: manifest.id, from: storage.display, database: display, clean: opts.clean });

@@ -150,7 +150,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     const admin = parseDatabaseUrl(opts.scratchDatabaseUrl, "--scratch-database-url");
     refusePoolerHost(admin, "--scratch-database-url");
     const adminDisplay = redactUrl(opts.scratchDatabaseUrl);
-    const storage = await openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger });
+    const storage = await openStorage(opts.from, { requestTimeoutSeconds: opts.requestTimeoutSeconds, logger: rt.logger, environment: rt.environment });
     const restoreVersion = await requireRestoreTools(opts.pgBin);
     const manifest: Manifest = await resolveBackup(storage, opts.backup, opts.name, rt);
     setDatabase(manifest.database);

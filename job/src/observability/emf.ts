@@ -1,11 +1,12 @@
 import { JOB_ENV, METRIC_DIMENSION, METRIC_NAMESPACE, METRICS, type MetricName, type MetricUnit, stageMetricName } from "../contract.js";
+import type { Variables } from "../environment.js";
 
 /**
  * The EMF metrics record is written only when JOB_ENV.emfMetrics is "1": the ECS task definitions set it, where
  * CloudWatch Logs collects the record. A person at a terminal has no use for it, and guessing the environment
  * could silence BackupSuccess (and page the backup-missing alarm every night).
  */
-export function emfMetricsEnabled(env: NodeJS.ProcessEnv): boolean {
+export function emfMetricsEnabled(env: Variables): boolean {
     return env[JOB_ENV.emfMetrics] === "1";
 }
 

@@ -1,4 +1,5 @@
 import { redact } from "./redact.js";
+import type { Variables } from "../environment.js";
 
 export type Level = "info" | "warn" | "error";
 
@@ -45,7 +46,7 @@ export const LOG_FORMATS = ["json", "text"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** https://no-color.org: any non-empty NO_COLOR turns colour off. */
-export function colourWanted(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+export function colourWanted(isTTY: boolean, env: Variables): boolean {
     return isTTY && (env["NO_COLOR"] ?? "") === "" && env["TERM"] !== "dumb";
 }
 

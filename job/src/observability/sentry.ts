@@ -3,6 +3,7 @@ import type * as SentryModule from "@sentry/node";
 import { errorMessage, usageError } from "../errors.js";
 import { JOB_ENV, SENTRY_MONITOR_SLUG } from "../contract.js";
 import type { Logger } from "./log.js";
+import type { Variables } from "../environment.js";
 
 type MonitorConfig = NonNullable<Parameters<typeof SentryModule.captureCheckIn>[1]>;
 
@@ -33,7 +34,7 @@ export function validateTimezone(value: string, variable: string): string {
     }
 }
 
-function positiveMinutes(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+function positiveMinutes(env: Variables, variable: string): number | undefined {
     const raw = env[variable];
     if (raw === undefined || raw === "") return undefined;
     if (!/^\d+$/.test(raw) || Number(raw) < 1) throw usageError(`${variable} "${raw}" must be a whole number of minutes >= 1`);
@@ -57,7 +58,7 @@ export function validateDsn(value: string, variable: string): string {
 }
 
 /** Sentry cron settings from the environment; undefined when SENTRY_DSN is unset (no check-ins). */
-export function monitorSettingsFromEnv(env: NodeJS.ProcessEnv): MonitorSettings | undefined {
+export function monitorSettingsFromEnv(env: Variables): MonitorSettings | undefined {
     const dsn = env[JOB_ENV.sentryDsn];
     if (dsn === undefined || dsn.trim() === "") return undefined;
     const schedule = env[JOB_ENV.schedule];

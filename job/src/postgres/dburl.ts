@@ -2,6 +2,7 @@ import type { ClientConfig } from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { usageError } from "../errors.js";
 import { passwordCandidates, redactUrl, registerSecret } from "../observability/redact.js";
+import type { Variables } from "../environment.js";
 
 export interface DatabaseUrl {
     /** The URL with the password removed: safe to pass on a command line (visible in ps). */
@@ -200,7 +201,7 @@ export const REFUSED_PG_VARIABLES: readonly string[] = [
     "PGGEQO",
 ];
 
-export function refuseAmbientConnectionSettings(env: NodeJS.ProcessEnv): void {
+export function refuseAmbientConnectionSettings(env: Variables): void {
     const set = REFUSED_PG_VARIABLES.filter((name) => env[name] !== undefined);
     if (set.length === 0) return;
     throw usageError(

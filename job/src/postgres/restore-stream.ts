@@ -158,7 +158,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     const session = startGuardedPsql({
         program: pgProgram(r.pgBin, "psql"),
         dbname: r.target.withoutPassword,
-        env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME),
+        env: childEnv(rt.environment, r.target.password, PG_RESTORE_APPLICATION_NAME),
         prelude: `${r.lockWaitTimeoutSeconds === undefined ? "" : `SET LOCAL lock_timeout = '${r.lockWaitTimeoutSeconds}s';\n`}${r.cleanSql ?? ""}${r.databaseSql ?? ""}`,
         onEarlyExit: stop,
     });

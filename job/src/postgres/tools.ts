@@ -1,4 +1,5 @@
 // The PostgreSQL client programs that backup, restore and verify run: their versions and their environment.
+import type { JobEnvironment } from "../environment.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { pgProgram, requireZstd, toolBanner } from "../process/proc.js";
 import type { Manifest } from "../storage/manifest.js";
@@ -24,8 +25,8 @@ export async function toolVersion(program: string, option: string): Promise<PgVe
  * every local user can read it), the session's name and its settings. Every other libpq variable
  * was refused at start (refuseAmbientConnectionSettings), PGPASSFILE (or ~/.pgpass) is honoured.
  */
-export function childEnv(password: string | undefined, applicationName: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: applicationName, PGOPTIONS: SESSION_OPTIONS };
+export function childEnv(environment: JobEnvironment, password: string | undefined, applicationName: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...environment.variables, PGAPPNAME: applicationName, PGOPTIONS: SESSION_OPTIONS };
     if (password !== undefined) env["PGPASSWORD"] = password;
     return env;
 }

@@ -1,6 +1,6 @@
+import { isValidBackupName } from "../contract.js";
 import { usageError } from "../errors.js";
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const ID = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,99})_(\d{8}T\d{6}Z)$/;
 
 /** 2026-11-24T09:57:43.123Z -> 20261124T095743Z */
@@ -17,12 +17,8 @@ export function parseCompactUtc(stamp: string): Date {
     return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
 }
 
-export function isValidName(name: string): boolean {
-    return NAME.test(name);
-}
-
 export function validateName(name: string, source: string): string {
-    if (!isValidName(name)) {
+    if (!isValidBackupName(name)) {
         throw usageError(
             `${source} "${name}" cannot be used as a backup name: allowed are 1-100 characters of letters, digits, "_", "." and "-", starting with a letter ` +
                 `or digit (pass --name to choose one)`,

@@ -1,5 +1,6 @@
-import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "../args.js";
+import { DEFAULT_PART_SIZE_MIB, DEFAULT_UPLOAD_QUEUE_SIZE } from "../options.js";
 import { JOB_ENV } from "../contract.js";
+import type { JobEnvironment, Variables } from "../environment.js";
 import { usageError } from "../errors.js";
 import type { Logger } from "../observability/log.js";
 import { FileStorage } from "./file.js";
@@ -11,6 +12,8 @@ export interface StorageSettings {
     requestTimeoutSeconds: number;
     /** Receives the AWS SDK's own warnings and storage warnings as JSON lines. */
     logger: Logger;
+    /** The region and the key of an s3:// target come from it. */
+    environment: JobEnvironment;
     /** Multipart tuning (backup only). */
     partSizeBytes?: number;
     queueSize?: number;
@@ -20,7 +23,7 @@ export interface StorageSettings {
  * BACKUP_KMS_KEY_ARN: uploads name this key explicitly (SSE-KMS), for bucket policies that require
  * the encryption headers. Unset: the bucket's default encryption applies.
  */
-export function kmsKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+export function kmsKeyFromEnv(env: Variables): string | undefined {
     const raw = env[JOB_ENV.kmsKeyArn];
     if (raw === undefined || raw.trim() === "") return undefined;
     if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(raw.trim())) {
@@ -44,6 +47,7 @@ export async function openStorage(target: Target, settings: StorageSettings): Pr
         queueSize: settings.queueSize ?? DEFAULT_UPLOAD_QUEUE_SIZE,
         requestTimeoutMs: settings.requestTimeoutSeconds * 1000,
         logger: settings.logger,
-        kmsKeyArn: kmsKeyFromEnv(process.env),
+        kmsKeyArn: kmsKeyFromEnv(settings.environment.variables),
+        region: settings.environment.awsRegion,
     });
 }

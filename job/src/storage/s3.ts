@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { JOB_ENV } from "../contract.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { PartUploadError, uploadStream } from "./multipart.js";
 import type { Logger } from "../observability/log.js";
@@ -14,6 +13,8 @@ export interface S3Options {
     partSizeBytes: number;
     queueSize: number;
     kmsKeyArn: string | undefined;
+    /** The client's region (JobEnvironment.awsRegion). */
+    region: string;
     /** Deadline of every request; for GetObject of the response headers, then of each wait for body bytes. */
     requestTimeoutMs: number;
     logger: Logger;
@@ -67,9 +68,9 @@ export function maxMultipartBytes(partSizeBytes: number): number {
  * The SDK reads region, credentials and AWS_ENDPOINT_URL_S3 from the environment itself. Request
  * deadlines are the job's own (sendWithDeadline): the SDK's requestTimeout would only log a warning.
  */
-export function createS3Client(logger: Logger): S3Client {
+export function createS3Client(logger: Logger, region: string): S3Client {
     return new S3Client({
-        region: process.env[JOB_ENV.awsRegion] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1",
+        region,
         maxAttempts: 3,
         requestHandler: { connectionTimeout: 5_000 },
         logger: sdkLogger(logger),
@@ -168,7 +169,7 @@ export class S3Storage implements Storage {
     ) {
         this.display = `s3://${bucket}${prefix ? `/${prefix}` : ""}`;
         this.maxDumpBytes = maxMultipartBytes(options.partSizeBytes);
-        this.client = createS3Client(options.logger);
+        this.client = createS3Client(options.logger, options.region);
     }
 
     private bounded<Output>(what: string, send: (abortSignal: AbortSignal) => Promise<Output>): Promise<Output> {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { usageError } from "../errors.js";
+import type { Variables } from "../environment.js";
 
 export type Target = { kind: "file"; dir: string; url: string } | { kind: "s3"; bucket: string; prefix: string; url: string };
 
@@ -11,7 +12,7 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * Where relative `file://` targets resolve: the caller's directory. `npm run` starts the job in the
  * repository root and records where the user stood in INIT_CWD.
  */
-export function callerDirectory(env: NodeJS.ProcessEnv, cwd: string): string {
+export function callerDirectory(env: Variables, cwd: string): string {
     const initCwd = env["INIT_CWD"];
     return initCwd !== undefined && path.isAbsolute(initCwd) ? initCwd : cwd;
 }

@@ -1,7 +1,7 @@
 // One reading of the connection, no leaks: URL query parameters and libpq's environment variables
 // that could aim pg_dump/psql elsewhere than the job's own checks are refused; secrets never reach a
-// child's command line; a URL without a password works with PGPASSWORD, PGPASSFILE or ~/.pgpass.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+// child's command line nor the job's own; a URL without a password works with PGPASSWORD, PGPASSFILE or ~/.pgpass.
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pgDriver from "pg";
@@ -241,5 +241,30 @@ describe("secrets never on a child's command line", () => {
             await holder.end();
             await targetHolder.end();
         }
+    });
+
+    it("verify --scratch-database-url-env (the drill's command): the scratch URL is on no command line, the job's own included", async () => {
+        const from = `file://${join(work, "argv-verify")}`;
+        expect((await backup(hotel(), "argv-verify")).code).toBe(0);
+        // pg_restore and psql wait a second before they start, so their command lines can be read while they run.
+        const slow = join(work, "slow-bin");
+        mkdirSync(slow);
+        for (const tool of ["pg_restore", "psql"]) {
+            writeFileSync(join(slow, tool), `#!/bin/sh\ncase "$1" in --version) ;; *) sleep 1 ;; esac\nexec "${join(pg.binDir, tool)}" "$@"\n`);
+            chmodSync(join(slow, tool), 0o755);
+        }
+        const scratch = `postgresql://${ROLE}:${PASSWORD}@127.0.0.1:${pg.port}/postgres`;
+        const args = ["verify", "--from", from, "--scratch-database-url-env", "DRILL_SCRATCH_URL", "--pg-bin", slow];
+        const running = spawnCli(args, { env: { DRILL_SCRATCH_URL: scratch } });
+        const own = readFileSync(`/proc/${running.child.pid}/cmdline`, "utf8").split("\0").join(" ");
+        await waitForCommandLine(running.child.pid!, /pg_restore .*--file=-/);
+        await waitForCommandLine(running.child.pid!, /psql .*--dbname=/);
+        const lines = [own, ...descendantCommandLines(running.child.pid!).map((c) => c.line)];
+        const result = await running.result;
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(result.logs.some((line) => line.message === "verify passed")).toBe(true);
+        expect(own).toContain("--scratch-database-url-env DRILL_SCRATCH_URL");
+        expect(lines.filter((line) => line.includes(PASSWORD))).toEqual([]);
+        expect(result.stdout + result.stderr).not.toContain(PASSWORD);
     });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_PART_SIZE_MIB } from "../../src/args.js";
+import { MAX_PART_SIZE_MIB } from "../../src/options.js";
 import { ExitCode } from "../../src/errors.js";
 import { formatBytes } from "../../src/observability/progress.js";
 import { S3_MAX_PARTS, maxMultipartBytes } from "../../src/storage/s3.js";

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runList } from "../../src/commands/list.js";
 import { createLogger } from "../../src/observability/log.js";
+import { readEnvironment } from "../../src/environment.js";
 import type { Runtime } from "../../src/runtime.js";
 import { serializeManifest } from "../../src/storage/manifest.js";
 import { parseTarget } from "../../src/storage/target.js";
@@ -38,6 +39,7 @@ async function list(name: string | undefined, json: boolean) {
         out: (t) => out.push(t),
         status: undefined,
         ask: undefined,
+        environment: readEnvironment({}),
     };
     const entries = await runList({ command: "list", from: parseTarget(`file://${dir}`, "--from", "/"), name, json, requestTimeoutSeconds: 5 }, rt);
     return { entries, out: out.join(""), logs: logs.map((l) => JSON.parse(l) as { level: string; message: string; context: Record<string, unknown> }) };

@@ -25,8 +25,9 @@ describe("loading the S3 module", () => {
         const script = `
             const { openStorage } = require("./src/storage/open.ts");
             const { parseTarget } = require("./src/storage/target.ts");
+            const { readEnvironment } = require("./src/environment.ts");
             const logger = { info() {}, warn() {}, error() {}, record() {} };
-            openStorage(parseTarget(${JSON.stringify(url)}, "--to", "/tmp"), { requestTimeoutSeconds: 5, logger }).then((storage) => {
+            openStorage(parseTarget(${JSON.stringify(url)}, "--to", "/tmp"), { requestTimeoutSeconds: 5, logger, environment: readEnvironment() }).then((storage) => {
                 const sdk = Object.keys(require.cache).some((path) => path.includes("@aws-sdk/client-s3"));
                 process.stdout.write(JSON.stringify({ display: storage.display, sdk }));
             });`;

@@ -3,6 +3,7 @@ import { ExitCode } from "../../src/errors.js";
 import { formatListTable, listEntries } from "../../src/commands/list.js";
 import { type Manifest, parseManifest, serializeManifest } from "../../src/storage/manifest.js";
 import { createLogger } from "../../src/observability/log.js";
+import { readEnvironment } from "../../src/environment.js";
 import type { Runtime } from "../../src/runtime.js";
 import { backupNames, chooseLatest, couldBeNewer, couldBeOfName } from "../../src/storage/resolve-backup.js";
 import { failure } from "../support/errors.js";
@@ -75,6 +76,7 @@ describe("latest: the newest backup of one backup name", () => {
         out: () => undefined,
         status: undefined,
         ask: undefined,
+        environment: readEnvironment({}),
     };
     const hotelOld = manifest("hotel_20261120T030000Z", "2026-11-20T03:00:00.000Z");
     const spaOld = manifest("spa_20261121T030000Z", "2026-11-21T03:00:00.000Z");
