@@ -11,6 +11,7 @@ import type { Storage } from "../storage/storage.js";
 import { ZstdFrameCheck } from "../storage/zstd-frames.js";
 import type { DatabaseUrl } from "./dburl.js";
 import { startGuardedPsql, TailHolder } from "./guarded-psql.js";
+import { sessionOptionsFor } from "./db.js";
 import { childEnv } from "./tools.js";
 
 export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
@@ -60,6 +61,8 @@ export interface RestoreInto {
     /** --clean: SQL that empties the target, run in the restore's own transaction. */
     cleanSql: string | undefined;
     pgBin: string | undefined;
+    /** The target server's major version: which startup options pg_restore's own session can take. */
+    serverMajor: number;
     /** Run after cleanSql, in the same transaction: the database's own settings and grants (restore). */
     databaseSql?: string;
     /** Keep the dump's grants (pg_restore without --no-acl). */
@@ -163,7 +166,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     const restoreArgs = ["--no-owner", ...(r.keepAcl ? [] : ["--no-acl"]), "--single-transaction"];
     const pgRestore = direct
         ? startChild(pgProgram(r.pgBin, "pg_restore"), [...restoreArgs, "--no-password", `--dbname=${r.target.withoutPassword}`], {
-              env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME),
+              env: childEnv(r.target.password, PG_RESTORE_APPLICATION_NAME, sessionOptionsFor(r.serverMajor)),
               stdio: [zstd.process.stdout!, "ignore", "pipe"],
           })
         : startChild(pgProgram(r.pgBin, "pg_restore"), [...restoreArgs, "--file=-"], { stdio: [zstd.process.stdout!, "pipe", "pipe"] });

@@ -11,11 +11,15 @@ import { Transform, type TransformCallback } from "node:stream";
 export const ZSTD_MAX_BLOCK_BYTES = 128 * 1024;
 
 const FRAME_MAGIC = 0xfd2fb528;
-/** 0x184D2A50 to 0x184D2A5F: skippable frames (RFC 8878 §3.1.2), content a decoder ignores. */
+/**
+ * 0x184D2A50 to 0x184D2A5F: skippable frames (RFC 8878 §3.1.2), content a decoder ignores. The zstd
+ * CLI that writes the backups never writes one; refused, they cannot make the hold keep bytes that
+ * come after the last content (up to 4 GiB each).
+ */
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 
-type Stage = "magic" | "frameHeader" | "blockHeader" | "skip" | "skipSize";
+type Stage = "magic" | "frameHeader" | "blockHeader" | "skip";
 
 /**
  * Passes bytes through unchanged and follows the frames they form. `defect` says whether the stream
@@ -102,10 +106,8 @@ export class ZstdFrameCheck extends Transform {
         if (this.stage === "magic") {
             const magic = h.readUInt32LE(0);
             if (magic === FRAME_MAGIC) this.expect("frameHeader", 1);
-            else if ((magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC) this.expect("skipSize", 4);
+            else if ((magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC) this.problem = `a skippable zstd frame at byte ${this.offset - 4}`;
             else this.problem = `no zstd frame magic number at byte ${this.offset - 4}`;
-        } else if (this.stage === "skipSize") {
-            this.skip(h.readUInt32LE(0), "magic");
         } else if (this.stage === "frameHeader") {
             const descriptor = h[0]!;
             // The descriptor, read first, says how many header bytes follow it.

@@ -87,14 +87,16 @@ describe("zstd frames and the held tail (direct restore)", () => {
         });
     }
 
-    it("frames one after the other and skippable frames are whole zstd streams", async () => {
-        const skippable = Buffer.concat([Buffer.from([0x5a, 0x2a, 0x4d, 0x18]), Buffer.from([5, 0, 0, 0]), Buffer.from("skip!")]);
-        const both = Buffer.concat([zstd(["-3"], text.subarray(0, 100_000)).stdout, skippable, zstd(["-3", "--no-check"], text.subarray(100_000)).stdout]);
+    it("frames one after the other are whole zstd streams; a skippable frame is refused (the backups never have one)", async () => {
+        const first = zstd(["-3"], text.subarray(0, 100_000)).stdout;
+        const both = Buffer.concat([first, zstd(["-3", "--no-check"], text.subarray(100_000)).stdout]);
         const { frames, passed, holder } = await hold(both, false);
         expect(frames.defect).toBeUndefined();
         const whole = zstd(["-d"], Buffer.concat([passed, holder.tail]));
         expect(whole.status).toBe(0);
         expect(whole.stdout.equals(text)).toBe(true);
+        const skippable = Buffer.concat([Buffer.from([0x5a, 0x2a, 0x4d, 0x18]), Buffer.from([5, 0, 0, 0]), Buffer.from("skip!")]);
+        expect((await hold(Buffer.concat([first, skippable]), true)).frames.defect).toBe(`a skippable zstd frame at byte ${first.length}`);
     });
 
     it("why whole frames are checked: zstd writes all the content of a stream that lacks only its checksum, then fails", async () => {
