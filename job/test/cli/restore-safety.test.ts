@@ -440,7 +440,11 @@ describe("the held end of the dump (pg_restore connected to the target itself)",
             const result = await run.result;
             expect(result.logs.map((l) => l.message)).toContain("dump checksum verified");
             expect(result.code, result.stdout).toBe(8);
-            expect(errorOf(result)?.message).toMatch(/^the restore failed, nothing was committed: /);
+            expect(errorOf(result)?.message).toMatch(
+                mode === "restore --clean"
+                    ? /^the restore failed, nothing was committed: zstd exited with code 1: .*pg_restore exited with code 1: /s
+                    : /^the restore failed, nothing was committed: .*; the dump is not whole zstd frames \(cut inside a zstd frame, at byte \d+\), so its end was held back$/s,
+            );
             await expectUnchanged(mode, target);
         }),
     );
