@@ -289,9 +289,7 @@ describe("restore faults", () => {
         const url = pg.url("no_create_target", { user: "no_create", password: "no-create-pw-71" });
         const result = await runCli(["restore", "--from", target, "--backup", id, "--database-url", url]);
         expect(result.code, result.stdout).toBe(8);
-        expect(errorOf(result).message).toMatch(
-            /^the restore failed, nothing was committed: .*pg_restore exited with code 1: .*permission denied/s,
-        );
+        expect(errorOf(result).message).toMatch(/^the restore failed, nothing was committed: .*pg_restore exited with code 1: .*permission denied/s);
         expect(
             await pg.query(
                 "no_create_target",
