@@ -31,6 +31,8 @@ let mediumDump: string;
 let inProgressAt: number;
 /** The medium dump's size: a read stalled one byte short of it holds everything but the end. */
 let mediumBytes: number;
+/** A backup whose dump ends in incompressible bytes (zstd's raw blocks). */
+let rawTailId: string;
 let oldFingerprint: DatabaseFingerprint;
 let emptyFingerprint: DatabaseFingerprint;
 
@@ -171,12 +173,24 @@ beforeAll(async () => {
     const edited = { ...manifest, bytes: truncated.length, sha256: createHash("sha256").update(truncated).digest("hex") };
     await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `truncated/${mediumDump}`, Body: truncated }));
     await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `truncated/manifests/${mediumId}.json`, Body: JSON.stringify(edited) }));
-    // Cut where nothing of the archive is missing, only the zstd frame's 4-byte checksum: zstd fails at
-    // its end, but only after it has written the archive whole. Its manifest edited to match, too.
-    const unchecked = dump.subarray(0, dump.length - 4);
-    const uncheckedManifest = { ...manifest, bytes: unchecked.length, sha256: createHash("sha256").update(unchecked).digest("hex") };
-    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `no-checksum/${mediumDump}`, Body: unchecked }));
-    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `no-checksum/manifests/${mediumId}.json`, Body: JSON.stringify(uncheckedManifest) }));
+    // A dump that ends in incompressible bytes (a large object of random bytes: large objects come last
+    // in the archive), so that zstd stores its last blocks raw, cut where nothing of the archive is
+    // missing, only the zstd frame's 4-byte checksum, its manifest edited to match: zstd writes the
+    // whole archive before it fails for the missing checksum, and pg_restore, given the end, commits.
+    const rawTailUrl = await pg.createDatabase("raw_tail");
+    await pg.query(
+        "raw_tail",
+        "CREATE TABLE note (t text); INSERT INTO note VALUES ('before the large object'); " +
+            "SELECT lo_from_bytea(0, decode(string_agg(md5(i::text || random()::text), ''), 'hex')) FROM generate_series(1, 20000) i",
+    );
+    rawTailId = await backup(rawTailUrl, "raw-tail");
+    const rawTailDump = await dumpKeyOf("raw-tail", rawTailId);
+    const rawTail = await s3.getObject(BUCKET, `raw-tail/${rawTailDump}`);
+    const unchecked = rawTail.subarray(0, rawTail.length - 4);
+    const rawTailManifest = JSON.parse((await s3.getObject(BUCKET, `raw-tail/manifests/${rawTailId}.json`)).toString("utf8")) as Record<string, unknown>;
+    const uncheckedManifest = { ...rawTailManifest, bytes: unchecked.length, sha256: createHash("sha256").update(unchecked).digest("hex") };
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `no-checksum/${rawTailDump}`, Body: unchecked }));
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `no-checksum/manifests/${rawTailId}.json`, Body: JSON.stringify(uncheckedManifest) }));
 
     // What --clean targets hold before: other tables and rows, which must survive every failed restore.
     await createVariedDatabase(pg, "old_template", { guests: 40 });
@@ -436,14 +450,15 @@ describe("the held end of the dump (pg_restore connected to the target itself)",
     it(
         "a dump missing only its zstd checksum, with a manifest edited to match: the end is not released, exit 8, nothing committed",
         inEveryMode(async (mode) => {
-            const { run, target } = await start(mode, "no-checksum", mediumId);
+            const { run, target } = await start(mode, "no-checksum", rawTailId);
             const result = await run.result;
             expect(result.logs.map((l) => l.message)).toContain("dump checksum verified");
             expect(result.code, result.stdout).toBe(8);
             expect(errorOf(result)?.message).toMatch(
                 mode === "restore --clean"
-                    ? /^the restore failed, nothing was committed: zstd exited with code 1: .*pg_restore exited with code 1: /s
-                    : /^the restore failed, nothing was committed: .*; the dump is not whole zstd frames \(cut inside a zstd frame, at byte \d+\), so its end was held back$/s,
+                    ? // The guarded path: pg_restore wrote all its SQL, but zstd failed, so the job sends no COMMIT.
+                      /^the restore failed, nothing was committed: zstd exited with code 1: /
+                    : /^the restore failed, nothing was committed: zstd exited with code 1: .*pg_restore exited with code 1: .*; the dump is not whole zstd frames \(cut inside a zstd frame, at byte \d+\), so its end was held back$/s,
             );
             await expectUnchanged(mode, target);
         }),
