@@ -191,6 +191,12 @@ beforeAll(async () => {
     const uncheckedManifest = { ...rawTailManifest, bytes: unchecked.length, sha256: createHash("sha256").update(unchecked).digest("hex") };
     await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `no-checksum/${rawTailDump}`, Body: unchecked }));
     await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `no-checksum/manifests/${rawTailId}.json`, Body: JSON.stringify(uncheckedManifest) }));
+    // Whole, but its zstd checksum altered, the manifest edited to match.
+    const badChecksum = Buffer.from(rawTail);
+    badChecksum[badChecksum.length - 1]! ^= 0xff;
+    const badChecksumManifest = { ...rawTailManifest, sha256: createHash("sha256").update(badChecksum).digest("hex") };
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `bad-checksum/${rawTailDump}`, Body: badChecksum }));
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `bad-checksum/manifests/${rawTailId}.json`, Body: JSON.stringify(badChecksumManifest) }));
 
     // What --clean targets hold before: other tables and rows, which must survive every failed restore.
     await createVariedDatabase(pg, "old_template", { guests: 40 });
@@ -459,6 +465,21 @@ describe("the held end of the dump (pg_restore connected to the target itself)",
                     ? // The guarded path: pg_restore wrote all its SQL, but zstd failed, so the job sends no COMMIT.
                       /^the restore failed, nothing was committed: zstd exited with code 1: /
                     : /^the restore failed, nothing was committed: zstd exited with code 1: .*pg_restore exited with code 1: .*; the dump is not whole zstd frames \(cut inside a zstd frame, at byte \d+\), so its end was held back$/s,
+            );
+            await expectUnchanged(mode, target);
+        }),
+    );
+});
+
+describe("a whole dump whose zstd checksum alone is wrong", () => {
+    it(
+        "with a manifest edited to match: exit 8, nothing committed (zstd withholds the end of what it decoded when the checksum fails)",
+        inEveryMode(async (mode) => {
+            const { run, target } = await start(mode, "bad-checksum", rawTailId);
+            const result = await run.result;
+            expect(result.code, result.stdout).toBe(8);
+            expect(errorOf(result)?.message).toMatch(
+                /^the restore failed, nothing was committed: zstd exited with code 1: .*Restored data doesn't match checksum/s,
             );
             await expectUnchanged(mode, target);
         }),
