@@ -7,14 +7,16 @@
 //     `zstd -dc file | pg_restore --single-transaction` against our `restore --from file://`, with and
 //     without --skip-checksum-pass;
 //   second table (unless --skip-s3): (a) the bare pipeline to /dev/null, (b) the usual peer pipeline
-//     (`pg_dump -Fc` to a temporary file, then upload it), (c) our `backup` to the local S3 server.
+//     (`pg_dump -Fc` to a temporary file, then upload it), (c) our `backup` to the local S3 server,
+//     (d) our `restore` of (c)'s backup from it, with and without --skip-checksum-pass, against the
+//     bare restore of the same dump from a local file.
 // Ratios are taken within each pair (the machine's load moves both sides of a pair alike) and printed
 // as the median of the pairs with their range. It samples our process tree for peak RSS, bytes
 // written and files held open for writing, repeats the backup pairs on a database twice the size,
 // and removes everything it started (PostgreSQL cluster, s3rver, files) at the end, also on failure;
 // --keep-db keeps the generated cluster in the OS temp directory for the next run.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostgres, type PgCluster } from "../job/tools/servers/postgres.js";
@@ -410,6 +412,13 @@ class Bench {
         return { ...result, bytes: statSync(file).size };
     }
 
+    /** Copies a dump from s3rver to a file of the bench's own (untimed): the bare restore's input. */
+    async fetchDump(prefix: string, dumpKey: string): Promise<string> {
+        const file = join(this.work, "s3-dump.pgdump.zst");
+        writeFileSync(file, await this.store.getObject(BUCKET, `${prefix}/${dumpKey}`));
+        return file;
+    }
+
     /** The restore baseline: `zstd -dc file | pg_restore --single-transaction` into a fresh database, with the options our restore uses. */
     async bareRestore(file: string, database: string): Promise<TreeRun> {
         await this.pg.createDatabase(database);
@@ -421,14 +430,20 @@ class Bench {
         }
     }
 
-    /** Our `restore` of a backup from a file:// target into a fresh database. */
-    async ourRestore(targetDir: string, backupId: string, database: string, extra: string[] = []): Promise<TreeRun & { stages: Record<string, number> }> {
+    /** Our `restore` of a backup into a fresh database, from a file:// target (a directory) or from s3rver (`prefix` under the bench bucket). */
+    async ourRestore(
+        from: { dir: string } | { s3Prefix: string },
+        backupId: string,
+        database: string,
+        extra: string[] = [],
+    ): Promise<TreeRun & { stages: Record<string, number> }> {
         await this.pg.createDatabase(database);
         try {
-            const args = [this.cliPath, "restore", "--database-url", this.pg.url(database), "--from", `file://${targetDir}`, "--backup", backupId, ...extra];
+            const source = "dir" in from ? { url: `file://${from.dir}`, env: {} } : this.destination("s3", from.s3Prefix);
+            const args = [this.cliPath, "restore", "--database-url", this.pg.url(database), "--from", source.url, "--backup", backupId, ...extra];
             const result = await this.treeRun(process.execPath, [...args, "--pg-bin", this.pg.binDir], {
-                env: { PATH: process.env["PATH"], HOME: process.env["HOME"] },
-                what: "our restore",
+                env: { PATH: process.env["PATH"], HOME: process.env["HOME"], ...source.env },
+                what: `our restore from ${source.url}`,
             });
             return { ...result, stages: restoreStages(result.stdout, result.seconds) };
         } finally {
@@ -589,8 +604,15 @@ function pairLines(title: string, summary: ReturnType<typeof pairSummary>, targe
     ];
 }
 
-/** The second table: (a) bare to /dev/null, (b) the peer pipeline, (c) our backup to s3rver. */
-async function s3Round(bench: Bench, round: number, runs: number, a: BudgetedRun[], b: PeerRun[], c: OurRun[]): Promise<void> {
+/** Restores from s3rver, each against a bare restore of the same dump from a local file in the same round. */
+interface S3Restores {
+    bare: TreeRun[];
+    ours: TreeRun[];
+    once: TreeRun[];
+}
+
+/** The second table: (a) bare to /dev/null, (b) the peer pipeline, (c) our backup to s3rver, (d) our restore from it. */
+async function s3Round(bench: Bench, round: number, runs: number, a: BudgetedRun[], b: PeerRun[], c: OurRun[], d: S3Restores): Promise<void> {
     flushWrites();
     a.push(await bench.bareDump("bench_1x"));
     log(`round ${round}/${runs} (a) ${formatSeconds(a.at(-1)!.seconds)}`);
@@ -601,6 +623,21 @@ async function s3Round(bench: Bench, round: number, runs: number, a: BudgetedRun
     flushWrites();
     c.push(await bench.ourBackup("bench_1x", `ours-${round}`, "s3"));
     log(`round ${round}/${runs} (c) ${formatSeconds(c.at(-1)!.seconds)}`);
+    const manifest = c.at(-1)!.manifest;
+    const dumpFile = await bench.fetchDump(`ours-${round}`, String(manifest["dump"]));
+    const backupId = String(manifest["id"]);
+    const [bare, ours, once] = await inTurn<TreeRun>(round, [
+        () => bench.bareRestore(dumpFile, "restore_bare"),
+        () => bench.ourRestore({ s3Prefix: `ours-${round}` }, backupId, "restore_ours"),
+        () => bench.ourRestore({ s3Prefix: `ours-${round}` }, backupId, "restore_once", ["--skip-checksum-pass"]),
+    ]);
+    d.bare.push(bare!);
+    d.ours.push(ours!);
+    d.once.push(once!);
+    log(
+        `round ${round}/${runs} (d) restore: bare from a file ${formatSeconds(bare!.seconds)}, ours from S3 ${formatSeconds(ours!.seconds)}, --skip-checksum-pass ${formatSeconds(once!.seconds)}`,
+    );
+    rmSync(dumpFile, { force: true });
     await bench.clear(`ours-${round}`);
 }
 
@@ -650,6 +687,7 @@ async function main(): Promise<void> {
         const a: BudgetedRun[] = [];
         const b: PeerRun[] = [];
         const c: OurRun[] = [];
+        const d: S3Restores = { bare: [], ours: [], once: [] };
         for (let i = 1; i <= options.runs; i++) {
             const [bareBackup, ourBackup] = await pair(
                 i,
@@ -664,8 +702,8 @@ async function main(): Promise<void> {
             const backupId = String(ourBackup.manifest["id"]);
             const [bareRestore, ourRestore, ourSingleRead] = await inTurn<TreeRun & { stages?: Record<string, number> }>(i, [
                 () => bench.bareRestore(dumpFile, "restore_bare"),
-                () => bench.ourRestore(targetDir, backupId, "restore_ours"),
-                () => bench.ourRestore(targetDir, backupId, "restore_once", ["--skip-checksum-pass"]),
+                () => bench.ourRestore({ dir: targetDir }, backupId, "restore_ours"),
+                () => bench.ourRestore({ dir: targetDir }, backupId, "restore_once", ["--skip-checksum-pass"]),
             ]);
             restores.bare.push(bareRestore as TreeRun);
             restores.ours.push(ourRestore as TreeRun & { stages: Record<string, number> });
@@ -675,7 +713,7 @@ async function main(): Promise<void> {
                     `ours --skip-checksum-pass ${formatSeconds(ourSingleRead!.seconds)}`,
             );
             await bench.clear(`file-${i}`);
-            if (!options.skipS3) await s3Round(bench, i, options.runs, a, b, c);
+            if (!options.skipS3) await s3Round(bench, i, options.runs, a, b, c, d);
         }
 
         log(`preparing bench_2x (bench_1x + ~${options.sizeGb} GB)`);
@@ -776,8 +814,21 @@ async function main(): Promise<void> {
         };
         if (!options.skipS3 && s3x2) {
             const s3 = s3Summary(a, b, c, s3x2);
-            results["s3"] = s3.results;
-            lines.push("", ...s3.lines);
+            const s3Restore = pairSummary({ bare: d.bare, ours: d.ours });
+            const s3RestoreOnce = pairSummary({ bare: d.bare, ours: d.once });
+            results["s3"] = { ...s3.results, restore: s3Restore, restoreSingleRead: s3RestoreOnce };
+            lines.push(
+                "",
+                ...s3.lines,
+                ...pairLines("(d) restore: zstd -dc file | pg_restore --single-transaction  vs  our restore --from s3:// (s3rver)", s3Restore, {
+                    wall: RESTORE_WALL_RATIO,
+                    cpu: RESTORE_CPU_RATIO,
+                }),
+                ...pairLines("(d) restore, ours with --skip-checksum-pass (the dump downloaded once), against the same bare runs", s3RestoreOnce, {
+                    wall: RESTORE_WALL_RATIO,
+                    cpu: RESTORE_CPU_RATIO,
+                }),
+            );
         }
         results["totalSeconds"] = elapsed(total);
         lines.push(`  total bench time ${formatSeconds(elapsed(total))}`);

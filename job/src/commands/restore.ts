@@ -5,10 +5,11 @@ import { formatAge, formatBytes } from "../observability/progress.js";
 import { redactUrl } from "../observability/redact.js";
 import { cleanPreludeSql, planClean, undroppableObjects } from "../postgres/clean.js";
 import { databaseGrantsSql, databaseSettingsSql } from "../postgres/database-state.js";
-import { connect, lockHolders, quoteIdent, userObjects, type LockHolder } from "../postgres/db.js";
+import { connect, lockHolders, quoteIdent, serverVersion, userObjects, type LockHolder } from "../postgres/db.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
 import { streamRestore, verifyChecksum } from "../postgres/restore-stream.js";
 import { checkRestoreVersion, requireRestoreTools } from "../postgres/tools.js";
+import type { PgVersion } from "../postgres/versions.js";
 import { pgProgram } from "../process/proc.js";
 import type { Runtime } from "../runtime.js";
 import type { Manifest } from "../storage/manifest.js";
@@ -37,8 +38,10 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     const client = await connect(opts.databaseUrl, connectOptions);
     let cleanSql: string | undefined;
     let objects: { kind: string; name: string }[];
+    let server: PgVersion;
     try {
         await refuseUnwritableTarget(client, target.database, display);
+        server = await serverVersion(client);
         objects = await userObjects(client);
         if (objects.length > 0 && !opts.clean) {
             const sample = objects.slice(0, 5).map((o) => `${o.kind} ${o.name}`);
@@ -90,6 +93,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
                 databaseSql: databaseStateSql(manifest, target.database, opts, rt),
                 keepAcl: opts.grants,
                 pgBin: opts.pgBin,
+                serverMajor: server.major,
                 lockWaitTimeoutSeconds: opts.lockWaitTimeoutSeconds,
                 skippedChecksumPass: opts.skipChecksumPass,
             },

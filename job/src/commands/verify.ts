@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 import type { VerifyOptions } from "../args.js";
-import { connect, countLargeObjects, countRows, quoteIdent } from "../postgres/db.js";
+import { connect, countLargeObjects, countRows, quoteIdent, serverVersion } from "../postgres/db.js";
 import { parseDatabaseUrl, refusePoolerHost, withDatabase } from "../postgres/dburl.js";
 import { emfRecord, metric, round3 } from "../observability/emf.js";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
@@ -190,6 +190,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
                 targetDisplay: redactUrl(scratchUrl),
                 cleanSql: undefined,
                 pgBin: opts.pgBin,
+                serverMajor: (await serverVersion(adminClient)).major,
             },
             rt,
         );

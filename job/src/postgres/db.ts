@@ -19,6 +19,15 @@ export const APPLICATION_NAME = "hotelgenius-backup";
  */
 export const SESSION_OPTIONS = "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c search_path=pg_catalog";
 
+/**
+ * SESSION_OPTIONS for a session the job cannot run SQL in (pg_restore's own, on the direct restore
+ * path): on a server of major 17 or newer also transaction_timeout, which older servers refuse as a
+ * startup option.
+ */
+export function sessionOptionsFor(serverMajor: number): string {
+    return serverMajor >= 17 ? `${SESSION_OPTIONS} -c transaction_timeout=0` : SESSION_OPTIONS;
+}
+
 /** transaction_timeout exists from PostgreSQL 17 only, so it cannot be a startup option on older servers. */
 export const TRANSACTION_TIMEOUT_OFF_SQL = "SELECT pg_catalog.set_config(name, '0', false) FROM pg_catalog.pg_settings WHERE name = 'transaction_timeout';";
 

@@ -16,34 +16,48 @@ export const COMMIT_SETTING = "hotelgenius.restore_commit";
 
 /**
  * Passes everything through but the last `keep` bytes, which stay here (bounded memory) until
- * released: the consumer never sees the end of the stream unless someone decides it should.
+ * released: the consumer never sees the end of the stream unless someone decides it should. `keep`
+ * may also be asked anew for each chunk, given the stream's length so far. With `releaseAtEnd`,
+ * asked once the writer has ended: true passes the held tail on before the end, false ends the
+ * stream without it.
  */
 export class TailHolder extends Transform {
-    private held = Buffer.alloc(0);
+    /** The held bytes, in order: chunks (or their ends) as they came, never copied. */
+    private held: Buffer[] = [];
+    private heldBytes = 0;
+    private length = 0;
 
-    constructor(private readonly keep: number) {
+    constructor(
+        private readonly keep: number | ((length: number) => number),
+        private readonly releaseAtEnd: () => boolean = () => false,
+    ) {
         super({ highWaterMark: 1024 * 1024 });
     }
 
     /** The held-back end of the stream; complete once the writer has ended. */
     get tail(): Buffer {
-        return this.held;
+        return Buffer.concat(this.held);
     }
 
     override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        const release = this.held.length + chunk.length - this.keep;
-        if (release <= 0) {
-            this.held = Buffer.concat([this.held, chunk]);
-        } else if (release <= this.held.length) {
-            this.push(this.held.subarray(0, release));
-            this.held = Buffer.concat([this.held.subarray(release), chunk]);
-        } else {
-            this.push(this.held);
-            this.push(chunk.subarray(0, release - this.held.length));
-            // A copy, so that the whole (large) chunk is not kept alive by its last bytes.
-            this.held = Buffer.from(chunk.subarray(release - this.held.length));
+        this.length += chunk.length;
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+        let release = this.heldBytes - (typeof this.keep === "number" ? this.keep : this.keep(this.length));
+        while (release > 0) {
+            const first = this.held[0]!;
+            const n = Math.min(first.length, release);
+            this.push(n === first.length ? first : first.subarray(0, n));
+            if (n === first.length) this.held.shift();
+            else this.held[0] = first.subarray(n);
+            this.heldBytes -= n;
+            release -= n;
         }
         callback();
+    }
+
+    override _flush(callback: TransformCallback): void {
+        callback(null, this.releaseAtEnd() ? this.tail : undefined);
     }
 }
 

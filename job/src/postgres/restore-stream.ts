@@ -8,8 +8,10 @@ import type { Runtime } from "../runtime.js";
 import { HashingGate } from "../storage/hashing.js";
 import type { Manifest } from "../storage/manifest.js";
 import type { Storage } from "../storage/storage.js";
+import { ZstdFrameCheck } from "../storage/zstd-frames.js";
 import type { DatabaseUrl } from "./dburl.js";
-import { startGuardedPsql } from "./guarded-psql.js";
+import { startGuardedPsql, TailHolder } from "./guarded-psql.js";
+import { sessionOptionsFor } from "./db.js";
 import { childEnv } from "./tools.js";
 
 export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
@@ -59,6 +61,8 @@ export interface RestoreInto {
     /** --clean: SQL that empties the target, run in the restore's own transaction. */
     cleanSql: string | undefined;
     pgBin: string | undefined;
+    /** The target server's major version: which startup options pg_restore's own session can take. */
+    serverMajor: number;
     /** Run after cleanSql, in the same transaction: the database's own settings and grants (restore). */
     databaseSql?: string;
     /** Keep the dump's grants (pg_restore without --no-acl). */
@@ -127,21 +131,45 @@ class ZstdFeed extends Writable {
 }
 
 /**
- * storage -> sha256 -> zstd -d -> pg_restore --single-transaction --file=- -> this process -> psql.
- * The commit is decided here, not by the end of a stream: psql gets the final COMMIT (and the guard's
- * token) only once zstd and pg_restore exited 0 and the bytes fed to zstd, hashed on this very read,
- * have the manifest's size and sha256. Every other ending leaves psql's transaction open, and the
- * server rolls it back when psql is killed or its input ends.
+ * storage -> sha256 -> zstd -d -> pg_restore --single-transaction, on one of two paths:
+ *
+ * direct (nothing of the job's own to run in the transaction: a restore into an empty database with
+ * no database settings to bring back, verify's scratch restore): pg_restore connects to the target
+ * itself and zstd's output goes straight into it. The job holds back the end of the compressed
+ * stream and passes it to zstd only once the dump was read whole, with the manifest's size and
+ * sha256 hashed on this very read, and is whole zstd frames (ZstdFrameCheck). Why that holds the
+ * COMMIT back: pg_restore reading a custom-format archive from a pipe cannot reach its COMMIT before
+ * it has read the archive's last bytes (the end marker of the last data block; with no data, the end
+ * of the table of contents, which it reads before it connects). Those bytes are in the last zstd
+ * block with content (RFC 8878: at most 128 KiB of content; after it come at most an empty last
+ * block and the 4-byte checksum), and the job holds back everything from the start of the latest
+ * block with content: a compressed block is decoded only whole, a raw or RLE one never past the
+ * bytes received. So at most one block (128 KiB + 3 bytes) is held, whatever the dump's size. Every
+ * other ending (the job killed, the download failed, other bytes, zstd or pg_restore killed,
+ * SIGTERM) ends zstd's input without that tail or kills pg_restore: pg_restore fails, its connection
+ * closes inside the transaction, and the server rolls it back.
+ *
+ * guarded (--clean, database settings or grants: SQL of the job's own in the same transaction):
+ * pg_restore writes SQL (--file=-) through this process into psql. The commit is decided here:
+ * psql gets the final COMMIT (and the guard's token) only once zstd and pg_restore exited 0 and the
+ * bytes fed to zstd have the manifest's size and sha256. Every other ending leaves psql's
+ * transaction open, and the server rolls it back when psql is killed or its input ends.
  */
 export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> {
     const t = performance.now();
+    const prelude = `${r.cleanSql ?? ""}${r.databaseSql ?? ""}`;
+    const direct = prelude === "";
     const stream: Readable = await r.storage.openDump(r.manifest);
     const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
-    // zstd's stdout fd is handed to pg_restore, not copied through this process. pg_restore writes SQL
-    // and connects to nothing: with --single-transaction its script has one BEGIN and one final COMMIT.
-    const pgRestore = startChild(pgProgram(r.pgBin, "pg_restore"), ["--no-owner", ...(r.keepAcl ? [] : ["--no-acl"]), "--single-transaction", "--file=-"], {
-        stdio: [zstd.process.stdout!, "pipe", "pipe"],
-    });
+    // zstd's stdout fd is handed to pg_restore, not copied through this process. With --single-transaction
+    // pg_restore runs everything between one BEGIN and one final COMMIT (as SQL on stdout with --file=-).
+    const restoreArgs = ["--no-owner", ...(r.keepAcl ? [] : ["--no-acl"]), "--single-transaction"];
+    const pgRestore = direct
+        ? startChild(pgProgram(r.pgBin, "pg_restore"), [...restoreArgs, "--no-password", `--dbname=${r.target.withoutPassword}`], {
+              env: childEnv(rt.environment, r.target.password, PG_RESTORE_APPLICATION_NAME, sessionOptionsFor(r.serverMajor)),
+              stdio: [zstd.process.stdout!, "ignore", "pipe"],
+          })
+        : startChild(pgProgram(r.pgBin, "pg_restore"), [...restoreArgs, "--file=-"], { stdio: [zstd.process.stdout!, "pipe", "pipe"] });
     zstd.process.stdout!.destroy();
     let failure: unknown;
     let stopping = false;
@@ -150,28 +178,34 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         if (stopping) return;
         stopping = true;
         // psql first: its session must end inside the transaction before anything else can end its input.
-        session.abort();
+        session?.abort();
         zstd.stop(0);
         pgRestore.stop(0);
         stream.destroy();
     };
-    const session = startGuardedPsql({
-        program: pgProgram(r.pgBin, "psql"),
-        dbname: r.target.withoutPassword,
-        env: childEnv(rt.environment, r.target.password, PG_RESTORE_APPLICATION_NAME),
-        prelude: `${r.lockWaitTimeoutSeconds === undefined ? "" : `SET LOCAL lock_timeout = '${r.lockWaitTimeoutSeconds}s';\n`}${r.cleanSql ?? ""}${r.databaseSql ?? ""}`,
-        onEarlyExit: stop,
-    });
+    const session = direct
+        ? undefined
+        : startGuardedPsql({
+              program: pgProgram(r.pgBin, "psql"),
+              dbname: r.target.withoutPassword,
+              env: childEnv(rt.environment, r.target.password, PG_RESTORE_APPLICATION_NAME),
+              prelude: `${r.lockWaitTimeoutSeconds === undefined ? "" : `SET LOCAL lock_timeout = '${r.lockWaitTimeoutSeconds}s';\n`}${prelude}`,
+              onEarlyExit: stop,
+          });
     const onAbort = () => stop(rt.signal.reason);
     rt.signal.addEventListener("abort", onAbort, { once: true });
     const gate = new HashingGate();
     const stopProgress = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
-    const reading = pipeline(stream, gate, new ZstdFeed(zstd)).catch((error: unknown) => {
+    const frames = new ZstdFrameCheck();
+    // Asked once the whole dump was read: anything else ends zstd's input without the held tail.
+    const release = () => gate.bytes === r.manifest.bytes && gate.digest === r.manifest.sha256 && frames.defect === undefined;
+    const steps = direct ? [gate, frames, new TailHolder((length) => Math.max(0, length - frames.contentStart), release)] : [gate];
+    const reading = pipeline([stream, ...steps, new ZstdFeed(zstd)]).catch((error: unknown) => {
         if (!(error instanceof ZstdStopped))
             stop(new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
     });
     // A broken pipe to psql means psql ended: its exit (onEarlyExit) tells why.
-    const sqlPassed = pipeline(pgRestore.process.stdout!, session.sql).catch(() => session.child.exited);
+    const sqlPassed = session === undefined ? undefined : pipeline(pgRestore.process.stdout!, session.sql).catch(() => session.child.exited);
     const [zstdStatus, pgRestoreStatus] = await Promise.all([zstd.exited, pgRestore.exited, reading, sqlPassed]);
     stopProgress();
     try {
@@ -197,15 +231,16 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         ].filter((step) => !succeeded(step.status));
         if (failed.length > 0) {
             const details = failed.map((step) => `${describeExit(step.name, step.status)}${step.child.stderr() ? `: ${step.child.stderr()}` : ""}`);
+            if (direct && frames.defect !== undefined) details.push(`the dump is not whole zstd frames (${frames.defect}), so its end was held back`);
             throw new JobError(ExitCode.Restore, `the restore failed, nothing was committed: ${details.join("; ")}`, {
                 stderr: details.join("\n"),
                 database: r.targetDisplay,
             });
         }
-        await session.commit();
+        await session?.commit();
     } catch (error) {
         stop(error);
-        await session.child.exited;
+        await session?.child.exited;
         throw failure;
     } finally {
         rt.signal.removeEventListener("abort", onAbort);

@@ -25,8 +25,8 @@ export async function toolVersion(program: string, option: string): Promise<PgVe
  * every local user can read it), the session's name and its settings. Every other libpq variable
  * was refused at start (refuseAmbientConnectionSettings), PGPASSFILE (or ~/.pgpass) is honoured.
  */
-export function childEnv(environment: JobEnvironment, password: string | undefined, applicationName: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...environment.variables, PGAPPNAME: applicationName, PGOPTIONS: SESSION_OPTIONS };
+export function childEnv(environment: JobEnvironment, password: string | undefined, applicationName: string, options = SESSION_OPTIONS): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...environment.variables, PGAPPNAME: applicationName, PGOPTIONS: options };
     if (password !== undefined) env["PGPASSWORD"] = password;
     return env;
 }

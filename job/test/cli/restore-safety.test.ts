@@ -23,6 +23,16 @@ let bulkId: string;
 let smallId: string;
 let mediumId: string;
 let mediumDump: string;
+/**
+ * Where a stalled read leaves a restore in progress: past zstd's first read (it reads its input
+ * 128 KiB at a time, and decodes nothing before) and short of the last zstd block, which the direct
+ * path holds back until the whole dump is read.
+ */
+let inProgressAt: number;
+/** The medium dump's size: a read stalled one byte short of it holds everything but the end. */
+let mediumBytes: number;
+/** A backup whose dump ends in incompressible bytes (zstd's raw blocks). */
+let rawTailId: string;
 let oldFingerprint: DatabaseFingerprint;
 let emptyFingerprint: DatabaseFingerprint;
 
@@ -157,10 +167,36 @@ beforeAll(async () => {
     // The same backup cut to 60 %, with its manifest edited to match: it passes the checksum pass.
     const manifest = JSON.parse((await s3.getObject(BUCKET, `medium/manifests/${mediumId}.json`)).toString("utf8")) as Record<string, unknown>;
     const dump = await s3.getObject(BUCKET, `medium/${mediumDump}`);
+    mediumBytes = dump.length;
+    inProgressAt = Math.floor(dump.length * 0.7);
     const truncated = dump.subarray(0, Math.floor(dump.length * 0.6));
     const edited = { ...manifest, bytes: truncated.length, sha256: createHash("sha256").update(truncated).digest("hex") };
     await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `truncated/${mediumDump}`, Body: truncated }));
     await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `truncated/manifests/${mediumId}.json`, Body: JSON.stringify(edited) }));
+    // A dump that ends in incompressible bytes (a large object of random bytes: large objects come last
+    // in the archive), so that zstd stores its last blocks raw, cut where nothing of the archive is
+    // missing, only the zstd frame's 4-byte checksum, its manifest edited to match: zstd writes the
+    // whole archive before it fails for the missing checksum, and pg_restore, given the end, commits.
+    const rawTailUrl = await pg.createDatabase("raw_tail");
+    await pg.query(
+        "raw_tail",
+        "CREATE TABLE note (t text); INSERT INTO note VALUES ('before the large object'); " +
+            "SELECT lo_from_bytea(0, decode(string_agg(md5(i::text || random()::text), ''), 'hex')) FROM generate_series(1, 20000) i",
+    );
+    rawTailId = await backup(rawTailUrl, "raw-tail");
+    const rawTailDump = await dumpKeyOf("raw-tail", rawTailId);
+    const rawTail = await s3.getObject(BUCKET, `raw-tail/${rawTailDump}`);
+    const unchecked = rawTail.subarray(0, rawTail.length - 4);
+    const rawTailManifest = JSON.parse((await s3.getObject(BUCKET, `raw-tail/manifests/${rawTailId}.json`)).toString("utf8")) as Record<string, unknown>;
+    const uncheckedManifest = { ...rawTailManifest, bytes: unchecked.length, sha256: createHash("sha256").update(unchecked).digest("hex") };
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `no-checksum/${rawTailDump}`, Body: unchecked }));
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `no-checksum/manifests/${rawTailId}.json`, Body: JSON.stringify(uncheckedManifest) }));
+    // Whole, but its zstd checksum altered, the manifest edited to match.
+    const badChecksum = Buffer.from(rawTail);
+    badChecksum[badChecksum.length - 1]! ^= 0xff;
+    const badChecksumManifest = { ...rawTailManifest, sha256: createHash("sha256").update(badChecksum).digest("hex") };
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `bad-checksum/${rawTailDump}`, Body: badChecksum }));
+    await admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: `bad-checksum/manifests/${rawTailId}.json`, Body: JSON.stringify(badChecksumManifest) }));
 
     // What --clean targets hold before: other tables and rows, which must survive every failed restore.
     await createVariedDatabase(pg, "old_template", { guests: 40 });
@@ -257,12 +293,15 @@ async function waitFor(what: string, condition: () => Promise<boolean>, timeoutM
     }
 }
 
-/** The restoring session has its transaction open and has done work: the proxy stalls the rest of the dump. */
+/**
+ * The restoring session (pg_restore's own, or psql's when the job runs SQL of its own in the
+ * transaction) has its transaction open and has written in it: the proxy stalls the rest of the dump.
+ */
 async function restoreInProgress(plan: ReadPlan, target: string | undefined): Promise<void> {
     await waitFor("the stalled read", async () => plan.releaseStall !== undefined);
     const database = target === undefined ? "datname LIKE 'hotelgenius\\_verify\\_%'" : `datname = '${target}'`;
-    const sql = `SELECT 1 FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_restore' AND state = 'idle in transaction' AND ${database}`;
-    await waitFor("psql idle in its transaction", async () => (await pg.query("postgres", sql)).length > 0);
+    const sql = `SELECT 1 FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_restore' AND backend_xid IS NOT NULL AND ${database}`;
+    await waitFor("the restoring session to write in its transaction", async () => (await pg.query("postgres", sql)).length > 0);
 }
 
 /** Nothing was committed: the target is exactly as before (verify: its scratch database is gone). */
@@ -284,39 +323,44 @@ function inEveryMode(scenario: (mode: Mode, prefix: string, plan: ReadPlan) => P
     };
 }
 
+/** The job killed (-9) while its read of the dump is stalled `stallAt()` bytes in: nothing committed. */
+function killTheJob(stallAt: () => number): () => Promise<void> {
+    return inEveryMode(async (mode, prefix, plan) => {
+        plan.fault = "stall";
+        plan.faultAt = stallAt();
+        const { run, target } = await start(mode, prefix, mediumId);
+        await restoreInProgress(plan, target);
+        run.child.kill("SIGKILL");
+        expect((await run.result).signal).toBe("SIGKILL");
+        plan.releaseStall?.();
+        if (mode !== "verify") return expectUnchanged(mode, target);
+        // The killed drill left its scratch database, with nothing committed in it; the next verify drops it.
+        await waitFor(
+            "the restore session to end",
+            async () => (await pg.query("postgres", "SELECT 1 FROM pg_stat_activity WHERE datname LIKE 'hotelgenius\\_verify\\_%'")).length === 0,
+        );
+        const [left] = await scratchDatabases();
+        expect(await userRelations(left!)).toBe(0);
+        const next = await runCli(["verify", "--from", `s3://${BUCKET}/${prefix}`, "--backup", mediumId, "--scratch-database-url", pg.url("postgres")], {
+            env: proxyEnv,
+        });
+        expect(next.code, next.stdout).toBe(0);
+        expect(next.logs.find((l) => l.message === "leftover scratch database dropped")?.context).toMatchObject({ scratch: left });
+        expect(await scratchDatabases()).toEqual([]);
+    });
+}
+
 describe("all or nothing (restore, restore --clean, verify)", () => {
     it(
         "the job killed (-9) mid-restore: the transaction is rolled back",
-        inEveryMode(async (mode, prefix, plan) => {
-            plan.fault = "stall";
-            plan.faultAt = 30_000;
-            const { run, target } = await start(mode, prefix, mediumId);
-            await restoreInProgress(plan, target);
-            run.child.kill("SIGKILL");
-            expect((await run.result).signal).toBe("SIGKILL");
-            plan.releaseStall?.();
-            if (mode !== "verify") return expectUnchanged(mode, target);
-            // The killed drill left its scratch database, with nothing committed in it; the next verify drops it.
-            await waitFor(
-                "the restore session to end",
-                async () => (await pg.query("postgres", "SELECT 1 FROM pg_stat_activity WHERE datname LIKE 'hotelgenius\\_verify\\_%'")).length === 0,
-            );
-            const [left] = await scratchDatabases();
-            expect(await userRelations(left!)).toBe(0);
-            const next = await runCli(["verify", "--from", `s3://${BUCKET}/${prefix}`, "--backup", mediumId, "--scratch-database-url", pg.url("postgres")], {
-                env: proxyEnv,
-            });
-            expect(next.code, next.stdout).toBe(0);
-            expect(next.logs.find((l) => l.message === "leftover scratch database dropped")?.context).toMatchObject({ scratch: left });
-            expect(await scratchDatabases()).toEqual([]);
-        }),
+        killTheJob(() => inProgressAt),
     );
 
     it(
         "pg_restore killed mid-restore: exit 8, nothing committed",
         inEveryMode(async (mode, prefix, plan) => {
             plan.fault = "stall";
-            plan.faultAt = 30_000;
+            plan.faultAt = inProgressAt;
             const { run, target } = await start(mode, prefix, mediumId);
             await restoreInProgress(plan, target);
             process.kill((await waitForDescendant(run.child.pid!, "pg_restore")).pid, "SIGKILL");
@@ -382,13 +426,77 @@ describe("all or nothing (restore, restore --clean, verify)", () => {
     );
 });
 
+describe("the held end of the dump (pg_restore connected to the target itself)", () => {
+    it(
+        "the job killed (-9) while it holds the end of the dump, read whole but the last byte: nothing committed",
+        killTheJob(() => mediumBytes - 1),
+    );
+
+    it(
+        "the restore's session ended by the server (pg_terminate_backend) mid-restore: exit 8, nothing committed",
+        inEveryMode(async (mode, prefix, plan) => {
+            plan.fault = "stall";
+            plan.faultAt = inProgressAt;
+            const { run, target } = await start(mode, prefix, mediumId);
+            await restoreInProgress(plan, target);
+            const database = target === undefined ? "datname LIKE 'hotelgenius\\_verify\\_%'" : `datname = '${target}'`;
+            const ended = await pg.query<{ ended: boolean }>(
+                "postgres",
+                `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_restore' AND ${database}`,
+            );
+            expect(ended).toEqual([{ ended: true }]);
+            plan.releaseStall?.();
+            const result = await run.result;
+            expect(result.code, result.stdout).toBe(8);
+            expect(errorOf(result)?.message).toMatch(/nothing was committed: .*(terminat|server closed the connection)/s);
+            await expectUnchanged(mode, target);
+        }),
+    );
+
+    it(
+        "a dump missing only its zstd checksum, with a manifest edited to match: the end is not released, exit 8, nothing committed",
+        inEveryMode(async (mode) => {
+            const { run, target } = await start(mode, "no-checksum", rawTailId);
+            const result = await run.result;
+            expect(result.logs.map((l) => l.message)).toContain("dump checksum verified");
+            expect(result.code, result.stdout).toBe(8);
+            expect(errorOf(result)?.message).toMatch(
+                mode === "restore --clean"
+                    ? // The guarded path: pg_restore wrote all its SQL, but zstd failed, so the job sends no COMMIT.
+                      /^the restore failed, nothing was committed: zstd exited with code 1: /
+                    : /^the restore failed, nothing was committed: zstd exited with code 1: .*pg_restore exited with code 1: .*; the dump is not whole zstd frames \(cut inside a zstd frame, at byte \d+\), so its end was held back$/s,
+            );
+            await expectUnchanged(mode, target);
+        }),
+    );
+});
+
+describe("a whole dump whose zstd checksum alone is wrong", () => {
+    it(
+        "with a manifest edited to match: exit 8, nothing committed (zstd withholds the end of what it decoded when the checksum fails)",
+        inEveryMode(async (mode) => {
+            const { run, target } = await start(mode, "bad-checksum", rawTailId);
+            const result = await run.result;
+            expect(result.code, result.stdout).toBe(8);
+            expect(errorOf(result)?.message).toMatch(
+                /^the restore failed, nothing was committed: zstd exited with code 1: .*Restored data doesn't match checksum/s,
+            );
+            await expectUnchanged(mode, target);
+        }),
+    );
+});
+
 describe("verify's scratch databases", () => {
     it("a verify never drops the scratch database of another verify that is still running", async () => {
         const plan = planFor("medium");
         plan.fault = "stall";
+        // Stalled before zstd has a whole read to decode: with pg_restore waiting inside a COPY, any DROP
+        // DATABASE on the server (the second verify's own cleanup) would wait for it (PostgreSQL 15's
+        // DROP DATABASE waits for every session to absorb a barrier, which one blocked in COPY input does not).
         plan.faultAt = 30_000;
         const { run: first } = await start("verify", "medium", mediumId);
-        await restoreInProgress(plan, undefined);
+        // The scratch database exists and the drill is reading the dump.
+        await waitFor("the stalled read", async () => plan.releaseStall !== undefined);
         const [live] = await scratchDatabases();
         const second = await runCli(["verify", "--from", `s3://${BUCKET}/small`, "--backup", smallId, "--scratch-database-url", pg.url("postgres")], {
             env: proxyEnv,

@@ -2,7 +2,7 @@
 // server: a database holding only one such object is refused by restore without --clean.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { userObjects } from "../../src/postgres/db.js";
+import { sessionOptionsFor, SESSION_OPTIONS, userObjects } from "../../src/postgres/db.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 
 let cluster: PgCluster;
@@ -76,5 +76,26 @@ describe("userObjects", () => {
                 "EXECUTE FUNCTION public.log_ddl()",
         );
         expect(found).toContainEqual({ kind: "event trigger", name: "log_ddl" });
+    });
+});
+
+describe("startup options of pg_restore's own session (direct restore path)", () => {
+    it("turn transaction_timeout off from PostgreSQL 17 only: an older server refuses the connection with it", async () => {
+        expect(sessionOptionsFor(17)).toBe(`${SESSION_OPTIONS} -c transaction_timeout=0`);
+        expect(sessionOptionsFor(16)).toBe(SESSION_OPTIONS);
+        const connectWith = async (options: string) => {
+            const client = new pg.Client({ connectionString: cluster.url("postgres"), options });
+            try {
+                await client.connect();
+                return (await client.query<{ timeout: string }>("SELECT current_setting('statement_timeout') AS timeout")).rows[0]!.timeout;
+            } finally {
+                await client.end().catch(() => undefined);
+            }
+        };
+        const [row] = await cluster.query<{ server_version_num: string }>("postgres", "SHOW server_version_num");
+        const major = Math.floor(Number(row!.server_version_num) / 10_000);
+        expect(major).toBeLessThan(17);
+        expect(await connectWith(sessionOptionsFor(major))).toBe("0");
+        await expect(connectWith(sessionOptionsFor(17))).rejects.toThrow(/unrecognized configuration parameter "transaction_timeout"/);
     });
 });
