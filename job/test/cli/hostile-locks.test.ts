@@ -1,0 +1,75 @@
+// Hostile review: an application holding ACCESS EXCLUSIVE on what is not a table (a sequence being
+// altered, a view being replaced, a materialized view being refreshed) in an open transaction.
+// pg_dump's --lock-wait-timeout only bounds its LOCK TABLE statements; the backup must still give up
+// within --lock-wait-timeout (exit 10, retryable), never wait until --max-runtime.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorOf, runCli } from "../support/cli.js";
+import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
+
+let pgc: PgCluster;
+let work: string;
+let url: string;
+
+beforeAll(async () => {
+    pgc = await startPostgres();
+    work = mkdtempSync(join(tmpdir(), "job-hostile-locks-"));
+    url = await pgc.createDatabase("hotel");
+    await pgc.query(
+        "hotel",
+        `CREATE SEQUENCE invoice_seq;
+         CREATE TABLE guests (id int PRIMARY KEY, name text);
+         INSERT INTO guests SELECT g, 'guest ' || g FROM generate_series(1, 50) g;
+         CREATE VIEW guest_names AS SELECT name FROM guests;
+         CREATE MATERIALIZED VIEW guest_count AS SELECT count(*) AS n FROM guests;`,
+    );
+});
+
+afterAll(async () => {
+    await pgc?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function backupWhileHeld(statement: string, dir: string) {
+    const app = new pg.Client({ connectionString: url });
+    await app.connect();
+    try {
+        await app.query("BEGIN");
+        await app.query(statement);
+        return await runCli(
+            ["backup", "--database-url", url, "--to", `file://${dir}`, "--pg-bin", pgc.binDir, "--lock-wait-timeout", "2", "--max-runtime", "25"],
+            {
+                timeoutMs: 60_000,
+            },
+        );
+    } finally {
+        await app.end();
+    }
+}
+
+it("an application altering a sequence in an open transaction does not hold the backup up (sequence reads take no conflicting lock)", async () => {
+    const result = await backupWhileHeld("ALTER SEQUENCE invoice_seq RESTART WITH 500", join(work, "sequence"));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+});
+
+describe.each([
+    ["a view being replaced", "CREATE OR REPLACE VIEW guest_names AS SELECT name, id FROM guests", "public.guest_names"],
+    ["a materialized view being refreshed", "REFRESH MATERIALIZED VIEW guest_count", "public.guest_count"],
+])("an application holding %s in an open transaction", (_label, statement, view) => {
+    it("backup gives up within --lock-wait-timeout (exit 10, retryable, naming the view), not at --max-runtime; nothing written", async () => {
+        const dir = join(work, view);
+        const result = await backupWhileHeld(statement, dir);
+        expect(result.code, result.stdout + result.stderr).toBe(10);
+        const error = errorOf(result);
+        expect(error.message).toBe(
+            `pg_dump could not lock view ${view} within --lock-wait-timeout 2 s: another session holds a conflicting lock (e.g. a migration holding ` +
+                "ACCESS EXCLUSIVE); retry the backup once it has finished",
+        );
+        expect(error.context).toMatchObject({ view, retryable: true, lockWaitTimeoutSeconds: 2, exitCode: 10 });
+        expect(readdirSync(join(dir, "manifests"))).toEqual([]);
+        expect(readdirSync(join(dir, "dumps"))).toEqual([]);
+    });
+});
