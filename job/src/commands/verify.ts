@@ -30,7 +30,7 @@ export type Counted = number | { error: string };
 
 export function compareCounts(expected: TableCount[], actual: Map<string, Counted>): TableResult[] {
     return expected.map((t) => {
-        const got = actual.get(tableKey(t)) ?? { error: "not counted" };
+        const got = actual.get(countKey(t)) ?? { error: "not counted" };
         const base = { schema: t.schema, name: t.name, expected: t.rows };
         return typeof got === "number" ? { ...base, actual: got, ok: got === t.rows } : { ...base, actual: undefined, error: got.error, ok: false };
     });
@@ -49,10 +49,10 @@ export async function countTables(client: pg.Client, tables: readonly TableCount
     const counts = new Map<string, Counted>();
     for (const table of tables) {
         try {
-            counts.set(tableKey(table), await countRows(client, table));
+            counts.set(countKey(table), await countRows(client, table));
         } catch (error) {
             const missing = (error as { code?: string }).code === UNDEFINED_TABLE;
-            counts.set(tableKey(table), { error: missing ? "the table is missing after the restore" : `the count failed: ${errorMessage(error)}` });
+            counts.set(countKey(table), { error: missing ? "the table is missing after the restore" : `the count failed: ${errorMessage(error)}` });
         }
     }
     return counts;
@@ -86,8 +86,14 @@ export async function seeEveryRow(client: pg.Client): Promise<string[]> {
     return lifted;
 }
 
+/** How messages name a table (schema.name, as written in the manifest). */
 export function tableKey(t: { schema: string; name: string }): string {
     return `${t.schema}.${t.name}`;
+}
+
+/** A table's key in the counts: schema "a.b" table "c" and schema "a" table "b.c" read alike as text, never as a key. */
+export function countKey(t: { schema: string; name: string }): string {
+    return JSON.stringify([t.schema, t.name]);
 }
 
 /** Scratch databases are named `hotelgenius_verify_<8 hex>_<backup id>`: nothing else has such a name. */
