@@ -148,7 +148,12 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         stages["Preflight"] = (performance.now() - t) / 1000;
         log.info("preflight passed", { id, serverVersion: server.text, pgDumpVersion: dumpVersion.text, target: storage.display });
 
-        const locked = await firstUnlockable(client, opts.lockWaitTimeoutSeconds);
+        const locked = await firstUnlockable(client, opts.lockWaitTimeoutSeconds).catch((error: unknown) => {
+            // pg_dump would fail the same way (a table the role may not read): a dump failure, not a bug.
+            throw new JobError(ExitCode.Dump, `locking the tables and views pg_dump reads failed: ${errorMessage(error)}`, {
+                code: (error as { code?: unknown }).code,
+            });
+        });
         if (locked !== undefined) throw lockTimeoutError("pg_dump", locked.name, opts.lockWaitTimeoutSeconds, {}, locked.kind);
         const databaseState = await readDatabaseState(client);
         const snapshot = await beginSnapshotTransaction(client);

@@ -73,3 +73,24 @@ describe.each([
         expect(readdirSync(join(dir, "dumps"))).toEqual([]);
     });
 });
+
+it("a table the backup role may not read is exit 5 naming PostgreSQL's refusal (as before the lock check), not an internal error", async () => {
+    await pgc.query(
+        "hotel",
+        "CREATE ROLE reader LOGIN PASSWORD 'reader-password-for-tests'; GRANT SELECT ON guests TO reader; CREATE TABLE private_notes (n text)",
+    );
+    const result = await runCli(
+        [
+            "backup",
+            "--database-url",
+            pgc.url("hotel", { user: "reader", password: "reader-password-for-tests" }),
+            "--to",
+            `file://${join(work, "denied")}`,
+            "--pg-bin",
+            pgc.binDir,
+        ],
+        { timeoutMs: 60_000 },
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(5);
+    expect(errorOf(result).message).toContain("permission denied for table private_notes");
+});
