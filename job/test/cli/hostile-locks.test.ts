@@ -94,3 +94,32 @@ it("a table the backup role may not read is exit 5 naming PostgreSQL's refusal (
     expect(result.code, result.stdout + result.stderr).toBe(5);
     expect(errorOf(result).message).toContain("permission denied for table private_notes");
 });
+
+it("the production backup role (read-only default, pg_read_all_data, BYPASSRLS) backs up through the lock check: FORCE RLS owned by another role, unlogged, partitioned, a publication", async () => {
+    await pgc.createDatabase("features");
+    await pgc.query(
+        "features",
+        `CREATE ROLE owner_app; CREATE ROLE backup_ro LOGIN BYPASSRLS PASSWORD 'backup-password-for-tests';
+         GRANT pg_read_all_data TO backup_ro; ALTER ROLE backup_ro SET default_transaction_read_only = on;
+         CREATE TABLE secrets (id int, tenant text); INSERT INTO secrets SELECT g, 't' || (g % 3) FROM generate_series(1, 30) g;
+         ALTER TABLE secrets OWNER TO owner_app; ALTER TABLE secrets ENABLE ROW LEVEL SECURITY; ALTER TABLE secrets FORCE ROW LEVEL SECURITY;
+         CREATE POLICY only_t1 ON secrets USING (tenant = 't1');
+         CREATE UNLOGGED TABLE cache (k int); INSERT INTO cache SELECT generate_series(1, 7);
+         CREATE TABLE stays (d date, n int) PARTITION BY RANGE (d);
+         CREATE TABLE stays_2026 PARTITION OF stays FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         INSERT INTO stays SELECT '2026-03-01'::date + g, g FROM generate_series(1, 5) g;
+         CREATE VIEW tenant_counts AS SELECT tenant, count(*) FROM secrets GROUP BY tenant;
+         CREATE PUBLICATION stays_pub FOR TABLE stays_2026;`,
+    );
+    const to = `file://${join(work, "features")}`;
+    const asBackup = pgc.url("features", { user: "backup_ro", password: "backup-password-for-tests" });
+    const backup = await runCli(["backup", "--database-url", asBackup, "--to", to, "--pg-bin", pgc.binDir], { timeoutMs: 60_000 });
+    expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+    const verify = await runCli(["verify", "--from", to, "--scratch-database-url", pgc.url("postgres"), "--pg-bin", pgc.binDir], { timeoutMs: 60_000 });
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.logs.find((l) => l.message === "verify table results")!.context!["tables"]).toEqual([
+        { schema: "public", name: "cache", expected: 7, actual: 7, ok: true },
+        { schema: "public", name: "secrets", expected: 30, actual: 30, ok: true },
+        { schema: "public", name: "stays_2026", expected: 5, actual: 5, ok: true },
+    ]);
+});
