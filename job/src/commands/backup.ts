@@ -7,7 +7,7 @@ import {
     countLargeObjects,
     listTables,
     serverVersion,
-    firstUnlockable,
+    lockedView,
 } from "../postgres/db.js";
 import { readDatabaseState } from "../postgres/database-state.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
@@ -148,13 +148,8 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         stages["Preflight"] = (performance.now() - t) / 1000;
         log.info("preflight passed", { id, serverVersion: server.text, pgDumpVersion: dumpVersion.text, target: storage.display });
 
-        const locked = await firstUnlockable(client, opts.lockWaitTimeoutSeconds).catch((error: unknown) => {
-            // pg_dump would fail the same way (a table the role may not read): a dump failure, not a bug.
-            throw new JobError(ExitCode.Dump, `locking the tables and views pg_dump reads failed: ${errorMessage(error)}`, {
-                code: (error as { code?: unknown }).code,
-            });
-        });
-        if (locked !== undefined) throw lockTimeoutError("pg_dump", locked.name, opts.lockWaitTimeoutSeconds, {}, locked.kind);
+        const view = await lockedView(client, opts.lockWaitTimeoutSeconds);
+        if (view !== undefined) throw lockTimeoutError("pg_dump", view, opts.lockWaitTimeoutSeconds, {}, "view");
         const databaseState = await readDatabaseState(client);
         const snapshot = await beginSnapshotTransaction(client);
         // The row counts take the same table locks as pg_dump: their wait is bounded the same way.

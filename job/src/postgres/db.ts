@@ -127,46 +127,38 @@ WHERE c.relkind = 'r'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2`;
 
-/** Views and materialized views outside the system schemas, quoted, with their OIDs. */
-const VIEWS_SQL = `
-SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+/** Views and materialized views of this database on which another session holds or awaits ACCESS EXCLUSIVE. */
+const EXCLUSIVELY_LOCKED_VIEWS_SQL = `
+SELECT DISTINCT c.oid, format('%I.%I', n.nspname, c.relname) AS name
+FROM pg_catalog.pg_locks l
+JOIN pg_catalog.pg_class c ON c.oid = l.relation
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+  AND c.relkind IN ('v', 'm')
 ORDER BY 2`;
 
 /**
- * The first table or view whose ACCESS SHARE lock is not granted within `seconds`, or undefined.
- * pg_dump's --lock-wait-timeout bounds only its LOCK TABLE of tables: it reads each view's definition
- * later (pg_get_viewdef, which locks the view and the relations it reads) with lock_timeout set to 0
- * by pg_dump itself, so a session holding ACCESS EXCLUSIVE on a view (CREATE OR REPLACE VIEW, REFRESH
- * MATERIALIZED VIEW in an open transaction) would hold the backup until --max-runtime. The same locks,
- * taken here under lock_timeout (the tables first, so that a locked table is named as such), find such
- * a holder within the bound. In a transaction of its own, ended before pg_dump starts: a lock kept by
- * this session would queue pg_dump behind a migration that waits for this session.
+ * The first view or materialized view that another session holds in ACCESS EXCLUSIVE mode for longer
+ * than `seconds`, or undefined. pg_dump's --lock-wait-timeout bounds only its LOCK TABLE of tables: it
+ * reads each view's definition later (pg_get_viewdef takes ACCESS SHARE) with lock_timeout set to 0
+ * by pg_dump itself, so a migration holding a view (CREATE OR REPLACE VIEW, REFRESH MATERIALIZED VIEW
+ * in an open transaction) would hold the backup until --max-runtime. Each view locked now is read
+ * here the same way, under lock_timeout. Tables are left to pg_dump's own bound. In a transaction of
+ * its own, ended before pg_dump starts: a lock kept by this session would queue pg_dump behind a
+ * migration that waits for this session.
  */
-export async function firstUnlockable(client: pg.Client, seconds: number): Promise<{ kind: "table" | "view"; name: string } | undefined> {
-    const notGranted = (error: unknown) => (error as { code?: unknown }).code === LOCK_NOT_AVAILABLE;
+export async function lockedView(client: pg.Client, seconds: number): Promise<string | undefined> {
     await client.query("BEGIN");
     try {
         await client.query(`SET LOCAL lock_timeout = '${seconds}s'`);
         // As in the snapshot's transaction: a job stopped while this waits must not leave its backend waiting (PostgreSQL 14+).
         await client.query("SELECT pg_catalog.set_config(name, '1s', true) FROM pg_catalog.pg_settings WHERE name = 'client_connection_check_interval'");
-        for (const table of await listTables(client)) {
-            const name = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+        for (const view of (await client.query<{ oid: number; name: string }>(EXCLUSIVELY_LOCKED_VIEWS_SQL)).rows) {
             try {
-                await client.query(`LOCK TABLE ONLY ${name} IN ACCESS SHARE MODE`);
+                await client.query("SELECT pg_catalog.pg_get_viewdef($1::oid)", [view.oid]);
             } catch (error) {
-                if (notGranted(error)) return { kind: "table", name: `${table.schema}.${table.name}` };
-                throw error;
-            }
-        }
-        for (const view of (await client.query<{ oid: number; name: string }>(VIEWS_SQL)).rows) {
-            try {
-                await client.query("SELECT pg_get_viewdef($1::oid)", [view.oid]);
-            } catch (error) {
-                if (notGranted(error)) return { kind: "view", name: view.name };
+                if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return view.name;
                 throw error;
             }
         }

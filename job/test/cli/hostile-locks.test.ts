@@ -74,7 +74,7 @@ describe.each([
     });
 });
 
-it("a table the backup role may not read is exit 5 naming PostgreSQL's refusal (as before the lock check), not an internal error", async () => {
+it("a table the backup role may not read is exit 5 naming PostgreSQL's refusal, not an internal error", async () => {
     await pgc.query(
         "hotel",
         "CREATE ROLE reader LOGIN PASSWORD 'reader-password-for-tests'; GRANT SELECT ON guests TO reader; CREATE TABLE private_notes (n text)",
