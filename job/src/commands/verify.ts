@@ -200,6 +200,8 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
             rt,
         );
 
+        // A stop that came once the restore's COMMIT was sent did not interrupt the restore: it stops the drill here.
+        if (rt.signal.aborted) throw rt.signal.reason;
         const client = await connect(scratchUrl, { ...connectOptions, display: redactUrl(scratchUrl) });
         let actual: Map<string, Counted>;
         let largeObjects: number;
@@ -211,6 +213,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
         } finally {
             await client.end().catch(() => undefined);
         }
+        if (rt.signal.aborted) throw rt.signal.reason;
         const results = compareCounts(manifest.tables, actual);
         const bad = results.filter((r) => !r.ok);
         rt.logger.info("verify table results", { backup: manifest.id, tables: results });
