@@ -82,6 +82,8 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     } else {
         await verifyChecksum(storage, manifest, rt);
     }
+    // streamRestore acts on a stop request that comes while it runs; one that came before (during the checksum pass) must stop the run here.
+    if (rt.signal.aborted) throw rt.signal.reason;
     try {
         await streamRestore(
             {

@@ -188,6 +188,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
             );
         }
         rt.logger.info("scratch database created", { scratch });
+        if (rt.signal.aborted) throw rt.signal.reason;
         await streamRestore(
             {
                 storage,
