@@ -1,6 +1,15 @@
 import type { BackupOptions } from "../args.js";
 import { MAX_PART_SIZE_MIB } from "../options.js";
-import { beginSnapshotTransaction, connect, countAllRows, countLargeObjects, listTables, serverVersion } from "../postgres/db.js";
+import {
+    LOCK_NOT_AVAILABLE,
+    beginSnapshotTransaction,
+    connect,
+    countAllRows,
+    countLargeObjects,
+    listTables,
+    serverVersion,
+    lockedView,
+} from "../postgres/db.js";
 import { readDatabaseState } from "../postgres/database-state.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
 import { emfRecord, metric, round3, stageMetrics } from "../observability/emf.js";
@@ -20,9 +29,6 @@ import { isToolNewEnough, majorLabel } from "../postgres/versions.js";
 
 /** pg_dump's backend carries this application_name, so operators (and tests) can find it. */
 export const PG_DUMP_APPLICATION_NAME = "hotelgenius-backup-pg_dump";
-
-/** SQLSTATE of a lock_timeout that expired. */
-const LOCK_NOT_AVAILABLE = "55P03";
 
 /**
  * A streamed dump's size is unknown until it ends, so the S3 part limit can only be enforced while
@@ -59,13 +65,13 @@ export function lockedTables(pgDumpStderr: string): string | undefined {
     );
 }
 
-/** A lock wait that ran out is not a broken backup: the schedule should retry later. */
-export function lockTimeoutError(what: string, tables: string | undefined, seconds: number, context: Record<string, unknown>): JobError {
+/** A lock wait that ran out is not a broken backup: the schedule should retry later. `kind`: "table" or "view". */
+export function lockTimeoutError(what: string, tables: string | undefined, seconds: number, context: Record<string, unknown>, kind = "table"): JobError {
     return new JobError(
         ExitCode.LockTimeout,
-        `${what} could not lock ${tables === undefined ? "a table" : `table ${tables}`} within --lock-wait-timeout ${seconds} s: another session holds a ` +
+        `${what} could not lock ${tables === undefined ? `a ${kind}` : `${kind} ${tables}`} within --lock-wait-timeout ${seconds} s: another session holds a ` +
             `conflicting lock (e.g. a migration holding ACCESS EXCLUSIVE); retry the backup once it has finished`,
-        { ...context, ...(tables === undefined ? {} : { table: tables }), lockWaitTimeoutSeconds: seconds, retryable: true },
+        { ...context, ...(tables === undefined ? {} : { [kind]: tables }), lockWaitTimeoutSeconds: seconds, retryable: true },
     );
 }
 
@@ -144,6 +150,8 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         stages["Preflight"] = (performance.now() - t) / 1000;
         log.info("preflight passed", { id, serverVersion: server.text, pgDumpVersion: dumpVersion.text, target: storage.display });
 
+        const view = await lockedView(client, opts.lockWaitTimeoutSeconds);
+        if (view !== undefined) throw lockTimeoutError("pg_dump", view, opts.lockWaitTimeoutSeconds, {}, "view");
         const databaseState = await readDatabaseState(client);
         const snapshot = await beginSnapshotTransaction(client);
         // The row counts take the same table locks as pg_dump: their wait is bounded the same way.

@@ -4,7 +4,7 @@ import { ExitCode, JobError } from "../errors.js";
 import { formatAge, formatBytes } from "../observability/progress.js";
 import { redactUrl } from "../observability/redact.js";
 import { cleanPreludeSql, planClean, undroppableObjects } from "../postgres/clean.js";
-import { databaseGrantsSql, databaseSettingsSql } from "../postgres/database-state.js";
+import { databaseGrantsSql, databaseSettingsSql, unsettableSettings } from "../postgres/database-state.js";
 import { connect, lockHolders, quoteIdent, serverVersion, userObjects, type LockHolder } from "../postgres/db.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
 import { streamRestore, verifyChecksum } from "../postgres/restore-stream.js";
@@ -42,6 +42,9 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     try {
         await refuseUnwritableTarget(client, target.database, display);
         server = await serverVersion(client);
+        if (!opts.skipDatabaseSettings && manifest.databaseSettings !== undefined) {
+            await refuseUnsettableSettings(client, manifest, display);
+        }
         objects = await userObjects(client);
         if (objects.length > 0 && !opts.clean) {
             const sample = objects.slice(0, 5).map((o) => `${o.kind} ${o.name}`);
@@ -82,6 +85,8 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     } else {
         await verifyChecksum(storage, manifest, rt);
     }
+    // streamRestore acts on a stop request that comes while it runs; one that came before (during the checksum pass) must stop the run here.
+    if (rt.signal.aborted) throw rt.signal.reason;
     try {
         await streamRestore(
             {
@@ -216,6 +221,19 @@ async function refuseUnwritableTarget(client: pg.Client, database: string, displ
             { database: display, setting: "default_transaction_read_only", source: row.source },
         );
     }
+}
+
+/** A database setting the role may not set would fail the restore at its end, after all its work: refused up front instead. */
+async function refuseUnsettableSettings(client: pg.Client, manifest: Manifest, display: string): Promise<void> {
+    const denied = await unsettableSettings(client, manifest.databaseSettings ?? []);
+    if (denied.length === 0) return;
+    throw new JobError(
+        ExitCode.Refused,
+        `refusing to restore into ${display}: backup "${manifest.id}" brings back database settings this role may not set (superuser-only): ` +
+            `${denied.join(", ")}. Pass --skip-database-settings to restore without the backed-up database's settings, or let the role set them ` +
+            "(GRANT SET ON PARAMETER name TO role, PostgreSQL 15+); nothing was changed",
+        { database: display, backup: manifest.id, settings: denied },
+    );
 }
 
 function describeHolder(h: LockHolder): string {

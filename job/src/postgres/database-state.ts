@@ -69,3 +69,21 @@ export function databaseGrantsSql(database: string, grants: readonly DatabaseGra
     }
     return `${lines.join("\n")}\n`;
 }
+
+/**
+ * The recorded settings that the session's role may not set with ALTER DATABASE: superuser-only
+ * parameters (log_min_duration_statement, session_preload_libraries, ...) for a role that is no
+ * superuser and, on PostgreSQL 15+, holds no SET privilege on them. Found before the restore starts,
+ * so that it is refused with their names instead of failing at the end and rolling back.
+ */
+export async function unsettableSettings(client: pg.Client, settings: readonly string[]): Promise<string[]> {
+    const names = settings.map((setting) => setting.slice(0, setting.indexOf("=")).toLowerCase());
+    const major = (await client.query<{ major: number }>("SELECT pg_catalog.current_setting('server_version_num')::int / 10000 AS major")).rows[0]!.major;
+    const mayNotSet =
+        major >= 15 ? "NOT pg_catalog.has_parameter_privilege(s.name, 'SET')" : "NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)";
+    const res = await client.query<{ name: string }>(
+        `SELECT s.name FROM pg_catalog.pg_settings s WHERE s.name = ANY($1::text[]) AND s.context = 'superuser' AND ${mayNotSet} ORDER BY 1`,
+        [names],
+    );
+    return res.rows.map((row) => row.name);
+}

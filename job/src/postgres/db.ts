@@ -8,6 +8,9 @@ import type { TableCount } from "../storage/manifest.js";
 
 export const APPLICATION_NAME = "hotelgenius-backup";
 
+/** SQLSTATE of a lock_timeout that expired. */
+export const LOCK_NOT_AVAILABLE = "55P03";
+
 /**
  * What each of the job's sessions relies on, sent as startup options (node-postgres `options`,
  * PGOPTIONS for pg_dump and psql), which outrank ALTER ROLE/DATABASE ... SET (common on Neon and
@@ -132,6 +135,47 @@ WHERE c.relkind = 'r'
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2`;
+
+/** Views and materialized views of this database on which another session holds or awaits ACCESS EXCLUSIVE. */
+const EXCLUSIVELY_LOCKED_VIEWS_SQL = `
+SELECT DISTINCT c.oid, format('%I.%I', n.nspname, c.relname) AS name
+FROM pg_catalog.pg_locks l
+JOIN pg_catalog.pg_class c ON c.oid = l.relation
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+  AND c.relkind IN ('v', 'm')
+ORDER BY 2`;
+
+/**
+ * The first view or materialized view that another session holds in ACCESS EXCLUSIVE mode for longer
+ * than `seconds`, or undefined. pg_dump's --lock-wait-timeout bounds only its LOCK TABLE of tables: it
+ * reads each view's definition later (pg_get_viewdef takes ACCESS SHARE) with lock_timeout set to 0
+ * by pg_dump itself, so a migration holding a view (CREATE OR REPLACE VIEW, REFRESH MATERIALIZED VIEW
+ * in an open transaction) would hold the backup until --max-runtime. Each view locked now is read
+ * here the same way, under lock_timeout. Tables are left to pg_dump's own bound. In a transaction of
+ * its own, ended before pg_dump starts: a lock kept by this session would queue pg_dump behind a
+ * migration that waits for this session.
+ */
+export async function lockedView(client: pg.Client, seconds: number): Promise<string | undefined> {
+    await client.query("BEGIN");
+    try {
+        await client.query(`SET LOCAL lock_timeout = '${seconds}s'`);
+        // As in the snapshot's transaction: a job stopped while this waits must not leave its backend waiting (PostgreSQL 14+).
+        await client.query("SELECT pg_catalog.set_config(name, '1s', true) FROM pg_catalog.pg_settings WHERE name = 'client_connection_check_interval'");
+        for (const view of (await client.query<{ oid: number; name: string }>(EXCLUSIVELY_LOCKED_VIEWS_SQL)).rows) {
+            try {
+                await client.query("SELECT pg_catalog.pg_get_viewdef($1::oid)", [view.oid]);
+            } catch (error) {
+                if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return view.name;
+                throw error;
+            }
+        }
+        return undefined;
+    } finally {
+        await client.query("ROLLBACK");
+    }
+}
 
 export function quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;

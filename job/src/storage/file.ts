@@ -139,7 +139,10 @@ export class FileStorage implements Storage {
         try {
             return await fs.readFile(file, "utf8");
         } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code === "ENOENT") return undefined;
+            // A directory where an object should be is damaged content, not an unreadable target: it must not hide every other backup.
+            if (code === "EISDIR") throw new JobError(ExitCode.Verification, `${file} is a directory, not a file`, { target: this.display, path: file });
             throw storageError(`reading ${file} failed`, error, { target: this.display });
         }
     }

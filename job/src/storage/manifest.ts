@@ -1,6 +1,6 @@
 import { ExitCode, JobError } from "../errors.js";
 import type { DatabaseGrant } from "../postgres/database-state.js";
-import { isBackupId } from "./ids.js";
+import { isBackupId, parseBackupId } from "./ids.js";
 import { idFromDumpName } from "./target.js";
 
 export interface TableCount {
@@ -134,9 +134,17 @@ export function manifestProblems(value: unknown): string[] {
             ),
         "an array of { grantee, privilege: CREATE|CONNECT|TEMPORARY, grantable }",
     );
+    if (problems.length > 0) return problems;
     // Manifests written before run tokens existed name dumps/<id>.pgdump.zst; newer S3 ones add .<8 hex digits>.
-    if (problems.length === 0 && idFromDumpName(String(m["dump"]).slice("dumps/".length)) !== m["id"])
+    if (idFromDumpName(String(m["dump"]).slice("dumps/".length)) !== m["id"])
         problems.push(`dump "${String(m["dump"])}" does not match id "${String(m["id"])}"`);
+    // The id is NAME_<start second>: "latest" selects by name and orders by startedAt, so neither may say otherwise.
+    const id = parseBackupId(m["id"] as string)!;
+    if (m["name"] !== id.name) problems.push(`name "${String(m["name"])}" does not match id "${String(m["id"])}" (its name is "${id.name}")`);
+    const startSecond = Math.floor(Date.parse(m["startedAt"] as string) / 1000) * 1000;
+    if (startSecond !== id.startedAt.getTime()) {
+        problems.push(`startedAt ${String(m["startedAt"])} does not match id "${String(m["id"])}" (started ${id.startedAt.toISOString()}, to the second)`);
+    }
     return problems;
 }
 

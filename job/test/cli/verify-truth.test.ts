@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countTables } from "../../src/commands/verify.js";
+import { countKey, countTables } from "../../src/commands/verify.js";
 import { ExitCode } from "../../src/errors.js";
 import { errorOf, runCli } from "../support/cli.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
@@ -66,8 +66,8 @@ describe("verify as a CREATEDB role that is no superuser", () => {
                 { schema: "public", name: "gone", rows: 1 },
             ]);
             expect(Object.fromEntries(counts)).toEqual({
-                "public.secret": { error: "the count failed: permission denied for table secret" },
-                "public.gone": { error: "the table is missing after the restore" },
+                [countKey({ schema: "public", name: "secret" })]: { error: "the count failed: permission denied for table secret" },
+                [countKey({ schema: "public", name: "gone" })]: { error: "the table is missing after the restore" },
             });
         } finally {
             await client.end();

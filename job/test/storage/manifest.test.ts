@@ -114,6 +114,16 @@ describe("manifest", () => {
         for (const notObject of [null, [], "manifest", 3]) expect(manifestProblems(notObject)).toEqual(["manifest is not a JSON object"]);
         expect(exitOf(() => parseManifest("[]", "m.json", "m"))).toBe(ExitCode.Verification);
     });
+    it("refuses a name or start time that contradicts the id (latest selects by name and orders by start), within the id's second", () => {
+        expect(manifestProblems(sampleManifest({ name: "spa" }))).toEqual(['name "spa" does not match id "hotel_20261124T030000Z" (its name is "hotel")']);
+        expect(manifestProblems(sampleManifest({ startedAt: "2099-01-01T00:00:00.000Z" }))).toEqual([
+            'startedAt 2099-01-01T00:00:00.000Z does not match id "hotel_20261124T030000Z" (started 2026-11-24T03:00:00.000Z, to the second)',
+        ]);
+        expect(manifestProblems(sampleManifest({ startedAt: "2026-11-24T02:59:59.999Z" }))).toHaveLength(1);
+        expect(manifestProblems(sampleManifest({ startedAt: "2026-11-24T03:00:01.000Z" }))).toHaveLength(1);
+        expect(manifestProblems(sampleManifest({ startedAt: "2026-11-24T03:00:00.999Z" }))).toEqual([]);
+    });
+
     it("tells a damaged manifest (exit 7) from a storage failure", () => {
         expect(isDamaged(failure(() => parseManifest("{", "m.json", "m")))).toBe(true);
         expect(isDamaged(new JobError(ExitCode.Storage, "unreachable"))).toBe(false);
