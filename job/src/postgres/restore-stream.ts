@@ -17,6 +17,16 @@ import { childEnv } from "./tools.js";
 export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
 const PROGRESS_INTERVAL_SECONDS = 30;
 
+/**
+ * Calls onStop when the run is asked to stop, including when it already was: a stop request that came
+ * while the dump was being opened (or before) fires no abort event any more, and a listener added after
+ * it would never run, letting the restore go on to its COMMIT.
+ */
+function whenStopped(signal: AbortSignal, onStop: () => void): void {
+    if (signal.aborted) onStop();
+    else signal.addEventListener("abort", onStop, { once: true });
+}
+
 /** Reads the whole dump once and compares size and sha256 with the manifest; nothing is stored. */
 export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime): Promise<void> {
     const t = performance.now();
@@ -24,7 +34,7 @@ export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: R
     const gate = new HashingGate();
     const stop = startProgress("checksum", { bytes: () => gate.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
     const onAbort = () => stream.destroy(rt.signal.reason as Error);
-    rt.signal.addEventListener("abort", onAbort, { once: true });
+    whenStopped(rt.signal, onAbort);
     try {
         gate.resume();
         await pipeline(stream, gate);
@@ -193,7 +203,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
               onEarlyExit: stop,
           });
     const onAbort = () => stop(rt.signal.reason);
-    rt.signal.addEventListener("abort", onAbort, { once: true });
+    whenStopped(rt.signal, onAbort);
     const gate = new HashingGate();
     const stopProgress = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
     const frames = new ZstdFrameCheck();

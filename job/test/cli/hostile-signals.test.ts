@@ -47,3 +47,18 @@ describe.each([
         expect(await scratchDatabases()).toEqual([]);
     });
 });
+
+describe.each(["restore starting", "dump checksum verified"])("SIGTERM to restore at its %j line (before the restore's stream starts)", (message) => {
+    it("exit 143, one error line saying nothing was committed, and the target left empty", async () => {
+        const database = `restore_${message.replace(/ /g, "_")}`;
+        const url = await pg.createDatabase(database);
+        const run = spawnCli(["restore", "--from", to, "--database-url", url, "--pg-bin", pg.binDir]);
+        await run.waitForLog((l) => l.message === message);
+        run.child.kill("SIGTERM");
+        const result = await run.result;
+        expect(result.code, result.stdout + result.stderr).toBe(143);
+        expect(errorOf(result).message).toContain("nothing was committed, the target database is as it was");
+        expect(result.logs.some((l) => l.message === "restore complete")).toBe(false);
+        expect(await pg.query(database, "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace")).toEqual([{ n: 0 }]);
+    });
+});
