@@ -1,9 +1,10 @@
 import { createInterface } from "node:readline/promises";
+import { writeSync } from "node:fs";
 import { parseCli, readLogFormat, type Parsed } from "./args.js";
 import { ExitCode, JobError, errorMessage, toJobError } from "./errors.js";
 import { readEnvironment } from "./environment.js";
 import { emfMetricsEnabled } from "./observability/emf.js";
-import { colourWanted, createCliLogger, createStatusLine, logProcessWarnings, type Logger } from "./observability/log.js";
+import { colourWanted, createCliLogger, createStatusLine, formatLogLine, logProcessWarnings, type Logger } from "./observability/log.js";
 import type { Runtime } from "./runtime.js";
 import { toolInfo } from "./runtime.js";
 import { monitorSettingsFromEnv, startCronMonitor, type CronMonitor } from "./observability/sentry.js";
@@ -176,14 +177,32 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI as the whole process: the exit code is the process's. Called by job/bin/backup-job.cjs too. */
 export function run(argv: string[]): void {
-    main(argv).then(
+    exitWith(main(argv), argv[0] ?? "");
+}
+
+/**
+ * Ends the process with the outcome of `work`. When nothing is left to wait on but `work` never settled
+ * (a promise nobody resolves any more), Node would end the process with exit 0: a backup that did not
+ * finish must never read as a success to ECS or a shell, so that ending is an internal error with its line.
+ */
+export function exitWith(work: Promise<number>, command: string): void {
+    let settled = false;
+    process.on("exit", () => {
+        if (settled) return;
+        const message = `the ${command || "job"} run ended unfinished: nothing was left to wait on before it completed (an internal error)`;
+        writeSync(1, `${formatLogLine("error", message, { command, exitCode: ExitCode.Internal }, new Date())}\n`);
+        process.exitCode = ExitCode.Internal;
+    });
+    work.then(
         (code) => {
+            settled = true;
             process.exitCode = code;
             // Lingering sockets (S3 keep-alive, Sentry) must not hold a finished job open, but output
             // queued on a full pipe (a large `list --json`) must be written first.
             process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
         },
         (error: unknown) => {
+            settled = true;
             process.stderr.write(`fatal: ${errorMessage(error)}\n`);
             process.exit(ExitCode.Internal);
         },
