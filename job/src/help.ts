@@ -52,7 +52,8 @@ Run "backup-job <command> --help" for the options of a command, "backup-job --ve
 Exit codes: 0 ok, 1 internal error, 2 usage/configuration (also "latest" without --name in a
 target holding several backup names), 3 connection/authentication,
 4 version guard, 5 dump failed, 6 storage, 7 verification failed, 8 restore failed,
-9 refused (restore target not empty, read-only or a template, --clean not confirmed),
+9 refused (restore target not empty, read-only or a template, a database setting the restoring role may
+not set, --clean not confirmed),
 10 lock wait timed out (retryable), 124 maximum runtime reached, 130/143 interrupted by SIGINT/SIGTERM.`;
 
 /** Edits (insert, delete, replace) between two words. */

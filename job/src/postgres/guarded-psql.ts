@@ -172,7 +172,9 @@ export function startGuardedPsql(options: GuardedPsqlOptions): GuardedPsql {
             }
             stdin.end(released);
             const status = await child.exited;
-            if (!succeeded(status)) throw psqlError("psql failed at the final COMMIT", status, child);
+            // Not always the COMMIT itself: with a small dump, all of the SQL is in the pipe before psql meets
+            // an error in the job's own statements (a database setting the server refuses); its message says which.
+            if (!succeeded(status)) throw psqlError("psql stopped at an error in the restore's transaction", status, child);
         },
         abort() {
             if (decided) return;

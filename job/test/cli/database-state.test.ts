@@ -103,4 +103,22 @@ describe("database settings and grants", () => {
             writeFileSync(file, original);
         }
     });
+    it("a setting the server refuses fails the restore naming the setting's error, not the final COMMIT; nothing committed", async () => {
+        const manifests = join(dir, "manifests");
+        const file = join(manifests, readdirSync(manifests)[0]!);
+        const original = readFileSync(file, "utf8");
+        writeFileSync(file, JSON.stringify({ ...(JSON.parse(original) as Record<string, unknown>), databaseSettings: ["TimeZone=Mars/Olympus"] }));
+        try {
+            const { db, result } = await restoreInto();
+            expect(result.code, result.stdout).toBe(8);
+            const error = result.logs.find((l) => l.level === "error")!;
+            expect(error.message).toContain("psql stopped at an error in the restore's transaction, nothing was committed");
+            expect(error.message).toContain('invalid value for parameter "TimeZone"');
+            expect(error.message).not.toContain("final COMMIT");
+            expect(await pg.query(db, "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace")).toEqual([{ n: 0 }]);
+            expect(await settingsOf(db)).toEqual([]);
+        } finally {
+            writeFileSync(file, original);
+        }
+    });
 });
