@@ -183,10 +183,15 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     zstd.process.stdout!.destroy();
     let failure: unknown;
     let stopping = false;
+    let abandonReading = () => {};
+    const readingAbandoned = new Promise<void>((resolve) => {
+        abandonReading = resolve;
+    });
     const stop = (cause: unknown) => {
         failure ??= cause;
         if (stopping) return;
         stopping = true;
+        abandonReading();
         // psql first: its session must end inside the transaction before anything else can end its input.
         session?.abort();
         zstd.stop(0);
@@ -216,7 +221,11 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     });
     // A broken pipe to psql means psql ended: its exit (onEarlyExit) tells why.
     const sqlPassed = session === undefined ? undefined : pipeline(pgRestore.process.stdout!, session.sql).catch(() => session.child.exited);
-    const [zstdStatus, pgRestoreStatus] = await Promise.all([zstd.exited, pgRestore.exited, reading, sqlPassed]);
+    // Once stopping, the outcome is the failure whatever the read does: it is not waited for. Its pipeline
+    // was seen (1 run in 6 under load) never to settle after psql ended on a lock timeout, leaving the run
+    // with nothing to wait on: Node then ended it silently (exit 0 before cli.ts's exitWith).
+    const readOrStop = Promise.race([reading, readingAbandoned]);
+    const [zstdStatus, pgRestoreStatus] = await Promise.all([zstd.exited, pgRestore.exited, readOrStop, sqlPassed]);
     stopProgress();
     try {
         if (failure !== undefined) throw failure;
