@@ -187,8 +187,9 @@ export function run(argv: string[]): void {
  */
 export function exitWith(work: Promise<number>, command: string): void {
     let settled = false;
-    process.on("exit", () => {
-        if (settled) return;
+    process.on("exit", (code) => {
+        // Only Node's own silent 0: a process.exit(code) of the job (the signal cleanup's deadline) keeps its code.
+        if (settled || code !== 0) return;
         const message = `the ${command || "job"} run ended unfinished: nothing was left to wait on before it completed (an internal error)`;
         writeSync(1, `${formatLogLine("error", message, { command, exitCode: ExitCode.Internal }, new Date())}\n`);
         process.exitCode = ExitCode.Internal;

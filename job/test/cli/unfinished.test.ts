@@ -10,11 +10,12 @@ import { CLI_ENTRY, errorOf, runCli } from "../support/cli.js";
 
 let work: string;
 let entry: (settles: string) => string;
+let entries = 0;
 
 beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), "job-unfinished-"));
     entry = (settles) => {
-        const file = join(work, `entry-${settles.length}.ts`);
+        const file = join(work, `entry-${++entries}.ts`);
         writeFileSync(file, `import { exitWith } from ${JSON.stringify(CLI_ENTRY)};\nexitWith(${settles}, "backup");\n`);
         return file;
     };
@@ -28,6 +29,12 @@ describe("a run that ends with its work unfinished", () => {
         expect(result.code, result.stdout + result.stderr).toBe(ExitCode.Internal);
         expect(errorOf(result).message).toContain("the backup run ended unfinished");
         expect(errorOf(result).context).toMatchObject({ command: "backup", exitCode: ExitCode.Internal });
+    });
+
+    it("a run that is ended by the job's own process.exit (the signal cleanup's deadline) keeps that code and writes no such line", async () => {
+        const result = await runCli([], { entry: entry("new Promise<number>(() => setTimeout(() => process.exit(143), 10))") });
+        expect(result.code, result.stdout + result.stderr).toBe(143);
+        expect(result.logs).toEqual([]);
     });
 
     it("a run that settles keeps its own exit code and writes no such line", async () => {
