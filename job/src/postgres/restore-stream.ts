@@ -13,19 +13,10 @@ import type { DatabaseUrl } from "./dburl.js";
 import { startGuardedPsql, TailHolder } from "./guarded-psql.js";
 import { sessionOptionsFor } from "./db.js";
 import { childEnv } from "./tools.js";
+import { whenAborted } from "../process/abort.js";
 
 export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
 const PROGRESS_INTERVAL_SECONDS = 30;
-
-/**
- * Calls onStop when the run is asked to stop, including when it already was: a stop request that came
- * while the dump was being opened (or before) fires no abort event any more, and a listener added after
- * it would never run, letting the restore go on to its COMMIT.
- */
-function whenStopped(signal: AbortSignal, onStop: () => void): void {
-    if (signal.aborted) onStop();
-    else signal.addEventListener("abort", onStop, { once: true });
-}
 
 /** Reads the whole dump once and compares size and sha256 with the manifest; nothing is stored. */
 export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime): Promise<void> {
@@ -34,7 +25,7 @@ export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: R
     const gate = new HashingGate();
     const stop = startProgress("checksum", { bytes: () => gate.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
     const onAbort = () => stream.destroy(rt.signal.reason as Error);
-    whenStopped(rt.signal, onAbort);
+    const stopWatching = whenAborted(rt.signal, onAbort);
     try {
         gate.resume();
         await pipeline(stream, gate);
@@ -45,7 +36,7 @@ export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: R
         });
     } finally {
         stop();
-        rt.signal.removeEventListener("abort", onAbort);
+        stopWatching();
     }
     if (gate.bytes !== manifest.bytes || gate.digest !== manifest.sha256) {
         throw new JobError(
@@ -208,7 +199,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
               onEarlyExit: stop,
           });
     const onAbort = () => stop(rt.signal.reason);
-    whenStopped(rt.signal, onAbort);
+    const stopWatching = whenAborted(rt.signal, onAbort);
     const gate = new HashingGate();
     const stopProgress = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
     const frames = new ZstdFrameCheck();
@@ -262,7 +253,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         await session?.child.exited;
         throw failure;
     } finally {
-        rt.signal.removeEventListener("abort", onAbort);
+        stopWatching();
     }
     rt.logger.info("restore complete", {
         backup: r.manifest.id,

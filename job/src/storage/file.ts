@@ -6,6 +6,7 @@ import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, manifestPath } from "./target.js";
 import type { Storage, WriteOptions } from "./storage.js";
+import { whenAborted } from "../process/abort.js";
 
 function storageError(message: string, error: unknown, context: Record<string, unknown> = {}): JobError {
     return new JobError(ExitCode.Storage, `${message}: ${errorMessage(error)}`, context, { cause: error });
@@ -52,8 +53,7 @@ export class FileStorage implements Storage {
         // loop below reads it: without a listener that 'error' would crash the process (exit 1, not 143).
         body.on("error", () => undefined);
         const onAbort = () => body.destroy(options.signal.reason as Error);
-        if (options.signal.aborted) onAbort();
-        else options.signal.addEventListener("abort", onAbort, { once: true });
+        const stopWatching = whenAborted(options.signal, onAbort);
         try {
             await this.writeExclusive(id, partial, final, async (handle) => {
                 for await (const chunk of body as AsyncIterable<Buffer>) await handle.write(chunk);
@@ -65,7 +65,7 @@ export class FileStorage implements Storage {
             if (options.signal.aborted) throw options.signal.reason ?? error;
             throw error;
         } finally {
-            options.signal.removeEventListener("abort", onAbort);
+            stopWatching();
         }
         return relative;
     }

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { Logger } from "../observability/log.js";
 import { deadlineReason, requestDeadline, withDeadline } from "./s3-deadline.js";
+import { whenAborted } from "../process/abort.js";
 
 export interface StreamUploadTarget {
     client: S3Client;
@@ -115,8 +116,7 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         if (!body.destroyed) body.destroy(stopReason() as Error);
         drainTimer = setTimeout(() => cancelParts.abort(signal.reason), drainMs);
     };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
+    const stopWatching = whenAborted(signal, onAbort);
 
     const startPart = async (buffer: Buffer, length: number) => {
         while (inFlight.size >= queueSize) await Promise.race(inFlight);
@@ -216,6 +216,6 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         throw error;
     } finally {
         clearTimeout(drainTimer);
-        signal.removeEventListener("abort", onAbort);
+        stopWatching();
     }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "../observability/log.js";
+import { whenAborted } from "../process/abort.js";
 
 /** An S3 request that got no (complete) answer within its deadline; the message names the request. */
 export class RequestTimeoutError extends Error {
@@ -16,14 +17,12 @@ export class RequestTimeoutError extends Error {
 export function requestDeadline(what: string, timeoutMs: number, also?: AbortSignal): { signal: AbortSignal; clear(): void } {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new RequestTimeoutError(what, timeoutMs)), timeoutMs);
-    const onAlso = () => controller.abort(also!.reason);
-    if (also?.aborted) onAlso();
-    else also?.addEventListener("abort", onAlso, { once: true });
+    const stopWatching = also === undefined ? () => undefined : whenAborted(also, () => controller.abort(also.reason));
     return {
         signal: controller.signal,
         clear() {
             clearTimeout(timer);
-            also?.removeEventListener("abort", onAlso);
+            stopWatching();
         },
     };
 }

@@ -8,6 +8,7 @@ import { serializeManifest, type Manifest } from "./manifest.js";
 import { RequestTimeoutError, deadlineReason, requestDeadline, sdkLogger, withDeadline } from "./s3-deadline.js";
 import { dumpPath, manifestPath, s3Key } from "./target.js";
 import type { Storage, WriteOptions } from "./storage.js";
+import { whenAborted } from "../process/abort.js";
 
 export interface S3Options {
     partSizeBytes: number;
@@ -147,11 +148,11 @@ function alreadyWritten(id: string, display: string): string {
 async function readWithin(body: Readable, signal: AbortSignal): Promise<string> {
     const chunks: Buffer[] = [];
     const onAbort = () => body.destroy(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const stopWatching = whenAborted(signal, onAbort);
     try {
         for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
     } finally {
-        signal.removeEventListener("abort", onAbort);
+        stopWatching();
     }
     return Buffer.concat(chunks).toString("utf8");
 }
