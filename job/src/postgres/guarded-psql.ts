@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { Transform, type TransformCallback, type Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ExitCode, JobError } from "../errors.js";
 import { TRANSACTION_TIMEOUT_OFF_SQL } from "./db.js";
 import { describeExit, startChild, succeeded, type Child, type ExitStatus } from "../process/proc.js";
+import { TailHolder } from "../storage/tail-holder.js";
 
 /**
  * Bytes of pg_restore's SQL held back from psql. The trailer after the final COMMIT (a comment and
@@ -13,53 +14,6 @@ export const HELD_TAIL_BYTES = 16 * 1024;
 
 /** The custom setting the commit guard reads; only this process knows the value that lets a COMMIT through. */
 export const COMMIT_SETTING = "hotelgenius.restore_commit";
-
-/**
- * Passes everything through but the last `keep` bytes, which stay here (bounded memory) until
- * released: the consumer never sees the end of the stream unless someone decides it should. `keep`
- * may also be asked anew for each chunk, given the stream's length so far. With `releaseAtEnd`,
- * asked once the writer has ended: true passes the held tail on before the end, false ends the
- * stream without it.
- */
-export class TailHolder extends Transform {
-    /** The held bytes, in order: chunks (or their ends) as they came, never copied. */
-    private held: Buffer[] = [];
-    private heldBytes = 0;
-    private length = 0;
-
-    constructor(
-        private readonly keep: number | ((length: number) => number),
-        private readonly releaseAtEnd: () => boolean = () => false,
-    ) {
-        super({ highWaterMark: 1024 * 1024 });
-    }
-
-    /** The held-back end of the stream; complete once the writer has ended. */
-    get tail(): Buffer {
-        return Buffer.concat(this.held);
-    }
-
-    override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        this.length += chunk.length;
-        this.held.push(chunk);
-        this.heldBytes += chunk.length;
-        let release = this.heldBytes - (typeof this.keep === "number" ? this.keep : this.keep(this.length));
-        while (release > 0) {
-            const first = this.held[0]!;
-            const n = Math.min(first.length, release);
-            this.push(n === first.length ? first : first.subarray(0, n));
-            if (n === first.length) this.held.shift();
-            else this.held[0] = first.subarray(n);
-            this.heldBytes -= n;
-            release -= n;
-        }
-        callback();
-    }
-
-    override _flush(callback: TransformCallback): void {
-        callback(null, this.releaseAtEnd() ? this.tail : undefined);
-    }
-}
 
 /**
  * pg_restore --single-transaction ends its SQL with `COMMIT;` followed only by comments, blank lines

@@ -2,7 +2,7 @@
 // succeed; an early COMMIT in the SQL stream, a stream without its trailer, or an abort roll back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode, type JobError } from "../../src/errors.js";
-import { releaseTail, startGuardedPsql, TailHolder, type GuardedPsql } from "../../src/postgres/guarded-psql.js";
+import { releaseTail, startGuardedPsql, type GuardedPsql } from "../../src/postgres/guarded-psql.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 
 let pg: PgCluster;
@@ -87,17 +87,6 @@ describe("guarded psql session", () => {
 });
 
 describe("held tail", () => {
-    it("passes everything but the last bytes, whatever the chunk sizes", async () => {
-        const holder = new TailHolder(5);
-        const out: Buffer[] = [];
-        holder.on("data", (chunk: Buffer) => out.push(chunk));
-        for (const piece of ["ab", "cdefgh", "i", "jklmnopqrstu", "v"]) holder.write(piece);
-        holder.end();
-        await new Promise((resolve) => holder.on("end", resolve));
-        expect(Buffer.concat(out).toString()).toBe("abcdefghijklmnopq");
-        expect(holder.tail.toString()).toBe("rstuv");
-    });
-
     it("releases the tail only when it ends with COMMIT and a footer, byte for byte", () => {
         const release = (tail: string) => releaseTail(Buffer.from(tail), "t0k")?.toString("latin1");
         expect(release(`x;\nCOMMIT;\n${TRAILER}`)).toBe("x;\nSET LOCAL hotelgenius.restore_commit = 't0k';\nCOMMIT;\n");

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { TailHolder } from "../../src/postgres/guarded-psql.js";
+import { TailHolder } from "../../src/storage/tail-holder.js";
 import { ZSTD_MAX_BLOCK_BYTES, ZstdFrameCheck } from "../../src/storage/zstd-frames.js";
 
 function zstd(args: string[], input: Buffer): { stdout: Buffer; status: number | null } {
