@@ -85,7 +85,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
     } else {
         await verifyChecksum(storage, manifest, rt);
     }
-    // streamRestore acts on a stop request that comes while it runs; one that came before (during the checksum pass) must stop the run here.
+    // A stop request that came during the checksum pass ends the run here, before the dump is opened again and the tools started.
     if (rt.signal.aborted) throw rt.signal.reason;
     try {
         await streamRestore(
