@@ -7,6 +7,7 @@ import { serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, manifestPath } from "./target.js";
 import type { Storage, WriteOptions } from "./storage.js";
 import { whenAborted } from "../process/abort.js";
+import { writeCoalesced } from "./file-writes.js";
 
 function storageError(message: string, error: unknown, context: Record<string, unknown> = {}): JobError {
     return new JobError(ExitCode.Storage, `${message}: ${errorMessage(error)}`, context, { cause: error });
@@ -56,7 +57,7 @@ export class FileStorage implements Storage {
         const stopWatching = whenAborted(options.signal, onAbort);
         try {
             await this.writeExclusive(id, partial, final, async (handle) => {
-                for await (const chunk of body as AsyncIterable<Buffer>) await handle.write(chunk);
+                await writeCoalesced(handle, body as AsyncIterable<Buffer>);
                 await handle.sync();
             });
         } catch (error) {
