@@ -5,35 +5,55 @@ export interface WritableFile {
 }
 
 /**
- * Writes the stream in batches of at least WRITE_BATCH_BYTES (one writev each) instead of one write per
- * chunk as it arrives (64 KiB from a pipe): a thousand fewer round trips through the thread pool per
- * 100 MiB of dump. Every SYNC_EVERY_BYTES it starts a datasync in the background, so that the disk
- * writes overlap the dump and the final sync has only the last part left to wait for; a failure of one
- * of them fails the write (Linux reports a writeback error to one sync call only).
+ * Starts a datasync in the background every SYNC_EVERY_BYTES written, one at a time, so that the disk
+ * writes overlap the dump and the final sync has only the last part left to wait for. A failure of one
+ * of them fails the write: Linux reports a writeback error to one sync call only, so it must not be lost.
  */
-export async function writeCoalesced(handle: WritableFile, body: AsyncIterable<Buffer>): Promise<void> {
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    let unsynced = 0;
-    let syncing: Promise<void> | undefined;
-    let syncFailure: { error: unknown } | undefined;
-    const flush = async () => {
-        if (syncFailure !== undefined) throw syncFailure.error;
-        await writeAll(handle, batch);
-        unsynced += batchBytes;
-        batch = [];
-        batchBytes = 0;
-        if (unsynced < SYNC_EVERY_BYTES || syncing !== undefined) return;
-        unsynced = 0;
-        syncing = handle.datasync().then(
+export class BackgroundSync {
+    private unsynced = 0;
+    private running: Promise<void> | undefined;
+    private failure: { error: unknown } | undefined;
+
+    constructor(private readonly datasync: () => Promise<void>) {}
+
+    /** Counts bytes just written; throws the failure of an earlier sync. */
+    wrote(bytes: number): void {
+        if (this.failure !== undefined) throw this.failure.error;
+        this.unsynced += bytes;
+        if (this.unsynced < SYNC_EVERY_BYTES || this.running !== undefined) return;
+        this.unsynced = 0;
+        this.running = this.datasync().then(
             () => {
-                syncing = undefined;
+                this.running = undefined;
             },
             (error: unknown) => {
-                syncFailure ??= { error };
-                syncing = undefined;
+                this.failure ??= { error };
+                this.running = undefined;
             },
         );
+    }
+
+    /** Waits for a sync still running; throws if any failed. */
+    async settled(): Promise<void> {
+        await this.running;
+        if (this.failure !== undefined) throw this.failure.error;
+    }
+}
+
+/**
+ * Writes the stream in batches of at least WRITE_BATCH_BYTES (one writev each) instead of one write per
+ * chunk as it arrives (64 KiB from a pipe): a thousand fewer round trips through the thread pool per
+ * 100 MiB of dump, with a BackgroundSync.
+ */
+export async function writeCoalesced(handle: WritableFile, body: AsyncIterable<Buffer>): Promise<void> {
+    const syncs = new BackgroundSync(() => handle.datasync());
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+        await writeAll(handle, batch);
+        syncs.wrote(batchBytes);
+        batch = [];
+        batchBytes = 0;
     };
     try {
         for await (const chunk of body) {
@@ -43,9 +63,9 @@ export async function writeCoalesced(handle: WritableFile, body: AsyncIterable<B
         }
         if (batchBytes > 0) await flush();
     } finally {
-        await syncing;
+        await syncs.settled().catch(() => undefined);
     }
-    if (syncFailure !== undefined) throw syncFailure.error;
+    await syncs.settled();
 }
 
 export const WRITE_BATCH_BYTES = 1024 * 1024;
