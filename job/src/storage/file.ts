@@ -5,8 +5,9 @@ import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, manifestPath } from "./target.js";
-import type { Storage, WriteOptions } from "./storage.js";
+import type { DumpFile, Storage, WriteOptions } from "./storage.js";
 import { whenAborted } from "../process/abort.js";
+import { writeCoalesced } from "./file-writes.js";
 
 function storageError(message: string, error: unknown, context: Record<string, unknown> = {}): JobError {
     return new JobError(ExitCode.Storage, `${message}: ${errorMessage(error)}`, context, { cause: error });
@@ -56,7 +57,7 @@ export class FileStorage implements Storage {
         const stopWatching = whenAborted(options.signal, onAbort);
         try {
             await this.writeExclusive(id, partial, final, async (handle) => {
-                for await (const chunk of body as AsyncIterable<Buffer>) await handle.write(chunk);
+                await writeCoalesced(handle, body as AsyncIterable<Buffer>);
                 await handle.sync();
             });
         } catch (error) {
@@ -83,21 +84,54 @@ export class FileStorage implements Storage {
     }
 
     /**
+     * The dump's `.partial` file, created for this run only, for zstd to write into directly (its
+     * stdout): the compressed bytes then do not pass through this process. commit() syncs it and links
+     * it to its final name (failing when that exists); discard() removes it. Either ends it.
+     */
+    async createDumpFile(id: string): Promise<DumpFile> {
+        const relative = dumpPath(id);
+        const final = this.abs(relative);
+        const partial = `${final}.partial`;
+        const handle = await this.createPartial(id, partial);
+        return {
+            fd: handle.fd,
+            path: partial,
+            datasync: () => handle.datasync(),
+            commit: async () => {
+                await this.publish(id, handle, partial, final, () => handle.sync());
+                return relative;
+            },
+            discard: async () => {
+                await handle.close().catch(() => undefined);
+                await fs.rm(partial, { force: true }).catch(() => undefined);
+            },
+        };
+    }
+
+    /**
      * Writes `partial` (created exclusively: another run writing the same id makes this one fail,
      * not share or delete its file), then links it to `final`, which fails when `final` exists, so a
      * finished file is never replaced. On failure only what this run created is removed.
      */
     private async writeExclusive(id: string, partial: string, final: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
-        let handle: FileHandle;
+        const handle = await this.createPartial(id, partial);
+        await this.publish(id, handle, partial, final, () => write(handle));
+    }
+
+    private async createPartial(id: string, partial: string): Promise<FileHandle> {
         try {
-            handle = await fs.open(partial, "wx");
+            return await fs.open(partial, "wx");
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code === "EEXIST") throw this.taken(id, partial);
             throw storageError(`creating ${partial} failed`, error, { target: this.display });
         }
+    }
+
+    /** Runs `write`, closes, links `partial` to `final` and syncs the directory; on failure removes `partial`. */
+    private async publish(id: string, handle: FileHandle, partial: string, final: string, write: () => Promise<void>): Promise<void> {
         try {
             try {
-                await write(handle);
+                await write();
             } finally {
                 await handle.close();
             }

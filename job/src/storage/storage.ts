@@ -7,6 +7,20 @@ export interface WriteOptions {
     signal: AbortSignal;
 }
 
+/** A dump file being written by another process: see FileStorage.createDumpFile. */
+export interface DumpFile {
+    /** Open for writing only; handed to the writer as its stdout. */
+    readonly fd: number;
+    /** The file's path now, to read back what was written so far. */
+    readonly path: string;
+    /** Flushes what was written so far to disk (so that commit's final sync has little left to wait for). */
+    datasync(): Promise<void>;
+    /** Syncs the file and gives it its final name; resolves with its path relative to the target root. */
+    commit(): Promise<string>;
+    /** Removes the file: the run failed. */
+    discard(): Promise<void>;
+}
+
 /**
  * A backup target: the byte-level Folder that backups.ts lists, plus the streaming dump transfers.
  * writeDump is all-or-nothing: when it rejects, nothing of the dump is visible.
@@ -22,6 +36,8 @@ export interface Storage extends Folder {
     check(): Promise<void>;
     /** Resolves with the dump's path relative to the target root, for the manifest's `dump` field. */
     writeDump(id: string, body: Readable, options: WriteOptions): Promise<string>;
+    /** Only where the dump is a local file that a child process can write directly (file://). */
+    createDumpFile?(id: string): Promise<DumpFile>;
     /** Only where removing a run's own dump is free and allowed (a local directory); S3 storage has none. */
     removeDump?(dump: string): Promise<void>;
     putManifest(manifest: Manifest): Promise<void>;
