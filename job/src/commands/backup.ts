@@ -249,7 +249,7 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     const onSignal = () => fail(rt.signal.reason);
     // file://: zstd writes the dump file itself (its stdout), so the compressed bytes do not pass
     // through this process (measurably faster on two cores), and the job hashes what is in the file.
-    // Only with setpriv at hand, so that zstd (and with it pg_dump) dies with the job.
+    // Only with setpriv at hand (the image checks it has one), so that zstd (and with it pg_dump) dies with the job.
     const setpriv = s.storage.createDumpFile === undefined ? undefined : findSetpriv(rt.environment.variables["PATH"]);
     const file = setpriv === undefined ? undefined : await s.storage.createDumpFile!(s.id);
     if (rt.signal.aborted) {
