@@ -4,12 +4,11 @@ import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { startProgress } from "../observability/reporter.js";
 import { describeExit, pgProgram, startChild, succeeded } from "../process/proc.js";
 import type { Runtime } from "../runtime.js";
-import { HashingGate } from "../storage/hashing.js";
 import type { Manifest } from "../storage/manifest.js";
 import type { Storage } from "../storage/storage.js";
 import type { DatabaseUrl } from "./dburl.js";
 import { startGuardedPsql } from "./guarded-psql.js";
-import { DumpFeed, type DumpSource } from "../storage/dump-feed.js";
+import { DumpFeed, openDumpSource } from "../storage/dump-feed.js";
 import { sessionOptionsFor } from "./db.js";
 import { childEnv } from "./tools.js";
 import { whenAborted } from "../process/abort.js";
@@ -20,14 +19,12 @@ const PROGRESS_INTERVAL_SECONDS = 30;
 /** Reads the whole dump once and compares size and sha256 with the manifest; nothing is stored. */
 export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime): Promise<void> {
     const t = performance.now();
-    const stream = await storage.openDump(manifest);
-    const gate = new HashingGate();
-    const stop = startProgress("checksum", { bytes: () => gate.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
-    const onAbort = () => stream.destroy(rt.signal.reason as Error);
-    const stopWatching = whenAborted(rt.signal, onAbort);
+    const source = await openDumpSource(storage, manifest);
+    const feed = new DumpFeed();
+    const stop = startProgress("checksum", { bytes: () => feed.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
+    const stopWatching = whenAborted(rt.signal, () => feed.stop());
     try {
-        gate.resume();
-        await pipeline(stream, gate);
+        await feed.run(source);
     } catch (error) {
         if (rt.signal.aborted) throw rt.signal.reason;
         throw new JobError(ExitCode.Storage, `reading the dump of "${manifest.id}" from ${storage.display} failed: ${errorMessage(error)}`, {
@@ -37,18 +34,20 @@ export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: R
         stop();
         stopWatching();
     }
-    if (gate.bytes !== manifest.bytes || gate.digest !== manifest.sha256) {
+    // A stop ends the read early, without a digest.
+    if (rt.signal.aborted) throw rt.signal.reason;
+    if (feed.bytes !== manifest.bytes || feed.digest !== manifest.sha256) {
         throw new JobError(
             ExitCode.Verification,
             `checksum mismatch for backup "${manifest.id}": the manifest says ${manifest.bytes} bytes with sha256 ${manifest.sha256}, the stored dump has ` +
-                `${gate.bytes} bytes with sha256 ${gate.digest}; nothing was restored`,
-            { backup: manifest.id, expectedSha256: manifest.sha256, actualSha256: gate.digest, expectedBytes: manifest.bytes, actualBytes: gate.bytes },
+                `${feed.bytes} bytes with sha256 ${feed.digest}; nothing was restored`,
+            { backup: manifest.id, expectedSha256: manifest.sha256, actualSha256: feed.digest, expectedBytes: manifest.bytes, actualBytes: feed.bytes },
         );
     }
     rt.logger.info("dump checksum verified", {
         backup: manifest.id,
-        bytes: gate.bytes,
-        sha256: gate.digest,
+        bytes: feed.bytes,
+        sha256: feed.digest,
         seconds: Math.round(performance.now() - t) / 1000,
     });
 }
@@ -102,9 +101,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     const t = performance.now();
     const prelude = `${r.cleanSql ?? ""}${r.databaseSql ?? ""}`;
     const direct = prelude === "";
-    const source: DumpSource = r.storage.openDumpReader
-        ? { reader: await r.storage.openDumpReader(r.manifest) }
-        : { stream: await r.storage.openDump(r.manifest) };
+    const source = await openDumpSource(r.storage, r.manifest);
     const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
     // zstd's stdout fd is handed to pg_restore, not copied through this process. With --single-transaction
     // pg_restore runs everything between one BEGIN and one final COMMIT (as SQL on stdout with --file=-).
@@ -116,7 +113,8 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
           })
         : startChild(pgProgram(r.pgBin, "pg_restore"), [...restoreArgs, "--file=-"], { stdio: [zstd.process.stdout!, "pipe", "pipe"] });
     zstd.process.stdout!.destroy();
-    const feed = new DumpFeed(zstd.process.stdin!, {
+    const feed = new DumpFeed({
+        sink: zstd.process.stdin!,
         holdEnd: direct,
         // Asked once the whole dump was read: anything else ends zstd's input without the held end.
         release: (): boolean => feed.bytes === r.manifest.bytes && feed.digest === r.manifest.sha256 && feed.frames.defect === undefined,

@@ -4,11 +4,17 @@
 // loop cut the job's own CPU for a 104 MiB restore from a local file from 0.41 s to 0.32 s.
 import { createHash } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
-import type { DumpReader } from "./storage.js";
+import type { Manifest } from "./manifest.js";
+import type { DumpReader, Storage } from "./storage.js";
 import { ZstdFrameWalk } from "./zstd-frames.js";
 
 /** How the dump is read: into reused buffers (a local file), or as the chunks of a stream (S3). */
 export type DumpSource = { reader: DumpReader } | { stream: Readable };
+
+/** The dump as its storage reads it best: into reused buffers where it can (a local file), else as a stream. */
+export async function openDumpSource(storage: Storage, manifest: Manifest): Promise<DumpSource> {
+    return storage.openDumpReader ? { reader: await storage.openDumpReader(manifest) } : { stream: await storage.openDump(manifest) };
+}
 
 const CHUNK_BYTES = 1024 * 1024;
 /** Read buffers reused in turn: one is read while zstd's input takes the others. Also bounds what is in flight. */
@@ -16,7 +22,9 @@ const POOL_BUFFERS = 3;
 /** A stream's chunks written but not yet taken by the sink: no next chunk is read beyond this. */
 const MAX_IN_FLIGHT_BYTES = 2 * CHUNK_BYTES;
 
-export interface DumpFeedOptions {
+/** Where a dump is fed: zstd's input. */
+export interface FeedTarget {
+    sink: Writable;
     /**
      * The direct restore: hold back everything from the start of the latest zstd block with content
      * (at most one block, ZSTD_MAX_BLOCK_BYTES + 3, for whole zstd frames) until the whole dump was read.
@@ -34,9 +42,10 @@ export interface DumpFeedOptions {
 }
 
 /**
- * Reads a dump once and writes it to `sink` (zstd's stdin), respecting its backpressure: reading
- * waits for the sink's write callbacks, after which a buffer is reused. What is held back is
- * copied out of a read buffer before that buffer is read into again.
+ * Reads a dump once and writes it to the target's sink (zstd's stdin), respecting its backpressure:
+ * reading waits for the sink's write callbacks, after which a buffer is reused. What is held back is
+ * copied out of a read buffer before that buffer is read into again. Without a target the dump is
+ * only read and hashed (the checksum pass).
  */
 export class DumpFeed {
     readonly frames = new ZstdFrameWalk();
@@ -57,12 +66,9 @@ export class DumpFeed {
     private source: Readable | undefined;
     private wakeUp: (() => void) | undefined;
 
-    constructor(
-        private readonly sink: Writable,
-        private readonly options: DumpFeedOptions,
-    ) {
-        sink.on("error", () => this.markBroken());
-        sink.on("close", () => {
+    constructor(private readonly target?: FeedTarget) {
+        target?.sink.on("error", () => this.markBroken());
+        target?.sink.on("close", () => {
             if (!this.ending) this.markBroken();
         });
     }
@@ -81,10 +87,10 @@ export class DumpFeed {
         const readWhole = "reader" in source ? await this.readInto(source.reader) : await this.readChunks(source.stream);
         if (!readWhole) return;
         this.digest = this.hash.digest("hex");
-        if (this.broken !== undefined) return;
-        if (this.options.holdEnd && this.options.release?.() === true) for (const piece of this.held) this.write(piece);
+        if (this.target === undefined || this.broken !== undefined) return;
+        if (this.target.holdEnd && this.target.release?.() === true) for (const piece of this.held) this.write(piece);
         this.ending = true;
-        this.sink.end();
+        this.target.sink.end();
     }
 
     /** Stops reading; the sink is left as it is (the caller ends zstd). */
@@ -135,7 +141,7 @@ export class DumpFeed {
     private take(chunk: Buffer, reused: boolean, done: () => void = () => undefined): void {
         this.hash.update(chunk);
         this.bytes += chunk.length;
-        if (!this.options.holdEnd) {
+        if (this.target?.holdEnd !== true) {
             this.write(chunk, done);
             return;
         }
@@ -171,13 +177,14 @@ export class DumpFeed {
     }
 
     private write(bytes: Buffer, done: () => void = () => undefined): void {
-        if (this.broken === undefined && this.sink.destroyed) this.markBroken();
-        if (this.broken !== undefined) {
+        const sink = this.target?.sink;
+        if (this.broken === undefined && sink?.destroyed === true) this.markBroken();
+        if (sink === undefined || this.broken !== undefined) {
             done();
             return;
         }
         this.inFlight += bytes.length;
-        this.sink.write(bytes, () => {
+        sink.write(bytes, () => {
             this.inFlight -= bytes.length;
             done();
             this.wake();
@@ -190,7 +197,7 @@ export class DumpFeed {
     }
 
     private markBroken(): void {
-        this.broken ??= this.options.failedOnItsOwn();
+        this.broken ??= this.target!.failedOnItsOwn();
         this.wake();
     }
 

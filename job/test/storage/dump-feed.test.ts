@@ -45,7 +45,7 @@ function piecesOf(data: Buffer, size: number): Buffer[] {
 /** A feed of `compressed` into a sink that copies what it takes; `release` decides about the held end. */
 function feedOf(release: boolean, sinkOptions: Parameters<typeof copyingSink>[0] = {}) {
     const sink = copyingSink(sinkOptions);
-    const feed = new DumpFeed(sink.sink, { holdEnd: true, release: () => release, failedOnItsOwn: async () => false });
+    const feed = new DumpFeed({ sink: sink.sink, holdEnd: true, release: () => release, failedOnItsOwn: async () => false });
     return { feed, ...sink };
 }
 
@@ -102,13 +102,25 @@ describe("DumpFeed: the direct restore's read", () => {
     });
 });
 
+describe("DumpFeed without a target: the checksum pass", () => {
+    it("reads and hashes the whole dump, into one buffer (a file) or chunk by chunk (a stream)", async () => {
+        const reader = readerOf(compressed, [MiB, 5]);
+        const fromFile = new DumpFeed();
+        await fromFile.run({ reader });
+        expect([fromFile.bytes, fromFile.digest, reader.buffers.size, reader.closed]).toEqual([compressed.length, sha256(compressed), 1, true]);
+        const fromStream = new DumpFeed();
+        await fromStream.run({ stream: Readable.from(piecesOf(compressed, 1000)) });
+        expect([fromStream.bytes, fromStream.digest]).toEqual([compressed.length, sha256(compressed)]);
+    });
+});
+
 describe("DumpFeed: backpressure, a failing consumer, a stop", () => {
     const big = incompressible(24 * MiB);
 
     it("a stalled consumer: the reader stops after its three buffers, and goes on once the consumer does", async () => {
         const reader = readerOf(big, [MiB]);
         const { sink, finished, release } = copyingSink({ stalled: true });
-        const feed = new DumpFeed(sink, { holdEnd: false, failedOnItsOwn: async () => false });
+        const feed = new DumpFeed({ sink, holdEnd: false, failedOnItsOwn: async () => false });
         const running = feed.run({ reader });
         await new Promise((resolve) => setTimeout(resolve, 100));
         expect(reader.reads).toBe(3);
@@ -130,7 +142,7 @@ describe("DumpFeed: backpressure, a failing consumer, a stop", () => {
             },
         });
         const { sink, finished, release } = copyingSink({ stalled: true });
-        const feed = new DumpFeed(sink, { holdEnd: false, failedOnItsOwn: async () => false });
+        const feed = new DumpFeed({ sink, holdEnd: false, failedOnItsOwn: async () => false });
         const running = feed.run({ stream });
         await new Promise((resolve) => setTimeout(resolve, 100));
         expect(pulled).toBeGreaterThanOrEqual(2 * MiB);
@@ -153,7 +165,8 @@ describe("DumpFeed: backpressure, a failing consumer, a stop", () => {
             zstd.on("exit", (code, signal) => resolve({ code, signal })),
         );
         if (kill) zstd.kill("SIGKILL");
-        const feed = new DumpFeed(zstd.stdin, {
+        const feed = new DumpFeed({
+            sink: zstd.stdin,
             holdEnd: true,
             release: () => true,
             failedOnItsOwn: () => exited.then((status) => status.signal === null && status.code !== 0),
@@ -184,7 +197,7 @@ describe("DumpFeed: backpressure, a failing consumer, a stop", () => {
     it("a stop while the consumer stalls: run ends at once, without a digest, the reader closed and the sink not ended", async () => {
         const reader = readerOf(big, [MiB]);
         const { sink } = copyingSink({ stalled: true });
-        const feed = new DumpFeed(sink, { holdEnd: false, failedOnItsOwn: async () => false });
+        const feed = new DumpFeed({ sink, holdEnd: false, failedOnItsOwn: async () => false });
         const running = feed.run({ reader });
         await new Promise((resolve) => setTimeout(resolve, 50));
         feed.stop();
@@ -197,7 +210,7 @@ describe("DumpFeed: backpressure, a failing consumer, a stop", () => {
     it("a stop of a stream's read destroys the stream", async () => {
         const stream = Readable.from(piecesOf(big, MiB));
         const { sink } = copyingSink({ stalled: true });
-        const feed = new DumpFeed(sink, { holdEnd: false, failedOnItsOwn: async () => false });
+        const feed = new DumpFeed({ sink, holdEnd: false, failedOnItsOwn: async () => false });
         const running = feed.run({ stream });
         await new Promise((resolve) => setTimeout(resolve, 50));
         feed.stop();
@@ -214,7 +227,7 @@ describe("DumpFeed: backpressure, a failing consumer, a stop", () => {
             return read(into);
         };
         const { sink } = copyingSink();
-        const feed = new DumpFeed(sink, { holdEnd: true, release: () => true, failedOnItsOwn: async () => false });
+        const feed = new DumpFeed({ sink, holdEnd: true, release: () => true, failedOnItsOwn: async () => false });
         await expect(feed.run({ reader })).rejects.toThrow("EIO: i/o error, read");
         expect(reader.closed).toBe(true);
         expect(sink.writableEnded).toBe(false);

@@ -39,7 +39,7 @@ const READ_SIZES = [1, 2, 3, 5, 4096, 7, 65_536, 1, 131_075, 13];
 /** Runs `compressed` through the walk and the hold of the direct restore's feed, read into its reused buffers. */
 async function hold(compressed: Buffer, release: boolean): Promise<{ passed: Buffer; frames: ZstdFrameWalk; holder: { tail: Buffer } }> {
     const { sink, finished } = copyingSink();
-    const feed = new DumpFeed(sink, { holdEnd: true, release: () => release, failedOnItsOwn: async () => false });
+    const feed = new DumpFeed({ sink, holdEnd: true, release: () => release, failedOnItsOwn: async () => false });
     await feed.run({ reader: readerOf(compressed, READ_SIZES) });
     return { passed: await finished, frames: feed.frames, holder: { tail: feed.heldEnd } };
 }
