@@ -114,6 +114,7 @@ export class DumpFeed {
                 this.take(buffer.subarray(0, n), true, () => free.push(buffer));
             }
         } finally {
+            // The dump was read, or its read failed with an error of its own: a failing close changes neither.
             await reader.close().catch(() => undefined);
         }
     }
