@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, manifestPath } from "./target.js";
-import type { DumpFile, Storage, WriteOptions } from "./storage.js";
+import type { DumpFile, DumpReader, Storage, WriteOptions } from "./storage.js";
 import { whenAborted } from "../process/abort.js";
 import { writeCoalesced } from "./file-writes.js";
 
@@ -195,8 +195,26 @@ export class FileStorage implements Storage {
         try {
             await fs.access(file, fs.constants.R_OK);
         } catch (error) {
-            throw storageError(`dump ${file} of backup "${manifest.id}" cannot be read`, error, { target: this.display, backup: manifest.id });
+            throw this.unreadableDump(file, manifest, error);
         }
         return createReadStream(file, { highWaterMark: 1024 * 1024 });
+    }
+
+    async openDumpReader(manifest: Manifest): Promise<DumpReader> {
+        const file = this.abs(manifest.dump);
+        let handle: FileHandle;
+        try {
+            handle = await fs.open(file, "r");
+        } catch (error) {
+            throw this.unreadableDump(file, manifest, error);
+        }
+        return {
+            read: async (into) => (await handle.read(into, 0, into.length, null)).bytesRead,
+            close: () => handle.close(),
+        };
+    }
+
+    private unreadableDump(file: string, manifest: Manifest, error: unknown): JobError {
+        return storageError(`dump ${file} of backup "${manifest.id}" cannot be read`, error, { target: this.display, backup: manifest.id });
     }
 }

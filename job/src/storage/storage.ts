@@ -2,6 +2,13 @@ import type { Readable } from "node:stream";
 import type { Folder } from "./folder.js";
 import type { Manifest } from "./manifest.js";
 
+/** A dump read into the caller's own buffers: no stream machinery, no fresh buffer per read. */
+export interface DumpReader {
+    /** Fills `into` from its start; resolves with the number of bytes read, 0 at the end of the dump. */
+    read(into: Buffer): Promise<number>;
+    close(): Promise<void>;
+}
+
 export interface WriteOptions {
     /** Aborting makes writeDump reject after removing or aborting what it wrote. */
     signal: AbortSignal;
@@ -43,4 +50,6 @@ export interface Storage extends Folder {
     putManifest(manifest: Manifest): Promise<void>;
     manifestExists(id: string): Promise<boolean>;
     openDump(manifest: Manifest): Promise<Readable>;
+    /** Where the dump is a local file: the restore reads it with this, into reused buffers, instead of openDump's stream. */
+    openDumpReader?(manifest: Manifest): Promise<DumpReader>;
 }
