@@ -18,7 +18,7 @@ import { HashingGate } from "../storage/hashing.js";
 import { formatBackupId, validateName } from "../storage/ids.js";
 import { MANIFEST_VERSION, type Manifest, type TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
-import type { Storage } from "../storage/storage.js";
+import type { Storage, StoredDump } from "../storage/storage.js";
 import { describeExit, pgProgram, requireZstd, startChild, succeeded } from "../process/proc.js";
 import { redactUrl } from "../observability/redact.js";
 import { formatBytes } from "../observability/progress.js";
@@ -162,7 +162,16 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         const tables = await listTables(client);
 
         t = performance.now();
-        const { counts, largeObjects, sha256, bytes, dump } = await streamDump(opts, rt, { id, snapshot, tables, client, db, pgDump, storage, stages });
+        const { counts, largeObjects, sha256, bytes, dump, dumpVersionId } = await streamDump(opts, rt, {
+            id,
+            snapshot,
+            tables,
+            client,
+            db,
+            pgDump,
+            storage,
+            stages,
+        });
         const finishedAt = new Date();
 
         if (rt.signal.aborted) {
@@ -181,6 +190,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
             format: "custom",
             compression: { algorithm: "zstd", level: opts.compressionLevel },
             dump,
+            ...(dumpVersionId === undefined ? {} : { dumpVersionId }),
             bytes,
             sha256,
             startedAt: ctx.startedAt.toISOString(),
@@ -225,6 +235,8 @@ interface StreamContext {
 interface StreamResult {
     /** Where the storage put the dump, relative to the target root. */
     dump: string;
+    /** The S3 version the upload created, in a versioned bucket. */
+    dumpVersionId: string | undefined;
     counts: TableCount[];
     largeObjects: number;
     sha256: string;
@@ -346,9 +358,10 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     rt.signal.removeEventListener("abort", onSignal);
     if (failure === undefined && dump.stderr() !== "") rt.logger.warn("pg_dump succeeded with messages on stderr", { pgDumpStderr: dump.stderr() });
     if (failure !== undefined) {
-        if (settled[0].status === "fulfilled") await s.storage.removeDump?.(settled[0].value).catch(() => undefined);
+        if (settled[0].status === "fulfilled") await s.storage.removeDump?.(settled[0].value.dump).catch(() => undefined);
         throw failure;
     }
     const { counts, largeObjects } = (settled[3] as PromiseFulfilledResult<{ counts: TableCount[]; largeObjects: number }>).value;
-    return { dump: (settled[0] as PromiseFulfilledResult<string>).value, counts, largeObjects, sha256: gate.digest!, bytes: gate.bytes };
+    const stored = (settled[0] as PromiseFulfilledResult<StoredDump>).value;
+    return { dump: stored.dump, dumpVersionId: stored.versionId, counts, largeObjects, sha256: gate.digest!, bytes: gate.bytes };
 }

@@ -5,7 +5,8 @@ import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, manifestPath } from "./target.js";
-import type { Storage, WriteOptions } from "./storage.js";
+import type { DumpStability, Storage, StoredDump, WriteOptions } from "./storage.js";
+import { judgeRealPath } from "./private-path.js";
 import { whenAborted } from "../process/abort.js";
 
 function storageError(message: string, error: unknown, context: Record<string, unknown> = {}): JobError {
@@ -25,8 +26,14 @@ async function fsyncPath(p: string): Promise<void> {
 export class FileStorage implements Storage {
     readonly display: string;
     readonly maxDumpBytes = undefined;
+    /** Dumps judged fixed (dumpStability), by manifest `dump`: the real path judged, which openDump then reads. */
+    private readonly judged = new Map<string, string>();
 
-    constructor(private readonly dir: string) {
+    constructor(
+        private readonly dir: string,
+        /** Whose files count as the job's own besides root's. */
+        private readonly uid: number = process.geteuid?.() ?? -1,
+    ) {
         this.display = `file://${dir}`;
     }
 
@@ -45,7 +52,7 @@ export class FileStorage implements Storage {
         }
     }
 
-    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<string> {
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<StoredDump> {
         const relative = dumpPath(id);
         const final = this.abs(relative);
         const partial = `${final}.partial`;
@@ -67,7 +74,7 @@ export class FileStorage implements Storage {
         } finally {
             stopWatching();
         }
-        return relative;
+        return { dump: relative };
     }
 
     async removeDump(dump: string): Promise<void> {
@@ -156,8 +163,25 @@ export class FileStorage implements Storage {
         }
     }
 
-    async openDump(manifest: Manifest): Promise<Readable> {
+    async dumpStability(manifest: Manifest): Promise<DumpStability> {
         const file = this.abs(manifest.dump);
+        let judged: Awaited<ReturnType<typeof judgeRealPath>>;
+        try {
+            judged = await judgeRealPath(file, this.uid);
+        } catch (error) {
+            return { fixed: false, reason: `the dump ${file} could not be checked (${errorMessage(error)})` };
+        }
+        if (judged.otherWriter !== undefined) return { fixed: false, reason: judged.otherWriter };
+        this.judged.set(manifest.dump, judged.real);
+        const owners = this.uid === 0 ? "uid 0" : `uid 0 or ${this.uid}`;
+        return {
+            fixed: true,
+            reason: `the dump ${judged.real} is in a private folder: it and every folder above it are owned by ${owners}, and none is writable by group or others (sticky folders such as /tmp aside)`,
+        };
+    }
+
+    async openDump(manifest: Manifest): Promise<Readable> {
+        const file = this.judged.get(manifest.dump) ?? this.abs(manifest.dump);
         try {
             await fs.access(file, fs.constants.R_OK);
         } catch (error) {
