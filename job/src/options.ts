@@ -27,11 +27,11 @@ export const DEFAULT_LOCK_WAIT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_MAX_RUNTIME_SECONDS = 6 * 3600;
 
 export const COMMANDS = ["backup", "restore", "verify", "list"] as const;
+export type CommandName = (typeof COMMANDS)[number];
 
 /** When restore and verify read the whole dump once before the restore reads it (restore-stream.ts, checksumPass). */
 export const CHECKSUM_PASS_MODES = ["auto", "always", "never"] as const;
 export type ChecksumPassMode = (typeof CHECKSUM_PASS_MODES)[number];
-export type CommandName = (typeof COMMANDS)[number];
 
 /** One command-line option, declared once: the parser reads it and the help text is generated from it. */
 interface OptionBase {

@@ -28,12 +28,10 @@ export class FileStorage implements Storage {
     readonly maxDumpBytes = undefined;
     /** Dumps judged fixed (dumpStability), by manifest `dump`: the real path judged, which openDump then reads. */
     private readonly judged = new Map<string, string>();
+    /** Whose files count as the job's own, besides root's. */
+    private readonly uid = process.geteuid?.() ?? -1;
 
-    constructor(
-        private readonly dir: string,
-        /** Whose files count as the job's own besides root's. */
-        private readonly uid: number = process.geteuid?.() ?? -1,
-    ) {
+    constructor(private readonly dir: string) {
         this.display = `file://${dir}`;
     }
 
