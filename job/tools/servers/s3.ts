@@ -20,7 +20,8 @@
 // setVersioning(true) makes it answer like a versioned bucket, which s3rver is not: every PutObject
 // and CompleteMultipartUpload gets a new x-amz-version-id, and a GetObject or HeadObject that names a
 // versionId (recorded as `versionId`) is served only when it is the key's newest version: s3rver keeps
-// one copy per key, so an older version is answered 404 NoSuchVersion, never with newer bytes.
+// one copy per key, so an older version is answered 404 NoSuchVersion, never with newer bytes. The
+// parameter is forwarded as signed: s3rver ignores it.
 // `endpoint` is the proxy; `directEndpoint` is s3rver itself (no abort support), for the benchmark.
 // pendingMultipartUploads(bucket) lists uploads neither completed nor aborted.
 //
