@@ -19,6 +19,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
+import { JOB_ENV } from "../job/src/contract.js";
 import { startPostgres, type PgCluster } from "../job/tools/servers/postgres.js";
 import { treeCpuSeconds } from "../job/tools/servers/proc.js";
 import { startS3, type S3Server } from "../job/tools/servers/s3.js";
@@ -463,6 +464,8 @@ class Bench {
             PATH: process.env["PATH"],
             HOME: process.env["HOME"],
             TMPDIR: cliTmp,
+            // The EMF record carries the stage timings printed as "our backup's stages".
+            [JOB_ENV.emfMetrics]: "1",
             ...destination.env,
         };
         const args = [

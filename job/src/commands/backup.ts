@@ -18,8 +18,10 @@ import { HashingGate } from "../storage/hashing.js";
 import { formatBackupId, validateName } from "../storage/ids.js";
 import { MANIFEST_VERSION, type Manifest, type TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
-import type { Storage, StoredDump } from "../storage/storage.js";
-import { describeExit, pgProgram, requireZstd, startChild, succeeded } from "../process/proc.js";
+import type { DumpFile, Storage } from "../storage/storage.js";
+import { BackgroundSync } from "../storage/file-writes.js";
+import { GrowingFileHasher } from "../storage/growing-file.js";
+import { type Child, describeExit, diesWithThisProcess, findSetpriv, pgProgram, requireZstd, startChild, succeeded } from "../process/proc.js";
 import { redactUrl } from "../observability/redact.js";
 import { formatBytes } from "../observability/progress.js";
 import { startProgress } from "../observability/reporter.js";
@@ -236,7 +238,7 @@ interface StreamResult {
     /** Where the storage put the dump, relative to the target root. */
     dump: string;
     /** The S3 version the upload created, in a versioned bucket. */
-    dumpVersionId: string | undefined;
+    dumpVersionId?: string;
     counts: TableCount[];
     largeObjects: number;
     sha256: string;
@@ -257,7 +259,15 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
         controller.abort(error);
     };
     const onSignal = () => fail(rt.signal.reason);
-    if (rt.signal.aborted) throw rt.signal.reason;
+    // file://: zstd writes the dump file itself (its stdout), so the compressed bytes do not pass
+    // through this process (measurably faster on two cores), and the job hashes what is in the file.
+    // Only with setpriv at hand (the image checks it has one), so that zstd (and with it pg_dump) dies with the job.
+    const setpriv = s.storage.createDumpFile === undefined ? undefined : findSetpriv(rt.environment.variables["PATH"]);
+    const file = setpriv === undefined ? undefined : await s.storage.createDumpFile!(s.id);
+    if (rt.signal.aborted) {
+        await file?.discard();
+        throw rt.signal.reason;
+    }
     rt.signal.addEventListener("abort", onSignal, { once: true });
 
     const dumpStart = performance.now();
@@ -275,9 +285,9 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     );
     // pg_dump's stdout fd goes straight to zstd: the uncompressed stream never passes through this
     // process (it was measurably slower on two cores), and zstd's death gives pg_dump an EPIPE.
-    const zstd = startChild("zstd", [`-${opts.compressionLevel}`, `-T${opts.compressionThreads}`, "-c", "-q"], {
-        stdio: [dump.process.stdout!, "pipe", "pipe"],
-    });
+    const zstdArgs = [`-${opts.compressionLevel}`, `-T${opts.compressionThreads}`, "-c", "-q"];
+    const [zstdCommand, zstdArgv] = file === undefined ? ["zstd", zstdArgs] : diesWithThisProcess(setpriv!, "zstd", zstdArgs);
+    const zstd = startChild(zstdCommand, zstdArgv, { stdio: [dump.process.stdout!, file?.fd ?? "pipe", "pipe"] });
     dump.process.stdout!.destroy();
     controller.signal.addEventListener("abort", () => {
         dump.stop();
@@ -286,9 +296,11 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
         void s.client.end().catch(() => undefined);
     });
 
-    const dumpDone = dump.exited.then((status) => {
+    const dumpDone = dump.exited.then(async (status) => {
         s.stages["Dump"] = (performance.now() - dumpStart) / 1000;
         if (!succeeded(status)) {
+            // Killed by SIGPIPE: its reader, zstd, ended first (a full disk, say), and zstd's failure says why.
+            if (status.signal === "SIGPIPE") await zstd.exited;
             const context = { pgDumpStderr: dump.stderr(), pgDumpExitCode: status.code, pgDumpSignal: status.signal };
             const locked = status.code === null ? undefined : lockedTables(dump.stderr());
             const err =
@@ -301,9 +313,11 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
     });
     const zstdDone = zstd.exited.then((status) => {
         if (!succeeded(status)) {
-            const err = new JobError(ExitCode.Dump, `zstd failed: ${describeExit("zstd", status)}${zstd.stderr() ? `: ${zstd.stderr()}` : ""}`, {
-                zstdStderr: zstd.stderr(),
-            });
+            const err =
+                (file === undefined ? undefined : dumpFileWriteError(file.path, zstd.stderr(), s.storage.display)) ??
+                new JobError(ExitCode.Dump, `zstd failed: ${describeExit("zstd", status)}${zstd.stderr() ? `: ${zstd.stderr()}` : ""}`, {
+                    zstdStderr: zstd.stderr(),
+                });
             fail(err);
             throw err;
         }
@@ -330,22 +344,20 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
         throw err;
     });
 
-    const maxBytes = s.storage.maxDumpBytes;
-    const gate = new HashingGate(
-        async () => {
-            await Promise.all([dumpDone, zstdDone, counting]);
-            if (failure !== undefined) throw failure;
-        },
-        maxBytes === undefined ? undefined : { maxBytes, error: () => dumpTooLargeError(maxBytes, opts.partSizeMiB, s.storage.display) },
-    );
-    zstd.process.stdout!.pipe(gate);
-    const stopProgress = startProgress("backup", { bytes: () => gate.bytes, total: undefined }, rt, opts.progressIntervalSeconds);
-
+    const allSucceeded = async () => {
+        await Promise.all([dumpDone, zstdDone, counting]);
+        if (failure !== undefined) throw failure;
+    };
     const uploadStart = performance.now();
-    const writing = s.storage.writeDump(s.id, gate, { signal: controller.signal }).then(
-        (dump) => {
+    const store =
+        file === undefined
+            ? storeThroughThisProcess(opts, s, zstd, allSucceeded, controller.signal)
+            : storeInPlace(file, zstd, allSucceeded, controller.signal);
+    const stopProgress = startProgress("backup", { bytes: store.bytes, total: undefined }, rt, opts.progressIntervalSeconds);
+    const writing = store.stored.then(
+        (stored) => {
             s.stages["Upload"] = (performance.now() - uploadStart) / 1000;
-            return dump;
+            return stored;
         },
         (error: unknown) => {
             fail(error instanceof JobError ? error : new JobError(ExitCode.Storage, `storing the dump failed: ${errorMessage(error)}`));
@@ -362,6 +374,85 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
         throw failure;
     }
     const { counts, largeObjects } = (settled[3] as PromiseFulfilledResult<{ counts: TableCount[]; largeObjects: number }>).value;
-    const stored = (settled[0] as PromiseFulfilledResult<StoredDump>).value;
-    return { dump: stored.dump, dumpVersionId: stored.versionId, counts, largeObjects, sha256: gate.digest!, bytes: gate.bytes };
+    return { ...(settled[0] as PromiseFulfilledResult<StoredDump>).value, counts, largeObjects };
+}
+
+interface StoredDump {
+    /** Where the storage put the dump, relative to the target root. */
+    dump: string;
+    /** The S3 version the upload created, in a versioned bucket. */
+    dumpVersionId?: string;
+    sha256: string;
+    bytes: number;
+}
+
+interface DumpStore {
+    /** Bytes stored so far (progress). */
+    bytes: () => number;
+    stored: Promise<StoredDump>;
+}
+
+/**
+ * zstd's output passes through this process: hashed on its way (HashingGate) into storage.writeDump,
+ * whose end of stream comes only once `allSucceeded` resolved.
+ */
+function storeThroughThisProcess(opts: BackupOptions, s: StreamContext, zstd: Child, allSucceeded: () => Promise<void>, signal: AbortSignal): DumpStore {
+    const maxBytes = s.storage.maxDumpBytes;
+    const gate = new HashingGate(
+        allSucceeded,
+        maxBytes === undefined ? undefined : { maxBytes, error: () => dumpTooLargeError(maxBytes, opts.partSizeMiB, s.storage.display) },
+    );
+    zstd.process.stdout!.pipe(gate);
+    return {
+        bytes: () => gate.bytes,
+        stored: s.storage.writeDump(s.id, gate, { signal }).then((written) => ({
+            dump: written.dump,
+            ...(written.versionId === undefined ? {} : { dumpVersionId: written.versionId }),
+            sha256: gate.digest!,
+            bytes: gate.bytes,
+        })),
+    };
+}
+
+/**
+ * zstd writes the dump file itself; the job hashes the file as it grows (what is hashed is what is
+ * stored), syncs it in the background as it goes, and commits it (final sync, final name) only once
+ * `allSucceeded` resolved. Any failure removes the file.
+ */
+function storeInPlace(file: DumpFile, zstd: Child, allSucceeded: () => Promise<void>, signal: AbortSignal): DumpStore {
+    const syncs = new BackgroundSync(() => file.datasync());
+    const hasher = new GrowingFileHasher(file.path, zstd.exited, signal, (bytes) => syncs.wrote(bytes));
+    const stored = (async () => {
+        try {
+            const digest = await hasher.digest();
+            await allSucceeded();
+            await syncs.settled();
+            return { ...digest, dump: await file.commit() };
+        } catch (error) {
+            await syncs.settled().catch(() => undefined);
+            await file.discard();
+            throw error;
+        }
+    })();
+    return { bytes: () => hasher.bytes, stored };
+}
+
+/** strerror texts zstd prints after "Write error", as the error codes Node would name them. */
+const WRITE_ERROR_CODES: readonly [string, string][] = [
+    ["No space left on device", "ENOSPC"],
+    ["Disk quota exceeded", "EDQUOT"],
+    ["File too large", "EFBIG"],
+    ["Input/output error", "EIO"],
+    ["Read-only file system", "EROFS"],
+];
+
+/** zstd failing to write the dump file is a storage failure (exit 6), like a failed write of this process's own. */
+export function dumpFileWriteError(path: string, zstdStderr: string, target: string): JobError | undefined {
+    if (!/write error/i.test(zstdStderr)) return undefined;
+    const code = WRITE_ERROR_CODES.find(([text]) => zstdStderr.includes(text))?.[1];
+    return new JobError(ExitCode.Storage, `writing ${path} failed: ${code === undefined ? "" : `${code}: `}zstd: ${zstdStderr}`, {
+        target,
+        ...(code === undefined ? {} : { code }),
+        zstdStderr,
+    });
 }

@@ -1,17 +1,14 @@
 // The restore path shared by restore and verify: the checksum pass and the guarded, all-or-nothing restore stream.
-import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { startProgress } from "../observability/reporter.js";
-import { describeExit, pgProgram, startChild, succeeded, type Child } from "../process/proc.js";
+import { describeExit, pgProgram, startChild, succeeded } from "../process/proc.js";
 import type { Runtime } from "../runtime.js";
-import { HashingGate } from "../storage/hashing.js";
 import type { Manifest } from "../storage/manifest.js";
 import type { Storage } from "../storage/storage.js";
-import { ZstdFrameCheck } from "../storage/zstd-frames.js";
 import type { DatabaseUrl } from "./dburl.js";
 import { startGuardedPsql } from "./guarded-psql.js";
-import { TailHolder } from "../storage/tail-holder.js";
+import { DumpFeed, openDumpSource } from "../storage/dump-feed.js";
 import { sessionOptionsFor } from "./db.js";
 import { childEnv } from "./tools.js";
 import { whenAborted } from "../process/abort.js";
@@ -21,16 +18,14 @@ export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
 const PROGRESS_INTERVAL_SECONDS = 30;
 
 /** Reads the whole dump once and compares size and sha256 with the manifest; nothing is stored. */
-async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime): Promise<void> {
+export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime): Promise<void> {
     const t = performance.now();
-    const stream = await storage.openDump(manifest);
-    const gate = new HashingGate();
-    const stop = startProgress("checksum", { bytes: () => gate.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
-    const onAbort = () => stream.destroy(rt.signal.reason as Error);
-    const stopWatching = whenAborted(rt.signal, onAbort);
+    const source = await openDumpSource(storage, manifest);
+    const feed = new DumpFeed();
+    const stop = startProgress("checksum", { bytes: () => feed.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
+    const stopWatching = whenAborted(rt.signal, () => feed.stop());
     try {
-        gate.resume();
-        await pipeline(stream, gate);
+        await feed.run(source);
     } catch (error) {
         if (rt.signal.aborted) throw rt.signal.reason;
         throw new JobError(ExitCode.Storage, `reading the dump of "${manifest.id}" from ${storage.display} failed: ${errorMessage(error)}`, {
@@ -40,18 +35,20 @@ async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime)
         stop();
         stopWatching();
     }
-    if (gate.bytes !== manifest.bytes || gate.digest !== manifest.sha256) {
+    // A stop ends the read early, without a digest.
+    if (rt.signal.aborted) throw rt.signal.reason;
+    if (feed.bytes !== manifest.bytes || feed.digest !== manifest.sha256) {
         throw new JobError(
             ExitCode.Verification,
             `checksum mismatch for backup "${manifest.id}": the manifest says ${manifest.bytes} bytes with sha256 ${manifest.sha256}, the stored dump has ` +
-                `${gate.bytes} bytes with sha256 ${gate.digest}; nothing was restored`,
-            { backup: manifest.id, expectedSha256: manifest.sha256, actualSha256: gate.digest, expectedBytes: manifest.bytes, actualBytes: gate.bytes },
+                `${feed.bytes} bytes with sha256 ${feed.digest}; nothing was restored`,
+            { backup: manifest.id, expectedSha256: manifest.sha256, actualSha256: feed.digest, expectedBytes: manifest.bytes, actualBytes: feed.bytes },
         );
     }
     rt.logger.info("dump checksum verified", {
         backup: manifest.id,
-        bytes: gate.bytes,
-        sha256: gate.digest,
+        bytes: feed.bytes,
+        sha256: feed.digest,
         seconds: Math.round(performance.now() - t) / 1000,
     });
 }
@@ -110,63 +107,6 @@ export interface RestoreInto {
     skippedChecksumPass?: boolean;
 }
 
-/** Marks the reading pipeline's failure when zstd stopped reading: the exit statuses tell why. */
-class ZstdStopped extends Error {}
-
-/**
- * Feeds the dump to zstd. When zstd fails on its own (not killed), the rest of the dump is still
- * read and hashed, not decoded, so that bytes that changed since the checksum pass (exit 7) are told
- * apart from a dump that matches its manifest but does not decompress (exit 8).
- */
-class ZstdFeed extends Writable {
-    private broken: Promise<boolean> | undefined;
-
-    constructor(private readonly zstd: Child) {
-        super({ highWaterMark: 1024 * 1024 });
-        zstd.process.stdin!.on("error", () => this.markBroken());
-    }
-
-    private markBroken(): Promise<boolean> {
-        this.broken ??= this.zstd.exited.then((status) => status.signal === null && status.code !== 0);
-        return this.broken;
-    }
-
-    private afterBreak(callback: (error?: Error | null) => void): void {
-        void this.markBroken().then((keepHashing) => callback(keepHashing ? null : new ZstdStopped("zstd stopped reading")));
-    }
-
-    override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-        const stdin = this.zstd.process.stdin!;
-        if (this.broken !== undefined || stdin.destroyed) {
-            this.afterBreak(callback);
-            return;
-        }
-        if (stdin.write(chunk)) {
-            callback();
-            return;
-        }
-        const onDrain = () => {
-            stdin.off("close", onClose);
-            callback();
-        };
-        const onClose = () => {
-            stdin.off("drain", onDrain);
-            this.afterBreak(callback);
-        };
-        stdin.once("drain", onDrain);
-        stdin.once("close", onClose);
-    }
-
-    override _final(callback: (error?: Error | null) => void): void {
-        if (this.broken !== undefined) {
-            this.afterBreak(callback);
-            return;
-        }
-        this.zstd.process.stdin!.end();
-        callback();
-    }
-}
-
 /**
  * storage -> sha256 -> zstd -d -> pg_restore --single-transaction, on one of two paths:
  *
@@ -174,7 +114,7 @@ class ZstdFeed extends Writable {
  * no database settings to bring back, verify's scratch restore): pg_restore connects to the target
  * itself and zstd's output goes straight into it. The job holds back the end of the compressed
  * stream and passes it to zstd only once the dump was read whole, with the manifest's size and
- * sha256 hashed on this very read, and is whole zstd frames (ZstdFrameCheck). Why that holds the
+ * sha256 hashed on this very read, and is whole zstd frames (DumpFeed, ZstdFrameWalk). Why that holds the
  * COMMIT back: pg_restore reading a custom-format archive from a pipe cannot reach its COMMIT before
  * it has read the archive's last bytes (the end marker of the last data block; with no data, the end
  * of the table of contents, which it reads before it connects). Those bytes are in the last zstd
@@ -196,7 +136,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     const t = performance.now();
     const prelude = `${r.cleanSql ?? ""}${r.databaseSql ?? ""}`;
     const direct = prelude === "";
-    const stream: Readable = await r.storage.openDump(r.manifest);
+    const source = await openDumpSource(r.storage, r.manifest);
     const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
     // zstd's stdout fd is handed to pg_restore, not copied through this process. With --single-transaction
     // pg_restore runs everything between one BEGIN and one final COMMIT (as SQL on stdout with --file=-).
@@ -208,6 +148,13 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
           })
         : startChild(pgProgram(r.pgBin, "pg_restore"), [...restoreArgs, "--file=-"], { stdio: [zstd.process.stdout!, "pipe", "pipe"] });
     zstd.process.stdout!.destroy();
+    const feed = new DumpFeed({
+        sink: zstd.process.stdin!,
+        holdEnd: direct,
+        // Asked once the whole dump was read: anything else ends zstd's input without the held end.
+        release: (): boolean => feed.bytes === r.manifest.bytes && feed.digest === r.manifest.sha256 && feed.frames.defect === undefined,
+        failedOnItsOwn: () => zstd.exited.then((status) => status.signal === null && status.code !== 0),
+    });
     let failure: unknown;
     let stopping = false;
     let abandonReading = () => {};
@@ -223,7 +170,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         session?.abort();
         zstd.stop(0);
         pgRestore.stop(0);
-        stream.destroy();
+        feed.stop();
     };
     const session = direct
         ? undefined
@@ -236,15 +183,9 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
           });
     const onAbort = () => stop(rt.signal.reason);
     const stopWatching = whenAborted(rt.signal, onAbort);
-    const gate = new HashingGate();
-    const stopProgress = startProgress("restore", { bytes: () => gate.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
-    const frames = new ZstdFrameCheck();
-    // Asked once the whole dump was read: anything else ends zstd's input without the held tail.
-    const release = () => gate.bytes === r.manifest.bytes && gate.digest === r.manifest.sha256 && frames.defect === undefined;
-    const steps = direct ? [gate, frames, new TailHolder((length) => Math.max(0, length - frames.contentStart), release)] : [gate];
-    const reading = pipeline([stream, ...steps, new ZstdFeed(zstd)]).catch((error: unknown) => {
-        if (!(error instanceof ZstdStopped))
-            stop(new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
+    const stopProgress = startProgress("restore", { bytes: () => feed.bytes, total: r.manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
+    const reading = feed.run(source).catch((error: unknown) => {
+        stop(new JobError(ExitCode.Storage, `reading the dump of "${r.manifest.id}" failed: ${errorMessage(error)}`, { backup: r.manifest.id }));
     });
     // A broken pipe to psql means psql ended: its exit (onEarlyExit) tells why.
     const sqlPassed = session === undefined ? undefined : pipeline(pgRestore.process.stdout!, session.sql).catch(() => session.child.exited);
@@ -256,18 +197,18 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     stopProgress();
     try {
         if (failure !== undefined) throw failure;
-        if (gate.digest !== r.manifest.sha256 || gate.bytes !== r.manifest.bytes) {
+        if (feed.digest !== r.manifest.sha256 || feed.bytes !== r.manifest.bytes) {
             const what = r.skippedChecksumPass ? "does not match its manifest" : "changed while it was being restored";
             throw new JobError(
                 ExitCode.Verification,
-                `the dump of "${r.manifest.id}" ${what} (${gate.bytes} bytes, sha256 ${gate.digest}; the manifest says ` +
+                `the dump of "${r.manifest.id}" ${what} (${feed.bytes} bytes, sha256 ${feed.digest}; the manifest says ` +
                     `${r.manifest.bytes} bytes, sha256 ${r.manifest.sha256}); nothing was committed`,
                 {
                     backup: r.manifest.id,
                     expectedSha256: r.manifest.sha256,
-                    actualSha256: gate.digest,
+                    actualSha256: feed.digest,
                     expectedBytes: r.manifest.bytes,
-                    actualBytes: gate.bytes,
+                    actualBytes: feed.bytes,
                 },
             );
         }
@@ -277,7 +218,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         ].filter((step) => !succeeded(step.status));
         if (failed.length > 0) {
             const details = failed.map((step) => `${describeExit(step.name, step.status)}${step.child.stderr() ? `: ${step.child.stderr()}` : ""}`);
-            if (direct && frames.defect !== undefined) details.push(`the dump is not whole zstd frames (${frames.defect}), so its end was held back`);
+            if (direct && feed.frames.defect !== undefined) details.push(`the dump is not whole zstd frames (${feed.frames.defect}), so its end was held back`);
             throw new JobError(ExitCode.Restore, `the restore failed, nothing was committed: ${details.join("; ")}`, {
                 stderr: details.join("\n"),
                 database: r.targetDisplay,

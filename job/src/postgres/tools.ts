@@ -37,17 +37,20 @@ export function childEnv(environment: JobEnvironment, password: string | undefin
  */
 export async function requireRestoreTools(pgBin: string | undefined): Promise<PgVersion> {
     const option = pgBin ? "--pg-bin" : "PATH";
-    await requireZstd();
-    const restoreVersion = await toolVersion(pgProgram(pgBin, "pg_restore"), option);
     const psql = pgProgram(pgBin, "psql");
-    try {
-        await toolBanner(psql);
-    } catch (error) {
-        throw new JobError(ExitCode.Usage, `cannot run psql (${psql}, from ${option}): ${errorMessage(error)}; restores need psql beside pg_restore`, {
-            program: psql,
-        });
-    }
-    return restoreVersion;
+    // The three checks run at once (each is a process start, the PostgreSQL ones through Debian's
+    // wrapper script); when several fail, the first of zstd, pg_restore, psql is the one reported.
+    const [zstd, restoreVersion, psqlBanner] = await Promise.allSettled([
+        requireZstd(),
+        toolVersion(pgProgram(pgBin, "pg_restore"), option),
+        toolBanner(psql).catch((error: unknown) => {
+            throw new JobError(ExitCode.Usage, `cannot run psql (${psql}, from ${option}): ${errorMessage(error)}; restores need psql beside pg_restore`, {
+                program: psql,
+            });
+        }),
+    ]);
+    for (const check of [zstd, restoreVersion, psqlBanner]) if (check.status === "rejected") throw check.reason;
+    return (restoreVersion as PromiseFulfilledResult<PgVersion>).value;
 }
 
 /** The archive format of pg_dump N can only be read by pg_restore N or newer. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import { ExitCode, JobError } from "../errors.js";
 import { redact } from "../observability/redact.js";
@@ -57,6 +58,31 @@ export function startChild(command: string, args: string[], options: SpawnOption
             timer.unref();
         },
     };
+}
+
+/**
+ * util-linux's `setpriv` (in every Debian, the job's image included), found on PATH: `setpriv
+ * --pdeathsig KILL -- PROGRAM` asks the kernel to kill PROGRAM when this process dies, by SIGKILL too.
+ * A zstd that writes a dump file itself needs that: nothing else would stop it, nor the pg_dump
+ * feeding it, if the job were killed outright.
+ */
+export function findSetpriv(pathVariable: string | undefined): string | undefined {
+    for (const dir of (pathVariable ?? "").split(path.delimiter)) {
+        if (dir === "") continue;
+        const candidate = path.join(dir, "setpriv");
+        try {
+            accessSync(candidate, constants.X_OK);
+            return candidate;
+        } catch {
+            // not in this directory
+        }
+    }
+    return undefined;
+}
+
+/** [command, args] that run `command` so that it dies with this process (see findSetpriv). */
+export function diesWithThisProcess(setpriv: string, command: string, args: string[]): [string, string[]] {
+    return [setpriv, ["--pdeathsig", "KILL", "--", command, ...args]];
 }
 
 export function describeExit(name: string, status: ExitStatus): string {

@@ -5,9 +5,10 @@ import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, manifestPath } from "./target.js";
-import type { DumpStability, Storage, StoredDump, WriteOptions } from "./storage.js";
+import type { DumpFile, DumpReader, DumpStability, Storage, WrittenDump, WriteOptions } from "./storage.js";
 import { judgeRealPath } from "./private-path.js";
 import { whenAborted } from "../process/abort.js";
+import { writeCoalesced } from "./file-writes.js";
 
 function storageError(message: string, error: unknown, context: Record<string, unknown> = {}): JobError {
     return new JobError(ExitCode.Storage, `${message}: ${errorMessage(error)}`, context, { cause: error });
@@ -26,7 +27,7 @@ async function fsyncPath(p: string): Promise<void> {
 export class FileStorage implements Storage {
     readonly display: string;
     readonly maxDumpBytes = undefined;
-    /** Dumps judged fixed (dumpStability), by manifest `dump`: the real path judged, which openDump then reads. */
+    /** Dumps judged fixed (dumpStability), by manifest `dump`: the real path judged, which openDump and openDumpReader then read. */
     private readonly judged = new Map<string, string>();
     /** Whose files count as the job's own, besides root's. */
     private readonly uid = process.geteuid?.() ?? -1;
@@ -50,7 +51,7 @@ export class FileStorage implements Storage {
         }
     }
 
-    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<StoredDump> {
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<WrittenDump> {
         const relative = dumpPath(id);
         const final = this.abs(relative);
         const partial = `${final}.partial`;
@@ -61,7 +62,7 @@ export class FileStorage implements Storage {
         const stopWatching = whenAborted(options.signal, onAbort);
         try {
             await this.writeExclusive(id, partial, final, async (handle) => {
-                for await (const chunk of body as AsyncIterable<Buffer>) await handle.write(chunk);
+                await writeCoalesced(handle, body as AsyncIterable<Buffer>);
                 await handle.sync();
             });
         } catch (error) {
@@ -88,21 +89,54 @@ export class FileStorage implements Storage {
     }
 
     /**
+     * The dump's `.partial` file, created for this run only, for zstd to write into directly (its
+     * stdout): the compressed bytes then do not pass through this process. commit() syncs it and links
+     * it to its final name (failing when that exists); discard() removes it. Either ends it.
+     */
+    async createDumpFile(id: string): Promise<DumpFile> {
+        const relative = dumpPath(id);
+        const final = this.abs(relative);
+        const partial = `${final}.partial`;
+        const handle = await this.createPartial(id, partial);
+        return {
+            fd: handle.fd,
+            path: partial,
+            datasync: () => handle.datasync(),
+            commit: async () => {
+                await this.publish(id, handle, partial, final, () => handle.sync());
+                return relative;
+            },
+            discard: async () => {
+                await handle.close().catch(() => undefined);
+                await fs.rm(partial, { force: true }).catch(() => undefined);
+            },
+        };
+    }
+
+    /**
      * Writes `partial` (created exclusively: another run writing the same id makes this one fail,
      * not share or delete its file), then links it to `final`, which fails when `final` exists, so a
      * finished file is never replaced. On failure only what this run created is removed.
      */
     private async writeExclusive(id: string, partial: string, final: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
-        let handle: FileHandle;
+        const handle = await this.createPartial(id, partial);
+        await this.publish(id, handle, partial, final, () => write(handle));
+    }
+
+    private async createPartial(id: string, partial: string): Promise<FileHandle> {
         try {
-            handle = await fs.open(partial, "wx");
+            return await fs.open(partial, "wx");
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code === "EEXIST") throw this.taken(id, partial);
             throw storageError(`creating ${partial} failed`, error, { target: this.display });
         }
+    }
+
+    /** Runs `write`, closes, links `partial` to `final` and syncs the directory; on failure removes `partial`. */
+    private async publish(id: string, handle: FileHandle, partial: string, final: string, write: () => Promise<void>): Promise<void> {
         try {
             try {
-                await write(handle);
+                await write();
             } finally {
                 await handle.close();
             }
@@ -178,13 +212,36 @@ export class FileStorage implements Storage {
         };
     }
 
+    /** The dump's file: the real path dumpStability judged, when it judged this one fixed. */
+    private dumpFile(manifest: Manifest): string {
+        return this.judged.get(manifest.dump) ?? this.abs(manifest.dump);
+    }
+
     async openDump(manifest: Manifest): Promise<Readable> {
-        const file = this.judged.get(manifest.dump) ?? this.abs(manifest.dump);
+        const file = this.dumpFile(manifest);
         try {
             await fs.access(file, fs.constants.R_OK);
         } catch (error) {
-            throw storageError(`dump ${file} of backup "${manifest.id}" cannot be read`, error, { target: this.display, backup: manifest.id });
+            throw this.unreadableDump(file, manifest, error);
         }
         return createReadStream(file, { highWaterMark: 1024 * 1024 });
+    }
+
+    async openDumpReader(manifest: Manifest): Promise<DumpReader> {
+        const file = this.dumpFile(manifest);
+        let handle: FileHandle;
+        try {
+            handle = await fs.open(file, "r");
+        } catch (error) {
+            throw this.unreadableDump(file, manifest, error);
+        }
+        return {
+            read: async (into) => (await handle.read(into, 0, into.length, null)).bytesRead,
+            close: () => handle.close(),
+        };
+    }
+
+    private unreadableDump(file: string, manifest: Manifest, error: unknown): JobError {
+        return storageError(`dump ${file} of backup "${manifest.id}" cannot be read`, error, { target: this.display, backup: manifest.id });
     }
 }

@@ -7,7 +7,7 @@ import type { Logger } from "../observability/log.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { RequestTimeoutError, deadlineReason, requestDeadline, sdkLogger, withDeadline } from "./s3-deadline.js";
 import { dumpPath, manifestPath, s3Key } from "./target.js";
-import type { DumpStability, Storage, StoredDump, WriteOptions } from "./storage.js";
+import type { DumpStability, Storage, WrittenDump, WriteOptions } from "./storage.js";
 import { whenAborted } from "../process/abort.js";
 
 export interface S3Options {
@@ -205,7 +205,7 @@ export class S3Storage implements Storage {
         }
     }
 
-    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<StoredDump> {
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<WrittenDump> {
         const relative = dumpPath(id, runToken());
         const key = this.key(relative);
         try {

@@ -3,7 +3,7 @@ import type { Folder } from "./folder.js";
 import type { Manifest } from "./manifest.js";
 
 /** Where writeDump stored a dump, for the manifest. */
-export interface StoredDump {
+export interface WrittenDump {
     /** The dump's path relative to the target root (the manifest's `dump`). */
     dump: string;
     /**
@@ -21,9 +21,30 @@ export interface DumpStability {
     reason: string;
 }
 
+/** A dump read into the caller's own buffers: no stream machinery, no fresh buffer per read. */
+export interface DumpReader {
+    /** Fills `into` from its start; resolves with the number of bytes read, 0 at the end of the dump. */
+    read(into: Buffer): Promise<number>;
+    close(): Promise<void>;
+}
+
 export interface WriteOptions {
     /** Aborting makes writeDump reject after removing or aborting what it wrote. */
     signal: AbortSignal;
+}
+
+/** A dump file being written by another process: see FileStorage.createDumpFile. */
+export interface DumpFile {
+    /** Open for writing only; handed to the writer as its stdout. */
+    readonly fd: number;
+    /** The file's path now, to read back what was written so far. */
+    readonly path: string;
+    /** Flushes what was written so far to disk (so that commit's final sync has little left to wait for). */
+    datasync(): Promise<void>;
+    /** Syncs the file and gives it its final name; resolves with its path relative to the target root. */
+    commit(): Promise<string>;
+    /** Removes the file: the run failed. */
+    discard(): Promise<void>;
 }
 
 /**
@@ -39,15 +60,20 @@ export interface Storage extends Folder {
     readonly maxDumpBytes: number | undefined;
     /** Fails fast (exit 6) when the target cannot be reached, before any dump starts. */
     check(): Promise<void>;
-    writeDump(id: string, body: Readable, options: WriteOptions): Promise<StoredDump>;
+    writeDump(id: string, body: Readable, options: WriteOptions): Promise<WrittenDump>;
+    /** Only where the dump is a local file that a child process can write directly (file://). */
+    createDumpFile?(id: string): Promise<DumpFile>;
     /** Only where removing a run's own dump is free and allowed (a local directory); S3 storage has none. */
     removeDump?(dump: string): Promise<void>;
     putManifest(manifest: Manifest): Promise<void>;
     manifestExists(id: string): Promise<boolean>;
     /**
-     * Judged before the restore reads the dump. When fixed, every later openDump of this manifest reads
-     * exactly what was judged (file: the real path checked, not a name that could be repointed since).
+     * Judged before the restore reads the dump. When fixed, every later openDump and openDumpReader of
+     * this manifest reads exactly what was judged (file: the real path checked, not a name that could
+     * be repointed since).
      */
     dumpStability(manifest: Manifest): Promise<DumpStability>;
     openDump(manifest: Manifest): Promise<Readable>;
+    /** Where the dump is a local file: the restore reads it with this, into reused buffers, instead of openDump's stream. */
+    openDumpReader?(manifest: Manifest): Promise<DumpReader>;
 }

@@ -1,22 +1,15 @@
 import { Transform, type TransformCallback } from "node:stream";
 
 /**
- * Passes everything through but the last `keep` bytes, which stay here (bounded memory) until
- * released: the consumer never sees the end of the stream unless someone decides it should. `keep`
- * may also be asked anew for each chunk, given the stream's length so far. With `releaseAtEnd`,
- * asked once the writer has ended: true passes the held tail on before the end, false ends the
- * stream without it.
+ * Passes everything through but the last `keep` bytes, which stay here (bounded memory): the
+ * consumer never sees the end of the stream unless someone passes `tail` on.
  */
 export class TailHolder extends Transform {
     /** The held bytes, in order: chunks (or their ends) as they came, never copied. */
     private held: Buffer[] = [];
     private heldBytes = 0;
-    private length = 0;
 
-    constructor(
-        private readonly keep: number | ((length: number) => number),
-        private readonly releaseAtEnd: () => boolean = () => false,
-    ) {
+    constructor(private readonly keep: number) {
         super({ highWaterMark: 1024 * 1024 });
     }
 
@@ -26,10 +19,9 @@ export class TailHolder extends Transform {
     }
 
     override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        this.length += chunk.length;
         this.held.push(chunk);
         this.heldBytes += chunk.length;
-        let release = this.heldBytes - (typeof this.keep === "number" ? this.keep : this.keep(this.length));
+        let release = this.heldBytes - this.keep;
         while (release > 0) {
             const first = this.held[0]!;
             const n = Math.min(first.length, release);
@@ -40,9 +32,5 @@ export class TailHolder extends Transform {
             release -= n;
         }
         callback();
-    }
-
-    override _flush(callback: TransformCallback): void {
-        callback(null, this.releaseAtEnd() ? this.tail : undefined);
     }
 }

@@ -1,6 +1,5 @@
 // The structure of a zstd stream (RFC 8878), walked as it passes: frame headers and block headers
 // only, never the compressed content (about one block header per 128 KiB of output).
-import { Transform, type TransformCallback } from "node:stream";
 
 /**
  * RFC 8878 §3.1.1.2: a block holds at most Block_Maximum_Size = min(Window_Size, 128 KiB) bytes of
@@ -22,13 +21,14 @@ const SKIPPABLE_MAGIC = 0x184d2a50;
 type Stage = "magic" | "frameHeader" | "blockHeader" | "skip";
 
 /**
- * Passes bytes through unchanged and follows the frames they form. `defect` says whether the stream
- * is anything but whole zstd frames (every block, the last one flagged, the checksum its frame header
- * announces); nothing after the first bad header is passed on (the stream cannot be decoded beyond
- * it anyway), so that what comes after is never held in memory. `contentStart` is where the
- * latest block with content begins: the stream's last byte of content is at or after it.
+ * Follows the frames that the bytes given to walk() form, chunk after chunk. `defect` says whether
+ * the stream is anything but whole zstd frames (every block, the last one flagged, the checksum its
+ * frame header announces); walking stops at the end of the first bad header (the stream cannot be
+ * decoded beyond it anyway), so that what comes after is never passed on or held in memory.
+ * `contentStart` is where the latest block with content begins: the stream's last byte of content
+ * is at or after it.
  */
-export class ZstdFrameCheck extends Transform {
+export class ZstdFrameWalk {
     private stage: Stage = "magic";
     /** Header bytes gathered across chunks for the current stage. */
     private header = Buffer.alloc(0);
@@ -42,10 +42,6 @@ export class ZstdFrameCheck extends Transform {
     private frames = 0;
     private problem: string | undefined;
 
-    constructor() {
-        super({ highWaterMark: 1024 * 1024 });
-    }
-
     /** Why the stream is not one whole zstd stream, or undefined when it is. */
     get defect(): string | undefined {
         if (this.problem !== undefined) return this.problem;
@@ -58,17 +54,8 @@ export class ZstdFrameCheck extends Transform {
         return this.latestContentStart;
     }
 
-    override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        if (this.problem !== undefined) {
-            callback();
-            return;
-        }
-        const walked = this.walk(chunk);
-        callback(null, walked === chunk.length ? chunk : chunk.subarray(0, walked));
-    }
-
-    /** Returns how many bytes of the chunk were walked: all of them, or up to the end of a bad header. */
-    private walk(chunk: Buffer): number {
+    /** Returns how many bytes of the chunk were walked: all of them, or up to the end of a bad header (none once one was met). */
+    walk(chunk: Buffer): number {
         let at = 0;
         while (at < chunk.length && this.problem === undefined) {
             if (this.skipping > 0) {

@@ -3,7 +3,7 @@ import { MAX_PART_SIZE_MIB } from "../../src/options.js";
 import { ExitCode } from "../../src/errors.js";
 import { formatBytes } from "../../src/observability/progress.js";
 import { S3_MAX_PARTS, maxMultipartBytes } from "../../src/storage/s3.js";
-import { dumpTooLargeError, lockTimeoutError, lockedTables } from "../../src/commands/backup.js";
+import { dumpFileWriteError, dumpTooLargeError, lockTimeoutError, lockedTables } from "../../src/commands/backup.js";
 
 describe("S3 part limit", () => {
     it("allows 10,000 parts: about 78 GiB at the default 8 MiB", () => {
@@ -41,5 +41,30 @@ describe("lock wait", () => {
         const error = lockTimeoutError("pg_dump", "public.guests", 300, {});
         expect(error.exitCode).toBe(ExitCode.LockTimeout);
         expect(error.context).toEqual({ table: "public.guests", lockWaitTimeoutSeconds: 300, retryable: true });
+    });
+});
+
+describe("dumpFileWriteError: zstd failing to write a file:// dump is a storage failure", () => {
+    it("names the file, the error code of a known strerror text, and zstd's words", () => {
+        const error = dumpFileWriteError(
+            "/backups/dumps/x.pgdump.zst.partial",
+            "zstd: error 70 : Write error : cannot write block : No space left on device",
+            "file:///backups",
+        );
+        expect(error?.exitCode).toBe(ExitCode.Storage);
+        expect(error?.message).toBe(
+            "writing /backups/dumps/x.pgdump.zst.partial failed: ENOSPC: zstd: zstd: error 70 : Write error : cannot write block : No space left on device",
+        );
+        expect(error?.context).toMatchObject({ target: "file:///backups", code: "ENOSPC" });
+    });
+
+    it("a write error of another kind is still a storage failure, without a code", () => {
+        const error = dumpFileWriteError("/b/d.partial", "zstd: error 70 : Write error : cannot write block : Bad file descriptor", "file:///b");
+        expect(error?.exitCode).toBe(ExitCode.Storage);
+        expect(error?.context).not.toHaveProperty("code");
+    });
+
+    it("anything but a write error is not (zstd's own failure stays exit 5)", () => {
+        expect(dumpFileWriteError("/b/d.partial", "zstd: /*stdin*\\: unsupported format", "file:///b")).toBeUndefined();
     });
 });

@@ -4,11 +4,10 @@
 // that is not whole zstd frames is told.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { Readable, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { TailHolder } from "../../src/storage/tail-holder.js";
-import { ZSTD_MAX_BLOCK_BYTES, ZstdFrameCheck } from "../../src/storage/zstd-frames.js";
+import { DumpFeed } from "../../src/storage/dump-feed.js";
+import { ZSTD_MAX_BLOCK_BYTES, type ZstdFrameWalk } from "../../src/storage/zstd-frames.js";
+import { copyingSink, readerOf } from "../support/dump-feed.js";
 
 function zstd(args: string[], input: Buffer): { stdout: Buffer; status: number | null } {
     const result = spawnSync("zstd", [...args, "-c", "-q"], { input, maxBuffer: 64 * 1024 * 1024 });
@@ -34,34 +33,15 @@ const CONTENTS: Record<string, Buffer> = {
     "a mix, compressed at level 19": Buffer.concat([incompressible(200_000), text.subarray(0, 300_000), Buffer.alloc(150_000)]),
 };
 
-/** Splits into chunks of uneven sizes, some of a byte or two, so that headers straddle chunks. */
-function chunks(data: Buffer): Buffer[] {
-    const sizes = [1, 2, 3, 5, 4096, 7, 65_536, 1, 131_075, 13];
-    const out: Buffer[] = [];
-    for (let at = 0, i = 0; at < data.length; i++) {
-        const size = sizes[i % sizes.length]!;
-        out.push(data.subarray(at, at + size));
-        at += size;
-    }
-    return out;
-}
+/** Read sizes, some of a byte or two, so that headers straddle reads (and the held end spans many of them). */
+const READ_SIZES = [1, 2, 3, 5, 4096, 7, 65_536, 1, 131_075, 13];
 
-/** Runs `compressed` through the walker and the hold, as the direct restore path does. */
-async function hold(compressed: Buffer, release: boolean): Promise<{ passed: Buffer; frames: ZstdFrameCheck; holder: TailHolder }> {
-    const frames = new ZstdFrameCheck();
-    const holder = new TailHolder(
-        (length) => Math.max(0, length - frames.contentStart),
-        () => release,
-    );
-    const out: Buffer[] = [];
-    const sink = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-            out.push(chunk);
-            callback();
-        },
-    });
-    await pipeline(Readable.from(chunks(compressed)), frames, holder, sink);
-    return { passed: Buffer.concat(out), frames, holder };
+/** Runs `compressed` through the walk and the hold of the direct restore's feed, read into its reused buffers. */
+async function hold(compressed: Buffer, release: boolean): Promise<{ passed: Buffer; frames: ZstdFrameWalk; holder: { tail: Buffer } }> {
+    const { sink, finished } = copyingSink();
+    const feed = new DumpFeed({ sink, holdEnd: true, release: () => release, failedOnItsOwn: async () => false });
+    await feed.run({ reader: readerOf(compressed, READ_SIZES) });
+    return { passed: await finished, frames: feed.frames, holder: { tail: feed.heldEnd } };
 }
 
 describe("zstd frames and the held tail (direct restore)", () => {
