@@ -66,10 +66,13 @@ function iamCallsOf(method: string, rawUrl: string): IamCall[] {
         case "DELETE":
             return [s3(q.has("uploadId") ? "s3:AbortMultipartUpload" : "s3:DeleteObject")];
         case "GET":
-            return q.has("uploadId") ? [s3("s3:ListMultipartUploadParts")] : [s3("s3:GetObject"), ...kms("kms:Decrypt")];
+            // A read of one version (versionId) is authorized as s3:GetObjectVersion, without s3:GetObject (GetObject API reference).
+            return q.has("uploadId")
+                ? [s3("s3:ListMultipartUploadParts")]
+                : [s3(q.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject"), ...kms("kms:Decrypt")];
         case "HEAD":
-            // HeadObject is authorized as s3:GetObject and returns metadata only: no decryption.
-            return [s3("s3:GetObject")];
+            // HeadObject is authorized as GetObject (GetObjectVersion for one version) and returns metadata only: no decryption.
+            return [s3(q.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject")];
     }
     throw new Error(`unexpected object request ${method} ${rawUrl}`);
 }
@@ -177,8 +180,11 @@ describe("the task roles allow exactly what the job's commands call", () => {
 
     beforeAll(async () => {
         // backup: a dump in one PutObject, a multipart dump, a multipart upload that fails and is
-        // aborted, and a run whose manifest cannot be written after its dump was stored.
-        backupCalls.push(...(await callsOf(["backup", "--database-url", pg.url("hotel"), "--to", TARGET])).calls);
+        // aborted, a run whose manifest cannot be written after its dump was stored, and (last) a
+        // backup to a versioned bucket, whose manifest pins its dump's version.
+        const unversioned = await callsOf(["backup", "--database-url", pg.url("hotel"), "--to", TARGET]);
+        backupCalls.push(...unversioned.calls);
+        const unversionedId = String(unversioned.result.logs.find((l) => l.message === "backup complete")!.context!["id"]);
         backupCalls.push(...(await callsOf(["backup", "--database-url", pg.url("bulk"), "--to", TARGET, "--part-size-mib", "5"])).calls);
         s3.failUploadPartsAfter(1);
         try {
@@ -194,8 +200,16 @@ describe("the task roles allow exactly what the job's commands call", () => {
         } finally {
             failManifestWrites = false;
         }
+        s3.setVersioning(true);
+        try {
+            backupCalls.push(...(await callsOf(["backup", "--database-url", pg.url("hotel"), "--to", TARGET])).calls);
+        } finally {
+            s3.setVersioning(false);
+        }
         drillCalls.push(...(await callsOf(["list", "--from", TARGET, "--json"])).calls);
+        // The newest backup of hotel pins its dump's version; the first one, like every backup written before versions were recorded, does not.
         drillCalls.push(...(await callsOf(["verify", "--from", TARGET, "--name", "hotel", "--scratch-database-url", pg.url("postgres")])).calls);
+        drillCalls.push(...(await callsOf(["verify", "--from", TARGET, "--backup", unversionedId, "--scratch-database-url", pg.url("postgres")])).calls);
         const target = await pg.createDatabase("restored");
         restoreCalls.push(...(await callsOf(["restore", "--from", TARGET, "--name", "hotel", "--backup", "latest", "--database-url", target])).calls);
     });
@@ -218,9 +232,12 @@ describe("the task roles allow exactly what the job's commands call", () => {
         expect(allows(policy, { action: "s3:DeleteObject", resource: `${BUCKET_ARN}/${ROOT}/dumps/x.pgdump.zst` })).toBe(false);
     });
 
-    it("restore drill (list + verify): ListBucket on the root, GetObject on dumps and manifests, KMS Decrypt; nothing else", () => {
+    it("restore drill (list + verify): ListBucket on the root, GetObject on dumps and manifests, GetObjectVersion on dumps, KMS Decrypt; nothing else", () => {
         const policy = drillTaskPermissions(OBJECTS);
-        expect(actionsOf(drillCalls)).toEqual(["kms:Decrypt", "s3:GetObject", "s3:ListBucket"]);
+        expect(actionsOf(drillCalls)).toEqual(["kms:Decrypt", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
+        expect(drillCalls.filter((call) => call.action === "s3:GetObjectVersion").map((call) => call.resource)).toEqual([
+            expect.stringMatching(new RegExp(`^${BUCKET_ARN}/${ROOT}/dumps/hotel_\\w+\\.[0-9a-f]{8}\\.pgdump\\.zst$`)),
+        ]);
         expect(policyActions(policy)).toEqual(actionsOf(drillCalls));
         expect(drillCalls.filter((call) => !allows(policy, call))).toEqual([]);
         expect(unusedGrants(policy, drillCalls)).toEqual([]);
@@ -252,6 +269,8 @@ describe("iamCallsOf", () => {
         ["GET", "/b/postgres/manifests/x.json", ["s3:GetObject", "kms:Decrypt"]],
         ["HEAD", "/b/postgres/manifests/x.json", ["s3:GetObject"]],
         ["GET", "/b/postgres/dumps/x?uploadId=abc", ["s3:ListMultipartUploadParts"]],
+        ["GET", "/b/postgres/dumps/x?versionId=v1&x-id=GetObject", ["s3:GetObjectVersion", "kms:Decrypt"]],
+        ["HEAD", "/b/postgres/dumps/x?versionId=v1", ["s3:GetObjectVersion"]],
     ])("%s %s is %j", (method, url, actions) => {
         expect(iamCallsOf(method, url).map((call) => call.action)).toEqual(actions);
     });

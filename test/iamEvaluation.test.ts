@@ -111,6 +111,32 @@ describe("every service trust refuses a confused deputy", () => {
     });
 });
 
+describe("the restore drill's role reads a dump's pinned version, and nothing more by version", () => {
+    it.each(STACKS)("%s", async (stack) => {
+        const plan = plans[stack]!;
+        const named = (name: string) => plan.resources.find((resource) => resource.name === name)!;
+        const bucketPolicy = json(named("backups-policy").inputs["policy"]);
+        const bucket = `arn:aws:s3:::${String(named("backups-policy").inputs["bucket"])}`;
+        const role = `arn:aws:iam::${ACCOUNT}:role/drill`;
+        const read = (action: string, key: string, secure = "true") =>
+            decide({
+                principal: role,
+                action,
+                resource: `${bucket}/${key}`,
+                context: { "aws:SecureTransport": secure, "aws:PrincipalArn": role },
+                identityPolicy: json(named("backup-job-drill-task-policy").inputs["policy"]),
+                resourcePolicy: bucketPolicy,
+            });
+        const dump = "postgres/dumps/hotel_20261124T030000Z.0badf00d.pgdump.zst";
+        expect(await read("s3:GetObjectVersion", dump)).toBe("Allowed");
+        expect(await read("s3:GetObject", dump)).toBe("Allowed");
+        // Negative controls: manifests are never read by version, nothing outside the backup root, never without TLS.
+        expect(await read("s3:GetObjectVersion", "postgres/manifests/hotel_20261124T030000Z.json")).toBe("ImplicitlyDenied");
+        expect(await read("s3:GetObjectVersion", "elsewhere/dumps/x.pgdump.zst")).toBe("ImplicitlyDenied");
+        expect(await read("s3:GetObjectVersion", dump, "false")).toBe("ExplicitlyDenied");
+    });
+});
+
 /** Every AWS principal a document of the plan names, in Principal or in an aws:PrincipalArn condition. */
 function namedPrincipals(plan: Plan): { resource: string; principal: string }[] {
     const found: { resource: string; principal: string }[] = [];

@@ -11,7 +11,17 @@ import { parseBackupId, validateName } from "./storage/ids.js";
 import { DEFAULT_TARGET, parseTarget, type Target } from "./storage/target.js";
 import { toolInfo } from "./runtime.js";
 import { closest, commandHelp, didYouMean, MAIN_HELP } from "./help.js";
-import { COMMAND_OPTIONS, COMMANDS, type CommandName, type IntOption, LOG_FORMAT_VARIABLE, MiB, type OptionDecl } from "./options.js";
+import {
+    CHECKSUM_PASS_MODES,
+    type ChecksumPassMode,
+    COMMAND_OPTIONS,
+    COMMANDS,
+    type CommandName,
+    type IntOption,
+    LOG_FORMAT_VARIABLE,
+    MiB,
+    type OptionDecl,
+} from "./options.js";
 import type { Variables } from "./environment.js";
 
 export interface Common {
@@ -51,7 +61,7 @@ export interface RestoreOptions extends Common {
     lockWaitTimeoutSeconds: number;
     skipDatabaseSettings: boolean;
     grants: boolean;
-    skipChecksumPass: boolean;
+    checksumPass: ChecksumPassMode;
 }
 
 export interface VerifyOptions extends Common {
@@ -61,6 +71,7 @@ export interface VerifyOptions extends Common {
     /** As RestoreOptions.name. */
     name: string | undefined;
     scratchDatabaseUrl: string;
+    checksumPass: ChecksumPassMode;
 }
 
 export interface ListOptions {
@@ -146,6 +157,19 @@ function readUrlVariable(variable: string, option: string, env: Variables): stri
         throw usageError(`${option} ${variable}: the variable is ${value === undefined ? "not set" : "empty"}; it must hold the database URL`);
     }
     return value.trim();
+}
+
+/** --checksum-pass, or restore's --skip-checksum-pass, its older spelling of "never"; auto when neither is given. */
+function checksumPassOf(given: string | undefined, skip: boolean): ChecksumPassMode {
+    if (given !== undefined && !(CHECKSUM_PASS_MODES as readonly string[]).includes(given)) {
+        throw usageError(`--checksum-pass "${given}" is not allowed: use ${CHECKSUM_PASS_MODES.join(", ")}`);
+    }
+    if (skip && given !== undefined && given !== "never") {
+        throw usageError(
+            `--checksum-pass ${given} and --skip-checksum-pass contradict each other (--skip-checksum-pass is --checksum-pass never): pass one of them`,
+        );
+    }
+    return skip ? "never" : ((given as ChecksumPassMode | undefined) ?? "auto");
 }
 
 function required(value: string | undefined, option: string, hint: string): string {
@@ -274,7 +298,7 @@ export function parseCli(argv: string[], env: Variables, cwd: string, memoryByte
                 lockWaitTimeoutSeconds: int("lock-wait-timeout"),
                 skipDatabaseSettings: flag("skip-database-settings"),
                 grants: flag("grants"),
-                skipChecksumPass: flag("skip-checksum-pass"),
+                checksumPass: checksumPassOf(text("checksum-pass")?.value, flag("skip-checksum-pass")),
             };
         case "verify":
             return {
@@ -287,6 +311,7 @@ export function parseCli(argv: string[], env: Variables, cwd: string, memoryByte
                     "--scratch-database-url",
                     "name a database on the server where a scratch database may be created",
                 ),
+                checksumPass: checksumPassOf(text("checksum-pass")?.value, false),
             };
     }
 }

@@ -45,7 +45,7 @@ export const MAIN_HELP = `Usage: backup-job <command> [options]
 Commands:
   backup    dump a database (pg_dump -Fc | zstd) to a target, with a manifest written last
   list      list the backups in a target (only those with a manifest), newest first
-  restore   verify a backup's checksum, then restore it into a database
+  restore   restore a backup into a database, all or nothing: nothing commits unless its bytes match the manifest
   verify    restore drill: restore into a scratch database, compare row counts, drop it
 
 Run "backup-job <command> --help" for the options of a command, "backup-job --version" for the version.

@@ -29,6 +29,10 @@ export const DEFAULT_MAX_RUNTIME_SECONDS = 6 * 3600;
 export const COMMANDS = ["backup", "restore", "verify", "list"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
+/** When restore and verify read the whole dump once before the restore reads it (restore-stream.ts, checksumPass). */
+export const CHECKSUM_PASS_MODES = ["auto", "always", "never"] as const;
+export type ChecksumPassMode = (typeof CHECKSUM_PASS_MODES)[number];
+
 /** One command-line option, declared once: the parser reads it and the help text is generated from it. */
 interface OptionBase {
     /** Long name without the dashes. */
@@ -127,6 +131,17 @@ const urlVariable = (option: string): TextOption => ({
     value: "VARIABLE",
     description: `read --${option} from the environment variable VARIABLE (e.g. a secret a task definition injects) instead of the command line`,
 });
+const checksumPass = (clean: string): TextOption => ({
+    kind: "text",
+    name: "checksum-pass",
+    value: CHECKSUM_PASS_MODES.join("|"),
+    description:
+        "read and hash the whole dump before the restore starts, which refuses a damaged dump before the database is touched. The restore's own read " +
+        "is checked either way, and nothing commits unless it matches the manifest. auto: only where the pass protects something: " +
+        `${clean}when the dump could change without its manifest (a folder someone other than root or this user can write to, an S3 dump ` +
+        "not pinned to its object version)",
+    shownDefault: "auto",
+});
 const help: FlagOption = { kind: "flag", name: "help", description: "print this help" };
 export const LOG_FORMAT_VARIABLE = "BACKUP_LOG_FORMAT";
 const logFormat: TextOption = {
@@ -196,7 +211,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
     restore: {
         usage:
             "backup-job restore --database-url URL [--from TARGET] [--name NAME] [--backup ID|latest] [--clean [--yes]] [--dry-run] [--grants] " +
-            "[--skip-database-settings] [--skip-checksum-pass]",
+            "[--skip-database-settings] [--checksum-pass auto|always|never]",
         options: [
             { kind: "text", name: "database-url", value: "URL", description: "database to restore into (required; never taken from DATABASE_URL)" },
             urlFile("database-url"),
@@ -230,12 +245,11 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
                 name: "grants",
                 description: "bring back grants (on the database and its objects); the roles they name must exist on the target. Default: none, as --no-acl",
             },
+            checksumPass("with --clean (a damaged dump is then found before the drops lock the database, not after the whole restore), and "),
             {
                 kind: "flag",
                 name: "skip-checksum-pass",
-                description:
-                    "read the dump once: no checksum pass before the restore. Its bytes are still checked as they are restored and nothing commits unless they " +
-                    "match the manifest, but a damaged dump is then found only at the end, after the restore's work (and, with --clean, its locks)",
+                description: "the same as --checksum-pass never (its older spelling)",
             },
             requestTimeout,
             maxRuntime("the run", 0),
@@ -246,7 +260,9 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
         ],
     },
     verify: {
-        usage: "backup-job verify --scratch-database-url URL|--scratch-database-url-file PATH|--scratch-database-url-env VARIABLE [--from TARGET] [--name NAME] [--backup ID|latest]",
+        usage:
+            "backup-job verify --scratch-database-url URL|--scratch-database-url-file PATH|--scratch-database-url-env VARIABLE [--from TARGET] [--name NAME] " +
+            "[--backup ID|latest] [--checksum-pass auto|always|never]",
         options: [
             {
                 kind: "text",
@@ -259,6 +275,7 @@ export const COMMAND_OPTIONS: Record<CommandName, CommandDecl> = {
             target("from"),
             nameFilter('backup name whose newest backup "latest" verifies'),
             backupRefOption,
+            checksumPass(""),
             requestTimeout,
             maxRuntime("the drill", DEFAULT_MAX_RUNTIME_SECONDS),
             connectAttempts("connection attempts"),

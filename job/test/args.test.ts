@@ -93,6 +93,46 @@ describe("cli arguments", () => {
     });
 });
 
+describe("--checksum-pass", () => {
+    const restore = ["restore", "--database-url", "postgresql://u@h/db"];
+    const verify = ["verify", "--scratch-database-url", "postgresql://u@h/postgres"];
+
+    it("is auto unless given, for restore and verify; --skip-checksum-pass is never", () => {
+        expect(parseCli(restore, {}, "/")).toMatchObject({ checksumPass: "auto" });
+        expect(parseCli(verify, {}, "/")).toMatchObject({ checksumPass: "auto" });
+        for (const mode of ["auto", "always", "never"]) {
+            expect(parseCli([...restore, "--checksum-pass", mode], {}, "/")).toMatchObject({ checksumPass: mode });
+            expect(parseCli([...verify, `--checksum-pass=${mode}`], {}, "/")).toMatchObject({ checksumPass: mode });
+        }
+        expect(parseCli([...restore, "--skip-checksum-pass"], {}, "/")).toMatchObject({ checksumPass: "never" });
+        // Both, saying the same: no contradiction.
+        expect(parseCli([...restore, "--skip-checksum-pass", "--checksum-pass", "never"], {}, "/")).toMatchObject({ checksumPass: "never" });
+    });
+
+    it("names the option, the bad value and the allowed ones", () => {
+        for (const bad of ["sometimes", "", "Always"]) {
+            expect(messageOf(() => parseCli([...restore, "--checksum-pass", bad], {}, "/"))).toBe(
+                `--checksum-pass "${bad}" is not allowed: use auto, always, never`,
+            );
+        }
+        expect(exitOf(() => parseCli([...verify, "--checksum-pass", "off"], {}, "/"))).toBe(ExitCode.Usage);
+    });
+
+    it("refuses --skip-checksum-pass beside a --checksum-pass that says otherwise (exit 2, naming both)", () => {
+        for (const mode of ["auto", "always"]) {
+            const args = [...restore, "--checksum-pass", mode, "--skip-checksum-pass"];
+            expect(exitOf(() => parseCli(args, {}, "/"))).toBe(ExitCode.Usage);
+            expect(messageOf(() => parseCli(args, {}, "/"))).toBe(
+                `--checksum-pass ${mode} and --skip-checksum-pass contradict each other (--skip-checksum-pass is --checksum-pass never): pass one of them`,
+            );
+        }
+    });
+
+    it("verify has no --skip-checksum-pass: the older spelling was only ever restore's", () => {
+        expect(messageOf(() => parseCli([...verify, "--skip-checksum-pass"], {}, "/"))).toMatch(/^unknown option "--skip-checksum-pass" for "verify"/);
+    });
+});
+
 describe("bounds on waiting and memory", () => {
     const base = ["backup", "--database-url", "postgresql://u@h/db"];
     it("defaults: 120 s per S3 request, 300 s lock wait, 6 h maximum runtime (none for restore)", () => {
@@ -157,7 +197,10 @@ describe("help generated from the option declarations", () => {
         "scratch-database-url-file": URL_FILE,
         "scratch-database-url-env": "SCRATCH_DATABASE_URL",
         "log-format": "text",
+        "checksum-pass": "always",
     };
+    /** Flags that spell another option's value: what each sets instead of a field of its own name. */
+    const aliases: Record<string, Record<string, unknown>> = { "skip-checksum-pass": { checksumPass: "never" } };
     // What the variable a sample names holds.
     const sampleVariables = { SCRATCH_DATABASE_URL: "postgresql://u@h/postgres" };
     const required: Record<CommandName, string[]> = {
@@ -181,7 +224,7 @@ describe("help generated from the option declarations", () => {
                 if (option.kind === "flag") {
                     expect(parseCli([command, ...required[command], `--${option.name}`], {}, "/", manyBytes)).toMatchObject({
                         command,
-                        [camel(option.name)]: true,
+                        ...(aliases[option.name] ?? { [camel(option.name)]: true }),
                     });
                     continue;
                 }

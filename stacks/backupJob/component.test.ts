@@ -262,7 +262,7 @@ describe("BackupJob (prod settings)", () => {
         const everyPolicy = run.resources.filter((resource) => resource.type === "aws:iam/rolePolicy:RolePolicy" && resource.name.startsWith("backup-job-"));
         expect(everyPolicy).toHaveLength(5);
         for (const policy of everyPolicy) expect(actions(policy.name).filter((action) => /^s3:(Delete|\*)|^\*$/.test(action))).toEqual([]);
-        expect(actions("backup-job-drill-task-policy").sort()).toEqual(["kms:Decrypt", "s3:GetObject", "s3:ListBucket"]);
+        expect(actions("backup-job-drill-task-policy").sort()).toEqual(["kms:Decrypt", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
         expect(actions("backup-job-backup-task-policy").sort()).toEqual([
             "kms:Decrypt",
             "kms:GenerateDataKey",

@@ -40,10 +40,11 @@ describe("task roles", () => {
         ]);
     });
 
-    it("drill: read-only on dumps and manifests", () => {
+    it("drill: read-only on dumps (their pinned versions too) and manifests", () => {
         expect(drillTaskPermissions(OBJECTS).Statement).toEqual([
             LIST_ROOT,
             { Sid: "ReadBackups", Effect: "Allow", Action: "s3:GetObject", Resource: [`${BUCKET}/postgres/dumps/*`, `${BUCKET}/postgres/manifests/*`] },
+            { Sid: "ReadPinnedDumps", Effect: "Allow", Action: "s3:GetObjectVersion", Resource: `${BUCKET}/postgres/dumps/*` },
             { Sid: "DecryptBackups", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY, Condition: S3_KEY_CONDITION },
         ]);
     });

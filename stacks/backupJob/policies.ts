@@ -123,7 +123,12 @@ export function backupTaskPermissions(objects: BackupObjects): PolicyDocument {
     };
 }
 
-/** What `list`, `verify` and `restore` call: list the root, read manifests and dumps, decrypt them. Read-only. */
+/**
+ * What `list`, `verify` and `restore` call: list the root, read manifests and dumps, decrypt them. Read-only.
+ * A dump whose manifest names its object version (a backup to the versioned bucket) is read as exactly
+ * that version: GetObject with versionId, which S3 authorizes as s3:GetObjectVersion instead of
+ * s3:GetObject (GetObject API reference). Manifests are never read by version.
+ */
 export function drillTaskPermissions(objects: BackupObjects): PolicyDocument {
     const { bucketArn, keyArn, layout } = objects;
     const prefixes = [layout.dumpPrefix, layout.manifestPrefix];
@@ -132,6 +137,7 @@ export function drillTaskPermissions(objects: BackupObjects): PolicyDocument {
         Statement: [
             listBackupRoot(objects),
             { Sid: "ReadBackups", Effect: "Allow", Action: "s3:GetObject", Resource: prefixes.map((prefix) => `${bucketArn}/${prefix}*`) },
+            { Sid: "ReadPinnedDumps", Effect: "Allow", Action: "s3:GetObjectVersion", Resource: `${bucketArn}/${layout.dumpPrefix}*` },
             { Sid: "DecryptBackups", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn, Condition: backupKeyCondition(objects, prefixes) },
         ],
     };

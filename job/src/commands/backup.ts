@@ -164,7 +164,16 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
         const tables = await listTables(client);
 
         t = performance.now();
-        const { counts, largeObjects, sha256, bytes, dump } = await streamDump(opts, rt, { id, snapshot, tables, client, db, pgDump, storage, stages });
+        const { counts, largeObjects, sha256, bytes, dump, dumpVersionId } = await streamDump(opts, rt, {
+            id,
+            snapshot,
+            tables,
+            client,
+            db,
+            pgDump,
+            storage,
+            stages,
+        });
         const finishedAt = new Date();
 
         if (rt.signal.aborted) {
@@ -183,6 +192,7 @@ async function dumpToStorage(opts: BackupOptions, rt: Runtime, tool: ToolInfo, c
             format: "custom",
             compression: { algorithm: "zstd", level: opts.compressionLevel },
             dump,
+            ...(dumpVersionId === undefined ? {} : { dumpVersionId }),
             bytes,
             sha256,
             startedAt: ctx.startedAt.toISOString(),
@@ -227,6 +237,8 @@ interface StreamContext {
 interface StreamResult {
     /** Where the storage put the dump, relative to the target root. */
     dump: string;
+    /** The S3 version the upload created, in a versioned bucket. */
+    dumpVersionId?: string;
     counts: TableCount[];
     largeObjects: number;
     sha256: string;
@@ -368,6 +380,8 @@ async function streamDump(opts: BackupOptions, rt: Runtime, s: StreamContext): P
 interface StoredDump {
     /** Where the storage put the dump, relative to the target root. */
     dump: string;
+    /** The S3 version the upload created, in a versioned bucket. */
+    dumpVersionId?: string;
     sha256: string;
     bytes: number;
 }
@@ -391,7 +405,12 @@ function storeThroughThisProcess(opts: BackupOptions, s: StreamContext, zstd: Ch
     zstd.process.stdout!.pipe(gate);
     return {
         bytes: () => gate.bytes,
-        stored: s.storage.writeDump(s.id, gate, { signal }).then((dump) => ({ dump, sha256: gate.digest!, bytes: gate.bytes })),
+        stored: s.storage.writeDump(s.id, gate, { signal }).then((written) => ({
+            dump: written.dump,
+            ...(written.versionId === undefined ? {} : { dumpVersionId: written.versionId }),
+            sha256: gate.digest!,
+            bytes: gate.bytes,
+        })),
     };
 }
 

@@ -7,7 +7,7 @@ import { cleanPreludeSql, planClean, undroppableObjects } from "../postgres/clea
 import { databaseGrantsSql, databaseSettingsSql, unsettableSettings } from "../postgres/database-state.js";
 import { connect, lockHolders, quoteIdent, serverVersion, userObjects, type LockHolder } from "../postgres/db.js";
 import { parseDatabaseUrl, refusePoolerHost } from "../postgres/dburl.js";
-import { streamRestore, verifyChecksum } from "../postgres/restore-stream.js";
+import { checksumPass, streamRestore } from "../postgres/restore-stream.js";
 import { checkRestoreVersion, requireRestoreTools } from "../postgres/tools.js";
 import type { PgVersion } from "../postgres/versions.js";
 import { pgProgram } from "../process/proc.js";
@@ -78,13 +78,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
         return manifest;
     }
     if (opts.clean && !opts.yes && rt.ask !== undefined) await confirmClean(rt.ask, manifest, target.database, display, objects);
-    if (opts.skipChecksumPass) {
-        rt.logger.info("checksum pass skipped (--skip-checksum-pass): the dump is read once and checked as it is restored, before the COMMIT", {
-            backup: manifest.id,
-        });
-    } else {
-        await verifyChecksum(storage, manifest, rt);
-    }
+    const passRan = await checksumPass(storage, manifest, { mode: opts.checksumPass, clean: opts.clean }, rt);
     // A stop request that came during the checksum pass ends the run here, before the dump is opened again and the tools started.
     if (rt.signal.aborted) throw rt.signal.reason;
     try {
@@ -100,7 +94,7 @@ export async function runRestore(opts: RestoreOptions, rt: Runtime): Promise<Man
                 pgBin: opts.pgBin,
                 serverMajor: server.major,
                 lockWaitTimeoutSeconds: opts.lockWaitTimeoutSeconds,
-                skippedChecksumPass: opts.skipChecksumPass,
+                skippedChecksumPass: !passRan,
             },
             rt,
         );

@@ -9,7 +9,7 @@ import type { Manifest, TableCount } from "../storage/manifest.js";
 import { openStorage } from "../storage/open.js";
 import { pgProgram } from "../process/proc.js";
 import { redactUrl } from "../observability/redact.js";
-import { streamRestore, verifyChecksum } from "../postgres/restore-stream.js";
+import { checksumPass, streamRestore } from "../postgres/restore-stream.js";
 import { checkRestoreVersion, requireRestoreTools } from "../postgres/tools.js";
 import { resolveBackup } from "../storage/resolve-backup.js";
 import type { Runtime } from "../runtime.js";
@@ -162,8 +162,8 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
     setDatabase(manifest.database);
     rt.logger.info("verify starting", { backup: manifest.id, from: storage.display, server: adminDisplay });
     checkRestoreVersion(restoreVersion, pgProgram(opts.pgBin, "pg_restore"), manifest);
-    // Checksum first: a corrupt dump fails fast, before any database is created.
-    await verifyChecksum(storage, manifest, rt);
+    // Before any database is created: a corrupt dump then fails fast (when the pass runs, see checksumPass).
+    const passRan = await checksumPass(storage, manifest, { mode: opts.checksumPass, clean: false }, rt);
 
     const connectOptions = { attempts: opts.connectAttempts, signal: rt.signal, logger: rt.logger };
     const adminClient = await connect(opts.scratchDatabaseUrl, { ...connectOptions, display: adminDisplay });
@@ -198,6 +198,7 @@ async function verifyDrill(opts: VerifyOptions, rt: Runtime, setDatabase: (name:
                 cleanSql: undefined,
                 pgBin: opts.pgBin,
                 serverMajor: (await serverVersion(adminClient)).major,
+                skippedChecksumPass: !passRan,
             },
             rt,
         );

@@ -12,6 +12,7 @@ import { DumpFeed, openDumpSource } from "../storage/dump-feed.js";
 import { sessionOptionsFor } from "./db.js";
 import { childEnv } from "./tools.js";
 import { whenAborted } from "../process/abort.js";
+import type { ChecksumPassMode } from "../options.js";
 
 export const PG_RESTORE_APPLICATION_NAME = "hotelgenius-backup-pg_restore";
 const PROGRESS_INTERVAL_SECONDS = 30;
@@ -52,6 +53,40 @@ export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: R
     });
 }
 
+const READ_ONCE = "the dump is read once and checked as it is restored, before the COMMIT";
+
+/**
+ * The checksum pass, when `mode` asks for it; returns whether it ran. The restore's own read is
+ * hashed and decides the COMMIT either way: the pass adds (1) that a damaged dump is refused before
+ * the target is touched, which matters for --clean (its drops lock the database's objects for the whole
+ * restore before a rollback), and (2) on the direct path, that a dump crafted to commit early never
+ * reaches pg_restore, against someone able to replace the dump but not its manifest (and only if the
+ * dump does not change between the two reads). So auto runs it for --clean, and otherwise only when the
+ * dump could change while its manifest stays as it is (Storage.dumpStability).
+ */
+export async function checksumPass(storage: Storage, manifest: Manifest, choice: { mode: ChecksumPassMode; clean: boolean }, rt: Runtime): Promise<boolean> {
+    const context = { backup: manifest.id, checksumPass: choice.mode };
+    if (choice.mode === "never") {
+        rt.logger.info(`checksum pass skipped (--checksum-pass never): ${READ_ONCE}`, context);
+        return false;
+    }
+    let reason = "--checksum-pass always";
+    if (choice.mode === "auto") {
+        if (choice.clean) reason = "--clean: a damaged dump is refused before the drops lock the database";
+        else {
+            const stability = await storage.dumpStability(manifest);
+            if (stability.fixed) {
+                rt.logger.info(`checksum pass skipped: ${stability.reason}; ${READ_ONCE}`, { ...context, reason: stability.reason });
+                return false;
+            }
+            reason = `${stability.reason}, so the dump could change without its manifest`;
+        }
+    }
+    rt.logger.info(`checksum pass: ${reason}`, { ...context, reason });
+    await verifyChecksum(storage, manifest, rt);
+    return true;
+}
+
 export interface RestoreInto {
     storage: Storage;
     manifest: Manifest;
@@ -68,7 +103,7 @@ export interface RestoreInto {
     keepAcl?: boolean;
     /** Bounds every lock wait of the restore's session (the --clean drops wait on the application's sessions). */
     lockWaitTimeoutSeconds?: number;
-    /** --skip-checksum-pass: this read is the first, so a mismatch means a damaged dump, not one that changed since the checksum pass. */
+    /** No checksum pass ran: this read is the first, so a mismatch means a damaged dump, not one that changed since the checksum pass. */
     skippedChecksumPass?: boolean;
 }
 

@@ -5,7 +5,8 @@ import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, manifestPath } from "./target.js";
-import type { DumpFile, DumpReader, Storage, WriteOptions } from "./storage.js";
+import type { DumpFile, DumpReader, DumpStability, Storage, WrittenDump, WriteOptions } from "./storage.js";
+import { judgeRealPath } from "./private-path.js";
 import { whenAborted } from "../process/abort.js";
 import { writeCoalesced } from "./file-writes.js";
 
@@ -26,6 +27,10 @@ async function fsyncPath(p: string): Promise<void> {
 export class FileStorage implements Storage {
     readonly display: string;
     readonly maxDumpBytes = undefined;
+    /** Dumps judged fixed (dumpStability), by manifest `dump`: the real path judged, which openDump and openDumpReader then read. */
+    private readonly judged = new Map<string, string>();
+    /** Whose files count as the job's own, besides root's. */
+    private readonly uid = process.geteuid?.() ?? -1;
 
     constructor(private readonly dir: string) {
         this.display = `file://${dir}`;
@@ -46,7 +51,7 @@ export class FileStorage implements Storage {
         }
     }
 
-    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<string> {
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<WrittenDump> {
         const relative = dumpPath(id);
         const final = this.abs(relative);
         const partial = `${final}.partial`;
@@ -68,7 +73,7 @@ export class FileStorage implements Storage {
         } finally {
             stopWatching();
         }
-        return relative;
+        return { dump: relative };
     }
 
     async removeDump(dump: string): Promise<void> {
@@ -190,8 +195,30 @@ export class FileStorage implements Storage {
         }
     }
 
-    async openDump(manifest: Manifest): Promise<Readable> {
+    async dumpStability(manifest: Manifest): Promise<DumpStability> {
         const file = this.abs(manifest.dump);
+        let judged: Awaited<ReturnType<typeof judgeRealPath>>;
+        try {
+            judged = await judgeRealPath(file, this.uid);
+        } catch (error) {
+            return { fixed: false, reason: `the dump ${file} could not be checked (${errorMessage(error)})` };
+        }
+        if (judged.otherWriter !== undefined) return { fixed: false, reason: judged.otherWriter };
+        this.judged.set(manifest.dump, judged.real);
+        const owners = this.uid === 0 ? "uid 0" : `uid 0 or ${this.uid}`;
+        return {
+            fixed: true,
+            reason: `the dump ${judged.real} is in a private folder: it and every folder above it are owned by ${owners}, and none is writable by group or others (sticky folders such as /tmp aside)`,
+        };
+    }
+
+    /** The dump's file: the real path dumpStability judged, when it judged this one fixed. */
+    private dumpFile(manifest: Manifest): string {
+        return this.judged.get(manifest.dump) ?? this.abs(manifest.dump);
+    }
+
+    async openDump(manifest: Manifest): Promise<Readable> {
+        const file = this.dumpFile(manifest);
         try {
             await fs.access(file, fs.constants.R_OK);
         } catch (error) {
@@ -201,7 +228,7 @@ export class FileStorage implements Storage {
     }
 
     async openDumpReader(manifest: Manifest): Promise<DumpReader> {
-        const file = this.abs(manifest.dump);
+        const file = this.dumpFile(manifest);
         let handle: FileHandle;
         try {
             handle = await fs.open(file, "r");

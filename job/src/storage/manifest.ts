@@ -32,6 +32,12 @@ export interface Manifest {
     compression: { algorithm: "zstd"; level: number };
     /** Relative to the target root. */
     dump: string;
+    /**
+     * S3: the version of the dump object the backup created, in a versioned bucket; restores read
+     * exactly that version. Absent from file backups, unversioned buckets and older manifests, which an
+     * older job reads as before: it restores the same object, only not pinned to its version.
+     */
+    dumpVersionId?: string;
     bytes: number;
     sha256: string;
     startedAt: string;
@@ -123,6 +129,7 @@ export function manifestProblems(value: unknown): string[] {
     const optional = (key: string, check: Check, what: string) => {
         if (m[key] !== undefined) need(key, check, what);
     };
+    optional("dumpVersionId", isString, "a non-empty string (the dump's S3 version id)");
     optional("databaseSettings", (v) => Array.isArray(v) && v.every((s) => typeof s === "string" && /^[^=]+=/.test(s)), 'an array of "name=value"');
     optional(
         "databaseGrants",

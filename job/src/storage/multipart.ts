@@ -84,8 +84,11 @@ function sendUnsignedPayload(command: UploadPartCommand): UploadPartCommand {
  * rejects; the object only exists once CompleteMultipartUpload (or, for a body smaller than one
  * part, PutObject) succeeded.
  * A failed part destroys `body` with a PartUploadError, so its producer is stopped at once.
+ *
+ * Resolves with the version id S3 gave the object (x-amz-version-id of the PutObject or
+ * CompleteMultipartUpload answer): present when the bucket is versioned, undefined otherwise.
  */
-export async function uploadStream(body: Readable, target: StreamUploadTarget, limits: StreamUploadLimits, signal: AbortSignal): Promise<void> {
+export async function uploadStream(body: Readable, target: StreamUploadTarget, limits: StreamUploadLimits, signal: AbortSignal): Promise<string | undefined> {
     const { client, bucket, key } = target;
     const { partSizeBytes, queueSize, requestTimeoutMs, drainMs = PART_DRAIN_MS } = limits;
     const where = `s3://${bucket}/${key}`;
@@ -181,8 +184,7 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         throwIfStopped();
         if (partNumber === 0) {
             const small = new PutObjectCommand({ Bucket: bucket, Key: key, ...target.objectParams, Body: current?.subarray(0, filled) ?? Buffer.alloc(0) });
-            await withDeadline(`S3 PutObject of ${where}`, requestTimeoutMs, (abortSignal) => client.send(small, { abortSignal }));
-            return;
+            return (await withDeadline(`S3 PutObject of ${where}`, requestTimeoutMs, (abortSignal) => client.send(small, { abortSignal }))).VersionId;
         }
         if (filled > 0) await startPart(current!, filled);
         await settle();
@@ -190,7 +192,8 @@ export async function uploadStream(body: Readable, target: StreamUploadTarget, l
         if (completed.length !== partNumber) throw new Error(`${completed.length} of ${partNumber} parts were stored`);
         completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
         const complete = new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } });
-        await withDeadline(`S3 CompleteMultipartUpload of ${where}`, requestTimeoutMs, (abortSignal) => client.send(complete, { abortSignal }));
+        const answer = await withDeadline(`S3 CompleteMultipartUpload of ${where}`, requestTimeoutMs, (abortSignal) => client.send(complete, { abortSignal }));
+        return answer.VersionId;
     } catch (error) {
         if (!body.destroyed) body.destroy();
         await settle();

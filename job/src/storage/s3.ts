@@ -7,7 +7,7 @@ import type { Logger } from "../observability/log.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { RequestTimeoutError, deadlineReason, requestDeadline, sdkLogger, withDeadline } from "./s3-deadline.js";
 import { dumpPath, manifestPath, s3Key } from "./target.js";
-import type { Storage, WriteOptions } from "./storage.js";
+import type { DumpStability, Storage, WrittenDump, WriteOptions } from "./storage.js";
 import { whenAborted } from "../process/abort.js";
 
 export interface S3Options {
@@ -205,11 +205,11 @@ export class S3Storage implements Storage {
         }
     }
 
-    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<string> {
+    async writeDump(id: string, body: Readable, options: WriteOptions): Promise<WrittenDump> {
         const relative = dumpPath(id, runToken());
         const key = this.key(relative);
         try {
-            await uploadStream(
+            const versionId = await uploadStream(
                 body,
                 {
                     client: this.client,
@@ -221,7 +221,7 @@ export class S3Storage implements Storage {
                 { partSizeBytes: this.options.partSizeBytes, queueSize: this.options.queueSize, requestTimeoutMs: this.options.requestTimeoutMs },
                 options.signal,
             );
-            return relative;
+            return versionId === undefined ? { dump: relative } : { dump: relative, versionId };
         } catch (error) {
             if (options.signal.aborted) throw options.signal.reason ?? error;
             if (error instanceof JobError) throw error;
@@ -315,22 +315,36 @@ export class S3Storage implements Storage {
         return names;
     }
 
+    /**
+     * An object version never changes (a PUT to the same key makes a new version): a dump whose
+     * manifest names its version is read as exactly that version by openDump. S3 answers a bucket
+     * whose versioning is suspended with version "null", which the next PUT of the key replaces.
+     */
+    async dumpStability(manifest: Manifest): Promise<DumpStability> {
+        const version = manifest.dumpVersionId;
+        if (version === undefined) {
+            return {
+                fixed: false,
+                reason: "the manifest pins no S3 version of the dump (written to a bucket without versioning, or by an older job)",
+            };
+        }
+        if (version === "null") return { fixed: false, reason: 'the manifest pins S3 version "null", which the next upload to the same key replaces' };
+        return { fixed: true, reason: `the dump is pinned to S3 version ${version}, which no upload can change` };
+    }
+
     async openDump(manifest: Manifest): Promise<Readable> {
         const key = this.key(manifest.dump);
-        const where = `s3://${this.bucket}/${key}`;
+        const version = manifest.dumpVersionId;
+        const where = `s3://${this.bucket}/${key}${version === undefined ? "" : ` (version ${version})`}`;
         try {
-            const get = new GetObjectCommand({ Bucket: this.bucket, Key: key });
+            const get = new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(version === undefined ? {} : { VersionId: version }) });
             const res = await this.bounded(`S3 GetObject of ${where}`, (abortSignal) => this.client.send(get, { abortSignal }));
             return guardBody(res.Body as Readable, where, res.ContentLength, this.options.requestTimeoutMs, this.ctx({ backup: manifest.id }));
         } catch (error) {
             if (isNotFound(error)) {
-                throw new JobError(
-                    ExitCode.Storage,
-                    `dump s3://${this.bucket}/${key} of backup "${manifest.id}" is missing`,
-                    this.ctx({ backup: manifest.id }),
-                );
+                throw new JobError(ExitCode.Storage, `dump ${where} of backup "${manifest.id}" is missing`, this.ctx({ backup: manifest.id }));
             }
-            throw storageError(`reading s3://${this.bucket}/${key} failed`, error, this.ctx());
+            throw storageError(`reading ${where} failed`, error, this.ctx());
         }
     }
 }

@@ -2,6 +2,25 @@ import type { Readable } from "node:stream";
 import type { Folder } from "./folder.js";
 import type { Manifest } from "./manifest.js";
 
+/** Where writeDump stored a dump, for the manifest. */
+export interface WrittenDump {
+    /** The dump's path relative to the target root (the manifest's `dump`). */
+    dump: string;
+    /**
+     * S3: the object version the upload created, when the bucket is versioned (the manifest's
+     * `dumpVersionId`); restores then read exactly that version. Undefined for a file.
+     */
+    versionId?: string;
+}
+
+/** Whether the dump a manifest names could change while its manifest stays as it is, and why (see restore-stream.ts, checksumPass). */
+export interface DumpStability {
+    /** true: nobody but root or this job's user can change the bytes openDump reads (file), or they are an immutable S3 version. */
+    fixed: boolean;
+    /** Said in the log line that tells whether the checksum pass runs. */
+    reason: string;
+}
+
 /** A dump read into the caller's own buffers: no stream machinery, no fresh buffer per read. */
 export interface DumpReader {
     /** Fills `into` from its start; resolves with the number of bytes read, 0 at the end of the dump. */
@@ -41,14 +60,19 @@ export interface Storage extends Folder {
     readonly maxDumpBytes: number | undefined;
     /** Fails fast (exit 6) when the target cannot be reached, before any dump starts. */
     check(): Promise<void>;
-    /** Resolves with the dump's path relative to the target root, for the manifest's `dump` field. */
-    writeDump(id: string, body: Readable, options: WriteOptions): Promise<string>;
+    writeDump(id: string, body: Readable, options: WriteOptions): Promise<WrittenDump>;
     /** Only where the dump is a local file that a child process can write directly (file://). */
     createDumpFile?(id: string): Promise<DumpFile>;
     /** Only where removing a run's own dump is free and allowed (a local directory); S3 storage has none. */
     removeDump?(dump: string): Promise<void>;
     putManifest(manifest: Manifest): Promise<void>;
     manifestExists(id: string): Promise<boolean>;
+    /**
+     * Judged before the restore reads the dump. When fixed, every later openDump and openDumpReader of
+     * this manifest reads exactly what was judged (file: the real path checked, not a name that could
+     * be repointed since).
+     */
+    dumpStability(manifest: Manifest): Promise<DumpStability>;
     openDump(manifest: Manifest): Promise<Readable>;
     /** Where the dump is a local file: the restore reads it with this, into reused buffers, instead of openDump's stream. */
     openDumpReader?(manifest: Manifest): Promise<DumpReader>;

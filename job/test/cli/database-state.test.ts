@@ -112,7 +112,11 @@ describe("database settings and grants", () => {
             const { db, result } = await restoreInto();
             expect(result.code, result.stdout).toBe(8);
             const error = result.logs.find((l) => l.level === "error")!;
-            expect(error.message).toContain("psql stopped at an error in the restore's transaction, nothing was committed");
+            // Which of the two psql's end is called depends on whether it met the error before or after the job passed it all
+            // of this small dump's SQL and asked for the COMMIT (a race the timing decides: seen both ways with the pass left out).
+            expect(error.message).toMatch(
+                /^psql (stopped at an error in the restore's transaction|ended before the restore could commit), nothing was committed: /,
+            );
             expect(error.message).toContain('invalid value for parameter "TimeZone"');
             expect(error.message).not.toContain("final COMMIT");
             expect(await pg.query(db, "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace")).toEqual([{ n: 0 }]);

@@ -34,6 +34,15 @@ function errorLine(result: CliResult) {
     return result.logs.find((l) => l.level === "error");
 }
 
+/** Relations in the public schema: 0 when a restore committed nothing. */
+async function publicRelations(database: string): Promise<number> {
+    const [row] = await pg.query<{ n: number }>(
+        database,
+        "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+    );
+    return row!.n;
+}
+
 function expectNoSecret(result: CliResult) {
     expect(result.stdout + result.stderr).not.toContain(pg.password);
 }
@@ -97,7 +106,7 @@ describe("backup to file:// and restore", () => {
         expect(table.stdout).toMatch(new RegExp(`^ID\\s+STARTED[^\\n]*\\n${id}\\s`));
 
         const restoreUrl = await pg.createDatabase("restored_file");
-        const restored = await runCli(["restore", "--from", target, "--database-url", restoreUrl]);
+        const restored = await runCli(["restore", "--from", target, "--database-url", restoreUrl, "--checksum-pass", "always"]);
         expect(restored.code, restored.stdout + restored.stderr).toBe(0);
         expect(restored.logs.map((l) => l.message)).toEqual(expect.arrayContaining(["dump checksum verified", "restore complete"]));
         expectNoSecret(restored);
@@ -152,15 +161,10 @@ describe("backup to file:// and restore", () => {
         bytes[Math.floor(bytes.length / 2)] ^= 0xff;
         writeFileSync(dumpFile, bytes);
         const targetUrl = await pg.createDatabase("restored_corrupt");
-        const result = await runCli(["restore", "--from", `file://${copy}`, "--database-url", targetUrl]);
+        const result = await runCli(["restore", "--from", `file://${copy}`, "--database-url", targetUrl, "--checksum-pass", "always"]);
         expect(result.code).toBe(7);
         expect(errorLine(result)?.message).toMatch(/checksum mismatch for backup .*nothing was restored/);
-        expect(
-            await pg.query(
-                "restored_corrupt",
-                "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
-            ),
-        ).toEqual([{ n: 0 }]);
+        expect(await publicRelations("restored_corrupt")).toBe(0);
     });
 
     it("--skip-checksum-pass: the same corrupted dump is caught by the restore's own read (exit 7), nothing committed", async () => {
@@ -170,15 +174,24 @@ describe("backup to file:// and restore", () => {
         expect(result.code, result.stdout + result.stderr).toBe(7);
         expect(result.logs.map((l) => l.message)).not.toContain("dump checksum verified");
         expect(result.logs.map((l) => l.message)).toContain(
-            "checksum pass skipped (--skip-checksum-pass): the dump is read once and checked as it is restored, before the COMMIT",
+            "checksum pass skipped (--checksum-pass never): the dump is read once and checked as it is restored, before the COMMIT",
         );
         expect(errorLine(result)?.message).toMatch(/^the dump of "hotel_\d{8}T\d{6}Z" does not match its manifest \(.*\); nothing was committed$/);
-        expect(
-            await pg.query(
-                "restored_corrupt_once",
-                "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
-            ),
-        ).toEqual([{ n: 0 }]);
+        expect(await publicRelations("restored_corrupt_once")).toBe(0);
+    });
+
+    it("--checksum-pass auto in a private folder: the same corrupted dump is read once and refused (exit 7), nothing committed", async () => {
+        const copy = join(work, "corrupt-target");
+        const targetUrl = await pg.createDatabase("restored_corrupt_auto");
+        const result = await runCli(["restore", "--from", `file://${copy}`, "--database-url", targetUrl]);
+        expect(result.code, result.stdout + result.stderr).toBe(7);
+        const messages = result.logs.map((l) => l.message);
+        expect(messages).not.toContain("dump checksum verified");
+        expect(messages).toContainEqual(
+            expect.stringMatching(/^checksum pass skipped: the dump \/.*\/corrupt-target\/dumps\/hotel_\w+\.pgdump\.zst is in a private folder/),
+        );
+        expect(errorLine(result)?.message).toMatch(/^the dump of "hotel_\d{8}T\d{6}Z" does not match its manifest \(.*\); nothing was committed$/);
+        expect(await publicRelations("restored_corrupt_auto")).toBe(0);
     });
 });
 

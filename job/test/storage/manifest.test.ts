@@ -49,6 +49,16 @@ describe("manifest", () => {
             expect.stringMatching(/^databaseGrants must be an array of \{ grantee, privilege: CREATE\|CONNECT\|TEMPORARY, grantable \}/),
         ]);
     });
+    it("dumpVersionId is optional, and a non-empty string when present (anything else is a damaged manifest, exit 7)", () => {
+        const m = sampleManifest({ dumpVersionId: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" });
+        expect(manifestProblems(m)).toEqual([]);
+        expect(parseManifest(serializeManifest(m), "x", m.id)).toEqual(m);
+        for (const bad of [42, "", null, ["v1"], { id: "v1" }]) {
+            const damaged = { ...m, dumpVersionId: bad };
+            expect(manifestProblems(damaged)).toEqual([`dumpVersionId must be a non-empty string (the dump's S3 version id) (got ${JSON.stringify(bad)})`]);
+            expect(exitOf(() => parseManifest(JSON.stringify(damaged), "m.json", m.id))).toBe(ExitCode.Verification);
+        }
+    });
     it("refuses a format version it does not read (exit 7), naming it, the versions it reads and who wrote it", () => {
         expect(MANIFEST_VERSION).toBe(1);
         const future = { ...sampleManifest(), manifestVersion: 2, tool: { name: "@hotelgenius/backup-job", version: "9.0.0" }, dump: "elsewhere" };

@@ -24,6 +24,7 @@ beforeAll(async () => {
 
 afterEach(() => {
     s3.clearFaults();
+    s3.setVersioning(false);
     vi.restoreAllMocks();
     warnings.length = 0;
 });
@@ -92,6 +93,18 @@ describe("uploadStream", () => {
         await upload("small/dump", chunked(data));
         expect(requestsFor("small/dump").map((r) => r.operation)).toEqual(["PutObject"]);
         expect((await s3.getObject(BUCKET, "small/dump")).equals(data)).toBe(true);
+    });
+
+    it("resolves with the version id a versioned bucket gives the object (CompleteMultipartUpload or PutObject), none without versioning", async () => {
+        expect(await upload("unversioned/dump", chunked(randomBytes(300 * 1024)))).toBeUndefined();
+        s3.setVersioning(true);
+        const multipart = await upload("versioned/multipart", chunked(randomBytes(6 * MiB)));
+        const single = await upload("versioned/single", chunked(randomBytes(300 * 1024)));
+        expect(requestsFor("versioned/multipart", "CompleteMultipartUpload")).toHaveLength(1);
+        expect(requestsFor("versioned/single").map((r) => r.operation)).toEqual(["PutObject"]);
+        expect([multipart, single]).toEqual([s3.versionOf(BUCKET, "versioned/multipart"), s3.versionOf(BUCKET, "versioned/single")]);
+        expect(multipart).toMatch(/^[\w-]{22}$/);
+        expect(single).not.toBe(multipart);
     });
 
     it("an empty body is stored as an empty object", async () => {

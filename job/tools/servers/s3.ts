@@ -17,6 +17,11 @@
 //   - setFaults({ failAbort: true }): AbortMultipartUpload answers 500 and the upload stays;
 //   - setFaults({ fail: { operation, after, status } }): requests of one operation (after the first `after`)
 //     are answered 500 InternalError (or 412 PreconditionFailed) once their body was read.
+// setVersioning(true) makes it answer like a versioned bucket, which s3rver is not: every PutObject
+// and CompleteMultipartUpload gets a new x-amz-version-id, and a GetObject or HeadObject that names a
+// versionId (recorded as `versionId`) is served only when it is the key's newest version: s3rver keeps
+// one copy per key, so an older version is answered 404 NoSuchVersion, never with newer bytes. The
+// parameter is forwarded as signed: s3rver ignores it.
 // `endpoint` is the proxy; `directEndpoint` is s3rver itself (no abort support), for the benchmark.
 // pendingMultipartUploads(bucket) lists uploads neither completed nor aborted.
 //
@@ -26,6 +31,7 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Upload } from "@aws-sdk/lib-storage";
+import { randomBytes } from "node:crypto";
 import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
@@ -62,6 +68,8 @@ export interface RecordedRequest {
     checksumCrc32?: string;
     /** The If-None-Match header (conditional write): s3rver ignores it, so only the record shows what was asked. */
     ifNoneMatch?: string;
+    /** The versionId query parameter (a read of one object version). */
+    versionId?: string;
 }
 
 export interface S3Faults {
@@ -93,6 +101,10 @@ export interface S3Server {
     /** Every request the proxy has seen, in arrival order. */
     readonly requests: readonly RecordedRequest[];
     setFaults(faults: S3Faults): void;
+    /** Answer as a versioned bucket does (see the top of this file); off by default, as s3rver is. */
+    setVersioning(on: boolean): void;
+    /** The newest version the proxy gave the key while versioning was on; undefined when none. */
+    versionOf(bucket: string, key: string): string | undefined;
     failUploadPartsAfter(parts: number): void;
     clearFaults(): void;
     /** Resolves once `count` requests matching `predicate` have been recorded (counting earlier ones). */
@@ -114,14 +126,18 @@ export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3R
 const REGION = "us-east-1";
 
 /** Names the S3 operation of a path-style request. */
-export function classifyRequest(method: string, rawUrl: string): Pick<RecordedRequest, "operation" | "bucket" | "key" | "uploadId" | "partNumber"> {
+export function classifyRequest(
+    method: string,
+    rawUrl: string,
+): Pick<RecordedRequest, "operation" | "bucket" | "key" | "uploadId" | "partNumber" | "versionId"> {
     const url = new URL(rawUrl, "http://proxy.invalid");
     const [bucket = "", ...rest] = url.pathname.replace(/^\//, "").split("/");
     const key = rest.map(decodeURIComponent).join("/");
     const q = url.searchParams;
     const uploadId = q.get("uploadId") ?? undefined;
     const partNumber = q.has("partNumber") ? Number(q.get("partNumber")) : undefined;
-    const base = { bucket: decodeURIComponent(bucket), key, uploadId, partNumber };
+    const versionId = q.get("versionId") ?? undefined;
+    const base = { bucket: decodeURIComponent(bucket), key, uploadId, partNumber, ...(versionId === undefined ? {} : { versionId }) };
     const op = (operation: S3Operation) => ({ ...base, operation });
     switch (method) {
         case "PUT":
@@ -205,6 +221,9 @@ export async function startS3(): Promise<S3Server> {
     let partsSinceFaults = 0;
     let stallCandidates = 0;
     let failCandidates = 0;
+    let versioning = false;
+    /** The newest version id given to each "bucket/key" while versioning was on. */
+    const versions = new Map<string, string>();
 
     const uploadDir = (bucket: string, uploadId: string) => join(directory, bucket, "._S3rver_uploads", uploadId);
 
@@ -237,6 +256,12 @@ export async function startS3(): Promise<S3Server> {
                     ? ([412, xmlError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")] as const)
                     : ([500, xmlError("InternalError", "failure injected by the test proxy")] as const);
             req.resume().once("end", () => finish(answer[0], answer[1], true));
+            return;
+        }
+        const versionKey = `${info.bucket}/${info.key}`;
+        if (info.versionId !== undefined && versions.get(versionKey) !== info.versionId) {
+            req.resume();
+            finish(404, xmlError("NoSuchVersion", "The specified version does not exist (the test proxy keeps only each key's newest version)."), false);
             return;
         }
         if (info.operation === "AbortMultipartUpload" && faults.failAbort) {
@@ -287,7 +312,13 @@ export async function startS3(): Promise<S3Server> {
         }
         const upstream = request({ host: "127.0.0.1", port: s3Port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
             record({ method: req.method ?? "", ...info, status: answer.statusCode ?? 0, injected: stallBody });
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            const headers = { ...answer.headers };
+            if (versioning && answer.statusCode === 200 && (info.operation === "PutObject" || info.operation === "CompleteMultipartUpload")) {
+                const version = randomBytes(16).toString("base64url");
+                versions.set(versionKey, version);
+                headers["x-amz-version-id"] = version;
+            }
+            res.writeHead(answer.statusCode ?? 502, headers);
             if (!stallBody) {
                 answer.pipe(res);
                 return;
@@ -350,6 +381,12 @@ export async function startS3(): Promise<S3Server> {
         failUploadPartsAfter(parts) {
             faults = { ...faults, failUploadPartsAfter: parts };
             partsSinceFaults = 0;
+        },
+        setVersioning(on) {
+            versioning = on;
+        },
+        versionOf(bucket, key) {
+            return versions.get(`${bucket}/${key}`);
         },
         clearFaults() {
             faults = {};
