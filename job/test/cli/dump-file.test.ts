@@ -85,6 +85,15 @@ async function waitForPgDumpLockWait(): Promise<void> {
     throw new Error("pg_dump never waited for the lock");
 }
 
+/** The target's one manifest, whose size and sha256 must be those of the dump file as stored. */
+function expectManifestOfStoredFile(dir: string): { dump: string } {
+    const [manifestName] = readdirSync(join(dir, "manifests"));
+    const manifest = JSON.parse(readFileSync(join(dir, "manifests", manifestName!), "utf8")) as { dump: string; bytes: number; sha256: string };
+    const dump = readFileSync(join(dir, manifest.dump));
+    expect({ bytes: manifest.bytes, sha256: manifest.sha256 }).toEqual({ bytes: dump.length, sha256: createHash("sha256").update(dump).digest("hex") });
+    return manifest;
+}
+
 function finishedFiles(dir: string): string[] {
     return ["dumps", "manifests"].flatMap((sub) =>
         existsSync(join(dir, sub))
@@ -108,10 +117,7 @@ describe("file:// backup, zstd writing the dump file", () => {
         }
         const result = await run.result;
         expect(result.code, result.stdout + result.stderr).toBe(0);
-        const [manifestName] = readdirSync(join(dir, "manifests"));
-        const manifest = JSON.parse(readFileSync(join(dir, "manifests", manifestName!), "utf8")) as { dump: string; bytes: number; sha256: string };
-        const dump = readFileSync(join(dir, manifest.dump));
-        expect({ bytes: manifest.bytes, sha256: manifest.sha256 }).toEqual({ bytes: dump.length, sha256: createHash("sha256").update(dump).digest("hex") });
+        const manifest = expectManifestOfStoredFile(dir);
         expect(readdirSync(join(dir, "dumps"))).toEqual([manifest.dump.replace("dumps/", "")]);
     });
 
@@ -150,9 +156,6 @@ describe("file:// backup, zstd writing the dump file", () => {
         }
         const result = await run.result;
         expect(result.code, result.stdout + result.stderr).toBe(0);
-        const [manifestName] = readdirSync(join(dir, "manifests"));
-        const manifest = JSON.parse(readFileSync(join(dir, "manifests", manifestName!), "utf8")) as { dump: string; bytes: number; sha256: string };
-        const dump = readFileSync(join(dir, manifest.dump));
-        expect({ bytes: manifest.bytes, sha256: manifest.sha256 }).toEqual({ bytes: dump.length, sha256: createHash("sha256").update(dump).digest("hex") });
+        expectManifestOfStoredFile(dir);
     });
 });
