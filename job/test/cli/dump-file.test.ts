@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnCli } from "../support/cli.js";
 import { createVariedDatabase } from "../support/fixtures.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
-import { waitForDescendant } from "../../tools/servers/proc.js";
+import { waitForCommandLine } from "../../tools/servers/proc.js";
 
 let cluster: PgCluster;
 let work: string;
@@ -94,6 +94,9 @@ function expectManifestOfStoredFile(dir: string): { dump: string } {
     return manifest;
 }
 
+/** The dump's zstd, not the `zstd --version` of the tool check that may still be running. */
+const waitForCompressor = (pid: number) => waitForCommandLine(pid, /(^|\s)zstd -\d+ -T\d+ -c -q$/);
+
 function finishedFiles(dir: string): string[] {
     return ["dumps", "manifests"].flatMap((sub) =>
         existsSync(join(dir, sub))
@@ -110,7 +113,7 @@ describe("file:// backup, zstd writing the dump file", () => {
         const lock = await holdGuestsLock();
         const run = spawnCli(["backup", "--database-url", url, "--to", `file://${dir}`, "--pg-bin", cluster.binDir]);
         try {
-            const zstd = await waitForDescendant(run.child.pid!, "zstd");
+            const zstd = await waitForCompressor(run.child.pid!);
             expect(readlinkSync(`/proc/${zstd.pid}/fd/1`)).toMatch(new RegExp(`^${dir}/dumps/hotel_\\d{8}T\\d{6}Z\\.pgdump\\.zst\\.partial$`));
         } finally {
             await lock.release();
@@ -127,7 +130,7 @@ describe("file:// backup, zstd writing the dump file", () => {
         const run = spawnCli(["backup", "--database-url", url, "--to", `file://${dir}`, "--pg-bin", cluster.binDir, "--lock-wait-timeout", "60"]);
         let zstdPid: number;
         try {
-            zstdPid = (await waitForDescendant(run.child.pid!, "zstd")).pid;
+            zstdPid = (await waitForCompressor(run.child.pid!)).pid;
             await waitForPgDumpLockWait();
             run.child.kill("SIGKILL");
             expect((await run.result).signal).toBe("SIGKILL");
@@ -148,7 +151,7 @@ describe("file:// backup, zstd writing the dump file", () => {
         const lock = await holdGuestsLock();
         const run = spawnCli(["backup", "--database-url", url, "--to", `file://${dir}`, "--pg-bin", cluster.binDir], { env: { PATH: bin } });
         try {
-            const zstd = await waitForDescendant(run.child.pid!, "zstd");
+            const zstd = await waitForCompressor(run.child.pid!);
             expect(readlinkSync(`/proc/${zstd.pid}/fd/1`)).toMatch(/^socket:\[\d+\]$/);
         } finally {
             await lock.release();
