@@ -8,7 +8,7 @@ import type { Manifest } from "../storage/manifest.js";
 import type { Storage } from "../storage/storage.js";
 import type { DatabaseUrl } from "./dburl.js";
 import { startGuardedPsql } from "./guarded-psql.js";
-import { DumpFeed, openDumpSource } from "../storage/dump-feed.js";
+import { DumpFeed } from "../storage/dump-feed.js";
 import { sessionOptionsFor } from "./db.js";
 import { childEnv } from "./tools.js";
 import { whenAborted } from "../process/abort.js";
@@ -20,7 +20,7 @@ const PROGRESS_INTERVAL_SECONDS = 30;
 /** Reads the whole dump once and compares size and sha256 with the manifest; nothing is stored. */
 export async function verifyChecksum(storage: Storage, manifest: Manifest, rt: Runtime): Promise<void> {
     const t = performance.now();
-    const source = await openDumpSource(storage, manifest);
+    const source = await storage.openDump(manifest);
     const feed = new DumpFeed();
     const stop = startProgress("checksum", { bytes: () => feed.bytes, total: manifest.bytes }, rt, PROGRESS_INTERVAL_SECONDS);
     const stopWatching = whenAborted(rt.signal, () => feed.stop());
@@ -136,7 +136,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
     const t = performance.now();
     const prelude = `${r.cleanSql ?? ""}${r.databaseSql ?? ""}`;
     const direct = prelude === "";
-    const source = await openDumpSource(r.storage, r.manifest);
+    const source = await r.storage.openDump(r.manifest);
     const zstd = startChild("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
     // zstd's stdout fd is handed to pg_restore, not copied through this process. With --single-transaction
     // pg_restore runs everything between one BEGIN and one final COMMIT (as SQL on stdout with --file=-).

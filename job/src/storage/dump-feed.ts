@@ -4,17 +4,8 @@
 // loop cut the job's own CPU for a 104 MiB restore from a local file from 0.41 s to 0.32 s.
 import { createHash } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
-import type { Manifest } from "./manifest.js";
-import type { DumpReader, Storage } from "./storage.js";
+import type { DumpReader, DumpSource } from "./storage.js";
 import { ZstdFrameWalk } from "./zstd-frames.js";
-
-/** How the dump is read: into reused buffers (a local file), or as the chunks of a stream (S3). */
-export type DumpSource = { reader: DumpReader } | { stream: Readable };
-
-/** The dump as its storage reads it best: into reused buffers where it can (a local file), else as a stream. */
-export async function openDumpSource(storage: Storage, manifest: Manifest): Promise<DumpSource> {
-    return storage.openDumpReader ? { reader: await storage.openDumpReader(manifest) } : { stream: await storage.openDump(manifest) };
-}
 
 const CHUNK_BYTES = 1024 * 1024;
 /** Read buffers reused in turn: one is read while zstd's input takes the others. Also bounds what is in flight. */

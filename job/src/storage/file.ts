@@ -1,11 +1,10 @@
-import { createReadStream } from "node:fs";
 import fs, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { dumpPath, manifestPath } from "./target.js";
-import type { DumpFile, DumpReader, DumpStability, Storage, WrittenDump, WriteOptions } from "./storage.js";
+import type { DumpFile, DumpSource, DumpStability, Storage, WrittenDump, WriteOptions } from "./storage.js";
 import { judgeRealPath } from "./private-path.js";
 import { whenAborted } from "../process/abort.js";
 import { writeCoalesced } from "./file-writes.js";
@@ -27,7 +26,7 @@ async function fsyncPath(p: string): Promise<void> {
 export class FileStorage implements Storage {
     readonly display: string;
     readonly maxDumpBytes = undefined;
-    /** Dumps judged fixed (dumpStability), by manifest `dump`: the real path judged, which openDump and openDumpReader then read. */
+    /** Dumps judged fixed (dumpStability), by manifest `dump`: the real path judged, which openDump then reads. */
     private readonly judged = new Map<string, string>();
     /** Whose files count as the job's own, besides root's. */
     private readonly uid = process.geteuid?.() ?? -1;
@@ -217,31 +216,20 @@ export class FileStorage implements Storage {
         return this.judged.get(manifest.dump) ?? this.abs(manifest.dump);
     }
 
-    async openDump(manifest: Manifest): Promise<Readable> {
-        const file = this.dumpFile(manifest);
-        try {
-            await fs.access(file, fs.constants.R_OK);
-        } catch (error) {
-            throw this.unreadableDump(file, manifest, error);
-        }
-        return createReadStream(file, { highWaterMark: 1024 * 1024 });
-    }
-
-    async openDumpReader(manifest: Manifest): Promise<DumpReader> {
+    /** Read into the caller's reused buffers (DumpFeed), not as a stream: no fresh buffer per read. */
+    async openDump(manifest: Manifest): Promise<DumpSource> {
         const file = this.dumpFile(manifest);
         let handle: FileHandle;
         try {
             handle = await fs.open(file, "r");
         } catch (error) {
-            throw this.unreadableDump(file, manifest, error);
+            throw storageError(`dump ${file} of backup "${manifest.id}" cannot be read`, error, { target: this.display, backup: manifest.id });
         }
         return {
-            read: async (into) => (await handle.read(into, 0, into.length, null)).bytesRead,
-            close: () => handle.close(),
+            reader: {
+                read: async (into) => (await handle.read(into, 0, into.length, null)).bytesRead,
+                close: () => handle.close(),
+            },
         };
-    }
-
-    private unreadableDump(file: string, manifest: Manifest, error: unknown): JobError {
-        return storageError(`dump ${file} of backup "${manifest.id}" cannot be read`, error, { target: this.display, backup: manifest.id });
     }
 }

@@ -7,7 +7,7 @@ import type { Logger } from "../observability/log.js";
 import { serializeManifest, type Manifest } from "./manifest.js";
 import { RequestTimeoutError, deadlineReason, requestDeadline, sdkLogger, withDeadline } from "./s3-deadline.js";
 import { dumpPath, manifestPath, s3Key } from "./target.js";
-import type { DumpStability, Storage, WrittenDump, WriteOptions } from "./storage.js";
+import type { DumpSource, DumpStability, Storage, WrittenDump, WriteOptions } from "./storage.js";
 import { whenAborted } from "../process/abort.js";
 
 export interface S3Options {
@@ -332,14 +332,16 @@ export class S3Storage implements Storage {
         return { fixed: true, reason: `the dump is pinned to S3 version ${version}, which no upload can change` };
     }
 
-    async openDump(manifest: Manifest): Promise<Readable> {
+    async openDump(manifest: Manifest): Promise<DumpSource> {
         const key = this.key(manifest.dump);
         const version = manifest.dumpVersionId;
         const where = `s3://${this.bucket}/${key}${version === undefined ? "" : ` (version ${version})`}`;
         try {
             const get = new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(version === undefined ? {} : { VersionId: version }) });
             const res = await this.bounded(`S3 GetObject of ${where}`, (abortSignal) => this.client.send(get, { abortSignal }));
-            return guardBody(res.Body as Readable, where, res.ContentLength, this.options.requestTimeoutMs, this.ctx({ backup: manifest.id }));
+            return {
+                stream: guardBody(res.Body as Readable, where, res.ContentLength, this.options.requestTimeoutMs, this.ctx({ backup: manifest.id })),
+            };
         } catch (error) {
             if (isNotFound(error)) {
                 throw new JobError(ExitCode.Storage, `dump ${where} of backup "${manifest.id}" is missing`, this.ctx({ backup: manifest.id }));

@@ -21,6 +21,9 @@ export interface DumpStability {
     reason: string;
 }
 
+/** How a dump is read: into reused buffers (a local file), or as the chunks of a stream (S3). */
+export type DumpSource = { reader: DumpReader } | { stream: Readable };
+
 /** A dump read into the caller's own buffers: no stream machinery, no fresh buffer per read. */
 export interface DumpReader {
     /** Fills `into` from its start; resolves with the number of bytes read, 0 at the end of the dump. */
@@ -68,12 +71,10 @@ export interface Storage extends Folder {
     putManifest(manifest: Manifest): Promise<void>;
     manifestExists(id: string): Promise<boolean>;
     /**
-     * Judged before the restore reads the dump. When fixed, every later openDump and openDumpReader of
-     * this manifest reads exactly what was judged (file: the real path checked, not a name that could
-     * be repointed since).
+     * Judged before the restore reads the dump. When fixed, every later openDump of this manifest reads
+     * exactly what was judged (file: the real path checked, not a name that could be repointed since).
      */
     dumpStability(manifest: Manifest): Promise<DumpStability>;
-    openDump(manifest: Manifest): Promise<Readable>;
-    /** Where the dump is a local file: the restore reads it with this, into reused buffers, instead of openDump's stream. */
-    openDumpReader?(manifest: Manifest): Promise<DumpReader>;
+    /** The dump as this storage reads it best: a local file into the caller's reused buffers, S3 as a stream. */
+    openDump(manifest: Manifest): Promise<DumpSource>;
 }

@@ -4,7 +4,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { DumpFeed, type DumpSource } from "../../src/storage/dump-feed.js";
+import { DumpFeed } from "../../src/storage/dump-feed.js";
+import type { DumpSource } from "../../src/storage/storage.js";
 import { ZSTD_MAX_BLOCK_BYTES } from "../../src/storage/zstd-frames.js";
 import { copyingSink, readerOf } from "../support/dump-feed.js";
 
