@@ -10,6 +10,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { lockedTables } from "../../src/commands/backup.js";
+import { sessionsLeft } from "../support/sessions.js";
 import { type CliResult, errorOf, parseOutput, runCli, spawnCli } from "../support/cli.js";
 import { createVariedDatabase } from "../support/fixtures.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
@@ -55,14 +56,7 @@ function expectAllJson(result: CliResult): void {
 }
 
 async function expectNoPgDumpBackend(): Promise<void> {
-    const deadline = Date.now() + 5_000;
-    let rows: unknown[] = [];
-    while (Date.now() < deadline) {
-        rows = await pgc.query("postgres", "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'hotelgenius-backup%'");
-        if (rows.length === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(rows).toEqual([]);
+    expect(await sessionsLeft(pgc)).toEqual([]);
 }
 
 function deletesUnder(prefix: string) {

@@ -7,6 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnCli } from "../support/cli.js";
 import { createVariedDatabase } from "../support/fixtures.js";
+import { sessionsLeft } from "../support/sessions.js";
 import { startPostgres, type PgCluster } from "../../tools/servers/postgres.js";
 import { waitForCommandLine } from "../../tools/servers/proc.js";
 
@@ -58,17 +59,6 @@ async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return false;
-}
-
-async function waitForPgDumpBackendToEnd(): Promise<unknown[]> {
-    const deadline = Date.now() + 10_000;
-    let rows: unknown[] = [];
-    while (Date.now() < deadline) {
-        rows = await cluster.query("postgres", "SELECT pid FROM pg_stat_activity WHERE application_name = 'hotelgenius-backup-pg_dump'");
-        if (rows.length === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return rows;
 }
 
 /** Until pg_dump's session waits for the lock: past importing the job's snapshot, so it can only go on once the lock is released. */
@@ -140,7 +130,7 @@ describe("file:// backup, zstd writing the dump file", () => {
             await lock.release();
         }
         // With the lock released pg_dump writes, meets the closed pipe, and ends with its session.
-        expect(await waitForPgDumpBackendToEnd()).toEqual([]);
+        expect(await sessionsLeft(cluster, "hotelgenius-backup-pg_dump", 10_000)).toEqual([]);
         expect(finishedFiles(dir)).toEqual([]);
     });
 

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sessionsLeft } from "../support/sessions.js";
 import { type CliResult, errorOf, runCli, spawnCli } from "../support/cli.js";
 import { olderClientBinDir } from "../support/fake-bin.js";
 import { createVariedDatabase, fingerprint, type DatabaseFingerprint } from "../support/fixtures.js";
@@ -51,14 +52,7 @@ function filesUnder(dir: string): string[] {
 
 /** pg_dump's backend carries this application_name; it must be gone once the CLI has exited. */
 async function expectNoPgDumpBackend(): Promise<void> {
-    const deadline = Date.now() + 5_000;
-    let rows: unknown[] = [];
-    while (Date.now() < deadline) {
-        rows = await pg.query("postgres", "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'hotelgenius-backup%'");
-        if (rows.length === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(rows).toEqual([]);
+    expect(await sessionsLeft(pg)).toEqual([]);
 }
 
 async function expectSourceUntouched(db: "hotel" | "bulk"): Promise<void> {
