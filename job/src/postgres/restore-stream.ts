@@ -2,7 +2,7 @@
 import { pipeline } from "node:stream/promises";
 import { ExitCode, JobError, errorMessage } from "../errors.js";
 import { startProgress } from "../observability/reporter.js";
-import { describeExit, pgProgram, startChild, succeeded } from "../process/proc.js";
+import { describeExit, type ExitStatus, pgProgram, startChild, succeeded } from "../process/proc.js";
 import type { Runtime } from "../runtime.js";
 import type { Manifest } from "../storage/manifest.js";
 import type { Storage } from "../storage/storage.js";
@@ -87,6 +87,17 @@ export async function checksumPass(storage: Storage, manifest: Manifest, choice:
     return true;
 }
 
+/**
+ * Whether zstd ended before its input did on its own: it failed (bad input), or was killed by SIGPIPE
+ * because its reader, pg_restore, ended first (killed, or failing on bytes that changed). Then the rest
+ * of the dump is still read and hashed, so that a dump that changed is told as such (exit 7) and a
+ * matching one leaves the failure to pg_restore's or zstd's status (exit 8); a read cut short would have
+ * no digest and look changed. Any other signal is a stop, the job's own or someone's: reading stops.
+ */
+export function zstdEndedOnItsOwn(status: ExitStatus): boolean {
+    return status.signal === "SIGPIPE" || (status.signal === null && status.code !== 0);
+}
+
 export interface RestoreInto {
     storage: Storage;
     manifest: Manifest;
@@ -153,7 +164,7 @@ export async function streamRestore(r: RestoreInto, rt: Runtime): Promise<void> 
         holdEnd: direct,
         // Asked once the whole dump was read: anything else ends zstd's input without the held end.
         release: (): boolean => feed.bytes === r.manifest.bytes && feed.digest === r.manifest.sha256 && feed.frames.defect === undefined,
-        failedOnItsOwn: () => zstd.exited.then((status) => status.signal === null && status.code !== 0),
+        failedOnItsOwn: () => zstd.exited.then(zstdEndedOnItsOwn),
     });
     let failure: unknown;
     let stopping = false;

@@ -24,8 +24,8 @@ export interface FeedTarget {
     /** Asked once the whole dump was read (holdEnd): true writes the held end before ending the sink, false ends the sink without it. */
     release?: () => boolean;
     /**
-     * Asked once the sink stopped taking bytes before its end (zstd exited): true when it failed on its
-     * own (not killed). Then the rest of the dump is still read and hashed, not written, so that bytes
+     * Asked once the sink stopped taking bytes before its end (zstd exited): true when it ended on its
+     * own (not stopped: see zstdEndedOnItsOwn in restore-stream.ts). Then the rest of the dump is still read and hashed, not written, so that bytes
      * that changed since the checksum pass (exit 7) are told apart from a dump that matches its
      * manifest but does not decompress (exit 8). False stops the reading.
      */

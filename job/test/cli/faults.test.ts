@@ -293,6 +293,34 @@ describe("restore faults", () => {
         ).toEqual([{ n: 0 }]);
     });
 
+    it("pg_restore dying early (zstd then killed by SIGPIPE): the rest is still read and matches, so exit 8 with pg_restore's death, not 'changed'", async () => {
+        // A pg_restore that reads 64 KiB of the archive and is then killed (a stand-in via --pg-bin): zstd,
+        // with 30 MiB still to write, dies of SIGPIPE. The dump itself is intact.
+        const bin = mkdtempSync(join(tmpdir(), "dying-pg-restore-bin-"));
+        const real = join(pg.binDir, "pg_restore");
+        writeFileSync(
+            join(bin, "pg_restore"),
+            `#!/bin/bash\nif [ "$1" = "--version" ]; then exec "${real}" --version; fi\nhead -c 65536 >/dev/null\nkill -9 $$\n`,
+            {
+                mode: 0o755,
+            },
+        );
+        symlinkSync(join(pg.binDir, "psql"), join(bin, "psql"));
+        try {
+            const from = `file://${join(work, "bulk-for-restore")}`;
+            const backup = await runCli(["backup", "--database-url", bulkUrl, "--to", from]);
+            expect(backup.code, backup.stdout).toBe(0);
+            const url = await pg.createDatabase("pg_restore_dies_target");
+            const result = await runCli(["restore", "--from", from, "--database-url", url, "--pg-bin", bin]);
+            expect(result.code, result.stdout).toBe(8);
+            expect(errorOf(result).message).toMatch(
+                /^the restore failed, nothing was committed: zstd was killed by SIGPIPE; pg_restore was killed by SIGKILL$/,
+            );
+        } finally {
+            rmSync(bin, { recursive: true, force: true });
+        }
+    });
+
     it("psql missing: exit 2 naming psql, before the backup is read or the target touched", async () => {
         const noPsql = mkdtempSync(join(tmpdir(), "pg-bin-no-psql-"));
         symlinkSync(join(pg.binDir, "pg_restore"), join(noPsql, "pg_restore"));
